@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Entry point. The controller needs Node 24 (@kubernetes/client-node 2.x does not load on older
+// runtimes). In a checkout, the `node` devDependency provides Node 24, so an older interpreter
+// hands over to it instead of failing deep inside an import.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  const local = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
+  if (!existsSync(local)) {
+    process.stderr.write(
+      `ecs-scheduler needs Node.js 24 or newer (this is ${process.version}); install it, or run \`npm ci\` in the checkout to get it as a dev dependency.\n`,
+    );
+    process.exit(1);
+  }
+  const child = spawnSync(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
+
+const { main } = await import('../dist/cli/main.js');
+process.exitCode = await main(process.argv.slice(2));

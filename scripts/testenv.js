@@ -1,0 +1,609 @@
+#!/usr/bin/env node
+// The integration-test environment: a real etcd + kube-apiserver and moto (ECS, SQS, EC2), on free
+// loopback ports, in the background, with state in .testenv/.
+//
+//   node scripts/testenv.js up       start (or reuse) and seed; writes .testenv/env.sh and env.json
+//   node scripts/testenv.js down     stop what `up` started, by pid, and remove .testenv/
+//   node scripts/testenv.js status   exit 0 when the environment is up and healthy, 1 otherwise
+//
+// Plain ESM JavaScript on purpose: it runs before any TypeScript is built. Only node built-ins and
+// packages that are already dependencies (yaml, @aws-sdk/client-ecs, @aws-sdk/client-sqs).
+// with-testenv.js imports `up`, `down` and `PeerUnavailableError` from here.
+import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const STATE_DIR = process.env.TESTENV_DIR ? resolve(process.env.TESTENV_DIR) : join(ROOT, '.testenv');
+const CRD_FILE = join(ROOT, 'crds', 'ecsscheduledtasks.yaml');
+const REGION = 'us-east-1';
+const NAMESPACES = ['default', 'ecs-scheduler-system'];
+const CLUSTER = 'default';
+const QUEUE = 'consumer-task-queue';
+// Generous: a cold kube-apiserver on 2 busy cores needs 5-15 s; the CRD a second more.
+const READY_TIMEOUT_MS = 90_000;
+
+/** A peer (binaries, moto_server) cannot be had on this machine. with-testenv skips or fails on it. */
+export class PeerUnavailableError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'PeerUnavailableError';
+  }
+}
+
+const paths = {
+  state: join(STATE_DIR, 'state.json'),
+  envJson: join(STATE_DIR, 'env.json'),
+  envSh: join(STATE_DIR, 'env.sh'),
+  kubeconfig: join(STATE_DIR, 'kubeconfig'),
+  lock: join(STATE_DIR, 'lock'),
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function log(quiet, msg) {
+  if (!quiet) process.stderr.write(`[testenv] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+function isAlive(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+  // A zombie still answers signal 0; /proc tells them apart where it exists.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+function startDetached(name, cmd, args) {
+  const logFile = join(STATE_DIR, `${name}.log`);
+  const fd = openSync(logFile, 'a');
+  try {
+    // detached: the child leads its own process group, so `down` can stop it with everything it
+    // forked (moto's pyenv shim execs python, but kill the group to be sure).
+    const child = spawn(cmd, args, { cwd: ROOT, detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+    if (!child.pid) throw new Error(`could not start ${cmd}`);
+    return { name, pid: child.pid, log: logFile };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function stopProcess(proc) {
+  const signal = (sig) => {
+    try {
+      process.kill(-proc.pid, sig);
+    } catch {
+      try {
+        process.kill(proc.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  if (!isAlive(proc.pid)) return;
+  signal('SIGTERM');
+  for (let i = 0; i < 100 && isAlive(proc.pid); i++) await sleep(50);
+  if (isAlive(proc.pid)) {
+    signal('SIGKILL');
+    for (let i = 0; i < 100 && isAlive(proc.pid); i++) await sleep(50);
+  }
+}
+
+/** Free loopback ports, all held at once so that they differ; the kernel picks them. */
+async function freePorts(n) {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise((res, rej) => {
+          const s = createServer();
+          s.once('error', rej);
+          s.listen(0, '127.0.0.1', () => res(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+function tail(file, lines = 15) {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function waitFor(what, proc, probe, timeoutMs = READY_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr;
+  while (Date.now() < deadline) {
+    if (proc && !isAlive(proc.pid)) {
+      throw new Error(`${what} exited during start-up; last lines of ${proc.log}:\n${tail(proc.log)}`);
+    }
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      lastErr = err;
+    }
+    await sleep(100);
+  }
+  const detail = proc ? `\nlast lines of ${proc.log}:\n${tail(proc.log)}` : '';
+  throw new Error(`timed out waiting for ${what}${lastErr ? ` (${lastErr.message})` : ''}${detail}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peers
+
+function which(cmd) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(dir, cmd);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** kube-apiserver and etcd through scripts/envtest-binaries (KUBEBUILDER_ASSETS, cache or build). */
+function envtestBinaries(quiet) {
+  const script = join(ROOT, 'scripts', 'envtest-binaries');
+  const res = spawnSync('bash', [script], { cwd: ROOT, stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'] });
+  const dir = res.stdout?.toString().trim().split('\n').pop();
+  if (res.status === 3) {
+    throw new PeerUnavailableError('no kube-apiserver/etcd: go is not installed and KUBEBUILDER_ASSETS is not set');
+  }
+  if (res.status !== 0 || !dir) {
+    const err = res.stderr ? `: ${res.stderr.toString().trim().split('\n').slice(-5).join('\n')}` : '';
+    throw new Error(`scripts/envtest-binaries failed (exit ${res.status})${err}`);
+  }
+  return dir;
+}
+
+function motoServerCommand() {
+  const cmd = process.env.TESTENV_MOTO_SERVER ?? 'moto_server';
+  if (cmd.includes('/') ? !existsSync(cmd) : !which(cmd)) {
+    throw new PeerUnavailableError('no moto_server on PATH (pip install "moto[server]==5.2.1")');
+  }
+  return cmd;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes API, over node:https with the server's own CA (no kubectl needed here)
+
+function kube(env, method, path, { body, contentType = 'application/json' } = {}) {
+  const url = new URL(path, env.apiServerUrl);
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((res, rej) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        ca: env.ca,
+        timeout: 10_000,
+        headers: {
+          Authorization: `Bearer ${env.token}`,
+          Accept: 'application/json',
+          ...(payload === undefined ? {} : { 'Content-Type': contentType }),
+        },
+      },
+      (resp) => {
+        let text = '';
+        resp.setEncoding('utf8');
+        resp.on('data', (c) => (text += c));
+        resp.on('end', () => {
+          let json;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            /* not JSON (readyz) */
+          }
+          res({ status: resp.statusCode, text, json });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on('error', rej);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+async function applyCrd(env) {
+  const text = readFileSync(CRD_FILE, 'utf8');
+  const name = parseYaml(text).metadata.name;
+  const r = await kube(
+    env,
+    'PATCH',
+    `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=ecs-scheduler-testenv&force=true`,
+    { body: text, contentType: 'application/apply-patch+yaml' },
+  );
+  if (r.status !== 200 && r.status !== 201) {
+    throw new Error(`the API server rejected ${CRD_FILE} (HTTP ${r.status}): ${r.json?.message ?? r.text}`);
+  }
+  const generation = r.json.metadata.generation;
+  await waitFor(`CRD ${name} Established`, undefined, async () => {
+    const g = await kube(env, 'GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+    const conds = g.json?.status?.conditions ?? [];
+    const ok = (type) => conds.some((c) => c.type === type && c.status === 'True');
+    return g.json?.metadata?.generation === generation && ok('Established') && ok('NamesAccepted');
+  });
+  return name;
+}
+
+async function ensureNamespaces(env) {
+  for (const name of NAMESPACES) {
+    const r = await kube(env, 'POST', '/api/v1/namespaces', { body: { metadata: { name } } });
+    if (r.status !== 201 && r.status !== 409) {
+      throw new Error(`creating namespace ${name}: HTTP ${r.status} ${r.json?.message ?? r.text}`);
+    }
+  }
+}
+
+function kubeconfigYaml(env) {
+  const ca = Buffer.from(env.ca).toString('base64');
+  return `apiVersion: v1
+kind: Config
+clusters:
+  - name: testenv
+    cluster:
+      server: ${env.apiServerUrl}
+      certificate-authority-data: ${ca}
+users:
+  - name: testenv-admin
+    user:
+      token: ${env.token}
+contexts:
+  - name: testenv
+    context: {cluster: testenv, user: testenv-admin, namespace: default}
+current-context: testenv
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// moto: ECS cluster, task definitions, VPC/subnet/SG for awsvpc, SQS queue
+
+/**
+ * One EC2 Query API call. @aws-sdk/client-ec2 is not a dependency; moto does not verify
+ * signatures, but it routes on the credential scope of the Authorization header.
+ */
+async function ec2(endpoint, action, params) {
+  const body = new URLSearchParams({ Action: action, Version: '2016-11-15', ...params });
+  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+  const resp = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+      Authorization: `AWS4-HMAC-SHA256 Credential=testing/${day}/${REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body,
+  });
+  const text = await resp.text();
+  if (!resp.ok) throw new Error(`EC2 ${action} against moto: HTTP ${resp.status} ${text.slice(0, 300)}`);
+  return text;
+}
+
+const xmlField = (xml, field) => {
+  const m = new RegExp(`<${field}>([^<]+)</${field}>`).exec(xml);
+  if (!m) throw new Error(`no <${field}> in moto's reply: ${xml.slice(0, 300)}`);
+  return m[1];
+};
+
+async function seedAws(endpoint) {
+  const [{ ECSClient, CreateClusterCommand, RegisterTaskDefinitionCommand }, { SQSClient, CreateQueueCommand }] =
+    await Promise.all([import('@aws-sdk/client-ecs'), import('@aws-sdk/client-sqs')]);
+  const cfg = {
+    endpoint,
+    region: REGION,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  };
+  const ecs = new ECSClient(cfg);
+  const sqs = new SQSClient(cfg);
+  try {
+    // moto needs container-level memory; the examples reference sleeper-task and sleeper-task:1.
+    const sleeper = { name: 'sleeper', image: 'busybox', memory: 128, essential: true, command: ['sleep', '10'] };
+    const [, , , queue] = await Promise.all([
+      ecs.send(new CreateClusterCommand({ clusterName: CLUSTER })),
+      ecs.send(new RegisterTaskDefinitionCommand({ family: 'sleeper-task', containerDefinitions: [sleeper] })),
+      ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: 'sleeper-task-fargate',
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [sleeper],
+        }),
+      ),
+      sqs.send(new CreateQueueCommand({ QueueName: QUEUE })),
+    ]);
+    // awsvpc in moto needs a subnet and a security group in a VPC with DNS hostnames enabled.
+    const vpcId = xmlField(await ec2(endpoint, 'CreateVpc', { CidrBlock: '10.10.0.0/16' }), 'vpcId');
+    await ec2(endpoint, 'ModifyVpcAttribute', { VpcId: vpcId, 'EnableDnsHostnames.Value': 'true' });
+    const [subnetXml, sgXml] = await Promise.all([
+      ec2(endpoint, 'CreateSubnet', { VpcId: vpcId, CidrBlock: '10.10.1.0/24', AvailabilityZone: `${REGION}a` }),
+      ec2(endpoint, 'CreateSecurityGroup', {
+        VpcId: vpcId,
+        GroupName: 'ecs-scheduler-testenv',
+        GroupDescription: 'ecs-scheduler integration tests',
+      }),
+    ]);
+    return {
+      TESTENV_ECS_CLUSTER: CLUSTER,
+      TESTENV_VPC_ID: vpcId,
+      TESTENV_SUBNET_ID: xmlField(subnetXml, 'subnetId'),
+      TESTENV_SECURITY_GROUP_ID: xmlField(sgXml, 'groupId'),
+      TESTENV_QUEUE_URL: queue.QueueUrl,
+    };
+  } finally {
+    ecs.destroy();
+    sqs.destroy();
+  }
+}
+
+async function motoResponds(url) {
+  const r = await fetch(`${url}/moto-api/data.json`, { signal: AbortSignal.timeout(2000) });
+  await r.arrayBuffer();
+  return r.ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function connection(state) {
+  return { apiServerUrl: state.apiServerUrl, token: state.token, ca: readFileSync(state.caFile, 'utf8') };
+}
+
+async function healthy(state) {
+  if (!state?.processes?.length || !state.processes.every((p) => isAlive(p.pid))) return false;
+  if (!existsSync(paths.envJson) || !existsSync(paths.kubeconfig)) return false;
+  try {
+    const r = await kube(connection(state), 'GET', '/readyz');
+    return r.status === 200 && (await motoResponds(state.motoUrl));
+  } catch {
+    return false;
+  }
+}
+
+/** Exclusive while held, so that two `up`s at once (two terminals, parallel CI steps) do not race. */
+async function withLock(fn) {
+  mkdirSync(STATE_DIR, { recursive: true });
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    try {
+      writeFileSync(paths.lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(paths.lock, 'utf8'));
+      if (!isAlive(holder)) {
+        rmSync(paths.lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${paths.lock} is held by pid ${holder}`);
+      await sleep(200);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(paths.lock, { force: true });
+  }
+}
+
+function writeEnvFiles(vars) {
+  writeFileSync(paths.envJson, `${JSON.stringify(vars, null, 2)}\n`);
+  const quote = (v) => `'${String(v).replaceAll("'", "'\\''")}'`;
+  const lines = Object.entries(vars).map(([k, v]) => `export ${k}=${quote(v)}`);
+  writeFileSync(paths.envSh, `# Written by scripts/testenv.js up. Use: source .testenv/env.sh\n${lines.join('\n')}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// up / down
+
+/**
+ * Starts the environment, or reuses a healthy one. Returns { started, env, ms }: `started` is
+ * false when it was already up, `env` the variables of env.json.
+ */
+export async function up({ quiet = false } = {}) {
+  const t0 = performance.now();
+  return withLock(async () => {
+    const previous = readJson(paths.state);
+    if (previous && (await healthy(previous))) {
+      // The CRD may have been regenerated since: apply it again (cheap) so tests see the current one.
+      await applyCrd(connection(previous));
+      return { started: false, env: readJson(paths.envJson), ms: performance.now() - t0, state: previous };
+    }
+    if (previous) {
+      log(quiet, 'found a stale environment: stopping it first');
+      await stopAll(previous);
+    }
+    for (const f of ['state.json', 'env.json', 'env.sh', 'kubeconfig']) rmSync(join(STATE_DIR, f), { force: true });
+
+    const binDir = envtestBinaries(quiet);
+    const moto = motoServerCommand();
+    const [etcdPort, etcdPeerPort, apiPort, motoPort] = await freePorts(4);
+
+    const state = {
+      startedAt: new Date().toISOString(),
+      binDir,
+      apiServerUrl: `https://127.0.0.1:${apiPort}`,
+      etcdUrl: `http://127.0.0.1:${etcdPort}`,
+      motoUrl: `http://127.0.0.1:${motoPort}`,
+      token: randomBytes(24).toString('hex'),
+      caFile: join(STATE_DIR, 'apiserver-certs', 'apiserver.crt'),
+      processes: [],
+    };
+    // Written now, with each pid as it starts, so that `down` can clean up after a failed `up`.
+    const save = () => writeFileSync(paths.state, `${JSON.stringify(state, null, 2)}\n`);
+    try {
+      for (const d of ['etcd', 'apiserver-certs']) rmSync(join(STATE_DIR, d), { recursive: true, force: true });
+      mkdirSync(join(STATE_DIR, 'apiserver-certs'), { recursive: true });
+
+      const etcd = startDetached('etcd', join(binDir, 'etcd'), [
+        '--name=testenv',
+        `--data-dir=${join(STATE_DIR, 'etcd')}`,
+        `--listen-client-urls=${state.etcdUrl}`,
+        `--advertise-client-urls=${state.etcdUrl}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+        `--initial-cluster=testenv=http://127.0.0.1:${etcdPeerPort}`,
+        // Test data is thrown away: no fsync makes every write (and so every test) faster.
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+      ]);
+      state.processes.push(etcd);
+      const motoProc = startDetached('moto', moto, ['-H', '127.0.0.1', '-p', String(motoPort)]);
+      state.processes.push(motoProc);
+      save();
+
+      await waitFor('etcd', etcd, async () => {
+        const r = await fetch(`${state.etcdUrl}/health`, { signal: AbortSignal.timeout(2000) });
+        return r.ok && (await r.json()).health === 'true';
+      });
+
+      const saKey = join(STATE_DIR, 'sa.key');
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      writeFileSync(saKey, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
+      const tokens = join(STATE_DIR, 'tokens.csv');
+      writeFileSync(tokens, `${state.token},testenv-admin,testenv-admin,"system:masters"\n`, { mode: 0o600 });
+
+      const apiserver = startDetached('kube-apiserver', join(binDir, 'kube-apiserver'), [
+        `--etcd-servers=${state.etcdUrl}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        // A serving certificate generated by the API server itself (for 127.0.0.1 and localhost).
+        `--cert-dir=${join(STATE_DIR, 'apiserver-certs')}`,
+        `--token-auth-file=${tokens}`,
+        '--authorization-mode=RBAC',
+        '--service-cluster-ip-range=10.0.0.0/24',
+        `--service-account-issuer=${state.apiServerUrl}`,
+        `--service-account-key-file=${saKey}`,
+        `--service-account-signing-key-file=${saKey}`,
+        // No controller-manager creates service-account tokens here.
+        '--disable-admission-plugins=ServiceAccount',
+        '--v=1',
+      ]);
+      state.processes.push(apiserver);
+      save();
+
+      await waitFor('kube-apiserver certificate', apiserver, async () => existsSync(state.caFile));
+      const conn = connection(state);
+      await waitFor('kube-apiserver /readyz', apiserver, async () => (await kube(conn, 'GET', '/readyz')).status === 200);
+      await waitFor('moto', motoProc, () => motoResponds(state.motoUrl));
+
+      const [, , aws] = await Promise.all([applyCrd(conn), ensureNamespaces(conn), seedAws(state.motoUrl)]);
+
+      writeFileSync(paths.kubeconfig, kubeconfigYaml(conn), { mode: 0o600 });
+      writeEnvFiles({
+        KUBECONFIG: paths.kubeconfig,
+        AWS_ENDPOINT_URL: state.motoUrl,
+        AWS_REGION: REGION,
+        AWS_DEFAULT_REGION: REGION,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        TESTENV_KUBE_API_URL: state.apiServerUrl,
+        ...aws,
+        TESTENV_DIR: STATE_DIR,
+      });
+      return { started: true, env: readJson(paths.envJson), ms: performance.now() - t0, state };
+    } catch (err) {
+      await stopAll(state);
+      rmSync(paths.state, { force: true });
+      throw err;
+    }
+  });
+}
+
+async function stopAll(state) {
+  // The API server first, so that it does not log etcd errors on its way out; moto and etcd after.
+  const order = ['kube-apiserver', 'moto', 'etcd'];
+  const procs = [...(state.processes ?? [])].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+  for (const p of procs) await stopProcess(p);
+}
+
+/** Stops everything `up` started, by pid, and removes the state. Returns how many were running. */
+export async function down() {
+  const state = readJson(paths.state);
+  const running = (state?.processes ?? []).filter((p) => isAlive(p.pid)).length;
+  if (state) await stopAll(state);
+  const left = (state?.processes ?? []).filter((p) => isAlive(p.pid));
+  if (left.length) throw new Error(`still running after SIGKILL: ${left.map((p) => `${p.name}(${p.pid})`).join(', ')}`);
+  rmSync(STATE_DIR, { recursive: true, force: true });
+  return running;
+}
+
+export async function status() {
+  return healthy(readJson(paths.state));
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+async function main(argv) {
+  const cmd = argv[0];
+  const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
+  switch (cmd) {
+    case 'up': {
+      const { started, env, ms, state } = await up();
+      console.log(
+        `testenv ${started ? 'started (cold)' : 'already up (warm)'} in ${secs(ms)}: kube-apiserver ${
+          state.apiServerUrl
+        }, moto ${state.motoUrl}; run: source ${join(STATE_DIR, 'env.sh').replace(`${ROOT}/`, '')}` +
+          (env ? '' : ' (env.json missing?)'),
+      );
+      return 0;
+    }
+    case 'down': {
+      const t0 = performance.now();
+      const n = await down();
+      console.log(`testenv down in ${secs(performance.now() - t0)}: stopped ${n} process(es), removed ${STATE_DIR}`);
+      return 0;
+    }
+    case 'status': {
+      const ok = await status();
+      console.log(ok ? 'testenv is up' : 'testenv is not up');
+      return ok ? 0 : 1;
+    }
+    default:
+      console.error('usage: node scripts/testenv.js up|down|status');
+      return 2;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`testenv: ${err instanceof PeerUnavailableError ? 'peer unavailable: ' : ''}${err.message}`);
+      process.exit(err instanceof PeerUnavailableError ? 3 : 1);
+    },
+  );
+}

@@ -1,0 +1,16 @@
+export const GROUP = 'ecs-scheduler.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'EcsScheduledTask';
+export const PLURAL = 'ecsscheduledtasks';
+export const SINGULAR = 'ecsscheduledtask';
+export const SHORT_NAMES = ['est', 'ecsst'];
+export const CATEGORIES = ['ecs-scheduler'];
+
+/** Setting this annotation to a new value launches one run now (once per distinct value). */
+export const RUN_NOW_ANNOTATION = `${GROUP}/run-now`;
+
+/** Tag keys put on every task we launch, so a restarted controller can find what it launched. */
+export const TAG_RESOURCE = `${GROUP}/resource`;
+export const TAG_UID = `${GROUP}/uid`;
+export const TAG_SCHEDULED_TIME = `${GROUP}/scheduled-time`;

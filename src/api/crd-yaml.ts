@@ -1,0 +1,9 @@
+import { stringify } from 'yaml';
+import { buildCrd } from './crd.js';
+
+const HEADER = '# Generated from src/api/schema.ts by `npm run crd:generate`. Do not edit by hand.\n';
+
+/** The CRD as the YAML document that is checked in and that `ecs-scheduler crd` prints. */
+export function crdYaml(): string {
+  return HEADER + stringify(buildCrd(), { lineWidth: 0 });
+}

@@ -1,0 +1,76 @@
+// Turns the TypeBox schema into a structural CRD: no $ref, no additionalProperties beside
+// properties, maps as additionalProperties, a description on every field.
+import { API_VERSION, CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './constants.js';
+import { EcsScheduledTaskSpec, EcsScheduledTaskStatus } from './schema.js';
+
+type JsonSchema = Record<string, unknown>;
+
+function structural(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'properties') {
+      const props: JsonSchema = {};
+      for (const [name, sub] of Object.entries(value as Record<string, JsonSchema>)) props[name] = structural(sub);
+      out.properties = props;
+    } else if (key === 'items') {
+      out.items = structural(value as JsonSchema);
+    } else if (key === 'patternProperties') {
+      // TypeBox expresses Record<string, T> as patternProperties; Kubernetes wants additionalProperties.
+      const [sub] = Object.values(value as Record<string, JsonSchema>);
+      out.additionalProperties = structural(sub ?? {});
+    } else if (key === 'additionalProperties') {
+      // Pruning already drops unknown fields; structural schemas forbid it beside properties.
+      if (typeof value === 'object' && !('properties' in schema)) out.additionalProperties = structural(value as JsonSchema);
+    } else {
+      out[key] = value;
+    }
+  }
+  if (out.type === 'object' && out.properties && Object.keys(out.properties as object).length === 0) delete out.properties;
+  return out;
+}
+
+export function buildCrd(): Record<string, unknown> {
+  const spec = structural(JSON.parse(JSON.stringify(EcsScheduledTaskSpec)) as JsonSchema);
+  const status = structural(JSON.parse(JSON.stringify(EcsScheduledTaskStatus)) as JsonSchema);
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES, categories: CATEGORIES },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
+            { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend' },
+            { name: 'Active', type: 'integer', jsonPath: '.status.activeCount' },
+            { name: 'Last Schedule', type: 'date', jsonPath: '.status.lastScheduleTime' },
+            { name: 'Next', type: 'date', jsonPath: '.status.nextScheduleTime' },
+            { name: 'Last Result', type: 'string', jsonPath: '.status.lastResult' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              description: `${KIND} runs an Amazon ECS task on a schedule (${API_VERSION}).`,
+              type: 'object',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this object.' },
+                kind: { type: 'string', description: 'Kind is the REST resource this object represents.' },
+                metadata: { type: 'object' },
+                spec,
+                status,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,376 @@
+// The single source of the EcsScheduledTask API. The CRD (crds/ecsscheduledtasks.yaml), the
+// TypeScript types (api/types.ts) and the ajv validator (api/validation.ts) are all derived from
+// the TypeBox schemas below, so they cannot drift apart.
+import { Type, type TSchema } from '@sinclair/typebox';
+
+/** Cross-field rules: the CEL text goes into the CRD; `check` enforces the same rule offline. */
+export interface CrossFieldRule<T> {
+  readonly rule: string;
+  readonly message: string;
+  /** JSON path of the object that carries the rule, for offline error messages. */
+  readonly path: string;
+  readonly check: (value: T) => boolean;
+}
+
+const celRules = <T>(rules: readonly CrossFieldRule<T>[]) => ({
+  'x-kubernetes-validations': rules.map(({ rule, message }) => ({ rule, message })),
+});
+
+const str = (description: string, extra: Record<string, unknown> = {}) =>
+  Type.String({ description, ...extra });
+const int = (description: string, extra: Record<string, unknown> = {}) =>
+  Type.Integer({ description, ...extra });
+const bool = (description: string, extra: Record<string, unknown> = {}) =>
+  Type.Boolean({ description, ...extra });
+const time = (description: string) => Type.String({ description, format: 'date-time' });
+const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
+
+const KeyValuePair = Type.Object(
+  {
+    name: str('Name of the environment variable.', { minLength: 1 }),
+    value: opt(str('Value of the environment variable.')),
+  },
+  { description: 'An environment variable for the container.' },
+);
+
+const Tag = Type.Object(
+  {
+    key: str('Tag key.', { minLength: 1, maxLength: 128 }),
+    value: opt(str('Tag value.', { maxLength: 256 })),
+  },
+  { description: 'An ECS resource tag.' },
+);
+
+const ContainerOverride = Type.Object(
+  {
+    name: str('Name of the container in the task definition that receives the override.', { minLength: 1 }),
+    command: opt(Type.Array(str('One argument.'), { description: 'Replaces the container command.' })),
+    environment: opt(
+      Type.Array(KeyValuePair, { description: 'Environment variables added to (or replacing) the container ones.' }),
+    ),
+    environmentFiles: opt(
+      Type.Array(
+        Type.Object(
+          {
+            value: str('ARN of the S3 object holding the environment file.'),
+            type: str('File type; only "s3" is supported by ECS.', { enum: ['s3'] }),
+          },
+          { description: 'An environment file in S3.' },
+        ),
+        { description: 'Environment files to add to the container.' },
+      ),
+    ),
+    cpu: opt(int('CPU units reserved for the container.', { minimum: 0 })),
+    memory: opt(int('Hard memory limit of the container, in MiB.', { minimum: 0 })),
+    memoryReservation: opt(int('Soft memory limit of the container, in MiB.', { minimum: 0 })),
+    resourceRequirements: opt(
+      Type.Array(
+        Type.Object(
+          {
+            type: str('Resource type.', { enum: ['GPU', 'InferenceAccelerator'] }),
+            value: str('Amount of the resource.'),
+          },
+          { description: 'A resource requirement.' },
+        ),
+        { description: 'GPU or inference accelerator requirements.' },
+      ),
+    ),
+  },
+  { description: 'Overrides for one container, as in ECS RunTask containerOverrides.' },
+);
+
+const TaskOverride = Type.Object(
+  {
+    containerOverrides: opt(Type.Array(ContainerOverride, { description: 'Per-container overrides.' })),
+    cpu: opt(str('Task-level CPU override, for example "512".')),
+    memory: opt(str('Task-level memory override, for example "1024".')),
+    taskRoleArn: opt(str('IAM role the task containers assume.')),
+    executionRoleArn: opt(str('IAM role the ECS agent uses to pull images and write logs.')),
+    ephemeralStorage: opt(
+      Type.Object(
+        { sizeInGiB: int('Ephemeral storage size in GiB (21-200).', { minimum: 21, maximum: 200 }) },
+        { description: 'Fargate ephemeral storage override.' },
+      ),
+    ),
+  },
+  { description: 'Overrides passed to RunTask, as in ECS TaskOverride.' },
+);
+
+export const taskRules: readonly CrossFieldRule<{ launchType?: string; capacityProviderStrategy?: unknown[] }>[] = [
+  {
+    path: 'spec.task',
+    rule: '!(has(self.launchType) && has(self.capacityProviderStrategy))',
+    message: 'launchType and capacityProviderStrategy are mutually exclusive',
+    check: (t) => !(t.launchType !== undefined && t.capacityProviderStrategy !== undefined),
+  },
+];
+
+const TaskSpec = Type.Object(
+  {
+    cluster: opt(str("ECS cluster name or ARN. Defaults to the controller's --default-cluster.", { minLength: 1 })),
+    taskDefinition: str('Task definition: family, family:revision, or full ARN.', { minLength: 1 }),
+    launchType: opt(
+      str('Launch type. Mutually exclusive with capacityProviderStrategy.', {
+        enum: ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'],
+      }),
+    ),
+    capacityProviderStrategy: opt(
+      Type.Array(
+        Type.Object(
+          {
+            capacityProvider: str('Capacity provider name, for example FARGATE_SPOT.', { minLength: 1 }),
+            weight: opt(int('Relative share of tasks for this provider.', { minimum: 0, maximum: 1000 })),
+            base: opt(int('Minimum number of tasks on this provider.', { minimum: 0, maximum: 100000 })),
+          },
+          { description: 'One capacity provider and its share.' },
+        ),
+        { description: 'Capacity provider strategy. Mutually exclusive with launchType.', maxItems: 20 },
+      ),
+    ),
+    platformVersion: opt(str('Fargate platform version, for example LATEST.')),
+    networkConfiguration: opt(
+      Type.Object(
+        {
+          awsvpcConfiguration: opt(
+            Type.Object(
+              {
+                subnets: Type.Array(str('Subnet id.'), {
+                  description: 'Subnets for the task ENI (at most 16).',
+                  minItems: 1,
+                  maxItems: 16,
+                }),
+                securityGroups: opt(
+                  Type.Array(str('Security group id.'), { description: 'Security groups (at most 5).', maxItems: 5 }),
+                ),
+                assignPublicIp: opt(str('Whether the ENI gets a public IP.', { enum: ['ENABLED', 'DISABLED'] })),
+              },
+              { description: 'awsvpc network mode settings.' },
+            ),
+          ),
+        },
+        { description: 'Network configuration; required for the awsvpc network mode.' },
+      ),
+    ),
+    placementConstraints: opt(
+      Type.Array(
+        Type.Object(
+          {
+            type: str('Constraint type.', { enum: ['distinctInstance', 'memberOf'] }),
+            expression: opt(str('Cluster query language expression (memberOf only).')),
+          },
+          { description: 'A task placement constraint.' },
+        ),
+        { description: 'Placement constraints (EC2 only, at most 10).', maxItems: 10 },
+      ),
+    ),
+    placementStrategy: opt(
+      Type.Array(
+        Type.Object(
+          {
+            type: str('Strategy type.', { enum: ['random', 'spread', 'binpack'] }),
+            field: opt(str('Field the strategy applies to, for example attribute:ecs.availability-zone.')),
+          },
+          { description: 'A task placement strategy.' },
+        ),
+        { description: 'Placement strategies (EC2 only, at most 5).', maxItems: 5 },
+      ),
+    ),
+    group: opt(str('Task group name.', { maxLength: 255 })),
+    propagateTags: opt(
+      str('Copy tags from the task definition or service to the task.', { enum: ['TASK_DEFINITION', 'SERVICE', 'NONE'] }),
+    ),
+    enableECSManagedTags: opt(bool('Turn on Amazon ECS managed tags for the task.')),
+    enableExecuteCommand: opt(bool('Turn on ECS Exec for the task.')),
+    tags: opt(Type.Array(Tag, { description: 'Extra tags for the task (ours are added to these).', maxItems: 40 })),
+    overrides: opt(TaskOverride),
+  },
+  { description: 'RunTask parameters, with the names and shapes of the ECS API.', ...celRules(taskRules) },
+);
+
+export const sqsRules: readonly CrossFieldRule<{ queueName?: string; queueUrl?: string }>[] = [
+  {
+    path: 'spec.trigger.sqs',
+    rule: 'has(self.queueName) != has(self.queueUrl)',
+    message: 'exactly one of queueName and queueUrl must be set',
+    check: (q) => (q.queueName !== undefined) !== (q.queueUrl !== undefined),
+  },
+];
+
+const SqsTrigger = Type.Object(
+  {
+    queueName: opt(str('Name of the queue, resolved in the region. Exactly one of queueName and queueUrl.', { minLength: 1, maxLength: 80 })),
+    queueUrl: opt(str('URL of the queue. Exactly one of queueName and queueUrl.', { minLength: 1 })),
+    region: opt(str("AWS region of the queue. Defaults to the controller's region.")),
+    messagesPerTask: int('Messages one task is expected to consume; desired tasks = ceil(messages / messagesPerTask).', {
+      minimum: 1,
+    }),
+    includeInFlight: opt(
+      bool('Count in-flight (received, not yet deleted) messages as well as visible ones.', { default: false }),
+    ),
+  },
+  { description: 'Launch only when the SQS queue has messages.', ...celRules(sqsRules) },
+);
+
+export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace', 'TopUp'] as const;
+
+export const specRules: readonly CrossFieldRule<{
+  taskCount?: number;
+  maxCount?: number;
+  startTime?: string;
+  endTime?: string;
+}>[] = [
+  {
+    path: 'spec',
+    rule: '!has(self.maxCount) || self.maxCount >= (has(self.taskCount) ? self.taskCount : 1)',
+    message: 'maxCount must be greater than or equal to taskCount',
+    check: (s) => s.maxCount === undefined || s.maxCount >= (s.taskCount ?? 1),
+  },
+  {
+    path: 'spec',
+    rule: '!has(self.startTime) || !has(self.endTime) || timestamp(self.endTime) > timestamp(self.startTime)',
+    message: 'endTime must be after startTime',
+    check: (s) =>
+      s.startTime === undefined || s.endTime === undefined || Date.parse(s.endTime) > Date.parse(s.startTime),
+  },
+];
+
+export const EcsScheduledTaskSpec = Type.Object(
+  {
+    schedule: str(
+      'When to run: 5- or 6-field cron (seconds first), @macros, cron(...), rate(...), or at(...). H and ? pick a stable value.',
+      { minLength: 1, maxLength: 256 },
+    ),
+    timeZone: opt(str('IANA time zone the schedule is read in.', { default: 'UTC', minLength: 1 })),
+    startTime: opt(time('No run is scheduled before this instant.')),
+    endTime: opt(time('No run is scheduled at or after this instant.')),
+    suspend: opt(bool('Stop scheduling new runs; running tasks are left alone.', { default: false })),
+    concurrencyPolicy: opt(
+      str(
+        'What to do when a run is due while earlier tasks still run: Allow, Forbid (skip), Replace (stop them), TopUp (launch only the shortfall).',
+        { enum: [...CONCURRENCY_POLICIES], default: 'Allow' },
+      ),
+    ),
+    startingDeadlineSeconds: opt(
+      int('A run that cannot start within this many seconds of its scheduled time is recorded as Missed.', {
+        minimum: 0,
+      }),
+    ),
+    jitterSeconds: opt(
+      int('Delay each run by a stable pseudo-random 0..N seconds.', { minimum: 0, maximum: 86400, default: 0 }),
+    ),
+    activeDeadlineSeconds: opt(int("Stop a run's tasks still running after this many seconds.", { minimum: 1 })),
+    taskCount: opt(int('Tasks launched per run.', { minimum: 1, maximum: 1000, default: 1 })),
+    maxCount: opt(int('Upper bound on tasks per run and, with TopUp, on running tasks.', { minimum: 1, maximum: 1000 })),
+    trigger: opt(
+      Type.Object({ sqs: opt(SqsTrigger) }, { description: 'Launch only when a condition holds at the scheduled time.' }),
+    ),
+    successfulRunsHistoryLimit: opt(
+      int('Succeeded runs kept in status.runs.', { minimum: 0, maximum: 100, default: 3 }),
+    ),
+    failedRunsHistoryLimit: opt(
+      int('Failed, missed or skipped runs kept in status.runs.', { minimum: 0, maximum: 100, default: 1 }),
+    ),
+    task: TaskSpec,
+  },
+  { description: 'The desired schedule and the ECS task to run.', ...celRules(specRules) },
+);
+
+export const RUN_RESULTS = ['Running', 'Succeeded', 'Failed', 'LaunchFailed', 'Missed', 'Skipped', 'DryRun'] as const;
+
+const TaskRecord = Type.Object(
+  {
+    taskArn: str('ARN of the ECS task.'),
+    lastStatus: opt(str('Last known ECS status, for example RUNNING or STOPPED.')),
+    startedAt: opt(time('When the task started.')),
+    stoppedAt: opt(time('When the task stopped.')),
+    stopCode: opt(str('ECS stop code, for example EssentialContainerExited.')),
+    stoppedReason: opt(str('ECS stopped reason.')),
+    exitCodes: opt(
+      Type.Record(Type.String(), Type.Integer(), { description: 'Exit code of each container that has exited.' }),
+    ),
+  },
+  { description: 'One ECS task of a run.' },
+);
+
+const RunRecord = Type.Object(
+  {
+    scheduledTime: time('The scheduled instant this run belongs to.'),
+    launchedAt: opt(time('When RunTask accepted the tasks.')),
+    finishedAt: opt(time('When the last task stopped, or the run was settled.')),
+    result: str('Running, Succeeded, Failed, LaunchFailed, Missed, Skipped or DryRun.', { enum: [...RUN_RESULTS] }),
+    reason: opt(str('CamelCase reason, for example CapacityUnavailable or ConcurrencyForbid.')),
+    message: opt(str('Human-readable detail.')),
+    desiredCount: opt(int('Tasks this run wanted running.', { minimum: 0 })),
+    queueDepth: opt(int('Queue depth read by the trigger for this run.', { minimum: 0 })),
+    tasks: opt(Type.Array(TaskRecord, { description: 'Tasks launched by this run.' })),
+  },
+  { description: 'One scheduled run and its outcome.' },
+);
+
+const Condition = Type.Object(
+  {
+    type: str('Condition type: Ready, Stalled or Reconciling.'),
+    status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
+    observedGeneration: opt(int('Generation the condition was computed for.', { format: 'int64' })),
+    lastTransitionTime: time('When the status last changed.'),
+    reason: str('CamelCase reason.'),
+    message: str('Human-readable detail.'),
+  },
+  { description: 'A kstatus-style condition.' },
+);
+
+export const EcsScheduledTaskStatus = Type.Object(
+  {
+    observedGeneration: opt(int('The spec generation the controller last acted on.', { format: 'int64' })),
+    conditions: opt(
+      Type.Array(Condition, {
+        description: 'Ready, Stalled and Reconciling, as kstatus, Flux and Argo CD read them.',
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['type'],
+      }),
+    ),
+    resolvedSchedule: opt(str('The schedule with H and ? resolved to concrete values.')),
+    nextScheduleTime: opt(time('The next time a run is due.')),
+    lastScheduleTime: opt(time('The scheduled time of the most recent run.')),
+    lastSuccessfulTime: opt(time('When the most recent successful run finished.')),
+    lastResult: opt(str('Result of the most recent settled run.')),
+    activeCount: opt(int('Tasks of this resource still running.', { minimum: 0 })),
+    active: opt(
+      Type.Array(
+        Type.Object(
+          {
+            taskArn: str('ARN of the running task.'),
+            scheduledTime: time('Scheduled time of the run that launched it.'),
+            startedAt: opt(time('When RunTask accepted it.')),
+          },
+          { description: 'A task still running.' },
+        ),
+        { description: 'Tasks of this resource that have not stopped.' },
+      ),
+    ),
+    lastRunNow: opt(str('The last value of the ecs-scheduler.dev/run-now annotation that was acted on.')),
+    missedRunsTotal: opt(int('Scheduled times recorded as Missed since creation.', { minimum: 0 })),
+    runs: opt(Type.Array(RunRecord, { description: 'Recent runs, newest first, trimmed by the history limits.' })),
+  },
+  { description: 'What the controller observed and did.' },
+);
+
+export const EcsScheduledTask = Type.Object({
+  apiVersion: str('API version: ecs-scheduler.dev/v1alpha1.'),
+  kind: str('Kind: EcsScheduledTask.'),
+  metadata: Type.Object(
+    {
+      name: opt(Type.String()),
+      namespace: opt(Type.String()),
+      uid: opt(Type.String()),
+      generation: opt(Type.Integer()),
+      resourceVersion: opt(Type.String()),
+      annotations: opt(Type.Record(Type.String(), Type.String())),
+      labels: opt(Type.Record(Type.String(), Type.String())),
+      creationTimestamp: opt(Type.String()),
+    },
+    { additionalProperties: true },
+  ),
+  spec: EcsScheduledTaskSpec,
+  status: opt(EcsScheduledTaskStatus),
+});

@@ -1,0 +1,113 @@
+// Offline validation with the same schema the CRD is generated from, plus the CEL rules' offline
+// twins and the schedule parser. Used by `ecs-scheduler validate`, standalone mode, and the
+// reconciler (for objects that slipped past the API server, e.g. created before a CRD upgrade).
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { compileSchedule, ScheduleError } from '../schedule/schedule.js';
+import { API_VERSION, KIND } from './constants.js';
+import { EcsScheduledTask, specRules, sqsRules, taskRules, type CrossFieldRule } from './schema.js';
+import type { EcsScheduledTaskResource } from './types.js';
+
+export interface ValidationIssue {
+  /** Dotted path of the offending field, e.g. `spec.task.taskDefinition`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/** Unknown fields are errors offline, as `kubectl apply` (strict field validation) reports them. */
+function closeObjects(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...schema };
+  if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+  if (out.properties) {
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties as Record<string, JsonSchema>).map(([k, v]) => [k, closeObjects(v)]),
+    );
+  }
+  if (out.items) out.items = closeObjects(out.items as JsonSchema);
+  return out;
+}
+
+// ajv-formats ships CommonJS; its default export arrives wrapped under NodeNext.
+const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+
+let validator: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    addFormats(ajv);
+    ajv.addKeyword('x-kubernetes-validations');
+    ajv.addKeyword('x-kubernetes-list-type');
+    ajv.addKeyword('x-kubernetes-list-map-keys');
+    validator = ajv.compile(closeObjects(JSON.parse(JSON.stringify(EcsScheduledTask)) as JsonSchema));
+  }
+  return validator;
+}
+
+function pathOf(error: ErrorObject): string {
+  const base = error.instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+    .join('')
+    .replace(/^\./, '');
+  if (error.keyword === 'required') return [base, String(error.params.missingProperty)].filter(Boolean).join('.');
+  if (error.keyword === 'additionalProperties')
+    return [base, String(error.params.additionalProperty)].filter(Boolean).join('.');
+  return base || '(root)';
+}
+
+function messageOf(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'required':
+      return 'required field is missing';
+    case 'additionalProperties':
+      return 'unknown field';
+    case 'enum':
+      return `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return error.message ?? 'is invalid';
+  }
+}
+
+function checkRules<T>(rules: readonly CrossFieldRule<T>[], value: T | undefined): ValidationIssue[] {
+  if (value === undefined) return [];
+  return rules.filter((r) => !r.check(value)).map((r) => ({ path: r.path, message: r.message }));
+}
+
+/** Every problem with the object, or an empty list when it is a valid EcsScheduledTask. */
+export function validateResource(resource: unknown): ValidationIssue[] {
+  const validate = schemaValidator();
+  if (!validate(resource)) {
+    const seen = new Set<string>();
+    return (validate.errors ?? [])
+      .map((e) => ({ path: pathOf(e), message: messageOf(e) }))
+      .filter((i) => {
+        const id = `${i.path}:${i.message}`;
+        if (seen.has(id)) return false;
+        seen.add(id);
+        return true;
+      });
+  }
+  const est = resource as EcsScheduledTaskResource;
+  const issues: ValidationIssue[] = [];
+  if (est.apiVersion !== API_VERSION) issues.push({ path: 'apiVersion', message: `must be ${API_VERSION}` });
+  if (est.kind !== KIND) issues.push({ path: 'kind', message: `must be ${KIND}` });
+  if (!est.metadata.name) issues.push({ path: 'metadata.name', message: 'required field is missing' });
+  issues.push(...checkRules(specRules, est.spec));
+  issues.push(...checkRules(taskRules, est.spec.task));
+  issues.push(...checkRules(sqsRules, est.spec.trigger?.sqs));
+  try {
+    compileSchedule(est.spec.schedule, {
+      timeZone: est.spec.timeZone,
+      startTime: est.spec.startTime ? new Date(est.spec.startTime) : undefined,
+      endTime: est.spec.endTime ? new Date(est.spec.endTime) : undefined,
+      hashKey: `${est.metadata.namespace ?? 'default'}/${est.metadata.name ?? ''}`,
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    issues.push({ path: `spec.${error.field}`, message: error.message });
+  }
+  return issues;
+}

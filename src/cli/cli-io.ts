@@ -1,0 +1,10 @@
+/** What a CLI command may touch, so tests can run commands in-process and read their output. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+}
+
+/** A command returns its exit code; it never calls process.exit itself. */
+export type Command = (args: readonly string[], io: CliIo) => Promise<number>;

@@ -1,0 +1,48 @@
+import type { CliIo, Command } from './cli-io.js';
+
+const USAGE = `Usage: ecs-scheduler <command> [flags]
+
+Commands:
+  run        run the controller (Kubernetes, or standalone with --manifests DIR)
+  next       print the next fire times of a schedule or of the resources in a manifest
+  validate   check manifests offline against the CRD schema and the schedule parser
+  crd        print the CustomResourceDefinition
+  import     convert jobs of the old ECS Scheduler service into EcsScheduledTask YAML
+  status     print the run history kept by standalone mode
+
+Run \`ecs-scheduler <command> --help\` for the flags of a command.
+`;
+
+// Commands load lazily so that `next` and `validate` do not pay for the Kubernetes and AWS clients.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run-command.js')).runCommand,
+  next: async () => (await import('./next-command.js')).nextCommand,
+  validate: async () => (await import('./validate-command.js')).validateCommand,
+  crd: async () => (await import('./crd-command.js')).crdCommand,
+  import: async () => (await import('./import-command.js')).importCommand,
+  status: async () => (await import('./status-command.js')).statusCommand,
+};
+
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    // eslint-disable-next-line no-restricted-properties -- handed to commands as data, read in config.ts
+    env: process.env,
+    now: () => new Date(),
+  };
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(USAGE);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr(`ecs-scheduler: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  return (await load())(rest, io);
+}

@@ -1,0 +1,177 @@
+// The one place that reads flags and environment variables. Every flag of `ecs-scheduler run` can
+// also be set as ECS_SCHEDULER_<FLAG_IN_UPPER_SNAKE_CASE>; a flag wins over the environment.
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { LogFormat, LogLevel } from './log/logger.js';
+
+export interface Config {
+  /** `kubernetes` watches the API server; `standalone` reads a folder of manifests. */
+  readonly mode: 'kubernetes' | 'standalone';
+  /** Namespace to watch; undefined watches all namespaces. */
+  readonly namespace?: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly defaultCluster: string;
+  readonly metricsBindAddress: string;
+  readonly healthProbeBindAddress: string;
+  readonly leaderElect: boolean;
+  readonly leaderElectionId: string;
+  readonly leaderElectionNamespace: string;
+  readonly leaseDurationSeconds: number;
+  readonly renewDeadlineSeconds: number;
+  readonly retryPeriodSeconds: number;
+  readonly identity: string;
+  readonly maxConcurrentReconciles: number;
+  readonly ecsEndpoint?: string;
+  readonly awsRegion?: string;
+  readonly awsMaxAttempts: number;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly manifestsDir?: string;
+  readonly stateFile: string;
+  readonly dryRun: boolean;
+  /** Whether the SDK's default chain has anything obvious to work with (env, profile, web identity, container). */
+  readonly awsCredentialsHint: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const FLAGS = {
+  namespace: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  'default-cluster': { type: 'string' },
+  'metrics-bind-address': { type: 'string' },
+  'health-probe-bind-address': { type: 'string' },
+  'leader-elect': { type: 'boolean' },
+  'leader-election-id': { type: 'string' },
+  'leader-election-namespace': { type: 'string' },
+  'lease-duration': { type: 'string' },
+  'renew-deadline': { type: 'string' },
+  'retry-period': { type: 'string' },
+  'max-concurrent-reconciles': { type: 'string' },
+  'ecs-endpoint': { type: 'string' },
+  region: { type: 'string' },
+  'aws-max-attempts': { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  manifests: { type: 'string' },
+  state: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
+export const RUN_USAGE = `Usage: ecs-scheduler run [flags]
+
+Kubernetes mode (default):
+  --namespace NS                    watch one namespace (default: all)
+  --kubeconfig FILE, --context NAME  kubeconfig to use outside a cluster
+  --leader-elect                    elect a leader with a Lease (for replicas > 1)
+  --leader-election-id NAME         Lease name (default ecs-scheduler-leader)
+  --leader-election-namespace NS    Lease namespace (default: the pod's namespace)
+  --lease-duration 15s --renew-deadline 10s --retry-period 2s
+Standalone mode:
+  --manifests DIR                   read EcsScheduledTask YAML from DIR instead of the API server
+  --state FILE                      status and run history file (default .ecs-scheduler-state.json)
+Both:
+  --default-cluster NAME            ECS cluster when spec.task.cluster is unset (default "default")
+  --dry-run                         launch nothing; log the RunTask request and record DryRun runs
+  --ecs-endpoint URL                ECS/SQS endpoint override (moto, LocalStack)
+  --region REGION                   AWS region (default: AWS_REGION)
+  --metrics-bind-address ADDR       /metrics address (default :8080; 0 disables)
+  --health-probe-bind-address ADDR  /healthz and /readyz address (default :8081; 0 disables)
+  --max-concurrent-reconciles N     parallel reconciles (default 4)
+  --log-level debug|info|warn|error --log-format json|text
+Every flag can also be set as ECS_SCHEDULER_<FLAG> (e.g. ECS_SCHEDULER_DEFAULT_CLUSTER).`;
+
+function envName(flag: string): string {
+  return `ECS_SCHEDULER_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function seconds(flag: string, raw: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
+  if (!match) throw new ConfigError(`--${flag}: "${raw}" is not a duration (e.g. 15s, 500ms, 1m)`);
+  const value = Number(match[1]);
+  const unit = match[2] ?? 's';
+  return unit === 'ms' ? value / 1000 : unit === 'm' ? value * 60 : value;
+}
+
+function positiveInt(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--${flag}: "${raw}" must be a positive integer`);
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new ConfigError(`--${flag}: "${raw}" must be one of ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+/** Builds the run configuration from argv and the environment; throws ConfigError with the flag named. */
+export function loadConfig(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Config {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...args], options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const str = (flag: keyof typeof FLAGS): string | undefined => {
+    const v = values[flag];
+    if (typeof v === 'string') return v;
+    const e = env[envName(flag)];
+    return e === undefined || e === '' ? undefined : e;
+  };
+  const bool = (flag: keyof typeof FLAGS): boolean => {
+    const v = values[flag];
+    if (typeof v === 'boolean') return v;
+    const e = env[envName(flag)];
+    if (e === undefined || e === '') return false;
+    if (/^(1|true|yes)$/i.test(e)) return true;
+    if (/^(0|false|no)$/i.test(e)) return false;
+    throw new ConfigError(`${envName(flag)}: "${e}" must be true or false`);
+  };
+
+  const manifestsDir = str('manifests');
+  const awsCredentialsHint = Boolean(
+    env.AWS_ACCESS_KEY_ID ||
+      env.AWS_PROFILE ||
+      env.AWS_WEB_IDENTITY_TOKEN_FILE ||
+      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
+      env.AWS_SHARED_CREDENTIALS_FILE,
+  );
+  return {
+    mode: manifestsDir ? 'standalone' : 'kubernetes',
+    namespace: str('namespace'),
+    kubeconfig: str('kubeconfig') ?? env.KUBECONFIG,
+    context: str('context'),
+    defaultCluster: str('default-cluster') ?? 'default',
+    metricsBindAddress: str('metrics-bind-address') ?? ':8080',
+    healthProbeBindAddress: str('health-probe-bind-address') ?? ':8081',
+    leaderElect: bool('leader-elect'),
+    leaderElectionId: str('leader-election-id') ?? 'ecs-scheduler-leader',
+    leaderElectionNamespace: str('leader-election-namespace') ?? env.POD_NAMESPACE ?? 'ecs-scheduler-system',
+    leaseDurationSeconds: seconds('lease-duration', str('lease-duration') ?? '15s'),
+    renewDeadlineSeconds: seconds('renew-deadline', str('renew-deadline') ?? '10s'),
+    retryPeriodSeconds: seconds('retry-period', str('retry-period') ?? '2s'),
+    identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    maxConcurrentReconciles: positiveInt('max-concurrent-reconciles', str('max-concurrent-reconciles') ?? '4'),
+    ecsEndpoint: str('ecs-endpoint') ?? env.AWS_ENDPOINT_URL_ECS ?? env.AWS_ENDPOINT_URL,
+    awsRegion: str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+    awsMaxAttempts: positiveInt('aws-max-attempts', str('aws-max-attempts') ?? '3'),
+    logLevel: oneOf('log-level', str('log-level') ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
+    logFormat: oneOf('log-format', str('log-format') ?? 'json', ['json', 'text'] as const),
+    manifestsDir,
+    stateFile: str('state') ?? '.ecs-scheduler-state.json',
+    dryRun: bool('dry-run'),
+    awsCredentialsHint,
+  };
+}

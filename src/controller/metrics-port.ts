@@ -1,0 +1,43 @@
+// What the core reports. The prom-client adapter (metrics/) implements these; tests use noops or
+// recorders. Keeping them as ports keeps prom-client out of the core.
+import type { RunResult } from '../api/types.js';
+import type { ResourceKey } from './ports.js';
+
+export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
+
+export interface ControllerMetrics {
+  reconciled(outcome: ReconcileOutcome, seconds: number): void;
+  runRecorded(result: RunResult): void;
+  /** Seconds from the scheduled time to RunTask accepting the tasks. */
+  launchDelay(seconds: number): void;
+  scheduleTimes(key: ResourceKey, next: Date | undefined, last: Date | undefined): void;
+  queueDepth(key: ResourceKey, depth: number): void;
+  forget(key: ResourceKey): void;
+}
+
+export interface WorkQueueMetrics {
+  depth(n: number): void;
+  added(): void;
+  retried(): void;
+  /** Seconds an item waited in the queue before processing started. */
+  queueDuration(seconds: number): void;
+  /** Seconds processing one item took. */
+  workDuration(seconds: number): void;
+}
+
+export const noopControllerMetrics: ControllerMetrics = {
+  reconciled: () => undefined,
+  runRecorded: () => undefined,
+  launchDelay: () => undefined,
+  scheduleTimes: () => undefined,
+  queueDepth: () => undefined,
+  forget: () => undefined,
+};
+
+export const noopWorkQueueMetrics: WorkQueueMetrics = {
+  depth: () => undefined,
+  added: () => undefined,
+  retried: () => undefined,
+  queueDuration: () => undefined,
+  workDuration: () => undefined,
+};

@@ -1,0 +1,106 @@
+// The ports the pure core talks through. Adapters (kube/, ecs/, trigger/, standalone/) implement
+// them; unit tests use in-memory fakes of them. Nothing here imports a client library.
+import type { EcsScheduledTaskResource, Status, TaskSpec } from '../api/types.js';
+
+/** `namespace/name` of a resource; the work queue's key. */
+export type ResourceKey = string;
+
+export function keyOf(resource: Pick<EcsScheduledTaskResource, 'metadata'>): ResourceKey {
+  return `${resource.metadata.namespace ?? 'default'}/${resource.metadata.name ?? ''}`;
+}
+
+/** Where resources live: the Kubernetes API server, or a folder of manifests in standalone mode. */
+export interface ResourceStore {
+  /** The cached copy, or undefined when the resource is gone. Callers must not mutate it. */
+  get(key: ResourceKey): EcsScheduledTaskResource | undefined;
+  /**
+   * Replaces the status, guarded by `metadata.resourceVersion` of `resource`. Throws ConflictError
+   * when the stored copy is newer. Returns the stored resource after the write.
+   */
+  writeStatus(resource: EcsScheduledTaskResource, status: Status): Promise<EcsScheduledTaskResource>;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+/** CamelCase reasons, as Kubernetes events use them. */
+export const EventReason = {
+  Launched: 'Launched',
+  LaunchFailed: 'LaunchFailed',
+  MissedSchedule: 'MissedSchedule',
+  RunSucceeded: 'RunSucceeded',
+  RunFailed: 'RunFailed',
+  InvalidSpec: 'InvalidSpec',
+  DeadlineExceeded: 'DeadlineExceeded',
+  Skipped: 'Skipped',
+  DryRun: 'DryRun',
+} as const;
+
+export interface EventRecorder {
+  record(resource: EcsScheduledTaskResource, type: EventType, reason: string, message: string): void;
+}
+
+/** One RunTask call's worth of intent, fully resolved by the core. */
+export interface LaunchRequest {
+  readonly cluster: string;
+  readonly task: TaskSpec;
+  readonly count: number;
+  /** Identifies resource + scheduled time; ListTasks can filter on it (128 chars max). */
+  readonly startedBy: string;
+  /** Idempotency token for RunTask (64 chars max); moto ignores it, so it is not our only guard. */
+  readonly clientToken: string;
+  /** Our tags, merged with the user's. */
+  readonly tags: readonly { key: string; value: string }[];
+}
+
+export interface LaunchedTask {
+  readonly taskArn: string;
+  readonly lastStatus?: string;
+}
+
+export interface LaunchFailure {
+  readonly arn?: string;
+  readonly reason: string;
+  readonly detail?: string;
+  /** RESOURCE:* and "Capacity is unavailable": worth retrying within the deadline. */
+  readonly capacity: boolean;
+}
+
+export interface LaunchResult {
+  readonly tasks: readonly LaunchedTask[];
+  readonly failures: readonly LaunchFailure[];
+}
+
+export interface TaskObservation {
+  readonly taskArn: string;
+  /** MISSING when ECS does not (yet) know the ARN: eventual consistency, not an error. */
+  readonly lastStatus: string;
+  readonly startedAt?: Date;
+  readonly stoppedAt?: Date;
+  readonly stopCode?: string;
+  readonly stoppedReason?: string;
+  /** Exit code per container that has one. */
+  readonly exitCodes: Readonly<Record<string, number>>;
+  /** Names of essential containers; a run succeeds when every one of them exited 0. */
+  readonly essentialContainers: readonly string[];
+}
+
+/** ECS, behind a port. The AWS adapter batches, rate-limits and maps errors to ours. */
+export interface TaskLauncher {
+  /** Launches `count` tasks, in batches of at most 10. */
+  runTasks(request: LaunchRequest): Promise<LaunchResult>;
+  /** ARNs of tasks (running or stopped) started with this `startedBy`. */
+  findTasks(cluster: string, startedBy: string): Promise<string[]>;
+  /** Observations for the given ARNs (batched at 100). Unknown ARNs come back as MISSING. */
+  describeTasks(cluster: string, taskArns: readonly string[]): Promise<TaskObservation[]>;
+  stopTasks(cluster: string, taskArns: readonly string[], reason: string): Promise<void>;
+}
+
+/** A trigger turns an external signal into a queue depth; the core turns that into a count. */
+export interface QueueDepthSource {
+  queueDepth(trigger: {
+    queueName?: string;
+    queueUrl?: string;
+    region?: string;
+    includeInFlight?: boolean;
+  }): Promise<number>;
+}

@@ -1,0 +1,4 @@
+export * from './aws.js';
+export * from './env.js';
+export * from './kube.js';
+export * from './kubectl.js';
