@@ -3,7 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { crdYaml } from '../src/api/crd-yaml.js';
 
-const targets = ['crds/ecsscheduledtasks.yaml'];
+const targets = ['crds/ecsscheduledtasks.yaml', 'manifests/crd/ecsscheduledtasks.yaml'];
 const check = process.argv.includes('--check');
 const expected = crdYaml();
 let drift = false;

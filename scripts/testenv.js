@@ -25,6 +25,7 @@ const REGION = 'us-east-1';
 const NAMESPACES = ['default', 'ecs-scheduler-system'];
 const CLUSTER = 'default';
 const QUEUE = 'consumer-task-queue';
+const CONTAINER_INSTANCES = 8;
 // Generous: a cold kube-apiserver on 2 busy cores needs 5-15 s; the CRD a second more.
 const READY_TIMEOUT_MS = 90_000;
 
@@ -307,8 +308,10 @@ const xmlField = (xml, field) => {
 };
 
 async function seedAws(endpoint) {
-  const [{ ECSClient, CreateClusterCommand, RegisterTaskDefinitionCommand }, { SQSClient, CreateQueueCommand }] =
-    await Promise.all([import('@aws-sdk/client-ecs'), import('@aws-sdk/client-sqs')]);
+  const [
+    { ECSClient, CreateClusterCommand, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand },
+    { SQSClient, CreateQueueCommand },
+  ] = await Promise.all([import('@aws-sdk/client-ecs'), import('@aws-sdk/client-sqs')]);
   const cfg = {
     endpoint,
     region: REGION,
@@ -319,9 +322,31 @@ async function seedAws(endpoint) {
   const sqs = new SQSClient(cfg);
   try {
     // moto needs container-level memory; the examples reference sleeper-task and sleeper-task:1.
+    // EC2-launched tasks need container instances: moto answers RunTask with a 500 without one. moto
+    // never gives back the memory of a stopped task, so register enough for a long session
+    // (each holds 7482 MiB, 58 sleepers).
+    // moto checks that the instance exists in EC2.
+    const instancesXml = await ec2(endpoint, 'RunInstances', {
+      ImageId: 'ami-12c6146b', // one of moto's built-in AMIs
+      InstanceType: 't3.large',
+      MinCount: String(CONTAINER_INSTANCES),
+      MaxCount: String(CONTAINER_INSTANCES),
+    });
+    const containerInstances = [...instancesXml.matchAll(/<instanceId>(i-[0-9a-f]+)<\/instanceId>/g)].map(
+      ([, instanceId]) =>
+        new RegisterContainerInstanceCommand({
+          cluster: CLUSTER,
+          instanceIdentityDocument: JSON.stringify({ instanceId, region: REGION }),
+        }),
+    );
+    if (containerInstances.length !== CONTAINER_INSTANCES) {
+      throw new Error(`moto's RunInstances returned ${containerInstances.length} instances: ${instancesXml.slice(0, 300)}`);
+    }
     const sleeper = { name: 'sleeper', image: 'busybox', memory: 128, essential: true, command: ['sleep', '10'] };
     const [, , , queue] = await Promise.all([
-      ecs.send(new CreateClusterCommand({ clusterName: CLUSTER })),
+      ecs
+        .send(new CreateClusterCommand({ clusterName: CLUSTER }))
+        .then(() => Promise.all(containerInstances.map((c) => ecs.send(c)))),
       ecs.send(new RegisterTaskDefinitionCommand({ family: 'sleeper-task', containerDefinitions: [sleeper] })),
       ecs.send(
         new RegisterTaskDefinitionCommand({
@@ -348,6 +373,7 @@ async function seedAws(endpoint) {
     ]);
     return {
       TESTENV_ECS_CLUSTER: CLUSTER,
+      TESTENV_ECS_CONTAINER_INSTANCES: String(CONTAINER_INSTANCES),
       TESTENV_VPC_ID: vpcId,
       TESTENV_SUBNET_ID: xmlField(subnetXml, 'subnetId'),
       TESTENV_SECURITY_GROUP_ID: xmlField(sgXml, 'groupId'),

@@ -1,6 +1,7 @@
 // A client-side token bucket, so that we stay inside ECS's documented per-account throttles
 // instead of discovering them through ThrottlingException. Pure apart from the injected clock and
 // sleep, so tests drive it with a fake clock.
+import type { Clock } from '../controller/clock.js';
 
 export interface TokenBucketOptions {
   /** Burst size: how many tokens the bucket holds when full. It starts full. */
@@ -73,4 +74,37 @@ export class TokenBucket {
     this.#updatedAt = now;
     this.#tokens = Math.min(this.#capacity, this.#tokens + elapsed * this.#ratePerMs);
   }
+}
+
+/** A sleep driven by the Clock port, so a fake clock also drives every wait. */
+export function clockSleep(clock: Clock): (ms: number) => Promise<void> {
+  return (ms) =>
+    new Promise<void>((resolve) => {
+      clock.setTimer(resolve, ms);
+    });
+}
+
+/** The RunTask limiters for one AWS account and region. */
+export interface EcsRateLimiters {
+  /** Every RunTask call. */
+  readonly runTask: TokenBucket;
+  /** RunTask calls that launch on Fargate, on top of `runTask`. */
+  readonly fargateRunTask: TokenBucket;
+  /** Tasks launched on Fargate (one token per task, not per call). */
+  readonly fargateTasks: TokenBucket;
+}
+
+/**
+ * ECS's documented per-account, per-region defaults: RunTask burst 100 at 40/s (request
+ * throttling); on Fargate, RunTask calls at 20/s burst and sustained, and task launches burst 100
+ * at 20/s (Fargate throttling quotas). Staying below them keeps one busy resource from starving
+ * the others with ThrottlingException retries.
+ */
+export function createEcsRateLimiters(clock: Clock, sleep: (ms: number) => Promise<void> = clockSleep(clock)) {
+  const now = () => clock.now().getTime();
+  return {
+    runTask: new TokenBucket({ capacity: 100, refillPerSecond: 40, now, sleep }),
+    fargateRunTask: new TokenBucket({ capacity: 20, refillPerSecond: 20, now, sleep }),
+    fargateTasks: new TokenBucket({ capacity: 100, refillPerSecond: 20, now, sleep }),
+  } satisfies EcsRateLimiters;
 }

@@ -57,14 +57,22 @@ export class TimeZone {
     return early;
   }
 
-  /** How far wall time jumped forward in transitions during the day before `instant`. */
+  /**
+   * The length of a spring-forward gap whose transition lies less than that length before
+   * `instant`, else 0. Only then can a wall time in the gap still fire after `instant`.
+   */
   recentGap(instant: number): number {
-    return Math.max(0, this.offsetAt(instant) - this.offsetAt(instant - DAY - HOUR));
+    const gap = this.offsetAt(instant) - this.offsetAt(instant - DAY - HOUR);
+    return gap > 0 && this.offsetAt(instant - gap) < this.offsetAt(instant) ? gap : 0;
   }
 
-  /** How far wall time went back in transitions during the day before `instant`. */
+  /**
+   * The length of a fall-back overlap if `instant` is in its second pass, else 0. Only then have
+   * wall times later than the current one already fired.
+   */
   recentOverlap(instant: number): number {
-    return Math.max(0, this.offsetAt(instant - DAY - HOUR) - this.offsetAt(instant));
+    const overlap = this.offsetAt(instant - DAY - HOUR) - this.offsetAt(instant);
+    return overlap > 0 && this.offsetAt(instant - overlap) > this.offsetAt(instant) ? overlap : 0;
   }
 
   private computeOffset(instant: number): number {

@@ -1,0 +1,190 @@
+// The rate-limited work queue of resource keys, with client-go's contract: a key is queued at most
+// once, never handed to two workers at once, and a key added while it is being processed is
+// processed again after it is done. Delays go through the Clock port so tests drive them by hand.
+import type { Logger } from '../log/logger.js';
+import { silentLogger } from '../log/logger.js';
+import type { Clock } from './clock.js';
+import type { WorkQueueMetrics } from './metrics-port.js';
+import { noopWorkQueueMetrics } from './metrics-port.js';
+import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
+
+export interface WorkQueueOptions {
+  readonly clock: Clock;
+  /** Default: client-go's default controller rate limiter (5 ms..1000 s per key, 10/s burst 100). */
+  readonly rateLimiter?: RateLimiter;
+  /** Default: no metrics. */
+  readonly metrics?: WorkQueueMetrics;
+  /** Where handler failures are logged. Default: nowhere. */
+  readonly logger?: Logger;
+}
+
+/** Processes one key. A rejection is logged and the key retried with backoff; it never escapes. */
+export type WorkHandler = (key: string) => Promise<void>;
+
+interface Delayed {
+  readonly readyAt: number;
+  readonly cancel: () => void;
+}
+
+export class WorkQueue {
+  readonly #clock: Clock;
+  readonly #limiter: RateLimiter;
+  readonly #metrics: WorkQueueMetrics;
+  readonly #logger: Logger;
+  /** Keys waiting for a worker, in order. Every key here is also in #dirty. */
+  readonly #queue: string[] = [];
+  /** Keys that need processing: queued, or re-added while being processed. */
+  readonly #dirty = new Set<string>();
+  readonly #processing = new Set<string>();
+  readonly #delayed = new Map<string, Delayed>();
+  readonly #queuedAt = new Map<string, number>();
+  #waitingWorkers: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
+  readonly #workers: Promise<void>[] = [];
+  #shuttingDown = false;
+
+  constructor(options: WorkQueueOptions) {
+    this.#clock = options.clock;
+    this.#limiter = options.rateLimiter ?? defaultControllerRateLimiter(options.clock);
+    this.#metrics = options.metrics ?? noopWorkQueueMetrics;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  /** Keys waiting for a worker (not counting delayed or in-flight ones). */
+  get length(): number {
+    return this.#queue.length;
+  }
+
+  /** Keys being processed right now. */
+  get inFlight(): number {
+    return this.#processing.size;
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  add(key: string): void {
+    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    this.#dirty.add(key);
+    this.#metrics.added();
+    // A key being processed waits in #dirty; done() queues it once the worker lets go of it.
+    if (this.#processing.has(key)) return;
+    this.#enqueue(key);
+  }
+
+  /** Adds `key` after `delayMs`. When the key is already waiting, the earlier time wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.#shuttingDown) return;
+    if (!(delayMs > 0)) {
+      this.add(key);
+      return;
+    }
+    const readyAt = this.#clock.now().getTime() + delayMs;
+    const existing = this.#delayed.get(key);
+    if (existing && existing.readyAt <= readyAt) return;
+    existing?.cancel();
+    const cancel = this.#clock.setTimer(() => {
+      this.#delayed.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.#delayed.set(key, { readyAt, cancel });
+  }
+
+  /** Adds `key` after its backoff: exponential per key, and within the global rate. */
+  addRateLimited(key: string): void {
+    if (this.#shuttingDown) return;
+    this.#metrics.retried();
+    this.addAfter(key, this.#limiter.when(key));
+  }
+
+  /** The key succeeded: its backoff starts over. */
+  forget(key: string): void {
+    this.#limiter.forget(key);
+  }
+
+  numRequeues(key: string): number {
+    return this.#limiter.numRequeues(key);
+  }
+
+  /** The next key to process, or undefined once the queue is shutting down. Pair with done(). */
+  async get(): Promise<string | undefined> {
+    while (!this.#shuttingDown) {
+      const key = this.#queue.shift();
+      if (key !== undefined) {
+        this.#dirty.delete(key);
+        this.#processing.add(key);
+        const queuedAt = this.#queuedAt.get(key);
+        this.#queuedAt.delete(key);
+        if (queuedAt !== undefined) this.#metrics.queueDuration((this.#clock.now().getTime() - queuedAt) / 1000);
+        this.#metrics.depth(this.#queue.length);
+        return key;
+      }
+      await new Promise<void>((resolve) => this.#waitingWorkers.push(resolve));
+    }
+    return undefined;
+  }
+
+  /** Processing of `key` finished; if it was re-added meanwhile, it goes back in the queue. */
+  done(key: string): void {
+    this.#processing.delete(key);
+    if (this.#dirty.has(key) && !this.#shuttingDown) this.#enqueue(key);
+    if (this.#processing.size === 0 && this.#shuttingDown) this.#resolveDrain();
+  }
+
+  /** Runs `concurrency` workers that call `handler` for each key until shutDown(). */
+  start(concurrency: number, handler: WorkHandler): void {
+    for (let i = 0; i < Math.max(1, concurrency); i++) this.#workers.push(this.#work(handler));
+  }
+
+  /** Stops handing out work and drops delayed adds. In-flight keys finish; see drain(). */
+  shutDown(): void {
+    if (this.#shuttingDown) return;
+    this.#shuttingDown = true;
+    for (const { cancel } of this.#delayed.values()) cancel();
+    this.#delayed.clear();
+    const waiting = this.#waitingWorkers;
+    this.#waitingWorkers = [];
+    for (const wake of waiting) wake();
+    if (this.#processing.size === 0) this.#resolveDrain();
+  }
+
+  /** Resolves once shutDown() was called and every in-flight key is done. */
+  async drain(): Promise<void> {
+    if (!this.#shuttingDown || this.#processing.size > 0) {
+      await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+    }
+    await Promise.all(this.#workers);
+  }
+
+  #enqueue(key: string): void {
+    this.#queue.push(key);
+    this.#queuedAt.set(key, this.#clock.now().getTime());
+    this.#metrics.depth(this.#queue.length);
+    this.#waitingWorkers.shift()?.();
+  }
+
+  #resolveDrain(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  async #work(handler: WorkHandler): Promise<void> {
+    for (;;) {
+      const key = await this.get();
+      if (key === undefined) return;
+      const startedAt = this.#clock.now().getTime();
+      try {
+        // Called through an async wrapper so a handler that throws synchronously is caught too.
+        await (async () => handler(key))();
+      } catch (error) {
+        this.#logger.error('work item failed; retrying with backoff', { resource: key, error });
+        this.addRateLimited(key);
+      } finally {
+        this.#metrics.workDuration((this.#clock.now().getTime() - startedAt) / 1000);
+        this.done(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,287 @@
+// A cache of EcsScheduledTasks fed by our own list+watch loop. client-node's informer stops on the
+// first error; recovery is ours: restart with capped, jittered exponential backoff, relist on
+// 410 Gone, relist when nothing (not even a bookmark) arrived for too long, and re-notify every key
+// periodically so that a missed event can never strand a resource.
+import type { EcsScheduledTaskResource } from '../api/types.js';
+import { systemClock, type Clock } from '../controller/clock.js';
+import { keyOf, type ResourceKey } from '../controller/ports.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { isExpired, asKubeStatus, describeError } from './api-errors.js';
+import { backoffDelayMs, type BackoffOptions } from './backoff.js';
+import type { ListWatchSource } from './list-watch-source.js';
+import { noopWatchMetrics, type WatchMetrics } from './metrics-port.js';
+import { ResourceCache } from './resource-cache.js';
+
+export type ChangeListener = (key: ResourceKey) => void;
+
+export interface ResourceInformerOptions {
+  readonly source: ListWatchSource;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly metrics?: WatchMetrics;
+  /** Restart delays after consecutive failures. Defaults: 1 s doubling to 30 s, ±20 % jitter. */
+  readonly backoff?: BackoffOptions;
+  /**
+   * Relist when neither an event nor a bookmark arrived for this long. The API server sends a
+   * bookmark about once a minute, so silence for several minutes means a stuck connection or a
+   * stuck loop. Default 5 min.
+   */
+  readonly watchdogMs?: number;
+  /** Re-notify every cached key this often; 0 disables. Default 10 min. */
+  readonly resyncMs?: number;
+  readonly random?: () => number;
+}
+
+type Phase = 'idle' | 'listing' | 'watching' | 'waiting' | 'stopped';
+
+export class ResourceInformer {
+  private readonly cache = new ResourceCache();
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly source: ListWatchSource;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly metrics: WatchMetrics;
+  private readonly backoff: BackoffOptions;
+  private readonly watchdogMs: number;
+  private readonly resyncMs: number;
+  private readonly random: () => number;
+
+  private phase: Phase = 'idle';
+  /** Bumped whenever the loop moves on; callbacks from an older list or watch are ignored. */
+  private generation = 0;
+  private resourceVersion = '';
+  private synced = false;
+  private syncWaiters: (() => void)[] = [];
+  private consecutiveFailures = 0;
+  private watchHealthy = false;
+  private lastActivityMs = 0;
+  private closeWatch: (() => void) | undefined;
+  private cancelStep: (() => void) | undefined;
+  private cancelWatchdog: (() => void) | undefined;
+  private cancelResync: (() => void) | undefined;
+
+  constructor(options: ResourceInformerOptions) {
+    this.source = options.source;
+    this.clock = options.clock ?? systemClock;
+    this.log = (options.logger ?? silentLogger).child({ component: 'informer' });
+    this.metrics = options.metrics ?? noopWatchMetrics;
+    this.backoff = options.backoff ?? {};
+    this.watchdogMs = options.watchdogMs ?? 5 * 60_000;
+    this.resyncMs = options.resyncMs ?? 10 * 60_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Calls `listener(key)` for every add, update and delete, and on every resync. */
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get(key: ResourceKey): EcsScheduledTaskResource | undefined {
+    return this.cache.get(key);
+  }
+
+  keys(): ResourceKey[] {
+    return this.cache.keys();
+  }
+
+  /** True once the first list has been loaded into the cache. */
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves once the first list is in the cache, or when the informer is stopped. */
+  waitForSync(): Promise<void> {
+    if (this.synced || this.phase === 'stopped') return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** See ResourceCache.applyWrite: our own status write, visible before the watch delivers it. */
+  applyWrite(basedOnResourceVersion: string | undefined, written: EcsScheduledTaskResource): boolean {
+    return this.cache.applyWrite(basedOnResourceVersion, written);
+  }
+
+  start(): void {
+    if (this.phase !== 'idle') return;
+    this.lastActivityMs = this.clock.now().getTime();
+    this.armWatchdog();
+    this.armResync();
+    void this.relist('initial');
+  }
+
+  stop(): void {
+    if (this.phase === 'stopped') return;
+    this.phase = 'stopped';
+    this.generation++;
+    this.closeCurrentWatch();
+    this.cancelStep?.();
+    this.cancelWatchdog?.();
+    this.cancelResync?.();
+    this.cancelStep = this.cancelWatchdog = this.cancelResync = undefined;
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
+  }
+
+  private notify(keys: Iterable<ResourceKey>): void {
+    for (const key of keys) {
+      for (const listener of this.listeners) {
+        try {
+          listener(key);
+        } catch (err) {
+          this.log.error('change listener failed', { resource: key, err });
+        }
+      }
+    }
+  }
+
+  private touch(): void {
+    this.lastActivityMs = this.clock.now().getTime();
+  }
+
+  private closeCurrentWatch(): void {
+    const close = this.closeWatch;
+    this.closeWatch = undefined;
+    try {
+      close?.();
+    } catch (err) {
+      this.log.debug('closing the watch failed', { err });
+    }
+  }
+
+  /** Runs `step` after `delayMs`, replacing any step already scheduled. */
+  private schedule(delayMs: number, step: () => void): void {
+    this.cancelStep?.();
+    this.phase = 'waiting';
+    const generation = ++this.generation;
+    this.cancelStep = this.clock.setTimer(() => {
+      this.cancelStep = undefined;
+      if (generation === this.generation) step();
+    }, delayMs);
+  }
+
+  private async relist(reason: string): Promise<void> {
+    if (this.phase === 'stopped') return;
+    this.cancelStep?.();
+    this.cancelStep = undefined;
+    this.closeCurrentWatch();
+    this.phase = 'listing';
+    const generation = ++this.generation;
+    this.metrics.relisted(reason);
+    this.log.debug('listing', { reason });
+    let result;
+    try {
+      result = await this.source.list();
+    } catch (err) {
+      if (generation !== this.generation) return;
+      const delay = backoffDelayMs(this.consecutiveFailures++, this.backoff, this.random);
+      this.metrics.restarted('list_error');
+      this.log.warn('list failed; retrying', { error: describeError(err), delayMs: delay });
+      this.schedule(delay, () => void this.relist(reason));
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.touch();
+    const changed = this.cache.replaceAll(result.items);
+    this.resourceVersion = result.resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      for (const resolve of this.syncWaiters.splice(0)) resolve();
+    }
+    this.log.debug('listed', { items: result.items.length, changed: changed.length, resourceVersion: this.resourceVersion });
+    this.notify(changed);
+    if (generation === this.generation) void this.watch();
+  }
+
+  private async watch(): Promise<void> {
+    if (this.phase === 'stopped') return;
+    this.phase = 'watching';
+    const generation = ++this.generation;
+    this.watchHealthy = false;
+    try {
+      const close = await this.source.watch(this.resourceVersion, {
+        onEvent: (type, object) => {
+          if (generation === this.generation) this.onEvent(type, object);
+        },
+        onDone: (err) => {
+          if (generation === this.generation) this.onWatchDone(err);
+        },
+      });
+      if (generation === this.generation) this.closeWatch = close;
+      else close();
+    } catch (err) {
+      if (generation === this.generation) this.onWatchDone(err ?? new Error('watch failed'));
+    }
+  }
+
+  private onEvent(type: string, object: unknown): void {
+    this.metrics.event(type);
+    this.touch();
+    if (type === 'ERROR') {
+      const status = asKubeStatus(object);
+      this.closeCurrentWatch();
+      this.onWatchDone(status ?? new Error('watch ERROR event'), status);
+      return;
+    }
+    this.watchHealthy = true;
+    this.consecutiveFailures = 0;
+    const resource = object as EcsScheduledTaskResource | undefined;
+    const resourceVersion = resource?.metadata?.resourceVersion;
+    if (resourceVersion) this.resourceVersion = resourceVersion;
+    if (type === 'BOOKMARK' || !resource?.metadata) return;
+    if (type === 'ADDED' || type === 'MODIFIED') {
+      // Unchanged means we already applied this version from our own status write.
+      if (this.cache.upsert(resource)) this.notify([keyOf(resource)]);
+    } else if (type === 'DELETED') {
+      this.cache.remove(keyOf(resource));
+      this.notify([keyOf(resource)]);
+    }
+  }
+
+  private onWatchDone(err: unknown, status?: { code?: number; reason?: string; message?: string }): void {
+    if (this.phase === 'stopped') return;
+    this.closeWatch = undefined;
+    this.generation++;
+    if (isExpired(err) || (status !== undefined && isExpired(status))) {
+      this.log.info('watch expired; relisting', { resourceVersion: this.resourceVersion });
+      void this.relist('expired');
+      return;
+    }
+    const reason = err === undefined ? 'closed' : isTimeout(err) ? 'timeout' : 'error';
+    this.metrics.restarted(reason);
+    // A clean close of a watch that delivered something is routine (the server's timeoutSeconds):
+    // resume at once. Anything else backs off, so a server that keeps failing is not hammered.
+    const delay =
+      reason === 'closed' && this.watchHealthy ? 0 : backoffDelayMs(this.consecutiveFailures++, this.backoff, this.random);
+    const log = reason === 'closed' ? this.log.debug : this.log.warn;
+    log('watch ended; restarting', { reason, error: describeError(err), delayMs: delay, resourceVersion: this.resourceVersion });
+    this.schedule(delay, () => void this.watch());
+  }
+
+  private armWatchdog(): void {
+    if (this.watchdogMs <= 0) return;
+    const check = () => {
+      if (this.phase === 'stopped') return;
+      const silentMs = this.clock.now().getTime() - this.lastActivityMs;
+      if (silentMs >= this.watchdogMs && this.phase !== 'waiting') {
+        this.log.warn('nothing arrived from the API server for too long; relisting', { silentMs });
+        this.touch();
+        void this.relist('watchdog');
+      }
+      this.cancelWatchdog = this.clock.setTimer(check, Math.max(1, this.lastActivityMs + this.watchdogMs - this.clock.now().getTime()));
+    };
+    this.cancelWatchdog = this.clock.setTimer(check, this.watchdogMs);
+  }
+
+  private armResync(): void {
+    if (this.resyncMs <= 0) return;
+    const tick = () => {
+      if (this.phase === 'stopped') return;
+      if (this.synced) this.notify(this.cache.keys());
+      this.cancelResync = this.clock.setTimer(tick, this.resyncMs);
+    };
+    this.cancelResync = this.clock.setTimer(tick, this.resyncMs);
+  }
+}
+
+function isTimeout(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'TimeoutError';
+}
