@@ -286,7 +286,9 @@ const TaskRecord = Type.Object(
     stopCode: opt(str('ECS stop code, for example EssentialContainerExited.')),
     stoppedReason: opt(str('ECS stopped reason.')),
     exitCodes: opt(
-      Type.Record(Type.String(), Type.Integer(), { description: 'Exit code of each container that has exited.' }),
+      Type.Record(Type.String(), Type.Integer({ description: 'Exit code of the container.' }), {
+        description: 'Exit code of each container that has exited.',
+      }),
     ),
   },
   { description: 'One ECS task of a run.' },

@@ -2,7 +2,7 @@
 // twins and the schedule parser. Used by `ecs-scheduler validate`, standalone mode, and the
 // reconciler (for objects that slipped past the API server, e.g. created before a CRD upgrade).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { compileSchedule, ScheduleError } from '../schedule/schedule.js';
 import { API_VERSION, KIND } from './constants.js';
 import { EcsScheduledTask, specRules, sqsRules, taskRules, type CrossFieldRule } from './schema.js';
@@ -30,7 +30,8 @@ function closeObjects(schema: JsonSchema): JsonSchema {
 }
 
 // ajv-formats ships CommonJS; its default export arrives wrapped under NodeNext.
-const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+const addFormats: FormatsPlugin =
+  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
 
 let validator: ValidateFunction | undefined;
 function schemaValidator(): ValidateFunction {

@@ -6,7 +6,10 @@ export function parseAt(expression: string): number {
   const text = expression.trim();
   const match = /^at\s*\(\s*(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\s*\)$/i.exec(text);
   if (!match) {
-    throw new ScheduleError('schedule', `malformed at expression "${text}" (expected at(yyyy-mm-ddThh:mm:ss))`);
+    throw new ScheduleError(
+      'schedule',
+      `malformed at expression "${text}" (expected at(yyyy-mm-ddThh:mm:ss))`,
+    );
   }
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
     number,

@@ -59,7 +59,20 @@ interface FieldDef {
   readonly hashMax?: number;
 }
 
-const MONTH_NAMES = { JAN: 1, FEB: 2, MAR: 3, APR: 4, MAY: 5, JUN: 6, JUL: 7, AUG: 8, SEP: 9, OCT: 10, NOV: 11, DEC: 12 };
+const MONTH_NAMES = {
+  JAN: 1,
+  FEB: 2,
+  MAR: 3,
+  APR: 4,
+  MAY: 5,
+  JUN: 6,
+  JUL: 7,
+  AUG: 8,
+  SEP: 9,
+  OCT: 10,
+  NOV: 11,
+  DEC: 12,
+};
 const VIXIE_DAY_NAMES = { SUN: 0, MON: 1, TUE: 2, WED: 3, THU: 4, FRI: 5, SAT: 6 };
 const EVENTBRIDGE_DAY_NAMES = { SUN: 1, MON: 2, TUE: 3, WED: 4, THU: 5, FRI: 6, SAT: 7 };
 
@@ -68,8 +81,19 @@ const MINUTE: FieldDef = { name: 'minute', min: 0, max: 59 };
 const HOUR: FieldDef = { name: 'hour', min: 0, max: 23 };
 const DAY_OF_MONTH: FieldDef = { name: 'day-of-month', min: 1, max: 31, hashMax: 28 };
 const MONTH: FieldDef = { name: 'month', min: 1, max: 12, names: MONTH_NAMES };
-const VIXIE_DAY_OF_WEEK: FieldDef = { name: 'day-of-week', min: 0, max: 7, names: VIXIE_DAY_NAMES, hashMax: 6 };
-const EVENTBRIDGE_DAY_OF_WEEK: FieldDef = { name: 'day-of-week', min: 1, max: 7, names: EVENTBRIDGE_DAY_NAMES };
+const VIXIE_DAY_OF_WEEK: FieldDef = {
+  name: 'day-of-week',
+  min: 0,
+  max: 7,
+  names: VIXIE_DAY_NAMES,
+  hashMax: 6,
+};
+const EVENTBRIDGE_DAY_OF_WEEK: FieldDef = {
+  name: 'day-of-week',
+  min: 1,
+  max: 7,
+  names: EVENTBRIDGE_DAY_NAMES,
+};
 // EventBridge's own limits for the year field.
 const YEAR: FieldDef = { name: 'year', min: 1970, max: 2199 };
 
@@ -92,7 +116,10 @@ export function parseCron(expression: string, hashKey: string): CronSpec {
   if (text.startsWith('@')) {
     const macro = MACROS[text.toLowerCase()];
     if (macro === undefined) {
-      throw new ScheduleError('schedule', `unknown macro "${text}" (expected one of ${Object.keys(MACROS).join(' ')})`);
+      throw new ScheduleError(
+        'schedule',
+        `unknown macro "${text}" (expected one of ${Object.keys(MACROS).join(' ')})`,
+      );
     }
     return parseFields(macro.split(' '), 'vixie', hashKey);
   }
@@ -108,7 +135,10 @@ export function parseCron(expression: string, hashKey: string): CronSpec {
     return parseFields(fields, 'eventbridge', hashKey);
   }
   if (/^[a-z]+\s*\(/i.test(text)) {
-    throw new ScheduleError('schedule', `unknown expression "${text}" (expected cron(...), rate(...) or at(...))`);
+    throw new ScheduleError(
+      'schedule',
+      `unknown expression "${text}" (expected cron(...), rate(...) or at(...))`,
+    );
   }
   const fields = splitFields(text);
   if (fields.length !== 5 && fields.length !== 6) {
@@ -126,7 +156,14 @@ function parseFields(fields: readonly string[], dialect: Dialect, hashKey: strin
   let texts: readonly string[];
   if (dialect === 'eventbridge') texts = ['0', ...fields.slice(0, 5)];
   else texts = fields.length === 5 ? ['0', ...fields] : fields;
-  const [secText, minText, hourText, domText, monText, dowText] = texts as [string, string, string, string, string, string];
+  const [secText, minText, hourText, domText, monText, dowText] = texts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const yearText = dialect === 'eventbridge' ? (fields[5] ?? '*') : '*';
 
   const hasSeconds = dialect === 'vixie' && fields.length === 6;
@@ -165,7 +202,14 @@ function parseFields(fields: readonly string[], dialect: Dialect, hashKey: strin
   const resolvedFields =
     dialect === 'eventbridge'
       ? [minute.resolved, hour.resolved, dom.resolved, month.resolved, dow.resolved, yearResolved]
-      : [...(hasSeconds ? [second.resolved] : []), minute.resolved, hour.resolved, dom.resolved, month.resolved, dow.resolved];
+      : [
+          ...(hasSeconds ? [second.resolved] : []),
+          minute.resolved,
+          hour.resolved,
+          dom.resolved,
+          month.resolved,
+          dow.resolved,
+        ];
   const resolvedBody = resolvedFields.join(' ');
   return {
     resolved: dialect === 'eventbridge' ? `cron(${resolvedBody})` : resolvedBody,
@@ -212,7 +256,8 @@ function parseRangeItem(item: string, def: FieldDef, hashKey: string): ParsedFie
   const hashed = /^H(?:\(([^)]*)\))?(?:\/(.*))?$/i.exec(item);
   if (hashed) return parseHashItem(item, hashed[1], hashed[2], def, hashKey);
   const [base = '', stepText, ...rest] = item.split('/');
-  if (rest.length > 0) throw new ScheduleError('schedule', `field "${def.name}" has more than one "/" in "${item}"`);
+  if (rest.length > 0)
+    throw new ScheduleError('schedule', `field "${def.name}" has more than one "/" in "${item}"`);
   const step = stepText === undefined ? 1 : parseStep(stepText, def);
   let low: number;
   let high: number;
@@ -221,7 +266,8 @@ function parseRangeItem(item: string, def: FieldDef, hashKey: string): ParsedFie
     high = def.max;
   } else if (base.includes('-')) {
     const [lowText = '', highText = '', ...extra] = base.split('-');
-    if (extra.length > 0) throw new ScheduleError('schedule', `field "${def.name}" has a malformed range "${base}"`);
+    if (extra.length > 0)
+      throw new ScheduleError('schedule', `field "${def.name}" has a malformed range "${base}"`);
     low = parseValue(lowText, def);
     high = parseValue(highText, def);
     if (low > high) {
@@ -248,10 +294,15 @@ function parseHashItem(
   let high = def.hashMax ?? def.max;
   if (rangeText !== undefined) {
     const match = /^(\w+)-(\w+)$/.exec(rangeText);
-    if (!match) throw new ScheduleError('schedule', `field "${def.name}" has a malformed hash range "${item}"`);
+    if (!match)
+      throw new ScheduleError('schedule', `field "${def.name}" has a malformed hash range "${item}"`);
     low = parseValue(match[1] ?? '', def);
     high = parseValue(match[2] ?? '', def);
-    if (low > high) throw new ScheduleError('schedule', `field "${def.name}" range in ${item} runs backwards (start > end)`);
+    if (low > high)
+      throw new ScheduleError(
+        'schedule',
+        `field "${def.name}" range in ${item} runs backwards (start > end)`,
+      );
   }
   // Salted with the field name, so `H H * * *` does not put minute and hour on the same number.
   const hash = stableHash(hashKey, `H:${def.name}`);
@@ -267,9 +318,11 @@ function parseHashItem(
 }
 
 function parseStep(text: string, def: FieldDef): number {
-  if (!/^\d+$/.test(text)) throw new ScheduleError('schedule', `field "${def.name}" step "${text}" is not a number`);
+  if (!/^\d+$/.test(text))
+    throw new ScheduleError('schedule', `field "${def.name}" step "${text}" is not a number`);
   const step = Number(text);
-  if (step < 1) throw new ScheduleError('schedule', `field "${def.name}" step must be at least 1, got ${step}`);
+  if (step < 1)
+    throw new ScheduleError('schedule', `field "${def.name}" step must be at least 1, got ${step}`);
   return step;
 }
 
@@ -282,7 +335,10 @@ function parseValue(text: string, def: FieldDef): number {
     throw new ScheduleError('schedule', `field "${def.name}" has an invalid value "${text}"${hint}`);
   }
   if (value < def.min || value > def.max) {
-    throw new ScheduleError('schedule', `field "${def.name}" value ${value} out of range ${def.min}-${def.max}`);
+    throw new ScheduleError(
+      'schedule',
+      `field "${def.name}" value ${value} out of range ${def.min}-${def.max}`,
+    );
   }
   return value;
 }

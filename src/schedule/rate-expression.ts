@@ -17,7 +17,10 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 export function parseRate(expression: string): number {
   const match = /^rate\s*\(\s*(\S+)\s+(\S+)\s*\)$/i.exec(expression.trim());
   if (!match) {
-    throw new ScheduleError('schedule', `malformed rate expression "${expression.trim()}" (expected rate(N minutes|hours|days))`);
+    throw new ScheduleError(
+      'schedule',
+      `malformed rate expression "${expression.trim()}" (expected rate(N minutes|hours|days))`,
+    );
   }
   const [, countText = '', unitText = ''] = match;
   const unit = UNIT_MS[unitText.toLowerCase()];
@@ -28,6 +31,7 @@ export function parseRate(expression: string): number {
     throw new ScheduleError('schedule', `rate value "${countText}" must be a whole number of at least 1`);
   }
   const period = Number(countText) * unit;
-  if (!Number.isSafeInteger(period)) throw new ScheduleError('schedule', `rate value "${countText}" is too large`);
+  if (!Number.isSafeInteger(period))
+    throw new ScheduleError('schedule', `rate value "${countText}" is too large`);
   return period;
 }

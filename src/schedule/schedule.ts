@@ -46,7 +46,12 @@ export interface CompiledSchedule {
 
 /** Everything about an expression that does not depend on the window; this is what is cached. */
 type Parsed =
-  | { readonly kind: 'cron'; readonly resolved: string; readonly calendar: CronCalendar; readonly years: readonly number[] | null }
+  | {
+      readonly kind: 'cron';
+      readonly resolved: string;
+      readonly calendar: CronCalendar;
+      readonly years: readonly number[] | null;
+    }
   | { readonly kind: 'rate'; readonly resolved: string; readonly period: number }
   | { readonly kind: 'at'; readonly resolved: string; readonly instant: number };
 
@@ -69,11 +74,13 @@ export function compileSchedule(expression: string, options: ScheduleOptions): C
   const parsed = parse(expression, zone, options.hashKey);
   const start = options.startTime?.getTime();
   const end = options.endTime?.getTime();
-  if (start !== undefined && Number.isNaN(start)) throw new ScheduleError('schedule', 'startTime is not a valid time');
-  if (end !== undefined && Number.isNaN(end)) throw new ScheduleError('schedule', 'endTime is not a valid time');
+  if (start !== undefined && Number.isNaN(start))
+    throw new ScheduleError('schedule', 'startTime is not a valid time');
+  if (end !== undefined && Number.isNaN(end))
+    throw new ScheduleError('schedule', 'endTime is not a valid time');
 
   const nextRaw = nextFunction(parsed, zone, start, end);
-  const previousRaw = previousFunction(parsed, zone, start, end);
+  const previousRaw = previousFunction(parsed, zone, start);
   return {
     expression,
     resolved: parsed.resolved,
@@ -113,12 +120,20 @@ function parseUncached(expression: string, zone: TimeZone, hashKey: string): Par
   const years = spec.years ?? range(CYCLE_START, CYCLE_START + CYCLE_YEARS - 1);
   if (!calendar.anyDayIn(years)) {
     const where = spec.years ? 'in any year of the year field' : `in a ${CYCLE_YEARS}-year calendar cycle`;
-    throw new ScheduleError('schedule', `"${text}" never fires: no date matches ${spec.dayFieldsText} ${where}`);
+    throw new ScheduleError(
+      'schedule',
+      `"${text}" never fires: no date matches ${spec.dayFieldsText} ${where}`,
+    );
   }
   return { kind: 'cron', resolved: spec.resolved, calendar, years: spec.years };
 }
 
-function nextFunction(parsed: Parsed, zone: TimeZone, start?: number, end?: number): (after: number) => number | null {
+function nextFunction(
+  parsed: Parsed,
+  zone: TimeZone,
+  start?: number,
+  end?: number,
+): (after: number) => number | null {
   switch (parsed.kind) {
     case 'rate': {
       // Anchored at startTime, else at the Unix epoch, so the grid survives restarts.
@@ -141,7 +156,6 @@ function previousFunction(
   parsed: Parsed,
   zone: TimeZone,
   start?: number,
-  _end?: number,
 ): (atOrBefore: number) => number | null {
   switch (parsed.kind) {
     case 'rate': {

@@ -120,6 +120,8 @@ async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
+const TMP_MARKER = '.tmp-';
+
 /** Replaces `path` with `content` so that a crash leaves either the old or the new file, whole. */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   const dir = dirname(path);
@@ -140,8 +142,6 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   await fsyncDirectory(dir);
 }
 
-const TMP_MARKER = '.tmp-';
-
 interface PendingWrite {
   state: StateData;
   promise: Promise<void>;
@@ -160,6 +160,8 @@ export interface StateFileOptions {
   readonly onCorrupt?: 'fail' | 'reset';
   /** For the `.corrupt-<timestamp>` name only. Default: the system time. */
   readonly now?: () => Date;
+  /** How a complete content replaces the file. Default: writeFileAtomic. Tests substitute it. */
+  readonly writeFile?: (path: string, content: string) => Promise<void>;
 }
 
 /**
@@ -172,6 +174,7 @@ export class StateFile {
   private readonly logger: Logger;
   private readonly onCorrupt: 'fail' | 'reset';
   private readonly now: () => Date;
+  private readonly writeFile: (path: string, content: string) => Promise<void>;
   private inFlight: Promise<void> | undefined;
   private pending: PendingWrite | undefined;
 
@@ -180,6 +183,7 @@ export class StateFile {
     this.logger = options.logger;
     this.onCorrupt = options.onCorrupt ?? 'fail';
     this.now = options.now ?? (() => new Date());
+    this.writeFile = options.writeFile ?? writeFileAtomic;
   }
 
   /** The stored state; an empty one when the file does not exist yet. */
@@ -234,7 +238,7 @@ export class StateFile {
     this.pending = undefined;
     this.inFlight = (async () => {
       try {
-        await writeFileAtomic(this.path, `${JSON.stringify(job.state, null, 2)}\n`);
+        await this.writeFile(this.path, `${JSON.stringify(job.state, null, 2)}\n`);
         job.resolve();
       } catch (error) {
         job.reject(error);

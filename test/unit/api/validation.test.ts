@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { validateResource } from '../../../src/api/validation.js';
+
+const valid = () => ({
+  apiVersion: 'ecs-scheduler.dev/v1alpha1',
+  kind: 'EcsScheduledTask',
+  metadata: { name: 'nightly', namespace: 'data' },
+  spec: { schedule: '0 2 * * *', task: { taskDefinition: 'sleeper-task' } } as Record<string, unknown>,
+});
+
+const withSpec = (patch: Record<string, unknown>) => {
+  const r = valid();
+  r.spec = { ...r.spec, ...patch };
+  return r;
+};
+
+describe('validateResource', () => {
+  it('accepts a minimal resource', () => {
+    expect(validateResource(valid())).to.deep.equal([]);
+  });
+
+  const cases: { name: string; resource: unknown; path: string; message: RegExp }[] = [
+    {
+      name: 'a missing taskDefinition',
+      resource: withSpec({ task: {} }),
+      path: 'spec.task.taskDefinition',
+      message: /required/,
+    },
+    { name: 'taskCount below 1', resource: withSpec({ taskCount: 0 }), path: 'spec.taskCount', message: />= 1/ },
+    {
+      name: 'an unknown concurrency policy',
+      resource: withSpec({ concurrencyPolicy: 'Sometimes' }),
+      path: 'spec.concurrencyPolicy',
+      message: /"Allow", "Forbid", "Replace", "TopUp"/,
+    },
+    { name: 'a misspelt field', resource: withSpec({ taskcount: 2 }), path: 'spec.taskcount', message: /unknown field/ },
+    {
+      name: 'maxCount below taskCount',
+      resource: withSpec({ taskCount: 5, maxCount: 2 }),
+      path: 'spec',
+      message: /maxCount must be greater than or equal to taskCount/,
+    },
+    {
+      name: 'an end before the start',
+      resource: withSpec({ startTime: '2027-01-01T00:00:00Z', endTime: '2026-01-01T00:00:00Z' }),
+      path: 'spec',
+      message: /endTime must be after startTime/,
+    },
+    {
+      name: 'launchType with capacityProviderStrategy',
+      resource: withSpec({
+        task: { taskDefinition: 't', launchType: 'FARGATE', capacityProviderStrategy: [{ capacityProvider: 'FARGATE' }] },
+      }),
+      path: 'spec.task',
+      message: /mutually exclusive/,
+    },
+    {
+      name: 'both queueName and queueUrl',
+      resource: withSpec({ trigger: { sqs: { queueName: 'q', queueUrl: 'http://q', messagesPerTask: 1 } } }),
+      path: 'spec.trigger.sqs',
+      message: /exactly one of queueName and queueUrl/,
+    },
+    {
+      name: 'an invalid schedule',
+      resource: withSpec({ schedule: '0 25 * * *' }),
+      path: 'spec.schedule',
+      message: /hour/,
+    },
+    {
+      name: 'an unknown time zone',
+      resource: withSpec({ timeZone: 'Mars/Olympus' }),
+      path: 'spec.timeZone',
+      message: /Mars\/Olympus/,
+    },
+    {
+      name: 'a malformed startTime',
+      resource: withSpec({ startTime: 'tomorrow' }),
+      path: 'spec.startTime',
+      message: /date-time/,
+    },
+  ];
+  for (const c of cases) {
+    it(`rejects ${c.name}, naming the field`, () => {
+      const issues = validateResource(c.resource);
+      const hit = issues.find((i) => i.path === c.path);
+      expect(hit, JSON.stringify(issues)).to.not.equal(undefined);
+      expect(hit!.message).to.match(c.message);
+    });
+  }
+});

@@ -1,0 +1,35 @@
+import { expect } from 'chai';
+import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
+import { createLogger } from '../../../src/log/logger.js';
+import { FileEventRecorder } from '../../../src/standalone/file-event-recorder.js';
+
+const resource = {
+  apiVersion: 'ecs-scheduler.dev/v1alpha1',
+  kind: 'EcsScheduledTask',
+  metadata: { name: 'job', uid: 'u-1' },
+  spec: { schedule: '@daily', task: { taskDefinition: 'td' } },
+} as EcsScheduledTaskResource;
+
+describe('FileEventRecorder', () => {
+  const cases = [
+    { type: 'Normal', reason: 'Launched', level: 'info' },
+    { type: 'Warning', reason: 'InvalidSpec', level: 'warn' },
+  ] as const;
+  for (const { type, reason, level } of cases) {
+    it(`logs a ${type} event as one structured ${level} line`, () => {
+      const lines: Record<string, unknown>[] = [];
+      const logger = createLogger({ write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+      new FileEventRecorder(logger).record(resource, type, reason, 'something happened');
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.include({
+        level,
+        msg: 'something happened',
+        event: true,
+        type,
+        reason,
+        resource: 'default/job',
+        uid: 'u-1',
+      });
+    });
+  }
+});
