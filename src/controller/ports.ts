@@ -68,6 +68,7 @@ export interface LaunchFailure {
 export interface LaunchResult {
   readonly tasks: readonly LaunchedTask[];
   readonly failures: readonly LaunchFailure[];
+  readonly dryRun?: boolean;
 }
 
 export interface TaskObservation {

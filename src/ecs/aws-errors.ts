@@ -39,7 +39,11 @@ const THROTTLING_NAMES = new Set([
 
 // Client faults that a retry of the identical request could cure; everything else with
 // $fault=client is a rejection.
-const RETRYABLE_CLIENT_FAULTS = new Set(['RequestTimeout', 'RequestTimeoutException', 'IDPCommunicationError']);
+const RETRYABLE_CLIENT_FAULTS = new Set([
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'IDPCommunicationError',
+]);
 
 function asErrorLike(err: unknown): AwsErrorLike {
   return typeof err === 'object' && err !== null ? (err as AwsErrorLike) : {};

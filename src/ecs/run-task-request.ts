@@ -62,7 +62,11 @@ export function buildRunTaskInputs(request: LaunchRequest): RunTaskCommandInput[
   for (let index = 0, remaining = request.count; remaining > 0; index++) {
     const count = Math.min(MAX_TASKS_PER_RUN_TASK, remaining);
     remaining -= count;
-    inputs.push({ ...structuredClone(base), count, clientToken: batchClientToken(request.clientToken, index) });
+    inputs.push({
+      ...structuredClone(base),
+      count,
+      clientToken: batchClientToken(request.clientToken, index),
+    });
   }
   return inputs;
 }
@@ -142,7 +146,9 @@ function taskOverride(overrides: NonNullable<TaskSpec['overrides']>): TaskOverri
     taskRoleArn: overrides.taskRoleArn,
     executionRoleArn: overrides.executionRoleArn,
     ephemeralStorage:
-      overrides.ephemeralStorage === undefined ? undefined : { sizeInGiB: overrides.ephemeralStorage.sizeInGiB },
+      overrides.ephemeralStorage === undefined
+        ? undefined
+        : { sizeInGiB: overrides.ephemeralStorage.sizeInGiB },
   });
 }
 

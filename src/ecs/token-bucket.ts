@@ -100,7 +100,10 @@ export interface EcsRateLimiters {
  * at 20/s (Fargate throttling quotas). Staying below them keeps one busy resource from starving
  * the others with ThrottlingException retries.
  */
-export function createEcsRateLimiters(clock: Clock, sleep: (ms: number) => Promise<void> = clockSleep(clock)) {
+export function createEcsRateLimiters(
+  clock: Clock,
+  sleep: (ms: number) => Promise<void> = clockSleep(clock),
+) {
   const now = () => clock.now().getTime();
   return {
     runTask: new TokenBucket({ capacity: 100, refillPerSecond: 40, now, sleep }),

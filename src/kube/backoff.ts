@@ -14,13 +14,22 @@ export interface BackoffOptions {
   readonly jitter?: number;
 }
 
-export const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialMs: 1_000, maxMs: 30_000, factor: 2, jitter: 0.2 };
+export const DEFAULT_BACKOFF: Required<BackoffOptions> = {
+  initialMs: 1_000,
+  maxMs: 30_000,
+  factor: 2,
+  jitter: 0.2,
+};
 
 /**
  * Delay before retry number `attempt` (0 = first retry after a failure). `random` returns [0, 1).
  * The nominal delay is initialMs * factor^attempt, capped at maxMs, then jittered and capped again.
  */
-export function backoffDelayMs(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const { initialMs, maxMs, factor, jitter } = { ...DEFAULT_BACKOFF, ...options };
   const exponent = Math.max(0, Math.floor(attempt));
   // Cap the exponent before computing the power so large attempt counts cannot overflow to Infinity.

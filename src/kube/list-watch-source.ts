@@ -62,7 +62,8 @@ export class KubeListWatchSource implements ListWatchSource {
     this.watcher = new Watch(kubeConfig);
     // Watch's inactivity timeout (30 s) is private and shorter than the bookmark interval, so a
     // quiet but healthy stream would be cut every 30 s. There is no public option for it.
-    (this.watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs = options.inactivityTimeoutMs ?? 120_000;
+    (this.watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs =
+      options.inactivityTimeoutMs ?? 120_000;
     this.namespace = options.namespace;
     this.pageSize = options.pageSize ?? 500;
     this.minWatchTimeoutSeconds = options.minWatchTimeoutSeconds ?? 300;
@@ -74,7 +75,13 @@ export class KubeListWatchSource implements ListWatchSource {
     let continueToken: string | undefined;
     let resourceVersion = '';
     do {
-      const common = { group: GROUP, version: VERSION, plural: PLURAL, limit: this.pageSize, _continue: continueToken };
+      const common = {
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        limit: this.pageSize,
+        _continue: continueToken,
+      };
       const page = (
         this.namespace === undefined
           ? await this.api.listClusterCustomObject(common)

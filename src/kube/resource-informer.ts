@@ -158,14 +158,15 @@ export class ResourceInformer {
     }, delayMs);
   }
 
-  private async relist(reason: string): Promise<void> {
+  /** `count` is false for retries after a failed list: those are counted as restarts instead. */
+  private async relist(reason: string, count = true): Promise<void> {
     if (this.phase === 'stopped') return;
     this.cancelStep?.();
     this.cancelStep = undefined;
     this.closeCurrentWatch();
     this.phase = 'listing';
     const generation = ++this.generation;
-    this.metrics.relisted(reason);
+    if (count) this.metrics.relisted(reason);
     this.log.debug('listing', { reason });
     let result;
     try {
@@ -175,7 +176,7 @@ export class ResourceInformer {
       const delay = backoffDelayMs(this.consecutiveFailures++, this.backoff, this.random);
       this.metrics.restarted('list_error');
       this.log.warn('list failed; retrying', { error: describeError(err), delayMs: delay });
-      this.schedule(delay, () => void this.relist(reason));
+      this.schedule(delay, () => void this.relist(reason, false));
       return;
     }
     if (generation !== this.generation) return;
@@ -186,7 +187,11 @@ export class ResourceInformer {
       this.synced = true;
       for (const resolve of this.syncWaiters.splice(0)) resolve();
     }
-    this.log.debug('listed', { items: result.items.length, changed: changed.length, resourceVersion: this.resourceVersion });
+    this.log.debug('listed', {
+      items: result.items.length,
+      changed: changed.length,
+      resourceVersion: this.resourceVersion,
+    });
     this.notify(changed);
     if (generation === this.generation) void this.watch();
   }
@@ -250,9 +255,17 @@ export class ResourceInformer {
     // A clean close of a watch that delivered something is routine (the server's timeoutSeconds):
     // resume at once. Anything else backs off, so a server that keeps failing is not hammered.
     const delay =
-      reason === 'closed' && this.watchHealthy ? 0 : backoffDelayMs(this.consecutiveFailures++, this.backoff, this.random);
-    const log = reason === 'closed' ? this.log.debug : this.log.warn;
-    log('watch ended; restarting', { reason, error: describeError(err), delayMs: delay, resourceVersion: this.resourceVersion });
+      reason === 'closed' && this.watchHealthy
+        ? 0
+        : backoffDelayMs(this.consecutiveFailures++, this.backoff, this.random);
+    const fields = {
+      reason,
+      error: describeError(err),
+      delayMs: delay,
+      resourceVersion: this.resourceVersion,
+    };
+    if (reason === 'closed') this.log.debug('watch ended; restarting', fields);
+    else this.log.warn('watch ended; restarting', fields);
     this.schedule(delay, () => void this.watch());
   }
 
@@ -261,12 +274,15 @@ export class ResourceInformer {
     const check = () => {
       if (this.phase === 'stopped') return;
       const silentMs = this.clock.now().getTime() - this.lastActivityMs;
+      // While waiting out a backoff the silence is ours, not the server's (and backoff is capped
+      // well below the watchdog), so the check only counts during a list or a watch.
       if (silentMs >= this.watchdogMs && this.phase !== 'waiting') {
         this.log.warn('nothing arrived from the API server for too long; relisting', { silentMs });
         this.touch();
         void this.relist('watchdog');
       }
-      this.cancelWatchdog = this.clock.setTimer(check, Math.max(1, this.lastActivityMs + this.watchdogMs - this.clock.now().getTime()));
+      const remaining = this.lastActivityMs + this.watchdogMs - this.clock.now().getTime();
+      this.cancelWatchdog = this.clock.setTimer(check, remaining > 0 ? remaining : this.watchdogMs);
     };
     this.cancelWatchdog = this.clock.setTimer(check, this.watchdogMs);
   }

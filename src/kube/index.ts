@@ -1,0 +1,74 @@
+// The Kubernetes adapters, wired for the composition root (src/app.ts).
+import { CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Clock } from '../controller/clock.js';
+import type { Logger } from '../log/logger.js';
+import type { BackoffOptions } from './backoff.js';
+import { KubeEventRecorder } from './kube-event-recorder.js';
+import { KubeResourceStore } from './kube-resource-store.js';
+import { KubeLeaseClient } from './lease-client.js';
+import { LeaseElector, type LeaseElectorOptions } from './lease-elector.js';
+import { KubeListWatchSource } from './list-watch-source.js';
+import type { WatchMetrics } from './metrics-port.js';
+import { ResourceInformer } from './resource-informer.js';
+
+export { loadKubeConfig, type KubeConfigOptions } from './kube-config.js';
+export { KubeEventRecorder, type KubeEventRecorderOptions } from './kube-event-recorder.js';
+export { KubeResourceStore, type KubeResourceStoreOptions } from './kube-resource-store.js';
+export { KubeLeaseClient, type LeaseClient } from './lease-client.js';
+export { LeaseElector, type LeaseElectorOptions } from './lease-elector.js';
+export { KubeListWatchSource, type ListWatchSource } from './list-watch-source.js';
+export type { LeaderMetrics, WatchMetrics } from './metrics-port.js';
+export { ResourceInformer, type ResourceInformerOptions } from './resource-informer.js';
+
+export interface KubeAdaptersOptions {
+  readonly kubeConfig: KubeConfig;
+  /** Watch one namespace; all when undefined. */
+  readonly namespace?: string;
+  /** This replica's name (pod name): the events' reportingInstance. */
+  readonly identity: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly watchMetrics?: WatchMetrics;
+  readonly backoff?: BackoffOptions;
+  readonly watchdogMs?: number;
+  readonly resyncMs?: number;
+}
+
+export interface KubeAdapters {
+  /** Call start(), then waitForSync(); subscribe() feeds the work queue. stop() on shutdown. */
+  readonly informer: ResourceInformer;
+  readonly store: KubeResourceStore;
+  readonly events: KubeEventRecorder;
+}
+
+export function createKubeAdapters(options: KubeAdaptersOptions): KubeAdapters {
+  const { kubeConfig, logger, clock } = options;
+  const informer = new ResourceInformer({
+    source: new KubeListWatchSource(kubeConfig, { namespace: options.namespace }),
+    clock,
+    logger,
+    metrics: options.watchMetrics,
+    backoff: options.backoff,
+    watchdogMs: options.watchdogMs,
+    resyncMs: options.resyncMs,
+  });
+  const store = new KubeResourceStore({
+    api: kubeConfig.makeApiClient(CustomObjectsApi),
+    cache: informer,
+    logger,
+  });
+  const events = new KubeEventRecorder({
+    api: kubeConfig.makeApiClient(EventsV1Api),
+    reportingInstance: options.identity,
+    clock,
+    logger,
+  });
+  return { informer, store, events };
+}
+
+export function createLeaseElector(
+  kubeConfig: KubeConfig,
+  options: Omit<LeaseElectorOptions, 'client'>,
+): LeaseElector {
+  return new LeaseElector({ ...options, client: new KubeLeaseClient(kubeConfig) });
+}

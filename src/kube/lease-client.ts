@@ -1,0 +1,107 @@
+// The Lease I/O that leader election needs, behind a port so the elector is unit-tested with a
+// fake. Errors come out as ours: ConflictError for a lost optimistic-concurrency race (409, also
+// AlreadyExists on create), TransientError for everything else.
+import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { ConflictError, TransientError } from '../controller/errors.js';
+import { describeError, httpStatusOf } from './api-errors.js';
+import type { LeaseRecord } from './lease-decisions.js';
+
+export interface StoredLease {
+  readonly record: LeaseRecord;
+  readonly resourceVersion: string;
+}
+
+export interface LeaseClient {
+  /** undefined when the Lease does not exist. */
+  get(namespace: string, name: string): Promise<StoredLease | undefined>;
+  create(namespace: string, name: string, record: LeaseRecord): Promise<StoredLease>;
+  /** Replaces the spec, guarded by `resourceVersion`. */
+  update(namespace: string, name: string, record: LeaseRecord, resourceVersion: string): Promise<StoredLease>;
+}
+
+function timeString(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+function toStored(lease: V1Lease): StoredLease {
+  const spec = lease.spec ?? {};
+  return {
+    record: {
+      holderIdentity: spec.holderIdentity ?? '',
+      leaseDurationSeconds: spec.leaseDurationSeconds,
+      acquireTime: timeString(spec.acquireTime),
+      renewTime: timeString(spec.renewTime),
+      leaseTransitions: spec.leaseTransitions,
+    },
+    resourceVersion: lease.metadata?.resourceVersion ?? '',
+  };
+}
+
+function toSpec(record: LeaseRecord): NonNullable<V1Lease['spec']> {
+  // MicroTime must serialize with microseconds; client-node's V1MicroTime does that.
+  const micro = (value: string | undefined) => (value === undefined ? undefined : new V1MicroTime(value));
+  return {
+    holderIdentity: record.holderIdentity,
+    leaseDurationSeconds: record.leaseDurationSeconds,
+    acquireTime: micro(record.acquireTime),
+    renewTime: micro(record.renewTime),
+    leaseTransitions: record.leaseTransitions,
+  };
+}
+
+function mapError(err: unknown, what: string): Error {
+  if (httpStatusOf(err) === 409) return new ConflictError(`${what}: ${describeError(err)}`);
+  return new TransientError(`${what}: ${describeError(err)}`, 'LeaseRequestFailed', { cause: err });
+}
+
+export class KubeLeaseClient implements LeaseClient {
+  private readonly api: CoordinationV1Api;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+  }
+
+  async get(namespace: string, name: string): Promise<StoredLease | undefined> {
+    try {
+      return toStored(await this.api.readNamespacedLease({ namespace, name }));
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return undefined;
+      throw mapError(err, `reading lease ${namespace}/${name}`);
+    }
+  }
+
+  async create(namespace: string, name: string, record: LeaseRecord): Promise<StoredLease> {
+    try {
+      const body: V1Lease = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace },
+        spec: toSpec(record),
+      };
+      return toStored(await this.api.createNamespacedLease({ namespace, body }));
+    } catch (err) {
+      throw mapError(err, `creating lease ${namespace}/${name}`);
+    }
+  }
+
+  async update(
+    namespace: string,
+    name: string,
+    record: LeaseRecord,
+    resourceVersion: string,
+  ): Promise<StoredLease> {
+    try {
+      const body: V1Lease = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace, resourceVersion },
+        spec: toSpec(record),
+      };
+      return toStored(await this.api.replaceNamespacedLease({ namespace, name, body }));
+    } catch (err) {
+      throw mapError(err, `updating lease ${namespace}/${name}`);
+    }
+  }
+}

@@ -1,0 +1,259 @@
+// The prom-client side of the metric ports. Everything lives in one Registry created here (or
+// passed in), never in prom-client's global one, so tests and several controllers in one process
+// do not collide.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import type { RunResult } from '../api/types.js';
+import type { ControllerMetrics, ReconcileOutcome, WorkQueueMetrics } from '../controller/metrics-port.js';
+import type { ResourceKey } from '../controller/ports.js';
+import type { EcsRequestMetrics, EcsRequestOutcome } from '../ecs/ports.js';
+
+/** What the informer reports: restarts after errors, events seen, and relists. */
+export interface WatchMetrics {
+  /** The watch stopped and was started again; `reason` such as error, timeout, gone. */
+  restarted(reason: string): void;
+  /** An event arrived; `type` such as ADDED, MODIFIED, DELETED, BOOKMARK. */
+  event(type: string): void;
+  /** The cache was relisted; `reason` such as gone, watchdog, resync, start. */
+  relisted(reason: string): void;
+}
+
+/** leader_election_master_status: 1 while this process holds the lease. */
+export interface LeaderMetrics {
+  setLeader(isLeader: boolean): void;
+}
+
+export const noopWatchMetrics: WatchMetrics = {
+  restarted: () => undefined,
+  event: () => undefined,
+  relisted: () => undefined,
+};
+
+export const noopLeaderMetrics: LeaderMetrics = { setLeader: () => undefined };
+
+export interface MetricsOptions {
+  /** Default: a new Registry. */
+  readonly registry?: Registry;
+  /** The `controller` label of controller_runtime_*. Default "ecsscheduledtask". */
+  readonly controllerName?: string;
+  /** The `name` label of workqueue_*. Default "ecsscheduledtask". */
+  readonly workQueueName?: string;
+  /** The `name` label of leader_election_master_status. Default "ecs-scheduler". */
+  readonly leaseName?: string;
+  /** Also collect Node's default process metrics. Default true. */
+  readonly defaultMetrics?: boolean;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly controller: ControllerMetrics;
+  readonly workQueue: WorkQueueMetrics;
+  readonly ecs: EcsRequestMetrics;
+  readonly watch: WatchMetrics;
+  readonly leader: LeaderMetrics;
+}
+
+// controller-runtime's buckets, so existing dashboards read ours unchanged.
+const RECONCILE_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5,
+  1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+];
+const WORKQUEUE_BUCKETS = exponentialBuckets(10e-9, 10, 12);
+// From "on time" to the 10 minutes after which a run is usually past any sensible deadline.
+const LAUNCH_DELAY_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600];
+
+function splitKey(key: ResourceKey): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  return slash < 0
+    ? { namespace: '', name: key }
+    : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = options.registry ?? new Registry();
+  const registers = [registry];
+  const controllerLabel = options.controllerName ?? 'ecsscheduledtask';
+  const queueLabel = options.workQueueName ?? 'ecsscheduledtask';
+  const leaseLabel = options.leaseName ?? 'ecs-scheduler';
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const reconcileTotal = new Counter({
+    name: 'controller_runtime_reconcile_total',
+    help: 'Total number of reconciliations per controller',
+    labelNames: ['controller', 'result'] as const,
+    registers,
+  });
+  const reconcileErrors = new Counter({
+    name: 'controller_runtime_reconcile_errors_total',
+    help: 'Total number of reconciliation errors per controller',
+    labelNames: ['controller'] as const,
+    registers,
+  });
+  const reconcileTime = new Histogram({
+    name: 'controller_runtime_reconcile_time_seconds',
+    help: 'Length of time per reconciliation per controller',
+    labelNames: ['controller'] as const,
+    buckets: RECONCILE_BUCKETS,
+    registers,
+  });
+  // Pre-create the series dashboards expect, so rates start at 0 rather than appearing later.
+  for (const result of ['success', 'error', 'requeue', 'requeue_after'] satisfies ReconcileOutcome[]) {
+    reconcileTotal.inc({ controller: controllerLabel, result }, 0);
+  }
+  reconcileErrors.inc({ controller: controllerLabel }, 0);
+
+  const queueDepth = new Gauge({
+    name: 'workqueue_depth',
+    help: 'Current depth of workqueue',
+    labelNames: ['name'] as const,
+    registers,
+  });
+  const queueAdds = new Counter({
+    name: 'workqueue_adds_total',
+    help: 'Total number of adds handled by workqueue',
+    labelNames: ['name'] as const,
+    registers,
+  });
+  const queueRetries = new Counter({
+    name: 'workqueue_retries_total',
+    help: 'Total number of retries handled by workqueue',
+    labelNames: ['name'] as const,
+    registers,
+  });
+  const queueDuration = new Histogram({
+    name: 'workqueue_queue_duration_seconds',
+    help: 'How long in seconds an item stays in workqueue before being requested',
+    labelNames: ['name'] as const,
+    buckets: WORKQUEUE_BUCKETS,
+    registers,
+  });
+  const workDuration = new Histogram({
+    name: 'workqueue_work_duration_seconds',
+    help: 'How long in seconds processing an item from workqueue takes',
+    labelNames: ['name'] as const,
+    buckets: WORKQUEUE_BUCKETS,
+    registers,
+  });
+  queueDepth.set({ name: queueLabel }, 0);
+  queueAdds.inc({ name: queueLabel }, 0);
+  queueRetries.inc({ name: queueLabel }, 0);
+
+  const launchDelay = new Histogram({
+    name: 'ecs_scheduler_launch_delay_seconds',
+    help: 'Seconds from the scheduled time of a run to ECS RunTask accepting its tasks',
+    buckets: LAUNCH_DELAY_BUCKETS,
+    registers,
+  });
+  const runsTotal = new Counter({
+    name: 'ecs_scheduler_runs_total',
+    help: 'Runs recorded, by result',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const ecsRequests = new Counter({
+    name: 'ecs_scheduler_ecs_requests_total',
+    help: 'ECS API calls, by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    registers,
+  });
+  const nextSchedule = new Gauge({
+    name: 'ecs_scheduler_next_schedule_time',
+    help: 'Next time the resource is scheduled to run, in unix seconds',
+    labelNames: ['namespace', 'name'] as const,
+    registers,
+  });
+  const lastSchedule = new Gauge({
+    name: 'ecs_scheduler_last_schedule_time',
+    help: 'Last time the resource was scheduled to run, in unix seconds',
+    labelNames: ['namespace', 'name'] as const,
+    registers,
+  });
+  const triggerDepth = new Gauge({
+    name: 'ecs_scheduler_trigger_queue_depth',
+    help: 'Messages in the trigger queue of the resource at its last check',
+    labelNames: ['namespace', 'name'] as const,
+    registers,
+  });
+
+  const watchRestarts = new Counter({
+    name: 'ecs_scheduler_watch_restarts_total',
+    help: 'Times the resource watch was restarted, by reason',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const watchEvents = new Counter({
+    name: 'ecs_scheduler_watch_events_total',
+    help: 'Watch events received, by type',
+    labelNames: ['type'] as const,
+    registers,
+  });
+  const relists = new Counter({
+    name: 'ecs_scheduler_relists_total',
+    help: 'Full relists of the resource cache, by reason',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const leaderStatus = new Gauge({
+    name: 'leader_election_master_status',
+    help: 'Gauge of whether this process is the leader (1) or not (0)',
+    labelNames: ['name'] as const,
+    registers,
+  });
+  leaderStatus.set({ name: leaseLabel }, 0);
+
+  const setOrRemove = (gauge: Gauge<'namespace' | 'name'>, key: ResourceKey, at: Date | undefined) => {
+    const labels = splitKey(key);
+    if (at === undefined) gauge.remove(labels);
+    else gauge.set(labels, at.getTime() / 1000);
+  };
+
+  const controller: ControllerMetrics = {
+    reconciled(outcome: ReconcileOutcome, seconds: number) {
+      reconcileTotal.inc({ controller: controllerLabel, result: outcome });
+      if (outcome === 'error') reconcileErrors.inc({ controller: controllerLabel });
+      reconcileTime.observe({ controller: controllerLabel }, seconds);
+    },
+    runRecorded(result: RunResult) {
+      runsTotal.inc({ result });
+    },
+    launchDelay(seconds: number) {
+      launchDelay.observe(Math.max(0, seconds));
+    },
+    scheduleTimes(key: ResourceKey, next: Date | undefined, last: Date | undefined) {
+      setOrRemove(nextSchedule, key, next);
+      setOrRemove(lastSchedule, key, last);
+    },
+    queueDepth(key: ResourceKey, depth: number) {
+      triggerDepth.set(splitKey(key), depth);
+    },
+    forget(key: ResourceKey) {
+      const labels = splitKey(key);
+      nextSchedule.remove(labels);
+      lastSchedule.remove(labels);
+      triggerDepth.remove(labels);
+    },
+  };
+
+  const workQueue: WorkQueueMetrics = {
+    depth: (n) => queueDepth.set({ name: queueLabel }, n),
+    added: () => queueAdds.inc({ name: queueLabel }),
+    retried: () => queueRetries.inc({ name: queueLabel }),
+    queueDuration: (seconds) => queueDuration.observe({ name: queueLabel }, Math.max(0, seconds)),
+    workDuration: (seconds) => workDuration.observe({ name: queueLabel }, Math.max(0, seconds)),
+  };
+
+  const ecs: EcsRequestMetrics = {
+    request: (operation: string, outcome: EcsRequestOutcome) => ecsRequests.inc({ operation, outcome }),
+  };
+
+  const watch: WatchMetrics = {
+    restarted: (reason) => watchRestarts.inc({ reason }),
+    event: (type) => watchEvents.inc({ type }),
+    relisted: (reason) => relists.inc({ reason }),
+  };
+
+  const leader: LeaderMetrics = {
+    setLeader: (isLeader) => leaderStatus.set({ name: leaseLabel }, isLeader ? 1 : 0),
+  };
+
+  return { registry, controller, workQueue, ecs, watch, leader };
+}

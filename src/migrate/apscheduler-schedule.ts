@@ -1,0 +1,338 @@
+/**
+ * Translates a schedule of the old ECS Scheduler service into our cron grammar, exactly or not at
+ * all. The old service split its schedule on whitespace into up to 8 positional APScheduler 3
+ * CronTrigger fields, `second minute hour day_of_week week day month year`. It always passes
+ * `second`, the least significant field, so CronTrigger fills every omitted field with `*`.
+ *
+ * Where APScheduler and cron differ, and the difference cannot be written away, the translation
+ * fails with the reason; nothing is approximated:
+ * - `week` (ISO week number) has no cron field;
+ * - a `day` and a `day_of_week` that are both restricted must both match in APScheduler, while
+ *   cron (Vixie) fires when either matches;
+ * - a restricted `year` needs EventBridge `cron(...)`, which has no seconds field.
+ */
+
+export type ScheduleTranslation =
+  | { readonly ok: true; readonly schedule: string; readonly notes: readonly string[] }
+  | { readonly ok: false; readonly reason: string };
+
+const FIELD_NAMES = ['second', 'minute', 'hour', 'day_of_week', 'week', 'day', 'month', 'year'] as const;
+type FieldName = (typeof FIELD_NAMES)[number];
+
+// APScheduler 3: day_of_week 0 = Monday, names mon..sun; months 1 = January.
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const POSITIONS = ['1st', '2nd', '3rd', '4th', '5th', 'last'];
+
+// APScheduler's MIN_VALUES / MAX_VALUES.
+const LIMITS: Readonly<Record<FieldName, readonly [number, number]>> = {
+  second: [0, 59],
+  minute: [0, 59],
+  hour: [0, 23],
+  day_of_week: [0, 6],
+  week: [1, 53],
+  day: [1, 31],
+  month: [1, 12],
+  year: [1970, 9999],
+};
+
+/** EventBridge's (and so our cron()'s) year range. */
+const LAST_CRON_YEAR = 2199;
+
+type Item =
+  | { readonly kind: 'wildcard' }
+  | {
+      readonly kind: 'range';
+      readonly first: number;
+      readonly last: number;
+      readonly step: number;
+      readonly text: string;
+    }
+  | { readonly kind: 'position'; readonly nth: number | 'last'; readonly weekday: number }
+  | { readonly kind: 'lastDay' };
+
+interface Field {
+  readonly name: FieldName;
+  readonly text: string;
+  readonly items: readonly Item[];
+  /** Values matched by the plain (range) items, within the field's limits. */
+  readonly values: ReadonlySet<number>;
+}
+
+class Untranslatable extends Error {}
+
+function fail(message: string): never {
+  throw new Untranslatable(message);
+}
+
+export function translateApschedulerSchedule(expression: string): ScheduleTranslation {
+  try {
+    return translate(expression);
+  } catch (error) {
+    if (error instanceof Untranslatable) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+function translate(expression: string): ScheduleTranslation {
+  const parts = expression.trim() === '' ? [] : expression.trim().split(/\s+/);
+  if (parts.length === 0) fail('is empty');
+  if (parts.length > FIELD_NAMES.length) {
+    fail(
+      `has ${parts.length} fields; the old format has at most 8 (second minute hour day_of_week week day month year)`,
+    );
+  }
+  const fields = new Map<FieldName, Field>();
+  FIELD_NAMES.forEach((name, i) => fields.set(name, parseField(name, parts[i] ?? '*')));
+  const get = (name: FieldName): Field => fields.get(name) as Field;
+  const notes: string[] = [];
+
+  const week = get('week');
+  if (!isFull(week)) {
+    fail(`week field "${week.text}" (ISO week number) cannot be expressed: cron has no week-of-year field`);
+  }
+
+  const day = get('day');
+  const dayOfWeek = get('day_of_week');
+  const positions = day.items.filter((i) => i.kind === 'position');
+  const plainDays = day.items.filter((i) => i.kind !== 'position');
+  const dayRestricted = !isFull(day);
+  const dowRestricted = !isFull(dayOfWeek);
+  if (dayRestricted && dowRestricted) {
+    fail(
+      `day "${day.text}" and day_of_week "${dayOfWeek.text}" are both restricted: the old service ran only on days ` +
+        'matching both, while cron runs on days matching either',
+    );
+  }
+
+  const year = get('year');
+  const wildcards = (['second', 'minute', 'hour'] as const).filter(
+    (n) => get(n).items[0]?.kind === 'wildcard',
+  );
+  if (!isFull(year)) {
+    return translateWithYear(get, { dayRestricted, dowRestricted, positions, plainDays }, wildcards, notes);
+  }
+
+  let domText = '*';
+  let dowText = '*';
+  if (dayRestricted) {
+    if (plainDays.length > 0) domText = plainDays.map((i) => itemText(i, 'vixie')).join(',');
+    if (positions.length > 0) {
+      dowText = positions.map((i) => itemText(i, 'vixie')).join(',');
+      notes.push(
+        `day "${day.text}" became day-of-week "${dowText}"${plainDays.length > 0 ? ` (or day-of-month "${domText}")` : ''}`,
+      );
+    }
+  } else if (dowRestricted) {
+    dowText = weekdayList(dayOfWeek.values, 'vixie');
+    notes.push(`day_of_week "${dayOfWeek.text}" (0 = Monday) became "${dowText}" (cron: 0 = Sunday)`);
+  }
+  for (const name of wildcards) {
+    notes.push(`"?" in ${name} now picks a stable value from the resource's namespace/name`);
+  }
+  const schedule = [
+    fieldText(get('second')),
+    fieldText(get('minute')),
+    fieldText(get('hour')),
+    domText,
+    fieldText(get('month')),
+    dowText,
+  ].join(' ');
+  return { ok: true, schedule, notes };
+}
+
+interface DayParts {
+  readonly dayRestricted: boolean;
+  readonly dowRestricted: boolean;
+  readonly positions: readonly Item[];
+  readonly plainDays: readonly Item[];
+}
+
+/** A restricted year: EventBridge `cron(min hour dom mon dow year)`, which fires at second 0. */
+function translateWithYear(
+  get: (name: FieldName) => Field,
+  days: DayParts,
+  wildcards: readonly string[],
+  notes: string[],
+): ScheduleTranslation {
+  const year = get('year');
+  const second = get('second');
+  if (second.items[0]?.kind === 'wildcard' || second.values.size !== 1 || !second.values.has(0)) {
+    fail(
+      `year "${year.text}" is restricted, which needs cron(minute hour day month day-of-week year), and that has ` +
+        `no seconds field; second "${second.text}" would have to be 0`,
+    );
+  }
+  if ([...year.values].some((y) => y > LAST_CRON_YEAR)) {
+    fail(`year "${year.text}" reaches past ${LAST_CRON_YEAR}, the last year cron(...) can express`);
+  }
+  const dayField = get('day');
+  const dayOfWeek = get('day_of_week');
+  let domText = '*';
+  let dowText = '?';
+  if (days.dayRestricted) {
+    if (days.positions.length > 0 && days.plainDays.length > 0) {
+      fail(
+        `day "${dayField.text}" mixes days of the month and weekday positions, and cron(...) allows only one of ` +
+          'day-of-month and day-of-week (needed for the restricted year)',
+      );
+    }
+    if (days.positions.length > 0) {
+      domText = '?';
+      dowText = days.positions.map((i) => itemText(i, 'eventbridge')).join(',');
+    } else {
+      domText = days.plainDays.map((i) => itemText(i, 'eventbridge')).join(',');
+    }
+  } else if (days.dowRestricted) {
+    domText = '?';
+    dowText = weekdayList(dayOfWeek.values, 'eventbridge');
+    notes.push(`day_of_week "${dayOfWeek.text}" (0 = Monday) became "${dowText}" (cron(): 1 = Sunday)`);
+  }
+  notes.push(
+    `year "${year.text}" is restricted, so the schedule is written as cron(...) (minute first, no seconds)`,
+  );
+  for (const name of wildcards) {
+    notes.push(`"?" in ${name} became "H", a stable value from the resource's namespace/name`);
+  }
+  const hashed = (field: Field): string => (field.items[0]?.kind === 'wildcard' ? 'H' : fieldText(field));
+  const body = [
+    hashed(get('minute')),
+    hashed(get('hour')),
+    domText,
+    fieldText(get('month')),
+    dowText,
+    fieldText(year),
+  ];
+  return { ok: true, schedule: `cron(${body.join(' ')})`, notes };
+}
+
+function parseField(name: FieldName, text: string): Field {
+  if (text === '?') {
+    if (name === 'second' || name === 'minute' || name === 'hour') {
+      return { name, text, items: [{ kind: 'wildcard' }], values: new Set() };
+    }
+    fail(`"?" is allowed only in second, minute and hour, not in ${name}`);
+  }
+  // The old service turned `_` into a space in the day field only (`last_fri` -> `last fri`).
+  const source = name === 'day' ? text.replace(/_/g, ' ') : text;
+  const items = source.split(',').map((expr) => parseItem(name, expr, text));
+  const [min, max] = LIMITS[name];
+  const values = new Set<number>();
+  for (const item of items) {
+    if (item.kind !== 'range') continue;
+    for (let v = Math.max(item.first, min); v <= Math.min(item.last, max); v += item.step) values.add(v);
+  }
+  return { name, text, items, values };
+}
+
+function parseItem(name: FieldName, expr: string, fieldText: string): Item {
+  const [min, max] = LIMITS[name];
+  const where = `${name} "${fieldText}"`;
+  const all = /^\*(?:\/(\d+))?$/.exec(expr);
+  if (all) {
+    const step = checkStep(all[1], max - min, where);
+    return { kind: 'range', first: min, last: max, step, text: step === 1 ? '*' : `*/${step}` };
+  }
+  const range = /^(\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(expr);
+  if (range) {
+    const first = Number(range[1]);
+    const open = range[2] === undefined && range[3] !== undefined;
+    const last = range[2] === undefined ? (open ? max : first) : Number(range[2]);
+    if (first > last) fail(`${where}: range "${expr}" runs backwards`);
+    if (first < min) fail(`${where}: ${first} is below the minimum ${min}`);
+    if (last > max) fail(`${where}: ${last} is above the maximum ${max}`);
+    const step = checkStep(range[3], last - first, where);
+    let text = first === last ? String(first) : `${first}-${last}`;
+    if (open) text = `${first}/${step}`;
+    else if (step > 1) text += `/${step}`;
+    return { kind: 'range', first, last, step, text };
+  }
+  const names = name === 'month' ? MONTHS : name === 'day_of_week' ? WEEKDAYS : undefined;
+  const named = /^([a-z]+)(?:-([a-z]+))?$/i.exec(expr);
+  if (names && named) {
+    // Months are numbered from 1, weekdays (APScheduler) from 0 = Monday.
+    const offset = name === 'month' ? 1 : 0;
+    const lookup = (n: string): number => {
+      const index = names.indexOf(n.toLowerCase());
+      if (index < 0) fail(`${where}: unknown ${name === 'month' ? 'month' : 'weekday'} name "${n}"`);
+      return index + offset;
+    };
+    const first = lookup(named[1] ?? '');
+    const last = named[2] === undefined ? first : lookup(named[2]);
+    if (first > last) fail(`${where}: range "${expr}" runs backwards`);
+    return { kind: 'range', first, last, step: 1, text: first === last ? String(first) : `${first}-${last}` };
+  }
+  if (name === 'day') {
+    const position = /^([a-z0-9]+) +([a-z]+)$/i.exec(expr);
+    if (position) {
+      const nth = POSITIONS.indexOf((position[1] ?? '').toLowerCase());
+      const weekday = WEEKDAYS.indexOf((position[2] ?? '').toLowerCase());
+      if (nth < 0) fail(`${where}: unknown weekday position "${position[1]}" (expected 1st..5th or last)`);
+      if (weekday < 0) fail(`${where}: unknown weekday name "${position[2]}"`);
+      return { kind: 'position', nth: nth === 5 ? 'last' : nth + 1, weekday };
+    }
+    if (/^last$/i.test(expr)) return { kind: 'lastDay' };
+  }
+  if (expr.includes('_')) fail(`${where}: "_" stands for a space only in the day field`);
+  // APScheduler matched some forms by prefix and ignored the rest (`mon-fri/2` ran as `mon-fri`).
+  // Guessing what such a job meant would be an approximation, so it is refused.
+  fail(`${where}: unrecognised expression "${expr}"`);
+}
+
+function checkStep(text: string | undefined, span: number, where: string): number {
+  if (text === undefined) return 1;
+  const step = Number(text);
+  if (step === 0) fail(`${where}: step must be at least 1`);
+  if (step > span) fail(`${where}: step ${step} is larger than the range it steps through (${span})`);
+  return step;
+}
+
+/** Matches every value, so it restricts nothing: `*`, a step of 1, `0-6`, or `*,last`. */
+function isFull(field: Field): boolean {
+  const [min, max] = LIMITS[field.name];
+  return field.values.size === max - min + 1;
+}
+
+/** The field as written, names replaced by numbers; day_of_week never goes through here. */
+function fieldText(field: Field): string {
+  if (field.items[0]?.kind === 'wildcard') return '?';
+  return field.items.map((i) => itemText(i, 'vixie')).join(',');
+}
+
+type Dialect = 'vixie' | 'eventbridge';
+
+/** APScheduler weekday (0 = Monday) to cron: Vixie 0 = Sunday, EventBridge 1 = Sunday. */
+function cronWeekday(weekday: number, dialect: Dialect): number {
+  const sundayZero = (weekday + 1) % 7;
+  return dialect === 'vixie' ? sundayZero : sundayZero + 1;
+}
+
+function itemText(item: Item, dialect: Dialect): string {
+  switch (item.kind) {
+    case 'wildcard':
+      return '?';
+    case 'range':
+      return item.text;
+    case 'lastDay':
+      return 'L';
+    case 'position': {
+      const weekday = cronWeekday(item.weekday, dialect);
+      return item.nth === 'last' ? `${weekday}L` : `${weekday}#${item.nth}`;
+    }
+  }
+}
+
+/** A set of APScheduler weekdays as a cron list, runs of three or more written as ranges. */
+function weekdayList(weekdays: ReadonlySet<number>, dialect: Dialect): string {
+  const values = [...weekdays].map((w) => cronWeekday(w, dialect)).sort((a, b) => a - b);
+  const out: string[] = [];
+  let i = 0;
+  while (i < values.length) {
+    let j = i;
+    while (j + 1 < values.length && (values[j + 1] as number) === (values[j] as number) + 1) j++;
+    if (j - i >= 2) out.push(`${values[i]}-${values[j]}`);
+    else for (let k = i; k <= j; k++) out.push(String(values[k]));
+    i = j + 1;
+  }
+  return out.join(',');
+}

@@ -1,0 +1,460 @@
+import { InvalidParameterException, ServerException } from '@aws-sdk/client-ecs';
+import { expect } from 'chai';
+import { ThrottledError, TransientError } from '../../../src/controller/errors.js';
+import type { LaunchRequest } from '../../../src/controller/ports.js';
+import { AwsTaskLauncher, isCapacityFailure, toLaunchFailure } from '../../../src/ecs/aws-task-launcher.js';
+import type { EcsRequestOutcome } from '../../../src/ecs/ports.js';
+import { createEcsRateLimiters } from '../../../src/ecs/token-bucket.js';
+import { FakeAws, FakeClock, awsError } from './support.js';
+
+/** Any of our error classes, whatever its constructor takes. */
+type ErrorType = abstract new (...args: never[]) => TransientError;
+
+const cluster = 'default';
+
+function launchRequest(count: number, overrides: Partial<LaunchRequest> = {}): LaunchRequest {
+  return {
+    cluster,
+    task: { taskDefinition: 'sleeper-task' },
+    count,
+    startedBy: 'ecss-test',
+    clientToken: 'token-1',
+    tags: [{ key: 'ecs-scheduler.dev/resource', value: 'ns/name' }],
+    ...overrides,
+  };
+}
+
+/** RunTask answering with `count` fresh ARNs per call. */
+function runTaskOk() {
+  let n = 0;
+  return (input: Record<string, unknown>) => ({
+    tasks: Array.from({ length: Number(input.count) }, () => ({
+      taskArn: `arn:aws:ecs:us-east-1:123456789012:task/${cluster}/t${++n}`,
+      lastStatus: 'PROVISIONING',
+    })),
+    failures: [],
+  });
+}
+
+function setup(
+  handlers: ConstructorParameters<typeof FakeAws>[0],
+  options: { throttleRetries?: number } = {},
+) {
+  const clock = new FakeClock();
+  const api = new FakeAws(handlers);
+  const requests: [string, EcsRequestOutcome][] = [];
+  const launcher = new AwsTaskLauncher({
+    client: api,
+    clock,
+    sleep: clock.sleep,
+    random: () => 0.5,
+    metrics: { request: (operation, outcome) => requests.push([operation, outcome]) },
+    limiters: createEcsRateLimiters(clock, clock.sleep),
+    ...options,
+  });
+  return { clock, api, launcher, requests };
+}
+
+describe('AwsTaskLauncher', () => {
+  describe('runTasks', () => {
+    it('launches 25 tasks as 3 RunTask calls of 10, 10 and 5 with distinct client tokens', async () => {
+      const { api, launcher, requests } = setup({ RunTask: runTaskOk() });
+      const result = await launcher.runTasks(launchRequest(25));
+      expect(api.of('RunTask').map((c) => c.input.count)).to.deep.equal([10, 10, 5]);
+      expect(api.of('RunTask').map((c) => c.input.clientToken)).to.deep.equal([
+        'token-1',
+        'token-1-b1',
+        'token-1-b2',
+      ]);
+      expect(api.of('RunTask').every((c) => c.input.startedBy === 'ecss-test')).to.equal(true);
+      expect(result.tasks).to.have.length(25);
+      expect(result.failures).to.deep.equal([]);
+      expect(requests).to.deep.equal([
+        ['RunTask', 'success'],
+        ['RunTask', 'success'],
+        ['RunTask', 'success'],
+      ]);
+    });
+
+    it('maps RunTask failures[], marking capacity ones retryable', async () => {
+      const { launcher } = setup({
+        RunTask: () => ({
+          tasks: [{ taskArn: 'arn:t1' }],
+          failures: [
+            { arn: 'arn:ci/1', reason: 'RESOURCE:MEMORY' },
+            { reason: 'AGENT' },
+            {
+              reason:
+                'Capacity is unavailable at this time. Please try again later or in a different availability zone',
+            },
+          ],
+        }),
+      });
+      const result = await launcher.runTasks(launchRequest(4));
+      expect(result.tasks).to.deep.equal([{ taskArn: 'arn:t1' }]);
+      expect(result.failures).to.deep.equal([
+        { arn: 'arn:ci/1', reason: 'RESOURCE:MEMORY', capacity: true },
+        { reason: 'AGENT', capacity: false },
+        {
+          reason:
+            'Capacity is unavailable at this time. Please try again later or in a different availability zone',
+          capacity: true,
+        },
+      ]);
+    });
+
+    const rejections: { name: string; error: unknown; reason: string }[] = [
+      {
+        name: 'InvalidParameterException (unknown task definition)',
+        error: new InvalidParameterException({ message: 'TaskDefinition not found.', $metadata: {} }),
+        reason: 'InvalidParameterException',
+      },
+      { name: 'ClientException', error: awsError('ClientException'), reason: 'ClientException' },
+      {
+        name: 'ClusterNotFoundException',
+        error: awsError('ClusterNotFoundException'),
+        reason: 'ClusterNotFoundException',
+      },
+      {
+        name: 'AccessDeniedException',
+        error: awsError('AccessDeniedException'),
+        reason: 'AccessDeniedException',
+      },
+    ];
+    for (const c of rejections) {
+      it(`reports ${c.name} as a non-capacity launch failure, without retrying`, async () => {
+        const { api, launcher, requests } = setup({
+          RunTask: () => {
+            throw c.error;
+          },
+        });
+        const result = await launcher.runTasks(launchRequest(25));
+        expect(api.of('RunTask')).to.have.length(1);
+        expect(result.tasks).to.deep.equal([]);
+        expect(result.failures).to.have.length(1);
+        expect(result.failures[0]).to.include({ reason: c.reason, capacity: false });
+        expect(requests).to.deep.equal([['RunTask', 'error']]);
+      });
+    }
+
+    const transients: { name: string; error: unknown; type: ErrorType; reason: string }[] = [
+      {
+        name: 'ServerException',
+        error: new ServerException({ message: 'boom', $metadata: {} }),
+        type: TransientError,
+        reason: 'ServerException',
+      },
+      {
+        name: 'a network error',
+        error: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5000'), { code: 'ECONNREFUSED' }),
+        type: TransientError,
+        reason: 'ECONNREFUSED',
+      },
+      { name: 'a non-Error value', error: 'weird', type: TransientError, reason: 'UnknownError' },
+      {
+        name: 'ThrottlingException',
+        error: awsError('ThrottlingException'),
+        type: ThrottledError,
+        reason: 'Throttled',
+      },
+      {
+        name: 'HTTP 429',
+        error: awsError('SomethingElse', { status: 429 }),
+        type: ThrottledError,
+        reason: 'Throttled',
+      },
+      {
+        name: 'TooManyRequestsException',
+        error: awsError('TooManyRequestsException'),
+        type: ThrottledError,
+        reason: 'Throttled',
+      },
+    ];
+    for (const c of transients) {
+      it(`throws ${c.name} as ${c.type.name} when nothing launched`, async () => {
+        const { launcher } = setup(
+          {
+            RunTask: () => {
+              throw c.error;
+            },
+          },
+          { throttleRetries: 2 },
+        );
+        const error = await launcher.runTasks(launchRequest(3)).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).to.be.instanceOf(c.type);
+        expect((error as TransientError).reason).to.equal(c.reason);
+        expect(error).not.to.equal(c.error);
+      });
+    }
+
+    it('backs off with growing waits while throttled, then succeeds', async () => {
+      const { api, clock, launcher, requests } = setup({
+        RunTask: (input, call) => {
+          if (call < 3) throw awsError('ThrottlingException', { message: 'Rate exceeded' });
+          return runTaskOk()(input);
+        },
+      });
+      const result = await launcher.runTasks(launchRequest(1));
+      expect(result.tasks).to.have.length(1);
+      expect(api.of('RunTask')).to.have.length(4);
+      // Equal jitter at random()=0.5: 3/4 of 500, 1000, 2000 ms.
+      expect(clock.sleeps).to.deep.equal([375, 750, 1500]);
+      expect(requests.map(([, o]) => o)).to.deep.equal(['throttled', 'throttled', 'throttled', 'success']);
+    });
+
+    it('gives up after the bounded number of throttle retries', async () => {
+      const { api, clock, launcher } = setup(
+        {
+          RunTask: () => {
+            throw awsError('ThrottlingException');
+          },
+        },
+        { throttleRetries: 3 },
+      );
+      await launcher.runTasks(launchRequest(1)).then(
+        () => expect.fail('expected ThrottledError'),
+        (e: unknown) => expect(e).to.be.instanceOf(ThrottledError),
+      );
+      expect(api.of('RunTask')).to.have.length(4);
+      expect(clock.sleeps).to.have.length(3);
+    });
+
+    it('keeps launched ARNs when a later batch fails, reporting the rest as retryable', async () => {
+      const ok = runTaskOk();
+      const { launcher } = setup({
+        RunTask: (input, call) => {
+          if (call === 1) throw new ServerException({ message: 'boom', $metadata: {} });
+          return ok(input);
+        },
+      });
+      const result = await launcher.runTasks(launchRequest(25));
+      expect(result.tasks).to.have.length(10);
+      expect(result.failures).to.have.length(1);
+      expect(result.failures[0]).to.include({ reason: 'ServerException', capacity: true });
+      expect(result.failures[0]?.detail).to.match(/^15 task\(s\) not launched/);
+    });
+
+    it('keeps the Fargate RunTask call rate: calls beyond the burst of 20 wait 50 ms each', async () => {
+      const { clock, launcher } = setup({ RunTask: runTaskOk() });
+      const task = { taskDefinition: 't', launchType: 'FARGATE' };
+      for (let i = 0; i < 25; i++) await launcher.runTasks(launchRequest(1, { task }));
+      expect(clock.sleeps).to.deep.equal([50, 50, 50, 50, 50]);
+    });
+
+    it('keeps the Fargate task launch rate: tasks beyond the burst of 100 accrue at 20/s', async () => {
+      const { api, clock, launcher } = setup({ RunTask: runTaskOk() });
+      const task = { taskDefinition: 't', capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT' }] };
+      await launcher.runTasks(launchRequest(110, { task }));
+      expect(api.of('RunTask')).to.have.length(11);
+      expect(clock.sleeps).to.deep.equal([500]);
+    });
+
+    it('does not throttle EC2 launches at the Fargate rate', async () => {
+      const { clock, launcher } = setup({ RunTask: runTaskOk() });
+      for (let i = 0; i < 50; i++)
+        await launcher.runTasks(launchRequest(1, { task: { taskDefinition: 't', launchType: 'EC2' } }));
+      expect(clock.sleeps).to.deep.equal([]);
+    });
+  });
+
+  describe('failure classification', () => {
+    const cases: { reason: string; detail?: string; capacity: boolean }[] = [
+      { reason: 'RESOURCE:MEMORY', capacity: true },
+      { reason: 'RESOURCE:CPU', capacity: true },
+      { reason: 'RESOURCE:ENI', capacity: true },
+      { reason: 'capacity is unavailable at this time', capacity: true },
+      { reason: 'Unknown', detail: 'Capacity is unavailable at this time.', capacity: true },
+      { reason: 'AGENT', capacity: false },
+      { reason: 'ATTRIBUTE', capacity: false },
+      { reason: 'MISSING', capacity: false },
+    ];
+    for (const c of cases) {
+      it(`${c.reason}${c.detail ? ` (${c.detail})` : ''} → capacity ${c.capacity}`, () => {
+        expect(isCapacityFailure(c.reason, c.detail)).to.equal(c.capacity);
+        expect(toLaunchFailure({ reason: c.reason, detail: c.detail }).capacity).to.equal(c.capacity);
+      });
+    }
+  });
+
+  describe('findTasks', () => {
+    it('lists RUNNING and STOPPED tasks by startedBy, following nextToken', async () => {
+      const pages: Record<string, { taskArns: string[]; nextToken?: string }[]> = {
+        RUNNING: [{ taskArns: ['a', 'b'], nextToken: 'p2' }, { taskArns: ['c'] }],
+        STOPPED: [{ taskArns: ['d'], nextToken: 'p2' }, { taskArns: ['a', 'e'] }],
+      };
+      const { api, launcher } = setup({
+        ListTasks: (input) => pages[String(input.desiredStatus)]?.[input.nextToken === undefined ? 0 : 1],
+      });
+      expect(await launcher.findTasks(cluster, 'ecss-test')).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+      expect(
+        api.of('ListTasks').map((c) => [c.input.desiredStatus, c.input.nextToken, c.input.startedBy]),
+      ).to.deep.equal([
+        ['RUNNING', undefined, 'ecss-test'],
+        ['RUNNING', 'p2', 'ecss-test'],
+        ['STOPPED', undefined, 'ecss-test'],
+        ['STOPPED', 'p2', 'ecss-test'],
+      ]);
+    });
+
+    it('throws a client refusal as a TransientError with the SDK name as reason', async () => {
+      const { launcher } = setup({
+        ListTasks: () => {
+          throw awsError('ClusterNotFoundException', { message: 'Cluster not found.' });
+        },
+      });
+      await launcher.findTasks(cluster, 'x').then(
+        () => expect.fail('expected an error'),
+        (e: unknown) => {
+          expect(e).to.be.instanceOf(TransientError);
+          expect((e as TransientError).reason).to.equal('ClusterNotFoundException');
+        },
+      );
+    });
+  });
+
+  describe('describeTasks', () => {
+    const arn = (i: number) => `arn:aws:ecs:us-east-1:123456789012:task/${cluster}/${i}`;
+    const definition = 'arn:aws:ecs:us-east-1:123456789012:task-definition/app:3';
+
+    it('batches at 100 ARNs and reports unknown or MISSING ones as MISSING', async () => {
+      const arns = Array.from({ length: 250 }, (_, i) => arn(i));
+      const { api, launcher } = setup({
+        DescribeTasks: (input) => {
+          const asked = input.tasks as string[];
+          return {
+            // Every third ARN is absent, every fifth is reported MISSING.
+            tasks: asked
+              .filter((_, i) => i % 3 !== 0 && i % 5 !== 0)
+              .map((taskArn) => ({ taskArn, lastStatus: 'RUNNING', containers: [] })),
+            failures: asked.filter((_, i) => i % 5 === 0).map((a) => ({ arn: a, reason: 'MISSING' })),
+          };
+        },
+      });
+      const observed = await launcher.describeTasks(cluster, arns);
+      expect(api.of('DescribeTasks').map((c) => (c.input.tasks as string[]).length)).to.deep.equal([
+        100, 100, 50,
+      ]);
+      expect(observed.map((o) => o.taskArn)).to.deep.equal(arns);
+      const expected = arns.map((_, j) =>
+        (j % 100) % 3 === 0 || (j % 100) % 5 === 0 ? 'MISSING' : 'RUNNING',
+      );
+      expect(observed.map((o) => o.lastStatus)).to.deep.equal(expected);
+    });
+
+    it('maps a stopped task: times, stop code, exit codes and essential containers from the task definition', async () => {
+      const started = new Date('2026-01-01T00:00:05Z');
+      const stopped = new Date('2026-01-01T00:00:15Z');
+      const { api, launcher } = setup({
+        DescribeTasks: () => ({
+          tasks: [
+            {
+              taskArn: arn(1),
+              taskDefinitionArn: definition,
+              lastStatus: 'STOPPED',
+              startedAt: started,
+              stoppedAt: stopped,
+              stopCode: 'EssentialContainerExited',
+              stoppedReason: 'Essential container in task exited',
+              containers: [
+                { name: 'app', exitCode: 0 },
+                { name: 'sidecar', exitCode: 137 },
+                { name: 'init' },
+              ],
+            },
+          ],
+        }),
+        DescribeTaskDefinition: () => ({
+          taskDefinition: {
+            containerDefinitions: [
+              { name: 'app', essential: true },
+              { name: 'sidecar', essential: false },
+              { name: 'init' },
+            ],
+          },
+        }),
+      });
+      const [o] = await launcher.describeTasks(cluster, [arn(1)]);
+      expect(o).to.deep.equal({
+        taskArn: arn(1),
+        lastStatus: 'STOPPED',
+        startedAt: started,
+        stoppedAt: stopped,
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+        exitCodes: { app: 0, sidecar: 137 },
+        essentialContainers: ['app', 'init'],
+      });
+      await launcher.describeTasks(cluster, [arn(1)]);
+      expect(api.of('DescribeTaskDefinition'), 'cached per ARN').to.have.length(1);
+    });
+
+    it('treats every container as essential when the task definition cannot be read', async () => {
+      const { api, launcher } = setup({
+        DescribeTasks: () => ({
+          tasks: [
+            {
+              taskArn: arn(1),
+              taskDefinitionArn: definition,
+              lastStatus: 'RUNNING',
+              containers: [{ name: 'a' }, { name: 'b' }],
+            },
+          ],
+        }),
+        DescribeTaskDefinition: () => {
+          throw new ServerException({ message: 'boom', $metadata: {} });
+        },
+      });
+      const [o] = await launcher.describeTasks(cluster, [arn(1)]);
+      expect(o?.essentialContainers).to.deep.equal(['a', 'b']);
+      await launcher.describeTasks(cluster, [arn(1)]);
+      expect(api.of('DescribeTaskDefinition'), 'a failure is not cached').to.have.length(2);
+    });
+
+    it('makes no call for no ARNs', async () => {
+      const { api, launcher } = setup({});
+      expect(await launcher.describeTasks(cluster, [])).to.deep.equal([]);
+      expect(api.calls).to.deep.equal([]);
+    });
+  });
+
+  describe('stopTasks', () => {
+    it('stops each task with the reason cut to 255 characters, ignoring tasks already gone', async () => {
+      const { api, launcher } = setup({
+        StopTask: (input) => {
+          if (input.task === 'gone')
+            throw new InvalidParameterException({
+              message: 'The referenced task was not found.',
+              $metadata: {},
+            });
+          return { task: { taskArn: input.task } };
+        },
+      });
+      await launcher.stopTasks(cluster, ['a', 'gone', 'b'], 'r'.repeat(300));
+      expect(api.of('StopTask').map((c) => c.input.task)).to.deep.equal(['a', 'gone', 'b']);
+      expect(api.of('StopTask').every((c) => (c.input.reason as string).length === 255)).to.equal(true);
+    });
+
+    it('tries every task, then throws the first real error as ours', async () => {
+      const { api, launcher } = setup({
+        StopTask: (input) => {
+          if (input.task === 'a') throw new ServerException({ message: 'boom', $metadata: {} });
+          return {};
+        },
+      });
+      await launcher.stopTasks(cluster, ['a', 'b'], 'deadline').then(
+        () => expect.fail('expected an error'),
+        (e: unknown) => expect(e).to.be.instanceOf(TransientError),
+      );
+      expect(api.of('StopTask')).to.have.length(2);
+    });
+  });
+
+  it('close() releases the client', () => {
+    const { api, launcher } = setup({});
+    launcher.close();
+    expect(api.destroyed).to.equal(true);
+  });
+});

@@ -1,0 +1,96 @@
+import type { EventsV1Event } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
+import { KubeEventRecorder, eventName, truncateBytes } from '../../../src/kube/kube-event-recorder.js';
+import { FakeClock, flush } from './fake-clock.js';
+
+const job = {
+  apiVersion: 'ecs-scheduler.dev/v1alpha1',
+  kind: 'EcsScheduledTask',
+  metadata: { namespace: 'data', name: 'nightly', uid: 'uid-1', resourceVersion: '42' },
+  spec: { schedule: '* * * * *', task: { taskDefinition: 'td' } },
+} as EcsScheduledTaskResource;
+
+function setup(fail = false) {
+  const clock = new FakeClock();
+  const sent: { namespace: string; body: EventsV1Event }[] = [];
+  const api = {
+    createNamespacedEvent: async (p: { namespace: string; body: EventsV1Event }) => {
+      if (fail) throw new Error('forbidden');
+      sent.push(p);
+      return p.body;
+    },
+  };
+  const recorder = new KubeEventRecorder({
+    api: api as never,
+    reportingInstance: 'pod-a',
+    clock,
+    random: () => 0,
+  });
+  return { clock, sent, recorder };
+}
+
+describe('KubeEventRecorder', () => {
+  it('creates an events.k8s.io/v1 Event regarding the resource', async () => {
+    const { sent, recorder } = setup();
+    recorder.record(job, 'Warning', 'LaunchFailed', 'no capacity');
+    await recorder.flush();
+    expect(sent).to.have.length(1);
+    const { namespace, body } = sent[0]!;
+    expect(namespace).to.equal('data');
+    expect(body).to.include({
+      type: 'Warning',
+      reason: 'LaunchFailed',
+      note: 'no capacity',
+      reportingController: 'ecs-scheduler.dev/controller',
+      reportingInstance: 'pod-a',
+    });
+    expect(body.regarding).to.deep.equal({
+      apiVersion: 'ecs-scheduler.dev/v1alpha1',
+      kind: 'EcsScheduledTask',
+      namespace: 'data',
+      name: 'nightly',
+      uid: 'uid-1',
+      resourceVersion: '42',
+    });
+    expect(body.metadata?.name).to.match(/^nightly\.[0-9a-f]+$/);
+    expect(JSON.parse(JSON.stringify(body.eventTime))).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it('drops an identical event within 60 s and sends it again after', async () => {
+    const { sent, recorder, clock } = setup();
+    recorder.record(job, 'Normal', 'Launched', 'launched 1 task');
+    await clock.advance(59_000);
+    recorder.record(job, 'Normal', 'Launched', 'launched 1 task');
+    recorder.record(job, 'Normal', 'Launched', 'launched 2 tasks');
+    await clock.advance(1_000);
+    recorder.record(job, 'Normal', 'Launched', 'launched 1 task');
+    await recorder.flush();
+    expect(sent.map((s) => s.body.note)).to.deep.equal([
+      'launched 1 task',
+      'launched 2 tasks',
+      'launched 1 task',
+    ]);
+  });
+
+  it('never throws, and logs a failed write', async () => {
+    const { recorder } = setup(true);
+    expect(() => recorder.record(job, 'Normal', 'Launched', 'x')).to.not.throw();
+    await recorder.flush();
+    await flush();
+  });
+
+  it('truncates a note to 1 kB', () => {
+    const long = 'é'.repeat(1000);
+    const cut = truncateBytes(long, 1024);
+    expect(Buffer.byteLength(cut, 'utf8')).to.be.at.most(1024);
+    expect(cut.endsWith('…')).to.equal(true);
+    expect(truncateBytes('short', 1024)).to.equal('short');
+  });
+
+  it('keeps event names within 253 characters', () => {
+    const name = eventName('x'.repeat(253), Date.parse('2026-01-01T00:00:00Z'), () => 0.5);
+    expect(name.length).to.be.at.most(253);
+    expect(name).to.match(/^x+\.[0-9a-f]+$/);
+  });
+});

@@ -1,0 +1,265 @@
+import { expect } from 'chai';
+import { translateApschedulerSchedule } from '../../../src/migrate/apscheduler-schedule.js';
+import { compileSchedule } from '../../../src/schedule/schedule.js';
+
+const hashKey = 'default/imported';
+
+describe('translateApschedulerSchedule', () => {
+  describe('translates exactly', () => {
+    const cases: { name: string; old: string; schedule: string }[] = [
+      // The old README and usage guide.
+      { name: 'usage guide: 25th second of every 5th minute', old: '25 */5', schedule: '25 */5 * * * *' },
+      { name: 'usage guide: sleeper-task "? */5"', old: '? */5', schedule: '? */5 * * * *' },
+      { name: 'usage guide: long-sleep-task "? */7"', old: '? */7', schedule: '? */7 * * * *' },
+      { name: 'usage guide: consumer-task "? */3"', old: '? */3', schedule: '? */3 * * * *' },
+      { name: 'usage guide: stored sleeper-task "9 */5"', old: '9 */5', schedule: '9 */5 * * * *' },
+      { name: 'usage guide: stored long-sleep-task "22 */7"', old: '22 */7', schedule: '22 */7 * * * *' },
+      { name: 'README: every 15 minutes on the minute', old: '0 */15', schedule: '0 */15 * * * *' },
+      { name: 'README: midnight on the first of September', old: '0 0 0 * * 1 9', schedule: '0 0 0 1 9 *' },
+      { name: 'README: "? ? 4", the 4 AM hour', old: '? ? 4', schedule: '? ? 4 * * *' },
+      // Omitted right-hand fields are `*` (the old service always passes `second`).
+      { name: 'only seconds: every minute at second 7', old: '7', schedule: '7 * * * * *' },
+      { name: 'every second', old: '*', schedule: '* * * * * *' },
+      { name: 'extra whitespace', old: '  0   30  2 ', schedule: '0 30 2 * * *' },
+      // Plain expressions.
+      { name: 'range with step', old: '0 10-50/10 8-18', schedule: '0 10-50/10 8-18 * * *' },
+      { name: 'open step a/c', old: '0 5/10', schedule: '0 5/10 * * * *' },
+      { name: 'lists', old: '0,30 0 6,18', schedule: '0,30 0 6,18 * * *' },
+      { name: 'leading zeros are numbers', old: '05 07 09', schedule: '5 7 9 * * *' },
+      { name: 'a day step of 1 is every day', old: '0 0 0 * * */1', schedule: '0 0 0 * * *' },
+      // day_of_week: APScheduler 0 = Monday, cron 0 = Sunday.
+      { name: 'weekday names mon-fri', old: '0 0 12 mon-fri', schedule: '0 0 12 * * 1-5' },
+      { name: 'weekday numbers 0-4 are Monday-Friday', old: '0 0 12 0-4', schedule: '0 0 12 * * 1-5' },
+      { name: 'APScheduler 6 is Sunday', old: '0 0 12 6', schedule: '0 0 12 * * 0' },
+      { name: 'APScheduler 0 is Monday', old: '0 0 12 0', schedule: '0 0 12 * * 1' },
+      { name: 'weekend across the week boundary', old: '0 0 0 sat-sun', schedule: '0 0 0 * * 0,6' },
+      { name: 'weekday names are case-insensitive', old: '0 0 0 MON,Wed,fri', schedule: '0 0 0 * * 1,3,5' },
+      { name: 'weekday step from Monday', old: '0 0 0 */2', schedule: '0 0 0 * * 0,1,3,5' },
+      { name: 'every weekday is unrestricted', old: '0 0 0 0-6', schedule: '0 0 0 * * *' },
+      // day.
+      { name: 'last_fri', old: '0 0 18 * * last_fri', schedule: '0 0 18 * * 5L' },
+      { name: 'last_sun', old: '0 0 18 * * last_sun', schedule: '0 0 18 * * 0L' },
+      { name: 'xth_y: 1st_mon', old: '0 0 9 * * 1st_mon', schedule: '0 0 9 * * 1#1' },
+      { name: 'xth_y: 3rd_wed', old: '0 0 9 * * 3rd_wed', schedule: '0 0 9 * * 3#3' },
+      { name: 'xth_y: 5th_sun', old: '0 0 9 * * 5th_sun', schedule: '0 0 9 * * 0#5' },
+      { name: 'last day of the month', old: '0 0 23 * * last', schedule: '0 0 23 L * *' },
+      {
+        name: 'a day and a weekday position: either',
+        old: '0 0 0 * * 15,1st_mon',
+        schedule: '0 0 0 15 * 1#1',
+      },
+      { name: 'two weekday positions', old: '0 0 0 * * 1st_mon,3rd_mon', schedule: '0 0 0 * * 1#1,1#3' },
+      { name: 'day step', old: '0 0 0 * * */10', schedule: '0 0 0 */10 * *' },
+      { name: 'a restricted day and every weekday', old: '0 0 0 * * 1', schedule: '0 0 0 1 * *' },
+      // month.
+      { name: 'month names', old: '0 0 0 * * 1 jan-mar', schedule: '0 0 0 1 1-3 *' },
+      { name: 'month step', old: '0 0 0 * * 1 */3', schedule: '0 0 0 1 */3 *' },
+      // week and year that restrict nothing.
+      { name: 'week "*"', old: '0 0 0 * * * * *', schedule: '0 0 0 * * *' },
+      { name: 'year "*"', old: '0 0 0 * * * * *', schedule: '0 0 0 * * *' },
+      // A restricted year: EventBridge cron() (no seconds; dow 1 = Sunday).
+      { name: 'year: one year', old: '0 30 9 * * * * 2026', schedule: 'cron(30 9 * * ? 2026)' },
+      {
+        name: 'year: a range with a day',
+        old: '0 0 0 * * 1 * 2026-2027',
+        schedule: 'cron(0 0 1 * ? 2026-2027)',
+      },
+      { name: 'year: weekdays', old: '0 0 8 mon-fri * * * 2026', schedule: 'cron(0 8 ? * 2-6 2026)' },
+      {
+        name: 'year: Saturday and Sunday',
+        old: '0 0 8 sat-sun * * * 2026',
+        schedule: 'cron(0 8 ? * 1,7 2026)',
+      },
+      { name: 'year: 2nd_tue', old: '0 0 0 * * 2nd_tue * 2027', schedule: 'cron(0 0 ? * 3#2 2027)' },
+      { name: 'year: last_fri', old: '0 0 0 * * last_fri * 2027', schedule: 'cron(0 0 ? * 6L 2027)' },
+      {
+        name: 'year: "?" minute and hour become H',
+        old: '0 ? ? * * * * 2030',
+        schedule: 'cron(H H * * ? 2030)',
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const result = translateApschedulerSchedule(c.old);
+        expect(result).to.include({ ok: true, schedule: c.schedule });
+        // Every translation is something our parser accepts.
+        expect(() => compileSchedule(c.schedule, { hashKey })).not.to.throw();
+      });
+    }
+  });
+
+  describe('notes what changed', () => {
+    const cases: { name: string; old: string; note: RegExp }[] = [
+      {
+        name: '"?" is hashed from namespace/name',
+        old: '? */5',
+        note: /"\?" in second now picks a stable value/,
+      },
+      {
+        name: 'weekday renumbering',
+        old: '0 0 0 mon-fri',
+        note: /day_of_week "mon-fri" \(0 = Monday\) became "1-5"/,
+      },
+      {
+        name: 'weekday positions move to day-of-week',
+        old: '0 0 0 * * last_fri',
+        note: /day "last_fri" became day-of-week "5L"/,
+      },
+      { name: 'cron() for a year', old: '0 0 0 * * * * 2026', note: /written as cron\(\.\.\.\)/ },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const result = translateApschedulerSchedule(c.old);
+        if (!result.ok) expect.fail(result.reason);
+        expect(
+          result.notes.some((n) => c.note.test(n)),
+          result.notes.join('\n'),
+        ).to.equal(true);
+      });
+    }
+    it('a plain schedule has no notes', () => {
+      expect(translateApschedulerSchedule('9 */5')).to.deep.equal({
+        ok: true,
+        schedule: '9 */5 * * * *',
+        notes: [],
+      });
+    });
+  });
+
+  describe('refuses what it cannot express exactly', () => {
+    const cases: { name: string; old: string; reason: RegExp }[] = [
+      {
+        name: 'week number',
+        old: '0 0 0 * 10',
+        reason: /week field "10" \(ISO week number\) cannot be expressed/,
+      },
+      { name: 'week step', old: '0 0 0 * */2', reason: /week field "\*\/2"/ },
+      {
+        name: 'day AND day_of_week',
+        old: '0 0 0 mon * 1',
+        reason: /day "1" and day_of_week "mon" are both restricted/,
+      },
+      { name: 'weekday position AND day_of_week', old: '0 0 0 fri * last_fri', reason: /both restricted/ },
+      {
+        name: 'year with seconds',
+        old: '30 0 0 * * * * 2026',
+        reason: /no seconds field; second "30" would have to be 0/,
+      },
+      { name: 'year with "?" seconds', old: '? 0 0 * * * * 2026', reason: /second "\?" would have to be 0/ },
+      { name: 'year past 2199', old: '0 0 0 * * * * 2026-2300', reason: /reaches past 2199/ },
+      { name: 'year step runs to 9999', old: '0 0 0 * * * * */2', reason: /reaches past 2199/ },
+      {
+        name: 'year with days and weekday positions',
+        old: '0 0 0 * * 1,last_fri * 2026',
+        reason: /mixes days of the month and weekday positions/,
+      },
+      // Not valid in the old service either.
+      { name: 'empty', old: '   ', reason: /is empty/ },
+      { name: 'nine fields', old: '0 0 0 * * * * * *', reason: /has 9 fields; the old format has at most 8/ },
+      {
+        name: '"?" in day',
+        old: '0 0 0 * * ?',
+        reason: /"\?" is allowed only in second, minute and hour, not in day/,
+      },
+      { name: '"?" in a list', old: '?,5', reason: /unrecognised expression "\?"/ },
+      {
+        name: 'underscore outside day',
+        old: '0 0 0 last_fri',
+        reason: /"_" stands for a space only in the day field/,
+      },
+      {
+        name: 'prefix-only match of a name range',
+        old: '0 0 0 mon-fri/2',
+        reason: /unrecognised expression "mon-fri\/2"/,
+      },
+      { name: 'unknown weekday name', old: '0 0 0 monday', reason: /unknown weekday name "monday"/ },
+      { name: 'unknown month name', old: '0 0 0 * * 1 sept', reason: /unknown month name "sept"/ },
+      { name: 'backwards weekday range', old: '0 0 0 fri-mon', reason: /range "fri-mon" runs backwards/ },
+      { name: 'value above maximum', old: '0 60', reason: /minute "60": 60 is above the maximum 59/ },
+      { name: 'day below minimum', old: '0 0 0 * * 0', reason: /0 is below the minimum 1/ },
+      { name: 'step 0', old: '*/0', reason: /step must be at least 1/ },
+      { name: 'step larger than the range', old: '0 */60', reason: /step 60 is larger than the range/ },
+      {
+        name: 'unknown weekday position',
+        old: '0 0 0 * * 6th_mon',
+        reason: /unknown weekday position "6th"/,
+      },
+      {
+        name: 'numeric weekday in a position',
+        old: '0 0 0 * * 1st_0',
+        reason: /unrecognised expression "1st 0"/,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const result = translateApschedulerSchedule(c.old);
+        if (result.ok) expect.fail(`translated to "${result.schedule}"`);
+        expect(result.reason).to.match(c.reason);
+      });
+    }
+  });
+
+  describe('fires on the days APScheduler fired on', () => {
+    // Oracles written from APScheduler 3's definitions (weekday() 0 = Monday; day AND day_of_week).
+    const daysIn = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+    const apWeekday = (d: Date) => (d.getUTCDay() + 6) % 7;
+    const nthWeekday = (d: Date) => Math.floor((d.getUTCDate() - 1) / 7) + 1;
+    const isLastWeekday = (d: Date) => d.getUTCDate() + 7 > daysIn(d);
+    const cases: { name: string; old: string; fires: (d: Date) => boolean }[] = [
+      { name: 'mon-fri', old: '0 0 0 mon-fri', fires: (d) => apWeekday(d) <= 4 },
+      { name: 'numeric 5-6 (Saturday, Sunday)', old: '0 0 0 5-6', fires: (d) => apWeekday(d) >= 5 },
+      { name: 'sun', old: '0 0 0 sun', fires: (d) => apWeekday(d) === 6 },
+      { name: '*/2 from Monday', old: '0 0 0 */2', fires: (d) => apWeekday(d) % 2 === 0 },
+      {
+        name: 'tue-thu/2 (numeric 1-3/2)',
+        old: '0 0 0 1-3/2',
+        fires: (d) => apWeekday(d) === 1 || apWeekday(d) === 3,
+      },
+      { name: 'last_fri', old: '0 0 0 * * last_fri', fires: (d) => apWeekday(d) === 4 && isLastWeekday(d) },
+      { name: '3rd_wed', old: '0 0 0 * * 3rd_wed', fires: (d) => apWeekday(d) === 2 && nthWeekday(d) === 3 },
+      { name: '5th_sun', old: '0 0 0 * * 5th_sun', fires: (d) => apWeekday(d) === 6 && nthWeekday(d) === 5 },
+      {
+        name: '15,1st_mon',
+        old: '0 0 0 * * 15,1st_mon',
+        fires: (d) => d.getUTCDate() === 15 || (apWeekday(d) === 0 && nthWeekday(d) === 1),
+      },
+      { name: 'last', old: '0 0 0 * * last', fires: (d) => d.getUTCDate() === daysIn(d) },
+      { name: '*/10 days', old: '0 0 0 * * */10', fires: (d) => (d.getUTCDate() - 1) % 10 === 0 },
+      {
+        name: 'day 1 of Feb-Apr',
+        old: '0 0 0 * * 1 2-4',
+        fires: (d) => d.getUTCDate() === 1 && [1, 2, 3].includes(d.getUTCMonth()),
+      },
+      { name: 'every day of 2026', old: '0 0 0 * * * * 2026', fires: (d) => d.getUTCFullYear() === 2026 },
+      {
+        name: 'weekends of 2026-2027',
+        old: '0 0 0 sat-sun * * * 2026-2027',
+        fires: (d) => apWeekday(d) >= 5 && [2026, 2027].includes(d.getUTCFullYear()),
+      },
+      {
+        name: '2nd_tue of 2027',
+        old: '0 0 0 * * 2nd_tue * 2027',
+        fires: (d) => apWeekday(d) === 1 && nthWeekday(d) === 2 && d.getUTCFullYear() === 2027,
+      },
+    ];
+    const from = Date.UTC(2025, 0, 1);
+    const to = Date.UTC(2029, 0, 1);
+    for (const c of cases) {
+      it(c.name, () => {
+        const result = translateApschedulerSchedule(c.old);
+        if (!result.ok) expect.fail(result.reason);
+        const compiled = compileSchedule(result.schedule, { hashKey });
+        const actual: string[] = [];
+        for (let t = compiled.next(new Date(from - 1)); t && t.getTime() < to; t = compiled.next(t)) {
+          actual.push(t.toISOString().slice(0, 10));
+        }
+        const expected: string[] = [];
+        for (let t = from; t < to; t += 86_400_000) {
+          if (c.fires(new Date(t))) expected.push(new Date(t).toISOString().slice(0, 10));
+        }
+        expect(expected.length).to.be.greaterThan(0);
+        expect(actual).to.deep.equal(expected);
+      });
+    }
+  });
+});
