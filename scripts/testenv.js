@@ -9,13 +9,26 @@
 // Plain ESM JavaScript on purpose: it runs before any TypeScript is built. Only node built-ins and
 // packages that are already dependencies (yaml, @aws-sdk/client-ecs, @aws-sdk/client-sqs).
 // with-testenv.js imports `up`, `down` and `PeerUnavailableError` from here.
-import { spawn, spawnSync } from 'node:child_process';
+import { Buffer } from 'node:buffer';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { URLSearchParams, fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,6 +56,7 @@ const paths = {
   envSh: join(STATE_DIR, 'env.sh'),
   kubeconfig: join(STATE_DIR, 'kubeconfig'),
   lock: join(STATE_DIR, 'lock'),
+  users: join(STATE_DIR, 'users'),
 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -164,16 +178,37 @@ function which(cmd) {
 /** kube-apiserver and etcd through scripts/envtest-binaries (KUBEBUILDER_ASSETS, cache or build). */
 function envtestBinaries(quiet) {
   const script = join(ROOT, 'scripts', 'envtest-binaries');
-  const res = spawnSync('bash', [script], { cwd: ROOT, stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'] });
-  const dir = res.stdout?.toString().trim().split('\n').pop();
-  if (res.status === 3) {
-    throw new PeerUnavailableError('no kube-apiserver/etcd: go is not installed and KUBEBUILDER_ASSETS is not set');
-  }
-  if (res.status !== 0 || !dir) {
-    const err = res.stderr ? `: ${res.stderr.toString().trim().split('\n').slice(-5).join('\n')}` : '';
-    throw new Error(`scripts/envtest-binaries failed (exit ${res.status})${err}`);
-  }
-  return dir;
+  return new Promise((res, rej) => {
+    const child = spawn('bash', [script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
+    // Build progress is streamed (a first build takes minutes); the "no go" line is left to the
+    // caller, which says it once, in its own words.
+    child.stderr.setEncoding('utf8').on('data', (c) => {
+      stderr += c;
+      if (!quiet && !c.includes('go is not installed')) process.stderr.write(c);
+    });
+    child.on('error', rej);
+    child.on('close', (code) => {
+      const dir = stdout.trim().split('\n').pop();
+      if (code === 3) {
+        rej(
+          new PeerUnavailableError(
+            'no kube-apiserver/etcd: go is not installed and KUBEBUILDER_ASSETS is not set',
+          ),
+        );
+      } else if (code !== 0 || !dir) {
+        rej(
+          new Error(
+            `scripts/envtest-binaries failed (exit ${code}): ${stderr.trim().split('\n').slice(-5).join('\n')}`,
+          ),
+        );
+      } else {
+        res(dir);
+      }
+    });
+  });
 }
 
 function motoServerCommand() {
@@ -307,7 +342,26 @@ const xmlField = (xml, field) => {
   return m[1];
 };
 
+/**
+ * moto's own default for ECS tasks is one state per DescribeTasks call (RUNNING, DEACTIVATING,
+ * STOPPING, DEPROVISIONING, STOPPED: the fourth describe sees STOPPED), which makes a test's outcome
+ * depend on how often the code under test polls. The environment's baseline is instead: tasks stay
+ * RUNNING until StopTask, or until a test sets a time transition (test/integration/support/aws.ts).
+ */
+export const ECS_TASK_BASELINE_TRANSITION = { progression: 'manual', times: 1_000_000_000 };
+
+async function setEcsTaskTransition(endpoint, transition) {
+  const resp = await fetch(`${endpoint}/moto-api/state-manager/set-transition`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ model_name: 'ecs::task', transition }),
+  });
+  if (!resp.ok) throw new Error(`moto set-transition: HTTP ${resp.status} ${await resp.text()}`);
+  await resp.arrayBuffer().catch(() => undefined);
+}
+
 async function seedAws(endpoint) {
+  await setEcsTaskTransition(endpoint, ECS_TASK_BASELINE_TRANSITION);
   const [
     { ECSClient, CreateClusterCommand, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand },
     { SQSClient, CreateQueueCommand },
@@ -340,14 +394,24 @@ async function seedAws(endpoint) {
         }),
     );
     if (containerInstances.length !== CONTAINER_INSTANCES) {
-      throw new Error(`moto's RunInstances returned ${containerInstances.length} instances: ${instancesXml.slice(0, 300)}`);
+      throw new Error(
+        `moto's RunInstances returned ${containerInstances.length} instances: ${instancesXml.slice(0, 300)}`,
+      );
     }
-    const sleeper = { name: 'sleeper', image: 'busybox', memory: 128, essential: true, command: ['sleep', '10'] };
+    const sleeper = {
+      name: 'sleeper',
+      image: 'busybox',
+      memory: 128,
+      essential: true,
+      command: ['sleep', '10'],
+    };
     const [, , , queue] = await Promise.all([
       ecs
         .send(new CreateClusterCommand({ clusterName: CLUSTER }))
         .then(() => Promise.all(containerInstances.map((c) => ecs.send(c)))),
-      ecs.send(new RegisterTaskDefinitionCommand({ family: 'sleeper-task', containerDefinitions: [sleeper] })),
+      ecs.send(
+        new RegisterTaskDefinitionCommand({ family: 'sleeper-task', containerDefinitions: [sleeper] }),
+      ),
       ecs.send(
         new RegisterTaskDefinitionCommand({
           family: 'sleeper-task-fargate',
@@ -364,7 +428,11 @@ async function seedAws(endpoint) {
     const vpcId = xmlField(await ec2(endpoint, 'CreateVpc', { CidrBlock: '10.10.0.0/16' }), 'vpcId');
     await ec2(endpoint, 'ModifyVpcAttribute', { VpcId: vpcId, 'EnableDnsHostnames.Value': 'true' });
     const [subnetXml, sgXml] = await Promise.all([
-      ec2(endpoint, 'CreateSubnet', { VpcId: vpcId, CidrBlock: '10.10.1.0/24', AvailabilityZone: `${REGION}a` }),
+      ec2(endpoint, 'CreateSubnet', {
+        VpcId: vpcId,
+        CidrBlock: '10.10.1.0/24',
+        AvailabilityZone: `${REGION}a`,
+      }),
       ec2(endpoint, 'CreateSecurityGroup', {
         VpcId: vpcId,
         GroupName: 'ecs-scheduler-testenv',
@@ -406,14 +474,24 @@ function connection(state) {
   return { apiServerUrl: state.apiServerUrl, token: state.token, ca: readFileSync(state.caFile, 'utf8') };
 }
 
-async function healthy(state) {
-  if (!state?.processes?.length || !state.processes.every((p) => isAlive(p.pid))) return false;
-  if (!existsSync(paths.envJson) || !existsSync(paths.kubeconfig)) return false;
-  try {
-    const r = await kube(connection(state), 'GET', '/readyz');
-    return r.status === 200 && (await motoResponds(state.motoUrl));
-  } catch {
-    return false;
+/**
+ * Whether `state` describes a running, answering environment. Dead pids fail at once; a live
+ * environment that does not answer is given `patienceMs` (a loaded machine, another run's burst)
+ * before it is declared stale, since the caller then replaces it under whoever is using it.
+ */
+async function healthy(state, patienceMs = 0) {
+  const alive = () => state?.processes?.length > 0 && state.processes.every((p) => isAlive(p.pid));
+  if (!alive() || !existsSync(paths.envJson) || !existsSync(paths.kubeconfig)) return false;
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    try {
+      const r = await kube(connection(state), 'GET', '/readyz');
+      if (r.status === 200 && (await motoResponds(state.motoUrl))) return true;
+    } catch {
+      /* not answering (yet) */
+    }
+    if (Date.now() >= deadline || !alive()) return false;
+    await sleep(500);
   }
 }
 
@@ -427,12 +505,22 @@ async function withLock(fn) {
       break;
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(paths.lock, 'utf8'));
+      let holder;
+      try {
+        holder = Number(readFileSync(paths.lock, 'utf8'));
+      } catch {
+        continue; // released meanwhile
+      }
+      // Empty: its holder is between creating and writing it (or died right there, long ago).
+      if (!holder && Date.now() - statSync(paths.lock, { throwIfNoEntry: false })?.mtimeMs < 5000) {
+        await sleep(50);
+        continue;
+      }
       if (!isAlive(holder)) {
         rmSync(paths.lock, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`${paths.lock} is held by pid ${holder}`);
+      if (Date.now() > deadline) throw new Error(`${paths.lock} is held by pid ${holder}`, { cause: err });
       await sleep(200);
     }
   }
@@ -440,6 +528,11 @@ async function withLock(fn) {
     return await fn();
   } finally {
     rmSync(paths.lock, { force: true });
+    try {
+      rmdirSync(STATE_DIR); // only when empty: an `up` that found no peers leaves nothing behind
+    } catch {
+      /* not empty */
+    }
   }
 }
 
@@ -447,7 +540,10 @@ function writeEnvFiles(vars) {
   writeFileSync(paths.envJson, `${JSON.stringify(vars, null, 2)}\n`);
   const quote = (v) => `'${String(v).replaceAll("'", "'\\''")}'`;
   const lines = Object.entries(vars).map(([k, v]) => `export ${k}=${quote(v)}`);
-  writeFileSync(paths.envSh, `# Written by scripts/testenv.js up. Use: source .testenv/env.sh\n${lines.join('\n')}\n`);
+  writeFileSync(
+    paths.envSh,
+    `# Written by scripts/testenv.js up. Use: source .testenv/env.sh\n${lines.join('\n')}\n`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,114 +554,174 @@ function writeEnvFiles(vars) {
  * false when it was already up, `env` the variables of env.json.
  */
 export async function up({ quiet = false } = {}) {
-  const t0 = performance.now();
   return withLock(async () => {
-    const previous = readJson(paths.state);
-    if (previous && (await healthy(previous))) {
-      // The CRD may have been regenerated since: apply it again (cheap) so tests see the current one.
-      await applyCrd(connection(previous));
-      return { started: false, env: readJson(paths.envJson), ms: performance.now() - t0, state: previous };
-    }
-    if (previous) {
-      log(quiet, 'found a stale environment: stopping it first');
-      await stopAll(previous);
-    }
-    for (const f of ['state.json', 'env.json', 'env.sh', 'kubeconfig']) rmSync(join(STATE_DIR, f), { force: true });
-
-    const binDir = envtestBinaries(quiet);
-    const moto = motoServerCommand();
-    const [etcdPort, etcdPeerPort, apiPort, motoPort] = await freePorts(4);
-
-    const state = {
-      startedAt: new Date().toISOString(),
-      binDir,
-      apiServerUrl: `https://127.0.0.1:${apiPort}`,
-      etcdUrl: `http://127.0.0.1:${etcdPort}`,
-      motoUrl: `http://127.0.0.1:${motoPort}`,
-      token: randomBytes(24).toString('hex'),
-      caFile: join(STATE_DIR, 'apiserver-certs', 'apiserver.crt'),
-      processes: [],
-    };
-    // Written now, with each pid as it starts, so that `down` can clean up after a failed `up`.
-    const save = () => writeFileSync(paths.state, `${JSON.stringify(state, null, 2)}\n`);
-    try {
-      for (const d of ['etcd', 'apiserver-certs']) rmSync(join(STATE_DIR, d), { recursive: true, force: true });
-      mkdirSync(join(STATE_DIR, 'apiserver-certs'), { recursive: true });
-
-      const etcd = startDetached('etcd', join(binDir, 'etcd'), [
-        '--name=testenv',
-        `--data-dir=${join(STATE_DIR, 'etcd')}`,
-        `--listen-client-urls=${state.etcdUrl}`,
-        `--advertise-client-urls=${state.etcdUrl}`,
-        `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-        `--initial-cluster=testenv=http://127.0.0.1:${etcdPeerPort}`,
-        // Test data is thrown away: no fsync makes every write (and so every test) faster.
-        '--unsafe-no-fsync',
-        '--log-level=warn',
-      ]);
-      state.processes.push(etcd);
-      const motoProc = startDetached('moto', moto, ['-H', '127.0.0.1', '-p', String(motoPort)]);
-      state.processes.push(motoProc);
-      save();
-
-      await waitFor('etcd', etcd, async () => {
-        const r = await fetch(`${state.etcdUrl}/health`, { signal: AbortSignal.timeout(2000) });
-        return r.ok && (await r.json()).health === 'true';
-      });
-
-      const saKey = join(STATE_DIR, 'sa.key');
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      writeFileSync(saKey, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
-      const tokens = join(STATE_DIR, 'tokens.csv');
-      writeFileSync(tokens, `${state.token},testenv-admin,testenv-admin,"system:masters"\n`, { mode: 0o600 });
-
-      const apiserver = startDetached('kube-apiserver', join(binDir, 'kube-apiserver'), [
-        `--etcd-servers=${state.etcdUrl}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${apiPort}`,
-        // A serving certificate generated by the API server itself (for 127.0.0.1 and localhost).
-        `--cert-dir=${join(STATE_DIR, 'apiserver-certs')}`,
-        `--token-auth-file=${tokens}`,
-        '--authorization-mode=RBAC',
-        '--service-cluster-ip-range=10.0.0.0/24',
-        `--service-account-issuer=${state.apiServerUrl}`,
-        `--service-account-key-file=${saKey}`,
-        `--service-account-signing-key-file=${saKey}`,
-        // No controller-manager creates service-account tokens here.
-        '--disable-admission-plugins=ServiceAccount',
-        '--v=1',
-      ]);
-      state.processes.push(apiserver);
-      save();
-
-      await waitFor('kube-apiserver certificate', apiserver, async () => existsSync(state.caFile));
-      const conn = connection(state);
-      await waitFor('kube-apiserver /readyz', apiserver, async () => (await kube(conn, 'GET', '/readyz')).status === 200);
-      await waitFor('moto', motoProc, () => motoResponds(state.motoUrl));
-
-      const [, , aws] = await Promise.all([applyCrd(conn), ensureNamespaces(conn), seedAws(state.motoUrl)]);
-
-      writeFileSync(paths.kubeconfig, kubeconfigYaml(conn), { mode: 0o600 });
-      writeEnvFiles({
-        KUBECONFIG: paths.kubeconfig,
-        AWS_ENDPOINT_URL: state.motoUrl,
-        AWS_REGION: REGION,
-        AWS_DEFAULT_REGION: REGION,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
-        TESTENV_KUBE_API_URL: state.apiServerUrl,
-        ...aws,
-        TESTENV_DIR: STATE_DIR,
-      });
-      return { started: true, env: readJson(paths.envJson), ms: performance.now() - t0, state };
-    } catch (err) {
-      await stopAll(state);
-      rmSync(paths.state, { force: true });
-      throw err;
-    }
+    const result = await upLocked(quiet);
+    // Started or reused by hand: it stays up until `down`, whoever else uses it meanwhile.
+    saveState({ ...result.state, autoStop: false });
+    return result;
   });
+}
+
+/**
+ * For scripts/with-testenv.js: up() plus a registration of the calling process as a user. When the
+ * environment was started here (and `keep` is false), the last user's release() stops it; one
+ * started by `testenv up` is never stopped by release().
+ */
+export async function acquire({ quiet = false, keep = false } = {}) {
+  return withLock(async () => {
+    const result = await upLocked(quiet);
+    if (result.started) saveState({ ...result.state, autoStop: !keep });
+    mkdirSync(paths.users, { recursive: true });
+    writeFileSync(join(paths.users, String(process.pid)), '');
+    return result;
+  });
+}
+
+/** Unregisters the calling process; stops the environment if it is auto-stop and now unused. */
+export async function release() {
+  return withLock(async () => {
+    rmSync(join(paths.users, String(process.pid)), { force: true });
+    const state = readJson(paths.state);
+    if (!state?.autoStop) return { stopped: false, users: liveUsers().length };
+    const users = liveUsers();
+    if (users.length > 0) return { stopped: false, users: users.length };
+    await stopAll(state);
+    rmSync(STATE_DIR, { recursive: true, force: true });
+    return { stopped: true, users: 0 };
+  });
+}
+
+function liveUsers() {
+  let entries;
+  try {
+    entries = readdirSync(paths.users);
+  } catch {
+    return [];
+  }
+  return entries.filter((pid) => {
+    if (isAlive(Number(pid))) return true;
+    rmSync(join(paths.users, pid), { force: true }); // a user that died without releasing
+    return false;
+  });
+}
+
+function saveState(state) {
+  writeFileSync(paths.state, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+async function upLocked(quiet) {
+  const t0 = performance.now();
+  const previous = readJson(paths.state);
+  if (previous && (await healthy(previous, 30_000))) {
+    // The CRD may have been regenerated since: apply it again (cheap) so tests see the current one.
+    await applyCrd(connection(previous));
+    return { started: false, env: readJson(paths.envJson), ms: performance.now() - t0, state: previous };
+  }
+  if (previous) {
+    log(quiet, 'found a stale environment: stopping it first');
+    await stopAll(previous);
+  }
+  for (const f of ['state.json', 'env.json', 'env.sh', 'kubeconfig'])
+    rmSync(join(STATE_DIR, f), { force: true });
+
+  const moto = motoServerCommand(); // first: it is cheap, a first build of the binaries is not
+  const binDir = await envtestBinaries(quiet);
+  const [etcdPort, etcdPeerPort, apiPort, motoPort] = await freePorts(4);
+
+  const state = {
+    startedAt: new Date().toISOString(),
+    binDir,
+    apiServerUrl: `https://127.0.0.1:${apiPort}`,
+    etcdUrl: `http://127.0.0.1:${etcdPort}`,
+    motoUrl: `http://127.0.0.1:${motoPort}`,
+    token: randomBytes(24).toString('hex'),
+    caFile: join(STATE_DIR, 'apiserver-certs', 'apiserver.crt'),
+    processes: [],
+  };
+  // Written now, with each pid as it starts, so that `down` can clean up after a failed `up`.
+  const save = () => saveState(state);
+  try {
+    for (const d of ['etcd', 'apiserver-certs']) rmSync(join(STATE_DIR, d), { recursive: true, force: true });
+    mkdirSync(join(STATE_DIR, 'apiserver-certs'), { recursive: true });
+
+    const etcd = startDetached('etcd', join(binDir, 'etcd'), [
+      '--name=testenv',
+      `--data-dir=${join(STATE_DIR, 'etcd')}`,
+      `--listen-client-urls=${state.etcdUrl}`,
+      `--advertise-client-urls=${state.etcdUrl}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+      `--initial-cluster=testenv=http://127.0.0.1:${etcdPeerPort}`,
+      // Test data is thrown away: no fsync makes every write (and so every test) faster.
+      '--unsafe-no-fsync',
+      '--log-level=warn',
+    ]);
+    state.processes.push(etcd);
+    const motoProc = startDetached('moto', moto, ['-H', '127.0.0.1', '-p', String(motoPort)]);
+    state.processes.push(motoProc);
+    save();
+
+    await waitFor('etcd', etcd, async () => {
+      const r = await fetch(`${state.etcdUrl}/health`, { signal: AbortSignal.timeout(2000) });
+      return r.ok && (await r.json()).health === 'true';
+    });
+
+    const saKey = join(STATE_DIR, 'sa.key');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(saKey, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
+    const tokens = join(STATE_DIR, 'tokens.csv');
+    writeFileSync(tokens, `${state.token},testenv-admin,testenv-admin,"system:masters"\n`, { mode: 0o600 });
+
+    const apiserver = startDetached('kube-apiserver', join(binDir, 'kube-apiserver'), [
+      `--etcd-servers=${state.etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      // A serving certificate generated by the API server itself (for 127.0.0.1 and localhost).
+      `--cert-dir=${join(STATE_DIR, 'apiserver-certs')}`,
+      `--token-auth-file=${tokens}`,
+      '--authorization-mode=RBAC',
+      '--service-cluster-ip-range=10.0.0.0/24',
+      `--service-account-issuer=${state.apiServerUrl}`,
+      `--service-account-key-file=${saKey}`,
+      `--service-account-signing-key-file=${saKey}`,
+      // No controller-manager creates service-account tokens here.
+      '--disable-admission-plugins=ServiceAccount',
+      '--v=1',
+    ]);
+    state.processes.push(apiserver);
+    save();
+
+    await waitFor('kube-apiserver certificate', apiserver, async () => existsSync(state.caFile));
+    // The CA is read on each try: the first read may catch the file half-written.
+    await waitFor(
+      'kube-apiserver /readyz',
+      apiserver,
+      async () => (await kube(connection(state), 'GET', '/readyz')).status === 200,
+    );
+    const conn = connection(state);
+    await waitFor('moto', motoProc, () => motoResponds(state.motoUrl));
+
+    const [, , aws] = await Promise.all([applyCrd(conn), ensureNamespaces(conn), seedAws(state.motoUrl)]);
+
+    writeFileSync(paths.kubeconfig, kubeconfigYaml(conn), { mode: 0o600 });
+    writeEnvFiles({
+      KUBECONFIG: paths.kubeconfig,
+      AWS_ENDPOINT_URL: state.motoUrl,
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      TESTENV_KUBE_API_URL: state.apiServerUrl,
+      ...aws,
+      TESTENV_DIR: STATE_DIR,
+    });
+    return { started: true, env: readJson(paths.envJson), ms: performance.now() - t0, state };
+  } catch (err) {
+    await stopAll(state);
+    rmSync(paths.state, { force: true });
+    throw err;
+  }
 }
 
 async function stopAll(state) {
@@ -577,13 +733,18 @@ async function stopAll(state) {
 
 /** Stops everything `up` started, by pid, and removes the state. Returns how many were running. */
 export async function down() {
-  const state = readJson(paths.state);
-  const running = (state?.processes ?? []).filter((p) => isAlive(p.pid)).length;
-  if (state) await stopAll(state);
-  const left = (state?.processes ?? []).filter((p) => isAlive(p.pid));
-  if (left.length) throw new Error(`still running after SIGKILL: ${left.map((p) => `${p.name}(${p.pid})`).join(', ')}`);
-  rmSync(STATE_DIR, { recursive: true, force: true });
-  return running;
+  return withLock(async () => {
+    const state = readJson(paths.state);
+    const running = (state?.processes ?? []).filter((p) => isAlive(p.pid)).length;
+    const users = liveUsers();
+    if (users.length) process.stderr.write(`[testenv] stopping while in use by pid(s) ${users.join(', ')}\n`);
+    if (state) await stopAll(state);
+    const left = (state?.processes ?? []).filter((p) => isAlive(p.pid));
+    if (left.length)
+      throw new Error(`still running after SIGKILL: ${left.map((p) => `${p.name}(${p.pid})`).join(', ')}`);
+    rmSync(STATE_DIR, { recursive: true, force: true });
+    return running;
+  });
 }
 
 export async function status() {
@@ -610,7 +771,9 @@ async function main(argv) {
     case 'down': {
       const t0 = performance.now();
       const n = await down();
-      console.log(`testenv down in ${secs(performance.now() - t0)}: stopped ${n} process(es), removed ${STATE_DIR}`);
+      console.log(
+        `testenv down in ${secs(performance.now() - t0)}: stopped ${n} process(es), removed ${STATE_DIR}`,
+      );
       return 0;
     }
     case 'status': {
@@ -628,7 +791,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
-      console.error(`testenv: ${err instanceof PeerUnavailableError ? 'peer unavailable: ' : ''}${err.message}`);
+      console.error(
+        `testenv: ${err instanceof PeerUnavailableError ? 'peer unavailable: ' : ''}${err.message}`,
+      );
       process.exit(err instanceof PeerUnavailableError ? 3 : 1);
     },
   );

@@ -5,16 +5,17 @@
 //
 // - Brings the environment up (scripts/testenv.js) unless it already is, and exports the variables
 //   of .testenv/env.json to the command. The command's exit code is ours.
-// - If this run started the environment, it stops it afterwards, so that CI leaves no process
-//   behind; an environment that was already up (`npm run testenv:up`) is left running for fast
-//   reruns. TESTENV_KEEP=1 keeps a started one running too.
+// - If this run started the environment, it is stopped when its last user is done (several
+//   with-testenv runs may share it at once), so that CI leaves no process behind; an environment
+//   started by `npm run testenv:up` is left running for fast reruns. TESTENV_KEEP=1 keeps a started
+//   one running too (then `npm run testenv:down` stops it).
 // - If a peer cannot be had (no go and no KUBEBUILDER_ASSETS, no moto_server, no kubectl), the
 //   integration tier is skipped with one line, exit 0; with CI=true that is a failure instead.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { PeerUnavailableError, down, up } from './testenv.js';
+import { PeerUnavailableError, ROOT, acquire, release } from './testenv.js';
 
 const truthy = (v) => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
 const inCi = truthy(process.env.CI);
@@ -60,7 +61,7 @@ async function main(argv) {
 
   let result;
   try {
-    result = await up();
+    result = await acquire({ keep: truthy(process.env.TESTENV_KEEP) });
   } catch (err) {
     if (err instanceof PeerUnavailableError) return unavailable(err.message);
     console.error(`with-testenv: the test environment did not start: ${err.message}`);
@@ -71,15 +72,17 @@ async function main(argv) {
     `with-testenv: environment ${result.started ? 'started' : 'reused'} in ${secs}s (${result.state.apiServerUrl})`,
   );
 
-  const code = await run(argv, { ...process.env, ...result.env });
+  // As `npm run` does: local bins (mocha, and the Node 24 of the `node` devDependency) come first,
+  // also when this script is run without npm.
+  const bin = join(ROOT, 'node_modules', '.bin');
+  const PATH = [bin, process.env.PATH].filter(Boolean).join(delimiter);
+  const code = await run(argv, { ...process.env, ...result.env, PATH });
 
-  if (result.started && !truthy(process.env.TESTENV_KEEP)) {
-    try {
-      await down();
-    } catch (err) {
-      console.error(`with-testenv: stopping the environment: ${err.message}`);
-      return code === 0 ? 1 : code;
-    }
+  try {
+    await release();
+  } catch (err) {
+    console.error(`with-testenv: stopping the environment: ${err.message}`);
+    return code === 0 ? 1 : code;
   }
   return code;
 }

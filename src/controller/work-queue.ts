@@ -116,7 +116,8 @@ export class WorkQueue {
         this.#processing.add(key);
         const queuedAt = this.#queuedAt.get(key);
         this.#queuedAt.delete(key);
-        if (queuedAt !== undefined) this.#metrics.queueDuration((this.#clock.now().getTime() - queuedAt) / 1000);
+        if (queuedAt !== undefined)
+          this.#metrics.queueDuration((this.#clock.now().getTime() - queuedAt) / 1000);
         this.#metrics.depth(this.#queue.length);
         return key;
       }

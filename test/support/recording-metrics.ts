@@ -1,6 +1,10 @@
 // Metrics ports that remember what they were told, for assertions.
 import type { RunResult } from '../../src/api/types.js';
-import type { ControllerMetrics, ReconcileOutcome, WorkQueueMetrics } from '../../src/controller/metrics-port.js';
+import type {
+  ControllerMetrics,
+  ReconcileOutcome,
+  WorkQueueMetrics,
+} from '../../src/controller/metrics-port.js';
 
 export class RecordingControllerMetrics implements ControllerMetrics {
   readonly reconciles: { outcome: ReconcileOutcome; seconds: number }[] = [];

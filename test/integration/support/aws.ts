@@ -27,9 +27,17 @@ async function motoApi(env: TestEnv, path: string, body: unknown): Promise<void>
 }
 
 /**
- * ECS tasks in moto never stop on their own. After this, each task moves one state
- * (PROVISIONING → ... → STOPPED) every `seconds` seconds, as DescribeTasks observes it. The
- * setting is global to the moto server: restore it with resetEcsTaskTransition().
+ * The environment's baseline (set by `testenv up`): ECS tasks stay RUNNING until StopTask. moto's
+ * own default, one state per DescribeTasks call, is overridden because it makes outcomes depend
+ * on how often the code polls.
+ */
+const BASELINE = { progression: 'manual', times: 1_000_000_000 } as const;
+
+/**
+ * After this, each ECS task moves one state along RUNNING → DEACTIVATING → STOPPING →
+ * DEPROVISIONING → STOPPED whenever it is described at least `seconds` after its previous move,
+ * so a task polled often enough is STOPPED about 4 × `seconds` after launch. The setting is global
+ * to the moto server (mocha runs files one at a time): restore it with resetEcsTaskTransition().
  */
 export function setEcsTaskTransition(seconds: number, env: TestEnv = loadTestEnv()): Promise<void> {
   return motoApi(env, '/moto-api/state-manager/set-transition', {
@@ -38,7 +46,10 @@ export function setEcsTaskTransition(seconds: number, env: TestEnv = loadTestEnv
   });
 }
 
-/** Back to moto's default for ECS tasks: they stay RUNNING until StopTask. */
+/** Back to the environment's baseline: tasks stay RUNNING until StopTask. */
 export function resetEcsTaskTransition(env: TestEnv = loadTestEnv()): Promise<void> {
-  return motoApi(env, '/moto-api/state-manager/unset-transition', { model_name: 'ecs::task' });
+  return motoApi(env, '/moto-api/state-manager/set-transition', {
+    model_name: 'ecs::task',
+    transition: BASELINE,
+  });
 }

@@ -38,6 +38,7 @@ export function loadTestEnv(): TestEnv {
     throw new Error(
       `no test environment (${file}: ${(err as Error).message}); ` +
         'run `npm run test:integration`, or `npm run testenv:up` before mocha',
+      { cause: err },
     );
   }
   const need = (key: string): string => {

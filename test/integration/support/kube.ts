@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../../../src/api/constants.js';
 import type { TestEnv } from './env.js';
 import { loadTestEnv } from './env.js';
@@ -46,8 +53,31 @@ export interface TestNamespace {
 }
 
 /**
- * Declares a namespace of its own for the enclosing mocha suite: created in `before`, deleted
- * (without waiting for finalization) in `after`. Names are unique per run, so reruns against a
+ * Deletes every EcsScheduledTask in `namespace`, finalizers and all. The environment has no
+ * kube-controller-manager, so a deleted namespace stays Terminating with its objects in it for
+ * good; without this, a controller watching all namespaces in a later test would still see them.
+ */
+export async function deleteAllTasks(
+  namespace: string,
+  api: CustomObjectsApi = customObjects(),
+): Promise<void> {
+  const list = (await api.listNamespacedCustomObject({ ...EST, namespace })) as {
+    items: { metadata: { name: string; finalizers?: string[] } }[];
+  };
+  for (const item of list.items) {
+    if (!item.metadata.finalizers?.length) continue;
+    await api.patchNamespacedCustomObject(
+      { ...EST, namespace, name: item.metadata.name, body: { metadata: { finalizers: null } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+  await api.deleteCollectionNamespacedCustomObject({ ...EST, namespace });
+}
+
+/**
+ * Declares a namespace of its own for the enclosing mocha suite: created in `before`; in
+ * `after`, its EcsScheduledTasks are deleted and then the namespace (which stays Terminating: there
+ * is no namespace controller). Names are unique per run, so reruns against a
  * warm environment never collide.
  */
 export function useTestNamespace(prefix: string): TestNamespace {
@@ -55,11 +85,14 @@ export function useTestNamespace(prefix: string): TestNamespace {
   const core = coreV1();
   before(async () => {
     const candidate = `it-${prefix}-${randomBytes(3).toString('hex')}`.toLowerCase().slice(0, 63);
-    await core.createNamespace({ body: { metadata: { name: candidate, labels: { 'ecs-scheduler.dev/test': 'true' } } } });
+    await core.createNamespace({
+      body: { metadata: { name: candidate, labels: { 'ecs-scheduler.dev/test': 'true' } } },
+    });
     name = candidate;
   });
   after(async () => {
     if (!name) return;
+    await deleteAllTasks(name);
     try {
       await core.deleteNamespace({ name, propagationPolicy: 'Background' });
     } catch (err) {

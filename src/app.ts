@@ -1,0 +1,234 @@
+// The composition root: the only place that builds real adapters and wires them to the core.
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { systemClock, type Clock } from './controller/clock.js';
+import { Controller } from './controller/controller.js';
+import type { EventRecorder, QueueDepthSource, ResourceKey, ResourceStore, TaskLauncher } from './controller/ports.js';
+import { Reconciler } from './controller/reconciler.js';
+import { WorkQueue } from './controller/work-queue.js';
+import type { Config } from './config.js';
+import { createAwsTaskLauncher } from './ecs/aws-task-launcher.js';
+import { DryRunLauncher } from './ecs/dry-run-launcher.js';
+import { createKubeAdapters, createLeaseElector, loadKubeConfig, type LeaseElector } from './kube/index.js';
+import type { Logger } from './log/logger.js';
+import { startHttpServer, type Readiness, type RunningHttpServer } from './metrics/health-server.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { FileEventRecorder } from './standalone/file-event-recorder.js';
+import { ManifestStore } from './standalone/manifest-store.js';
+import { StateFile } from './standalone/state-file.js';
+import { SqsQueueDepth } from './trigger/sqs-queue-depth.js';
+
+/** A start-up problem the user can fix; the message says how. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+export interface RunningApp {
+  readonly metricsPort: number | undefined;
+  readonly healthPort: number | undefined;
+  /** Graceful: stop taking work, finish in-flight launches, release the lease, close servers. */
+  stop(): Promise<void>;
+}
+
+/** Where resources come from, and how a change reaches the controller. */
+interface ResourceSource {
+  readonly store: ResourceStore;
+  readonly events: EventRecorder;
+  subscribe(listener: (key: ResourceKey) => void): void;
+  keys(): ResourceKey[];
+  hasSynced(): boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const CREDENTIALS_TIMEOUT_MS = 5_000;
+
+/**
+ * Resolves credentials through the SDK's default chain once, at start-up, so that a machine
+ * without any fails here with a clear message instead of on the first RunTask.
+ */
+async function checkAwsCredentials(config: Config): Promise<void> {
+  const client = new ECSClient({ region: config.awsRegion ?? 'us-east-1', endpoint: config.ecsEndpoint });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.config.credentials(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), CREDENTIALS_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (error) {
+    throw new StartupError(
+      `no AWS credentials found (${(error as Error).message}). Either provide credentials (AWS_ACCESS_KEY_ID/` +
+        'AWS_SECRET_ACCESS_KEY, AWS_PROFILE, IRSA or EKS Pod Identity), or run with --dry-run to launch nothing ' +
+        'and log the RunTask requests instead.',
+    );
+  } finally {
+    clearTimeout(timer);
+    client.destroy();
+  }
+  if (!config.awsRegion) {
+    throw new StartupError('no AWS region: set AWS_REGION or pass --region (or use --dry-run).');
+  }
+}
+
+function standaloneSource(config: Config, logger: Logger, clock: Clock): ResourceSource {
+  const store = new ManifestStore({
+    dir: config.manifestsDir ?? '.',
+    stateFile: new StateFile({ path: config.stateFile, logger }),
+    logger,
+    clock,
+  });
+  return {
+    store,
+    events: new FileEventRecorder(logger),
+    subscribe: (listener) => void store.onChange(listener),
+    keys: () => store.keys(),
+    hasSynced: () => store.hasSynced(),
+    start: () => store.start(),
+    stop: () => store.stop(),
+  };
+}
+
+function kubernetesSource(config: Config, logger: Logger, clock: Clock, metrics: Metrics) {
+  const kubeConfig = loadKubeConfig({ kubeconfigPath: config.kubeconfig, context: config.context });
+  const { informer, store, events } = createKubeAdapters({
+    kubeConfig,
+    namespace: config.namespace,
+    identity: config.identity,
+    clock,
+    logger,
+    watchMetrics: metrics.watch,
+  });
+  const source: ResourceSource = {
+    store,
+    events,
+    subscribe: (listener) => void informer.subscribe(listener),
+    keys: () => informer.keys(),
+    hasSynced: () => informer.hasSynced(),
+    start: async () => {
+      informer.start();
+      await informer.waitForSync();
+    },
+    stop: async () => {
+      informer.stop();
+      await events.flush();
+    },
+  };
+  return { source, kubeConfig };
+}
+
+export async function startApp(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningApp> {
+  if (!config.dryRun) await checkAwsCredentials(config);
+  const metrics = createMetrics({ leaseName: config.leaderElectionId });
+  const awsOptions = { region: config.awsRegion, endpoint: config.ecsEndpoint, maxAttempts: config.awsMaxAttempts };
+  const launcher: TaskLauncher = config.dryRun
+    ? new DryRunLauncher({ logger })
+    : createAwsTaskLauncher({ ...awsOptions, clock, metrics: metrics.ecs, logger });
+  const queueDepth: QueueDepthSource = new SqsQueueDepth({ ...awsOptions, logger });
+
+  let source: ResourceSource;
+  let elector: LeaseElector | undefined;
+  let kubeConfig;
+  if (config.mode === 'standalone') {
+    source = standaloneSource(config, logger, clock);
+  } else {
+    ({ source, kubeConfig } = kubernetesSource(config, logger, clock, metrics));
+  }
+
+  const reconciler = new Reconciler({
+    store: source.store,
+    launcher,
+    events: source.events,
+    clock,
+    metrics: metrics.controller,
+    logger,
+    queueDepth,
+    defaultCluster: config.defaultCluster,
+  });
+
+  // One controller per leadership term: a lost lease stops its queue for good, and a term won
+  // back starts a fresh one over every cached key.
+  let controller: Controller | undefined;
+  const startTerm = () => {
+    const term = new Controller({
+      reconciler,
+      queue: new WorkQueue({ clock, metrics: metrics.workQueue, logger }),
+      clock,
+      metrics: metrics.controller,
+      logger,
+    });
+    controller = term;
+    for (const key of source.keys()) term.enqueue(key);
+    term.start(config.maxConcurrentReconciles);
+    logger.info('controller started', { workers: config.maxConcurrentReconciles });
+    return term;
+  };
+  const stopTerm = async () => {
+    const term = controller;
+    controller = undefined;
+    await term?.stop();
+  };
+  source.subscribe((key) => controller?.enqueue(key));
+
+  let stopping = false;
+  const readiness = (): Readiness => {
+    if (stopping) return { ready: false, reason: 'shutting down' };
+    if (!source.hasSynced()) return { ready: false, reason: 'cache not synced' };
+    return { ready: true };
+  };
+  const http: RunningHttpServer = await startHttpServer({
+    metricsAddress: config.metricsBindAddress,
+    healthAddress: config.healthProbeBindAddress,
+    registry: metrics.registry,
+    readiness,
+  });
+
+  await source.start();
+  logger.info('resources synced', { mode: config.mode, resources: source.keys().length });
+
+  if (config.leaderElect && kubeConfig) {
+    elector = createLeaseElector(kubeConfig, {
+      name: config.leaderElectionId,
+      namespace: config.leaderElectionNamespace,
+      identity: config.identity,
+      leaseDurationSeconds: config.leaseDurationSeconds,
+      renewDeadlineSeconds: config.renewDeadlineSeconds,
+      retryPeriodSeconds: config.retryPeriodSeconds,
+      clock,
+      logger,
+      metrics: metrics.leader,
+      onStartedLeading: (signal) => {
+        const term = startTerm();
+        // Losing the lease stops handing out work at once; passes already running finish.
+        signal.addEventListener('abort', () => {
+          if (controller === term) void stopTerm();
+        });
+      },
+      onStoppedLeading: stopTerm,
+    });
+    elector.start();
+  } else {
+    metrics.leader.setLeader(true);
+    startTerm();
+  }
+
+  return {
+    metricsPort: http.metricsPort,
+    healthPort: http.healthPort,
+    stop: async () => {
+      stopping = true;
+      logger.info('shutting down: draining in-flight work');
+      // The elector keeps renewing while stopTerm drains, then releases the lease.
+      if (elector) await elector.stop();
+      else await stopTerm();
+      await source.stop();
+      await http.close();
+      if ('close' in launcher && typeof launcher.close === 'function') launcher.close();
+      (queueDepth as SqsQueueDepth).close();
+      logger.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,119 @@
+// Turning what RunTask said into a run record. Pure, so the awkward cases (partial launches,
+// capacity failures, dry runs) are table rows rather than branches inside the reconciler.
+import type { RunRecord, TaskRecord } from '../api/types.js';
+import type { LaunchFailure } from './ports.js';
+import { RunReason, withReason } from './run-tracking.js';
+
+/** What one launch attempt produced: tasks adopted from an earlier attempt plus new ones. */
+export interface LaunchOutcome {
+  readonly tasks: readonly TaskRecord[];
+  readonly adopted: number;
+  readonly failures: readonly LaunchFailure[];
+  readonly dryRun: boolean;
+}
+
+export function describeFailures(failures: readonly LaunchFailure[]): string {
+  const parts = failures.map((f) => [f.reason, f.detail].filter(Boolean).join(' '));
+  return [...new Set(parts)].join('; ') || 'no reason given';
+}
+
+const onlyCapacity = (failures: readonly LaunchFailure[]) =>
+  failures.length > 0 && failures.every((f) => f.capacity);
+
+export interface NewRunInput {
+  /** scheduledTime, queueDepth: what the run is about, before launching. */
+  readonly base: RunRecord;
+  readonly count: number;
+  readonly outcome: LaunchOutcome;
+  readonly now: Date;
+  /** Scheduled runs retry capacity failures later; run-now runs do not (see the reconciler). */
+  readonly retryable: boolean;
+  /** What the launch decision said, e.g. "topping up by 2". */
+  readonly message: string;
+}
+
+/** The record of a run's first launch attempt. */
+export function newRunRecord(input: NewRunInput): RunRecord {
+  const { base, count, outcome, now } = input;
+  const at = now.toISOString();
+  if (outcome.dryRun) {
+    return {
+      ...base,
+      result: 'DryRun',
+      desiredCount: count,
+      launchedAt: at,
+      finishedAt: at,
+      message: `dry run: ${input.message}`,
+    };
+  }
+  const launched = outcome.tasks.length;
+  const running: RunRecord = {
+    ...base,
+    result: 'Running',
+    desiredCount: count,
+    tasks: [...outcome.tasks],
+    ...(launched > 0 ? { launchedAt: at } : {}),
+    message:
+      outcome.adopted > 0
+        ? `${input.message} (${outcome.adopted} adopted from an earlier attempt)`
+        : input.message,
+  };
+  if (launched >= count) return running;
+  const why = describeFailures(outcome.failures);
+  if (onlyCapacity(outcome.failures) && input.retryable) {
+    return {
+      ...running,
+      reason: RunReason.CapacityUnavailable,
+      message: `launched ${launched} of ${count}, retrying: ${why}`,
+    };
+  }
+  const reason = onlyCapacity(outcome.failures) ? RunReason.CapacityUnavailable : RunReason.RunTaskFailure;
+  if (launched === 0) {
+    const { tasks: _tasks, ...rest } = running;
+    return { ...rest, result: 'LaunchFailed', reason, message: why, finishedAt: at };
+  }
+  // Some tasks run; the shortfall is final, so the run will settle as Failed with this reason.
+  return withReason(
+    { ...running, desiredCount: launched },
+    reason,
+    `launched ${launched} of ${count}: ${why}`,
+  );
+}
+
+/** A pending run after another attempt to launch the tasks it is short of. */
+export function retriedRunRecord(run: RunRecord, outcome: LaunchOutcome, now: Date): RunRecord {
+  const tasks = [...(run.tasks ?? []), ...outcome.tasks];
+  const desired = run.desiredCount ?? tasks.length;
+  const launchedAt = run.launchedAt ?? (outcome.tasks.length > 0 ? now.toISOString() : undefined);
+  const updated: RunRecord = { ...run, tasks, ...(launchedAt ? { launchedAt } : {}) };
+  if (tasks.length >= desired) {
+    if (updated.reason !== RunReason.CapacityUnavailable) return updated;
+    const { reason: _reason, ...rest } = updated;
+    return { ...rest, message: `launched ${tasks.length} task(s) after capacity retries` };
+  }
+  const why = describeFailures(outcome.failures);
+  if (onlyCapacity(outcome.failures) || outcome.failures.length === 0) {
+    return updated.reason === undefined || updated.reason === RunReason.CapacityUnavailable
+      ? {
+          ...updated,
+          reason: RunReason.CapacityUnavailable,
+          message: `launched ${tasks.length} of ${desired}, retrying: ${why}`,
+        }
+      : updated;
+  }
+  if (tasks.length === 0) {
+    const { tasks: _tasks, ...rest } = updated;
+    return {
+      ...rest,
+      result: 'LaunchFailed',
+      reason: RunReason.RunTaskFailure,
+      message: why,
+      finishedAt: now.toISOString(),
+    };
+  }
+  return withReason(
+    { ...updated, desiredCount: tasks.length },
+    RunReason.RunTaskFailure,
+    `launched ${tasks.length} of ${desired}: ${why}`,
+  );
+}
