@@ -2,3 +2,4 @@ export * from './aws.js';
 export * from './env.js';
 export * from './kube.js';
 export * from './kubectl.js';
+export * from './controller-process.js';
