@@ -14,6 +14,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
+# tini as PID 1: forwards SIGTERM to Node and reaps zombies. The static build needs no libc.
+FROM debian:bookworm-slim AS tini
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 LABEL org.opencontainers.image.title="ecs-scheduler" \
       org.opencontainers.image.description="Kubernetes controller that runs Amazon ECS tasks on a schedule or when an SQS queue fills" \
@@ -26,10 +30,9 @@ COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY crds ./crds
-# distroless has no shell and no tini; Node runs as PID 1 and the controller handles SIGTERM and
-# SIGINT itself (graceful drain, lease release), which is the part tini would otherwise forward.
+COPY --from=tini /usr/bin/tini-static /tini
 USER 65532:65532
 ENV NODE_ENV=production
 EXPOSE 8080 8081
-ENTRYPOINT ["/nodejs/bin/node", "/app/bin/ecs-scheduler.js"]
+ENTRYPOINT ["/tini", "--", "/nodejs/bin/node", "/app/bin/ecs-scheduler.js"]
 CMD ["run"]

@@ -2,8 +2,9 @@
 // Entry point. The controller needs Node 24 (@kubernetes/client-node 2.x does not load on older
 // runtimes). In a checkout, the `node` devDependency provides Node 24, so an older interpreter
 // hands over to it instead of failing deep inside an import.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -15,8 +16,13 @@ if (major < 24) {
     );
     process.exit(1);
   }
-  const child = spawnSync(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(child.status ?? 1);
+  // Forward the signals a supervisor sends, so SIGTERM still drains the controller gracefully.
+  const child = spawn(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  const code = await new Promise((resolve) =>
+    child.on('exit', (status, signal) => resolve(status ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1))),
+  );
+  process.exit(code);
 }
 
 const { main } = await import('../dist/cli/main.js');

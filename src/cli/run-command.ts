@@ -1,7 +1,19 @@
 import { startApp, StartupError } from '../app.js';
 import { ConfigError, loadConfig, RUN_USAGE } from '../config.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
 import type { Command } from './cli-io.js';
+
+/**
+ * Keeps the process alive through a stray promise rejection or an exception thrown from a
+ * callback: each is logged as an error. A bug in one code path is not a reason to drop every
+ * schedule on the floor. Call it once per process.
+ */
+export function installCrashGuards(logger: Logger): void {
+  process.on('unhandledRejection', (reason) =>
+    logger.error('unhandled promise rejection', { error: reason }),
+  );
+  process.on('uncaughtException', (error) => logger.error('uncaught exception', { error }));
+}
 
 /**
  * `run`: the controller process. Resolves with 0 after a graceful stop on SIGTERM or SIGINT; a
@@ -20,11 +32,13 @@ export const runCommand: Command = async (args, io) => {
     io.stderr(`ecs-scheduler run: ${error.message}\n\n${RUN_USAGE}\n`);
     return 2;
   }
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat, write: (l) => io.stderr(`${l}\n`) });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    write: (l) => io.stderr(`${l}\n`),
+  });
 
-  // A stray rejection is a bug to log, not a reason to drop every schedule on the floor.
-  process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { error: reason }));
-  process.on('uncaughtException', (error) => logger.error('uncaught exception', { error }));
+  installCrashGuards(logger);
 
   let app;
   try {
@@ -45,23 +59,30 @@ export const runCommand: Command = async (args, io) => {
     identity: config.identity,
   });
 
+  // Timers inside the app are unref'd so tests and shutdown never hang on them; this one holds
+  // the process open until a signal asks it to stop.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   return new Promise<number>((resolve) => {
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (signalled) {
         logger.warn('second signal: exiting without draining', { signal });
+        clearInterval(keepAlive);
         resolve(1);
         return;
       }
       signalled = true;
       logger.info('signal received', { signal });
-      app.stop().then(
-        () => resolve(0),
-        (error: unknown) => {
-          logger.error('shutdown failed', { error });
-          resolve(1);
-        },
-      );
+      app
+        .stop()
+        .then(
+          () => resolve(0),
+          (error: unknown) => {
+            logger.error('shutdown failed', { error });
+            resolve(1);
+          },
+        )
+        .finally(() => clearInterval(keepAlive));
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);

@@ -1,0 +1,336 @@
+// The deploy manifests as a user applies them: `kubectl kustomize manifests/` renders, the result
+// passes the real API server's validation (`--dry-run=server`), and `kubectl apply -k manifests/`
+// succeeds. The render is also read for what the issue promises: two replicas with leader
+// election, probes, limits, a restricted security context, and least-privilege RBAC.
+import { expect } from 'chai';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT, kubectl, kubectlOk } from './support/index.js';
+
+const MANIFESTS = join(REPO_ROOT, 'manifests');
+const SYSTEM_NAMESPACE = 'ecs-scheduler-system';
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  [field: string]: unknown;
+}
+
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  verbs: string[];
+  nonResourceURLs?: string[];
+}
+
+interface Container {
+  name: string;
+  args?: string[];
+  ports?: { name: string; containerPort: number }[];
+  livenessProbe?: { httpGet?: { path: string; port: string | number } };
+  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: {
+    allowPrivilegeEscalation?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    runAsNonRoot?: boolean;
+    capabilities?: { drop?: string[]; add?: string[] };
+    seccompProfile?: { type: string };
+  };
+}
+
+interface DeploymentSpec {
+  replicas: number;
+  selector: { matchLabels: Record<string, string> };
+  template: {
+    metadata: { labels: Record<string, string> };
+    spec: {
+      serviceAccountName: string;
+      securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string } };
+      containers: Container[];
+    };
+  };
+}
+
+function parseRender(text: string): K8sObject[] {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null);
+}
+
+async function kustomize(dir: string): Promise<string> {
+  return kubectlOk(['kustomize', dir]);
+}
+
+function find(objects: K8sObject[], kind: string, name?: string): K8sObject {
+  const hit = objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (!hit) throw new Error(`the render has no ${kind}${name ? ` ${name}` : ''}`);
+  return hit;
+}
+
+const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+describe('deploy manifests (kubectl kustomize manifests/, real API server)', function () {
+  this.timeout(120_000);
+  let render: string;
+  let objects: K8sObject[];
+
+  before(async () => {
+    render = await kustomize(MANIFESTS);
+    objects = parseRender(render);
+  });
+
+  it('renders the CRD, namespace, ServiceAccount, RBAC, Deployment, PDB and metrics Service', () => {
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(kinds).to.include.members([
+      'ClusterRole/ecs-scheduler',
+      'ClusterRoleBinding/ecs-scheduler',
+      'CustomResourceDefinition/ecsscheduledtasks.ecs-scheduler.dev',
+      'Deployment/ecs-scheduler',
+      'Namespace/ecs-scheduler-system',
+      'PodDisruptionBudget/ecs-scheduler',
+      'Role/ecs-scheduler-leader-election',
+      'RoleBinding/ecs-scheduler-leader-election',
+      'ServiceAccount/ecs-scheduler',
+    ]);
+    expect(objects.some((o) => o.kind === 'Service')).to.equal(true);
+    // Everything namespaced lands in the controller's namespace.
+    for (const o of objects) {
+      if (['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind))
+        continue;
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).to.equal(SYSTEM_NAMESPACE);
+    }
+  });
+
+  it('carries the same CRD as crds/ (the one `ecs-scheduler crd` prints)', () => {
+    expect(readFileSync(join(MANIFESTS, 'crd', 'ecsscheduledtasks.yaml'), 'utf8')).to.equal(
+      readFileSync(join(REPO_ROOT, 'crds', 'ecsscheduledtasks.yaml'), 'utf8'),
+    );
+  });
+
+  it('applies with --dry-run=server against the real API server', async () => {
+    const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input: render });
+    expect(r.code, r.stderr).to.equal(0);
+    const applied = r.stdout.trim().split('\n');
+    expect(applied).to.have.length(objects.length);
+    for (const line of applied) expect(line).to.match(/\(server dry run\)$/);
+  });
+
+  it('the Deployment: 2 replicas, --leader-elect, probes on the health port, requests and limits', () => {
+    const spec = find(objects, 'Deployment', 'ecs-scheduler').spec as DeploymentSpec;
+    expect(spec.replicas).to.equal(2);
+    expect(selects(spec.selector.matchLabels, spec.template.metadata.labels)).to.equal(true);
+    expect(spec.template.spec.serviceAccountName).to.equal('ecs-scheduler');
+    expect(spec.template.spec.containers).to.have.length(1);
+    const c = spec.template.spec.containers[0]!;
+    expect(c.args).to.include('run');
+    expect(c.args).to.include('--leader-elect');
+    const healthArg = c.args?.find((a) => a.startsWith('--health-probe-bind-address='));
+    const healthPort = c.ports?.find((p) => p.name === 'health');
+    expect(healthPort, 'a port named health').to.not.equal(undefined);
+    expect(healthArg).to.equal(`--health-probe-bind-address=:${healthPort!.containerPort}`);
+    const metricsPort = c.ports?.find((p) => p.name === 'metrics');
+    expect(c.args).to.include(`--metrics-bind-address=:${metricsPort!.containerPort}`);
+    expect(c.livenessProbe?.httpGet).to.deep.equal({ path: '/healthz', port: 'health' });
+    expect(c.readinessProbe?.httpGet).to.deep.equal({ path: '/readyz', port: 'health' });
+    for (const r of ['cpu', 'memory']) {
+      expect(c.resources?.requests?.[r], `requests.${r}`).to.be.a('string');
+      expect(c.resources?.limits?.[r], `limits.${r}`).to.be.a('string');
+    }
+  });
+
+  it('the Deployment: runAsNonRoot, drop ALL, seccomp RuntimeDefault, read-only root filesystem', () => {
+    const pod = (find(objects, 'Deployment', 'ecs-scheduler').spec as DeploymentSpec).template.spec;
+    const c = pod.containers[0]!;
+    const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+    expect(nonRoot).to.equal(true);
+    expect(pod.securityContext?.runAsUser ?? 65532).to.not.equal(0);
+    expect((c.securityContext?.seccompProfile ?? pod.securityContext?.seccompProfile)?.type).to.equal(
+      'RuntimeDefault',
+    );
+    expect(c.securityContext?.capabilities?.drop).to.deep.equal(['ALL']);
+    expect(c.securityContext?.capabilities?.add ?? []).to.deep.equal([]);
+    expect(c.securityContext?.readOnlyRootFilesystem).to.equal(true);
+    expect(c.securityContext?.allowPrivilegeEscalation).to.equal(false);
+  });
+
+  it('the PodDisruptionBudget and the metrics Service select the Deployment pods', () => {
+    const labels = (find(objects, 'Deployment', 'ecs-scheduler').spec as DeploymentSpec).template.metadata
+      .labels;
+    const pdb = find(objects, 'PodDisruptionBudget').spec as {
+      minAvailable?: number;
+      maxUnavailable?: number;
+      selector: { matchLabels: Record<string, string> };
+    };
+    expect(selects(pdb.selector.matchLabels, labels)).to.equal(true);
+    // With two replicas, the budget must let one go (a drain must not block) and keep one.
+    expect(pdb.minAvailable === 1 || pdb.maxUnavailable === 1).to.equal(true);
+    const svc = find(objects, 'Service').spec as {
+      selector: Record<string, string>;
+      ports: { targetPort: unknown }[];
+    };
+    expect(selects(svc.selector, labels)).to.equal(true);
+    expect(svc.ports.map((p) => p.targetPort)).to.include('metrics');
+  });
+
+  it('the ClusterRole: our kind, its status, events and reading our CRD; no secrets, no wildcards', () => {
+    const rules = (find(objects, 'ClusterRole', 'ecs-scheduler') as unknown as { rules: PolicyRule[] }).rules;
+    const granted = rules.flatMap((r) =>
+      (r.apiGroups ?? []).flatMap((g) =>
+        (r.resources ?? []).map((res) => ({
+          what: `${g || 'core'}/${res}`,
+          verbs: [...r.verbs].sort(),
+          names: r.resourceNames,
+        })),
+      ),
+    );
+    for (const r of rules) {
+      expect(r.nonResourceURLs, 'non-resource URLs').to.equal(undefined);
+      expect(r.verbs).to.not.include('*');
+      expect(r.resources).to.not.include('*');
+      expect(r.apiGroups).to.not.include('*');
+      expect(r.resources).to.not.include('secrets');
+      expect(r.verbs).to.not.include.members(['escalate', 'bind', 'impersonate']);
+    }
+    const allowed: Record<string, { verbs: string[]; names?: string[] }> = {
+      'ecs-scheduler.dev/ecsscheduledtasks': { verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+      'ecs-scheduler.dev/ecsscheduledtasks/status': { verbs: ['get', 'patch', 'update'] },
+      'core/events': { verbs: ['create', 'patch'] },
+      'events.k8s.io/events': { verbs: ['create', 'patch'] },
+      'apiextensions.k8s.io/customresourcedefinitions': {
+        verbs: ['get'],
+        names: ['ecsscheduledtasks.ecs-scheduler.dev'],
+      },
+    };
+    for (const g of granted) {
+      const limit = allowed[g.what];
+      expect(limit, `the ClusterRole grants ${g.what}, which the controller does not need`).to.not.equal(
+        undefined,
+      );
+      expect(limit!.verbs, `${g.what}: ${g.verbs.join(',')}`).to.include.members(g.verbs);
+      if (limit!.names) expect(g.names, `${g.what} is limited to our CRD`).to.deep.equal(limit!.names);
+    }
+    expect(granted.map((g) => g.what)).to.include.members([
+      'ecs-scheduler.dev/ecsscheduledtasks',
+      'ecs-scheduler.dev/ecsscheduledtasks/status',
+      'core/events',
+    ]);
+  });
+
+  it('Leases only in the controller namespace; both bindings name the ServiceAccount', () => {
+    const role = find(objects, 'Role', 'ecs-scheduler-leader-election') as unknown as {
+      metadata: { namespace: string };
+      rules: PolicyRule[];
+    };
+    expect(role.metadata.namespace).to.equal(SYSTEM_NAMESPACE);
+    for (const r of role.rules) {
+      expect(r.apiGroups).to.deep.equal(['coordination.k8s.io']);
+      expect(r.resources).to.deep.equal(['leases']);
+      expect(r.verbs).to.not.include.members(['*', 'delete', 'deletecollection']);
+    }
+    const sa = { kind: 'ServiceAccount', name: 'ecs-scheduler', namespace: SYSTEM_NAMESPACE };
+    for (const [kind, name, roleKind] of [
+      ['ClusterRoleBinding', 'ecs-scheduler', 'ClusterRole'],
+      ['RoleBinding', 'ecs-scheduler-leader-election', 'Role'],
+    ] as const) {
+      const b = find(objects, kind, name) as unknown as {
+        roleRef: { kind: string; name: string };
+        subjects: { kind: string; name: string; namespace?: string }[];
+      };
+      expect(b.subjects).to.deep.equal([sa]);
+      expect(b.roleRef.kind).to.equal(roleKind);
+    }
+  });
+
+  it('the ServiceAccount shows commented IRSA and EKS Pod Identity examples', () => {
+    const text = readFileSync(join(MANIFESTS, 'rbac', 'service-account.yaml'), 'utf8');
+    expect(text).to.match(/#\s*eks\.amazonaws\.com\/role-arn:/);
+    expect(text).to.match(/pod-identity/i);
+  });
+
+  describe('the optional Prometheus component', () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'ecs-scheduler-kustomize-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    // PodMonitor and PrometheusRule CRDs are not installed in the test API server: render only.
+    function checkMonitors(objs: K8sObject[]) {
+      const monitors = objs.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1');
+      expect(monitors.map((o) => o.kind).sort()).to.deep.equal(['PodMonitor', 'PrometheusRule']);
+      for (const m of monitors) expect(m.metadata.namespace, m.kind).to.equal(SYSTEM_NAMESPACE);
+      const podMonitor = find(objs, 'PodMonitor').spec as {
+        selector: { matchLabels: Record<string, string> };
+        podMetricsEndpoints: { port: string }[];
+      };
+      const labels = (find(objs, 'Deployment', 'ecs-scheduler').spec as DeploymentSpec).template.metadata
+        .labels;
+      expect(selects(podMonitor.selector.matchLabels, labels)).to.equal(true);
+      expect(podMonitor.podMetricsEndpoints.map((e) => e.port)).to.deep.equal(['metrics']);
+      expect(objs.length).to.equal(objects.length + 2);
+    }
+
+    it('renders from an overlay that adds components/prometheus to manifests/', async () => {
+      const overlay = join(dir, 'overlay');
+      const base = relative(overlay, MANIFESTS);
+      mkdirSync(overlay);
+      writeFileSync(
+        join(overlay, 'kustomization.yaml'),
+        [
+          'apiVersion: kustomize.config.k8s.io/v1beta1',
+          'kind: Kustomization',
+          'resources:',
+          `  - ${base}`,
+          'components:',
+          `  - ${base}/components/prometheus`,
+          '',
+        ].join('\n'),
+      );
+      checkMonitors(parseRender(await kustomize(overlay)));
+    });
+
+    it('renders as manifests/kustomization.yaml says: `components: [components/prometheus]` added in place', async () => {
+      const copy = join(dir, 'manifests');
+      cpSync(MANIFESTS, copy, { recursive: true });
+      const file = join(copy, 'kustomization.yaml');
+      writeFileSync(file, `${readFileSync(file, 'utf8')}components:\n  - components/prometheus\n`);
+      checkMonitors(parseRender(await kustomize(copy)));
+    });
+  });
+
+  it('kubectl apply -k manifests/ succeeds, and creates the ServiceAccount and its roles', async () => {
+    const r = await kubectl(['apply', '-k', MANIFESTS]);
+    expect(r.code, r.stderr).to.equal(0);
+    await kubectlOk(['get', 'serviceaccount', 'ecs-scheduler', '-n', SYSTEM_NAMESPACE]);
+    await kubectlOk(['get', 'clusterrole,clusterrolebinding', 'ecs-scheduler']);
+    await kubectlOk(['get', 'role,rolebinding', 'ecs-scheduler-leader-election', '-n', SYSTEM_NAMESPACE]);
+    const deployment = JSON.parse(
+      await kubectlOk(['get', 'deployment', 'ecs-scheduler', '-n', SYSTEM_NAMESPACE, '-o', 'json']),
+    ) as { spec: { replicas: number } };
+    expect(deployment.spec.replicas).to.equal(2);
+    // A second apply changes nothing on the server (kubectl may still print "configured" for the
+    // PodDisruptionBudget, a client-side quirk; the resourceVersions tell the truth).
+    const versions = async () =>
+      (
+        JSON.parse(await kubectlOk(['get', '-k', MANIFESTS, '-o', 'json'])) as {
+          items: { kind: string; metadata: { name: string; resourceVersion: string } }[];
+        }
+      ).items.map((o) => `${o.kind}/${o.metadata.name}@${o.metadata.resourceVersion}`);
+    const before = await versions();
+    expect(before).to.have.length(objects.length);
+    const again = await kubectl(['apply', '-k', MANIFESTS]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(await versions()).to.deep.equal(before);
+  });
+});

@@ -1,0 +1,293 @@
+// Every example in README.md is applied or run:
+// - each ```yaml block: an EcsScheduledTask is applied with `kubectl apply --dry-run=server` (in
+//   this suite's namespace) and checked by `ecs-scheduler validate`; a spec fragment is embedded
+//   into a minimal resource first;
+// - each ```json block parses;
+// - each ```console block: the `$ node bin/ecs-scheduler.js ...` lines are run as written, and
+//   their output must equal the lines the README shows under them; `$ kubectl get est` is run
+//   against the README's first example and its columns compared;
+// - each command in a ```sh block is either run here or named in COVERED_ELSEWHERE with the test
+//   that runs it, so a new README command fails this test until someone decides how it is tested.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT, kubectl, kubectlOk, loadTestEnv, useTestNamespace } from './support/index.js';
+
+interface Block {
+  readonly lang: string;
+  readonly body: string;
+  /** 1-based line of the opening fence, for messages. */
+  readonly line: number;
+}
+
+function codeBlocks(markdown: string): Block[] {
+  const blocks: Block[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)```(\w*)\s*$/.exec(lines[i]!);
+    if (!open) continue;
+    const indent = open[1]!.length;
+    const body: string[] = [];
+    let j = i + 1;
+    for (; j < lines.length && !/^\s*```\s*$/.test(lines[j]!); j++) body.push(lines[j]!.slice(indent));
+    blocks.push({ lang: open[2]!, body: body.join('\n'), line: i + 1 });
+    i = j;
+  }
+  return blocks;
+}
+
+const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+const blocks = codeBlocks(README);
+
+/** Runs a shell command line as a user would type it, from the repository root. */
+function sh(
+  command: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', command], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+interface ConsoleExample {
+  readonly command: string;
+  readonly output: string[];
+  readonly line: number;
+}
+
+function consoleExamples(): ConsoleExample[] {
+  const examples: ConsoleExample[] = [];
+  for (const b of blocks.filter((x) => x.lang === 'console')) {
+    let current: { command: string; output: string[]; line: number } | undefined;
+    for (const l of b.body.split('\n')) {
+      if (l.startsWith('$ ')) {
+        if (current) examples.push(current);
+        current = { command: l.slice(2), output: [], line: b.line };
+      } else if (current && l !== '') {
+        current.output.push(l);
+      }
+    }
+    if (current) examples.push(current);
+  }
+  return examples;
+}
+
+/**
+ * Commands in ```sh blocks that this file does not run, and where they are run instead. A command
+ * that matches neither this list nor RUN_HERE fails the last test.
+ */
+const COVERED_ELSEWHERE: [RegExp, string][] = [
+  [
+    /^npm ci && npm run build && npm start$/,
+    "test/unit/cli/standalone-run.test.ts runs `npm start`'s command",
+  ],
+  [/^npm ci && npm test$/, 'the suite itself (this file is part of `npm test`)'],
+  [/^kubectl apply -k manifests\/$/, 'test/integration/manifests.test.ts'],
+  [/^node bin\/ecs-scheduler\.js (run --manifests|status --state)/, 'test/unit/cli/standalone-run.test.ts'],
+  [/^(ecs-scheduler import|curl -s '.*\/jobs)/, 'test/unit/cli/import-command.test.ts (no old service here)'],
+  [/^kubectl apply --server-side -f jobs\.yaml/, 'test/unit/cli/import-command.test.ts output is validated'],
+  [
+    /^(npm run testenv:(up|down)|source \.testenv\/env\.sh|kubectl get est -A)/,
+    'scripts/with-testenv.js (the harness)',
+  ],
+];
+const RUN_HERE: RegExp[] = [
+  /^node bin\/ecs-scheduler\.js validate examples\//,
+  /^kubectl annotate est nightly-report ecs-scheduler\.dev\/run-now=/,
+];
+
+function shCommands(): { command: string; line: number }[] {
+  return blocks
+    .filter((b) => b.lang === 'sh')
+    .flatMap((b) =>
+      b.body
+        .split('\n')
+        .map((l) => l.replace(/\s+#.*$/, '').trim())
+        .filter((l) => l !== '' && !l.startsWith('#'))
+        .map((command) => ({ command, line: b.line })),
+    );
+}
+
+interface Est {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+  spec: Record<string, unknown>;
+}
+
+describe('README.md examples (real API server)', function () {
+  this.timeout(120_000);
+  const ns = useTestNamespace('readme');
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ecs-scheduler-readme-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('has the examples this test knows how to check', () => {
+    expect(blocks.filter((b) => b.lang === 'yaml').length).to.be.at.least(3);
+    expect(consoleExamples().length).to.be.at.least(3);
+    const unknown = blocks.filter((b) => !['yaml', 'json', 'console', 'sh', 'text'].includes(b.lang));
+    expect(
+      unknown.map((b) => `line ${b.line}: \`\`\`${b.lang || '(no language)'}`),
+      'code blocks without a language this test handles',
+    ).to.deep.equal([]);
+  });
+
+  /** Every ```yaml block as resources in this namespace: full ones as written, fragments embedded. */
+  function yamlExamples(): { resource: Est; line: number; fragment: boolean }[] {
+    return blocks
+      .filter((b) => b.lang === 'yaml')
+      .flatMap((b, i) =>
+        parseAllDocuments(b.body).map((d, j) => {
+          const doc = d.toJS() as Partial<Est> | null;
+          if (doc?.kind === 'EcsScheduledTask') {
+            expect(doc.apiVersion, `line ${b.line}`).to.equal('ecs-scheduler.dev/v1alpha1');
+            return {
+              resource: { ...doc, metadata: { ...doc.metadata!, namespace: ns.name } } as Est,
+              line: b.line,
+              fragment: false,
+            };
+          }
+          if (doc && !doc.kind && doc.spec) {
+            const task = { taskDefinition: 'sleeper-task', ...(doc.spec.task as object | undefined) };
+            return {
+              resource: {
+                apiVersion: 'ecs-scheduler.dev/v1alpha1',
+                kind: 'EcsScheduledTask',
+                metadata: { name: `readme-fragment-${i}-${j}`, namespace: ns.name },
+                spec: { ...doc.spec, task },
+              },
+              line: b.line,
+              fragment: true,
+            };
+          }
+          throw new Error(
+            `README.md line ${b.line}: a YAML example that is neither an EcsScheduledTask nor a spec`,
+          );
+        }),
+      );
+  }
+
+  it('every YAML example applies with kubectl apply --dry-run=server', async () => {
+    const examples = yamlExamples();
+    expect(examples.filter((e) => !e.fragment).length).to.be.at.least(2);
+    for (const e of examples) {
+      const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], {
+        input: JSON.stringify(e.resource),
+      });
+      expect(r.code, `README.md line ${e.line}: ${r.stderr}`).to.equal(0);
+      expect(r.stdout).to.contain('(server dry run)');
+    }
+  });
+
+  it('every YAML example passes `ecs-scheduler validate` (the offline checks)', async () => {
+    const examples = yamlExamples();
+    // JSON is YAML; validate reads the folder's .yaml files.
+    for (const [i, e] of examples.entries())
+      writeFileSync(join(dir, `example-${i}.yaml`), JSON.stringify(e.resource));
+    const r = await sh(`node bin/ecs-scheduler.js validate ${dir}`);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+  });
+
+  it('every JSON example parses', () => {
+    const json = blocks.filter((b) => b.lang === 'json');
+    expect(json.length).to.be.at.least(1);
+    for (const b of json)
+      expect(() => JSON.parse(b.body) as unknown, `README.md line ${b.line}`).to.not.throw();
+  });
+
+  describe('console examples', () => {
+    for (const example of consoleExamples()) {
+      if (example.command.startsWith('node bin/ecs-scheduler.js ')) {
+        it(`$ ${example.command}`, async () => {
+          const r = await sh(example.command);
+          expect(r.code, r.stderr).to.equal(0);
+          expect(r.stdout.trimEnd().split('\n'), `README.md line ${example.line}`).to.deep.equal(
+            example.output,
+          );
+        });
+      } else if (example.command === 'kubectl get est') {
+        it('$ kubectl get est (the first YAML example, applied for real)', async () => {
+          const first = yamlExamples().find((e) => !e.fragment)!.resource;
+          await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(first) });
+          const out = await kubectlOk(['get', 'est', '-n', ns.name]);
+          const columns = (l: string) => l.trim().split(/\s{2,}/);
+          const [header, row] = out.trimEnd().split('\n');
+          expect(columns(header!), 'the printer columns').to.deep.equal(columns(example.output[0]!));
+          // NAME, SCHEDULE, SUSPEND: the rest come from status (no controller runs here) or time.
+          expect(columns(row!).slice(0, 3)).to.deep.equal(columns(example.output[1]!).slice(0, 3));
+        });
+      } else {
+        it(`$ ${example.command}`, () => {
+          throw new Error(`README.md line ${example.line}: no way to run this console example; add one here`);
+        });
+      }
+    }
+  });
+
+  describe('sh commands', () => {
+    it('node bin/ecs-scheduler.js validate examples/ exits 0', async () => {
+      const r = await sh('node bin/ecs-scheduler.js validate examples/');
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+    });
+
+    it('kubectl annotate est nightly-report ecs-scheduler.dev/run-now=... --overwrite', async () => {
+      const command = shCommands().find((c) =>
+        c.command.startsWith('kubectl annotate est nightly-report'),
+      )!.command;
+      const first = yamlExamples().find((e) => e.resource.metadata.name === 'nightly-report')!.resource;
+      await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(first) });
+      const r = await sh(command.replace(/^kubectl /, `kubectl -n ${ns.name} `), {
+        KUBECONFIG: loadTestEnv().kubeconfigPath,
+      });
+      expect(r.code, r.stderr).to.equal(0);
+      const value = await kubectlOk([
+        'get',
+        'est',
+        'nightly-report',
+        '-n',
+        ns.name,
+        '-o',
+        'jsonpath={.metadata.annotations.ecs-scheduler\\.dev/run-now}',
+      ]);
+      expect(value).to.match(/^\d{10}$/);
+    });
+
+    it('`node bin/ecs-scheduler.js crd | kubectl apply -f -` (in the prose) applies', async () => {
+      expect(README).to.contain('`node bin/ecs-scheduler.js crd | kubectl apply -f -`');
+      const r = await sh('node bin/ecs-scheduler.js crd | kubectl apply --dry-run=server -f -', {
+        KUBECONFIG: loadTestEnv().kubeconfigPath,
+      });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.contain(
+        'customresourcedefinition.apiextensions.k8s.io/ecsscheduledtasks.ecs-scheduler.dev',
+      );
+    });
+
+    it('every other sh command is run by another test (COVERED_ELSEWHERE)', () => {
+      const unhandled = shCommands().filter(
+        (c) =>
+          !RUN_HERE.some((re) => re.test(c.command)) && !COVERED_ELSEWHERE.some(([re]) => re.test(c.command)),
+      );
+      expect(
+        unhandled.map((c) => `README.md line ${c.line}: ${c.command}`),
+        'README commands no test runs',
+      ).to.deep.equal([]);
+    });
+  });
+});

@@ -1,0 +1,233 @@
+// The Argo CD custom health check (manifests/argocd/health-check.lua), run in a real Lua VM
+// (fengari, Lua 5.3; the script keeps to the Lua 5.1 subset that Argo CD's gopher-lua runs). As
+// in Argo CD, the object is the global `obj`, built from the resource's JSON, and the script
+// returns a table with `status` and `message`.
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../integration/support/env.js';
+
+type LuaState = object;
+interface Fengari {
+  lua: {
+    LUA_OK: number;
+    LUA_TTABLE: number;
+    lua_newtable(L: LuaState): void;
+    lua_pushstring(L: LuaState, s: Uint8Array): void;
+    lua_pushnumber(L: LuaState, n: number): void;
+    lua_pushinteger(L: LuaState, n: number): void;
+    lua_pushboolean(L: LuaState, b: boolean): void;
+    lua_setfield(L: LuaState, index: number, key: Uint8Array): void;
+    lua_rawseti(L: LuaState, index: number, i: number): void;
+    lua_setglobal(L: LuaState, name: Uint8Array): void;
+    lua_pcall(L: LuaState, nargs: number, nresults: number, msgh: number): number;
+    lua_getfield(L: LuaState, index: number, key: Uint8Array): number;
+    lua_type(L: LuaState, index: number): number;
+    lua_tojsstring(L: LuaState, index: number): string;
+    lua_pop(L: LuaState, n: number): void;
+  };
+  lauxlib: {
+    luaL_newstate(): LuaState;
+    luaL_loadstring(L: LuaState, source: Uint8Array): number;
+  };
+  lualib: { luaL_openlibs(L: LuaState): void };
+  to_luastring(s: string): Uint8Array;
+}
+
+const fengari = createRequire(import.meta.url)('fengari') as Fengari;
+const { lua, lauxlib, lualib, to_luastring } = fengari;
+
+const SCRIPT = readFileSync(join(REPO_ROOT, 'manifests', 'argocd', 'health-check.lua'), 'utf8');
+
+/** Pushes a JSON value as gopher-lua's JSON decoding presents it: objects and arrays as tables. */
+function push(L: LuaState, value: unknown): void {
+  if (value === null || value === undefined) throw new Error('push nil through the caller');
+  if (typeof value === 'string') lua.lua_pushstring(L, to_luastring(value));
+  else if (typeof value === 'boolean') lua.lua_pushboolean(L, value);
+  else if (typeof value === 'number') {
+    if (Number.isInteger(value)) lua.lua_pushinteger(L, value);
+    else lua.lua_pushnumber(L, value);
+  } else if (Array.isArray(value)) {
+    lua.lua_newtable(L);
+    value.forEach((item, i) => {
+      push(L, item);
+      lua.lua_rawseti(L, -2, i + 1);
+    });
+  } else if (typeof value === 'object') {
+    lua.lua_newtable(L);
+    for (const [key, item] of Object.entries(value)) {
+      if (item === null || item === undefined) continue; // JSON null is nil: the key is absent
+      push(L, item);
+      lua.lua_setfield(L, -2, to_luastring(key));
+    }
+  } else {
+    throw new Error(`cannot push ${typeof value}`);
+  }
+}
+
+interface Health {
+  status: string;
+  message: string;
+}
+
+function health(obj: unknown): Health {
+  const L = lauxlib.luaL_newstate();
+  lualib.luaL_openlibs(L);
+  push(L, obj);
+  lua.lua_setglobal(L, to_luastring('obj'));
+  if (lauxlib.luaL_loadstring(L, to_luastring(SCRIPT)) !== lua.LUA_OK) {
+    throw new Error(`health-check.lua does not compile: ${lua.lua_tojsstring(L, -1)}`);
+  }
+  if (lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK) {
+    throw new Error(`health-check.lua failed: ${lua.lua_tojsstring(L, -1)}`);
+  }
+  if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) throw new Error('health-check.lua did not return a table');
+  const field = (key: string) => {
+    lua.lua_getfield(L, -1, to_luastring(key));
+    const text = lua.lua_tojsstring(L, -1);
+    lua.lua_pop(L, 1);
+    return text;
+  };
+  return { status: field('status'), message: field('message') };
+}
+
+function condition(type: string, status: 'True' | 'False', reason: string, message: string) {
+  return { type, status, reason, message, lastTransitionTime: '2026-03-01T00:00:00Z', observedGeneration: 3 };
+}
+
+function resource(status: unknown, spec: Record<string, unknown> = {}, generation = 3) {
+  return {
+    apiVersion: 'ecs-scheduler.dev/v1alpha1',
+    kind: 'EcsScheduledTask',
+    metadata: { name: 'nightly-report', namespace: 'data', generation, uid: 'u-1' },
+    spec: { schedule: 'H 2 * * *', task: { taskDefinition: 'sleeper-task' }, ...spec },
+    ...(status === undefined ? {} : { status }),
+  };
+}
+
+// The conditions as src/controller/reconciler.ts writes them.
+const ready = condition('Ready', 'True', 'Scheduled', 'the schedule is active');
+const notReconciling = condition('Reconciling', 'False', 'Idle', 'nothing in progress');
+const notStalled = condition('Stalled', 'False', 'ValidSpec', 'the spec is valid');
+
+interface Case {
+  readonly name: string;
+  readonly obj: unknown;
+  readonly status: string;
+  readonly message?: RegExp;
+}
+
+const cases: Case[] = [
+  {
+    name: 'no status yet: Progressing',
+    obj: resource(undefined),
+    status: 'Progressing',
+    message: /Waiting for the controller/,
+  },
+  {
+    name: 'an empty status: Progressing',
+    obj: resource({}),
+    status: 'Progressing',
+  },
+  {
+    name: 'observedGeneration behind metadata.generation: Progressing, even with Ready=True',
+    obj: resource({ observedGeneration: 2, conditions: [ready, notStalled, notReconciling] }, {}, 3),
+    status: 'Progressing',
+    message: /generation 3/,
+  },
+  {
+    name: 'Stalled=True: Degraded, with the reason and the message naming the field',
+    obj: resource({
+      observedGeneration: 3,
+      conditions: [
+        condition('Ready', 'False', 'InvalidSpec', 'spec.schedule: bad hour'),
+        condition('Stalled', 'True', 'InvalidSpec', 'spec.schedule: "0 25 * * *": hour 25 out of range'),
+      ],
+    }),
+    status: 'Degraded',
+    message: /^InvalidSpec: spec\.schedule: "0 25 \* \* \*": hour 25 out of range$/,
+  },
+  {
+    name: 'Ready=True: Healthy, with the Ready message',
+    obj: resource({ observedGeneration: 3, conditions: [ready, notStalled, notReconciling] }),
+    status: 'Healthy',
+    message: /^the schedule is active$/,
+  },
+  {
+    name: 'Ready=True and spec.suspend: Suspended',
+    obj: resource({ observedGeneration: 3, conditions: [ready, notReconciling] }, { suspend: true }),
+    status: 'Suspended',
+    message: /Suspended/,
+  },
+  {
+    name: 'suspend: false and Ready=True: Healthy',
+    obj: resource({ observedGeneration: 3, conditions: [ready] }, { suspend: false }),
+    status: 'Healthy',
+  },
+  {
+    name: 'Ready=True while a launch is retried for capacity (Reconciling=True): still Healthy',
+    obj: resource({
+      observedGeneration: 3,
+      conditions: [
+        ready,
+        notStalled,
+        condition('Reconciling', 'True', 'CapacityUnavailable', 'retrying a launch that found no capacity'),
+      ],
+    }),
+    status: 'Healthy',
+  },
+  {
+    name: 'Ready=False and Reconciling=True: Progressing, with the Reconciling reason',
+    obj: resource({
+      observedGeneration: 3,
+      conditions: [
+        condition('Ready', 'False', 'RunInProgress', 'waiting for tasks'),
+        condition('Reconciling', 'True', 'RunInProgress', '2 task(s) running'),
+      ],
+    }),
+    status: 'Progressing',
+    message: /^RunInProgress: 2 task\(s\) running$/,
+  },
+  {
+    name: 'Ready=False without Reconciling: Degraded, with the Ready reason',
+    obj: resource({
+      observedGeneration: 3,
+      conditions: [condition('Ready', 'False', 'LaunchFailed', 'CapacityUnavailable'), notReconciling],
+    }),
+    status: 'Degraded',
+    message: /^LaunchFailed: CapacityUnavailable$/,
+  },
+  {
+    name: 'a condition without reason or message still gives a message',
+    obj: resource({ observedGeneration: 3, conditions: [{ type: 'Ready', status: 'False' }] }),
+    status: 'Degraded',
+    message: /^NotReady: $/,
+  },
+  {
+    name: 'Ready=Unknown: Progressing',
+    obj: resource({ observedGeneration: 3, conditions: [{ type: 'Ready', status: 'Unknown' }] }),
+    status: 'Progressing',
+  },
+  {
+    name: 'no observedGeneration (an old controller) but Ready=True: Healthy',
+    obj: resource({ conditions: [ready] }),
+    status: 'Healthy',
+  },
+];
+
+describe('Argo CD health check (manifests/argocd/health-check.lua)', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const h = health(c.obj);
+      expect(h.status).to.equal(c.status);
+      if (c.message) expect(h.message).to.match(c.message);
+      expect(['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown']).to.include(h.status);
+    });
+  }
+
+  it('keeps to Lua 5.1: no goto, no integer division, no bitwise operators (but ~= is not-equal), no utf8 library', () => {
+    const code = SCRIPT.replace(/--.*$/gm, '');
+    expect(code).to.not.match(/\bgoto\b|\/\/|::\w+::|~(?!=)|[&|]|<<|>>|\butf8\./);
+  });
+});
