@@ -11,7 +11,9 @@ for (const target of targets) {
   const actual = await readFile(target, 'utf8').catch(() => '');
   if (actual === expected) continue;
   if (check) {
-    console.error(`${target} is out of date with src/api/schema.ts: run \`npm run crd:generate\` and commit it`);
+    console.error(
+      `${target} is out of date with src/api/schema.ts: run \`npm run crd:generate\` and commit it`,
+    );
     drift = true;
   } else {
     await writeFile(target, expected);

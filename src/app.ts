@@ -2,7 +2,13 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { systemClock, type Clock } from './controller/clock.js';
 import { Controller } from './controller/controller.js';
-import type { EventRecorder, QueueDepthSource, ResourceKey, ResourceStore, TaskLauncher } from './controller/ports.js';
+import type {
+  EventRecorder,
+  QueueDepthSource,
+  ResourceKey,
+  ResourceStore,
+  TaskLauncher,
+} from './controller/ports.js';
 import { Reconciler } from './controller/reconciler.js';
 import { WorkQueue } from './controller/work-queue.js';
 import type { Config } from './config.js';
@@ -120,10 +126,18 @@ function kubernetesSource(config: Config, logger: Logger, clock: Clock, metrics:
   return { source, kubeConfig };
 }
 
-export async function startApp(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningApp> {
+export async function startApp(
+  config: Config,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<RunningApp> {
   if (!config.dryRun) await checkAwsCredentials(config);
   const metrics = createMetrics({ leaseName: config.leaderElectionId });
-  const awsOptions = { region: config.awsRegion, endpoint: config.ecsEndpoint, maxAttempts: config.awsMaxAttempts };
+  const awsOptions = {
+    region: config.awsRegion,
+    endpoint: config.ecsEndpoint,
+    maxAttempts: config.awsMaxAttempts,
+  };
   const launcher: TaskLauncher = config.dryRun
     ? new DryRunLauncher({ logger })
     : createAwsTaskLauncher({ ...awsOptions, clock, metrics: metrics.ecs, logger });

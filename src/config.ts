@@ -142,11 +142,11 @@ export function loadConfig(
   const manifestsDir = str('manifests');
   const awsCredentialsHint = Boolean(
     env.AWS_ACCESS_KEY_ID ||
-      env.AWS_PROFILE ||
-      env.AWS_WEB_IDENTITY_TOKEN_FILE ||
-      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
-      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
-      env.AWS_SHARED_CREDENTIALS_FILE,
+    env.AWS_PROFILE ||
+    env.AWS_WEB_IDENTITY_TOKEN_FILE ||
+    env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+    env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
+    env.AWS_SHARED_CREDENTIALS_FILE,
   );
   return {
     mode: manifestsDir ? 'standalone' : 'kubernetes',
@@ -163,7 +163,10 @@ export function loadConfig(
     renewDeadlineSeconds: seconds('renew-deadline', str('renew-deadline') ?? '10s'),
     retryPeriodSeconds: seconds('retry-period', str('retry-period') ?? '2s'),
     identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
-    maxConcurrentReconciles: positiveInt('max-concurrent-reconciles', str('max-concurrent-reconciles') ?? '4'),
+    maxConcurrentReconciles: positiveInt(
+      'max-concurrent-reconciles',
+      str('max-concurrent-reconciles') ?? '4',
+    ),
     ecsEndpoint: str('ecs-endpoint') ?? env.AWS_ENDPOINT_URL_ECS ?? env.AWS_ENDPOINT_URL,
     awsRegion: str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     awsMaxAttempts: positiveInt('aws-max-attempts', str('aws-max-attempts') ?? '3'),

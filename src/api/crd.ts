@@ -10,7 +10,8 @@ function structural(schema: JsonSchema): JsonSchema {
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'properties') {
       const props: JsonSchema = {};
-      for (const [name, sub] of Object.entries(value as Record<string, JsonSchema>)) props[name] = structural(sub);
+      for (const [name, sub] of Object.entries(value as Record<string, JsonSchema>))
+        props[name] = structural(sub);
       out.properties = props;
     } else if (key === 'items') {
       out.items = structural(value as JsonSchema);
@@ -20,12 +21,14 @@ function structural(schema: JsonSchema): JsonSchema {
       out.additionalProperties = structural(sub ?? {});
     } else if (key === 'additionalProperties') {
       // Pruning already drops unknown fields; structural schemas forbid it beside properties.
-      if (typeof value === 'object' && !('properties' in schema)) out.additionalProperties = structural(value as JsonSchema);
+      if (typeof value === 'object' && !('properties' in schema))
+        out.additionalProperties = structural(value as JsonSchema);
     } else {
       out[key] = value;
     }
   }
-  if (out.type === 'object' && out.properties && Object.keys(out.properties as object).length === 0) delete out.properties;
+  if (out.type === 'object' && out.properties && Object.keys(out.properties as object).length === 0)
+    delete out.properties;
   return out;
 }
 
@@ -38,7 +41,14 @@ export function buildCrd(): Record<string, unknown> {
     metadata: { name: `${PLURAL}.${GROUP}` },
     spec: {
       group: GROUP,
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES, categories: CATEGORIES },
+      names: {
+        kind: KIND,
+        listKind: `${KIND}List`,
+        plural: PLURAL,
+        singular: SINGULAR,
+        shortNames: SHORT_NAMES,
+        categories: CATEGORIES,
+      },
       scope: 'Namespaced',
       versions: [
         {
@@ -61,7 +71,10 @@ export function buildCrd(): Record<string, unknown> {
               type: 'object',
               required: ['spec'],
               properties: {
-                apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this object.' },
+                apiVersion: {
+                  type: 'string',
+                  description: 'APIVersion defines the versioned schema of this object.',
+                },
                 kind: { type: 'string', description: 'Kind is the REST resource this object represents.' },
                 metadata: { type: 'object' },
                 spec,

@@ -46,7 +46,9 @@ const ContainerOverride = Type.Object(
     name: str('Name of the container in the task definition that receives the override.', { minLength: 1 }),
     command: opt(Type.Array(str('One argument.'), { description: 'Replaces the container command.' })),
     environment: opt(
-      Type.Array(KeyValuePair, { description: 'Environment variables added to (or replacing) the container ones.' }),
+      Type.Array(KeyValuePair, {
+        description: 'Environment variables added to (or replacing) the container ones.',
+      }),
     ),
     environmentFiles: opt(
       Type.Array(
@@ -96,7 +98,10 @@ const TaskOverride = Type.Object(
   { description: 'Overrides passed to RunTask, as in ECS TaskOverride.' },
 );
 
-export const taskRules: readonly CrossFieldRule<{ launchType?: string; capacityProviderStrategy?: unknown[] }>[] = [
+export const taskRules: readonly CrossFieldRule<{
+  launchType?: string;
+  capacityProviderStrategy?: unknown[];
+}>[] = [
   {
     path: 'spec.task',
     rule: '!(has(self.launchType) && has(self.capacityProviderStrategy))',
@@ -107,7 +112,9 @@ export const taskRules: readonly CrossFieldRule<{ launchType?: string; capacityP
 
 const TaskSpec = Type.Object(
   {
-    cluster: opt(str("ECS cluster name or ARN. Defaults to the controller's --default-cluster.", { minLength: 1 })),
+    cluster: opt(
+      str("ECS cluster name or ARN. Defaults to the controller's --default-cluster.", { minLength: 1 }),
+    ),
     taskDefinition: str('Task definition: family, family:revision, or full ARN.', { minLength: 1 }),
     launchType: opt(
       str('Launch type. Mutually exclusive with capacityProviderStrategy.', {
@@ -140,9 +147,14 @@ const TaskSpec = Type.Object(
                   maxItems: 16,
                 }),
                 securityGroups: opt(
-                  Type.Array(str('Security group id.'), { description: 'Security groups (at most 5).', maxItems: 5 }),
+                  Type.Array(str('Security group id.'), {
+                    description: 'Security groups (at most 5).',
+                    maxItems: 5,
+                  }),
                 ),
-                assignPublicIp: opt(str('Whether the ENI gets a public IP.', { enum: ['ENABLED', 'DISABLED'] })),
+                assignPublicIp: opt(
+                  str('Whether the ENI gets a public IP.', { enum: ['ENABLED', 'DISABLED'] }),
+                ),
               },
               { description: 'awsvpc network mode settings.' },
             ),
@@ -177,11 +189,15 @@ const TaskSpec = Type.Object(
     ),
     group: opt(str('Task group name.', { maxLength: 255 })),
     propagateTags: opt(
-      str('Copy tags from the task definition or service to the task.', { enum: ['TASK_DEFINITION', 'SERVICE', 'NONE'] }),
+      str('Copy tags from the task definition or service to the task.', {
+        enum: ['TASK_DEFINITION', 'SERVICE', 'NONE'],
+      }),
     ),
     enableECSManagedTags: opt(bool('Turn on Amazon ECS managed tags for the task.')),
     enableExecuteCommand: opt(bool('Turn on ECS Exec for the task.')),
-    tags: opt(Type.Array(Tag, { description: 'Extra tags for the task (ours are added to these).', maxItems: 40 })),
+    tags: opt(
+      Type.Array(Tag, { description: 'Extra tags for the task (ours are added to these).', maxItems: 40 }),
+    ),
     overrides: opt(TaskOverride),
   },
   { description: 'RunTask parameters, with the names and shapes of the ECS API.', ...celRules(taskRules) },
@@ -198,14 +214,24 @@ export const sqsRules: readonly CrossFieldRule<{ queueName?: string; queueUrl?: 
 
 const SqsTrigger = Type.Object(
   {
-    queueName: opt(str('Name of the queue, resolved in the region. Exactly one of queueName and queueUrl.', { minLength: 1, maxLength: 80 })),
+    queueName: opt(
+      str('Name of the queue, resolved in the region. Exactly one of queueName and queueUrl.', {
+        minLength: 1,
+        maxLength: 80,
+      }),
+    ),
     queueUrl: opt(str('URL of the queue. Exactly one of queueName and queueUrl.', { minLength: 1 })),
     region: opt(str("AWS region of the queue. Defaults to the controller's region.")),
-    messagesPerTask: int('Messages one task is expected to consume; desired tasks = ceil(messages / messagesPerTask).', {
-      minimum: 1,
-    }),
+    messagesPerTask: int(
+      'Messages one task is expected to consume; desired tasks = ceil(messages / messagesPerTask).',
+      {
+        minimum: 1,
+      },
+    ),
     includeInFlight: opt(
-      bool('Count in-flight (received, not yet deleted) messages as well as visible ones.', { default: false }),
+      bool('Count in-flight (received, not yet deleted) messages as well as visible ones.', {
+        default: false,
+      }),
     ),
   },
   { description: 'Launch only when the SQS queue has messages.', ...celRules(sqsRules) },
@@ -256,13 +282,24 @@ export const EcsScheduledTaskSpec = Type.Object(
       }),
     ),
     jitterSeconds: opt(
-      int('Delay each run by a stable pseudo-random 0..N seconds.', { minimum: 0, maximum: 86400, default: 0 }),
+      int('Delay each run by a stable pseudo-random 0..N seconds.', {
+        minimum: 0,
+        maximum: 86400,
+        default: 0,
+      }),
     ),
-    activeDeadlineSeconds: opt(int("Stop a run's tasks still running after this many seconds.", { minimum: 1 })),
+    activeDeadlineSeconds: opt(
+      int("Stop a run's tasks still running after this many seconds.", { minimum: 1 }),
+    ),
     taskCount: opt(int('Tasks launched per run.', { minimum: 1, maximum: 1000, default: 1 })),
-    maxCount: opt(int('Upper bound on tasks per run and, with TopUp, on running tasks.', { minimum: 1, maximum: 1000 })),
+    maxCount: opt(
+      int('Upper bound on tasks per run and, with TopUp, on running tasks.', { minimum: 1, maximum: 1000 }),
+    ),
     trigger: opt(
-      Type.Object({ sqs: opt(SqsTrigger) }, { description: 'Launch only when a condition holds at the scheduled time.' }),
+      Type.Object(
+        { sqs: opt(SqsTrigger) },
+        { description: 'Launch only when a condition holds at the scheduled time.' },
+      ),
     ),
     successfulRunsHistoryLimit: opt(
       int('Succeeded runs kept in status.runs.', { minimum: 0, maximum: 100, default: 3 }),
@@ -275,7 +312,15 @@ export const EcsScheduledTaskSpec = Type.Object(
   { description: 'The desired schedule and the ECS task to run.', ...celRules(specRules) },
 );
 
-export const RUN_RESULTS = ['Running', 'Succeeded', 'Failed', 'LaunchFailed', 'Missed', 'Skipped', 'DryRun'] as const;
+export const RUN_RESULTS = [
+  'Running',
+  'Succeeded',
+  'Failed',
+  'LaunchFailed',
+  'Missed',
+  'Skipped',
+  'DryRun',
+] as const;
 
 const TaskRecord = Type.Object(
   {
@@ -299,7 +344,9 @@ const RunRecord = Type.Object(
     scheduledTime: time('The scheduled instant this run belongs to.'),
     launchedAt: opt(time('When RunTask accepted the tasks.')),
     finishedAt: opt(time('When the last task stopped, or the run was settled.')),
-    result: str('Running, Succeeded, Failed, LaunchFailed, Missed, Skipped or DryRun.', { enum: [...RUN_RESULTS] }),
+    result: str('Running, Succeeded, Failed, LaunchFailed, Missed, Skipped or DryRun.', {
+      enum: [...RUN_RESULTS],
+    }),
     reason: opt(str('CamelCase reason, for example CapacityUnavailable or ConcurrencyForbid.')),
     message: opt(str('Human-readable detail.')),
     desiredCount: opt(int('Tasks this run wanted running.', { minimum: 0 })),
@@ -352,7 +399,9 @@ export const EcsScheduledTaskStatus = Type.Object(
     ),
     lastRunNow: opt(str('The last value of the ecs-scheduler.dev/run-now annotation that was acted on.')),
     missedRunsTotal: opt(int('Scheduled times recorded as Missed since creation.', { minimum: 0 })),
-    runs: opt(Type.Array(RunRecord, { description: 'Recent runs, newest first, trimmed by the history limits.' })),
+    runs: opt(
+      Type.Array(RunRecord, { description: 'Recent runs, newest first, trimmed by the history limits.' }),
+    ),
   },
   { description: 'What the controller observed and did.' },
 );

@@ -1,5 +1,11 @@
 import type { Static } from '@sinclair/typebox';
-import type { EcsScheduledTask, EcsScheduledTaskSpec, EcsScheduledTaskStatus, RUN_RESULTS, CONCURRENCY_POLICIES } from './schema.js';
+import type {
+  EcsScheduledTask,
+  EcsScheduledTaskSpec,
+  EcsScheduledTaskStatus,
+  RUN_RESULTS,
+  CONCURRENCY_POLICIES,
+} from './schema.js';
 
 export type EcsScheduledTaskResource = Static<typeof EcsScheduledTask>;
 export type Spec = Static<typeof EcsScheduledTaskSpec>;

@@ -31,7 +31,8 @@ function closeObjects(schema: JsonSchema): JsonSchema {
 
 // ajv-formats ships CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats: FormatsPlugin =
-  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
+  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+  (addFormatsModule as unknown as FormatsPlugin);
 
 let validator: ValidateFunction | undefined;
 function schemaValidator(): ValidateFunction {
@@ -53,7 +54,8 @@ function pathOf(error: ErrorObject): string {
     .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
     .join('')
     .replace(/^\./, '');
-  if (error.keyword === 'required') return [base, String(error.params.missingProperty)].filter(Boolean).join('.');
+  if (error.keyword === 'required')
+    return [base, String(error.params.missingProperty)].filter(Boolean).join('.');
   if (error.keyword === 'additionalProperties')
     return [base, String(error.params.additionalProperty)].filter(Boolean).join('.');
   return base || '(root)';

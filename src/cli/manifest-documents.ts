@@ -33,7 +33,11 @@ export async function readManifests(paths: readonly string[]): Promise<ManifestD
     parseAllDocuments(text).forEach((doc, i) => {
       const index = i + 1;
       if (doc.errors.length > 0) {
-        documents.push({ file, index, syntaxError: doc.errors.map((e) => e.message.split('\n')[0]).join('; ') });
+        documents.push({
+          file,
+          index,
+          syntaxError: doc.errors.map((e) => e.message.split('\n')[0]).join('; '),
+        });
       } else if (doc.contents !== null) {
         documents.push({ file, index, value: doc.toJS() as unknown });
       }
@@ -43,5 +47,7 @@ export async function readManifests(paths: readonly string[]): Promise<ManifestD
 }
 
 export function isEcsScheduledTask(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'EcsScheduledTask';
+  return (
+    typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'EcsScheduledTask'
+  );
 }

@@ -44,7 +44,9 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
       const extras = Object.entries(all)
         .map(([k, v]) => `${k}=${JSON.stringify(serialize(v))}`)
         .join(' ');
-      write(`${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extras ? ` ${extras}` : ''}`);
+      write(
+        `${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extras ? ` ${extras}` : ''}`,
+      );
     }
   };
   return {

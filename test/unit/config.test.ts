@@ -19,14 +19,27 @@ describe('loadConfig', () => {
   });
 
   it('reads each flag from ECS_SCHEDULER_* and lets the flag win', () => {
-    const env = { ECS_SCHEDULER_DEFAULT_CLUSTER: 'from-env', ECS_SCHEDULER_LEADER_ELECT: 'true', ECS_SCHEDULER_NAMESPACE: 'a' };
-    expect(loadConfig([], env)).to.deep.include({ defaultCluster: 'from-env', leaderElect: true, namespace: 'a' });
+    const env = {
+      ECS_SCHEDULER_DEFAULT_CLUSTER: 'from-env',
+      ECS_SCHEDULER_LEADER_ELECT: 'true',
+      ECS_SCHEDULER_NAMESPACE: 'a',
+    };
+    expect(loadConfig([], env)).to.deep.include({
+      defaultCluster: 'from-env',
+      leaderElect: true,
+      namespace: 'a',
+    });
     expect(loadConfig(['--default-cluster', 'flag'], env).defaultCluster).to.equal('flag');
   });
 
   it('switches to standalone mode with --manifests', () => {
     const c = loadConfig(['--manifests', 'examples', '--dry-run', '--state', 's.json'], {});
-    expect(c).to.deep.include({ mode: 'standalone', manifestsDir: 'examples', dryRun: true, stateFile: 's.json' });
+    expect(c).to.deep.include({
+      mode: 'standalone',
+      manifestsDir: 'examples',
+      dryRun: true,
+      stateFile: 's.json',
+    });
   });
 
   const bad: [string, string[], Record<string, string>, RegExp][] = [

@@ -38,7 +38,8 @@ describe('CRD generated from the schema', () => {
     const problems: string[] = [];
     walk(root, 'root', (s, path) => {
       if ('$ref' in s) problems.push(`${path}: $ref`);
-      if (s.properties && 'additionalProperties' in s) problems.push(`${path}: additionalProperties beside properties`);
+      if (s.properties && 'additionalProperties' in s)
+        problems.push(`${path}: additionalProperties beside properties`);
       if (s.type === undefined && path !== 'root') problems.push(`${path}: no type`);
     });
     expect(problems).to.deep.equal([]);
@@ -46,11 +47,13 @@ describe('CRD generated from the schema', () => {
 
   it('carries the CEL cross-field rules where they apply', () => {
     const spec = props.spec!;
-    const rules = (s: Schema) => ((s['x-kubernetes-validations'] ?? []) as { rule: string }[]).map((r) => r.rule);
+    const rules = (s: Schema) =>
+      ((s['x-kubernetes-validations'] ?? []) as { rule: string }[]).map((r) => r.rule);
     expect(rules(spec).join(' ')).to.contain('self.maxCount >=').and.to.contain('timestamp(self.endTime)');
     const task = (spec.properties as Record<string, Schema>).task!;
     expect(rules(task).join(' ')).to.contain('launchType').and.to.contain('capacityProviderStrategy');
-    const sqs = ((spec.properties as Record<string, Schema>).trigger!.properties as Record<string, Schema>).sqs!;
+    const sqs = ((spec.properties as Record<string, Schema>).trigger!.properties as Record<string, Schema>)
+      .sqs!;
     expect(rules(sqs)).to.deep.equal(['has(self.queueName) != has(self.queueUrl)']);
   });
 
@@ -60,7 +63,15 @@ describe('CRD generated from the schema', () => {
     const columns = (crd.spec.versions[0]!.additionalPrinterColumns as { name: string }[]).map((c) =>
       c.name.toUpperCase(),
     );
-    expect(columns).to.deep.equal(['SCHEDULE', 'SUSPEND', 'ACTIVE', 'LAST SCHEDULE', 'NEXT', 'LAST RESULT', 'AGE']);
+    expect(columns).to.deep.equal([
+      'SCHEDULE',
+      'SUSPEND',
+      'ACTIVE',
+      'LAST SCHEDULE',
+      'NEXT',
+      'LAST RESULT',
+      'AGE',
+    ]);
     expect(crd.spec.names.shortNames).to.include('est');
     expect(crd.spec.names.categories).to.include('ecs-scheduler');
   });

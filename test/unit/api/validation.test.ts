@@ -26,14 +26,24 @@ describe('validateResource', () => {
       path: 'spec.task.taskDefinition',
       message: /required/,
     },
-    { name: 'taskCount below 1', resource: withSpec({ taskCount: 0 }), path: 'spec.taskCount', message: />= 1/ },
+    {
+      name: 'taskCount below 1',
+      resource: withSpec({ taskCount: 0 }),
+      path: 'spec.taskCount',
+      message: />= 1/,
+    },
     {
       name: 'an unknown concurrency policy',
       resource: withSpec({ concurrencyPolicy: 'Sometimes' }),
       path: 'spec.concurrencyPolicy',
       message: /"Allow", "Forbid", "Replace", "TopUp"/,
     },
-    { name: 'a misspelt field', resource: withSpec({ taskcount: 2 }), path: 'spec.taskcount', message: /unknown field/ },
+    {
+      name: 'a misspelt field',
+      resource: withSpec({ taskcount: 2 }),
+      path: 'spec.taskcount',
+      message: /unknown field/,
+    },
     {
       name: 'maxCount below taskCount',
       resource: withSpec({ taskCount: 5, maxCount: 2 }),
@@ -49,7 +59,11 @@ describe('validateResource', () => {
     {
       name: 'launchType with capacityProviderStrategy',
       resource: withSpec({
-        task: { taskDefinition: 't', launchType: 'FARGATE', capacityProviderStrategy: [{ capacityProvider: 'FARGATE' }] },
+        task: {
+          taskDefinition: 't',
+          launchType: 'FARGATE',
+          capacityProviderStrategy: [{ capacityProvider: 'FARGATE' }],
+        },
       }),
       path: 'spec.task',
       message: /mutually exclusive/,

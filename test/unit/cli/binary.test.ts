@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
 const BIN = 'bin/ecs-scheduler.js';
-const interpreters = [process.execPath, '/usr/bin/node'].filter((p, i, all) => existsSync(p) && all.indexOf(p) === i);
+const interpreters = [process.execPath, '/usr/bin/node'].filter(
+  (p, i, all) => existsSync(p) && all.indexOf(p) === i,
+);
 
 function run(node: string, args: string[]) {
   const r = spawnSync(node, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
@@ -16,7 +18,8 @@ function run(node: string, args: string[]) {
 describe('ecs-scheduler binary', function () {
   this.timeout(60_000);
   before(function () {
-    if (!existsSync('dist/cli/main.js')) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+    if (!existsSync('dist/cli/main.js'))
+      throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   });
 
   for (const node of interpreters) {
