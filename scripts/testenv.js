@@ -5,6 +5,9 @@
 //   node scripts/testenv.js up       start (or reuse) and seed; writes .testenv/env.sh and env.json
 //   node scripts/testenv.js down     stop what `up` started, by pid, and remove .testenv/
 //   node scripts/testenv.js status   exit 0 when the environment is up and healthy, 1 otherwise
+//   node scripts/testenv.js restart-apiserver [--down-ms N]
+//                                    stop kube-apiserver, wait N ms, start it again on the same
+//                                    port with the same flags; prints {stoppedMs,totalMs,pid}
 //
 // Plain ESM JavaScript on purpose: it runs before any TypeScript is built. Only node built-ins and
 // packages that are already dependencies (yaml, @aws-sdk/client-ecs, @aws-sdk/client-sqs).
@@ -93,7 +96,8 @@ function startDetached(name, cmd, args) {
     const child = spawn(cmd, args, { cwd: ROOT, detached: true, stdio: ['ignore', fd, fd] });
     child.unref();
     if (!child.pid) throw new Error(`could not start ${cmd}`);
-    return { name, pid: child.pid, log: logFile };
+    // cmd and args are kept in state.json so that restart-apiserver can start it again as it was.
+    return { name, pid: child.pid, log: logFile, cmd, args };
   } finally {
     closeSync(fd);
   }
@@ -751,6 +755,42 @@ export async function status() {
   return healthy(readJson(paths.state));
 }
 
+/**
+ * Stops kube-apiserver (SIGTERM, then SIGKILL), keeps it down for `downMs`, and starts it again on
+ * the same port with the same flags, certificates and etcd, so clients see an outage and then the
+ * same server. Resolves once /readyz answers 200, with how long the API was down.
+ */
+export async function restartApiserver({ downMs = 0, quiet = true } = {}) {
+  return withLock(async () => {
+    const state = readJson(paths.state);
+    if (!state || !(await healthy(state))) throw new Error(`no healthy environment in ${STATE_DIR}`);
+    const index = state.processes.findIndex((p) => p.name === 'kube-apiserver');
+    const old = state.processes[index];
+    if (!old?.cmd || !old.args) {
+      throw new Error(
+        'this environment was started before restart-apiserver existed: run `down` and `up` again',
+      );
+    }
+    const t0 = performance.now();
+    await stopProcess(old);
+    if (isAlive(old.pid)) throw new Error(`kube-apiserver (pid ${old.pid}) did not stop`);
+    const stoppedMs = performance.now() - t0;
+    log(quiet, `kube-apiserver stopped in ${(stoppedMs / 1000).toFixed(1)}s`);
+    if (downMs > 0) await sleep(downMs);
+    const apiserver = startDetached('kube-apiserver', old.cmd, old.args);
+    state.processes[index] = apiserver;
+    saveState(state);
+    await waitFor(
+      'kube-apiserver /readyz after restart',
+      apiserver,
+      async () => (await kube(connection(state), 'GET', '/readyz')).status === 200,
+    );
+    const totalMs = performance.now() - t0;
+    log(quiet, `kube-apiserver ready again after ${(totalMs / 1000).toFixed(1)}s`);
+    return { stoppedMs, totalMs, pid: apiserver.pid };
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // CLI
 
@@ -781,8 +821,22 @@ async function main(argv) {
       console.log(ok ? 'testenv is up' : 'testenv is not up');
       return ok ? 0 : 1;
     }
+    case 'restart-apiserver': {
+      // --down-ms N keeps the API server down for N ms before starting it again.
+      const at = argv.indexOf('--down-ms');
+      const downMs = at >= 0 ? Number(argv[at + 1]) : 0;
+      if (!Number.isFinite(downMs) || downMs < 0) {
+        console.error('usage: node scripts/testenv.js restart-apiserver [--down-ms N]');
+        return 2;
+      }
+      const r = await restartApiserver({ downMs, quiet: false });
+      console.log(
+        JSON.stringify({ stoppedMs: Math.round(r.stoppedMs), totalMs: Math.round(r.totalMs), pid: r.pid }),
+      );
+      return 0;
+    }
     default:
-      console.error('usage: node scripts/testenv.js up|down|status');
+      console.error('usage: node scripts/testenv.js up|down|status|restart-apiserver [--down-ms N]');
       return 2;
   }
 }

@@ -77,6 +77,8 @@ const DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS = 300;
 // without keeping an attempt counter anywhere (the run's scheduled time is the only state).
 const MIN_CAPACITY_RETRY_MS = 5_000;
 const MAX_CAPACITY_RETRY_MS = 60_000;
+/** Passed-over times looked up in ECS per pass (each lookup is two ListTasks calls). */
+const MAX_MISSED_LOOKUPS = 10;
 
 interface PendingEvent {
   readonly type: EventType;
@@ -113,6 +115,17 @@ function toTransient(error: unknown, what: string): TransientError {
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A scheduled time whose tasks an earlier pass launched but never recorded. */
+function adoptedRun(time: Date, taskArns: readonly string[]): RunRecord {
+  return {
+    scheduledTime: time.toISOString(),
+    result: 'Running',
+    desiredCount: taskArns.length,
+    tasks: taskArns.map((taskArn) => ({ taskArn })),
+    message: `${taskArns.length} task(s) adopted from an earlier attempt`,
+  };
 }
 
 const iso = (d: Date | undefined) => d?.toISOString();
@@ -472,19 +485,46 @@ export class Reconciler {
     plan: SchedulePlan,
     previous: string | undefined,
   ): Promise<string | undefined> {
+    // A passed-over time may have been launched by an earlier pass whose status write never
+    // landed (the API server was down, or the process died right after RunTask). Those tasks are
+    // adopted rather than reported Missed. Only the oldest few are looked up: the time right after
+    // the watermark is the one a crash leaves behind, and an outage long enough to leave more
+    // than this many behind is rare; each lookup costs ListTasks calls.
+    const adopted = new Map<Date, string[]>();
+    // plan.missed is newest first.
+    for (const time of plan.missed.slice(Math.max(0, plan.missed.length - MAX_MISSED_LOOKUPS))) {
+      try {
+        const found = await this.#deps.launcher.findTasks(
+          pass.cluster,
+          scheduledRunIdentity(pass.resource, time).startedBy,
+        );
+        if (found.length > 0) adopted.set(time, found);
+      } catch (error) {
+        // Nothing added yet: the whole schedule step is retried with the watermark unmoved.
+        pass.errors.push(toTransient(error, 'looking for tasks already launched'));
+        return previous;
+      }
+    }
     for (const time of plan.missed) {
-      this.#addRun(pass, {
-        scheduledTime: time.toISOString(),
-        result: 'Missed',
-        reason: RunReason.Coalesced,
-        message: 'a later scheduled time was due at the same pass; only the most recent one runs',
-      });
+      const found = adopted.get(time);
+      this.#addRun(
+        pass,
+        found
+          ? adoptedRun(time, found)
+          : {
+              scheduledTime: time.toISOString(),
+              result: 'Missed',
+              reason: RunReason.Coalesced,
+              message: 'a later scheduled time was due at the same pass; only the most recent one runs',
+            },
+      );
     }
     // Counted beyond the records kept, so missedRunsTotal stays true after a long outage.
     for (let i = plan.missed.length; i < plan.missedCount; i++) pass.recorded.push('Missed');
-    pass.missedRunsTotal += plan.missedCount;
-    if (plan.missedCount > 0) {
-      const count = plan.missedMore ? `at least ${plan.missedCount}` : String(plan.missedCount);
+    const missedCount = plan.missedCount - adopted.size;
+    pass.missedRunsTotal += missedCount;
+    if (missedCount > 0) {
+      const count = plan.missedMore ? `at least ${missedCount}` : String(missedCount);
       pass.events.push({
         type: 'Warning',
         reason: EventReason.MissedSchedule,
@@ -517,13 +557,7 @@ export class Reconciler {
       return false;
     }
     if (found.length > 0) {
-      this.#addRun(pass, {
-        scheduledTime: time.toISOString(),
-        result: 'Running',
-        desiredCount: found.length,
-        tasks: found.map((taskArn) => ({ taskArn })),
-        message: `${found.length} task(s) adopted from an earlier attempt`,
-      });
+      this.#addRun(pass, adoptedRun(time, found));
       return true;
     }
     const deadline = pass.spec.startingDeadlineSeconds ?? 0;

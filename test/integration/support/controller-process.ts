@@ -58,7 +58,11 @@ export async function startController(
       '1',
       ...args,
     ],
-    { cwd: REPO_ROOT, env: { ...process.env, ...testEnv.vars, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...testEnv.vars, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let raw = '';
   let pending = '';
@@ -99,7 +103,11 @@ export async function startController(
     return new Promise<LogLine>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters.splice(waiters.indexOf(waiter), 1);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; controller output:\n${raw.slice(-4000)}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; controller output:\n${raw.slice(-4000)}`,
+          ),
+        );
       }, timeoutMs);
       const waiter = {
         match,
@@ -119,7 +127,11 @@ export async function startController(
     });
   };
 
-  const running = await waitForLine((l) => l.msg === 'running', options.startTimeoutMs ?? 30_000, '"running"');
+  const running = await waitForLine(
+    (l) => l.msg === 'running',
+    options.startTimeoutMs ?? 30_000,
+    '"running"',
+  );
   return {
     child,
     metricsPort: running.metricsPort as number,

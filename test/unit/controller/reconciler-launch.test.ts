@@ -129,6 +129,25 @@ describe('Reconciler: launching', () => {
       expect(h.runs()[0]!.message).to.contain('2 adopted');
     });
 
+    it('tasks launched by a pass whose status write failed are adopted when that time is passed over', async () => {
+      const h = harness();
+      // The API server is down: RunTask for 10:00 succeeds, the status write does not.
+      h.store.beforeNextWrite(() => {
+        throw new Error('connect ECONNREFUSED');
+      });
+      await rejection(h.reconcile(fiveSecondsPastTen));
+      // Back after 11:00: 10:00 is passed over, 11:00 is due.
+      await h.reconcile('2026-03-01T11:00:05Z');
+      expect(h.launcher.runRequests.map((r) => r.startedBy.split('/')[2])).to.deep.equal([
+        String(Date.parse(ten) / 1000),
+        String(Date.parse('2026-03-01T11:00:00Z') / 1000),
+      ]);
+      expect(summary(h.runs())).to.deep.equal(['11:00 Running tasks=1', '10:00 Running tasks=1']);
+      expect(h.runs()[1]!.message).to.contain('adopted');
+      expect(h.status().missedRunsTotal).to.equal(0);
+      expect(h.events.events.map((e) => e.reason)).to.not.include('MissedSchedule');
+    });
+
     it('a partial launch before the crash is topped up, not relaunched', async () => {
       const h = harness({ taskCount: 3 });
       h.launcher.script({ launch: 1 });
