@@ -349,7 +349,16 @@ const RunRecord = Type.Object(
     }),
     reason: opt(str('CamelCase reason, for example CapacityUnavailable or ConcurrencyForbid.')),
     message: opt(str('Human-readable detail.')),
-    desiredCount: opt(int('Tasks this run wanted running.', { minimum: 0 })),
+    desiredCount: opt(
+      int('Tasks this run wanted running: taskCount, or the trigger count, capped by maxCount.', {
+        minimum: 0,
+      }),
+    ),
+    launchCount: opt(
+      int('Tasks this run set out to launch: the desired count, or with TopUp the shortfall.', {
+        minimum: 0,
+      }),
+    ),
     queueDepth: opt(int('Queue depth read by the trigger for this run.', { minimum: 0 })),
     tasks: opt(Type.Array(TaskRecord, { description: 'Tasks launched by this run.' })),
   },

@@ -2,7 +2,7 @@
 // capacity failures, dry runs) are table rows rather than branches inside the reconciler.
 import type { RunRecord, TaskRecord } from '../api/types.js';
 import type { LaunchFailure } from './ports.js';
-import { RunReason, withReason } from './run-tracking.js';
+import { plannedTasks, RunReason, withReason } from './run-tracking.js';
 
 /** What one launch attempt produced: tasks adopted from an earlier attempt plus new ones. */
 export interface LaunchOutcome {
@@ -23,6 +23,9 @@ const onlyCapacity = (failures: readonly LaunchFailure[]) =>
 export interface NewRunInput {
   /** scheduledTime, queueDepth: what the run is about, before launching. */
   readonly base: RunRecord;
+  /** Tasks the run wants running in all (taskCount or the trigger's count, capped). */
+  readonly desired: number;
+  /** Tasks to launch now: the desired count, or with TopUp the shortfall. */
   readonly count: number;
   readonly outcome: LaunchOutcome;
   readonly now: Date;
@@ -40,7 +43,8 @@ export function newRunRecord(input: NewRunInput): RunRecord {
     return {
       ...base,
       result: 'DryRun',
-      desiredCount: count,
+      desiredCount: input.desired,
+      launchCount: count,
       launchedAt: at,
       finishedAt: at,
       message: `dry run: ${input.message}`,
@@ -50,7 +54,8 @@ export function newRunRecord(input: NewRunInput): RunRecord {
   const running: RunRecord = {
     ...base,
     result: 'Running',
-    desiredCount: count,
+    desiredCount: input.desired,
+    launchCount: count,
     tasks: [...outcome.tasks],
     ...(launched > 0 ? { launchedAt: at } : {}),
     message:
@@ -74,7 +79,7 @@ export function newRunRecord(input: NewRunInput): RunRecord {
   }
   // Some tasks run; the shortfall is final, so the run will settle as Failed with this reason.
   return withReason(
-    { ...running, desiredCount: launched },
+    { ...running, launchCount: launched },
     reason,
     `launched ${launched} of ${count}: ${why}`,
   );
@@ -83,7 +88,7 @@ export function newRunRecord(input: NewRunInput): RunRecord {
 /** A pending run after another attempt to launch the tasks it is short of. */
 export function retriedRunRecord(run: RunRecord, outcome: LaunchOutcome, now: Date): RunRecord {
   const tasks = [...(run.tasks ?? []), ...outcome.tasks];
-  const desired = run.desiredCount ?? tasks.length;
+  const desired = plannedTasks(run);
   const launchedAt = run.launchedAt ?? (outcome.tasks.length > 0 ? now.toISOString() : undefined);
   const updated: RunRecord = { ...run, tasks, ...(launchedAt ? { launchedAt } : {}) };
   if (tasks.length >= desired) {
@@ -112,7 +117,7 @@ export function retriedRunRecord(run: RunRecord, outcome: LaunchOutcome, now: Da
     };
   }
   return withReason(
-    { ...updated, desiredCount: tasks.length },
+    { ...updated, launchCount: tasks.length },
     RunReason.RunTaskFailure,
     `launched ${tasks.length} of ${desired}: ${why}`,
   );

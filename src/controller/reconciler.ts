@@ -38,6 +38,7 @@ import { launchWindowEnd, planSchedule, type SchedulePlan } from './run-plan.js'
 import {
   activeTasks,
   overdueRuns,
+  plannedTasks,
   RunReason,
   trackRuns,
   unfinishedTaskArns,
@@ -123,6 +124,7 @@ function adoptedRun(time: Date, taskArns: readonly string[]): RunRecord {
     scheduledTime: time.toISOString(),
     result: 'Running',
     desiredCount: taskArns.length,
+    launchCount: taskArns.length,
     tasks: taskArns.map((taskArn) => ({ taskArn })),
     message: `${taskArns.length} task(s) adopted from an earlier attempt`,
   };
@@ -275,7 +277,7 @@ export class Reconciler {
 
   /** A scheduled run short of tasks after capacity failures, still inside its launch window. */
   #isPending(pass: Pass, run: RunRecord): boolean {
-    if (run.result !== 'Running' || (run.tasks?.length ?? 0) >= (run.desiredCount ?? 0)) return false;
+    if (run.result !== 'Running' || (run.tasks?.length ?? 0) >= plannedTasks(run)) return false;
     if (run.reason === RunReason.DeadlineExceeded || run.reason === RunReason.Replaced) return false;
     const scheduled = new Date(run.scheduledTime);
     const end = launchWindowEnd(
@@ -361,7 +363,7 @@ export class Reconciler {
     for (const run of pass.runs.filter((r) => this.#isPending(pass, r))) {
       const scheduled = new Date(run.scheduledTime);
       const known = (run.tasks ?? []).map((t) => t.taskArn);
-      const remainder = (run.desiredCount ?? 0) - known.length;
+      const remainder = plannedTasks(run) - known.length;
       const outcome = await this.#launch(
         pass,
         scheduledRunIdentity(pass.resource, scheduled),
@@ -646,6 +648,7 @@ export class Reconciler {
     if ((pass.spec.concurrencyPolicy ?? 'Allow') !== 'Allow') this.#supersedePending(pass);
     const run = newRunRecord({
       base,
+      desired,
       count: decision.count,
       outcome,
       now: pass.now,
@@ -705,9 +708,9 @@ export class Reconciler {
           pass,
           run,
           withReason(
-            { ...run, desiredCount: launched },
+            { ...run, launchCount: launched },
             RunReason.CapacityUnavailable,
-            `launched ${launched} of ${run.desiredCount}; a newer run took over`,
+            `launched ${launched} of ${plannedTasks(run)}; a newer run took over`,
           ),
         );
       }

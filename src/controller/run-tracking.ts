@@ -40,6 +40,11 @@ const STRENGTH: Readonly<Record<string, number>> = {
 const strengthOf = (reason: string | undefined) => (reason === undefined ? 0 : (STRENGTH[reason] ?? 0));
 
 /** The run with `reason` recorded, unless it already carries an equal or stronger one. */
+/** Tasks a run set out to launch; older records carried it in desiredCount. */
+export function plannedTasks(run: RunRecord): number {
+  return run.launchCount ?? run.desiredCount ?? run.tasks?.length ?? 0;
+}
+
 export function withReason(run: RunRecord, reason: string, message: string): RunRecord {
   return strengthOf(reason) > strengthOf(run.reason) ? { ...run, reason, message } : run;
 }
@@ -195,7 +200,7 @@ function settle(run: RunRecord, options: TrackOptions): RunRecord | undefined {
       finishedAt,
     };
   }
-  const shortfall = (run.desiredCount ?? tasks.length) - tasks.length;
+  const shortfall = plannedTasks(run) - tasks.length;
   const lastStop = tasks
     .map((t) => t.stoppedAt)
     .filter((s): s is string => s !== undefined)
@@ -207,7 +212,8 @@ function settle(run: RunRecord, options: TrackOptions): RunRecord | undefined {
       ...run,
       result: 'Failed',
       reason: known ? run.reason : RunReason.CapacityUnavailable,
-      message: known && run.message ? run.message : `launched ${tasks.length} of ${run.desiredCount} task(s)`,
+      message:
+        known && run.message ? run.message : `launched ${tasks.length} of ${plannedTasks(run)} task(s)`,
       finishedAt: lastStop ?? finishedAt,
     };
   }

@@ -483,7 +483,7 @@ describe('migration scenario: the old usage guide, imported and run (real API se
     // 450 messages with three still running: five wanted, two launched, not five more.
     await sendMessages(consumerQueueUrl, 200);
     const topUp = await runNow('consumer-task', 'check-450');
-    expect(topUp.run).to.include({ result: 'Running', queueDepth: 450 });
+    expect(topUp.run).to.include({ result: 'Running', queueDepth: 450, desiredCount: 5, launchCount: 2 });
     expect(topUp.run.message).to.equal('3 task(s) running, topping up by 2 to 5');
     expect((await tasksOfRun(topUp.run)).tasks).to.have.length(2);
     expect(await own()).to.have.length(5);
@@ -581,7 +581,7 @@ describe('migration scenario: the old usage guide, imported and run (real API se
     );
     const topUp = launched(refilled)[0]!;
     expect(Date.parse(topUp.scheduledTime)).to.be.above(Date.parse(firstRun.scheduledTime));
-    expect(topUp).to.include({ result: 'Running', queueDepth: 500 });
+    expect(topUp).to.include({ result: 'Running', queueDepth: 500, desiredCount: 10, launchCount: 4 });
     expect(topUp.message).to.equal('6 task(s) running, topping up by 4 to 10');
     expect((await tasksOfRun(topUp)).tasks).to.have.length(4);
     expect(await ownRunningTasks(name)).to.have.length(10);

@@ -351,12 +351,21 @@ describe('newRunRecord', () => {
         count: 2,
         outcome: { tasks: [task], adopted: 0, failures: [missingTaskDefinition], dryRun: false },
       },
-      want: { result: 'Running', reason: 'RunTaskFailure', desiredCount: 1 },
+      want: { result: 'Running', reason: 'RunTaskFailure', desiredCount: 2, launchCount: 1 },
     },
     {
       name: 'dry run',
       input: { outcome: { tasks: [], adopted: 0, failures: [], dryRun: true } },
       want: { result: 'DryRun' },
+    },
+    {
+      name: 'top-up: desired is the total, launchCount the shortfall',
+      input: {
+        desired: 5,
+        count: 2,
+        outcome: { tasks: [task, task], adopted: 0, failures: [], dryRun: false },
+      },
+      want: { result: 'Running', desiredCount: 5, launchCount: 2 },
     },
   ];
   for (const c of cases) {
@@ -364,6 +373,7 @@ describe('newRunRecord', () => {
       expect(
         newRunRecord({
           base,
+          desired: c.input.count ?? 1,
           count: 1,
           now,
           retryable: true,
