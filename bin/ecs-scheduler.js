@@ -17,10 +17,14 @@ if (major < 24) {
     process.exit(1);
   }
   // Forward the signals a supervisor sends, so SIGTERM still drains the controller gracefully.
-  const child = spawn(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   const code = await new Promise((resolve) =>
-    child.on('exit', (status, signal) => resolve(status ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1))),
+    child.on('exit', (status, signal) =>
+      resolve(status ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)),
+    ),
   );
   process.exit(code);
 }
