@@ -6,29 +6,9 @@ import type { RunResult } from '../api/types.js';
 import type { ControllerMetrics, ReconcileOutcome, WorkQueueMetrics } from '../controller/metrics-port.js';
 import type { ResourceKey } from '../controller/ports.js';
 import type { EcsRequestMetrics, EcsRequestOutcome } from '../ecs/ports.js';
+import type { LeaderMetrics, WatchMetrics } from '../kube/metrics-port.js';
 
-/** What the informer reports: restarts after errors, events seen, and relists. */
-export interface WatchMetrics {
-  /** The watch stopped and was started again; `reason` such as error, timeout, gone. */
-  restarted(reason: string): void;
-  /** An event arrived; `type` such as ADDED, MODIFIED, DELETED, BOOKMARK. */
-  event(type: string): void;
-  /** The cache was relisted; `reason` such as gone, watchdog, resync, start. */
-  relisted(reason: string): void;
-}
-
-/** leader_election_master_status: 1 while this process holds the lease. */
-export interface LeaderMetrics {
-  setLeader(isLeader: boolean): void;
-}
-
-export const noopWatchMetrics: WatchMetrics = {
-  restarted: () => undefined,
-  event: () => undefined,
-  relisted: () => undefined,
-};
-
-export const noopLeaderMetrics: LeaderMetrics = { setLeader: () => undefined };
+export type { LeaderMetrics, WatchMetrics };
 
 export interface MetricsOptions {
   /** Default: a new Registry. */

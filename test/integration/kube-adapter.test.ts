@@ -13,7 +13,7 @@ import {
   type WatchHandlers,
 } from '../../src/kube/list-watch-source.js';
 import { ResourceInformer } from '../../src/kube/resource-informer.js';
-import { EST, customObjects, kubeConfig, useTestNamespace } from './support/index.js';
+import { EST, customObjects, kubeConfig, useTestNamespace, waitFor } from './support/index.js';
 
 function manifest(name: string, namespace: string, schedule = '*/5 * * * *'): EcsScheduledTaskResource {
   return {
@@ -22,20 +22,6 @@ function manifest(name: string, namespace: string, schedule = '*/5 * * * *'): Ec
     metadata: { name, namespace },
     spec: { schedule, task: { cluster: 'default', taskDefinition: 'sleeper-task', launchType: 'EC2' } },
   } as EcsScheduledTaskResource;
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 class RecordingWatchMetrics {
@@ -120,7 +106,7 @@ describe('kube adapters (real API server)', function () {
       body: manifest('watched', ns.name),
     });
     const key = `${ns.name}/watched`;
-    await eventually('ADDED', () => informer.get(key));
+    await waitFor('ADDED', () => informer.get(key));
 
     const current = (await api.getNamespacedCustomObject({
       ...EST,
@@ -129,10 +115,10 @@ describe('kube adapters (real API server)', function () {
     })) as EcsScheduledTaskResource;
     current.spec.schedule = '*/7 * * * *';
     await api.replaceNamespacedCustomObject({ ...EST, namespace: ns.name, name: 'watched', body: current });
-    await eventually('MODIFIED', () => informer.get(key)?.spec.schedule === '*/7 * * * *');
+    await waitFor('MODIFIED', () => informer.get(key)?.spec.schedule === '*/7 * * * *');
 
     await api.deleteNamespacedCustomObject({ ...EST, namespace: ns.name, name: 'watched' });
-    await eventually('DELETED', () => informer.get(key) === undefined);
+    await waitFor('DELETED', () => informer.get(key) === undefined);
     expect(notified.filter((k) => k === key).length).to.be.at.least(3);
   });
 
@@ -141,7 +127,7 @@ describe('kube adapters (real API server)', function () {
     const { informer } = startInformer();
     const store = new KubeResourceStore({ api, cache: informer });
     const key = `${ns.name}/status`;
-    const cached = await eventually('cached', () => informer.get(key));
+    const cached = await waitFor('cached', () => informer.get(key));
 
     const written = await store.writeStatus(cached, {
       observedGeneration: 1,
@@ -216,7 +202,7 @@ describe('kube adapters (real API server)', function () {
     const metrics = new RecordingWatchMetrics();
     const { informer } = startInformer(source, metrics);
     await informer.waitForSync();
-    await eventually('watch open', () => source.watches >= 1 || undefined);
+    await waitFor('watch open', () => source.watches >= 1 || undefined);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     source.cut();
@@ -226,18 +212,18 @@ describe('kube adapters (real API server)', function () {
       namespace: ns.name,
       body: manifest('after-cut', ns.name),
     });
-    await eventually('object created during the gap', () => informer.get(`${ns.name}/after-cut`));
+    await waitFor('object created during the gap', () => informer.get(`${ns.name}/after-cut`));
     expect(metrics.restarts).to.include('error');
     expect(source.watches).to.be.at.least(2);
 
     source.cut();
-    await eventually('watch reopened', () => source.watches >= 3 || undefined);
+    await waitFor('watch reopened', () => source.watches >= 3 || undefined);
     await api.createNamespacedCustomObject({
       ...EST,
       namespace: ns.name,
       body: manifest('after-second-cut', ns.name),
     });
-    await eventually('object after a second cut', () => informer.get(`${ns.name}/after-second-cut`));
+    await waitFor('object after a second cut', () => informer.get(`${ns.name}/after-second-cut`));
   });
 
   it('relists when the API server says the watch version expired (410)', async () => {
@@ -247,12 +233,12 @@ describe('kube adapters (real API server)', function () {
     const metrics = new RecordingWatchMetrics();
     const { informer } = startInformer(source, metrics);
     await informer.waitForSync();
-    await eventually('relist after expiry', () => metrics.relists.includes('expired') || undefined);
+    await waitFor('relist after expiry', () => metrics.relists.includes('expired') || undefined);
     await api.createNamespacedCustomObject({
       ...EST,
       namespace: ns.name,
       body: manifest('after-expiry', ns.name),
     });
-    await eventually('object after expiry', () => informer.get(`${ns.name}/after-expiry`));
+    await waitFor('object after expiry', () => informer.get(`${ns.name}/after-expiry`));
   });
 });

@@ -43,6 +43,8 @@ import {
   startController,
   useTestNamespace,
   type ControllerProcess,
+  sleep,
+  waitFor,
 } from './support/index.js';
 
 const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
@@ -75,31 +77,6 @@ function cli(args: readonly string[]): Promise<CliResult> {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${String(last)})` : ''}`,
-      );
-    }
-    await sleep(150);
-  }
 }
 
 describe('migration scenario: the old usage guide, imported and run (real API server, moto)', function () {
@@ -170,7 +147,7 @@ describe('migration scenario: the old usage guide, imported and run (real API se
     accept: (status: Status) => boolean,
     timeoutMs = 15_000,
   ): Promise<Status> {
-    return eventually(
+    return waitFor(
       `${name}: ${what}`,
       async () => {
         const status = (await getResource(name)).status;

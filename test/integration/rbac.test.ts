@@ -26,33 +26,11 @@ import {
   useTestNamespace,
   type ControllerProcess,
   type TestEnv,
+  waitFor,
 } from './support/index.js';
 
 const SYSTEM_NAMESPACE = 'ecs-scheduler-system';
 const SA_USER = `system:serviceaccount:${SYSTEM_NAMESPACE}:ecs-scheduler`;
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** The test environment's kubeconfig with its admin user replaced by a bearer token. */
 function tokenKubeconfig(adminKubeconfig: string, token: string): string {
@@ -157,7 +135,7 @@ describe('RBAC: the controller under the ServiceAccount of manifests/ (real API 
     expect(launched.failures).to.equal(0);
 
     // Status, written through ecsscheduledtasks/status.
-    const status = await eventually(
+    const status = await waitFor(
       'status with the launched task',
       async () => {
         const obj = (await customObjects().getNamespacedCustomObject({
@@ -182,7 +160,7 @@ describe('RBAC: the controller under the ServiceAccount of manifests/ (real API 
     }
 
     // Events, created under the ServiceAccount.
-    const events = await eventually(
+    const events = await waitFor(
       'a Launched event',
       async () => {
         const list = await coreV1().listNamespacedEvent({ namespace: ns.name });

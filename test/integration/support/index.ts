@@ -3,3 +3,4 @@ export * from './env.js';
 export * from './kube.js';
 export * from './kubectl.js';
 export * from './controller-process.js';
+export * from './wait-for.js';

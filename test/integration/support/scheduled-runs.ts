@@ -8,10 +8,10 @@ import type { TestEnv } from './env.js';
 import { EST } from './kube.js';
 
 /** A 6-field schedule firing at every second divisible by 5. */
+export { sleep, waitFor } from './wait-for.js';
+
 export const EVERY_5_SECONDS = '*/5 * * * * *';
 export const TICK_MS = 5_000;
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * A FARGATE task on the seeded task definition. moto never gives back an EC2 container instance's
@@ -50,28 +50,6 @@ export async function getScheduledTask(
 }
 
 /** Polls `probe` until it returns something other than undefined/false; throws after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
-    }
-    await sleep(intervalMs);
-  }
-}
 
 /** Runs that got tasks (launched or adopted), newest first. */
 export function launchedRuns(resource: EcsScheduledTaskResource): RunRecord[] {
