@@ -234,7 +234,7 @@ async function main(): Promise<number> {
     );
 
     // Sample the controller's own metrics every 2 s until every resource has dealt with the last minute.
-    const samples: { at: number; rss: number; cpu: number; depth: number }[] = [];
+    const samples: { at: number; rss: number; heap: number; cpu: number; depth: number }[] = [];
     let writesBefore: Awaited<ReturnType<typeof apiWrites>> | undefined;
     const lastMinute = minutes.at(-1)!;
     const deadline = lastMinute + 5 * 60_000;
@@ -246,6 +246,7 @@ async function main(): Promise<number> {
       samples.push({
         at: now,
         rss: metricSum(text, 'process_resident_memory_bytes') ?? NaN,
+        heap: metricSum(text, 'nodejs_heap_size_used_bytes') ?? NaN,
         cpu: metricSum(text, 'process_cpu_seconds_total') ?? NaN,
         depth: metricSum(text, 'workqueue_depth') ?? NaN,
       });
@@ -297,6 +298,8 @@ async function main(): Promise<number> {
       ...samples.map((s) => s.rss),
       metricSum(finalMetrics, 'process_resident_memory_bytes') ?? 0,
     );
+    // RSS alone cannot tell retained objects from a heap V8 has not shrunk yet; the heap in use can.
+    const heapMax = Math.max(...samples.map((s) => s.heap));
     const cpuPerMinute = (cpuFinal - windowStart.cpu) / ((endedAt - windowStart.at) / 60_000);
     const before = writesBefore ?? writesAtStart;
     const statusWrites = writesAfter.statusWrites - before.statusWrites;
@@ -320,7 +323,7 @@ async function main(): Promise<number> {
         `(histogram mean ${fmt(histogramMean)} s)`,
     );
     console.log(
-      `controller RSS: max ${fmt(rssMax / 2 ** 20, 0)} MiB; CPU ${fmt(cpuPerMinute)} s per minute over the ` +
+      `controller RSS: max ${fmt(rssMax / 2 ** 20, 0)} MiB (JS heap in use: max ${fmt(heapMax / 2 ** 20, 0)} MiB); CPU ${fmt(cpuPerMinute)} s per minute over the ` +
         `scheduled window (${fmt(cpuFinal, 1)} s in ${fmt((endedAt - startedAt) / 1000, 0)} s since start-up)`,
     );
     console.log(
