@@ -191,6 +191,8 @@ export async function startApp(
   const readiness = (): Readiness => {
     if (stopping) return { ready: false, reason: 'shutting down' };
     if (!source.hasSynced()) return { ready: false, reason: 'cache not synced' };
+    if (elector && !elector.isHealthy())
+      return { ready: false, reason: 'the leader election Lease is unreachable' };
     return { ready: true };
   };
   const http: RunningHttpServer = await startHttpServer({

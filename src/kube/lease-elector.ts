@@ -70,6 +70,8 @@ export class LeaseElector {
   /** Bumped on every step up or down; a slow attempt from an earlier term cannot act on this one. */
   private term = 0;
   private observation: Observation | undefined;
+  /** When the Lease was last read or written successfully; a follower that cannot is unhealthy. */
+  private lastContactMs: number | undefined;
   private cancelTick: (() => void) | undefined;
   private cancelDeadline: (() => void) | undefined;
   private attempt: Promise<void> | undefined;
@@ -106,6 +108,17 @@ export class LeaseElector {
 
   isLeader(): boolean {
     return this.leading !== undefined;
+  }
+
+  /**
+   * For /readyz: the leader, or a follower that reached the Lease within the last lease duration
+   * and retry period, so it could take over if the leader went away.
+   */
+  isHealthy(): boolean {
+    if (this.isLeader()) return true;
+    if (this.lastContactMs === undefined) return false;
+    const window = this.leaseDurationSeconds * 1000 + this.retryPeriodMs;
+    return this.clock.now().getTime() - this.lastContactMs <= window;
   }
 
   /** The holder we last observed, if any (for logs and /readyz). */
@@ -242,6 +255,7 @@ export class LeaseElector {
     }
     const stored = await this.client.get(this.namespace, this.name);
     const nowMs = this.clock.now().getTime();
+    this.lastContactMs = nowMs;
     if (stored === undefined) {
       if (!allowAcquire) return false;
       try {

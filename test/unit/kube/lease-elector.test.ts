@@ -222,6 +222,31 @@ describe('LeaseElector', () => {
     expect(api.holder).to.equal('intruder');
   });
 
+  it('is healthy as leader, or as a follower that reaches the lease, and not when it cannot', async () => {
+    const clock = new FakeClock();
+    const api = new FakeLeaseApi();
+    const a = new Candidate('a', api, clock);
+    const b = new Candidate('b', api, clock);
+    expect(b.elector.isHealthy(), 'before any contact').to.equal(false);
+    a.elector.start();
+    await clock.advance(0);
+    b.elector.start();
+    await clock.advance(2_000);
+    expect(a.elector.isHealthy(), 'leader').to.equal(true);
+    expect(b.elector.isLeader()).to.equal(false);
+    expect(b.elector.isHealthy(), 'follower in contact').to.equal(true);
+    api.down = true;
+    await clock.advance(10_000);
+    expect(b.elector.isHealthy(), 'follower 10 s out of contact').to.equal(true);
+    await clock.advance(8_000);
+    expect(b.elector.isHealthy(), 'follower out of contact past lease duration + retry').to.equal(false);
+    api.down = false;
+    await clock.advance(2_000);
+    expect(b.elector.isHealthy(), 'follower back in contact').to.equal(true);
+    await a.elector.stop();
+    await b.elector.stop();
+  });
+
   it('rejects timings that could let two replicas lead', () => {
     const api = new FakeLeaseApi();
     expect(
