@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { recordingIo } from '../../support/recording-io.js';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,26 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { validateResource } from '../../../src/api/validation.js';
 import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
-import type { CliIo } from '../../../src/cli/cli-io.js';
 import { createImportCommand, importCommand } from '../../../src/cli/import-command.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/old-service/', import.meta.url));
-
-function fakeIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => {
-      io.out += text;
-    },
-    stderr: (text: string) => {
-      io.err += text;
-    },
-    env: {},
-    now: () => new Date('2026-03-01T00:00:00Z'),
-  };
-  return io;
-}
 
 function resources(yamlText: string): EcsScheduledTaskResource[] {
   return parseAllDocuments(yamlText).map((doc) => doc.toJS() as EcsScheduledTaskResource);
@@ -41,7 +25,7 @@ const byName = (list: EcsScheduledTaskResource[], name: string) => {
 
 describe('import command', () => {
   it('converts a saved GET /jobs body to multi-document YAML', async () => {
-    const io = fakeIo();
+    const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
     const code = await importCommand(
       [join(fixtures, 'get-jobs-response.json'), '--namespace', 'batch', '--cluster=prod'],
       io,
@@ -74,7 +58,7 @@ describe('import command', () => {
 
   it('reads stdin with "-" and converts the usage guide jobs', async () => {
     const text = await readFile(join(fixtures, 'usage-guide-jobs.json'), 'utf8');
-    const io = fakeIo();
+    const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
     const code = await createImportCommand({ readStdin: async () => text })(['-'], io);
     expect(code, io.err).to.equal(0);
     const list = resources(io.out);
@@ -91,7 +75,7 @@ describe('import command', () => {
   });
 
   it('reads stdin when no input is named', async () => {
-    const io = fakeIo();
+    const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
     const code = await createImportCommand({
       readStdin: async () => '{"taskDefinition": "sleeper-task", "schedule": "9 */5"}',
     })([], io);
@@ -109,7 +93,7 @@ describe('import command', () => {
     });
 
     it('writes one <name>.yaml per job', async () => {
-      const io = fakeIo();
+      const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
       const out = join(dir, 'manifests');
       const code = await importCommand([join(fixtures, 'usage-guide-jobs.json'), '--out', out], io);
       expect(code, io.err).to.equal(0);
@@ -125,7 +109,7 @@ describe('import command', () => {
   });
 
   it('reports a bad JSON line and the unconvertible jobs, and writes the rest (exit 1)', async () => {
-    const io = fakeIo();
+    const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
     const code = await importCommand([join(fixtures, 'jobs-with-bad-line.jsonl')], io);
     expect(code).to.equal(1);
     expect(resources(io.out).map((r) => r.metadata.name)).to.deep.equal(['sleeper-task', 'month-end']);
@@ -137,7 +121,7 @@ describe('import command', () => {
   });
 
   it('names an unknown field (exit 1)', async () => {
-    const io = fakeIo();
+    const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
     const body = JSON.stringify({ jobs: [{ id: 'foo', taskDefinition: 't', schedule: '0', retries: 3 }] });
     const code = await createImportCommand({ readStdin: async () => body })(['-'], io);
     expect(code).to.equal(1);
@@ -176,7 +160,7 @@ describe('import command', () => {
     ];
     for (const c of cases) {
       it(c.name, async () => {
-        const io = fakeIo();
+        const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
         const code = await createImportCommand({ readStdin: async () => c.stdin ?? '' })(c.args, io);
         expect(code).to.equal(2);
         expect(io.err).to.match(c.message);
@@ -185,7 +169,7 @@ describe('import command', () => {
   });
 
   it('prints its usage with --help', async () => {
-    const io = fakeIo();
+    const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
     expect(await importCommand(['--help'], io)).to.equal(0);
     expect(io.out).to.include('Usage: ecs-scheduler import [FILE|URL|-]');
   });
@@ -231,7 +215,7 @@ describe('import command', () => {
     });
 
     it('pages through GET /jobs?skip=N&count=M until there is no next page', async () => {
-      const io = fakeIo();
+      const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
       const code = await importCommand([base, '--page-size', '2'], io);
       expect(code, io.err).to.equal(0);
       expect(requests).to.deep.equal(['/jobs?skip=0&count=2', '/jobs?skip=2&count=2']);
@@ -243,14 +227,14 @@ describe('import command', () => {
     });
 
     it('accepts the URL of /jobs itself', async () => {
-      const io = fakeIo();
+      const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
       expect(await importCommand([`${base}/jobs/`], io), io.err).to.equal(0);
       expect(requests).to.deep.equal(['/jobs?skip=0&count=100']);
     });
 
     it('fails with exit 2 on an HTTP error', async () => {
       status = 500;
-      const io = fakeIo();
+      const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
       expect(await importCommand([base], io)).to.equal(2);
       expect(io.err).to.match(/^import: GET http:\/\/127\.0\.0\.1:\d+\/jobs\?skip=0&count=100: HTTP 500/);
     });
@@ -260,7 +244,7 @@ describe('import command', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server = createServer();
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const io = fakeIo();
+      const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
       expect(await importCommand([closed], io)).to.equal(2);
       expect(io.err).to.match(/^import: GET http:\/\/127\.0\.0\.1:\d+\/jobs.*fetch failed/);
     });

@@ -1,28 +1,12 @@
 import { expect } from 'chai';
+import { recordingIo } from '../../support/recording-io.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '../../../src/cli/cli-io.js';
 import { nextCommand } from '../../../src/cli/next-command.js';
 import { compileSchedule } from '../../../src/schedule/schedule.js';
 
 const fixedNow = new Date('2026-03-28T12:00:00Z');
-
-function fakeIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => {
-      io.out += text;
-    },
-    stderr: (text: string) => {
-      io.err += text;
-    },
-    env: {},
-    now: () => fixedNow,
-  };
-  return io;
-}
 
 describe('next command', () => {
   const cases: { name: string; args: string[]; code: number; stdout: string; stderr?: RegExp }[] = [
@@ -105,7 +89,7 @@ describe('next command', () => {
   ];
   for (const c of cases) {
     it(c.name, async () => {
-      const io = fakeIo();
+      const io = recordingIo(fixedNow);
       const code = await nextCommand(c.args, io);
       expect(code, io.err).to.equal(c.code);
       expect(io.out).to.equal(c.stdout);
@@ -114,7 +98,7 @@ describe('next command', () => {
   }
 
   it('--name seeds H as namespace/name does in the cluster', async () => {
-    const io = fakeIo();
+    const io = recordingIo(fixedNow);
     expect(await nextCommand(['--schedule', 'H H * * *', '--name', 'data/report'], io)).to.equal(0);
     const expected = compileSchedule('H H * * *', { hashKey: 'data/report' }).next(fixedNow)!;
     expect(io.out).to.equal(`${expected.toISOString().replace('.000Z', 'Z')}\n`);
@@ -155,7 +139,7 @@ describe('next command', () => {
           '',
         ].join('\n'),
       );
-      const io = fakeIo();
+      const io = recordingIo(fixedNow);
       const code = await nextCommand(['-f', file, '--count', '2'], io);
       expect(code).to.equal(1);
       expect(io.out).to.equal(
@@ -165,13 +149,13 @@ describe('next command', () => {
     });
 
     it('a missing file exits 1', async () => {
-      const io = fakeIo();
+      const io = recordingIo(fixedNow);
       expect(await nextCommand(['-f', join(dir, 'nope.yaml')], io)).to.equal(1);
       expect(io.err).to.match(/ENOENT/);
     });
 
     it('schedule-only flags are refused with -f', async () => {
-      const io = fakeIo();
+      const io = recordingIo(fixedNow);
       expect(await nextCommand(['-f', 'x.yaml', '--time-zone', 'UTC'], io)).to.equal(2);
       expect(io.err).to.match(/--time-zone applies to --schedule/);
     });

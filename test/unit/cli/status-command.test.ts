@@ -1,21 +1,14 @@
 import { expect } from 'chai';
+import { recordingIo } from '../../support/recording-io.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '../../../src/cli/cli-io.js';
 import { statusCommand } from '../../../src/cli/status-command.js';
 import type { StateData } from '../../../src/standalone/state-file.js';
 
 function captureIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: {},
-    now: () => new Date('2026-03-01T12:00:00Z'),
-  };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+  const io = recordingIo(new Date('2026-03-01T12:00:00Z'));
+  return { io, stdout: () => io.out, stderr: () => io.err };
 }
 
 const state: StateData = {
