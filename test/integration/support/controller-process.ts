@@ -1,14 +1,11 @@
 // Runs the real controller (`node bin/ecs-scheduler.js run`, from dist/) as a child process
 // against the test environment, so tests can SIGKILL it, restart it, and read its logs.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { spawnLogged, type LogLine } from '../../support/logged-process.js';
 import { loadTestEnv, REPO_ROOT } from './env.js';
 
-export interface LogLine {
-  readonly msg: string;
-  readonly level: string;
-  readonly [field: string]: unknown;
-}
+export type { LogLine };
 
 export interface ControllerProcess {
   readonly child: ChildProcess;
@@ -37,7 +34,7 @@ export async function startController(
   options: { env?: Record<string, string>; startTimeoutMs?: number } = {},
 ): Promise<ControllerProcess> {
   const testEnv = loadTestEnv();
-  const child = spawn(
+  const proc = spawnLogged(
     NODE,
     [
       BIN,
@@ -58,74 +55,12 @@ export async function startController(
       '1',
       ...args,
     ],
-    {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...testEnv.vars, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { cwd: REPO_ROOT, env: { ...process.env, ...testEnv.vars, ...options.env } },
   );
-  let raw = '';
-  let pending = '';
-  const lines: LogLine[] = [];
-  const waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => {
-    const text = chunk.toString();
-    raw += text;
-    pending += text;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      if (!line.startsWith('{')) continue;
-      let parsed: LogLine;
-      try {
-        parsed = JSON.parse(line) as LogLine;
-      } catch {
-        continue;
-      }
-      lines.push(parsed);
-      for (const w of [...waiters]) {
-        if (w.match(parsed)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(parsed);
-        }
-      }
-    }
-  });
-  child.stdout!.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
-  );
-
-  const waitForLine = (match: (l: LogLine) => boolean, timeoutMs: number, what = 'log line') => {
-    const seen = lines.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise<LogLine>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        reject(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for ${what}; controller output:\n${raw.slice(-4000)}`,
-          ),
-        );
-      }, timeoutMs);
-      const waiter = {
-        match,
-        resolve: (l: LogLine) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-      };
-      waiters.push(waiter);
-      void exited.then((code) => {
-        if (waiters.includes(waiter)) {
-          clearTimeout(timer);
-          waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`controller exited (${code}) while waiting for ${what}:\n${raw.slice(-4000)}`));
-        }
-      });
-    });
-  };
+  const { child } = proc;
+  const exited = proc.exited.then(({ code, signal }) => code ?? signal ?? 'unknown');
+  const waitForLine = (match: (l: LogLine) => boolean, timeoutMs: number, what = 'log line') =>
+    proc.waitFor(match, timeoutMs, what);
 
   const running = await waitForLine(
     (l) => l.msg === 'running',
@@ -136,8 +71,8 @@ export async function startController(
     child,
     metricsPort: running.metricsPort as number,
     healthPort: running.healthPort as number,
-    lines,
-    output: () => raw,
+    lines: proc.lines,
+    output: proc.output,
     waitForLine,
     kill: (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

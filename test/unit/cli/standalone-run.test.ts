@@ -8,12 +8,13 @@
 // - without credentials and without --dry-run it refuses to start, naming both ways out;
 // - an edited manifest is picked up while running.
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readStateFile, type StateData } from '../../../src/standalone/state-file.js';
+import { spawnLogged } from '../../support/logged-process.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'ecs-scheduler.js');
@@ -21,107 +22,25 @@ const BIN = join(ROOT, 'bin', 'ecs-scheduler.js');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const QUIET_PORTS = ['--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0'];
 
-interface LogLine {
-  readonly msg: string;
-  readonly level: string;
-  readonly [field: string]: unknown;
+/** Spawns a command from the repository root and collects its JSON log lines. */
+function start(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnLogged(command, args, { cwd: ROOT, env });
 }
 
-interface RunningProcess {
-  readonly child: ChildProcess;
-  readonly lines: LogLine[];
-  output(): string;
-  waitFor(match: (l: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGKILLs the process synchronously, as soon as a log line matches. */
-  killOn(match: (l: LogLine, index: number) => boolean): void;
-}
-
-/** Spawns a command and collects its JSON log lines (stderr). */
-function start(
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-): RunningProcess {
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let raw = '';
-  let pending = '';
-  const lines: LogLine[] = [];
-  const listeners = new Set<() => void>();
-  let killOn: ((l: LogLine, index: number) => boolean) | undefined;
-  const onData = (chunk: Buffer, parse: boolean) => {
-    const text = chunk.toString();
-    raw += text;
-    if (!parse) return;
-    pending += text;
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, nl);
-      pending = pending.slice(nl + 1);
-      if (!line.startsWith('{')) continue;
-      let parsed: LogLine;
-      try {
-        parsed = JSON.parse(line) as LogLine;
-      } catch {
-        continue; // a line cut by SIGKILL
-      }
-      lines.push(parsed);
-      if (killOn?.(parsed, lines.length - 1)) {
-        killOn = undefined;
-        child.kill('SIGKILL');
-      }
-      for (const l of [...listeners]) l();
-    }
-  };
-  child.stderr!.on('data', (c: Buffer) => onData(c, true));
-  child.stdout!.on('data', (c: Buffer) => onData(c, false));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.on('close', (code, signal) => res({ code, signal })),
-  );
-  const waitFor = (match: (l: LogLine) => boolean, timeoutMs: number, what: string) =>
-    new Promise<LogLine>((res, rej) => {
-      const check = () => {
-        const hit = lines.find(match);
-        if (!hit) return;
-        done();
-        res(hit);
-      };
-      const timer = setTimeout(() => {
-        done();
-        rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; output:\n${raw.slice(-3000)}`));
-      }, timeoutMs);
-      const onExit = () => {
-        done();
-        rej(new Error(`exited while waiting for ${what}; output:\n${raw.slice(-3000)}`));
-      };
-      const done = () => {
-        clearTimeout(timer);
-        listeners.delete(check);
-        exited.then(
-          () => undefined,
-          () => undefined,
-        );
-      };
-      listeners.add(check);
-      void exited.then(() => (listeners.has(check) ? onExit() : undefined));
-      check();
-    });
-  return {
-    child,
-    lines,
-    output: () => raw,
-    waitFor,
-    exited,
-    killOn: (match) => {
-      killOn = match;
-      lines.forEach((l, i) => {
-        if (killOn?.(l, i)) {
-          killOn = undefined;
-          child.kill('SIGKILL');
-        }
-      });
-    },
-  };
+/** `ecs-scheduler run` in standalone dry-run mode on `manifests`, keeping state in `statePath`. */
+function runStandalone(manifests: string, statePath: string) {
+  return start(NODE, [
+    BIN,
+    'run',
+    '--manifests',
+    manifests,
+    '--state',
+    statePath,
+    '--dry-run',
+    '--log-format',
+    'json',
+    ...QUIET_PORTS,
+  ]);
 }
 
 function status(statePath: string) {
@@ -244,18 +163,7 @@ describe('standalone mode, end to end (bin/ecs-scheduler.js run --manifests)', f
     let previous = new Set<string>();
     let reportedTotal = 0;
     for (let kill = 0; kill < KILLS; kill++) {
-      const run = start(NODE, [
-        BIN,
-        'run',
-        '--manifests',
-        manifests,
-        '--state',
-        statePath,
-        '--dry-run',
-        '--log-format',
-        'json',
-        ...QUIET_PORTS,
-      ]);
+      const run = runStandalone(manifests, statePath);
       children.push(run.child);
       await run.waitFor((l) => l.msg === 'running', 20_000, '"running"');
       if (kill % 2 === 0) {
@@ -347,18 +255,7 @@ describe('standalone mode, end to end (bin/ecs-scheduler.js run --manifests)', f
     const manifests = join(dir, 'jobs');
     spawnSync('mkdir', [manifests]);
     writeFileSync(join(manifests, 'job.yaml'), manifest('job', '0 0 1 1 *'));
-    const run = start(NODE, [
-      BIN,
-      'run',
-      '--manifests',
-      manifests,
-      '--state',
-      statePath,
-      '--dry-run',
-      '--log-format',
-      'json',
-      ...QUIET_PORTS,
-    ]);
+    const run = runStandalone(manifests, statePath);
     children.push(run.child);
     await run.waitFor((l) => l.msg === 'running', 20_000, '"running"');
     await sleep(500);
