@@ -10,7 +10,6 @@
 // its test, the test waits until it has passed, so no scheduled fire mixes into the counts (and
 // each test checks at the end that none did). One consumer is written directly with an
 // every-5-seconds schedule, to cover scheduled checks of the trigger (the maxCount cap, top-up).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +44,8 @@ import {
   type ControllerProcess,
   sleep,
   waitFor,
+  captureRun,
+  type CapturedRun,
 } from './support/index.js';
 
 const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
@@ -60,23 +61,9 @@ interface OldJob {
   [field: string]: unknown;
 }
 
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** `node bin/ecs-scheduler.js ARGS`, as a user runs it. */
-function cli(args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function cli(args: readonly string[]): Promise<CapturedRun> {
+  return captureRun(NODE, [BIN, ...args]);
 }
 
 describe('migration scenario: the old usage guide, imported and run (real API server, moto)', function () {
@@ -98,7 +85,7 @@ describe('migration scenario: the old usage guide, imported and run (real API se
   const queues: string[] = [];
   const handStarted: string[] = [];
   const uids = new Map<string, string>();
-  let importResult: CliResult;
+  let importResult: CapturedRun;
   let consumerQueueUrl: string;
 
   async function createQueue(prefix: string): Promise<{ name: string; url: string }> {

@@ -9,12 +9,19 @@
 // - each command in a ```sh block is either run here or named in COVERED_ELSEWHERE with the test
 //   that runs it, so a new README command fails this test until someone decides how it is tested.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { REPO_ROOT, kubectl, kubectlOk, loadTestEnv, useTestNamespace } from './support/index.js';
+import {
+  REPO_ROOT,
+  captureRun,
+  kubectl,
+  kubectlOk,
+  loadTestEnv,
+  useTestNamespace,
+  type CapturedRun,
+} from './support/index.js';
 
 interface Block {
   readonly lang: string;
@@ -43,23 +50,8 @@ const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 const blocks = codeBlocks(README);
 
 /** Runs a shell command line as a user would type it, from the repository root. */
-function sh(
-  command: string,
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function sh(command: string, env: Record<string, string> = {}): Promise<CapturedRun> {
+  return captureRun('bash', ['-c', command], { env: { ...process.env, ...env } });
 }
 
 interface ConsoleExample {

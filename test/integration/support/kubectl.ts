@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
+import { captureRun, type CapturedRun } from './captured-run.js';
 import type { TestEnv } from './env.js';
-import { REPO_ROOT, loadTestEnv } from './env.js';
+import { loadTestEnv } from './env.js';
 
-export interface KubectlResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type KubectlResult = CapturedRun;
 
 export interface KubectlOptions {
   /** Written to kubectl's stdin (for `-f -`). */
@@ -17,19 +13,9 @@ export interface KubectlOptions {
 /** Runs kubectl against the test environment's kubeconfig. Never throws on a non-zero exit. */
 export function kubectl(args: readonly string[], options: KubectlOptions = {}): Promise<KubectlResult> {
   const env = options.env ?? loadTestEnv();
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', env.kubeconfigPath, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, KUBECONFIG: env.kubeconfigPath },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+  return captureRun('kubectl', ['--kubeconfig', env.kubeconfigPath, ...args], {
+    env: { ...process.env, KUBECONFIG: env.kubeconfigPath },
+    input: options.input,
   });
 }
 
