@@ -105,3 +105,48 @@ export interface QueueDepthSource {
     includeInFlight?: boolean;
   }): Promise<number>;
 }
+
+/** AWS credentials other than the controller's own: an admin policy's `assumeRoleArn`. */
+export interface AwsIdentity {
+  readonly roleArn: string;
+  readonly externalId?: string;
+}
+
+/** The admin policy's verdict on one resource, decided before any AWS call. */
+export type PolicyDecision =
+  | {
+      readonly allowed: true;
+      /** The policy that allowed it; undefined when enforcement is off. */
+      readonly policy?: string;
+      /** Run with this role instead of the controller's own. */
+      readonly identity?: AwsIdentity;
+      /** The policy's `maxTasksPerRun`, if any; the controller-wide cap applies as well. */
+      readonly maxTasksPerRun?: number;
+    }
+  | {
+      readonly allowed: false;
+      /** Spec path of the first denied aspect, e.g. `spec.task.cluster`. */
+      readonly field: string;
+      readonly value: string;
+      /** Names of the policies that select the namespace (empty: none does). */
+      readonly policies: readonly string[];
+      /** One line for the condition and the Warning event. */
+      readonly message: string;
+    };
+
+/** Tenancy (EcsSchedulerPolicy). Pure lookup over the watched policies and namespaces. */
+export interface PolicyGate {
+  evaluate(resource: EcsScheduledTaskResource): PolicyDecision;
+  /** Called with every resource key whose verdict may have changed (a policy or namespace changed). */
+  onChange(listener: (keys: readonly ResourceKey[] | 'all') => void): void;
+}
+
+/**
+ * Leadership fencing. A launch goes out only while this replica still holds the lease with a
+ * safety margin, measured on the monotonic clock; standalone mode holds it always (its state
+ * file lock is the fence there).
+ */
+export interface LeaseFence {
+  /** True when the lease is held and will stay held for at least `marginMs` more. */
+  holds(marginMs: number): boolean;
+}
