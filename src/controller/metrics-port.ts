@@ -12,6 +12,14 @@ export interface ControllerMetrics {
   launchDelay(seconds: number): void;
   scheduleTimes(key: ResourceKey, next: Date | undefined, last: Date | undefined): void;
   queueDepth(key: ResourceKey, depth: number): void;
+  /**
+   * Per-resource last-run series (ecs_scheduler_last_run_result, ecs_scheduler_last_success_time),
+   * reported after each status write that changed the newest finished run. Optional so recorders
+   * in tests need not implement it.
+   */
+  lastRun?(key: ResourceKey, result: RunResult, lastSuccess: Date | undefined): void;
+  /** Policy denials (ecs_scheduler_policy_denials_total). */
+  policyDenied?(key: ResourceKey, field: string): void;
   forget(key: ResourceKey): void;
 }
 
