@@ -36,6 +36,8 @@ export class WorkQueue {
   /** Keys that need processing: queued, or re-added while being processed. */
   readonly #dirty = new Set<string>();
   readonly #processing = new Set<string>();
+  /** When each in-flight key was handed out (clock ms): /healthz reads the oldest. */
+  readonly #processingSince = new Map<string, number>();
   readonly #delayed = new Map<string, Delayed>();
   readonly #queuedAt = new Map<string, number>();
   #waitingWorkers: (() => void)[] = [];
@@ -58,6 +60,15 @@ export class WorkQueue {
   /** Keys being processed right now. */
   get inFlight(): number {
     return this.#processing.size;
+  }
+
+  /** How long the oldest in-flight key has been processed, in ms; 0 when none is. */
+  oldestInFlightAgeMs(): number {
+    let oldest: number | undefined;
+    for (const since of this.#processingSince.values()) {
+      if (oldest === undefined || since < oldest) oldest = since;
+    }
+    return oldest === undefined ? 0 : this.#clock.now().getTime() - oldest;
   }
 
   get shuttingDown(): boolean {
@@ -114,6 +125,7 @@ export class WorkQueue {
       if (key !== undefined) {
         this.#dirty.delete(key);
         this.#processing.add(key);
+        this.#processingSince.set(key, this.#clock.now().getTime());
         const queuedAt = this.#queuedAt.get(key);
         this.#queuedAt.delete(key);
         if (queuedAt !== undefined)
@@ -129,6 +141,7 @@ export class WorkQueue {
   /** Processing of `key` finished; if it was re-added meanwhile, it goes back in the queue. */
   done(key: string): void {
     this.#processing.delete(key);
+    this.#processingSince.delete(key);
     if (this.#dirty.has(key) && !this.#shuttingDown) this.#enqueue(key);
     if (this.#processing.size === 0 && this.#shuttingDown) this.#resolveDrain();
   }

@@ -103,6 +103,22 @@ describe('WorkQueue', () => {
     });
   });
 
+  it('reports how long the oldest in-flight key has been processed (for /healthz)', async () => {
+    const { clock, queue } = newQueue();
+    expect(queue.oldestInFlightAgeMs(), 'idle').to.equal(0);
+    queue.add('ns/a');
+    queue.add('ns/b');
+    const a = await queue.get();
+    clock.advance(1_000);
+    const b = await queue.get();
+    clock.advance(500);
+    expect(queue.oldestInFlightAgeMs()).to.equal(1_500);
+    queue.done(a!);
+    expect(queue.oldestInFlightAgeMs(), 'only ns/b left').to.equal(500);
+    queue.done(b!);
+    expect(queue.oldestInFlightAgeMs()).to.equal(0);
+  });
+
   describe('workers', () => {
     it('processes keys and turns a rejected handler into a retry with backoff', async () => {
       const { clock, queue } = newQueue();
