@@ -55,6 +55,9 @@ export class ResourceInformer {
   private consecutiveFailures = 0;
   private watchHealthy = false;
   private lastActivityMs = 0;
+  /** Like lastActivityMs, but never reset by the watchdog: when the server last answered. */
+  private lastHeardMs: number | undefined;
+  private startedMs = 0;
   private closeWatch: (() => void) | undefined;
   private cancelStep: (() => void) | undefined;
   private cancelWatchdog: (() => void) | undefined;
@@ -103,7 +106,7 @@ export class ResourceInformer {
 
   start(): void {
     if (this.phase !== 'idle') return;
-    this.lastActivityMs = this.clock.now().getTime();
+    this.lastActivityMs = this.startedMs = this.clock.now().getTime();
     this.armWatchdog();
     this.armResync();
     void this.relist('initial');
@@ -133,8 +136,28 @@ export class ResourceInformer {
     }
   }
 
+  /**
+   * How long since the API server last delivered a list, an event or a bookmark, in ms (since
+   * start() before the first). Still growing after the watchdog's relist means the informer is
+   * dead, which /healthz reports.
+   */
+  silentForMs(): number {
+    if (this.phase === 'idle' || this.phase === 'stopped') return 0;
+    return this.clock.now().getTime() - (this.lastHeardMs ?? this.startedMs);
+  }
+
+  /** The watchdog's period: silence past it triggers a relist. */
+  get watchdogPeriodMs(): number {
+    return this.watchdogMs;
+  }
+
   private touch(): void {
     this.lastActivityMs = this.clock.now().getTime();
+  }
+
+  private heard(): void {
+    this.lastHeardMs = this.clock.now().getTime();
+    this.touch();
   }
 
   private closeCurrentWatch(): void {
@@ -180,7 +203,7 @@ export class ResourceInformer {
       return;
     }
     if (generation !== this.generation) return;
-    this.touch();
+    this.heard();
     const changed = this.cache.replaceAll(result.items);
     this.resourceVersion = result.resourceVersion;
     if (!this.synced) {
@@ -219,7 +242,7 @@ export class ResourceInformer {
 
   private onEvent(type: string, object: unknown): void {
     this.metrics.event(type);
-    this.touch();
+    this.heard();
     if (type === 'ERROR') {
       const status = asKubeStatus(object);
       this.closeCurrentWatch();

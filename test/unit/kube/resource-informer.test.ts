@@ -239,6 +239,25 @@ describe('ResourceInformer', () => {
     informer.stop();
   });
 
+  it('reports how long the server has been silent; the watchdog does not reset it, an answer does', async () => {
+    const { source, informer, clock } = setup({ watchdogMs: 60_000 });
+    expect(informer.silentForMs(), 'not started').to.equal(0);
+    informer.start();
+    await flush();
+    await clock.advance(10_000);
+    expect(informer.silentForMs(), 'since the initial list').to.equal(10_000);
+    source.current.handlers.onEvent('BOOKMARK', { metadata: { resourceVersion: '11' } });
+    expect(informer.silentForMs()).to.equal(0);
+    source.failLists = 1_000;
+    await clock.advance(150_000);
+    expect(informer.silentForMs(), 'watchdog relists failed').to.equal(150_000);
+    source.failLists = 0;
+    await clock.advance(60_000);
+    expect(informer.silentForMs(), 'a relist got through').to.be.below(60_000);
+    informer.stop();
+    expect(informer.silentForMs(), 'stopped').to.equal(0);
+  });
+
   it('re-notifies every key on each resync', async () => {
     const { source, informer, clock, notified } = setup({ resyncMs: 600_000 });
     source.items = [resource('a', '1'), resource('b', '2')];
