@@ -29,7 +29,7 @@ import {
 } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { URLSearchParams, fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -171,14 +171,6 @@ async function waitFor(what, proc, probe, timeoutMs = READY_TIMEOUT_MS) {
 // ---------------------------------------------------------------------------------------------
 // Peers
 
-function which(cmd) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const p = join(dir, cmd);
-    if (dir && existsSync(p)) return p;
-  }
-  return undefined;
-}
-
 /** kube-apiserver and etcd through scripts/envtest-binaries (KUBEBUILDER_ASSETS, cache or build). */
 function envtestBinaries(quiet) {
   const script = join(ROOT, 'scripts', 'envtest-binaries');
@@ -199,7 +191,7 @@ function envtestBinaries(quiet) {
       if (code === 3) {
         rej(
           new PeerUnavailableError(
-            'no kube-apiserver/etcd: go is not installed and KUBEBUILDER_ASSETS is not set',
+            'no kube-apiserver/etcd: install Go 1.24+ (https://go.dev/dl/) to build them once, or set KUBEBUILDER_ASSETS to a directory holding both',
           ),
         );
       } else if (code !== 0 || !dir) {
@@ -215,13 +207,40 @@ function envtestBinaries(quiet) {
   });
 }
 
-function motoServerCommand() {
-  const cmd = process.env.TESTENV_MOTO_SERVER ?? 'moto_server';
-  if (cmd.includes('/') ? !existsSync(cmd) : !which(cmd)) {
-    throw new PeerUnavailableError('no moto_server on PATH (pip install "moto[server]==5.2.1")');
-  }
-  return cmd;
+/**
+ * moto_server through scripts/moto-venv: $TESTENV_MOTO_SERVER, or moto[server] at its pinned version
+ * in a virtual environment in the cache, made on first use with python3 -m venv and pip.
+ */
+function motoServerCommand(quiet) {
+  const script = join(ROOT, 'scripts', 'moto-venv');
+  return new Promise((res, rej) => {
+    const child = spawn('bash', [script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c) => {
+      stderr += c;
+      // Progress only: the "what to install" line is said once, in the error below.
+      if (!quiet && /installing|installed in/.test(c)) process.stderr.write(c);
+    });
+    child.on('error', rej);
+    child.on('close', (code) => {
+      const cmd = stdout.trim().split('\n').pop();
+      // Exit 3: moto cannot be had here; its last line says exactly what to install.
+      if (code === 3) rej(new PeerUnavailableError(`no moto_server: ${lastLine(stderr)}`));
+      else if (code !== 0 || !cmd)
+        rej(new Error(`scripts/moto-venv failed (exit ${code}): ${lastLine(stderr)}`));
+      else res(cmd);
+    });
+  });
 }
+
+const lastLine = (text) =>
+  text
+    .trim()
+    .split('\n')
+    .pop()
+    ?.replace(/^\[moto-venv\] /, '') ?? '';
 
 // ---------------------------------------------------------------------------------------------
 // Kubernetes API, over node:https with the server's own CA (no kubectl needed here)
@@ -628,7 +647,8 @@ async function upLocked(quiet) {
   for (const f of ['state.json', 'env.json', 'env.sh', 'kubeconfig'])
     rmSync(join(STATE_DIR, f), { force: true });
 
-  const moto = motoServerCommand(); // first: it is cheap, a first build of the binaries is not
+  // moto first: a cached venv is instant, and a first build of the binaries is not.
+  const moto = await motoServerCommand(quiet);
   const binDir = await envtestBinaries(quiet);
   const [etcdPort, etcdPeerPort, apiPort, motoPort] = await freePorts(4);
 

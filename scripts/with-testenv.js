@@ -9,8 +9,11 @@
 //   with-testenv runs may share it at once), so that CI leaves no process behind; an environment
 //   started by `npm run testenv:up` is left running for fast reruns. TESTENV_KEEP=1 keeps a started
 //   one running too (then `npm run testenv:down` stops it).
-// - If a peer cannot be had (no go and no KUBEBUILDER_ASSETS, no moto_server, no kubectl), the
-//   integration tier is skipped with one line, exit 0; with CI=true that is a failure instead.
+// - Peers are provisioned when missing: kube-apiserver and etcd are built from pinned Go modules
+//   (scripts/envtest-binaries), moto is pip-installed at its pinned version into a virtual
+//   environment in the cache (scripts/moto-venv). If one truly cannot be had (no go and no
+//   KUBEBUILDER_ASSETS, no python3 with venv, no kubectl), the integration tier is skipped with one
+//   line that says what to install, exit 0; with CI=true that is a failure instead.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -57,7 +60,8 @@ async function main(argv) {
     return 2;
   }
   // The tests drive kubectl; without it they cannot prove what users will see.
-  if (!onPath('kubectl')) return unavailable('kubectl is not on PATH');
+  if (!onPath('kubectl'))
+    return unavailable('kubectl is not on PATH: install kubectl (https://kubernetes.io/docs/tasks/tools/)');
 
   let result;
   try {
