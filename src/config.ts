@@ -22,6 +22,8 @@ export interface Config {
   readonly retryPeriodSeconds: number;
   readonly identity: string;
   readonly maxConcurrentReconciles: number;
+  /** Upper bound on the tasks any one run launches, whatever the spec or queue depth asks. */
+  readonly maxTasksPerRun: number;
   readonly ecsEndpoint?: string;
   readonly awsRegion?: string;
   readonly awsMaxAttempts: number;
@@ -55,6 +57,7 @@ const FLAGS = {
   'renew-deadline': { type: 'string' },
   'retry-period': { type: 'string' },
   'max-concurrent-reconciles': { type: 'string' },
+  'max-tasks-per-run': { type: 'string' },
   'ecs-endpoint': { type: 'string' },
   region: { type: 'string' },
   'aws-max-attempts': { type: 'string' },
@@ -85,6 +88,7 @@ Both:
   --metrics-bind-address ADDR       /metrics address (default :8080; 0 disables)
   --health-probe-bind-address ADDR  /healthz and /readyz address (default :8081; 0 disables)
   --max-concurrent-reconciles N     parallel reconciles (default 4)
+  --max-tasks-per-run N             cap on the tasks one run launches, for every resource (default 100)
   --log-level debug|info|warn|error --log-format json|text
 Every flag can also be set as ECS_SCHEDULER_<FLAG> (e.g. ECS_SCHEDULER_DEFAULT_CLUSTER).`;
 
@@ -167,6 +171,7 @@ export function loadConfig(
       'max-concurrent-reconciles',
       str('max-concurrent-reconciles') ?? '4',
     ),
+    maxTasksPerRun: positiveInt('max-tasks-per-run', str('max-tasks-per-run') ?? '100'),
     ecsEndpoint: str('ecs-endpoint') ?? env.AWS_ENDPOINT_URL_ECS ?? env.AWS_ENDPOINT_URL,
     awsRegion: str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     awsMaxAttempts: positiveInt('aws-max-attempts', str('aws-max-attempts') ?? '3'),

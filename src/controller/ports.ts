@@ -98,12 +98,20 @@ export interface TaskLauncher {
 
 /** A trigger turns an external signal into a queue depth; the core turns that into a count. */
 export interface QueueDepthSource {
-  queueDepth(trigger: {
-    queueName?: string;
-    queueUrl?: string;
-    region?: string;
-    includeInFlight?: boolean;
-  }): Promise<number>;
+  queueDepth(
+    trigger: {
+      queueName?: string;
+      queueUrl?: string;
+      region?: string;
+      includeInFlight?: boolean;
+    },
+    options?: {
+      /** Read the queue as this role (the policy's `assumeRoleArn`); default: the controller's own. */
+      readonly identity?: AwsIdentity;
+      /** Abandons the call (TransientError 'Aborted'), e.g. at shutdown. */
+      readonly signal?: AbortSignal;
+    },
+  ): Promise<number>;
 }
 
 /** AWS credentials other than the controller's own: an admin policy's `assumeRoleArn`. */

@@ -1,6 +1,13 @@
 // The SQS trigger's signal: how many messages wait in a queue. Queue URLs are resolved once per
-// (region, name) and SDK clients are kept per region. Errors leave as ours: a missing queue is
-// transient (it may be created after the resource), throttling is ThrottledError.
+// (identity, region, name). Errors leave as ours: a missing queue is transient (it may be created
+// after the resource), throttling is ThrottledError, a queue URL on a foreign host is terminal.
+//
+// A tenant writes `queueUrl`, so it is hostile input. The SDK's default is to send the request to
+// the queue URL's host whenever it differs from the client's endpoint, which would let a tenant
+// aim SigV4-signed requests, session token included, at any host. So:
+// - clients are built with `useQueueUrlAsEndpoint: false`: the URL is only a request parameter;
+// - before any call, the URL's host must be the Region's SQS endpoint (or the configured endpoint
+//   override), else the run stops with a TerminalError naming `spec.trigger.sqs.queueUrl`.
 import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -8,28 +15,86 @@ import {
   type GetQueueAttributesCommandOutput,
   type GetQueueUrlCommandOutput,
   type QueueAttributeName,
+  type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
-import { TransientError } from '../controller/errors.js';
-import type { QueueDepthSource } from '../controller/ports.js';
+import { systemClock, type Clock } from '../controller/clock.js';
+import { TerminalError, TransientError } from '../controller/errors.js';
+import type { AwsIdentity, QueueDepthSource } from '../controller/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { awsErrorName, mapAwsError } from '../ecs/aws-errors.js';
-import type { AwsApi } from '../ecs/ports.js';
 
 export type SqsTrigger = Parameters<QueueDepthSource['queueDepth']>[0];
 
-const QUEUE_NOT_FOUND = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue']);
+/** What the trigger needs of an SDK client. An SQSClient satisfies it. */
+export interface SqsApi {
+  // Method syntax on purpose: it keeps the SDK client's generic, overloaded `send` assignable.
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  destroy?(): void;
+}
 
-export interface SqsQueueDepthOptions {
-  /** Region of queues whose trigger names none. Default: the SDK's resolution (AWS_REGION, profile). */
+/**
+ * The SQS client to use for a region, with the controller's own credentials (no identity) or
+ * an admin policy's assumed role. The provider owns the clients it returns (caching, closing).
+ */
+export type SqsClientFor = (identity: AwsIdentity | undefined, region: string | undefined) => SqsApi;
+
+const QUEUE_NOT_FOUND = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue']);
+const QUEUE_URL_FIELD = 'spec.trigger.sqs.queueUrl';
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface SqsClientSettings {
   readonly region?: string;
   /** Endpoint override, for moto or LocalStack; the same one ECS uses. */
   readonly endpoint?: string;
   /** SDK-level attempts per call. Default 3. */
   readonly maxAttempts?: number;
-  /** Builds the client for a region. Default: an SQSClient with the options above. */
-  readonly clientFactory?: (region: string | undefined) => AwsApi;
+  /** Socket-level timeouts, in ms. Default 10 s; the whole call is bounded by the caller too. */
+  readonly requestTimeoutMs?: number;
+  /** Credentials other than the default chain's (an assumed role). */
+  readonly credentials?: SQSClientConfig['credentials'];
+}
+
+/**
+ * An SQSClient that never sends to a queue URL's host. Anything that builds SQS clients for the
+ * trigger (the per-identity pool included) builds them here, so the setting cannot be forgotten.
+ */
+export function createSqsClient(settings: SqsClientSettings): SQSClient {
+  const timeout = settings.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return new SQSClient({
+    ...(settings.region === undefined ? {} : { region: settings.region }),
+    ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+    ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
+    maxAttempts: settings.maxAttempts ?? 3,
+    useQueueUrlAsEndpoint: false,
+    requestHandler: { connectionTimeout: timeout, requestTimeout: timeout },
+  });
+}
+
+export interface SqsQueueDepthOptions {
+  /** Region of queues whose trigger names none. Default: the SDK's resolution (AWS_REGION, profile). */
+  readonly region?: string;
+  /** Endpoint override, for moto or LocalStack; its host is an allowed queue URL host. */
+  readonly endpoint?: string;
+  /** SDK-level attempts per call, for the default clients. Default 3. */
+  readonly maxAttempts?: number;
+  /**
+   * Clients per identity and region. Default: one client per region built by createSqsClient
+   * with the controller's credentials; an identity is then refused, as it cannot be honoured.
+   */
+  readonly sqsClientFor?: SqsClientFor;
+  /** Upper bound on each SQS call, SDK retries included, in ms. Default 10 s. */
+  readonly timeoutMs?: number;
+  /** Drives the per-call timeout. Default: the system clock. */
+  readonly clock?: Clock;
   /** Default: silent. */
   readonly logger?: Logger;
+}
+
+export interface QueueDepthOptions {
+  /** Read the queue with this role's credentials instead of the controller's own. */
+  readonly identity?: AwsIdentity;
+  /** Gives up (TransientError 'Aborted') when this aborts, e.g. at shutdown. */
+  readonly signal?: AbortSignal;
 }
 
 /** The region in a queue URL such as https://sqs.eu-west-1.amazonaws.com/123/q, if it names one. */
@@ -46,53 +111,131 @@ export function regionOfQueueUrl(queueUrl: string): string | undefined {
   );
 }
 
+/**
+ * Why a tenant's queue URL may not be read in `region`, or undefined when it may. Allowed hosts:
+ * sqs.<region>.amazonaws.com, the legacy <region>.queue.amazonaws.com (both also under
+ * .amazonaws.com.cn), and the endpoint override's host and port.
+ */
+export function queueUrlProblem(
+  queueUrl: string,
+  region: string | undefined,
+  endpoint: string | undefined,
+): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(queueUrl);
+  } catch {
+    return 'is not a URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `has scheme ${url.protocol}, not https:`;
+  if (url.username !== '' || url.password !== '') return 'must not carry credentials';
+  if (endpoint !== undefined) {
+    try {
+      if (new URL(endpoint).host === url.host) return undefined;
+    } catch {
+      // An unparsable override allows nothing extra.
+    }
+  }
+  const urlRegion = regionOfQueueUrl(queueUrl);
+  const official = urlRegion !== undefined && url.port === '';
+  if (!official) {
+    const allowed = [
+      region === undefined ? 'sqs.<region>.amazonaws.com' : `sqs.${region}.amazonaws.com`,
+      ...(endpoint === undefined ? [] : [safeHost(endpoint)]),
+    ];
+    return `host ${url.host} is not an SQS endpoint (allowed: ${allowed.join(', ')})`;
+  }
+  if (region !== undefined && urlRegion !== region)
+    return `is in region ${urlRegion}, but the queue is read in ${region} (spec.trigger.sqs.region)`;
+  return undefined;
+}
+
+function safeHost(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return endpoint;
+  }
+}
+
 export class SqsQueueDepth implements QueueDepthSource {
   readonly #defaultRegion: string | undefined;
-  readonly #factory: (region: string | undefined) => AwsApi;
+  readonly #endpoint: string | undefined;
+  readonly #clientFor: SqsClientFor;
+  readonly #timeoutMs: number;
+  readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #clients = new Map<string, AwsApi>();
+  /** Clients this instance built itself (the default provider); closed by close(). */
+  readonly #ownClients = new Map<string, SqsApi>();
   readonly #urls = new Map<string, string>();
 
   constructor(options: SqsQueueDepthOptions = {}) {
     this.#defaultRegion = options.region;
+    this.#endpoint = options.endpoint;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? silentLogger;
-    this.#factory =
-      options.clientFactory ??
-      ((region) =>
-        new SQSClient({
-          ...(region === undefined ? {} : { region }),
-          ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-          maxAttempts: options.maxAttempts ?? 3,
-        }));
+    this.#clientFor =
+      options.sqsClientFor ??
+      ((identity, region) => {
+        if (identity !== undefined) {
+          throw new TerminalError(
+            `this controller cannot assume ${identity.roleArn} to read the queue (no role provider configured)`,
+            'IdentityUnavailable',
+          );
+        }
+        const key = region ?? '';
+        let client = this.#ownClients.get(key);
+        if (client === undefined) {
+          client = createSqsClient({
+            region,
+            endpoint: options.endpoint,
+            maxAttempts: options.maxAttempts,
+            requestTimeoutMs: this.#timeoutMs,
+          });
+          this.#ownClients.set(key, client);
+        }
+        return client;
+      });
   }
 
-  async queueDepth(trigger: SqsTrigger): Promise<number> {
+  async queueDepth(trigger: SqsTrigger, options: QueueDepthOptions = {}): Promise<number> {
     const region =
       trigger.region ??
       (trigger.queueUrl === undefined ? undefined : regionOfQueueUrl(trigger.queueUrl)) ??
       this.#defaultRegion;
-    const client = this.#client(region);
-    const queueUrl = trigger.queueUrl ?? (await this.#resolveUrl(client, region, trigger.queueName));
+    if (trigger.queueUrl !== undefined) {
+      const problem = queueUrlProblem(trigger.queueUrl, region, this.#endpoint);
+      if (problem !== undefined) {
+        throw new TerminalError(`${QUEUE_URL_FIELD}: ${problem}`, 'QueueUrlRefused');
+      }
+    }
+    const client = this.#clientFor(options.identity, region);
+    const cacheKey = urlKey(options.identity, region, trigger.queueName);
+    const queueUrl =
+      trigger.queueUrl ?? (await this.#resolveUrl(client, cacheKey, trigger.queueName, options.signal));
     const attributes: QueueAttributeName[] = trigger.includeInFlight
       ? ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible']
       : ['ApproximateNumberOfMessages'];
     let out: GetQueueAttributesCommandOutput;
     try {
-      out = (await client.send(
+      out = (await this.#send(
+        client,
         new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: attributes }),
+        options.signal,
       )) as GetQueueAttributesCommandOutput;
     } catch (err) {
       // A cached URL may belong to a queue deleted since; resolve it afresh next time.
-      if (trigger.queueName !== undefined) this.#urls.delete(urlKey(region, trigger.queueName));
+      this.#urls.delete(cacheKey);
       throw toSqsError('GetQueueAttributes', queueUrl, err);
     }
     let depth = 0;
     for (const name of attributes) {
       const raw = out.Attributes?.[name];
       const value = raw === undefined ? NaN : Number(raw);
-      if (!Number.isInteger(value) || value < 0) {
+      if (!Number.isSafeInteger(value) || value < 0) {
         throw new TransientError(
-          `SQS GetQueueAttributes for ${queueUrl}: ${name} is ${String(raw)}`,
+          `SQS GetQueueAttributes for ${queueUrl}: ${name} is ${String(raw).slice(0, 64)}`,
           'SqsBadResponse',
         );
       }
@@ -106,50 +249,80 @@ export class SqsQueueDepth implements QueueDepthSource {
     return depth;
   }
 
-  /** Releases every client's sockets. */
+  /** Releases the sockets of the clients this instance built; an injected provider closes its own. */
   close(): void {
-    for (const client of this.#clients.values()) client.destroy?.();
-    this.#clients.clear();
+    for (const client of this.#ownClients.values()) client.destroy?.();
+    this.#ownClients.clear();
   }
 
-  #client(region: string | undefined): AwsApi {
-    const key = region ?? '';
-    let client = this.#clients.get(key);
-    if (client === undefined) {
-      client = this.#factory(region);
-      this.#clients.set(key, client);
+  /** One SDK call, bounded by the timeout and the caller's signal, whichever comes first. */
+  async #send(client: SqsApi, command: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+    if (signal?.aborted) throw abortedError(signal);
+    const controller = new AbortController();
+    let timedOut = false;
+    const cancelTimer = this.#clock.setTimer(() => {
+      timedOut = true;
+      controller.abort(new Error(`no answer within ${this.#timeoutMs} ms`));
+    }, this.#timeoutMs);
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // Some clients (and fakes) ignore the signal: the race settles the call regardless.
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    });
+    try {
+      return await Promise.race([client.send(command, { abortSignal: controller.signal }), aborted]);
+    } catch (error) {
+      if (timedOut) throw new TransientError(`no answer within ${this.#timeoutMs} ms`, 'SqsTimeout');
+      if (signal?.aborted) throw abortedError(signal);
+      throw error;
+    } finally {
+      cancelTimer();
+      signal?.removeEventListener('abort', onAbort);
+      if (!controller.signal.aborted) controller.abort();
     }
-    return client;
   }
 
   async #resolveUrl(
-    client: AwsApi,
-    region: string | undefined,
+    client: SqsApi,
+    cacheKey: string,
     queueName: string | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<string> {
     if (queueName === undefined)
-      throw new TransientError('SQS trigger names neither queueName nor queueUrl', 'QueueNotFound');
-    const key = urlKey(region, queueName);
-    const cached = this.#urls.get(key);
+      throw new TerminalError(
+        'spec.trigger.sqs: exactly one of queueName and queueUrl must be set',
+        'QueueNotFound',
+      );
+    const cached = this.#urls.get(cacheKey);
     if (cached !== undefined) return cached;
     let out: GetQueueUrlCommandOutput;
     try {
-      out = (await client.send(new GetQueueUrlCommand({ QueueName: queueName }))) as GetQueueUrlCommandOutput;
+      out = (await this.#send(
+        client,
+        new GetQueueUrlCommand({ QueueName: queueName }),
+        signal,
+      )) as GetQueueUrlCommandOutput;
     } catch (err) {
       throw toSqsError('GetQueueUrl', queueName, err);
     }
     if (out.QueueUrl === undefined)
       throw new TransientError(`SQS GetQueueUrl returned no URL for ${queueName}`, 'QueueNotFound');
-    this.#urls.set(key, out.QueueUrl);
+    this.#urls.set(cacheKey, out.QueueUrl);
     return out.QueueUrl;
   }
 }
 
-function urlKey(region: string | undefined, queueName: string): string {
-  return `${region ?? ''}\u0000${queueName}`;
+function urlKey(identity: AwsIdentity | undefined, region: string | undefined, queueName?: string): string {
+  return [identity?.roleArn ?? '', identity?.externalId ?? '', region ?? '', queueName ?? ''].join('\u0000');
+}
+
+function abortedError(signal: AbortSignal): TransientError {
+  return new TransientError('SQS call cancelled', 'Aborted', { cause: signal.reason });
 }
 
 function toSqsError(operation: string, queue: string, err: unknown): TransientError {
+  if (err instanceof TransientError) return err;
   if (QUEUE_NOT_FOUND.has(awsErrorName(err))) {
     return new TransientError(`SQS queue ${queue} does not exist (yet)`, 'QueueNotFound', { cause: err });
   }

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       healthProbeBindAddress: ':8081',
       leaderElect: false,
       maxConcurrentReconciles: 4,
+      maxTasksPerRun: 100,
       logLevel: 'info',
       logFormat: 'json',
       dryRun: false,
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
       namespace: 'a',
     });
     expect(loadConfig(['--default-cluster', 'flag'], env).defaultCluster).to.equal('flag');
+    expect(loadConfig([], { ECS_SCHEDULER_MAX_TASKS_PER_RUN: '25' }).maxTasksPerRun).to.equal(25);
   });
 
   it('switches to standalone mode with --manifests', () => {
@@ -45,6 +47,8 @@ describe('loadConfig', () => {
   const bad: [string, string[], Record<string, string>, RegExp][] = [
     ['an unknown flag', ['--frobnicate'], {}, /frobnicate/],
     ['a non-integer concurrency', ['--max-concurrent-reconciles', 'two'], {}, /max-concurrent-reconciles/],
+    ['a zero task cap', ['--max-tasks-per-run', '0'], {}, /max-tasks-per-run/],
+    ['a non-integer task cap', [], { ECS_SCHEDULER_MAX_TASKS_PER_RUN: '1e9x' }, /max-tasks-per-run/],
     ['a bad duration', ['--lease-duration', 'soon'], {}, /lease-duration/],
     ['a bad log level', ['--log-level', 'loud'], {}, /log-level/],
     ['a bad boolean in the environment', [], { ECS_SCHEDULER_DRY_RUN: 'maybe' }, /ECS_SCHEDULER_DRY_RUN/],

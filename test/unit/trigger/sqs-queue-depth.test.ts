@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { ThrottledError, TransientError } from '../../../src/controller/errors.js';
+import { TerminalError, ThrottledError, TransientError } from '../../../src/controller/errors.js';
 import { SqsQueueDepth, regionOfQueueUrl } from '../../../src/trigger/sqs-queue-depth.js';
+import type { AwsIdentity } from '../../../src/controller/ports.js';
+import { FakeClock } from '../../support/fake-clock.js';
 import { FakeAws, awsError } from '../ecs/support.js';
 
 /** Any of our error classes, whatever its constructor takes. */
@@ -8,17 +10,24 @@ type ErrorType = abstract new (...args: never[]) => TransientError;
 
 const url = (region: string, name: string) => `https://sqs.${region}.amazonaws.com/123456789012/${name}`;
 
-function setup(handlers: ConstructorParameters<typeof FakeAws>[0]) {
+function setup(handlers: ConstructorParameters<typeof FakeAws>[0], endpoint?: string) {
   const clients = new Map<string | undefined, FakeAws>();
+  const identities: (AwsIdentity | undefined)[] = [];
   const source = new SqsQueueDepth({
     region: 'us-east-1',
-    clientFactory: (region) => {
-      const client = new FakeAws(handlers);
-      clients.set(region, client);
+    ...(endpoint === undefined ? {} : { endpoint }),
+    // Like the real pool: one client per region, kept.
+    sqsClientFor: (identity, region) => {
+      identities.push(identity);
+      let client = clients.get(region);
+      if (client === undefined) {
+        client = new FakeAws(handlers);
+        clients.set(region, client);
+      }
       return client;
     },
   });
-  return { source, clients };
+  return { source, clients, identities };
 }
 
 const attributes =
@@ -149,11 +158,172 @@ describe('SqsQueueDepth', () => {
     );
   });
 
-  it('close() releases every client', async () => {
+  const refused: { name: string; queueUrl: string; region?: string; endpoint?: string; problem: RegExp }[] = [
+    { name: 'a loopback host', queueUrl: 'http://127.0.0.1:9324/123/q', problem: /host 127\.0\.0\.1:9324/ },
+    { name: 'a foreign host', queueUrl: 'https://evil.example/123/q', problem: /not an SQS endpoint/ },
+    {
+      name: 'an AWS-looking prefix of a foreign domain',
+      queueUrl: 'https://sqs.us-east-1.amazonaws.com.evil.example/123/q',
+      problem: /not an SQS endpoint/,
+    },
+    {
+      name: 'the SQS host on another port',
+      queueUrl: 'https://sqs.us-east-1.amazonaws.com:8443/123/q',
+      problem: /not an SQS endpoint/,
+    },
+    {
+      name: 'credentials in the URL',
+      queueUrl: 'https://a:b@sqs.us-east-1.amazonaws.com/123/q',
+      problem: /credentials/,
+    },
+    { name: 'a file URL', queueUrl: 'file:///etc/passwd', problem: /scheme file:/ },
+    { name: 'no URL at all', queueUrl: 'jobs', problem: /not a URL/ },
+    {
+      name: 'a queue of another region than spec.trigger.sqs.region',
+      queueUrl: url('eu-west-1', 'jobs'),
+      region: 'us-east-1',
+      problem: /region eu-west-1/,
+    },
+    {
+      name: 'the endpoint override host on another port',
+      queueUrl: 'http://127.0.0.1:5001/123/q',
+      endpoint: 'http://127.0.0.1:5000',
+      problem: /allowed: sqs\.us-east-1\.amazonaws\.com, 127\.0\.0\.1:5000/,
+    },
+  ];
+  for (const c of refused) {
+    it(`refuses ${c.name} as a queueUrl, naming the field, before any call`, async () => {
+      const { source, clients, identities } = setup({ GetQueueAttributes: attributes('1') }, c.endpoint);
+      const error = await source
+        .queueDepth({ queueUrl: c.queueUrl, ...(c.region ? { region: c.region } : {}) })
+        .then(
+          () => expect.fail('expected a refusal'),
+          (e: unknown) => e,
+        );
+      expect(error).to.be.instanceOf(TerminalError);
+      expect((error as TerminalError).reason).to.equal('QueueUrlRefused');
+      expect((error as Error).message).to.match(/^spec\.trigger\.sqs\.queueUrl: /);
+      expect((error as Error).message).to.match(c.problem);
+      expect(identities, 'no client was even asked for').to.have.length(0);
+      expect(clients.size).to.equal(0);
+    });
+  }
+
+  const accepted: { name: string; queueUrl: string; endpoint?: string }[] = [
+    { name: 'the regional endpoint', queueUrl: url('us-east-1', 'jobs') },
+    { name: 'the legacy endpoint', queueUrl: 'https://us-east-1.queue.amazonaws.com/123/jobs' },
+    { name: 'the China partition', queueUrl: 'https://sqs.cn-north-1.amazonaws.com.cn/123/jobs' },
+    {
+      name: 'the endpoint override (moto, LocalStack)',
+      queueUrl: 'http://127.0.0.1:5000/123/jobs',
+      endpoint: 'http://127.0.0.1:5000',
+    },
+  ];
+  for (const c of accepted) {
+    it(`reads a queueUrl on ${c.name}`, async () => {
+      const { source } = setup({ GetQueueAttributes: attributes('4') }, c.endpoint);
+      expect(await source.queueDepth({ queueUrl: c.queueUrl })).to.equal(4);
+    });
+  }
+
+  it("asks the provider for the policy's identity and keeps queue URLs apart per identity", async () => {
+    const { source, clients, identities } = setup({
+      GetQueueUrl: (input) => ({ QueueUrl: url('us-east-1', String(input.QueueName)) }),
+      GetQueueAttributes: attributes('2'),
+    });
+    const tenant = { roleArn: 'arn:aws:iam::123456789012:role/team-a', externalId: 'x' };
+    await source.queueDepth({ queueName: 'jobs' }, { identity: tenant });
+    await source.queueDepth({ queueName: 'jobs' });
+    await source.queueDepth({ queueName: 'jobs' }, { identity: tenant });
+    expect(identities).to.deep.equal([tenant, undefined, tenant]);
+    // One lookup per identity: a URL resolved with one role's rights is not reused for another.
+    expect(clients.get('us-east-1')?.of('GetQueueUrl')).to.have.length(2);
+  });
+
+  it('refuses an identity when no role provider is configured, instead of using its own role', async () => {
+    const source = new SqsQueueDepth({ region: 'us-east-1' });
+    const error = await source
+      .queueDepth({ queueUrl: url('us-east-1', 'jobs') }, { identity: { roleArn: 'arn:aws:iam::1:role/r' } })
+      .then(
+        () => expect.fail('expected an error'),
+        (e: unknown) => e,
+      );
+    expect(error).to.be.instanceOf(TerminalError);
+    expect((error as TerminalError).reason).to.equal('IdentityUnavailable');
+    source.close();
+  });
+
+  it('gives up on a call that does not answer within the timeout', async () => {
+    const clock = new FakeClock();
+    const signals: (AbortSignal | undefined)[] = [];
+    const source = new SqsQueueDepth({
+      region: 'us-east-1',
+      timeoutMs: 5_000,
+      clock,
+      sqsClientFor: () => ({
+        send: (_command, options) => {
+          signals.push(options?.abortSignal);
+          return new Promise(() => undefined);
+        },
+      }),
+    });
+    const pending = source.queueDepth({ queueUrl: url('us-east-1', 'jobs') });
+    const settled = pending.then(
+      () => expect.fail('expected a timeout'),
+      (e: unknown) => e,
+    );
+    clock.advance(4_999);
+    expect(signals[0]?.aborted).to.equal(false);
+    clock.advance(1);
+    const error = await settled;
+    expect(error).to.be.instanceOf(TransientError);
+    expect((error as TransientError).reason).to.equal('SqsTimeout');
+    expect(signals[0]?.aborted, 'the SDK call is cancelled too').to.equal(true);
+    expect(clock.pendingDelays()).to.deep.equal([]);
+  });
+
+  it("stops at once when the caller's signal aborts, and does not start when it already has", async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const source = new SqsQueueDepth({
+      region: 'us-east-1',
+      clock,
+      sqsClientFor: () => ({
+        send: () => {
+          calls++;
+          return new Promise(() => undefined);
+        },
+      }),
+    });
+    const shutdown = new AbortController();
+    const pending = source.queueDepth({ queueUrl: url('us-east-1', 'jobs') }, { signal: shutdown.signal });
+    shutdown.abort();
+    const error = await pending.then(
+      () => expect.fail('expected an abort'),
+      (e: unknown) => e,
+    );
+    expect((error as TransientError).reason).to.equal('Aborted');
+    await source.queueDepth({ queueUrl: url('us-east-1', 'jobs') }, { signal: shutdown.signal }).then(
+      () => expect.fail('expected an abort'),
+      (e: unknown) => expect((e as TransientError).reason).to.equal('Aborted'),
+    );
+    expect(calls).to.equal(1);
+    expect(clock.pendingDelays(), 'no timer left behind').to.deep.equal([]);
+  });
+
+  it('rejects a depth beyond the safe integer range instead of rounding it', async () => {
+    const { source } = setup({ GetQueueAttributes: attributes('1e400') });
+    await source.queueDepth({ queueUrl: url('us-east-1', 'jobs') }).then(
+      () => expect.fail('expected an error'),
+      (e: unknown) => expect((e as TransientError).reason).to.equal('SqsBadResponse'),
+    );
+  });
+
+  it('leaves the clients of an injected provider to the provider on close()', async () => {
     const { source, clients } = setup({ GetQueueAttributes: attributes('0') });
     await source.queueDepth({ queueUrl: url('us-east-1', 'jobs') });
     source.close();
-    expect(clients.get('us-east-1')?.destroyed).to.equal(true);
+    expect(clients.get('us-east-1')?.destroyed).to.equal(false);
   });
 });
 
