@@ -14,3 +14,9 @@ export const RUN_NOW_ANNOTATION = `${GROUP}/run-now`;
 export const TAG_RESOURCE = `${GROUP}/resource`;
 export const TAG_UID = `${GROUP}/uid`;
 export const TAG_SCHEDULED_TIME = `${GROUP}/scheduled-time`;
+
+/** The cluster admin's tenancy policy: cluster-scoped, in the same group and version. */
+export const POLICY_KIND = 'EcsSchedulerPolicy';
+export const POLICY_PLURAL = 'ecsschedulerpolicies';
+export const POLICY_SINGULAR = 'ecsschedulerpolicy';
+export const POLICY_SHORT_NAMES = ['esp'];

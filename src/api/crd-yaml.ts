@@ -1,9 +1,16 @@
 import { stringify } from 'yaml';
-import { buildCrd } from './crd.js';
+import { buildCrd, buildPolicyCrd } from './crd.js';
 
 const HEADER = '# Generated from src/api/schema.ts by `npm run crd:generate`. Do not edit by hand.\n';
+const POLICY_HEADER =
+  '# Generated from src/api/policy-schema.ts by `npm run crd:generate`. Do not edit by hand.\n';
 
 /** The CRD as the YAML document that is checked in and that `ecs-scheduler crd` prints. */
 export function crdYaml(): string {
   return HEADER + stringify(buildCrd(), { lineWidth: 0 });
+}
+
+/** The EcsSchedulerPolicy CRD, checked in beside the first. */
+export function policyCrdYaml(): string {
+  return POLICY_HEADER + stringify(buildPolicyCrd(), { lineWidth: 0 });
 }

@@ -1,6 +1,20 @@
 // Turns the TypeBox schema into a structural CRD: no $ref, no additionalProperties beside
 // properties, maps as additionalProperties, a description on every field.
-import { API_VERSION, CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './constants.js';
+import {
+  API_VERSION,
+  CATEGORIES,
+  GROUP,
+  KIND,
+  PLURAL,
+  POLICY_KIND,
+  POLICY_PLURAL,
+  POLICY_SHORT_NAMES,
+  POLICY_SINGULAR,
+  SHORT_NAMES,
+  SINGULAR,
+  VERSION,
+} from './constants.js';
+import { EcsSchedulerPolicySpec } from './policy-schema.js';
 import { EcsScheduledTaskSpec, EcsScheduledTaskStatus } from './schema.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -79,6 +93,59 @@ export function buildCrd(): Record<string, unknown> {
                 metadata: { type: 'object' },
                 spec,
                 status,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The cluster-scoped EcsSchedulerPolicy CRD, from api/policy-schema.ts. It has no status. */
+export function buildPolicyCrd(): Record<string, unknown> {
+  const spec = structural(JSON.parse(JSON.stringify(EcsSchedulerPolicySpec)) as JsonSchema);
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${POLICY_PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: POLICY_KIND,
+        listKind: `${POLICY_KIND}List`,
+        plural: POLICY_PLURAL,
+        singular: POLICY_SINGULAR,
+        shortNames: POLICY_SHORT_NAMES,
+        categories: CATEGORIES,
+      },
+      scope: 'Cluster',
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          additionalPrinterColumns: [
+            { name: 'Clusters', type: 'string', jsonPath: '.spec.clusters' },
+            { name: 'Task Definitions', type: 'string', jsonPath: '.spec.taskDefinitions' },
+            { name: 'Assume Role', type: 'string', jsonPath: '.spec.assumeRoleArn', priority: 1 },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              description:
+                `${POLICY_KIND} says what the ${KIND}s of some namespaces may launch, and with which IAM role ` +
+                `(${API_VERSION}). Owned by the cluster admin.`,
+              type: 'object',
+              required: ['spec'],
+              properties: {
+                apiVersion: {
+                  type: 'string',
+                  description: 'APIVersion defines the versioned schema of this object.',
+                },
+                kind: { type: 'string', description: 'Kind is the REST resource this object represents.' },
+                metadata: { type: 'object' },
+                spec,
               },
             },
           },

@@ -17,7 +17,7 @@ export interface ValidationIssue {
 type JsonSchema = Record<string, unknown>;
 
 /** Unknown fields are errors offline, as `kubectl apply` (strict field validation) reports them. */
-function closeObjects(schema: JsonSchema): JsonSchema {
+export function closeObjects(schema: JsonSchema): JsonSchema {
   const out: JsonSchema = { ...schema };
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
   if (out.properties) {
@@ -47,7 +47,7 @@ function schemaValidator(): ValidateFunction {
   return validator;
 }
 
-function pathOf(error: ErrorObject): string {
+export function pathOf(error: ErrorObject): string {
   const base = error.instancePath
     .split('/')
     .filter(Boolean)
@@ -61,7 +61,7 @@ function pathOf(error: ErrorObject): string {
   return base || '(root)';
 }
 
-function messageOf(error: ErrorObject): string {
+export function messageOf(error: ErrorObject): string {
   switch (error.keyword) {
     case 'required':
       return 'required field is missing';

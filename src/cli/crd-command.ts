@@ -1,8 +1,8 @@
-import { crdYaml } from '../api/crd-yaml.js';
+import { crdYaml, policyCrdYaml } from '../api/crd-yaml.js';
 import type { Command } from './cli-io.js';
 
-/** `crd`: prints the CustomResourceDefinition, e.g. `ecs-scheduler crd | kubectl apply -f -`. */
+/** `crd`: prints both CustomResourceDefinitions, e.g. `ecs-scheduler crd | kubectl apply -f -`. */
 export const crdCommand: Command = async (_args, io) => {
-  io.stdout(crdYaml());
+  io.stdout(`${crdYaml()}---\n${policyCrdYaml()}`);
   return 0;
 };

@@ -52,10 +52,12 @@ describe('ecs-scheduler binary', function () {
     });
   }
 
-  it('crd prints the checked-in CRD', () => {
+  it('crd prints the checked-in CRDs', () => {
     const r = run(process.execPath, ['crd']);
     expect(r.code).to.equal(0);
-    expect(r.stdout).to.equal(readFileSync('crds/ecsscheduledtasks.yaml', 'utf8'));
+    expect(r.stdout).to.equal(
+      `${readFileSync('crds/ecsscheduledtasks.yaml', 'utf8')}---\n${readFileSync('crds/ecsschedulerpolicies.yaml', 'utf8')}`,
+    );
   });
 
   it('validate accepts the examples', () => {

@@ -1,0 +1,264 @@
+// The admin policy's verdict on one EcsScheduledTask: pure, no I/O. Both gates (Kubernetes and
+// standalone) feed it the policies and the namespace's labels they watch.
+//
+// A run is allowed when ONE policy that selects the namespace allows every aspect of it; the
+// first such policy by name decides the identity and the task cap. Every list is an allow-list of
+// exact values or `*` globs, and an absent list allows nothing. A name and an ARN are different
+// forms: a name pattern matches what a tenant writes as a name (resolved in the account the call is
+// made from), an ARN pattern matches ARNs, and a bare `*` matches both. So `prod` never lets a
+// tenant name `arn:aws:ecs:...:999999999999:cluster/prod` in someone else's account.
+import type { EcsSchedulerPolicyResource, PolicySpec } from '../api/policy-types.js';
+import type { EcsScheduledTaskResource } from '../api/types.js';
+import type { AwsIdentity, PolicyDecision } from '../controller/ports.js';
+import { globMatch } from './glob.js';
+import { selectorMatches } from './label-selector.js';
+
+export interface PolicyContext {
+  /** Every EcsSchedulerPolicy known, in any order. */
+  readonly policies: readonly EcsSchedulerPolicyResource[];
+  /**
+   * Labels of the resource's namespace. Unknown namespaces (not cached yet, or standalone mode)
+   * get the one label the API server puts on every namespace, kubernetes.io/metadata.name.
+   */
+  readonly namespaceLabels?: Readonly<Record<string, string>>;
+  /** The cluster of a resource whose spec.task.cluster is unset (--default-cluster). */
+  readonly defaultCluster: string;
+  /** The controller's region: the region of an SQS queueUrl whose host names none. */
+  readonly region?: string;
+}
+
+/** One denied aspect: the spec path, the value written there, and what the policy allows instead. */
+export interface Denial {
+  readonly field: string;
+  readonly value: string;
+  /** The policy's setting that refused it, e.g. `clusters: [prod, dev-*]`. */
+  readonly allowed: string;
+}
+
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+const MESSAGE_MAX_LENGTH = 1000;
+const LIST_SHOWN = 5;
+
+function isArn(value: string): boolean {
+  return value.startsWith('arn:');
+}
+
+/** `*` matches everything; otherwise name patterns match names and ARN patterns match ARNs. */
+function formMatch(pattern: string, value: string): boolean {
+  if (pattern === '*') return true;
+  return isArn(pattern) === isArn(value) && globMatch(pattern, value);
+}
+
+function showList(name: string, list: readonly string[] | undefined): string {
+  if (!list?.length) return `${name}: none`;
+  const shown = list.slice(0, LIST_SHOWN).join(', ');
+  return `${name}: [${shown}${list.length > LIST_SHOWN ? `, +${list.length - LIST_SHOWN} more` : ''}]`;
+}
+
+const REVISION = /:[0-9*]+$/;
+
+/**
+ * family (any revision), family:revision, or ARN. A pattern without a revision allows every
+ * revision of the families it matches, and a value without one (the latest ACTIVE revision) is
+ * allowed only by such a pattern: `etl:12` says nothing about whatever `etl` resolves to tomorrow.
+ */
+function taskDefinitionMatch(pattern: string, value: string): boolean {
+  if (pattern === '*') return true;
+  if (isArn(pattern) !== isArn(value)) return false;
+  const lastSegment = (s: string) => s.slice(s.lastIndexOf('/') + 1);
+  if (REVISION.test(lastSegment(pattern))) return globMatch(pattern, value);
+  const family = REVISION.test(lastSegment(value)) ? value.replace(REVISION, '') : value;
+  return globMatch(pattern, family);
+}
+
+/**
+ * An SQS queue as the allow-list sees it: a queueName stays a name; a queueUrl
+ * (https://sqs.<region>.amazonaws.com/<account>/<name>) becomes the queue's ARN, because the URL
+ * names the account.
+ */
+function queueValue(
+  sqs: { queueName?: string; queueUrl?: string; region?: string },
+  region: string | undefined,
+): { field: string; written: string; matched: string } {
+  if (sqs.queueUrl === undefined)
+    return {
+      field: 'spec.trigger.sqs.queueName',
+      written: sqs.queueName ?? '',
+      matched: sqs.queueName ?? '',
+    };
+  const written = sqs.queueUrl;
+  let url: URL;
+  try {
+    url = new URL(written);
+  } catch {
+    return { field: 'spec.trigger.sqs.queueUrl', written, matched: written };
+  }
+  const [account, name, ...rest] = url.pathname.split('/').filter(Boolean);
+  if (account === undefined || name === undefined || rest.length > 0 || !/^\d{12}$/.test(account))
+    return { field: 'spec.trigger.sqs.queueUrl', written, matched: written };
+  const host = url.hostname;
+  const hostRegion =
+    /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1] ??
+    /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
+  const partition = host.endsWith('.amazonaws.com.cn') ? 'aws-cn' : 'aws';
+  const arn = `arn:${partition}:sqs:${hostRegion ?? sqs.region ?? region ?? ''}:${account}:${name}`;
+  return { field: 'spec.trigger.sqs.queueUrl', written, matched: arn };
+}
+
+/** The first aspect of the run that `policy` does not allow, or undefined when it allows them all. */
+export function firstDenial(
+  spec: PolicySpec,
+  resource: EcsScheduledTaskResource,
+  context: Pick<PolicyContext, 'defaultCluster' | 'region'>,
+): Denial | undefined {
+  const task = resource.spec.task;
+  const listed = (
+    field: string,
+    value: string,
+    name: keyof PolicySpec,
+    match: (pattern: string, value: string) => boolean = globMatch,
+    matched: string = value,
+  ): Denial | undefined => {
+    const list = spec[name] as readonly string[] | undefined;
+    if (list?.some((pattern) => match(pattern, matched))) return undefined;
+    return {
+      field,
+      value: matched === value ? value : `${value} (${matched})`,
+      allowed: showList(name, list),
+    };
+  };
+  const checks: (() => Denial | undefined)[] = [
+    () => listed('spec.task.cluster', task.cluster ?? context.defaultCluster, 'clusters', formMatch),
+    () => listed('spec.task.taskDefinition', task.taskDefinition, 'taskDefinitions', taskDefinitionMatch),
+    () =>
+      task.overrides?.taskRoleArn === undefined
+        ? undefined
+        : listed('spec.task.overrides.taskRoleArn', task.overrides.taskRoleArn, 'roles'),
+    () =>
+      task.overrides?.executionRoleArn === undefined
+        ? undefined
+        : listed('spec.task.overrides.executionRoleArn', task.overrides.executionRoleArn, 'roles'),
+    () =>
+      task.launchType === undefined
+        ? undefined
+        : listed('spec.task.launchType', task.launchType, 'launchTypes'),
+    ...(task.capacityProviderStrategy ?? []).map(
+      (item, i) => () =>
+        listed(
+          `spec.task.capacityProviderStrategy[${i}].capacityProvider`,
+          item.capacityProvider,
+          'capacityProviders',
+        ),
+    ),
+    ...(task.networkConfiguration?.awsvpcConfiguration?.subnets ?? []).map(
+      (subnet, i) => () =>
+        listed(`spec.task.networkConfiguration.awsvpcConfiguration.subnets[${i}]`, subnet, 'subnets'),
+    ),
+    ...(task.networkConfiguration?.awsvpcConfiguration?.securityGroups ?? []).map(
+      (group, i) => () =>
+        listed(
+          `spec.task.networkConfiguration.awsvpcConfiguration.securityGroups[${i}]`,
+          group,
+          'securityGroups',
+        ),
+    ),
+    () =>
+      task.networkConfiguration?.awsvpcConfiguration?.assignPublicIp === 'ENABLED' &&
+      spec.assignPublicIp !== true
+        ? {
+            field: 'spec.task.networkConfiguration.awsvpcConfiguration.assignPublicIp',
+            value: 'ENABLED',
+            allowed: 'assignPublicIp: false',
+          }
+        : undefined,
+    () =>
+      task.enableExecuteCommand === true && spec.enableExecuteCommand !== true
+        ? { field: 'spec.task.enableExecuteCommand', value: 'true', allowed: 'enableExecuteCommand: false' }
+        : undefined,
+    () => {
+      const max = spec.maxTasksPerRun;
+      if (max === undefined) return undefined;
+      const taskCount = resource.spec.taskCount ?? 1;
+      if (taskCount > max)
+        return { field: 'spec.taskCount', value: String(taskCount), allowed: `maxTasksPerRun: ${max}` };
+      const maxCount = resource.spec.maxCount;
+      if (maxCount !== undefined && maxCount > max)
+        return { field: 'spec.maxCount', value: String(maxCount), allowed: `maxTasksPerRun: ${max}` };
+      return undefined;
+    },
+    () => {
+      const sqs = resource.spec.trigger?.sqs;
+      if (sqs === undefined) return undefined;
+      const queue = queueValue(sqs, context.region);
+      return listed(queue.field, queue.written, 'queues', formMatch, queue.matched);
+    },
+  ];
+  for (const check of checks) {
+    const denial = check();
+    if (denial) return denial;
+  }
+  return undefined;
+}
+
+function byName(a: EcsSchedulerPolicyResource, b: EcsSchedulerPolicyResource): number {
+  const x = a.metadata.name ?? '';
+  const y = b.metadata.name ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function clip(message: string): string {
+  // Conditions take far more, but an Event's note is capped at 1 KiB by the API server.
+  return message.length <= MESSAGE_MAX_LENGTH ? message : `${message.slice(0, MESSAGE_MAX_LENGTH - 1)}…`;
+}
+
+/** The verdict on `resource` under the given policies. */
+export function evaluatePolicies(resource: EcsScheduledTaskResource, context: PolicyContext): PolicyDecision {
+  const namespace = resource.metadata.namespace ?? 'default';
+  const labels = context.namespaceLabels ?? { [NAMESPACE_NAME_LABEL]: namespace };
+  const selecting = context.policies
+    .filter((p) => selectorMatches(p.spec.namespaceSelector, labels))
+    .sort(byName);
+  const names = selecting.map((p) => p.metadata.name ?? '');
+  if (selecting.length === 0) {
+    return {
+      allowed: false,
+      field: 'metadata.namespace',
+      value: namespace,
+      policies: [],
+      message: clip(
+        `no EcsSchedulerPolicy selects namespace ${namespace}, so nothing may run here; a cluster admin grants it with a policy whose namespaceSelector matches the namespace's labels`,
+      ),
+    };
+  }
+  const denials: { policy: string; denial: Denial }[] = [];
+  for (const policy of selecting) {
+    const denial = firstDenial(policy.spec, resource, context);
+    if (denial === undefined) {
+      const { assumeRoleArn, externalId, maxTasksPerRun } = policy.spec;
+      const identity: AwsIdentity | undefined =
+        assumeRoleArn === undefined
+          ? undefined
+          : { roleArn: assumeRoleArn, ...(externalId === undefined ? {} : { externalId }) };
+      return {
+        allowed: true,
+        policy: policy.metadata.name ?? '',
+        ...(identity === undefined ? {} : { identity }),
+        ...(maxTasksPerRun === undefined ? {} : { maxTasksPerRun }),
+      };
+    }
+    denials.push({ policy: policy.metadata.name ?? '', denial });
+  }
+  const first = denials[0]!.denial;
+  const reasons = denials.map(
+    ({ policy, denial }) => `${policy} denies ${denial.field} "${denial.value}" (${denial.allowed})`,
+  );
+  return {
+    allowed: false,
+    field: first.field,
+    value: first.value,
+    policies: names,
+    message: clip(
+      `${first.field} "${first.value}" is not allowed by any EcsSchedulerPolicy selecting namespace ${namespace}: ${reasons.join('; ')}`,
+    ),
+  };
+}
