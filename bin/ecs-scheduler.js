@@ -29,5 +29,8 @@ if (major < 24) {
   process.exit(code);
 }
 
+const { installPipeGuards, exitAfterFlush } = await import('../dist/cli/process-guards.js');
+installPipeGuards();
 const { main } = await import('../dist/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a server, a socket or a hung call must not keep alive a process that is done.
+exitAfterFlush(await main(process.argv.slice(2)));

@@ -2,6 +2,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { systemClock, type Clock } from './controller/clock.js';
 import { Controller } from './controller/controller.js';
+import { ControllerTerms } from './controller/controller-terms.js';
 import type {
   EventRecorder,
   QueueDepthSource,
@@ -17,6 +18,7 @@ import { DryRunLauncher } from './ecs/dry-run-launcher.js';
 import { createKubeAdapters, createLeaseElector, loadKubeConfig, type LeaseElector } from './kube/index.js';
 import type { Logger } from './log/logger.js';
 import { startHttpServer, type Readiness, type RunningHttpServer } from './metrics/health-server.js';
+import { liveness } from './metrics/liveness.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { FileEventRecorder } from './standalone/file-event-recorder.js';
 import { ManifestStore } from './standalone/manifest-store.js';
@@ -45,6 +47,8 @@ interface ResourceSource {
   subscribe(listener: (key: ResourceKey) => void): void;
   keys(): ResourceKey[];
   hasSynced(): boolean;
+  /** How long the API server has said nothing, and the watchdog period; none in standalone mode. */
+  silence?(): { silentMs: number; watchdogMs: number };
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -114,6 +118,7 @@ function kubernetesSource(config: Config, logger: Logger, clock: Clock, metrics:
     subscribe: (listener) => void informer.subscribe(listener),
     keys: () => informer.keys(),
     hasSynced: () => informer.hasSynced(),
+    silence: () => ({ silentMs: informer.silentForMs(), watchdogMs: informer.watchdogPeriodMs }),
     start: async () => {
       informer.start();
       await informer.waitForSync();
@@ -124,6 +129,29 @@ function kubernetesSource(config: Config, logger: Logger, clock: Clock, metrics:
     },
   };
   return { source, kubeConfig };
+}
+
+/** Starts the source; rejects with a StartupError when the first list takes longer than `seconds`. */
+async function startWithin(source: ResourceSource, seconds: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      source.start(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new StartupError(
+                `resources not loaded within ${seconds} s (--cache-sync-timeout): is the API server reachable?`,
+              ),
+            ),
+          seconds * 1000,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function startApp(
@@ -163,29 +191,19 @@ export async function startApp(
     defaultCluster: config.defaultCluster,
   });
 
-  // One controller per leadership term: a lost lease stops its queue for good, and a term won
-  // back starts a fresh one over every cached key.
-  let controller: Controller | undefined;
-  const startTerm = () => {
-    const term = new Controller({
-      reconciler,
-      queue: new WorkQueue({ clock, metrics: metrics.workQueue, logger }),
-      clock,
-      metrics: metrics.controller,
-      logger,
-    });
-    controller = term;
-    for (const key of source.keys()) term.enqueue(key);
-    term.start(config.maxConcurrentReconciles);
-    logger.info('controller started', { workers: config.maxConcurrentReconciles });
-    return term;
-  };
-  const stopTerm = async () => {
-    const term = controller;
-    controller = undefined;
-    await term?.stop();
-  };
-  source.subscribe((key) => controller?.enqueue(key));
+  // One controller per leadership term: a lost lease aborts its passes and stops its queue for
+  // good; a term won back starts a fresh one over every cached key, once the old passes settled.
+  let queue: WorkQueue | undefined;
+  const terms = new ControllerTerms({
+    newController: () => {
+      queue = new WorkQueue({ clock, metrics: metrics.workQueue, logger });
+      return new Controller({ reconciler, queue, clock, metrics: metrics.controller, logger });
+    },
+    keys: () => source.keys(),
+    concurrency: config.maxConcurrentReconciles,
+    logger,
+  });
+  source.subscribe((key) => terms.enqueue(key));
 
   let stopping = false;
   const readiness = (): Readiness => {
@@ -200,9 +218,26 @@ export async function startApp(
     healthAddress: config.healthProbeBindAddress,
     registry: metrics.registry,
     readiness,
+    liveness: () => {
+      const silence = source.silence?.();
+      return liveness({
+        oldestReconcileMs: queue?.oldestInFlightAgeMs() ?? 0,
+        stuckReconcileMs: config.stuckReconcileSeconds * 1000,
+        informerSilentMs: silence?.silentMs,
+        informerWatchdogMs: silence?.watchdogMs,
+      });
+    },
   });
 
-  await source.start();
+  // Crash-only start-up: a failure here closes the servers so the process can exit with the reason,
+  // instead of answering /healthz forever while /readyz says not ready.
+  try {
+    await startWithin(source, config.cacheSyncTimeoutSeconds);
+  } catch (error) {
+    source.stop().catch(() => undefined);
+    await http.close();
+    throw error;
+  }
   logger.info('resources synced', { mode: config.mode, resources: source.keys().length });
 
   if (config.leaderElect && kubeConfig) {
@@ -216,19 +251,15 @@ export async function startApp(
       clock,
       logger,
       metrics: metrics.leader,
-      onStartedLeading: (signal) => {
-        const term = startTerm();
-        // Losing the lease stops handing out work at once; passes already running finish.
-        signal.addEventListener('abort', () => {
-          if (controller === term) void stopTerm();
-        });
-      },
-      onStoppedLeading: stopTerm,
+      // Losing the lease aborts the term's passes through `signal`; stop() lets them finish.
+      onStartedLeading: (signal) => terms.lead(signal),
+      onStoppedLeading: () => terms.finish(),
     });
     elector.start();
   } else {
     metrics.leader.setLeader(true);
-    startTerm();
+    // One term that only stop() ends.
+    terms.lead(new AbortController().signal);
   }
 
   return {
@@ -237,9 +268,10 @@ export async function startApp(
     stop: async () => {
       stopping = true;
       logger.info('shutting down: draining in-flight work');
-      // The elector keeps renewing while stopTerm drains, then releases the lease.
+      // The elector keeps renewing while the term drains, then releases the lease.
       if (elector) await elector.stop();
-      else await stopTerm();
+      else await terms.finish();
+      await terms.settled();
       await source.stop();
       await http.close();
       if ('close' in launcher && typeof launcher.close === 'function') launcher.close();

@@ -32,6 +32,15 @@ export interface Config {
   readonly manifestsDir?: string;
   readonly stateFile: string;
   readonly dryRun: boolean;
+  /**
+   * SIGTERM ends the process within this many seconds whatever is in flight; kept below
+   * Kubernetes' default terminationGracePeriodSeconds (30) so the kubelet never has to SIGKILL.
+   */
+  readonly shutdownTimeoutSeconds: number;
+  /** Start-up fails (exit non-zero) when the first list has not arrived within this many seconds. */
+  readonly cacheSyncTimeoutSeconds: number;
+  /** /healthz fails while a reconcile has been in flight for longer than this many seconds. */
+  readonly stuckReconcileSeconds: number;
   /** Whether the SDK's default chain has anything obvious to work with (env, profile, web identity, container). */
   readonly awsCredentialsHint: boolean;
 }
@@ -66,6 +75,9 @@ const FLAGS = {
   manifests: { type: 'string' },
   state: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'shutdown-timeout': { type: 'string' },
+  'cache-sync-timeout': { type: 'string' },
+  'stuck-reconcile-timeout': { type: 'string' },
 } as const;
 
 export const RUN_USAGE = `Usage: ecs-scheduler run [flags]
@@ -90,6 +102,9 @@ Both:
   --max-concurrent-reconciles N     parallel reconciles (default 4)
   --max-tasks-per-run N             cap on the tasks one run launches, for every resource (default 100)
   --log-level debug|info|warn|error --log-format json|text
+  --shutdown-timeout 25s            SIGTERM exits within this, whatever is in flight
+  --cache-sync-timeout 2m           exit non-zero when resources are not loaded by then
+  --stuck-reconcile-timeout 10m     /healthz fails while a reconcile runs longer than this
 Every flag can also be set as ECS_SCHEDULER_<FLAG> (e.g. ECS_SCHEDULER_DEFAULT_CLUSTER).`;
 
 function envName(flag: string): string {
@@ -102,6 +117,12 @@ function seconds(flag: string, raw: string): number {
   const value = Number(match[1]);
   const unit = match[2] ?? 's';
   return unit === 'ms' ? value / 1000 : unit === 'm' ? value * 60 : value;
+}
+
+function positiveSeconds(flag: string, raw: string): number {
+  const value = seconds(flag, raw);
+  if (!(value > 0)) throw new ConfigError(`--${flag}: "${raw}" must be longer than zero`);
+  return value;
 }
 
 function positiveInt(flag: string, raw: string): number {
@@ -180,6 +201,12 @@ export function loadConfig(
     manifestsDir,
     stateFile: str('state') ?? '.ecs-scheduler-state.json',
     dryRun: bool('dry-run'),
+    shutdownTimeoutSeconds: positiveSeconds('shutdown-timeout', str('shutdown-timeout') ?? '25s'),
+    cacheSyncTimeoutSeconds: positiveSeconds('cache-sync-timeout', str('cache-sync-timeout') ?? '2m'),
+    stuckReconcileSeconds: positiveSeconds(
+      'stuck-reconcile-timeout',
+      str('stuck-reconcile-timeout') ?? '10m',
+    ),
     awsCredentialsHint,
   };
 }

@@ -1,23 +1,14 @@
-import { startApp, StartupError } from '../app.js';
+import { startApp, type RunningApp } from '../app.js';
 import { ConfigError, loadConfig, RUN_USAGE } from '../config.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createLogger } from '../log/logger.js';
 import type { Command } from './cli-io.js';
+import { installCrashGuards } from './process-guards.js';
 
 /**
- * Keeps the process alive through a stray promise rejection or an exception thrown from a
- * callback: each is logged as an error. A bug in one code path is not a reason to drop every
- * schedule on the floor. Call it once per process.
- */
-export function installCrashGuards(logger: Logger): void {
-  process.on('unhandledRejection', (reason) =>
-    logger.error('unhandled promise rejection', { error: reason }),
-  );
-  process.on('uncaughtException', (error) => logger.error('uncaught exception', { error }));
-}
-
-/**
- * `run`: the controller process. Resolves with 0 after a graceful stop on SIGTERM or SIGINT; a
- * second signal during the drain exits at once.
+ * `run`: the controller process. Resolves with 0 after a graceful stop on SIGTERM or SIGINT, and
+ * with 1 when start-up fails (the reason is the last log line), when the drain takes longer than
+ * --shutdown-timeout, or on a second signal. The entry point then exits whatever is still in
+ * flight: nothing here waits for a hung call.
  */
 export const runCommand: Command = async (args, io) => {
   if (args.includes('--help') || args.includes('-h')) {
@@ -40,15 +31,27 @@ export const runCommand: Command = async (args, io) => {
 
   installCrashGuards(logger);
 
-  let app;
+  // Signals are handled from the start: one during start-up (a cache sync waiting on an
+  // unreachable API server) ends the process at once, since nothing has been launched to drain.
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const early = new Promise<'signalled'>((resolve) => {
+    onSignal = (signal) => {
+      logger.info('signal received during start-up: exiting', { signal });
+      resolve('signalled');
+    };
+  });
+  const handler = (signal: NodeJS.Signals) => onSignal(signal);
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+
+  let app: RunningApp;
   try {
-    app = await startApp(config, logger);
+    const first = await Promise.race([startApp(config, logger), early]);
+    if (first === 'signalled') return 0;
+    app = first;
   } catch (error) {
-    if (error instanceof StartupError || error instanceof ConfigError) {
-      io.stderr(`ecs-scheduler run: ${error.message}\n`);
-      return 1;
-    }
-    logger.error('start-up failed', { error });
+    const reason = error instanceof Error ? error.message : String(error);
+    logger.error(`start-up failed: ${reason}`, { error });
     return 1;
   }
   logger.info('running', {
@@ -62,29 +65,39 @@ export const runCommand: Command = async (args, io) => {
   // Timers inside the app are unref'd so tests and shutdown never hang on them; this one holds
   // the process open until a signal asks it to stop.
   const keepAlive = setInterval(() => undefined, 1 << 30);
+  const timeoutMs = config.shutdownTimeoutSeconds * 1000;
   return new Promise<number>((resolve) => {
     let signalled = false;
-    const onSignal = (signal: NodeJS.Signals) => {
+    const finish = (code: number) => {
+      clearInterval(keepAlive);
+      resolve(code);
+    };
+    onSignal = (signal) => {
       if (signalled) {
         logger.warn('second signal: exiting without draining', { signal });
-        clearInterval(keepAlive);
-        resolve(1);
+        finish(1);
         return;
       }
       signalled = true;
-      logger.info('signal received', { signal });
+      logger.info('signal received', { signal, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds });
+      // The drain waits for in-flight launches, which is what makes a stop graceful; the bound
+      // makes it certain, so the kubelet never needs its SIGKILL at terminationGracePeriodSeconds.
+      const timer = setTimeout(() => {
+        logger.error('shutdown did not finish within --shutdown-timeout: exiting with work in flight', {
+          shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
+        });
+        finish(1);
+      }, timeoutMs);
       app
         .stop()
         .then(
-          () => resolve(0),
+          () => finish(0),
           (error: unknown) => {
             logger.error('shutdown failed', { error });
-            resolve(1);
+            finish(1);
           },
         )
-        .finally(() => clearInterval(keepAlive));
+        .finally(() => clearTimeout(timer));
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
   });
 };

@@ -18,7 +18,7 @@ export interface HttpServerOptions {
   readonly registry: Registry;
   /** Asked on every /readyz. */
   readonly readiness: () => Readiness;
-  /** Asked on every /healthz. Default: always healthy while the process answers. */
+  /** Asked on every /healthz (see liveness.ts). Default: healthy while the process answers. */
   readonly liveness?: () => Readiness;
 }
 
@@ -63,7 +63,7 @@ function send(
   res.end(body);
 }
 
-function probe(check: () => Readiness): Handler {
+function probe(check: () => Readiness, failure: string): Handler {
   return (_req, res) => {
     let state: Readiness;
     try {
@@ -72,7 +72,7 @@ function probe(check: () => Readiness): Handler {
       state = { ready: false, reason: err instanceof Error ? err.message : String(err) };
     }
     if (state.ready) send(res, 200, 'ok\n');
-    else send(res, 503, `not ready${state.reason ? `: ${state.reason}` : ''}\n`);
+    else send(res, 503, `${failure}${state.reason ? `: ${state.reason}` : ''}\n`);
   };
 }
 
@@ -130,8 +130,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     ],
   ]);
   const healthRoutes = new Map<string, Handler>([
-    ['/healthz', probe(options.liveness ?? (() => ({ ready: true })))],
-    ['/readyz', probe(options.readiness)],
+    ['/healthz', probe(options.liveness ?? (() => ({ ready: true })), 'unhealthy')],
+    ['/readyz', probe(options.readiness, 'not ready')],
   ]);
 
   const servers: Server[] = [];

@@ -1,8 +1,10 @@
-// "No unhandled promise rejection ever kills the process": the guards `ecs-scheduler run`
-// installs, exercised in a real child process, since the point is what Node does at process level.
+// Crash-only: an unhandled rejection or an uncaught exception is logged as the last line and the
+// process exits non-zero, in a real child process, since the point is what Node does at process
+// level. The same guards run in the real binary: see test/integration/crash-only.test.ts.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { EXIT_SOFTWARE } from '../../../src/cli/process-guards.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/crash-guard-child.ts', import.meta.url));
 
@@ -18,31 +20,35 @@ function runChild(...args: string[]) {
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, logs };
 }
 
-describe('run command crash guards (child process)', function () {
+describe('crash guards (child process)', function () {
   this.timeout(30_000);
 
-  it('without the guards, Node kills the process on an unhandled rejection (the control case)', () => {
+  const cases = [
+    { name: 'an unhandled promise rejection', args: [], what: 'unhandled promise rejection', error: 'boom' },
+    {
+      name: 'an exception thrown from a callback',
+      args: ['--throw'],
+      what: 'uncaught exception',
+      error: 'bang',
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name} is logged as the last line, then the process exits ${EXIT_SOFTWARE}`, () => {
+      const r = runChild(...c.args);
+      expect(r.code, r.stderr).to.equal(EXIT_SOFTWARE);
+      expect(r.stdout, 'it never carried on').to.equal('');
+      const last = r.logs[r.logs.length - 1];
+      expect(last?.level).to.equal('error');
+      expect(last?.msg).to.match(new RegExp(`^${c.what}: exiting`));
+      expect(last?.error?.message).to.equal(c.error);
+    });
+  }
+
+  it('without the guards Node also dies, but with its own trace and no structured line (the control case)', () => {
     const r = runChild('--without-guards');
     expect(r.code, r.stderr).to.not.equal(0);
     expect(r.stdout).to.not.include('still alive');
     expect(r.stderr).to.include('boom');
-  });
-
-  it('with the guards, an unhandled rejection is logged as an error and the process keeps running', () => {
-    const r = runChild();
-    expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.equal('still alive\n');
-    const logged = r.logs.find((l) => l.msg === 'unhandled promise rejection');
-    expect(logged?.level).to.equal('error');
-    expect(logged?.error?.message).to.equal('boom');
-  });
-
-  it('with the guards, an exception thrown from a callback is logged and the process keeps running', () => {
-    const r = runChild('--throw');
-    expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.equal('still alive\n');
-    const logged = r.logs.find((l) => l.msg === 'uncaught exception');
-    expect(logged?.level).to.equal('error');
-    expect(logged?.error?.message).to.equal('bang');
+    expect(r.logs).to.deep.equal([]);
   });
 });

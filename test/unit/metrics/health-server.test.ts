@@ -49,6 +49,23 @@ describe('startHttpServer', () => {
     expect(await get(server.healthPort, '/readyz')).to.deep.equal({ status: 200, body: 'ok\n' });
   });
 
+  it('serves /healthz 503 with the reason while the liveness check fails', async () => {
+    let alive: { ready: boolean; reason?: string } = { ready: false, reason: 'a reconcile is stuck' };
+    server = await startHttpServer({
+      metricsAddress: '0',
+      healthAddress: '127.0.0.1:0',
+      registry: new Registry(),
+      readiness: () => ({ ready: true }),
+      liveness: () => alive,
+    });
+    expect(await get(server.healthPort, '/healthz')).to.deep.equal({
+      status: 503,
+      body: 'unhealthy: a reconcile is stuck\n',
+    });
+    alive = { ready: true };
+    expect(await get(server.healthPort, '/healthz')).to.deep.equal({ status: 200, body: 'ok\n' });
+  });
+
   it('serves /metrics on the metrics port only', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     metrics.ecs.request('RunTask', 'success');
