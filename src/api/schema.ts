@@ -7,13 +7,23 @@ import { Type, type TSchema } from '@sinclair/typebox';
 export interface CrossFieldRule<T> {
   readonly rule: string;
   readonly message: string;
-  /** JSON path of the object that carries the rule, for offline error messages. */
+  /** Dotted path named in offline error messages: the field the rule is about. */
   readonly path: string;
+  /** The same field relative to the object carrying the rule, so the API server names it too. */
+  readonly fieldPath?: string;
+  /** How the API server words it: `FieldValueRequired` gives "Required value". */
+  readonly reason?:
+    'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
   readonly check: (value: T) => boolean;
 }
 
 const celRules = <T>(rules: readonly CrossFieldRule<T>[]) => ({
-  'x-kubernetes-validations': rules.map(({ rule, message }) => ({ rule, message })),
+  'x-kubernetes-validations': rules.map(({ rule, message, fieldPath, reason }) => ({
+    rule,
+    message,
+    ...(fieldPath === undefined ? {} : { fieldPath }),
+    ...(reason === undefined ? {} : { reason }),
+  })),
 });
 
 const str = (description: string, extra: Record<string, unknown> = {}) =>
@@ -244,7 +254,17 @@ export const specRules: readonly CrossFieldRule<{
   maxCount?: number;
   startTime?: string;
   endTime?: string;
+  trigger?: unknown;
 }>[] = [
+  {
+    // A trigger's count grows with the queue: without a bound, a deep queue launches thousands.
+    path: 'spec.maxCount',
+    fieldPath: '.maxCount',
+    reason: 'FieldValueRequired',
+    rule: '!has(self.trigger) || has(self.maxCount)',
+    message: 'maxCount is required when a trigger is set: it bounds the tasks one run may launch',
+    check: (s) => s.trigger === undefined || s.maxCount !== undefined,
+  },
   {
     path: 'spec',
     rule: '!has(self.maxCount) || self.maxCount >= (has(self.taskCount) ? self.taskCount : 1)',

@@ -180,6 +180,15 @@ export function convertJob(job: unknown, options: ConversionOptions): JobConvers
   if (present('trigger')) {
     const trigger = convertTrigger(job.trigger, reasons, notes);
     if (trigger) spec.trigger = { sqs: trigger };
+    if (trigger && maxCount === undefined) {
+      // A trigger needs a bound now; the controller's default --max-tasks-per-run is the old
+      // service's effective ceiling under this controller anyway.
+      maxCount = Math.max(taskCount ?? 1, IMPORTED_TRIGGER_MAX_COUNT);
+      notes.push(
+        `maxCount: the old service had no upper bound for a trigger; maxCount is ${maxCount}, ` +
+          'the default --max-tasks-per-run of the controller',
+      );
+    }
   }
 
   let containerOverrides: ContainerOverride[] | undefined;
@@ -222,6 +231,9 @@ export function convertJob(job: unknown, options: ConversionOptions): JobConvers
   }
   return { ok: true, jobId, resource, notes };
 }
+
+/** maxCount of an imported trigger that had none: the controller's default --max-tasks-per-run. */
+const IMPORTED_TRIGGER_MAX_COUNT = 100;
 
 function convertTrigger(value: unknown, reasons: string[], notes: string[]): SqsTriggerSpec | undefined {
   if (!isObject(value)) {

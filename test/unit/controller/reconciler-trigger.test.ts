@@ -30,7 +30,7 @@ describe('Reconciler: SQS trigger', () => {
   ];
   for (const c of cases) {
     it(c.name, async () => {
-      const h = harness({ trigger: { sqs }, ...c.spec });
+      const h = harness({ trigger: { sqs }, maxCount: 1000, ...c.spec });
       h.queueDepth.depth = c.depth;
       await h.reconcile(fiveSecondsPastTen);
       expect(h.launcher.runRequests[0]?.count).to.equal(c.count);
@@ -60,7 +60,7 @@ describe('Reconciler: SQS trigger', () => {
   });
 
   it('a failing queue read is transient and leaves the time due', async () => {
-    const h = harness({ trigger: { sqs } });
+    const h = harness({ trigger: { sqs }, maxCount: 10 });
     h.queueDepth.error = new Error('AccessDenied? no: a timeout');
     let error: unknown;
     await h.reconcile(fiveSecondsPastTen).catch((e: unknown) => (error = e));
