@@ -1,16 +1,22 @@
 // Wires the work queue to the reconciler with controller-runtime's contract: a pass that returns
 // "requeue after X" is looked at again then, a pass that throws is retried with per-key backoff,
-// and a pass that succeeds resets that backoff.
+// a pass that throws a TerminalError is not retried (the spec must change first), and a pass that
+// succeeds resets that backoff. Waiting never happens on a worker: delays are timers in the queue.
 import type { Logger } from '../log/logger.js';
 import type { Clock } from './clock.js';
-import { ConflictError } from './errors.js';
+import { ConflictError, TerminalError } from './errors.js';
 import type { ControllerMetrics, ReconcileOutcome } from './metrics-port.js';
 import type { ResourceKey } from './ports.js';
 import type { ReconcileResult } from './reconciler.js';
 import type { WorkQueue } from './work-queue.js';
 
+/** One pass over one key. `signal` aborts when the pass must stop: leadership was lost. */
+export interface ReconcilePass {
+  reconcile(key: ResourceKey, signal: AbortSignal): Promise<ReconcileResult>;
+}
+
 export interface ControllerDeps {
-  readonly reconciler: { reconcile(key: ResourceKey): Promise<ReconcileResult> };
+  readonly reconciler: ReconcilePass;
   readonly queue: WorkQueue;
   readonly clock: Clock;
   readonly metrics: ControllerMetrics;
@@ -19,6 +25,8 @@ export interface ControllerDeps {
 
 export class Controller {
   readonly #deps: ControllerDeps;
+  /** Aborted by abort(): every pass of this controller sees it. */
+  readonly #passes = new AbortController();
   #started = false;
 
   constructor(deps: ControllerDeps) {
@@ -43,26 +51,56 @@ export class Controller {
     await this.#deps.queue.drain();
   }
 
+  /**
+   * Hard stop: no new work, and in-flight passes are told through their signal to stop at once.
+   * Resolves when every pass has settled, so a following term cannot overlap with one of these.
+   */
+  async abort(reason?: unknown): Promise<void> {
+    this.#passes.abort(reason);
+    await this.stop();
+  }
+
   async #process(key: ResourceKey): Promise<void> {
     const { queue, clock, metrics } = this.#deps;
+    const signal = this.#passes.signal;
     const log = this.#deps.logger.child({ resource: key });
     const startedAt = clock.now().getTime();
     let outcome: ReconcileOutcome = 'success';
     try {
-      const result = await this.#deps.reconciler.reconcile(key);
+      const result = await this.#deps.reconciler.reconcile(key, signal);
       queue.forget(key);
       if (result.requeueAfterMs !== undefined) {
         outcome = 'requeue_after';
         queue.addAfter(key, result.requeueAfterMs);
       }
     } catch (error) {
-      outcome = 'error';
-      // A conflict is the normal price of optimistic concurrency, not worth a warning.
-      if (error instanceof ConflictError) log.debug('status write conflicted; retrying', { error });
-      else log.warn('reconcile failed; retrying with backoff', { error, requeues: queue.numRequeues(key) });
-      queue.addRateLimited(key);
+      if (signal.aborted) {
+        // Not a failure of the resource: the next leader picks the key up from the cache.
+        outcome = 'aborted';
+        log.info('pass aborted: this replica no longer holds the lease', {
+          reason: describeReason(signal.reason),
+        });
+      } else if (error instanceof TerminalError) {
+        // Retrying cannot help; the resource's next change (a spec fix) queues it again.
+        outcome = 'terminal';
+        queue.forget(key);
+        log.warn('reconcile failed terminally; not retried until the resource changes', {
+          reason: error.reason,
+          error,
+        });
+      } else {
+        outcome = 'error';
+        // A conflict is the normal price of optimistic concurrency, not worth a warning.
+        if (error instanceof ConflictError) log.debug('status write conflicted; retrying', { error });
+        else log.warn('reconcile failed; retrying with backoff', { error, requeues: queue.numRequeues(key) });
+        queue.addRateLimited(key);
+      }
     } finally {
       metrics.reconciled(outcome, (clock.now().getTime() - startedAt) / 1000);
     }
   }
+}
+
+function describeReason(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
 }

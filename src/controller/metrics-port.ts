@@ -3,7 +3,11 @@
 import type { RunResult } from '../api/types.js';
 import type { ResourceKey } from './ports.js';
 
-export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
+/**
+ * `terminal`: a TerminalError, not retried (controller-runtime counts it as an error and in its
+ * terminal-errors counter). `aborted`: the pass was cancelled because leadership was lost.
+ */
+export type ReconcileOutcome = 'success' | 'error' | 'terminal' | 'aborted' | 'requeue' | 'requeue_after';
 
 export interface ControllerMetrics {
   reconciled(outcome: ReconcileOutcome, seconds: number): void;

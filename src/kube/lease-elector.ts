@@ -1,8 +1,15 @@
 // Leader election on a coordination.k8s.io/v1 Lease, after client-go's leaderelection package.
 // The decisions live in lease-decisions.ts; this is the loop: try every retry period, renew while
 // leading, and stop leading the moment renewal has failed for the renew deadline.
+//
+// It is also the launch fence. Timers cannot be trusted to say when leadership ended: a replica
+// paused past its lease (a long GC, SIGSTOP, a frozen VM) wakes with its timers late and its
+// in-flight passes resuming at once. So `holds()` compares the monotonic clock with the moment
+// our last successful write was *sent*; a follower cannot take over before that plus the lease
+// duration, because it starts counting only after it has seen the write.
 import { systemClock, type Clock } from '../controller/clock.js';
 import { ConflictError } from '../controller/errors.js';
+import type { LeaseFence } from '../controller/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { describeError } from './api-errors.js';
 import type { LeaseClient } from './lease-client.js';
@@ -32,16 +39,25 @@ export interface LeaseElectorOptions {
   /** On stop(), hand the lease back so a follower takes over at once. Default true. */
   readonly releaseOnStop?: boolean;
   /**
-   * Called when this replica becomes leader. `signal` aborts the moment leadership ends; work
-   * must stop then. May be called again after a loss, if the lease is won back.
+   * Called when this replica becomes leader. `signal` aborts the moment the lease may no longer
+   * be ours (taken, or the renew deadline passed): in-flight work must stop then. On a graceful
+   * stop() it aborts only once onStoppedLeading has settled. May be called again after a loss,
+   * if the lease is won back.
    */
   readonly onStartedLeading: (signal: AbortSignal) => void;
   /**
-   * Called when leadership ends (lost, or stop()). During stop() the lease is still renewed while
-   * a returned promise is pending, so in-flight work can finish before another replica may start.
+   * Called when leadership ends (lost, or stop()). During stop() the lease is still renewed, and
+   * the fence still holds, while a returned promise is pending, so in-flight work can finish
+   * before another replica may start. Called again if the lease is lost while draining.
    */
   readonly onStoppedLeading?: () => void | Promise<void>;
+  /** Wall time for the Lease's timestamps, and the timers. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * Milliseconds on a clock that never jumps (NTP steps, manual changes), for every duration:
+   * lease expiry, the fence, follower health. Default: performance.now().
+   */
+  readonly monotonicNow?: () => number;
   readonly logger?: Logger;
   readonly metrics?: LeaderMetrics;
   readonly random?: () => number;
@@ -49,7 +65,7 @@ export interface LeaseElectorOptions {
 
 type State = 'idle' | 'campaigning' | 'stopping' | 'stopped';
 
-export class LeaseElector {
+export class LeaseElector implements LeaseFence {
   private readonly client: LeaseClient;
   private readonly name: string;
   private readonly namespace: string;
@@ -61,16 +77,22 @@ export class LeaseElector {
   private readonly onStartedLeading: (signal: AbortSignal) => void;
   private readonly onStoppedLeading: () => void | Promise<void>;
   private readonly clock: Clock;
+  private readonly monotonicNow: () => number;
   private readonly log: Logger;
   private readonly metrics: LeaderMetrics;
   private readonly random: () => number;
 
   private state: State = 'idle';
+  /** The current term's signal source; aborted when the lease is no longer ours. */
   private leading: AbortController | undefined;
+  /** stop() is draining the term: no longer "the leader", but the lease is still ours. */
+  private draining = false;
+  /** Monotonic ms until which the lease is certainly ours; undefined when it is not. */
+  private fencedUntil: number | undefined;
   /** Bumped on every step up or down; a slow attempt from an earlier term cannot act on this one. */
   private term = 0;
   private observation: Observation | undefined;
-  /** When the Lease was last read or written successfully; a follower that cannot is unhealthy. */
+  /** When (monotonic) the Lease was last read successfully; a follower that cannot is unhealthy. */
   private lastContactMs: number | undefined;
   private cancelTick: (() => void) | undefined;
   private cancelDeadline: (() => void) | undefined;
@@ -97,6 +119,7 @@ export class LeaseElector {
     this.onStartedLeading = options.onStartedLeading;
     this.onStoppedLeading = options.onStoppedLeading ?? (() => undefined);
     this.clock = options.clock ?? systemClock;
+    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
     this.log = (options.logger ?? silentLogger).child({
       component: 'leader-election',
       lease: `${this.namespace}/${this.name}`,
@@ -107,7 +130,16 @@ export class LeaseElector {
   }
 
   isLeader(): boolean {
-    return this.leading !== undefined;
+    return this.leading !== undefined && !this.draining;
+  }
+
+  /**
+   * The launch fence: true while the lease is ours for at least `marginMs` more, counted on the
+   * monotonic clock from when our last successful write was sent. Still true while stop() drains
+   * (the lease is renewed meanwhile); false from the moment leadership is lost.
+   */
+  holds(marginMs: number): boolean {
+    return this.fencedUntil !== undefined && this.monotonicNow() + Math.max(0, marginMs) < this.fencedUntil;
   }
 
   /**
@@ -118,7 +150,7 @@ export class LeaseElector {
     if (this.isLeader()) return true;
     if (this.lastContactMs === undefined) return false;
     const window = this.leaseDurationSeconds * 1000 + this.retryPeriodMs;
-    return this.clock.now().getTime() - this.lastContactMs <= window;
+    return this.monotonicNow() - this.lastContactMs <= window;
   }
 
   /** The holder we last observed, if any (for logs and /readyz). */
@@ -135,14 +167,14 @@ export class LeaseElector {
   }
 
   /**
-   * Stops campaigning. When leading: aborts the signal, waits for onStoppedLeading (renewing the
-   * lease meanwhile), then releases the lease unless releaseOnStop is false.
+   * Stops campaigning. When leading: waits for onStoppedLeading (renewing the lease meanwhile),
+   * aborts the signal, then releases the lease unless releaseOnStop is false.
    */
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     const wasCampaigning = this.state === 'campaigning';
     this.state = 'stopping';
-    if (this.leading !== undefined) await this.stepDown('stopping');
+    if (this.leading !== undefined) await this.drainAndStepDown();
     this.state = 'stopped';
     this.cancelTick?.();
     this.cancelDeadline?.();
@@ -163,7 +195,8 @@ export class LeaseElector {
         releasedRecord(seen.record, this.clock.now()),
         seen.resourceVersion,
       );
-      this.observation = observe(seen, stored.record, stored.resourceVersion, this.clock.now().getTime());
+      this.observation = observe(seen, stored.record, stored.resourceVersion, this.monotonicNow());
+      this.fencedUntil = undefined;
       this.log.info('released the lease');
     } catch (err) {
       // A conflict means someone else already wrote the lease: nothing of ours left to release.
@@ -201,14 +234,17 @@ export class LeaseElector {
     const term = this.term;
     // While stopping we only keep a lease we hold alive; we never take one.
     const allowAcquire = this.state === 'campaigning';
+    // Sampled before the request leaves: the write lands later, and a follower starts counting
+    // our lease duration later still, so the fence may only count from here.
+    const sentAt = this.monotonicNow();
     try {
       const holding = await this.tryAcquireOrRenew(allowAcquire);
-      if (term === this.term) this.afterAttempt(holding);
+      if (term === this.term) this.afterAttempt(holding, sentAt);
     } catch (err) {
       this.log.warn(this.leading ? 'failed to renew the lease' : 'failed to acquire the lease', {
         error: describeError(err),
       });
-      if (term === this.term) this.afterAttempt(false);
+      if (term === this.term) this.afterAttempt(false, sentAt);
     }
   }
 
@@ -223,17 +259,27 @@ export class LeaseElector {
     });
   }
 
-  private afterAttempt(holding: boolean): void {
+  private afterAttempt(holding: boolean, sentAt: number): void {
     if (holding) {
-      if (this.leading === undefined && this.state === 'campaigning') this.becomeLeader();
-      else if (this.leading !== undefined) this.armDeadline();
+      if (this.leading === undefined && this.state === 'campaigning') {
+        this.extendFence(sentAt);
+        this.becomeLeader();
+      } else if (this.leading !== undefined) {
+        this.extendFence(sentAt);
+        this.armDeadline();
+      }
       return;
     }
     // Someone else validly holds the lease: our term is over, whatever the deadline says.
     const holder = this.observation?.record.holderIdentity ?? '';
     if (this.leading !== undefined && holder !== '' && holder !== this.identity) {
-      void this.stepDown(`lease taken by ${holder}`);
+      void this.loseLeadership(`lease taken by ${holder}`);
     }
+  }
+
+  private extendFence(sentAt: number): void {
+    const until = sentAt + this.leaseDurationSeconds * 1000;
+    this.fencedUntil = Math.max(this.fencedUntil ?? until, until);
   }
 
   /** One attempt. True when, after it, the stored lease names us with a fresh renewTime. */
@@ -254,7 +300,7 @@ export class LeaseElector {
       }
     }
     const stored = await this.client.get(this.namespace, this.name);
-    const nowMs = this.clock.now().getTime();
+    const nowMs = this.monotonicNow();
     this.lastContactMs = nowMs;
     if (stored === undefined) {
       if (!allowAcquire) return false;
@@ -264,12 +310,7 @@ export class LeaseElector {
           this.name,
           desiredRecord(undefined, this.identity, now, this.leaseDurationSeconds),
         );
-        this.observation = observe(
-          undefined,
-          created.record,
-          created.resourceVersion,
-          this.clock.now().getTime(),
-        );
+        this.observation = observe(undefined, created.record, created.resourceVersion, this.monotonicNow());
         return true;
       } catch (err) {
         if (err instanceof ConflictError) return false;
@@ -294,18 +335,14 @@ export class LeaseElector {
 
   private async write(record: Parameters<LeaseClient['update']>[2], resourceVersion: string): Promise<void> {
     const stored = await this.client.update(this.namespace, this.name, record, resourceVersion);
-    this.observation = observe(
-      this.observation,
-      stored.record,
-      stored.resourceVersion,
-      this.clock.now().getTime(),
-    );
+    this.observation = observe(this.observation, stored.record, stored.resourceVersion, this.monotonicNow());
   }
 
   private becomeLeader(): void {
     this.term++;
     const controller = new AbortController();
     this.leading = controller;
+    this.draining = false;
     this.metrics.setLeader(true);
     this.log.info('became leader');
     this.armDeadline();
@@ -321,21 +358,49 @@ export class LeaseElector {
     this.cancelDeadline?.();
     this.cancelDeadline = this.clock.setTimer(() => {
       this.cancelDeadline = undefined;
-      void this.stepDown('renew deadline exceeded');
+      void this.loseLeadership('renew deadline exceeded');
     }, this.renewDeadlineMs);
   }
 
-  private async stepDown(reason: string): Promise<void> {
+  /**
+   * Graceful end of a term (stop()): the lease stays ours and keeps being renewed, so the fence
+   * holds while onStoppedLeading lets in-flight work finish; then the term's signal is aborted.
+   */
+  private async drainAndStepDown(): Promise<void> {
+    const controller = this.leading;
+    if (controller === undefined || this.draining) return;
+    this.draining = true;
+    this.metrics.setLeader(false);
+    this.log.info('stopping leading: in-flight work may finish while the lease is renewed');
+    try {
+      await this.onStoppedLeading();
+    } catch (err) {
+      this.log.error('onStoppedLeading failed', { err });
+    }
+    // Lost while draining: loseLeadership already aborted the term.
+    if (this.leading !== controller) return;
+    this.term++;
+    this.leading = undefined;
+    this.draining = false;
+    this.fencedUntil = undefined;
+    this.cancelDeadline?.();
+    this.cancelDeadline = undefined;
+    controller.abort(new Error('leadership ended: stopping'));
+  }
+
+  /** The lease is no longer ours (or may not be): fence off and abort the term at once. */
+  private async loseLeadership(reason: string): Promise<void> {
     const controller = this.leading;
     if (controller === undefined) return;
     this.term++;
     this.leading = undefined;
+    this.draining = false;
+    this.fencedUntil = undefined;
     this.cancelDeadline?.();
     this.cancelDeadline = undefined;
     this.metrics.setLeader(false);
-    if (reason === 'stopping') this.log.info('stopping leading');
-    else this.log.warn('lost leadership', { reason });
-    controller.abort(new Error(`leadership ended: ${reason}`));
+    this.log.warn('lost leadership', { reason });
+    controller.abort(new Error(`leadership lost: ${reason}`));
     try {
       await this.onStoppedLeading();
     } catch (err) {

@@ -68,6 +68,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['controller'] as const,
     registers,
   });
+  const terminalErrors = new Counter({
+    name: 'controller_runtime_terminal_reconcile_errors_total',
+    help: 'Total number of terminal reconciliation errors per controller',
+    labelNames: ['controller'] as const,
+    registers,
+  });
   const reconcileTime = new Histogram({
     name: 'controller_runtime_reconcile_time_seconds',
     help: 'Length of time per reconciliation per controller',
@@ -76,10 +82,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
   // Pre-create the series dashboards expect, so rates start at 0 rather than appearing later.
-  for (const result of ['success', 'error', 'requeue', 'requeue_after'] satisfies ReconcileOutcome[]) {
+  for (const result of [
+    'success',
+    'error',
+    'aborted',
+    'requeue',
+    'requeue_after',
+  ] satisfies ReconcileOutcome[]) {
     reconcileTotal.inc({ controller: controllerLabel, result }, 0);
   }
   reconcileErrors.inc({ controller: controllerLabel }, 0);
+  terminalErrors.inc({ controller: controllerLabel }, 0);
 
   const queueDepth = new Gauge({
     name: 'workqueue_depth',
@@ -188,8 +201,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const controller: ControllerMetrics = {
     reconciled(outcome: ReconcileOutcome, seconds: number) {
-      reconcileTotal.inc({ controller: controllerLabel, result: outcome });
-      if (outcome === 'error') reconcileErrors.inc({ controller: controllerLabel });
+      // As controller-runtime: a terminal error is an error, also counted on its own.
+      reconcileTotal.inc({ controller: controllerLabel, result: outcome === 'terminal' ? 'error' : outcome });
+      if (outcome === 'error' || outcome === 'terminal') reconcileErrors.inc({ controller: controllerLabel });
+      if (outcome === 'terminal') terminalErrors.inc({ controller: controllerLabel });
       reconcileTime.observe({ controller: controllerLabel }, seconds);
     },
     runRecorded(result: RunResult) {

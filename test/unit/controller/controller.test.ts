@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Controller } from '../../../src/controller/controller.js';
-import { ConflictError } from '../../../src/controller/errors.js';
+import { ControllerTerms } from '../../../src/controller/controller-terms.js';
+import { ConflictError, TerminalError, TransientError } from '../../../src/controller/errors.js';
 import type { ReconcileResult } from '../../../src/controller/reconciler.js';
 import { Reconciler } from '../../../src/controller/reconciler.js';
 import { WorkQueue } from '../../../src/controller/work-queue.js';
@@ -27,7 +28,7 @@ function scripted(...answers: (ReconcileResult | Error)[]) {
   };
 }
 
-function setup(reconciler: { reconcile(key: string): Promise<ReconcileResult> }) {
+function setup(reconciler: { reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> }) {
   const clock = new FakeClock('2026-03-01T09:45:00Z');
   const metrics = new RecordingControllerMetrics();
   const queue = new WorkQueue({ clock });
@@ -71,6 +72,20 @@ describe('Controller', () => {
       pending: [5],
       requeues: 1,
     },
+    {
+      name: 'transient: retried with backoff',
+      answer: new TransientError('ECS said 503'),
+      outcome: 'error',
+      pending: [5],
+      requeues: 1,
+    },
+    {
+      name: 'terminal: counted, not retried',
+      answer: new TerminalError('spec.schedule: bad', 'InvalidSpec'),
+      outcome: 'terminal',
+      pending: [],
+      requeues: 0,
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -98,6 +113,50 @@ describe('Controller', () => {
     expect(reconciler.calls).to.have.length(2);
     expect(queue.numRequeues(key)).to.equal(0);
     await controller.stop();
+  });
+
+  it('a terminal error forgets earlier backoff and waits for the next change to the resource', async () => {
+    const reconciler = scripted(new Error('boom'), new TerminalError('bad spec', 'InvalidSpec'), {});
+    const { clock, queue, controller } = setup(reconciler);
+    controller.start(1);
+    controller.enqueue(key);
+    await flushPromises();
+    clock.advance(5);
+    await flushPromises();
+    expect(reconciler.calls, 'the retry ran and failed terminally').to.have.length(2);
+    expect(queue.numRequeues(key)).to.equal(0);
+    clock.advance(3_600_000);
+    await flushPromises();
+    expect(reconciler.calls, 'no retry on its own').to.have.length(2);
+    controller.enqueue(key);
+    await flushPromises();
+    expect(reconciler.calls, 'an informer event queues it again').to.have.length(3);
+    await controller.stop();
+  });
+
+  it('abort() signals the passes in flight, counts them as aborted, and retries nothing', async () => {
+    const seen: AbortSignal[] = [];
+    const { clock, metrics, controller } = setup({
+      reconcile: (_k, signal) => {
+        seen.push(signal);
+        return new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('aborted by the launcher'))),
+        );
+      },
+    });
+    controller.start(4);
+    controller.enqueue('data/a');
+    controller.enqueue('data/b');
+    await flushPromises();
+    expect(seen).to.have.length(2);
+    expect(seen.every((s) => !s.aborted)).to.equal(true);
+    await controller.abort(new Error('leadership lost'));
+    expect(seen.every((s) => s.aborted)).to.equal(true);
+    expect(metrics.reconciles.map((r) => r.outcome)).to.deep.equal(['aborted', 'aborted']);
+    expect(clock.pendingDelays(), 'no retry scheduled').to.deep.equal([]);
+    controller.enqueue('data/c');
+    await flushPromises();
+    expect(seen, 'no work after abort').to.have.length(2);
   });
 
   it('stop waits for the pass in flight and then takes no more work', async () => {
@@ -160,5 +219,126 @@ describe('Controller', () => {
       'Succeeded',
     ]);
     await controller.stop();
+  });
+
+  describe('ControllerTerms', () => {
+    /** A reconciler whose passes stay open until the test settles them, and that logs overlap. */
+    function gatedReconciler() {
+      const open = new Map<string, { resolve: () => void; signal: AbortSignal; term: number }[]>();
+      const overlaps: string[] = [];
+      const starts: { key: string; term: number }[] = [];
+      let term = 0;
+      return {
+        open,
+        overlaps,
+        starts,
+        nextTerm: () => ++term,
+        reconciler: {
+          reconcile: (k: string, signal: AbortSignal) =>
+            new Promise<ReconcileResult>((resolve) => {
+              const running = open.get(k) ?? [];
+              if (running.length > 0) overlaps.push(k);
+              starts.push({ key: k, term });
+              // A pass that ignores its abort for a while: it settles only when the test says.
+              running.push({ resolve: () => resolve({}), signal, term });
+              open.set(k, running);
+            }),
+        },
+        settle(k: string) {
+          const running = open.get(k) ?? [];
+          const first = running.shift();
+          if (running.length === 0) open.delete(k);
+          first?.resolve();
+        },
+      };
+    }
+
+    function terms(reconciler: { reconcile(k: string, s: AbortSignal): Promise<ReconcileResult> }) {
+      const clock = new FakeClock('2026-03-01T09:45:00Z');
+      const metrics = new RecordingControllerMetrics();
+      return new ControllerTerms({
+        newController: () =>
+          new Controller({
+            reconciler,
+            queue: new WorkQueue({ clock }),
+            clock,
+            metrics,
+            logger: silentLogger,
+          }),
+        keys: () => [key, 'data/other'],
+        concurrency: 8,
+        logger: silentLogger,
+      });
+    }
+
+    it("a new term does not start a pass until the lost term's passes have settled", async () => {
+      const gate = gatedReconciler();
+      const t = terms(gate.reconciler);
+      const first = new AbortController();
+      gate.nextTerm();
+      t.lead(first.signal);
+      await flushPromises();
+      expect(gate.starts.map((s) => s.key)).to.deep.equal([key, 'data/other']);
+
+      first.abort(new Error('leadership lost'));
+      const second = new AbortController();
+      gate.nextTerm();
+      t.lead(second.signal);
+      t.enqueue(key);
+      await flushPromises();
+      expect(
+        [...gate.open.values()].flat().every((p) => p.signal.aborted),
+        'term 1 aborted',
+      ).to.equal(true);
+      expect(gate.starts, 'term 2 waits while term 1 is still settling').to.have.length(2);
+
+      gate.settle(key);
+      await flushPromises();
+      expect(gate.starts, 'one of two term-1 passes still open').to.have.length(2);
+      gate.settle('data/other');
+      await flushPromises();
+      expect(gate.starts.filter((s) => s.term === 2).map((s) => s.key)).to.deep.equal([key, 'data/other']);
+      expect(gate.overlaps).to.deep.equal([]);
+      gate.settle(key);
+      gate.settle('data/other');
+      second.abort();
+      await t.settled();
+    });
+
+    it('finish() lets passes complete without aborting them, and a term still waiting never starts', async () => {
+      const gate = gatedReconciler();
+      const t = terms(gate.reconciler);
+      const first = new AbortController();
+      t.lead(first.signal);
+      await flushPromises();
+      first.abort();
+      const second = new AbortController();
+      t.lead(second.signal);
+      const finishing = t.finish();
+      gate.settle(key);
+      gate.settle('data/other');
+      await finishing;
+      await flushPromises();
+      expect(gate.starts, 'the waiting term never started').to.have.length(2);
+      expect(t.current).to.equal(undefined);
+    });
+
+    it('graceful finish of a running term: its passes see no abort', async () => {
+      const gate = gatedReconciler();
+      const t = terms(gate.reconciler);
+      const lease = new AbortController();
+      t.lead(lease.signal);
+      await flushPromises();
+      const signals = [...gate.open.values()].flat().map((p) => p.signal);
+      let finished = false;
+      const finishing = t.finish().then(() => (finished = true));
+      await flushPromises();
+      expect(finished, 'waits for the passes').to.equal(false);
+      gate.settle(key);
+      gate.settle('data/other');
+      await finishing;
+      expect(signals.map((s) => s.aborted)).to.deep.equal([false, false]);
+      await t.settled();
+    });
   });
 });

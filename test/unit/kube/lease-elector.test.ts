@@ -54,6 +54,10 @@ class FakeLeaseApi implements LeaseClient {
 
 class Candidate {
   readonly elector: LeaseElector;
+  /** Time this replica spent frozen (SIGSTOP, a long GC): its monotonic clock ran, its timers did not. */
+  pausedMs = 0;
+  /** How far this replica's wall clock is off (an NTP step); its monotonic clock is unaffected. */
+  wallOffsetMs = 0;
   readonly leaderLog: boolean[] = [];
   signal: AbortSignal | undefined;
   started = 0;
@@ -72,7 +76,11 @@ class Candidate {
       name: 'leader',
       namespace: 'system',
       identity,
-      clock,
+      clock: {
+        now: () => new Date(clock.now().getTime() + this.wallOffsetMs),
+        setTimer: (fn, ms) => clock.setTimer(fn, ms),
+      },
+      monotonicNow: () => clock.now().getTime() + this.pausedMs,
       random: () => 0,
       metrics: { setLeader: (v) => this.leaderLog.push(v) },
       onStartedLeading: (signal) => {
@@ -153,15 +161,19 @@ describe('LeaseElector', () => {
 
     const stopping = a.elector.stop();
     await flush();
-    expect(a.signal?.aborted).to.equal(true);
     expect(a.elector.isLeader()).to.equal(false);
-    // Draining for longer than the lease duration: "a" keeps the lease alive, so "b" waits.
+    // Draining for longer than the lease duration: "a" keeps the lease alive, so "b" waits, and
+    // the work still in flight may launch: the lease is still ours.
     await clock.advance(30_000);
     expect(api.holder).to.equal('a');
     expect(b.elector.isLeader()).to.equal(false);
+    expect(a.signal?.aborted, 'not aborted while draining').to.equal(false);
+    expect(a.elector.holds(5_000), 'fence holds while draining').to.equal(true);
 
     finishWork();
     await stopping;
+    expect(a.signal?.aborted).to.equal(true);
+    expect(a.elector.holds(0), 'fence down after stop').to.equal(false);
     expect(api.holder).to.equal('');
     expect(api.stored!.record.leaseDurationSeconds).to.equal(1);
     // A released lease is taken at the follower's next retry, not after the lease duration.
@@ -245,6 +257,101 @@ describe('LeaseElector', () => {
     expect(b.elector.isHealthy(), 'follower back in contact').to.equal(true);
     await a.elector.stop();
     await b.elector.stop();
+  });
+
+  describe('the launch fence', () => {
+    it('holds only while the last renewal sent plus the lease duration, minus the margin, is ahead', async () => {
+      const clock = new FakeClock();
+      const api = new FakeLeaseApi();
+      const a = new Candidate('a', api, clock);
+      expect(a.elector.holds(0), 'before leading').to.equal(false);
+      a.elector.start();
+      await clock.advance(0);
+      // Renewed at t=0 with a 15 s lease.
+      const cases: { name: string; pausedMs: number; marginMs: number; holds: boolean }[] = [
+        { name: 'just renewed, small margin', pausedMs: 0, marginMs: 2_000, holds: true },
+        { name: 'margin as long as the lease', pausedMs: 0, marginMs: 15_000, holds: false },
+        { name: 'paused 12 s, 2 s margin', pausedMs: 12_000, marginMs: 2_000, holds: true },
+        { name: 'paused 13 s, 2 s margin: too close', pausedMs: 13_000, marginMs: 2_000, holds: false },
+        { name: 'paused past the lease, no margin', pausedMs: 15_000, marginMs: 0, holds: false },
+      ];
+      for (const c of cases) {
+        a.pausedMs = c.pausedMs;
+        expect(a.elector.holds(c.marginMs), c.name).to.equal(c.holds);
+      }
+      // A pause shows in the fence before any timer had the chance to fire.
+      expect(a.elector.isLeader(), 'timers have not noticed the pause yet').to.equal(true);
+      a.pausedMs = 0;
+      await a.elector.stop();
+    });
+
+    it('moves forward with each renewal, counted from when the renewal was sent', async () => {
+      const clock = new FakeClock();
+      const api = new FakeLeaseApi();
+      const a = new Candidate('a', api, clock);
+      a.elector.start();
+      await clock.advance(0);
+      await clock.advance(10_000);
+      // Renewals every 2 s; the last one went out at t=10 s, so the lease is ours until t=25 s.
+      a.pausedMs = 14_000;
+      expect(a.elector.holds(500)).to.equal(true);
+      a.pausedMs = 14_600;
+      expect(a.elector.holds(500)).to.equal(false);
+      a.pausedMs = 0;
+      await a.elector.stop();
+    });
+
+    it('drops at once, with the signal aborted, when the lease is found taken', async () => {
+      const clock = new FakeClock();
+      const api = new FakeLeaseApi();
+      const a = new Candidate('a', api, clock);
+      a.elector.start();
+      await clock.advance(0);
+      api.stored = { record: { ...api.stored!.record, holderIdentity: 'b' }, resourceVersion: '999' };
+      await clock.advance(2_000);
+      expect(a.elector.holds(0)).to.equal(false);
+      expect(a.signal?.aborted).to.equal(true);
+      expect(String((a.signal?.reason as Error).message)).to.match(/lost.*taken by b/);
+      await a.elector.stop();
+    });
+
+    it('drops when renewals fail for the renew deadline, before the lease itself runs out', async () => {
+      const clock = new FakeClock();
+      const api = new FakeLeaseApi();
+      const a = new Candidate('a', api, clock);
+      a.elector.start();
+      await clock.advance(0);
+      api.down = true;
+      await clock.advance(9_000);
+      expect(a.elector.holds(1_000), 'within the deadline').to.equal(true);
+      await clock.advance(1_000);
+      expect(a.elector.holds(0), 'deadline passed').to.equal(false);
+      expect(a.signal?.aborted).to.equal(true);
+      api.down = false;
+      await a.elector.stop();
+    });
+
+    it('judges a rival lease by the monotonic clock, not by wall time', async () => {
+      const clock = new FakeClock();
+      const api = new FakeLeaseApi();
+      const a = new Candidate('a', api, clock, undefined, false);
+      a.elector.start();
+      await clock.advance(0);
+      await a.elector.stop();
+      const b = new Candidate('b', api, clock);
+      b.elector.start();
+      await clock.advance(0);
+      // b's wall clock steps an hour ahead: by wall time a's lease is long gone, by the
+      // monotonic clock it is not.
+      b.wallOffsetMs = 3_600_000;
+      await clock.advance(2_000);
+      expect(b.elector.isLeader()).to.equal(false);
+      await clock.advance(12_000);
+      expect(b.elector.isLeader(), 'lease not yet expired for b').to.equal(false);
+      await clock.advance(4_000);
+      expect(b.elector.isLeader()).to.equal(true);
+      await b.elector.stop();
+    });
   });
 
   it('rejects timings that could let two replicas lead', () => {
