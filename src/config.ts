@@ -99,7 +99,7 @@ Both:
   --region REGION                   AWS region (default: AWS_REGION)
   --metrics-bind-address ADDR       /metrics address (default :8080; 0 disables)
   --health-probe-bind-address ADDR  /healthz and /readyz address (default :8081; 0 disables)
-  --max-concurrent-reconciles N     parallel reconciles (default 4)
+  --max-concurrent-reconciles N     parallel reconciles (default 64)
   --max-tasks-per-run N             cap on the tasks one run launches, for every resource (default 100)
   --log-level debug|info|warn|error --log-format json|text
   --shutdown-timeout 25s            SIGTERM exits within this, whatever is in flight
@@ -188,9 +188,13 @@ export function loadConfig(
     renewDeadlineSeconds: seconds('renew-deadline', str('renew-deadline') ?? '10s'),
     retryPeriodSeconds: seconds('retry-period', str('retry-period') ?? '2s'),
     identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
+    // Reconciles wait on I/O (~100 ms per pass against ECS and the API server) and a worker is
+    // only a pending promise, so by Little's law 64 covers 10,000 resources a minute (~350 passes
+    // a second, ~35 busy on average) twice over, while staying well under the API server's
+    // default of 200 mutating requests in flight, which other clients share.
     maxConcurrentReconciles: positiveInt(
       'max-concurrent-reconciles',
-      str('max-concurrent-reconciles') ?? '4',
+      str('max-concurrent-reconciles') ?? '64',
     ),
     maxTasksPerRun: positiveInt('max-tasks-per-run', str('max-tasks-per-run') ?? '100'),
     ecsEndpoint: str('ecs-endpoint') ?? env.AWS_ENDPOINT_URL_ECS ?? env.AWS_ENDPOINT_URL,

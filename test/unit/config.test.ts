@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       metricsBindAddress: ':8080',
       healthProbeBindAddress: ':8081',
       leaderElect: false,
-      maxConcurrentReconciles: 4,
+      maxConcurrentReconciles: 64,
       maxTasksPerRun: 100,
       logLevel: 'info',
       logFormat: 'json',
