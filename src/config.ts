@@ -214,3 +214,8 @@ export function loadConfig(
     awsCredentialsHint,
   };
 }
+
+/** The kubeconfig of the cluster-mode CLI verbs when --kubeconfig is absent: $KUBECONFIG, as kubectl reads it. */
+export function cliKubeconfig(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  return env.KUBECONFIG || undefined;
+}

@@ -1,14 +1,29 @@
+import { readFileSync } from 'node:fs';
 import type { CliIo, Command } from './cli-io.js';
 
 const USAGE = `Usage: ecs-scheduler <command> [flags]
+       kubectl ecs-scheduler <command> [flags]   (the same program, as a kubectl plugin)
 
-Commands:
+Controller:
   run        run the controller (Kubernetes, or standalone with --manifests DIR)
+  status     print the run history kept by standalone mode
+
+Cluster (uses the current kubeconfig context, like kubectl):
+  trigger    run a scheduled task now
+  runs       print a task's recent runs, with exit codes and console links
+  logs       print the CloudWatch logs of a run
+  suspend    stop scheduling new runs
+  resume     schedule runs again
+
+Offline:
   next       print the next fire times of a schedule or of the resources in a manifest
   validate   check manifests offline against the CRD schema and the schedule parser
   crd        print the CustomResourceDefinition
   import     convert jobs of the old ECS Scheduler service into EcsScheduledTask YAML
-  status     print the run history kept by standalone mode
+
+Flags:
+  -h, --help     print this help
+  --version      print the version
 
 Run \`ecs-scheduler <command> --help\` for the flags of a command.
 `;
@@ -21,7 +36,20 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   crd: async () => (await import('./crd-command.js')).crdCommand,
   import: async () => (await import('./import-command.js')).importCommand,
   status: async () => (await import('./status-command.js')).statusCommand,
+  trigger: async () => (await import('./trigger-command.js')).triggerCommand,
+  runs: async () => (await import('./runs-command.js')).runsCommand,
+  logs: async () => (await import('./logs-command.js')).logsCommand,
+  suspend: async () => (await import('./suspend-command.js')).suspendCommand,
+  resume: async () => (await import('./suspend-command.js')).resumeCommand,
 };
+
+/** package.json sits two levels above both src/cli/ and dist/cli/. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 export function processIo(): CliIo {
   return {
@@ -38,6 +66,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(USAGE);
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    io.stdout(`ecs-scheduler ${version()}\n`);
+    return 0;
   }
   const load = COMMANDS[name];
   if (!load) {

@@ -1,0 +1,72 @@
+// An in-memory ScheduledTaskClient for the cluster verbs: objects by namespace/name, RFC 7386
+// merge patches applied and recorded.
+import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
+import {
+  ClusterError,
+  type ClusterConnection,
+  type Connect,
+  type ConnectOptions,
+  type ResourceRef,
+  type ScheduledTaskClient,
+} from '../../../src/cli/cluster-client.js';
+
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as object) } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = mergePatch(out[key], value);
+  }
+  return out;
+}
+
+export class FakeCluster implements ScheduledTaskClient {
+  readonly objects = new Map<string, EcsScheduledTaskResource>();
+  readonly patches: { ref: ResourceRef; patch: Record<string, unknown> }[] = [];
+  readonly connections: ConnectOptions[] = [];
+  forbidden = false;
+
+  constructor(readonly defaultNamespace = 'default') {}
+
+  add(resource: EcsScheduledTaskResource): this {
+    this.objects.set(`${resource.metadata.namespace}/${resource.metadata.name}`, structuredClone(resource));
+    return this;
+  }
+
+  async get(ref: ResourceRef): Promise<EcsScheduledTaskResource> {
+    if (this.forbidden)
+      throw new ClusterError(`forbidden: User "dev" cannot get resource "ecsscheduledtasks"`);
+    const found = this.objects.get(`${ref.namespace}/${ref.name}`);
+    if (!found)
+      throw new ClusterError(`ecsscheduledtask "${ref.name}" not found in namespace "${ref.namespace}"`);
+    return structuredClone(found);
+  }
+
+  async mergePatch(ref: ResourceRef, patch: Record<string, unknown>): Promise<EcsScheduledTaskResource> {
+    const current = await this.get(ref);
+    this.patches.push({ ref, patch });
+    const next = mergePatch(current, patch) as EcsScheduledTaskResource;
+    this.objects.set(`${ref.namespace}/${ref.name}`, next);
+    return structuredClone(next);
+  }
+
+  readonly connect: Connect = (options): ClusterConnection => {
+    this.connections.push(options);
+    return { client: this, defaultNamespace: this.defaultNamespace };
+  };
+}
+
+export function scheduledTask(
+  namespace: string,
+  name: string,
+  extra: Partial<Pick<EcsScheduledTaskResource, 'spec' | 'status'>> = {},
+): EcsScheduledTaskResource {
+  return {
+    apiVersion: 'ecs-scheduler.dev/v1alpha1',
+    kind: 'EcsScheduledTask',
+    metadata: { namespace, name, uid: `uid-${name}` },
+    spec: { schedule: '0 * * * *', task: { taskDefinition: 'report:3', cluster: 'prod' }, ...extra.spec },
+    ...(extra.status ? { status: extra.status } : {}),
+  };
+}
