@@ -84,11 +84,14 @@ function consoleExamples(): ConsoleExample[] {
 const COVERED_ELSEWHERE: [RegExp, string][] = [
   [
     /^npm ci && npm run build && npm start$/,
-    "test/unit/cli/standalone-run.test.ts runs `npm start`'s command",
+    "test/integration/standalone-run.test.ts runs `npm start`'s command",
   ],
   [/^npm ci && npm test$/, 'the suite itself (this file is part of `npm test`)'],
   [/^kubectl apply -k manifests\/$/, 'test/integration/manifests.test.ts'],
-  [/^node bin\/ecs-scheduler\.js (run --manifests|status --state)/, 'test/unit/cli/standalone-run.test.ts'],
+  [
+    /^node bin\/ecs-scheduler\.js (run --manifests|status --state)/,
+    'test/integration/standalone-run.test.ts',
+  ],
   [/^(ecs-scheduler import|curl -s '.*\/jobs)/, 'test/unit/cli/import-command.test.ts (no old service here)'],
   [/^kubectl apply --server-side -f jobs\.yaml/, 'test/unit/cli/import-command.test.ts output is validated'],
   [

@@ -30,7 +30,8 @@ describe('Reconciler: when to run', () => {
     readonly runs: string[];
     readonly lastScheduleTime?: string;
     readonly missedRunsTotal?: number;
-    readonly requeueAfterMs?: number;
+    /** 'never': the pass asks for no requeue at all. */
+    readonly requeueAfterMs?: number | 'never';
     readonly events?: string[];
   }
   const cases: Case[] = [
@@ -117,6 +118,7 @@ describe('Reconciler: when to run', () => {
       now: fiveSecondsPastTen,
       launches: 0,
       runs: [],
+      requeueAfterMs: 'never',
       events: [],
     },
   ];
@@ -133,7 +135,8 @@ describe('Reconciler: when to run', () => {
       if (c.lastScheduleTime)
         expect(h.status().lastScheduleTime).to.equal(new Date(c.lastScheduleTime).toISOString());
       if (c.missedRunsTotal !== undefined) expect(h.status().missedRunsTotal).to.equal(c.missedRunsTotal);
-      if (c.requeueAfterMs !== undefined) expect(result.requeueAfterMs).to.equal(c.requeueAfterMs);
+      if (c.requeueAfterMs === 'never') expect(result.requeueAfterMs, 'a requeue').to.equal(undefined);
+      else if (c.requeueAfterMs !== undefined) expect(result.requeueAfterMs).to.equal(c.requeueAfterMs);
       if (c.events) expect(h.events.reasons()).to.deep.equal(c.events);
     });
   }

@@ -2,6 +2,7 @@ import type { EventsV1Event } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
 import { KubeEventRecorder, eventName, truncateBytes } from '../../../src/kube/kube-event-recorder.js';
+import { createLogger } from '../../../src/log/logger.js';
 import { FakeClock, flush } from './fake-clock.js';
 
 const job = {
@@ -21,13 +22,20 @@ function setup(fail = false) {
       return p.body;
     },
   };
+  const logLines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    format: 'json',
+    write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>),
+  });
   const recorder = new KubeEventRecorder({
     api: api as never,
     reportingInstance: 'pod-a',
     clock,
     random: () => 0,
+    logger,
   });
-  return { clock, sent, recorder };
+  return { clock, sent, recorder, logLines };
 }
 
 describe('KubeEventRecorder', () => {
@@ -74,10 +82,19 @@ describe('KubeEventRecorder', () => {
   });
 
   it('never throws, and logs a failed write', async () => {
-    const { recorder } = setup(true);
+    const { recorder, logLines } = setup(true);
     expect(() => recorder.record(job, 'Normal', 'Launched', 'x')).to.not.throw();
     await recorder.flush();
     await flush();
+    expect(logLines).to.have.length(1);
+    expect(logLines[0]).to.include({
+      level: 'warn',
+      msg: 'could not record event',
+      component: 'events',
+      resource: 'data/nightly',
+      reason: 'Launched',
+    });
+    expect(String(logLines[0]!.error)).to.contain('forbidden');
   });
 
   it('truncates a note to 1 kB', () => {

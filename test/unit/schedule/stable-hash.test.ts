@@ -15,6 +15,61 @@ describe('stableHash and H', () => {
     expect(a).to.not.equal(b);
   });
 
+  // Golden values. Every H schedule and every jitter delay is derived from stableHash, so a change
+  // to it would silently move every hashed run time on upgrade; the README promises they do not
+  // move. These were cross-checked against an independent Python implementation of the same
+  // FNV-1a + murmur3-finaliser definition. Never update them to make a change pass.
+  const goldenHashes: { name: string; key: string; salt: string; hash: number }[] = [
+    { name: 'an H minute', key: 'data/report', salt: 'H:minute', hash: 154474350 },
+    { name: 'an H hour', key: 'data/report', salt: 'H:hour', hash: 3331209104 },
+    {
+      name: "the README's nightly-report",
+      key: 'default/nightly-report',
+      salt: 'H:minute',
+      hash: 2744962522,
+    },
+    { name: 'empty key and salt', key: '', salt: '', hash: 91794203 },
+    { name: 'a non-ASCII key (hashed as UTF-8)', key: 'ns/ünïcødé-✓', salt: 'H:dayOfWeek', hash: 3451594250 },
+  ];
+  for (const c of goldenHashes) {
+    it(`keeps its golden value: ${c.name}`, () => {
+      expect(stableHash(c.key, c.salt)).to.equal(c.hash);
+    });
+  }
+
+  const goldenSchedules: { name: string; expression: string; hashKey: string; resolved: string }[] = [
+    { name: 'H H', expression: 'H H * * *', hashKey: 'data/report', resolved: '30 8 * * *' },
+    {
+      name: "the README's H 2",
+      expression: 'H 2 * * *',
+      hashKey: 'default/nightly-report',
+      resolved: '22 2 * * *',
+    },
+    {
+      name: 'H/step, H(range) and H day of week',
+      expression: 'H/15 H(0-5) * * H',
+      hashKey: 'data/report',
+      resolved: '0-59/15 2 * * 0',
+    },
+    {
+      name: 'H in cron()',
+      expression: 'cron(H 3 ? * 2-6 *)',
+      hashKey: 'data/report',
+      resolved: 'cron(30 3 ? * 2-6 *)',
+    },
+    { name: 'H day of month', expression: 'H H H * *', hashKey: 'b/two', resolved: '41 22 17 * *' },
+  ];
+  for (const c of goldenSchedules) {
+    it(`resolves to its golden time: ${c.name}`, () => {
+      expect(compileSchedule(c.expression, { hashKey: c.hashKey }).resolved).to.equal(c.resolved);
+    });
+  }
+
+  it('keeps its golden jitter', () => {
+    expect(jitterSeconds('data/report', scheduledTime, 3600)).to.equal(1125);
+    expect(jitterSeconds('default/heartbeat', new Date('2026-01-01T00:00:00Z'), 30)).to.equal(22);
+  });
+
   it('spreads similar keys over a small modulus', () => {
     const buckets = new Set(
       Array.from({ length: 200 }, (_, i) => stableHash(`ns/job-${i}`, 'H:minute') % 60),

@@ -1,9 +1,8 @@
+// The crash test (a writer process SIGKILLed at random) is test/integration/state-file-crash.test.ts.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createLogger, silentLogger } from '../../../src/log/logger.js';
 import {
   emptyState,
@@ -15,9 +14,6 @@ import {
   type StateData,
   type StateRecord,
 } from '../../../src/standalone/state-file.js';
-
-const here = fileURLToPath(new URL('.', import.meta.url));
-const repoRoot = resolve(here, '../../..');
 
 function record(i: number, extra: Partial<StateRecord> = {}): StateRecord {
   return {
@@ -181,6 +177,27 @@ describe('StateFile', () => {
       expect(w.writes).to.have.length(2);
     });
 
+    it('keeps a coalesced save() pending until the write that carries it has landed', async () => {
+      const w = gatedWriter();
+      const file = new StateFile({ path, logger: silentLogger, writeFile: w.writeFile });
+      const settled = new Set<string>();
+      const track = (name: string, p: Promise<void>) => p.then(() => settled.add(name));
+      const state = stateWith(1);
+      const first = track('first', file.save(state));
+      const second = track('second', file.save(state)); // coalesced behind the first write
+      const third = track('third', file.save(state)); // joins the second
+      await w.release(); // the first write lands
+      await first;
+      expect([...settled], 'only the first write has landed').to.deep.equal(['first']);
+      expect(w.writes, 'the follow-up write has started').to.have.length(2);
+      // Give every queued callback a chance: nothing but the write landing may settle them.
+      for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+      expect([...settled], 'the follow-up write is still in flight').to.deep.equal(['first']);
+      await w.release(); // the follow-up write lands
+      await Promise.all([second, third]);
+      expect([...settled].sort()).to.deep.equal(['first', 'second', 'third']);
+    });
+
     it('rejects the saves a failed write carried, and writes again on the next save', async () => {
       const w = gatedWriter();
       const file = new StateFile({ path, logger: silentLogger, writeFile: w.writeFile });
@@ -195,61 +212,6 @@ describe('StateFile', () => {
       await w.release();
       await retried;
       expect(w.writes).to.have.length(2);
-    });
-  });
-
-  describe('crash safety', function () {
-    this.timeout(90_000);
-
-    function runWriterUntilKilled(delayMs: number): Promise<{ committed: number; started: number }> {
-      return new Promise((resolvePromise, reject) => {
-        const child = spawn(
-          join(repoRoot, 'node_modules/.bin/node'),
-          ['--import', 'tsx', join(here, 'fixtures/state-writer.ts'), path],
-          { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-        );
-        let out = '';
-        let err = '';
-        let timer: NodeJS.Timeout | undefined;
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          // Kill only once the child is in its write loop, at a random moment after that.
-          if (!timer && out.includes('committed ')) timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
-        });
-        child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-        child.on('error', reject);
-        child.on('exit', (_code, signal) => {
-          if (timer) clearTimeout(timer);
-          if (signal !== 'SIGKILL') return reject(new Error(`writer exited on its own: ${err}`));
-          const committed = [...out.matchAll(/^committed (\d+)$/gm)].map((m) => Number(m[1]));
-          const started = Number(/^started (\d+)$/m.exec(out)?.[1] ?? NaN);
-          resolvePromise({ committed: committed.at(-1) ?? -1, started });
-        });
-      });
-    }
-
-    it('SIGKILL during writes leaves a readable file holding every committed record', async () => {
-      let previousCommitted = -1;
-      for (let kill = 0; kill < 10; kill++) {
-        const { committed, started } = await runWriterUntilKilled(Math.floor(Math.random() * 150));
-        expect(started, `kill ${kill}: the restarted writer saw every earlier commit`).to.be.greaterThan(
-          previousCommitted,
-        );
-        expect(committed, `kill ${kill}: the writer committed something`).to.be.at.least(started);
-
-        const state = await readStateFile(path); // throws if torn
-        const keys = Object.keys(state.resources);
-        for (let i = 0; i <= committed; i++) {
-          const r = state.resources[`crash/r${i}`];
-          expect(r, `kill ${kill}: record ${i} of ${committed} committed`).to.not.equal(undefined);
-          expect(r!.uid).to.equal(`uid-${i}`);
-          expect(r!.status?.runs?.[0]?.result).to.equal('Succeeded');
-        }
-        // At most the write in flight at the kill got further than what the child reported.
-        expect(keys.length).to.be.within(committed + 1, committed + 2);
-        expect((await readdir(dir)).filter((n) => n === 'state.json')).to.have.length(1);
-        previousCommitted = committed;
-      }
     });
   });
 });

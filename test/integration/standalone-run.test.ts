@@ -4,19 +4,23 @@
 // - a crash test: SIGKILL at random moments while every-second schedules keep the state file busy.
 //   After every kill the file parses, and every run the process reported as recorded (its DryRun
 //   event line is logged only after the status write reached the disk) is in it; nothing that was
-//   in the file before a restart goes missing after it;
+//   in the file before a restart goes missing after it. The kill moments come from a logged seed
+//   (TEST_SEED replays them);
 // - without credentials and without --dry-run it refuses to start, naming both ways out;
 // - an edited manifest is picked up while running.
+// It lives in the integration tier because it runs the real binary on the wall clock: schedules
+// fire every second and the process is killed between and inside their bursts.
 import { expect } from 'chai';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readStateFile, type StateData } from '../../../src/standalone/state-file.js';
-import { spawnLogged } from '../../support/logged-process.js';
+import { readStateFile, type StateData } from '../../src/standalone/state-file.js';
+import { spawnLogged } from '../support/logged-process.js';
+import { testSeed } from '../support/seeded-random.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'ecs-scheduler.js');
 // Node 24 itself, not a wrapper: a SIGKILL must reach the scheduler, not a parent that spawned it.
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
@@ -160,6 +164,8 @@ describe('standalone mode, end to end (bin/ecs-scheduler.js run --manifests)', f
       );
 
     const KILLS = 8;
+    const random = testSeed('standalone crash test');
+    const seeded = (message: string) => `${message} (seed ${random.seed})`;
     let previous = new Set<string>();
     let reportedTotal = 0;
     for (let kill = 0; kill < KILLS; kill++) {
@@ -168,7 +174,7 @@ describe('standalone mode, end to end (bin/ecs-scheduler.js run --manifests)', f
       await run.waitFor((l) => l.msg === 'running', 20_000, '"running"');
       if (kill % 2 === 0) {
         // At a random moment: mostly between the once-a-second bursts of writes.
-        await sleep(1_000 + Math.random() * 2_500);
+        await sleep(1_000 + random.next() * 2_500);
       } else {
         // Inside a burst: in the same tick as the log line that reports a run recorded, while
         // the writes of the other resources due in the same second are in flight.
@@ -190,12 +196,19 @@ describe('standalone mode, end to end (bin/ecs-scheduler.js run --manifests)', f
           if (!at) throw new Error(`a DryRun event without its scheduled time: ${l.msg}`);
           return `${String(l.resource)}@${new Date(at).toISOString()}`;
         });
-      expect(reported.length, `kill ${kill}: the process recorded nothing before the kill`).to.be.above(0);
+      expect(
+        reported.length,
+        seeded(`kill ${kill}: the process recorded nothing before the kill`),
+      ).to.be.above(0);
       reportedTotal += reported.length;
       const lost = reported.filter((k) => !stored.has(k));
-      expect(lost, `kill ${kill}: runs reported as recorded but not in the state file`).to.deep.equal([]);
+      expect(lost, seeded(`kill ${kill}: runs reported as recorded but not in the state file`)).to.deep.equal(
+        [],
+      );
       const dropped = [...previous].filter((k) => !stored.has(k));
-      expect(dropped, `kill ${kill}: runs that were in the state file before this run`).to.deep.equal([]);
+      expect(dropped, seeded(`kill ${kill}: runs that were in the state file before this run`)).to.deep.equal(
+        [],
+      );
       previous = stored;
       // `status` reads the file after a crash as well.
       const r = status(statePath);
