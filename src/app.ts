@@ -5,6 +5,7 @@ import { Controller } from './controller/controller.js';
 import { ControllerTerms } from './controller/controller-terms.js';
 import type {
   EventRecorder,
+  PolicyGate,
   QueueDepthSource,
   ResourceKey,
   ResourceStore,
@@ -16,6 +17,9 @@ import type { Config } from './config.js';
 import { createAwsTaskLauncher } from './ecs/aws-task-launcher.js';
 import { DryRunLauncher } from './ecs/dry-run-launcher.js';
 import { createKubeAdapters, createLeaseElector, loadKubeConfig, type LeaseElector } from './kube/index.js';
+import { KubePolicyGate } from './kube/policy-gate.js';
+import { AwsClientPool } from './aws/aws-client-pool.js';
+import { AssumedRoleCredentials, createStsApi } from './aws/assumed-role-credentials.js';
 import type { Logger } from './log/logger.js';
 import { startHttpServer, type Readiness, type RunningHttpServer } from './metrics/health-server.js';
 import { liveness } from './metrics/liveness.js';
@@ -23,7 +27,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { FileEventRecorder } from './standalone/file-event-recorder.js';
 import { ManifestStore } from './standalone/manifest-store.js';
 import { StateFile } from './standalone/state-file.js';
-import { SqsQueueDepth } from './trigger/sqs-queue-depth.js';
+import { createSqsClient, SqsQueueDepth } from './trigger/sqs-queue-depth.js';
 
 /** A start-up problem the user can fix; the message says how. */
 export class StartupError extends Error {
@@ -49,6 +53,8 @@ interface ResourceSource {
   hasSynced(): boolean;
   /** How long the API server has said nothing, and the watchdog period; none in standalone mode. */
   silence?(): { silentMs: number; watchdogMs: number };
+  /** The admin policies of this source (EcsSchedulerPolicy), when enforced; start() syncs them too. */
+  readonly policy?: PolicyGate;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -112,19 +118,32 @@ function kubernetesSource(config: Config, logger: Logger, clock: Clock, metrics:
     logger,
     watchMetrics: metrics.watch,
   });
+  const policies =
+    config.policy === 'enforce'
+      ? new KubePolicyGate(kubeConfig, {
+          defaultCluster: config.defaultCluster,
+          region: config.awsRegion,
+          clock,
+          logger,
+        })
+      : undefined;
   const source: ResourceSource = {
     store,
     events,
+    ...(policies === undefined ? {} : { policy: policies.gate }),
     subscribe: (listener) => void informer.subscribe(listener),
     keys: () => informer.keys(),
     hasSynced: () => informer.hasSynced(),
     silence: () => ({ silentMs: informer.silentForMs(), watchdogMs: informer.watchdogPeriodMs }),
     start: async () => {
       informer.start();
-      await informer.waitForSync();
+      policies?.start();
+      // Judging resources before the policies are in would deny them all, once, for nothing.
+      await Promise.all([informer.waitForSync(), policies?.waitForSync()]);
     },
     stop: async () => {
       informer.stop();
+      policies?.stop();
       await events.flush();
     },
   };
@@ -160,16 +179,52 @@ export async function startApp(
   clock: Clock = systemClock,
 ): Promise<RunningApp> {
   if (!config.dryRun) await checkAwsCredentials(config);
+  if (config.policy === 'off') {
+    logger.warn(
+      'POLICY ENFORCEMENT IS OFF (--policy off): anyone who may create an EcsScheduledTask in any watched ' +
+        "namespace can run any task definition, in any cluster, with any role override this controller's " +
+        'IAM role can pass. Use it only when every namespace is trusted (a single tenant); see README ' +
+        '"Multi-tenant clusters".',
+    );
+  }
   const metrics = createMetrics({ leaseName: config.leaderElectionId });
   const awsOptions = {
     region: config.awsRegion,
     endpoint: config.ecsEndpoint,
     maxAttempts: config.awsMaxAttempts,
   };
+  // ECS and SQS clients per identity: the controller's own, or a policy's assumeRoleArn.
+  const sts = createStsApi({
+    region: config.awsRegion,
+    endpoint: config.stsEndpoint,
+    maxAttempts: config.awsMaxAttempts,
+  });
+  const clients = new AwsClientPool({
+    credentials: new AssumedRoleCredentials({ sts, clock, logger }),
+    createEcsClient: (credentials) =>
+      new ECSClient({
+        ...(config.awsRegion === undefined ? {} : { region: config.awsRegion }),
+        ...(config.ecsEndpoint === undefined ? {} : { endpoint: config.ecsEndpoint }),
+        ...(credentials === undefined ? {} : { credentials }),
+        maxAttempts: config.awsMaxAttempts,
+      }),
+    createSqsClient: (credentials, region) =>
+      createSqsClient({ ...awsOptions, region: region ?? config.awsRegion, credentials }),
+  });
   const launcher: TaskLauncher = config.dryRun
     ? new DryRunLauncher({ logger })
-    : createAwsTaskLauncher({ ...awsOptions, clock, metrics: metrics.ecs, logger });
-  const queueDepth: QueueDepthSource = new SqsQueueDepth({ ...awsOptions, logger });
+    : createAwsTaskLauncher({
+        ...awsOptions,
+        clock,
+        metrics: metrics.ecs,
+        logger,
+        ecsClientFor: clients.ecsClientFor,
+      });
+  const queueDepth: QueueDepthSource = new SqsQueueDepth({
+    ...awsOptions,
+    logger,
+    sqsClientFor: clients.sqsClientFor,
+  });
 
   let source: ResourceSource;
   let elector: LeaseElector | undefined;
@@ -204,6 +259,11 @@ export async function startApp(
     logger,
   });
   source.subscribe((key) => terms.enqueue(key));
+  // A policy or a namespace's labels changed: every verdict may have, so a denied resource
+  // launches (or an allowed one stops launching) without a restart.
+  source.policy?.onChange(() => {
+    for (const key of source.keys()) terms.enqueue(key);
+  });
 
   let stopping = false;
   const readiness = (): Readiness => {
@@ -276,6 +336,8 @@ export async function startApp(
       await http.close();
       if ('close' in launcher && typeof launcher.close === 'function') launcher.close();
       (queueDepth as SqsQueueDepth).close();
+      clients.close();
+      sts.close();
       logger.info('stopped');
     },
   };

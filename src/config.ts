@@ -32,6 +32,10 @@ export interface Config {
   readonly manifestsDir?: string;
   readonly stateFile: string;
   readonly dryRun: boolean;
+  /** `enforce`: EcsSchedulerPolicies decide what may run (default); `off`: anything may (single tenant). */
+  readonly policy: 'enforce' | 'off';
+  /** STS endpoint override for a policy's assumeRoleArn (moto, LocalStack, a VPC endpoint). */
+  readonly stsEndpoint?: string;
   /**
    * SIGTERM ends the process within this many seconds whatever is in flight; kept below
    * Kubernetes' default terminationGracePeriodSeconds (30) so the kubelet never has to SIGKILL.
@@ -75,6 +79,8 @@ const FLAGS = {
   manifests: { type: 'string' },
   state: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  policy: { type: 'string' },
+  'sts-endpoint': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
   'cache-sync-timeout': { type: 'string' },
   'stuck-reconcile-timeout': { type: 'string' },
@@ -95,6 +101,8 @@ Standalone mode:
 Both:
   --default-cluster NAME            ECS cluster when spec.task.cluster is unset (default "default")
   --dry-run                         launch nothing; log the RunTask request and record DryRun runs
+  --policy enforce|off              enforce EcsSchedulerPolicies (default), or off for a single tenant
+  --sts-endpoint URL                STS endpoint override, for policies' assumeRoleArn
   --ecs-endpoint URL                ECS/SQS endpoint override (moto, LocalStack)
   --region REGION                   AWS region (default: AWS_REGION)
   --metrics-bind-address ADDR       /metrics address (default :8080; 0 disables)
@@ -205,6 +213,8 @@ export function loadConfig(
     manifestsDir,
     stateFile: str('state') ?? '.ecs-scheduler-state.json',
     dryRun: bool('dry-run'),
+    policy: oneOf('policy', str('policy') ?? 'enforce', ['enforce', 'off'] as const),
+    stsEndpoint: str('sts-endpoint') ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL,
     shutdownTimeoutSeconds: positiveSeconds('shutdown-timeout', str('shutdown-timeout') ?? '25s'),
     cacheSyncTimeoutSeconds: positiveSeconds('cache-sync-timeout', str('cache-sync-timeout') ?? '2m'),
     stuckReconcileSeconds: positiveSeconds(

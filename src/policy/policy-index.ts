@@ -1,0 +1,124 @@
+// The PolicyGate both modes share: the policies and namespace labels a source last reported, and
+// the pure evaluator over them. Sources (the Kubernetes informers, the standalone manifest folder)
+// push changes in; a change that alters what a policy or a namespace's labels say tells the
+// controller to look at every resource again, so a denied one recovers without a restart.
+import type { EcsSchedulerPolicyResource } from '../api/policy-types.js';
+import { validatePolicy } from '../api/policy-validation.js';
+import type { EcsScheduledTaskResource } from '../api/types.js';
+import type { PolicyDecision, PolicyGate, ResourceKey } from '../controller/ports.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { evaluatePolicies, NAMESPACE_NAME_LABEL } from './policy-evaluator.js';
+
+export interface PolicyIndexOptions {
+  /** --default-cluster: the cluster of a resource that names none. */
+  readonly defaultCluster: string;
+  /** The controller's region, for SQS queue URLs that do not name one. */
+  readonly region?: string;
+  readonly logger?: Logger;
+}
+
+type Listener = (keys: readonly ResourceKey[] | 'all') => void;
+
+export class PolicyIndex implements PolicyGate {
+  private readonly policies = new Map<string, { policy: EcsSchedulerPolicyResource; fingerprint: string }>();
+  private readonly namespaces = new Map<string, { labels: Record<string, string>; fingerprint: string }>();
+  private readonly listeners = new Set<Listener>();
+  private readonly options: PolicyIndexOptions;
+  private readonly log: Logger;
+  private pending = false;
+  /** The policies as a list for the evaluator; rebuilt after a change. */
+  private snapshot: EcsSchedulerPolicyResource[] | undefined;
+
+  constructor(options: PolicyIndexOptions) {
+    this.options = options;
+    this.log = (options.logger ?? silentLogger).child({ component: 'policy' });
+  }
+
+  evaluate(resource: EcsScheduledTaskResource): PolicyDecision {
+    const namespace = resource.metadata.namespace ?? 'default';
+    this.snapshot ??= [...this.policies.values()].map((p) => p.policy);
+    return evaluatePolicies(resource, {
+      policies: this.snapshot,
+      namespaceLabels: this.namespaces.get(namespace)?.labels,
+      defaultCluster: this.options.defaultCluster,
+      region: this.options.region,
+    });
+  }
+
+  onChange(listener: Listener): void {
+    this.listeners.add(listener);
+  }
+
+  /** Names of the policies in force. */
+  policyNames(): string[] {
+    return [...this.policies.keys()].sort();
+  }
+
+  /**
+   * Adds or replaces one policy. An invalid one (written before a CRD upgrade, or a bad file in
+   * standalone mode) is dropped with a warning: a policy that cannot be read allows nothing.
+   */
+  upsertPolicy(policy: EcsSchedulerPolicyResource): void {
+    const name = policy.metadata.name ?? '';
+    const issues = validatePolicy(policy);
+    if (issues.length > 0) {
+      this.log.warn('ignoring an invalid EcsSchedulerPolicy: it allows nothing until fixed', {
+        policy: name,
+        issues: issues.map((i) => `${i.path}: ${i.message}`),
+      });
+      this.removePolicy(name);
+      return;
+    }
+    const fingerprint = JSON.stringify(policy.spec);
+    if (this.policies.get(name)?.fingerprint === fingerprint) return;
+    this.policies.set(name, { policy: structuredClone(policy), fingerprint });
+    this.log.info('policy changed', { policy: name });
+    this.changed();
+  }
+
+  removePolicy(name: string): void {
+    if (!this.policies.delete(name)) return;
+    this.log.info('policy removed', { policy: name });
+    this.changed();
+  }
+
+  /** Replaces every policy at once (a relist, or a re-read manifest folder). */
+  replacePolicies(policies: readonly EcsSchedulerPolicyResource[]): void {
+    const names = new Set(policies.map((p) => p.metadata.name ?? ''));
+    for (const name of [...this.policies.keys()]) if (!names.has(name)) this.removePolicy(name);
+    for (const policy of policies) this.upsertPolicy(policy);
+  }
+
+  /** A namespace's labels, or undefined when it is gone. */
+  setNamespace(name: string, labels: Readonly<Record<string, string>> | undefined): void {
+    if (labels === undefined) {
+      if (this.namespaces.delete(name)) this.changed();
+      return;
+    }
+    // The API server always sets this label; a namespace seen without it still has its name.
+    const full = { [NAMESPACE_NAME_LABEL]: name, ...labels };
+    const fingerprint = JSON.stringify(Object.entries(full).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (this.namespaces.get(name)?.fingerprint === fingerprint) return;
+    this.namespaces.set(name, { labels: full, fingerprint });
+    // Even a namespace seen for the first time: a resource in it may have been judged before its
+    // labels arrived (by its name label alone).
+    this.changed();
+  }
+
+  /** Coalesces the changes of one tick (a relist delivers many) into one notification. */
+  private changed(): void {
+    this.snapshot = undefined;
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => {
+      this.pending = false;
+      for (const listener of this.listeners) {
+        try {
+          listener('all');
+        } catch (err) {
+          this.log.error('policy change listener failed', { err });
+        }
+      }
+    });
+  }
+}
