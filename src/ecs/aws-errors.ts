@@ -1,7 +1,249 @@
 // Turns AWS SDK errors (ECS and SQS) into ours. Nothing from the SDK crosses a port: callers get a
 // ThrottledError, an AwsRejectedError (the service refused the request as given) or a
 // TransientError (anything else, retried with backoff by the core).
+//
+// AWS_ERROR_TABLE below is the one place that decides what an error means for a run; the README's
+// "Error handling" table is the same table, and test/unit/ecs/aws-errors.test.ts checks both.
 import { ThrottledError, TransientError } from '../controller/errors.js';
+
+/**
+ * - `retry`: transient; retry with backoff, but only within the run's deadline
+ *   (startingDeadlineSeconds), after which the run is Missed with this reason.
+ * - `terminal-run`: this run fails now (a condition and a Warning event), the next one tries again.
+ * - `terminal-resource`: the spec or a policy is wrong; nothing will work until a person changes
+ *   it (a condition and a Warning event), so no further attempt is made until the spec changes.
+ */
+export type ErrorDisposition = 'retry' | 'terminal-run' | 'terminal-resource';
+
+export interface ErrorRow {
+  /** The reason recorded in conditions, events and metrics. */
+  readonly reason: string;
+  /** Error names, codes or RunTask failure reasons (a trailing `*` is a prefix). */
+  readonly errors: readonly string[];
+  readonly disposition: ErrorDisposition;
+  /** Retried for at most this long after the first occurrence, then terminal-resource. */
+  readonly retryForMs?: number;
+  readonly why: string;
+}
+
+/**
+ * IAM is eventually consistent: a role or policy just created or attached can be refused for a
+ * while (AWS documents "a few seconds", and minutes are seen in practice). Past this, a denial
+ * is a policy problem a person must fix.
+ */
+export const IAM_PROPAGATION_MS = 2 * 60_000;
+
+export const AWS_ERROR_TABLE: readonly ErrorRow[] = [
+  {
+    reason: 'Throttled',
+    errors: [
+      'ThrottlingException',
+      'Throttling',
+      'ThrottledException',
+      'TooManyRequestsException',
+      'RequestLimitExceeded',
+      'RequestThrottled',
+      'RequestThrottledException',
+      'SlowDown',
+      'HTTP 429',
+    ],
+    disposition: 'retry',
+    why: 'the account or Region budget is spent for now; the token buckets and backoff slow down',
+  },
+  {
+    reason: 'ServerError',
+    errors: [
+      'ServerException',
+      'InternalFailure',
+      'InternalError',
+      'InternalServerError',
+      'ServiceUnavailable',
+      'ServiceUnavailableException',
+      'HTTP 5xx',
+    ],
+    disposition: 'retry',
+    why: 'a fault on the AWS side; the same request usually succeeds a moment later',
+  },
+  {
+    reason: 'CapacityUnavailable',
+    errors: ['RESOURCE:*', 'Capacity is unavailable at this time*'],
+    disposition: 'retry',
+    why: 'no CPU, memory, ENI or Fargate capacity right now; capacity frees up or scales out',
+  },
+  {
+    reason: 'ContainerInstanceUnavailable',
+    errors: ['AGENT', 'MISSING'],
+    disposition: 'retry',
+    why: 'the chosen container instance lost its agent or went away; another placement may succeed',
+  },
+  {
+    reason: 'CredentialsExpired',
+    errors: ['ExpiredTokenException', 'ExpiredToken', 'RequestExpired'],
+    disposition: 'retry',
+    why: 'temporary credentials expired mid-call; the SDK provider fetches fresh ones',
+  },
+  {
+    reason: 'AccessDenied',
+    errors: [
+      'AccessDenied',
+      'AccessDeniedException',
+      'UnrecognizedClientException',
+      'InvalidClientTokenId',
+      'KMS.AccessDeniedException',
+    ],
+    disposition: 'retry',
+    retryForMs: IAM_PROPAGATION_MS,
+    why: 'IAM is eventually consistent: a new role or policy takes a while to apply; past 2 min it is a policy problem (terminal for the resource)',
+  },
+  {
+    reason: 'LimitExceeded',
+    errors: ['LimitExceededException', 'OverLimit'],
+    disposition: 'retry',
+    why: 'a service quota is reached for now (tasks in PROVISIONING, in-flight messages); it drains',
+  },
+  {
+    reason: 'NetworkError',
+    errors: [
+      'ECONNRESET',
+      'ECONNREFUSED',
+      'ETIMEDOUT',
+      'EPIPE',
+      'EAI_AGAIN',
+      'ENOTFOUND',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'UND_ERR_SOCKET',
+      'socket hang up',
+    ],
+    disposition: 'retry',
+    why: 'the connection failed or was cut; nothing says the service refused anything',
+  },
+  {
+    reason: 'Timeout',
+    errors: [
+      'TimeoutError',
+      'AbortError',
+      'RequestTimeout',
+      'RequestTimeoutException',
+      'IDPCommunicationError',
+    ],
+    disposition: 'retry',
+    why: 'our per-call timeout or the service gave up; a RunTask retry reuses its clientToken, so it cannot launch twice',
+  },
+  {
+    reason: 'IdempotencyConflict',
+    errors: ['ConflictException'],
+    disposition: 'retry',
+    why: "ECS already holds a launch for this run's clientToken: the launcher adopts the tasks it names (never a failure)",
+  },
+  {
+    reason: 'InvalidParameter',
+    errors: [
+      'InvalidParameterException',
+      'PlatformUnknownException',
+      'PlatformTaskDefinitionIncompatibilityException',
+      'UnsupportedFeatureException',
+      'ATTRIBUTE',
+    ],
+    disposition: 'terminal-run',
+    why: 'ECS refused these parameters (subnets, platform version, overrides, placement); this run fails and says why',
+  },
+  {
+    reason: 'TaskDefinitionNotFound',
+    errors: ['ClientException'],
+    disposition: 'terminal-run',
+    why: 'ECS answers "Unable to find task definition" (or an INACTIVE one) this way; a later run may find it registered',
+  },
+  {
+    reason: 'ClusterNotFound',
+    errors: ['ClusterNotFoundException', 'ClusterContainsNoInstances', 'BlockedException'],
+    disposition: 'terminal-run',
+    why: 'the cluster does not exist (or the account is blocked); this run fails, a later one may find it',
+  },
+  {
+    reason: 'Rejected',
+    errors: ['any other client fault'],
+    disposition: 'terminal-run',
+    why: 'the service refused the request as given; sending it unchanged cannot help',
+  },
+  {
+    reason: 'QueueNotFound',
+    errors: ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'InvalidAddress'],
+    disposition: 'terminal-resource',
+    why: 'spec.trigger.sqs.queueUrl names no queue: a spec problem, shown until the spec or the queue changes',
+  },
+  {
+    reason: 'PolicyDenied',
+    errors: ['PolicyDenied', 'InvalidSecurity', 'KMS.DisabledException', 'KMS.NotFoundException'],
+    disposition: 'terminal-resource',
+    why: 'an EcsSchedulerPolicy or a key policy forbids what the spec asks; a person must change one of them',
+  },
+  {
+    reason: 'Unknown',
+    errors: ['anything else'],
+    disposition: 'retry',
+    why: 'an error we cannot place is retried within the deadline rather than dropped, and logged with its name',
+  },
+];
+
+export interface AwsErrorClass {
+  readonly disposition: ErrorDisposition;
+  readonly reason: string;
+  /** The error's own name or code, for messages. */
+  readonly name: string;
+  readonly row: ErrorRow;
+}
+
+function row(reason: string): ErrorRow {
+  const found = AWS_ERROR_TABLE.find((r) => r.reason === reason);
+  if (found === undefined) throw new Error(`no row ${reason}`);
+  return found;
+}
+
+const BY_NAME = new Map<string, ErrorRow>(
+  AWS_ERROR_TABLE.flatMap((r) => r.errors.filter((e) => !e.endsWith('*')).map((e) => [e, r] as const)),
+);
+const PREFIXES = AWS_ERROR_TABLE.flatMap((r) =>
+  r.errors.filter((e) => e.endsWith('*')).map((e) => [e.slice(0, -1).toLowerCase(), r] as const),
+);
+
+/**
+ * Where `err` (anything an SDK call, a RunTask `failures[].reason` string or our own timeout threw)
+ * falls in AWS_ERROR_TABLE. `failingForMs` is how long the same call has kept failing: an
+ * AccessDenied older than the IAM propagation bound becomes terminal-resource.
+ */
+export function classifyAwsError(err: unknown, options: { failingForMs?: number } = {}): AwsErrorClass {
+  const name = typeof err === 'string' ? err : awsErrorName(err);
+  const found = findRow(err, name);
+  const expired = found.retryForMs !== undefined && (options.failingForMs ?? 0) > found.retryForMs;
+  return {
+    disposition: expired ? 'terminal-resource' : found.disposition,
+    reason: found.reason,
+    name,
+    row: found,
+  };
+}
+
+function findRow(err: unknown, name: string): ErrorRow {
+  const exact = BY_NAME.get(name);
+  if (exact !== undefined) return exact;
+  const text = typeof err === 'string' ? err.toLowerCase() : name.toLowerCase();
+  for (const [prefix, r] of PREFIXES) if (text.startsWith(prefix)) return r;
+  if (typeof err === 'string') return row('Unknown');
+  const e = asErrorLike(err);
+  if (isThrottlingError(err)) return row('Throttled');
+  const status = e.$metadata?.httpStatusCode;
+  if (e.$fault === 'server' || (typeof status === 'number' && status >= 500)) return row('ServerError');
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (/socket hang up|ECONNRESET|ECONNREFUSED|ETIMEDOUT/.test(message)) return row('NetworkError');
+  const cause = typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined;
+  if (cause !== undefined && cause !== err && typeof cause === 'object') {
+    const inner = findRow(cause, awsErrorName(cause));
+    if (inner.reason !== 'Unknown') return inner;
+  }
+  if (e.$fault === 'client') return row('Rejected');
+  return row('Unknown');
+}
 
 /** The shape of an SDK v3 service exception, read defensively: anything may be thrown. */
 interface AwsErrorLike {
@@ -88,8 +330,9 @@ export function mapAwsError(what: string, err: unknown): ThrottledError | AwsRej
   if (err instanceof TransientError) return err;
   const name = awsErrorName(err);
   const message = `${what} failed: ${name}: ${awsErrorMessage(err)}`;
-  if (isThrottlingError(err)) return new ThrottledError(message, { cause: err });
-  if (isRejection(err)) return new AwsRejectedError(message, name, { cause: err });
+  const cls = classifyAwsError(err);
+  if (cls.reason === 'Throttled') return new ThrottledError(message, { cause: err });
+  if (cls.disposition !== 'retry') return new AwsRejectedError(message, name, { cause: err });
   return new TransientError(message, name, { cause: err });
 }
 

@@ -1,7 +1,127 @@
 import { expect } from 'chai';
 import { ThrottledError, TransientError } from '../../../src/controller/errors.js';
-import { AwsRejectedError, backoffDelayMs, mapAwsError } from '../../../src/ecs/aws-errors.js';
+import { readFileSync } from 'node:fs';
+import {
+  AWS_ERROR_TABLE,
+  AwsRejectedError,
+  backoffDelayMs,
+  classifyAwsError,
+  IAM_PROPAGATION_MS,
+  mapAwsError,
+} from '../../../src/ecs/aws-errors.js';
+import { classifyKubeError, KUBE_ERROR_TABLE, RBAC_PROPAGATION_MS } from '../../../src/kube/api-errors.js';
 import { awsError } from './support.js';
+
+/** An example error for a table entry, shaped as the SDK, Node or ECS's failures[] produce it. */
+function exampleAwsError(entry: string): unknown {
+  if (entry === 'HTTP 429') return awsError('SomethingNew', { status: 429, fault: 'client' });
+  if (entry === 'HTTP 5xx') return awsError('SomethingNew', { status: 502, fault: 'server' });
+  if (entry === 'any other client fault') return awsError('SomethingNewException', { fault: 'client' });
+  if (entry === 'anything else') return new Error('something odd');
+  if (entry === 'socket hang up') return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+  if (/^[A-Z_]+$/.test(entry) && entry.startsWith('E'))
+    return Object.assign(new Error(entry), { code: entry });
+  if (entry === 'UND_ERR_SOCKET') return Object.assign(new Error('other side closed'), { code: entry });
+  if (entry === 'TimeoutError' || entry === 'AbortError')
+    return Object.assign(new Error('timed out'), { name: entry });
+  // RunTask failures[].reason strings, classified as they come.
+  if (entry.endsWith('*'))
+    return `${entry.slice(0, -1)}${entry.startsWith('RESOURCE') ? 'MEMORY' : '. Please try again later'}`;
+  if (entry === 'AGENT' || entry === 'MISSING' || entry === 'ATTRIBUTE') return entry;
+  return awsError(entry, { fault: 'client' });
+}
+
+describe('AWS_ERROR_TABLE: every entry of every row classifies as its row says', () => {
+  for (const row of AWS_ERROR_TABLE) {
+    describe(`${row.reason} (${row.disposition})`, () => {
+      for (const entry of row.errors) {
+        it(entry, () => {
+          const cls = classifyAwsError(exampleAwsError(entry));
+          expect(cls.reason).to.equal(row.reason);
+          expect(cls.disposition).to.equal(row.disposition);
+        });
+      }
+    });
+  }
+
+  it('an access denial stays retryable while IAM propagates, then is terminal for the resource', () => {
+    const denied = awsError('AccessDeniedException', { fault: 'client' });
+    expect(classifyAwsError(denied, { failingForMs: IAM_PROPAGATION_MS }).disposition).to.equal('retry');
+    expect(classifyAwsError(denied, { failingForMs: IAM_PROPAGATION_MS + 1 }).disposition).to.equal(
+      'terminal-resource',
+    );
+  });
+
+  it('a network error wrapped as the cause of another error is still a network error', () => {
+    const wrapped = new Error('fetch failed', {
+      cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }),
+    });
+    expect(classifyAwsError(wrapped).reason).to.equal('NetworkError');
+  });
+});
+
+describe('KUBE_ERROR_TABLE: every entry of every row classifies as its row says', () => {
+  const example = (entry: number | string): unknown => {
+    if (typeof entry === 'number') return Object.assign(new Error(`HTTP ${entry}`), { code: entry });
+    if (entry === 'anything else') return new Error('something odd');
+    if (entry === 'socket hang up') return new Error('socket hang up');
+    if (entry === 'TimeoutError' || entry === 'AbortError')
+      return Object.assign(new Error('t'), { name: entry });
+    // client-node's fetch wraps the socket error as the cause.
+    return new TypeError('fetch failed', { cause: Object.assign(new Error(entry), { code: entry }) });
+  };
+  for (const row of KUBE_ERROR_TABLE) {
+    describe(`${row.reason} (${row.disposition})`, () => {
+      for (const entry of row.errors) {
+        it(String(entry), () => {
+          const cls = classifyKubeError(example(entry));
+          expect(cls.reason).to.equal(row.reason);
+          expect(cls.disposition).to.equal(row.disposition);
+        });
+      }
+    });
+  }
+
+  it('a watch Status body with a code counts like the HTTP status', () => {
+    expect(classifyKubeError({ body: JSON.stringify({ kind: 'Status', code: 410 }) }).reason).to.equal(
+      'Expired',
+    );
+  });
+
+  it('an unlisted 5xx is a server error', () => {
+    expect(classifyKubeError({ code: 507 }).reason).to.equal('ServerError');
+  });
+
+  it('a 403 stays retryable while RBAC propagates, then is terminal for the resource', () => {
+    expect(classifyKubeError({ code: 403 }, { failingForMs: RBAC_PROPAGATION_MS }).disposition).to.equal(
+      'retry',
+    );
+    expect(classifyKubeError({ code: 403 }, { failingForMs: RBAC_PROPAGATION_MS + 1 }).disposition).to.equal(
+      'terminal-resource',
+    );
+  });
+});
+
+describe("README's Error handling table", () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Error handling'), readme.indexOf('## Troubleshooting'));
+  const kubeAt = section.indexOf('| Kubernetes HTTP status');
+  const tables = [
+    { name: 'AWS', rows: AWS_ERROR_TABLE, text: section.slice(0, kubeAt) },
+    { name: 'Kubernetes', rows: KUBE_ERROR_TABLE, text: section.slice(kubeAt) },
+  ];
+  for (const table of tables) {
+    for (const row of table.rows) {
+      it(`${table.name}: has the ${row.reason} row with the same class and every error of the code's row`, () => {
+        const lines = table.text
+          .split('\n')
+          .filter((l) => l.includes(`| ${row.disposition} | \`${row.reason}\` |`));
+        expect(lines, `README rows for ${row.reason} (${row.disposition})`).to.have.length(1);
+        for (const entry of row.errors) expect(lines[0]).to.include(String(entry));
+      });
+    }
+  }
+});
 
 /** Any of our error classes, whatever its constructor takes. */
 type ErrorType = abstract new (...args: never[]) => TransientError;
@@ -69,6 +189,24 @@ describe('mapAwsError', () => {
       reason: 'ECONNRESET',
     },
     { name: 'undefined', error: undefined, type: TransientError, reason: 'UnknownError' },
+    {
+      name: 'ExpiredTokenException is retried, not a rejection',
+      error: awsError('ExpiredTokenException'),
+      type: TransientError,
+      reason: 'ExpiredTokenException',
+    },
+    {
+      name: 'AccessDeniedException is retried while IAM propagates',
+      error: awsError('AccessDeniedException'),
+      type: TransientError,
+      reason: 'AccessDeniedException',
+    },
+    {
+      name: 'QueueDoesNotExist is a rejection (a spec problem)',
+      error: awsError('QueueDoesNotExist'),
+      type: AwsRejectedError,
+      reason: 'QueueDoesNotExist',
+    },
   ];
   for (const c of cases) {
     it(`${c.name} → ${c.type.name} (${c.reason})`, () => {

@@ -115,11 +115,6 @@ describe('AwsTaskLauncher', () => {
         error: awsError('ClusterNotFoundException'),
         reason: 'ClusterNotFoundException',
       },
-      {
-        name: 'AccessDeniedException',
-        error: awsError('AccessDeniedException'),
-        reason: 'AccessDeniedException',
-      },
     ];
     for (const c of rejections) {
       it(`reports ${c.name} as a non-capacity launch failure, without retrying`, async () => {
@@ -151,6 +146,13 @@ describe('AwsTaskLauncher', () => {
         reason: 'ECONNREFUSED',
       },
       { name: 'a non-Error value', error: 'weird', type: TransientError, reason: 'UnknownError' },
+      // Retried within the run's deadline (see AWS_ERROR_TABLE): IAM propagation, credential refresh, quotas.
+      ...['AccessDeniedException', 'ExpiredTokenException', 'LimitExceededException'].map((name) => ({
+        name,
+        error: awsError(name),
+        type: TransientError,
+        reason: name,
+      })),
       {
         name: 'ThrottlingException',
         error: awsError('ThrottlingException'),
