@@ -28,7 +28,13 @@ export interface Config {
   readonly awsRegion?: string;
   readonly awsMaxAttempts: number;
   readonly logLevel: LogLevel;
+  /** `--log-format auto` (the default) resolves to text when stderr is a terminal, else json. */
   readonly logFormat: LogFormat;
+  /**
+   * Series labelled with namespace and name (last run, next schedule, runs by resource...). One
+   * series each per resource: turn off for installations with very many resources.
+   */
+  readonly perResourceMetrics: boolean;
   readonly manifestsDir?: string;
   readonly stateFile: string;
   readonly dryRun: boolean;
@@ -76,6 +82,7 @@ const FLAGS = {
   'aws-max-attempts': { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
+  'per-resource-metrics': { type: 'string' },
   manifests: { type: 'string' },
   state: { type: 'string' },
   'dry-run': { type: 'boolean' },
@@ -109,7 +116,9 @@ Both:
   --health-probe-bind-address ADDR  /healthz and /readyz address (default :8081; 0 disables)
   --max-concurrent-reconciles N     parallel reconciles (default 64)
   --max-tasks-per-run N             cap on the tasks one run launches, for every resource (default 100)
-  --log-level debug|info|warn|error --log-format json|text
+  --log-level debug|info|warn|error
+  --log-format auto|json|text       auto (default): text on a terminal, JSON otherwise
+  --per-resource-metrics true|false metric series per resource (default true; false for huge installs)
   --shutdown-timeout 25s            SIGTERM exits within this, whatever is in flight
   --cache-sync-timeout 2m           exit non-zero when resources are not loaded by then
   --stuck-reconcile-timeout 10m     /healthz fails while a reconcile runs longer than this
@@ -145,10 +154,22 @@ function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[
   return raw as T;
 }
 
+function boolString(flag: string, raw: string): boolean {
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(`--${flag}: "${raw}" must be true or false`);
+}
+
+// People read a terminal; log pipelines read everything else.
+function resolveLogFormat(raw: 'auto' | LogFormat, stderrIsTty: boolean): LogFormat {
+  return raw === 'auto' ? (stderrIsTty ? 'text' : 'json') : raw;
+}
+
 /** Builds the run configuration from argv and the environment; throws ConfigError with the flag named. */
 export function loadConfig(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>> = process.env,
+  stderrIsTty: boolean = process.stderr.isTTY === true,
 ): Config {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -209,7 +230,11 @@ export function loadConfig(
     awsRegion: str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     awsMaxAttempts: positiveInt('aws-max-attempts', str('aws-max-attempts') ?? '3'),
     logLevel: oneOf('log-level', str('log-level') ?? 'info', ['debug', 'info', 'warn', 'error'] as const),
-    logFormat: oneOf('log-format', str('log-format') ?? 'json', ['json', 'text'] as const),
+    logFormat: resolveLogFormat(
+      oneOf('log-format', str('log-format') ?? 'auto', ['auto', 'json', 'text'] as const),
+      stderrIsTty,
+    ),
+    perResourceMetrics: boolString('per-resource-metrics', str('per-resource-metrics') ?? 'true'),
     manifestsDir,
     stateFile: str('state') ?? '.ecs-scheduler-state.json',
     dryRun: bool('dry-run'),

@@ -1,5 +1,16 @@
 // Structured logging. Every line about a resource carries `resource: namespace/name`: callers get
 // a child logger bound to it rather than formatting the key into messages.
+//
+// Two renderings of the same fields: JSON, one object per line, for log pipelines; and text for a
+// person at a terminal. config.ts picks text when stderr is a TTY. Errors keep their cause chain
+// in both (see error-fields.ts).
+//
+// Not pino: our lines are few (a handful per run), synchronous writes to stderr cost nothing at
+// that rate and never lose the last line before a crash exit, and pino's text output needs
+// pino-pretty, a second dependency with its own formatting. What pino would add, speed at
+// thousands of lines a second, we do not need; the port below keeps the option open.
+import { describeErrorChain, errorFields } from './error-fields.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'json' | 'text';
 export type LogFields = Record<string, unknown>;
@@ -15,39 +26,65 @@ export interface Logger {
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface LoggerOptions {
+  /** Lines below it are dropped. Default "info". */
   readonly level?: LogLevel;
+  /** Default "json"; `ecs-scheduler run` passes config.logFormat (text on a terminal). */
   readonly format?: LogFormat;
   /** Where lines go; stderr by default so stdout stays clean for command output. */
   readonly write?: (line: string) => void;
   readonly now?: () => Date;
 }
 
-function serialize(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
+function jsonValue(value: unknown): unknown {
+  if (value instanceof Error) return errorFields(value);
   if (value instanceof Date) return value.toISOString();
   return value;
 }
 
+// Bare when it cannot be misread (no spaces, quotes or `=`), JSON-quoted otherwise.
+function textValue(value: unknown): string {
+  if (value instanceof Error) return JSON.stringify(describeErrorChain(errorFields(value)));
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
+    return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function renderJson(ts: Date, level: LogLevel, message: string, fields: LogFields): string {
+  const entry: LogFields = { ts: ts.toISOString(), level, msg: message };
+  for (const [k, v] of Object.entries(fields)) entry[k] = jsonValue(v);
+  try {
+    return JSON.stringify(entry);
+  } catch {
+    // A cyclic field must not lose the line.
+    return JSON.stringify({ ts: entry.ts, level, msg: message, fields: textValue(fields) });
+  }
+}
+
+// `2026-03-01T10:00:05.000Z WARN  launch failed resource=data/nightly error="..."`: the resource
+// right after the message, where the eye looks for it.
+function renderText(ts: Date, level: LogLevel, message: string, fields: LogFields): string {
+  const { resource, ...rest } = fields;
+  const pairs = [
+    ...(resource === undefined ? [] : [`resource=${textValue(resource)}`]),
+    ...Object.entries(rest).map(([k, v]) => `${k}=${textValue(v)}`),
+  ];
+  return `${ts.toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${pairs.length ? ` ${pairs.join(' ')}` : ''}`;
+}
+
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
   const threshold = ORDER[options.level ?? 'info'];
-  const format = options.format ?? 'json';
+  const render = (options.format ?? 'json') === 'json' ? renderJson : renderText;
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, message: string, fields: LogFields = {}) => {
     if (ORDER[level] < threshold) return;
-    const all: LogFields = { ...bound, ...fields };
-    if (format === 'json') {
-      const entry: LogFields = { ts: now().toISOString(), level, msg: message };
-      for (const [k, v] of Object.entries(all)) entry[k] = serialize(v);
-      write(JSON.stringify(entry));
-    } else {
-      const extras = Object.entries(all)
-        .map(([k, v]) => `${k}=${JSON.stringify(serialize(v))}`)
-        .join(' ');
-      write(
-        `${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extras ? ` ${extras}` : ''}`,
-      );
-    }
+    write(render(now(), level, message, { ...bound, ...fields }));
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('has defaults for every flag', () => {
-    const c = loadConfig([], {});
+    const c = loadConfig([], {}, false);
     expect(c).to.deep.include({
       mode: 'kubernetes',
       defaultCluster: 'default',
@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       maxTasksPerRun: 100,
       logLevel: 'info',
       logFormat: 'json',
+      perResourceMetrics: true,
       dryRun: false,
       leaseDurationSeconds: 15,
     });
@@ -58,4 +59,64 @@ describe('loadConfig', () => {
       expect(() => loadConfig(args, env)).to.throw(ConfigError, message);
     });
   }
+
+  const logFormats: {
+    name: string;
+    args: string[];
+    env: Record<string, string>;
+    tty: boolean;
+    format: string;
+  }[] = [
+    { name: 'auto on a terminal is text', args: [], env: {}, tty: true, format: 'text' },
+    { name: 'auto on a pipe is json', args: [], env: {}, tty: false, format: 'json' },
+    {
+      name: '--log-format json wins on a terminal',
+      args: ['--log-format', 'json'],
+      env: {},
+      tty: true,
+      format: 'json',
+    },
+    {
+      name: '--log-format text wins on a pipe',
+      args: ['--log-format', 'text'],
+      env: {},
+      tty: false,
+      format: 'text',
+    },
+    {
+      name: 'ECS_SCHEDULER_LOG_FORMAT=json',
+      args: [],
+      env: { ECS_SCHEDULER_LOG_FORMAT: 'json' },
+      tty: true,
+      format: 'json',
+    },
+  ];
+  for (const c of logFormats) {
+    it(`log format: ${c.name}`, () => {
+      expect(loadConfig(c.args, c.env, c.tty).logFormat).to.equal(c.format);
+    });
+  }
+
+  const perResource: { name: string; args: string[]; env: Record<string, string>; value: boolean }[] = [
+    { name: '--per-resource-metrics=false', args: ['--per-resource-metrics=false'], env: {}, value: false },
+    { name: '--per-resource-metrics true', args: ['--per-resource-metrics', 'true'], env: {}, value: true },
+    {
+      name: 'ECS_SCHEDULER_PER_RESOURCE_METRICS=0',
+      args: [],
+      env: { ECS_SCHEDULER_PER_RESOURCE_METRICS: '0' },
+      value: false,
+    },
+  ];
+  for (const c of perResource) {
+    it(`per-resource metrics: ${c.name}`, () => {
+      expect(loadConfig(c.args, c.env, false).perResourceMetrics).to.equal(c.value);
+    });
+  }
+
+  it('rejects a per-resource-metrics value that is not a boolean, naming the flag', () => {
+    expect(() => loadConfig(['--per-resource-metrics=maybe'], {}, false)).to.throw(
+      ConfigError,
+      /--per-resource-metrics: "maybe" must be true or false/,
+    );
+  });
 });
