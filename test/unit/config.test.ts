@@ -17,6 +17,9 @@ describe('loadConfig', () => {
       perResourceMetrics: true,
       dryRun: false,
       leaseDurationSeconds: 15,
+      shutdownTimeoutSeconds: 25,
+      cacheSyncTimeoutSeconds: 120,
+      stuckReconcileSeconds: 600,
     });
   });
 
@@ -52,6 +55,9 @@ describe('loadConfig', () => {
     ['a non-integer task cap', [], { ECS_SCHEDULER_MAX_TASKS_PER_RUN: '1e9x' }, /max-tasks-per-run/],
     ['a bad duration', ['--lease-duration', 'soon'], {}, /lease-duration/],
     ['a bad log level', ['--log-level', 'loud'], {}, /log-level/],
+    ['a zero shutdown timeout', ['--shutdown-timeout', '0s'], {}, /shutdown-timeout.*longer than zero/],
+    ['a bad cache sync timeout', [], { ECS_SCHEDULER_CACHE_SYNC_TIMEOUT: 'never' }, /cache-sync-timeout/],
+    ['a zero stuck-reconcile timeout', ['--stuck-reconcile-timeout', '0'], {}, /stuck-reconcile-timeout/],
     ['a bad boolean in the environment', [], { ECS_SCHEDULER_DRY_RUN: 'maybe' }, /ECS_SCHEDULER_DRY_RUN/],
   ];
   for (const [name, args, env, message] of bad) {
