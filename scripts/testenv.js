@@ -36,7 +36,32 @@ import { parse as parseYaml } from 'yaml';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const STATE_DIR = process.env.TESTENV_DIR ? resolve(process.env.TESTENV_DIR) : join(ROOT, '.testenv');
-const CRD_FILE = join(ROOT, 'crds', 'ecsscheduledtasks.yaml');
+const CRD_FILES = ['ecsscheduledtasks.yaml', 'ecsschedulerpolicies.yaml'].map((f) => join(ROOT, 'crds', f));
+// The test cluster's admin trusts the namespaces the tests make (labelled by useTestNamespace) and
+// `default`: with policy enforcement on by default, these let the controller run anything there.
+// Policy tests use namespaces without the label, where only their own policies apply.
+const ALLOW_ALL = {
+  clusters: ['*'],
+  taskDefinitions: ['*'],
+  roles: ['*'],
+  launchTypes: ['*'],
+  capacityProviders: ['*'],
+  subnets: ['*'],
+  securityGroups: ['*'],
+  queues: ['*'],
+  assignPublicIp: true,
+  enableExecuteCommand: true,
+};
+const SEED_POLICIES = [
+  {
+    name: 'testenv-test-namespaces',
+    namespaceSelector: { matchLabels: { 'ecs-scheduler.dev/test': 'true' } },
+  },
+  {
+    name: 'testenv-default',
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'default' } },
+  },
+];
 const REGION = 'us-east-1';
 const NAMESPACES = ['default', 'ecs-scheduler-system'];
 const CLUSTER = 'default';
@@ -285,8 +310,28 @@ function kube(env, method, path, { body, contentType = 'application/json' } = {}
   });
 }
 
-async function applyCrd(env) {
-  const text = readFileSync(CRD_FILE, 'utf8');
+async function applyCrds(env) {
+  for (const file of CRD_FILES) await applyCrd(env, file);
+  for (const { name, namespaceSelector } of SEED_POLICIES) {
+    const body = {
+      apiVersion: 'ecs-scheduler.dev/v1alpha1',
+      kind: 'EcsSchedulerPolicy',
+      metadata: { name },
+      spec: { namespaceSelector, ...ALLOW_ALL },
+    };
+    const r = await kube(
+      env,
+      'PATCH',
+      `/apis/ecs-scheduler.dev/v1alpha1/ecsschedulerpolicies/${name}?fieldManager=ecs-scheduler-testenv&force=true`,
+      { body, contentType: 'application/apply-patch+yaml' },
+    );
+    if (r.status !== 200 && r.status !== 201)
+      throw new Error(`seeding EcsSchedulerPolicy ${name}: HTTP ${r.status} ${r.json?.message ?? r.text}`);
+  }
+}
+
+async function applyCrd(env, file) {
+  const text = readFileSync(file, 'utf8');
   const name = parseYaml(text).metadata.name;
   const r = await kube(
     env,
@@ -295,7 +340,7 @@ async function applyCrd(env) {
     { body: text, contentType: 'application/apply-patch+yaml' },
   );
   if (r.status !== 200 && r.status !== 201) {
-    throw new Error(`the API server rejected ${CRD_FILE} (HTTP ${r.status}): ${r.json?.message ?? r.text}`);
+    throw new Error(`the API server rejected ${file} (HTTP ${r.status}): ${r.json?.message ?? r.text}`);
   }
   const generation = r.json.metadata.generation;
   await waitFor(`CRD ${name} Established`, undefined, async () => {
@@ -637,7 +682,7 @@ async function upLocked(quiet) {
   const previous = readJson(paths.state);
   if (previous && (await healthy(previous, 30_000))) {
     // The CRD may have been regenerated since: apply it again (cheap) so tests see the current one.
-    await applyCrd(connection(previous));
+    await applyCrds(connection(previous));
     return { started: false, env: readJson(paths.envJson), ms: performance.now() - t0, state: previous };
   }
   if (previous) {
@@ -726,7 +771,7 @@ async function upLocked(quiet) {
     const conn = connection(state);
     await waitFor('moto', motoProc, () => motoResponds(state.motoUrl));
 
-    const [, , aws] = await Promise.all([applyCrd(conn), ensureNamespaces(conn), seedAws(state.motoUrl)]);
+    const [, , aws] = await Promise.all([applyCrds(conn), ensureNamespaces(conn), seedAws(state.motoUrl)]);
 
     writeFileSync(paths.kubeconfig, kubeconfigYaml(conn), { mode: 0o600 });
     writeEnvFiles({

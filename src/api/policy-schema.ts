@@ -17,13 +17,16 @@ const LIST_MAX_ITEMS = 256;
 
 const patterns = (what: string, example: string) =>
   opt(
-    Type.Array(Type.String({ minLength: 1, maxLength: PATTERN_MAX_LENGTH, description: `One ${what}.` }), {
-      description:
-        `Allowed ${what}s: exact values, or patterns where * matches any run of characters ` +
-        `(${example}). Absent or empty allows none.`,
-      maxItems: LIST_MAX_ITEMS,
-      'x-kubernetes-list-type': 'set',
-    }),
+    Type.Array(
+      Type.String({ minLength: 1, maxLength: PATTERN_MAX_LENGTH, description: 'A value or pattern.' }),
+      {
+        description:
+          `${what}: exact values, or patterns where * matches any run of characters ` +
+          `(for example ${example}). Absent or empty allows none.`,
+        maxItems: LIST_MAX_ITEMS,
+        'x-kubernetes-list-type': 'set',
+      },
+    ),
   );
 
 const LabelSelectorRequirement = Type.Object(
@@ -84,19 +87,22 @@ export const policySpecRules: readonly CrossFieldRule<{ assumeRoleArn?: string; 
 export const EcsSchedulerPolicySpec = Type.Object(
   {
     namespaceSelector: NamespaceSelector,
-    clusters: patterns('ECS cluster name or ARN', 'prod, arn:aws:ecs:eu-west-1:123456789012:cluster/batch-*'),
+    clusters: patterns(
+      'ECS clusters the runs may use, by name or ARN',
+      'prod, arn:aws:ecs:eu-west-1:123456789012:cluster/batch-*',
+    ),
     taskDefinitions: patterns(
-      'task definition: a family (any revision), family:revision, or ARN',
+      'Task definitions the runs may use: a family (any revision), family:revision, or ARN',
       'report-*, etl:12',
     ),
     roles: patterns(
-      'taskRoleArn or executionRoleArn override; runs without overrides need none',
+      'taskRoleArn and executionRoleArn overrides the runs may set (runs without overrides need none)',
       'arn:aws:iam::123456789012:role/data-*',
     ),
-    launchTypes: patterns('launch type', 'FARGATE'),
-    capacityProviders: patterns('capacity provider of a capacityProviderStrategy', 'FARGATE_SPOT'),
-    subnets: patterns('subnet id', 'subnet-0123456789abcdef0, *'),
-    securityGroups: patterns('security group id', 'sg-0123456789abcdef0'),
+    launchTypes: patterns('Launch types the runs may set', 'FARGATE'),
+    capacityProviders: patterns('Capacity providers a capacityProviderStrategy may name', 'FARGATE_SPOT'),
+    subnets: patterns('Subnets the runs may use', 'subnet-0123456789abcdef0, *'),
+    securityGroups: patterns('Security groups the runs may use', 'sg-0123456789abcdef0'),
     assignPublicIp: opt(
       Type.Boolean({
         description: 'Whether runs may set assignPublicIp: ENABLED.',
@@ -114,7 +120,10 @@ export const EcsSchedulerPolicySpec = Type.Object(
         maximum: 1000,
       }),
     ),
-    queues: patterns('SQS queue name or ARN an SQS trigger may read', 'data-*'),
+    queues: patterns(
+      'SQS queues an SQS trigger may read: a name matches queueName, an ARN matches the queue of a queueUrl',
+      'data-*, arn:aws:sqs:eu-west-1:123456789012:data-*',
+    ),
     assumeRoleArn: opt(
       Type.String({
         description:
