@@ -1,7 +1,7 @@
 // The simulated ECS account: clusters, task definitions, tasks and the RunTask ledger, behind the
 // operations of ECS's JSON API. No HTTP here (server.ts speaks the protocol), no timers (a task's
 // state is computed from the clock when it is asked for), and time and randomness are injected.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   clientError,
   clusterNotFound,
@@ -440,7 +440,10 @@ export class EcsSimulator {
     let fingerprint = '';
     if (token !== undefined) {
       const { clientToken: _ignored, ...rest } = input;
-      fingerprint = canonical({ ...rest, cluster, taskDefinition: definition.arn, count: n });
+      // A digest, not the request itself: a day of tokens stays small.
+      fingerprint = createHash('sha256')
+        .update(canonical({ ...rest, cluster, taskDefinition: definition.arn, count: n }))
+        .digest('base64');
       const seen = this.#tokens.get(token);
       if (seen !== undefined && now - seen.at < this.#tokenTtlMs) {
         if (seen.fingerprint !== fingerprint) {

@@ -127,8 +127,12 @@ export async function startEcsSimulatorServer(
     switch (route) {
       case 'GET /_sim/health':
         return send(res, 200, { ok: true });
-      case 'GET /_sim/stats':
-        return send(res, 200, simulator.stats());
+      case 'GET /_sim/stats': {
+        // The simulator's own cost, so a benchmark can tell it apart from the controller's.
+        const cpu = process.cpuUsage();
+        const usage = { rssBytes: process.memoryUsage.rss(), cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+        return send(res, 200, { ...simulator.stats(), process: usage });
+      }
       case 'GET /_sim/ledger': {
         const raw = url.searchParams.get('tasksPerRun');
         const tasksPerRun = raw === null ? undefined : Number(raw);
