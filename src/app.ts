@@ -187,7 +187,10 @@ export async function startApp(
         '"Multi-tenant clusters".',
     );
   }
-  const metrics = createMetrics({ leaseName: config.leaderElectionId });
+  const metrics = createMetrics({
+    leaseName: config.leaderElectionId,
+    perResource: config.perResourceMetrics,
+  });
   const awsOptions = {
     region: config.awsRegion,
     endpoint: config.ecsEndpoint,

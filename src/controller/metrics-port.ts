@@ -11,7 +11,11 @@ export type ReconcileOutcome = 'success' | 'error' | 'terminal' | 'aborted' | 'r
 
 export interface ControllerMetrics {
   reconciled(outcome: ReconcileOutcome, seconds: number): void;
-  runRecorded(result: RunResult): void;
+  /**
+   * A run reached `result`. With `key`, ecs_scheduler_runs_total carries the resource's namespace
+   * and name (only its namespace with --per-resource-metrics=false), so an alert can name it.
+   */
+  runRecorded(result: RunResult, key?: ResourceKey): void;
   /** Seconds from the scheduled time to RunTask accepting the tasks. */
   launchDelay(seconds: number): void;
   scheduleTimes(key: ResourceKey, next: Date | undefined, last: Date | undefined): void;

@@ -2,6 +2,7 @@
 // passed in), never in prom-client's global one, so tests and several controllers in one process
 // do not collide.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
+import { RUN_RESULTS } from '../api/schema.js';
 import type { RunResult } from '../api/types.js';
 import type { ControllerMetrics, ReconcileOutcome, WorkQueueMetrics } from '../controller/metrics-port.js';
 import type { ResourceKey } from '../controller/ports.js';
@@ -21,6 +22,12 @@ export interface MetricsOptions {
   readonly leaseName?: string;
   /** Also collect Node's default process metrics. Default true. */
   readonly defaultMetrics?: boolean;
+  /**
+   * Series labelled with a resource's namespace and name. Default true. False (the
+   * --per-resource-metrics=false flag) keeps their cardinality out of very large installations:
+   * the per-resource gauges are not exported and ecs_scheduler_runs_total keeps only `namespace`.
+   */
+  readonly perResource?: boolean;
 }
 
 export interface Metrics {
@@ -30,6 +37,12 @@ export interface Metrics {
   readonly ecs: EcsRequestMetrics;
   readonly watch: WatchMetrics;
   readonly leader: LeaderMetrics;
+  /**
+   * Drops every per-resource gauge. Called on losing the Lease (leader.setLeader(false) does it),
+   * so that after a failover only the new leader exports them and `max by (name)` or a join never
+   * sees two replicas' values for one resource; later writes are ignored until leading again.
+   */
+  clearPerResource(): void;
 }
 
 // controller-runtime's buckets, so existing dashboards read ours unchanged.
@@ -50,6 +63,7 @@ function splitKey(key: ResourceKey): { namespace: string; name: string } {
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = options.registry ?? new Registry();
+  const perResource = options.perResource ?? true;
   const registers = [registry];
   const controllerLabel = options.controllerName ?? 'ecsscheduledtask';
   const queueLabel = options.workQueueName ?? 'ecsscheduledtask';
@@ -136,10 +150,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: LAUNCH_DELAY_BUCKETS,
     registers,
   });
+  // One series per resource and result seen (at most 7 results, in practice 2 or 3 per resource).
   const runsTotal = new Counter({
     name: 'ecs_scheduler_runs_total',
-    help: 'Runs recorded, by result',
-    labelNames: ['result'] as const,
+    help: 'Runs recorded, by resource (namespace, name) and result',
+    labelNames: ['namespace', 'name', 'result'] as const,
     registers,
   });
   const ecsRequests = new Counter({
@@ -164,6 +179,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'ecs_scheduler_trigger_queue_depth',
     help: 'Messages in the trigger queue of the resource at its last check',
     labelNames: ['namespace', 'name'] as const,
+    registers,
+  });
+  // Only the current result has a series (value 1), so one series per resource, not seven.
+  const lastRunResult = new Gauge({
+    name: 'ecs_scheduler_last_run_result',
+    help: 'Result of the newest finished run of the resource: 1 on the series of its result',
+    labelNames: ['namespace', 'name', 'result'] as const,
+    registers,
+  });
+  const lastSuccess = new Gauge({
+    name: 'ecs_scheduler_last_success_time',
+    help: 'Scheduled time of the newest successful run of the resource, in unix seconds',
+    labelNames: ['namespace', 'name'] as const,
+    registers,
+  });
+  const policyDenials = new Counter({
+    name: 'ecs_scheduler_policy_denials_total',
+    help: 'Runs or specs an EcsSchedulerPolicy denied, by namespace and the field it denied',
+    labelNames: ['namespace', 'field'] as const,
     registers,
   });
 
@@ -193,7 +227,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   leaderStatus.set({ name: leaseLabel }, 0);
 
+  // Per-resource gauges are written only while this process may hold them: with the flag on, and
+  // not after losing the Lease (a pass of the lost term can still be finishing).
+  const perResourceGauges = [nextSchedule, lastSchedule, triggerDepth, lastRunResult, lastSuccess];
+  let leading: boolean | undefined;
+  const writable = () => perResource && leading !== false;
+  const lastResultOf = new Map<ResourceKey, RunResult>();
+  const clearPerResource = () => {
+    for (const gauge of perResourceGauges) gauge.reset();
+    lastResultOf.clear();
+  };
+
   const setOrRemove = (gauge: Gauge<'namespace' | 'name'>, key: ResourceKey, at: Date | undefined) => {
+    if (!writable()) return;
     const labels = splitKey(key);
     if (at === undefined) gauge.remove(labels);
     else gauge.set(labels, at.getTime() / 1000);
@@ -207,8 +253,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (outcome === 'terminal') terminalErrors.inc({ controller: controllerLabel });
       reconcileTime.observe({ controller: controllerLabel }, seconds);
     },
-    runRecorded(result: RunResult) {
-      runsTotal.inc({ result });
+    runRecorded(result: RunResult, key?: ResourceKey) {
+      if (key === undefined) return runsTotal.inc({ result });
+      const { namespace, name } = splitKey(key);
+      runsTotal.inc(perResource ? { namespace, name, result } : { namespace, result });
     },
     launchDelay(seconds: number) {
       launchDelay.observe(Math.max(0, seconds));
@@ -218,13 +266,33 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       setOrRemove(lastSchedule, key, last);
     },
     queueDepth(key: ResourceKey, depth: number) {
-      triggerDepth.set(splitKey(key), depth);
+      if (writable()) triggerDepth.set(splitKey(key), depth);
+    },
+    lastRun(key: ResourceKey, result: RunResult, at: Date | undefined) {
+      if (!writable()) return;
+      const labels = splitKey(key);
+      const previous = lastResultOf.get(key);
+      if (previous !== undefined && previous !== result)
+        lastRunResult.remove({ ...labels, result: previous });
+      lastRunResult.set({ ...labels, result }, 1);
+      lastResultOf.set(key, result);
+      if (at === undefined) lastSuccess.remove(labels);
+      else lastSuccess.set(labels, at.getTime() / 1000);
+    },
+    policyDenied(key: ResourceKey, field: string) {
+      policyDenials.inc({ namespace: splitKey(key).namespace, field });
     },
     forget(key: ResourceKey) {
       const labels = splitKey(key);
       nextSchedule.remove(labels);
       lastSchedule.remove(labels);
       triggerDepth.remove(labels);
+      lastSuccess.remove(labels);
+      const previous = lastResultOf.get(key);
+      if (previous !== undefined) lastRunResult.remove({ ...labels, result: previous });
+      lastResultOf.delete(key);
+      // A deleted resource's counters go too, or every name ever used would stay exported.
+      if (perResource) for (const result of RUN_RESULTS) runsTotal.remove({ ...labels, result });
     },
   };
 
@@ -247,8 +315,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
 
   const leader: LeaderMetrics = {
-    setLeader: (isLeader) => leaderStatus.set({ name: leaseLabel }, isLeader ? 1 : 0),
+    setLeader: (isLeader) => {
+      leaderStatus.set({ name: leaseLabel }, isLeader ? 1 : 0);
+      if (!isLeader) clearPerResource();
+      leading = isLeader;
+    },
   };
 
-  return { registry, controller, workQueue, ecs, watch, leader };
+  return { registry, controller, workQueue, ecs, watch, leader, clearPerResource };
 }

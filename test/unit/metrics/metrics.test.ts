@@ -26,6 +26,9 @@ describe('createMetrics', () => {
       'ecs_scheduler_next_schedule_time',
       'ecs_scheduler_last_schedule_time',
       'ecs_scheduler_trigger_queue_depth',
+      'ecs_scheduler_last_run_result',
+      'ecs_scheduler_last_success_time',
+      'ecs_scheduler_policy_denials_total',
       'ecs_scheduler_watch_restarts_total',
       'ecs_scheduler_watch_events_total',
       'ecs_scheduler_relists_total',
@@ -98,12 +101,131 @@ describe('createMetrics', () => {
     m.controller.scheduleTimes('data/a', new Date(0), new Date(0));
     m.controller.scheduleTimes('data/b', new Date(0), undefined);
     m.controller.queueDepth('data/a', 1);
+    m.controller.runRecorded('Failed', 'data/a');
+    m.controller.lastRun!('data/a', 'Failed', new Date(0));
     m.controller.forget('data/a');
-    m.leader.setLeader(false);
     const text = await m.registry.metrics();
     expect(text).not.to.include('name="a"');
     expect(sample(text, 'ecs_scheduler_next_schedule_time{namespace="data",name="b"}')).to.equal(0);
     expect(text).not.to.include('ecs_scheduler_last_schedule_time{namespace="data",name="b"}');
-    expect(sample(text, 'leader_election_master_status{name="ecs-scheduler"}')).to.equal(0);
+  });
+
+  describe('per-resource series', () => {
+    const noon = new Date('2026-03-01T12:00:00Z');
+    const noonSeconds = noon.getTime() / 1000;
+
+    it('labels ecs_scheduler_runs_total with namespace and name', async () => {
+      const m = createMetrics({ defaultMetrics: false });
+      m.controller.runRecorded('Failed', 'data/nightly');
+      m.controller.runRecorded('Failed', 'data/nightly');
+      m.controller.runRecorded('Succeeded', 'web/cleanup');
+      const text = await m.registry.metrics();
+      expect(
+        sample(text, 'ecs_scheduler_runs_total{namespace="data",name="nightly",result="Failed"}'),
+      ).to.equal(2);
+      expect(
+        sample(text, 'ecs_scheduler_runs_total{namespace="web",name="cleanup",result="Succeeded"}'),
+      ).to.equal(1);
+    });
+
+    it('exports the last run result as 1 on its result only, and moves it when the result changes', async () => {
+      const m = createMetrics({ defaultMetrics: false });
+      m.controller.lastRun!('data/nightly', 'Succeeded', noon);
+      let text = await m.registry.metrics();
+      expect(
+        sample(text, 'ecs_scheduler_last_run_result{namespace="data",name="nightly",result="Succeeded"}'),
+      ).to.equal(1);
+      expect(sample(text, 'ecs_scheduler_last_success_time{namespace="data",name="nightly"}')).to.equal(
+        noonSeconds,
+      );
+      m.controller.lastRun!('data/nightly', 'Failed', noon);
+      text = await m.registry.metrics();
+      expect(
+        sample(text, 'ecs_scheduler_last_run_result{namespace="data",name="nightly",result="Failed"}'),
+      ).to.equal(1);
+      expect(text, 'the old result series is gone').not.to.include('result="Succeeded"');
+      expect(sample(text, 'ecs_scheduler_last_success_time{namespace="data",name="nightly"}')).to.equal(
+        noonSeconds,
+      );
+    });
+
+    it('has no last success time before the first success', async () => {
+      const m = createMetrics({ defaultMetrics: false });
+      m.controller.lastRun!('data/nightly', 'Failed', undefined);
+      const text = await m.registry.metrics();
+      expect(text).not.to.include('ecs_scheduler_last_success_time{');
+    });
+
+    it('counts policy denials by namespace and field', async () => {
+      const m = createMetrics({ defaultMetrics: false });
+      m.controller.policyDenied!('team-a/job', 'taskDefinition');
+      m.controller.policyDenied!('team-a/other', 'taskDefinition');
+      m.controller.policyDenied!('team-b/job', 'cluster');
+      const text = await m.registry.metrics();
+      expect(
+        sample(text, 'ecs_scheduler_policy_denials_total{namespace="team-a",field="taskDefinition"}'),
+      ).to.equal(2);
+      expect(sample(text, 'ecs_scheduler_policy_denials_total{namespace="team-b",field="cluster"}')).to.equal(
+        1,
+      );
+    });
+
+    it('with perResource false: no per-resource gauges, and runs counted by namespace only', async () => {
+      const m = createMetrics({ defaultMetrics: false, perResource: false });
+      m.controller.scheduleTimes('data/nightly', noon, noon);
+      m.controller.queueDepth('data/nightly', 3);
+      m.controller.lastRun!('data/nightly', 'Succeeded', noon);
+      m.controller.runRecorded('Succeeded', 'data/nightly');
+      m.controller.runRecorded('Succeeded', 'data/other');
+      const text = await m.registry.metrics();
+      expect(text).not.to.include('name="nightly"');
+      expect(sample(text, 'ecs_scheduler_runs_total{namespace="data",result="Succeeded"}')).to.equal(2);
+    });
+
+    const clearing: { name: string; clear: (m: ReturnType<typeof createMetrics>) => void }[] = [
+      { name: 'losing the lease (setLeader(false))', clear: (m) => m.leader.setLeader(false) },
+      { name: 'clearPerResource()', clear: (m) => m.clearPerResource() },
+    ];
+    for (const c of clearing) {
+      it(`drops every per-resource gauge on ${c.name}; counters stay`, async () => {
+        const m = createMetrics({ defaultMetrics: false, leaseName: 'ecs-scheduler' });
+        m.leader.setLeader(true);
+        m.controller.scheduleTimes('data/nightly', noon, noon);
+        m.controller.queueDepth('data/nightly', 3);
+        m.controller.lastRun!('data/nightly', 'Failed', noon);
+        m.controller.runRecorded('Failed', 'data/nightly');
+        c.clear(m);
+        const text = await m.registry.metrics();
+        for (const gauge of [
+          'ecs_scheduler_next_schedule_time',
+          'ecs_scheduler_last_schedule_time',
+          'ecs_scheduler_trigger_queue_depth',
+          'ecs_scheduler_last_run_result',
+          'ecs_scheduler_last_success_time',
+        ])
+          expect(text, gauge).not.to.include(`${gauge}{`);
+        expect(
+          sample(text, 'ecs_scheduler_runs_total{namespace="data",name="nightly",result="Failed"}'),
+        ).to.equal(1);
+      });
+    }
+
+    it('ignores per-resource writes after losing the lease until leading again', async () => {
+      const m = createMetrics({ defaultMetrics: false, leaseName: 'ecs-scheduler' });
+      m.leader.setLeader(true);
+      m.leader.setLeader(false);
+      // A pass of the lost term finishing late.
+      m.controller.scheduleTimes('data/late', noon, noon);
+      m.controller.lastRun!('data/late', 'Succeeded', noon);
+      let text = await m.registry.metrics();
+      expect(text).not.to.include('name="late"');
+      expect(sample(text, 'leader_election_master_status{name="ecs-scheduler"}')).to.equal(0);
+      m.leader.setLeader(true);
+      m.controller.scheduleTimes('data/late', noon, noon);
+      text = await m.registry.metrics();
+      expect(sample(text, 'ecs_scheduler_next_schedule_time{namespace="data",name="late"}')).to.equal(
+        noonSeconds,
+      );
+    });
   });
 });
