@@ -8,6 +8,8 @@
 //   node scripts/testenv.js restart-apiserver [--down-ms N]
 //                                    stop kube-apiserver, wait N ms, start it again on the same
 //                                    port with the same flags; prints {stoppedMs,totalMs,pid}
+//   node scripts/testenv.js restart-etcd [--down-ms N]
+//                                    the same for etcd (same ports, same data dir)
 //
 // Plain ESM JavaScript on purpose: it runs before any TypeScript is built. Only node built-ins and
 // packages that are already dependencies (yaml, @aws-sdk/client-ecs, @aws-sdk/client-sqs).
@@ -821,39 +823,53 @@ export async function status() {
 }
 
 /**
- * Stops kube-apiserver (SIGTERM, then SIGKILL), keeps it down for `downMs`, and starts it again on
- * the same port with the same flags, certificates and etcd, so clients see an outage and then the
- * same server. Resolves once /readyz answers 200, with how long the API was down.
+ * Stops a peer (`kube-apiserver` or `etcd`) by pid (SIGTERM, then SIGKILL), keeps it down for
+ * `downMs`, and starts it again on the same ports with the same flags, certificates and data dir,
+ * so clients see an outage and then the same server. Resolves once kube-apiserver's /readyz answers
+ * 200 again (after an etcd restart too), with how long the peer was down.
  */
-export async function restartApiserver({ downMs = 0, quiet = true } = {}) {
+export async function restartPeer(name, { downMs = 0, quiet = true } = {}) {
+  if (name !== 'kube-apiserver' && name !== 'etcd')
+    throw new Error(`cannot restart ${name}: kube-apiserver or etcd`);
   return withLock(async () => {
     const state = readJson(paths.state);
-    if (!state || !(await healthy(state))) throw new Error(`no healthy environment in ${STATE_DIR}`);
-    const index = state.processes.findIndex((p) => p.name === 'kube-apiserver');
+    // Patience: a torture run keeps moto and the API server busy, and one slow answer is not "down".
+    if (!state || !(await healthy(state, 10_000))) throw new Error(`no healthy environment in ${STATE_DIR}`);
+    const index = state.processes.findIndex((p) => p.name === name);
     const old = state.processes[index];
     if (!old?.cmd || !old.args) {
-      throw new Error(
-        'this environment was started before restart-apiserver existed: run `down` and `up` again',
-      );
+      throw new Error(`this environment was started before restarts existed: run \`down\` and \`up\` again`);
     }
     const t0 = performance.now();
     await stopProcess(old);
-    if (isAlive(old.pid)) throw new Error(`kube-apiserver (pid ${old.pid}) did not stop`);
+    if (isAlive(old.pid)) throw new Error(`${name} (pid ${old.pid}) did not stop`);
     const stoppedMs = performance.now() - t0;
-    log(quiet, `kube-apiserver stopped in ${(stoppedMs / 1000).toFixed(1)}s`);
+    log(quiet, `${name} stopped in ${(stoppedMs / 1000).toFixed(1)}s`);
     if (downMs > 0) await sleep(downMs);
-    const apiserver = startDetached('kube-apiserver', old.cmd, old.args);
-    state.processes[index] = apiserver;
+    const restarted = startDetached(name, old.cmd, old.args);
+    state.processes[index] = restarted;
     saveState(state);
+    if (name === 'etcd') {
+      await waitFor('etcd /health after restart', restarted, async () => {
+        const r = await fetch(`${state.etcdUrl}/health`, { signal: AbortSignal.timeout(2000) });
+        return r.ok;
+      });
+    }
+    const apiserver = state.processes.find((p) => p.name === 'kube-apiserver');
     await waitFor(
-      'kube-apiserver /readyz after restart',
+      `kube-apiserver /readyz after the ${name} restart`,
       apiserver,
       async () => (await kube(connection(state), 'GET', '/readyz')).status === 200,
     );
     const totalMs = performance.now() - t0;
-    log(quiet, `kube-apiserver ready again after ${(totalMs / 1000).toFixed(1)}s`);
-    return { stoppedMs, totalMs, pid: apiserver.pid };
+    log(quiet, `${name} restarted; kube-apiserver ready again after ${(totalMs / 1000).toFixed(1)}s`);
+    return { stoppedMs, totalMs, pid: restarted.pid };
   });
+}
+
+/** restartPeer('kube-apiserver'), kept for its callers. */
+export function restartApiserver(options = {}) {
+  return restartPeer('kube-apiserver', options);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -886,22 +902,26 @@ async function main(argv) {
       console.log(ok ? 'testenv is up' : 'testenv is not up');
       return ok ? 0 : 1;
     }
-    case 'restart-apiserver': {
-      // --down-ms N keeps the API server down for N ms before starting it again.
+    case 'restart-apiserver':
+    case 'restart-etcd': {
+      // --down-ms N keeps the peer down for N ms before starting it again.
       const at = argv.indexOf('--down-ms');
       const downMs = at >= 0 ? Number(argv[at + 1]) : 0;
       if (!Number.isFinite(downMs) || downMs < 0) {
-        console.error('usage: node scripts/testenv.js restart-apiserver [--down-ms N]');
+        console.error(`usage: node scripts/testenv.js ${cmd} [--down-ms N]`);
         return 2;
       }
-      const r = await restartApiserver({ downMs, quiet: false });
+      const peer = cmd === 'restart-etcd' ? 'etcd' : 'kube-apiserver';
+      const r = await restartPeer(peer, { downMs, quiet: false });
       console.log(
         JSON.stringify({ stoppedMs: Math.round(r.stoppedMs), totalMs: Math.round(r.totalMs), pid: r.pid }),
       );
       return 0;
     }
     default:
-      console.error('usage: node scripts/testenv.js up|down|status|restart-apiserver [--down-ms N]');
+      console.error(
+        'usage: node scripts/testenv.js up|down|status|restart-apiserver|restart-etcd [--down-ms N]',
+      );
       return 2;
   }
 }
