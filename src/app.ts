@@ -12,6 +12,7 @@ import type {
   TaskLauncher,
 } from './controller/ports.js';
 import { Reconciler } from './controller/reconciler.js';
+import { TaskTracker } from './controller/task-tracker.js';
 import { WorkQueue } from './controller/work-queue.js';
 import type { Config } from './config.js';
 import { createAwsTaskLauncher } from './ecs/aws-task-launcher.js';
@@ -238,6 +239,16 @@ export async function startApp(
     ({ source, kubeConfig } = kubernetesSource(config, logger, clock, metrics));
   }
 
+  // With an elector (Kubernetes mode with --leader-elect), launches wait for its lease.
+  const leaderElected = config.leaderElect && config.mode !== 'standalone';
+  // One tracker follows every resource's tasks in shared DescribeTasks batches and wakes a
+  // resource only when one of its tasks finished; `terms` exists by the time it first wakes.
+  const tracker = new TaskTracker({
+    launcher,
+    clock,
+    logger,
+    onWake: (key) => terms.enqueue(key),
+  });
   const reconciler = new Reconciler({
     store: source.store,
     launcher,
@@ -247,6 +258,13 @@ export async function startApp(
     logger,
     queueDepth,
     defaultCluster: config.defaultCluster,
+    tracker,
+    maxTasksPerRun: config.maxTasksPerRun,
+    ...(source.policy === undefined ? {} : { policy: source.policy }),
+    // Without leader election this replica is alone; with it, only the elector's lease counts.
+    fence: {
+      holds: (marginMs) => (elector ? elector.holds(marginMs) : !leaderElected),
+    },
   });
 
   // One controller per leadership term: a lost lease aborts its passes and stops its queue for
@@ -335,6 +353,7 @@ export async function startApp(
       if (elector) await elector.stop();
       else await terms.finish();
       await terms.settled();
+      tracker.stop();
       await source.stop();
       await http.close();
       if ('close' in launcher && typeof launcher.close === 'function') launcher.close();

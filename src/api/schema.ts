@@ -380,7 +380,25 @@ const RunRecord = Type.Object(
       }),
     ),
     queueDepth: opt(int('Queue depth read by the trigger for this run.', { minimum: 0 })),
-    tasks: opt(Type.Array(TaskRecord, { description: 'Tasks launched by this run.' })),
+    cluster: opt(str('ECS cluster the tasks were launched in; they are followed there.')),
+    launchAttempts: opt(
+      int(
+        'RunTask attempts made so far. Part of the idempotency token, so a repeated attempt sends the same request.',
+        { minimum: 0 },
+      ),
+    ),
+    tasks: opt(
+      Type.Array(TaskRecord, {
+        description:
+          'Tasks launched by this run: all unfinished ones, and the first finished ones (failures first).',
+      }),
+    ),
+    omittedTasks: opt(
+      Type.Record(Type.String(), Type.Integer({ minimum: 0, description: 'Tasks with this outcome.' }), {
+        description:
+          'Finished tasks left out of tasks to keep the status small, counted by outcome (Succeeded, Failed, Missing).',
+      }),
+    ),
   },
   { description: 'One scheduled run and its outcome.' },
 );

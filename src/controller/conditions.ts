@@ -7,6 +7,8 @@ export const ConditionType = {
   Ready: 'Ready',
   Stalled: 'Stalled',
   Reconciling: 'Reconciling',
+  /** True or False after the newest run that ran (or was missed), its result as the reason. */
+  LastRunSucceeded: 'LastRunSucceeded',
 } as const;
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';

@@ -2,7 +2,7 @@
 // capacity failures, dry runs) are table rows rather than branches inside the reconciler.
 import type { RunRecord, TaskRecord } from '../api/types.js';
 import type { LaunchFailure } from './ports.js';
-import { plannedTasks, RunReason, withReason } from './run-tracking.js';
+import { launchedTaskCount, plannedTasks, RunReason, withReason } from './run-tracking.js';
 
 /** What one launch attempt produced: tasks adopted from an earlier attempt plus new ones. */
 export interface LaunchOutcome {
@@ -10,6 +10,8 @@ export interface LaunchOutcome {
   readonly adopted: number;
   readonly failures: readonly LaunchFailure[];
   readonly dryRun: boolean;
+  /** RunTask attempts the run has made, this one included: the next attempt's token number. */
+  readonly attempts: number;
 }
 
 export function describeFailures(failures: readonly LaunchFailure[]): string {
@@ -56,6 +58,7 @@ export function newRunRecord(input: NewRunInput): RunRecord {
     result: 'Running',
     desiredCount: input.desired,
     launchCount: count,
+    launchAttempts: outcome.attempts,
     tasks: [...outcome.tasks],
     ...(launched > 0 ? { launchedAt: at } : {}),
     message:
@@ -88,13 +91,19 @@ export function newRunRecord(input: NewRunInput): RunRecord {
 /** A pending run after another attempt to launch the tasks it is short of. */
 export function retriedRunRecord(run: RunRecord, outcome: LaunchOutcome, now: Date): RunRecord {
   const tasks = [...(run.tasks ?? []), ...outcome.tasks];
+  const launched = launchedTaskCount(run) + outcome.tasks.length;
   const desired = plannedTasks(run);
   const launchedAt = run.launchedAt ?? (outcome.tasks.length > 0 ? now.toISOString() : undefined);
-  const updated: RunRecord = { ...run, tasks, ...(launchedAt ? { launchedAt } : {}) };
-  if (tasks.length >= desired) {
+  const updated: RunRecord = {
+    ...run,
+    tasks,
+    launchAttempts: outcome.attempts,
+    ...(launchedAt ? { launchedAt } : {}),
+  };
+  if (launched >= desired) {
     if (updated.reason !== RunReason.CapacityUnavailable) return updated;
     const { reason: _reason, ...rest } = updated;
-    return { ...rest, message: `launched ${tasks.length} task(s) after capacity retries` };
+    return { ...rest, message: `launched ${launched} task(s) after capacity retries` };
   }
   const why = describeFailures(outcome.failures);
   if (onlyCapacity(outcome.failures) || outcome.failures.length === 0) {
@@ -102,11 +111,11 @@ export function retriedRunRecord(run: RunRecord, outcome: LaunchOutcome, now: Da
       ? {
           ...updated,
           reason: RunReason.CapacityUnavailable,
-          message: `launched ${tasks.length} of ${desired}, retrying: ${why}`,
+          message: `launched ${launched} of ${desired}, retrying: ${why}`,
         }
       : updated;
   }
-  if (tasks.length === 0) {
+  if (launched === 0) {
     const { tasks: _tasks, ...rest } = updated;
     return {
       ...rest,
@@ -117,8 +126,8 @@ export function retriedRunRecord(run: RunRecord, outcome: LaunchOutcome, now: Da
     };
   }
   return withReason(
-    { ...updated, launchCount: tasks.length },
+    { ...updated, launchCount: launched },
     RunReason.RunTaskFailure,
-    `launched ${tasks.length} of ${desired}: ${why}`,
+    `launched ${launched} of ${desired}: ${why}`,
   );
 }

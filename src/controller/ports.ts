@@ -46,10 +46,24 @@ export interface LaunchRequest {
   readonly count: number;
   /** Identifies resource + scheduled time; ListTasks can filter on it (128 chars max). */
   readonly startedBy: string;
-  /** Idempotency token for RunTask (64 chars max); moto ignores it, so it is not our only guard. */
+  /**
+   * Idempotency token of the first RunTask batch (64 chars max); batch i > 0 appends `-b<i>`. The
+   * same run and attempt always send the same token, on every replica, so ECS answers a repeated
+   * request with the tasks it already started. moto ignores it, so it is not our only guard.
+   */
   readonly clientToken: string;
   /** Our tags, merged with the user's. */
   readonly tags: readonly { key: string; value: string }[];
+  /** Launch as this role (the policy's `assumeRoleArn`); default: the controller's own. */
+  readonly identity?: AwsIdentity;
+}
+
+/** Per-call options of the TaskLauncher port. */
+export interface EcsCallOptions {
+  /** Call ECS as this role (the policy's `assumeRoleArn`); default: the controller's own. */
+  readonly identity?: AwsIdentity;
+  /** Abandons the call (TransientError 'Aborted'), e.g. when leadership is lost. */
+  readonly signal?: AbortSignal;
 }
 
 export interface LaunchedTask {
@@ -87,13 +101,26 @@ export interface TaskObservation {
 
 /** ECS, behind a port. The AWS adapter batches, rate-limits and maps errors to ours. */
 export interface TaskLauncher {
-  /** Launches `count` tasks, in batches of at most 10. */
-  runTasks(request: LaunchRequest): Promise<LaunchResult>;
+  /**
+   * Launches `count` tasks, in batches of at most 10. A batch ECS answers with ConflictException
+   * (its token already used with other parameters) contributes the tasks ECS names for that token,
+   * as launched tasks: they are this run's, never a failure.
+   */
+  runTasks(request: LaunchRequest, options?: { readonly signal?: AbortSignal }): Promise<LaunchResult>;
   /** ARNs of tasks (running or stopped) started with this `startedBy`. */
-  findTasks(cluster: string, startedBy: string): Promise<string[]>;
+  findTasks(cluster: string, startedBy: string, options?: EcsCallOptions): Promise<string[]>;
   /** Observations for the given ARNs (batched at 100). Unknown ARNs come back as MISSING. */
-  describeTasks(cluster: string, taskArns: readonly string[]): Promise<TaskObservation[]>;
-  stopTasks(cluster: string, taskArns: readonly string[], reason: string): Promise<void>;
+  describeTasks(
+    cluster: string,
+    taskArns: readonly string[],
+    options?: EcsCallOptions,
+  ): Promise<TaskObservation[]>;
+  stopTasks(
+    cluster: string,
+    taskArns: readonly string[],
+    reason: string,
+    options?: EcsCallOptions,
+  ): Promise<void>;
 }
 
 /** A trigger turns an external signal into a queue depth; the core turns that into a count. */

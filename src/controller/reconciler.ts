@@ -1,6 +1,6 @@
-// One level-based pass over one EcsScheduledTask: read the cached object and the clock once,
-// observe the tasks it tracks, decide with the pure functions next door, act through the ports,
-// and write the status once at the end. Events and metrics go out only after that write
+// One level-based pass over one EcsScheduledTask: read the cached object and the clock once, fold
+// in what the task tracker observed, decide with the pure functions next door, act through the
+// ports, and write the status once at the end. Events and metrics go out only after that write
 // succeeded, so a pass that loses a conflict and is retried does not report twice.
 import { isDeepStrictEqual } from 'node:util';
 import { RUN_NOW_ANNOTATION } from '../api/constants.js';
@@ -9,7 +9,6 @@ import type {
   EcsScheduledTaskResource,
   RunRecord,
   RunResult,
-  Spec,
   Status,
 } from '../api/types.js';
 import { validateResource } from '../api/validation.js';
@@ -18,25 +17,40 @@ import { compileSchedule, ScheduleError, type CompiledSchedule } from '../schedu
 import { jitterSeconds } from '../schedule/stable-hash.js';
 import type { Clock } from './clock.js';
 import { decideLaunch } from './concurrency-policy.js';
-import { ConditionType, findCondition, setConditions } from './conditions.js';
+import { ConditionType, findCondition } from './conditions.js';
 import { desiredTaskCount } from './desired-count.js';
-import { TerminalError, TransientError } from './errors.js';
+import { TerminalError } from './errors.js';
+import { assertMayLaunch, PassAbortedError } from './fencing.js';
 import { newRunRecord, retriedRunRecord, type LaunchOutcome } from './launch-outcome.js';
 import type { ControllerMetrics } from './metrics-port.js';
 import {
   EventReason,
   type EventRecorder,
-  type EventType,
+  type LeaseFence,
+  type PolicyGate,
   type QueueDepthSource,
+  type ResourceKey,
   type ResourceStore,
   type TaskLauncher,
-  type TaskObservation,
 } from './ports.js';
-import { lastResult, sortRuns, trimRuns } from './run-history.js';
+import {
+  addRun,
+  adoptedRun,
+  iso,
+  later,
+  launchDelay,
+  replaceRun,
+  settled,
+  toTransient,
+  type Pass,
+} from './reconcile-pass.js';
+import { lastResult, sortRuns } from './run-history.js';
 import { runNowIdentity, scheduledRunIdentity, type RunIdentity } from './run-identity.js';
+import { LaunchLedger, launchClientToken } from './run-ledger.js';
 import { launchWindowEnd, planSchedule, type SchedulePlan } from './run-plan.js';
 import {
-  activeTasks,
+  isFinished,
+  launchedTaskCount,
   overdueRuns,
   plannedTasks,
   RunReason,
@@ -44,6 +58,9 @@ import {
   unfinishedTaskArns,
   withReason,
 } from './run-tracking.js';
+import { buildStatus, newestVerdict, stalledStatus } from './status-builder.js';
+import { repairStatus } from './status-repair.js';
+import { TaskTracker, type TrackedTask } from './task-tracker.js';
 
 export interface ReconcilerDeps {
   readonly store: ResourceStore;
@@ -52,13 +69,26 @@ export interface ReconcilerDeps {
   readonly clock: Clock;
   readonly metrics: ControllerMetrics;
   readonly logger: Logger;
+  /** Launches go out only while this holds the lease (`fenceMarginMs` ahead). */
+  readonly fence: LeaseFence;
+  /** Safety margin of the fence check before each RunTask. Default 2 s. */
+  readonly fenceMarginMs?: number;
+  /**
+   * The shared task tracker (app.ts wakes the controller from it). Without one, each pass asks
+   * ECS about its own resource's tasks and requeues every `activePollMs` while they run.
+   */
+  readonly tracker?: TaskTracker;
+  /** Tenancy: decides before any AWS call whether the resource may run, and as which role. */
+  readonly policy?: PolicyGate;
+  /** Controller-wide cap on tasks per run (`--max-tasks-per-run`). Default 100. */
+  readonly maxTasksPerRun?: number;
   /** Required for resources with `spec.trigger.sqs`; without it their runs are Skipped. */
   readonly queueDepth?: QueueDepthSource;
   /** ECS cluster for resources that do not name one (`--default-cluster`). */
   readonly defaultCluster: string;
   /** How long a fresh ARN may be MISSING from DescribeTasks before the task counts as lost. Default 2 min. */
   readonly missingTaskGraceMs?: number;
-  /** How often a resource with running tasks is looked at again. Default 10 s. */
+  /** Without a shared tracker: how often a resource with running tasks is looked at again. Default 10 s. */
   readonly activePollMs?: number;
   /** How long capacity failures are retried when startingDeadlineSeconds is unset. Default 300 s. */
   readonly launchRetryWindowSeconds?: number;
@@ -74,6 +104,8 @@ const REQUEUE_PADDING_MS = 100;
 const DEFAULT_MISSING_GRACE_MS = 2 * 60_000;
 const DEFAULT_ACTIVE_POLL_MS = 10_000;
 const DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS = 300;
+const DEFAULT_MAX_TASKS_PER_RUN = 100;
+const DEFAULT_FENCE_MARGIN_MS = 2_000;
 // Capacity retries back off with the time already spent, between these bounds: roughly doubling,
 // without keeping an attempt counter anywhere (the run's scheduled time is the only state).
 const MIN_CAPACITY_RETRY_MS = 5_000;
@@ -81,76 +113,48 @@ const MAX_CAPACITY_RETRY_MS = 60_000;
 /** Passed-over times looked up in ECS per pass (each lookup is two ListTasks calls). */
 const MAX_MISSED_LOOKUPS = 10;
 
-interface PendingEvent {
-  readonly type: EventType;
-  readonly reason: string;
-  readonly message: string;
-}
-
-/** Everything one pass has decided so far. Only this pass touches it. */
-interface Pass {
-  readonly key: string;
-  /** The cached object: read it, never mutate it. */
-  readonly resource: EcsScheduledTaskResource;
-  readonly spec: Spec;
-  readonly now: Date;
-  readonly log: Logger;
-  readonly cluster: string;
-  runs: RunRecord[];
-  readonly events: PendingEvent[];
-  readonly recorded: RunResult[];
-  readonly launchDelays: number[];
-  readonly errors: TransientError[];
-  missedRunsTotal: number;
-  lastSuccessfulTime: string | undefined;
-  queueDepth: number | undefined;
-}
+/** A pass that nobody cancels: tests, and callers from before cancellation existed. */
+const NEVER_ABORTED = new AbortController().signal;
 
 type RunKind = 'scheduled' | 'run-now';
-
-function toTransient(error: unknown, what: string): TransientError {
-  if (error instanceof TransientError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new TransientError(`${what}: ${message}`, 'Unknown', { cause: error });
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** A scheduled time whose tasks an earlier pass launched but never recorded. */
-function adoptedRun(time: Date, taskArns: readonly string[]): RunRecord {
-  return {
-    scheduledTime: time.toISOString(),
-    result: 'Running',
-    desiredCount: taskArns.length,
-    launchCount: taskArns.length,
-    tasks: taskArns.map((taskArn) => ({ taskArn })),
-    message: `${taskArns.length} task(s) adopted from an earlier attempt`,
-  };
-}
-
-const iso = (d: Date | undefined) => d?.toISOString();
-const later = (a: string | undefined, b: string | undefined) =>
-  a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b;
 
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #missingGraceMs: number;
   readonly #activePollMs: number;
   readonly #retryWindowSeconds: number;
+  readonly #tracker: TaskTracker;
+  /** True when the tracker is ours alone: each pass refreshes its own resource's tasks. */
+  readonly #inline: boolean;
+  readonly #ledger = new LaunchLedger();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
     this.#missingGraceMs = deps.missingTaskGraceMs ?? DEFAULT_MISSING_GRACE_MS;
     this.#activePollMs = deps.activePollMs ?? DEFAULT_ACTIVE_POLL_MS;
     this.#retryWindowSeconds = deps.launchRetryWindowSeconds ?? DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS;
+    this.#inline = deps.tracker === undefined;
+    this.#tracker =
+      deps.tracker ??
+      new TaskTracker({
+        launcher: deps.launcher,
+        clock: deps.clock,
+        logger: deps.logger,
+        onWake: () => undefined,
+        missingGraceMs: this.#missingGraceMs,
+        autoPoll: false,
+      });
   }
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  /**
+   * One pass. `signal` is the leadership term's: when it aborts, ECS calls in flight are abandoned
+   * and the pass ends without writing (the next leader decides again from the same identities).
+   */
+  async reconcile(key: ResourceKey, signal: AbortSignal = NEVER_ABORTED): Promise<ReconcileResult> {
     const resource = this.#deps.store.get(key);
     if (!resource) {
       this.#deps.metrics.forget(key);
+      this.#tracker.forget(key);
       return {};
     }
     const now = this.#deps.clock.now();
@@ -159,7 +163,8 @@ export class Reconciler {
     const issues = validateResource(resource);
     const specIssues = issues.filter((i) => !i.path.startsWith('status'));
     if (specIssues.length > 0) {
-      return this.#stall(resource, specIssues.map((i) => `${i.path}: ${i.message}`).join('; '), now, log);
+      const message = specIssues.map((i) => `${i.path}: ${i.message}`).join('; ');
+      return this.#stall(resource, EventReason.InvalidSpec, message, now, log);
     }
     let schedule: CompiledSchedule;
     try {
@@ -170,14 +175,24 @@ export class Reconciler {
         hashKey: key,
       });
     } catch (error) {
-      if (error instanceof ScheduleError) return this.#stall(resource, error.message, now, log);
+      if (error instanceof ScheduleError)
+        return this.#stall(resource, EventReason.InvalidSpec, error.message, now, log);
       throw error;
     }
-    // A status that does not match the schema (hand-edited, or from another version) is not
-    // trusted: start from an empty one; run identities still prevent duplicate launches.
-    const status: Status = issues.length > specIssues.length ? {} : structuredClone(resource.status ?? {});
-    if (issues.length > specIssues.length) log.warn('ignoring a malformed status', { issues });
+    // Before any AWS or SQS call: a denied resource is never acted on.
+    const decision = this.#deps.policy?.evaluate(resource) ?? { allowed: true as const };
+    if (!decision.allowed) {
+      this.#deps.metrics.policyDenied?.(key, decision.field);
+      return this.#stall(resource, RunReason.PolicyDenied, decision.message, now, log, {
+        field: decision.field,
+        value: decision.value,
+        policies: decision.policies,
+      });
+    }
+    const status = this.#readStatus(resource, issues.length > specIssues.length, log);
 
+    this.#ledger.enterTerm(signal, now);
+    const previousVerdict = newestVerdict(status.runs);
     const pass: Pass = {
       key,
       resource,
@@ -185,6 +200,12 @@ export class Reconciler {
       now,
       log,
       cluster: resource.spec.task.cluster ?? this.#deps.defaultCluster,
+      signal,
+      identity: decision.identity,
+      maxTasksPerRun: Math.min(
+        this.#deps.maxTasksPerRun ?? DEFAULT_MAX_TASKS_PER_RUN,
+        decision.maxTasksPerRun ?? Number.POSITIVE_INFINITY,
+      ),
       runs: sortRuns(status.runs ?? []),
       events: [],
       recorded: [],
@@ -193,6 +214,7 @@ export class Reconciler {
       missedRunsTotal: status.missedRunsTotal ?? 0,
       lastSuccessfulTime: status.lastSuccessfulTime,
       queueDepth: undefined,
+      lastSettledResult: lastResult(status.runs ?? []) ?? status.lastResult,
     };
 
     await this.#observe(pass);
@@ -210,63 +232,81 @@ export class Reconciler {
     const lastScheduleTime = await this.#runSchedule(pass, plan, status.lastScheduleTime);
     const lastRunNow = await this.#runNow(pass, status.lastRunNow);
 
-    const next = this.#finalStatus(pass, status, schedule, plan, lastScheduleTime, lastRunNow);
+    const next = buildStatus({
+      previous: status,
+      generation: resource.metadata.generation,
+      now,
+      suspended: pass.spec.suspend ?? false,
+      pending: pass.runs.some((r) => this.#isPending(pass, r)),
+      resolvedSchedule: schedule.resolved,
+      nextScheduleTime: iso(plan.nextScheduleTime),
+      lastScheduleTime,
+      lastSuccessfulTime: pass.lastSuccessfulTime,
+      lastRunNow,
+      missedRunsTotal: pass.missedRunsTotal,
+      runs: pass.runs,
+      limits: pass.spec,
+    });
+    // Leadership lost mid-pass: what this pass decided may already be another replica's to decide.
+    if (signal.aborted) throw new PassAbortedError('the pass was cancelled before its status write');
     if (!isDeepStrictEqual(next, resource.status ?? {})) {
       // A ConflictError propagates: the queue retries, and the next pass re-reads and decides again.
       await this.#deps.store.writeStatus(resource, next);
     }
-    this.#report(pass, plan, lastScheduleTime);
+    this.#ledger.recorded(key);
+    this.#follow(pass);
+    this.#report(pass, plan, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
 
     if (pass.errors[0]) throw pass.errors[0];
     return this.#requeue(pass, plan);
   }
 
-  /** An invalid spec: report it once on the object and as a Warning event, and do not retry. */
+  /** The stored status, repaired field by field when it fails the schema. */
+  #readStatus(resource: EcsScheduledTaskResource, malformed: boolean, log: Logger): Status {
+    const status = structuredClone(resource.status ?? {});
+    if (!malformed) return status;
+    const validate = (candidate: Status) =>
+      validateResource({ ...resource, status: candidate }).filter((i) => i.path.startsWith('status'));
+    const repaired = repairStatus(status, validate(status), validate);
+    log.warn('repaired a malformed status: dropped the fields that fail the schema', {
+      removed: repaired.removed,
+    });
+    return repaired.status;
+  }
+
+  /**
+   * A resource the controller will not act on (an invalid spec, a policy denial): report it once
+   * on the object and as a Warning event, and do not retry. The status keeps everything else.
+   */
   async #stall(
     resource: EcsScheduledTaskResource,
+    reason: string,
     message: string,
     now: Date,
     log: Logger,
+    details: Record<string, unknown> = {},
   ): Promise<ReconcileResult> {
     const previous = findCondition(resource.status?.conditions, ConditionType.Stalled);
-    const generation = resource.metadata.generation;
-    const conditions = setConditions(
-      resource.status?.conditions,
-      [
-        {
-          type: ConditionType.Ready,
-          status: 'False',
-          reason: EventReason.InvalidSpec,
-          message,
-          observedGeneration: generation,
-        },
-        {
-          type: ConditionType.Stalled,
-          status: 'True',
-          reason: EventReason.InvalidSpec,
-          message,
-          observedGeneration: generation,
-        },
-        {
-          type: ConditionType.Reconciling,
-          status: 'False',
-          reason: EventReason.InvalidSpec,
-          message: 'waiting for the spec to be fixed',
-          observedGeneration: generation,
-        },
-      ],
+    const waitingFor =
+      reason === RunReason.PolicyDenied
+        ? 'waiting for the spec or an EcsSchedulerPolicy to change'
+        : 'waiting for the spec to be fixed';
+    const status = stalledStatus(
+      resource.status ?? {},
+      resource.metadata.generation,
+      reason,
+      message,
       now,
+      waitingFor,
     );
-    const status: Status = withoutUndefined({
-      ...structuredClone(resource.status ?? {}),
-      observedGeneration: generation,
-      conditions,
-    });
     if (!isDeepStrictEqual(status, resource.status ?? {}))
       await this.#deps.store.writeStatus(resource, status);
-    if (previous?.status !== 'True' || previous.message !== message) {
-      log.warn('invalid spec', { issues: message });
-      this.#deps.events.record(resource, 'Warning', EventReason.InvalidSpec, message);
+    if (previous?.status !== 'True' || previous.reason !== reason || previous.message !== message) {
+      log.warn(reason === RunReason.PolicyDenied ? 'denied by policy' : 'invalid spec', {
+        issues: message,
+        ...details,
+      });
+      this.#deps.events.record(resource, 'Warning', reason, message);
     }
     return {};
   }
@@ -277,7 +317,7 @@ export class Reconciler {
 
   /** A scheduled run short of tasks after capacity failures, still inside its launch window. */
   #isPending(pass: Pass, run: RunRecord): boolean {
-    if (run.result !== 'Running' || (run.tasks?.length ?? 0) >= plannedTasks(run)) return false;
+    if (run.result !== 'Running' || launchedTaskCount(run) >= plannedTasks(run)) return false;
     if (run.reason === RunReason.DeadlineExceeded || run.reason === RunReason.Replaced) return false;
     const scheduled = new Date(run.scheduledTime);
     const end = launchWindowEnd(
@@ -289,46 +329,57 @@ export class Reconciler {
     return pass.now.getTime() < end.getTime();
   }
 
-  /** DescribeTasks for every unfinished task, then fold the answers into the runs. */
+  /** The tasks of unfinished runs, each in the cluster it was launched in. */
+  #trackedTasks(pass: Pass): TrackedTask[] {
+    return pass.runs
+      .filter((r) => r.result === 'Running')
+      .flatMap((r) =>
+        (r.tasks ?? [])
+          .filter((t) => !isFinished(t))
+          .map((t) => ({
+            taskArn: t.taskArn,
+            cluster: r.cluster ?? pass.cluster,
+            launchedAt: new Date(r.launchedAt ?? r.scheduledTime),
+          })),
+      );
+  }
+
+  /** The earliest activeDeadlineSeconds expiry among running runs. */
+  #nextDeadline(pass: Pass): Date | undefined {
+    const seconds = pass.spec.activeDeadlineSeconds;
+    if (seconds === undefined) return undefined;
+    const times = pass.runs
+      .filter((r) => r.result === 'Running' && r.reason !== RunReason.DeadlineExceeded)
+      .map((r) => Date.parse(r.launchedAt ?? r.scheduledTime) + seconds * 1000);
+    return times.length > 0 ? new Date(Math.min(...times)) : undefined;
+  }
+
+  #follow(pass: Pass): void {
+    const deadline = this.#nextDeadline(pass);
+    this.#tracker.follow(pass.key, this.#trackedTasks(pass), {
+      ...(pass.identity ? { identity: pass.identity } : {}),
+      ...(deadline ? { deadline } : {}),
+    });
+  }
+
+  /** Folds the tracker's observations into the runs; inline, asks ECS first. */
   async #observe(pass: Pass): Promise<void> {
-    const arns = unfinishedTaskArns(pass.runs);
-    let observations: TaskObservation[] = [];
-    if (arns.length > 0) {
+    if (this.#inline) {
+      this.#follow(pass);
       try {
-        observations = await this.#deps.launcher.describeTasks(pass.cluster, arns);
+        await this.#tracker.refresh(pass.key, pass.signal);
       } catch (error) {
         // Nothing is decided yet, so there is nothing to write: retry the whole pass.
         throw toTransient(error, 'describing tasks');
       }
     }
-    const tracked = trackRuns(pass.runs, observations, {
+    const tracked = trackRuns(pass.runs, this.#tracker.observations(pass.key), {
       now: pass.now,
       missingGraceMs: this.#missingGraceMs,
       isPending: (run) => this.#isPending(pass, run),
     });
     pass.runs = tracked.runs;
-    for (const run of tracked.settled) this.#settled(pass, run);
-  }
-
-  #settled(pass: Pass, run: RunRecord): void {
-    pass.recorded.push(run.result as RunResult);
-    const what = `run scheduled at ${run.scheduledTime}`;
-    if (run.result === 'Succeeded') {
-      pass.lastSuccessfulTime = later(pass.lastSuccessfulTime, run.finishedAt);
-      pass.events.push({ type: 'Normal', reason: EventReason.RunSucceeded, message: `${what} succeeded` });
-    } else if (run.result === 'LaunchFailed') {
-      pass.events.push({
-        type: 'Warning',
-        reason: EventReason.LaunchFailed,
-        message: `${what}: ${run.reason}: ${run.message}`,
-      });
-    } else {
-      pass.events.push({
-        type: 'Warning',
-        reason: EventReason.RunFailed,
-        message: `${what} failed: ${run.reason}: ${run.message}`,
-      });
-    }
+    for (const run of tracked.settled) settled(pass, run);
   }
 
   async #enforceActiveDeadline(pass: Pass): Promise<void> {
@@ -336,16 +387,17 @@ export class Reconciler {
       const message = `stopped ${taskArns.length} task(s) still running after activeDeadlineSeconds (${pass.spec.activeDeadlineSeconds}s)`;
       try {
         await this.#deps.launcher.stopTasks(
-          pass.cluster,
+          run.cluster ?? pass.cluster,
           taskArns,
           'ecs-scheduler: activeDeadlineSeconds exceeded',
+          this.#callOptions(pass),
         );
       } catch (error) {
         pass.errors.push(toTransient(error, 'stopping overdue tasks'));
         continue;
       }
       pass.log.info('stopped overdue tasks', { scheduledTime: run.scheduledTime, taskArns });
-      this.#replaceRun(pass, run, withReason(run, RunReason.DeadlineExceeded, message));
+      replaceRun(pass, run, withReason(run, RunReason.DeadlineExceeded, message));
       pass.events.push({
         type: 'Warning',
         reason: EventReason.DeadlineExceeded,
@@ -354,8 +406,8 @@ export class Reconciler {
     }
   }
 
-  #replaceRun(pass: Pass, old: RunRecord, updated: RunRecord): void {
-    pass.runs = pass.runs.map((r) => (r === old ? updated : r));
+  #callOptions(pass: Pass) {
+    return { signal: pass.signal, ...(pass.identity ? { identity: pass.identity } : {}) };
   }
 
   /** Scheduled runs short of tasks after capacity failures try again for the remainder. */
@@ -363,19 +415,22 @@ export class Reconciler {
     for (const run of pass.runs.filter((r) => this.#isPending(pass, r))) {
       const scheduled = new Date(run.scheduledTime);
       const known = (run.tasks ?? []).map((t) => t.taskArn);
-      const remainder = plannedTasks(run) - known.length;
-      const outcome = await this.#launch(
-        pass,
-        scheduledRunIdentity(pass.resource, scheduled),
-        remainder,
+      const remainder = plannedTasks(run) - launchedTaskCount(run);
+      const outcome = await this.#launch(pass, {
+        identity: scheduledRunIdentity(pass.resource, scheduled),
+        scheduled,
+        kind: 'scheduled',
+        count: remainder,
         known,
-        'retry',
-      );
+        // Records from before attempts were counted made one attempt at least.
+        attempt: run.launchAttempts ?? 1,
+        cluster: run.cluster ?? pass.cluster,
+      });
       if (!outcome) continue;
       const updated = retriedRunRecord(run, outcome, pass.now);
-      if (!run.launchedAt && updated.launchedAt) this.#launchDelay(pass, scheduled);
-      this.#replaceRun(pass, run, updated);
-      if (updated.result === 'LaunchFailed') this.#settled(pass, updated);
+      if (!run.launchedAt && updated.launchedAt) launchDelay(pass, scheduled);
+      replaceRun(pass, run, updated);
+      if (updated.result === 'LaunchFailed') settled(pass, updated);
       else if (outcome.tasks.length > 0) {
         pass.events.push({
           type: 'Normal',
@@ -387,46 +442,68 @@ export class Reconciler {
   }
 
   /**
-   * Adopts tasks an earlier attempt already launched under this identity (a crash between
-   * RunTask and the status write), then launches only the remainder. Undefined after a transient
-   * failure, which is recorded on the pass.
+   * One RunTask attempt of a run, with the attempt's deterministic token. Where the token cannot
+   * vouch for an earlier attempt (see LaunchLedger), tasks started under the run's startedBy are
+   * looked up first and adopted, and only the remainder is launched. Undefined after a transient
+   * failure, which is recorded on the pass. Throws PassAbortedError when the lease is not held.
    */
   async #launch(
     pass: Pass,
-    identity: RunIdentity,
-    count: number,
-    known: readonly string[],
-    attempt: 'first' | 'retry',
+    a: {
+      readonly identity: RunIdentity;
+      readonly scheduled: Date;
+      readonly kind: RunKind;
+      readonly count: number;
+      readonly known: readonly string[];
+      readonly attempt: number;
+      readonly cluster: string;
+    },
   ): Promise<LaunchOutcome | undefined> {
-    const launcher = this.#deps.launcher;
+    const { launcher } = this.#deps;
+    const { identity } = a;
     try {
-      const already = new Set(known);
-      const found = (await launcher.findTasks(pass.cluster, identity.startedBy)).filter(
-        (arn) => !already.has(arn),
-      );
-      const adopted = found.map((taskArn) => ({ taskArn }));
-      const remainder = count - found.length;
-      if (remainder <= 0) return { tasks: adopted, adopted: found.length, failures: [], dryRun: false };
-      // A retry (or a top-up of adopted tasks) needs a fresh token: ECS answers a reused one with
-      // the first attempt's result. Our guard against duplicates across crashes is findTasks above.
-      const clientToken =
-        attempt === 'first' && found.length === 0
-          ? identity.clientToken
-          : `${identity.clientToken}-r${Math.floor(pass.now.getTime() / 1000).toString(36)}`;
-      const result = await launcher.runTasks({
-        cluster: pass.cluster,
-        task: pass.spec.task,
-        count: remainder,
-        startedBy: identity.startedBy,
-        clientToken: clientToken.slice(0, 64),
-        tags: identity.tags,
+      const already = new Set(a.known);
+      const lookup = this.#ledger.needsLookup({
+        key: pass.key,
+        scheduledTime: a.scheduled,
+        kind: a.kind,
+        now: pass.now,
+        signal: pass.signal,
       });
-      const launched = result.tasks.map((t) => ({
-        taskArn: t.taskArn,
-        ...(t.lastStatus ? { lastStatus: t.lastStatus } : {}),
-      }));
+      const found = lookup
+        ? (await launcher.findTasks(a.cluster, identity.startedBy, this.#callOptions(pass))).filter(
+            (arn) => !already.has(arn),
+          )
+        : [];
+      const adopted = found.map((taskArn) => ({ taskArn }));
+      // Tasks found unrecorded mean this attempt already went out: the next one gets a new token.
+      const attempt = found.length > 0 ? a.attempt + 1 : a.attempt;
+      const remainder = a.count - found.length;
+      if (remainder <= 0) {
+        return { tasks: adopted, adopted: found.length, failures: [], dryRun: false, attempts: attempt };
+      }
+      assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs ?? DEFAULT_FENCE_MARGIN_MS);
+      this.#ledger.launching(pass.key);
+      const result = await launcher.runTasks(
+        {
+          cluster: a.cluster,
+          task: pass.spec.task,
+          count: remainder,
+          startedBy: identity.startedBy,
+          clientToken: launchClientToken(identity, attempt),
+          tags: identity.tags,
+          ...(pass.identity ? { identity: pass.identity } : {}),
+        },
+        { signal: pass.signal },
+      );
+      // A replayed or conflicting token names tasks we may already hold: keep each task once.
+      const seen = new Set([...already, ...found]);
+      const launched = result.tasks
+        .filter((t) => !seen.has(t.taskArn) && seen.add(t.taskArn))
+        .map((t) => ({ taskArn: t.taskArn, ...(t.lastStatus ? { lastStatus: t.lastStatus } : {}) }));
       pass.log.info('launched tasks', {
         startedBy: identity.startedBy,
+        attempt,
         launched: launched.length,
         adopted: found.length,
         failures: result.failures.length,
@@ -436,8 +513,10 @@ export class Reconciler {
         adopted: found.length,
         failures: result.failures,
         dryRun: result.dryRun === true,
+        attempts: attempt + 1,
       };
     } catch (error) {
+      if (error instanceof PassAbortedError) throw error;
       if (error instanceof TerminalError) {
         // ECS refused the request itself (bad parameters): retrying the same request cannot help.
         return {
@@ -445,39 +524,13 @@ export class Reconciler {
           adopted: 0,
           failures: [{ reason: error.reason, detail: error.message, capacity: false }],
           dryRun: false,
+          attempts: a.attempt + 1,
         };
       }
+      if (pass.signal.aborted) throw new PassAbortedError('the pass was cancelled while launching');
       pass.log.warn('launch attempt failed; will retry', { startedBy: identity.startedBy, error });
       pass.errors.push(toTransient(error, 'launching tasks'));
       return undefined;
-    }
-  }
-
-  #launchDelay(pass: Pass, scheduled: Date): void {
-    pass.launchDelays.push((pass.now.getTime() - scheduled.getTime()) / 1000);
-  }
-
-  #addRun(pass: Pass, run: RunRecord): void {
-    pass.runs = sortRuns([run, ...pass.runs]);
-    if (run.result !== 'Running') this.#settledOnCreation(pass, run);
-  }
-
-  /** Events and metrics for a run that got its final result without ever running. */
-  #settledOnCreation(pass: Pass, run: RunRecord): void {
-    if (run.result === 'LaunchFailed') return this.#settled(pass, run);
-    pass.recorded.push(run.result as RunResult);
-    if (run.result === 'Skipped') {
-      pass.events.push({
-        type: 'Normal',
-        reason: EventReason.Skipped,
-        message: `run scheduled at ${run.scheduledTime} skipped: ${run.reason}: ${run.message}`,
-      });
-    } else if (run.result === 'DryRun') {
-      pass.events.push({
-        type: 'Normal',
-        reason: EventReason.DryRun,
-        message: `run scheduled at ${run.scheduledTime}: ${run.message}`,
-      });
     }
   }
 
@@ -489,9 +542,9 @@ export class Reconciler {
   ): Promise<string | undefined> {
     // A passed-over time may have been launched by an earlier pass whose status write never
     // landed (the API server was down, or the process died right after RunTask). Those tasks are
-    // adopted rather than reported Missed. Only the oldest few are looked up: the time right after
-    // the watermark is the one a crash leaves behind, and an outage long enough to leave more
-    // than this many behind is rare; each lookup costs ListTasks calls.
+    // adopted rather than reported Missed. The token cannot tell (asking RunTask would launch what
+    // was never launched), so they are looked up by startedBy. Only the oldest few: the time right
+    // after the watermark is the one a crash leaves behind; each lookup costs ListTasks calls.
     const adopted = new Map<Date, string[]>();
     // plan.missed is newest first.
     for (const time of plan.missed.slice(Math.max(0, plan.missed.length - MAX_MISSED_LOOKUPS))) {
@@ -499,6 +552,7 @@ export class Reconciler {
         const found = await this.#deps.launcher.findTasks(
           pass.cluster,
           scheduledRunIdentity(pass.resource, time).startedBy,
+          this.#callOptions(pass),
         );
         if (found.length > 0) adopted.set(time, found);
       } catch (error) {
@@ -509,10 +563,10 @@ export class Reconciler {
     }
     for (const time of plan.missed) {
       const found = adopted.get(time);
-      this.#addRun(
+      addRun(
         pass,
         found
-          ? adoptedRun(time, found)
+          ? adoptedRun(time, found, pass.cluster)
           : {
               scheduledTime: time.toISOString(),
               result: 'Missed',
@@ -553,19 +607,20 @@ export class Reconciler {
       found = await this.#deps.launcher.findTasks(
         pass.cluster,
         scheduledRunIdentity(pass.resource, time).startedBy,
+        this.#callOptions(pass),
       );
     } catch (error) {
       pass.errors.push(toTransient(error, 'looking for tasks already launched'));
       return false;
     }
     if (found.length > 0) {
-      this.#addRun(pass, adoptedRun(time, found));
+      addRun(pass, adoptedRun(time, found, pass.cluster));
       return true;
     }
     const deadline = pass.spec.startingDeadlineSeconds ?? 0;
     const message = `too late to start: more than startingDeadlineSeconds (${deadline}s) after ${time.toISOString()}`;
     pass.missedRunsTotal += 1;
-    this.#addRun(pass, {
+    addRun(pass, {
       scheduledTime: time.toISOString(),
       result: 'Missed',
       reason: RunReason.StartingDeadlineExceeded,
@@ -580,7 +635,7 @@ export class Reconciler {
     const value = pass.resource.metadata.annotations?.[RUN_NOW_ANNOTATION];
     if (!value || value === previous) return previous;
     if (pass.spec.suspend) {
-      this.#addRun(pass, {
+      addRun(pass, {
         scheduledTime: pass.now.toISOString(),
         result: 'Skipped',
         reason: RunReason.Suspended,
@@ -604,7 +659,7 @@ export class Reconciler {
     let depth: number | undefined;
     if (sqs) {
       if (!this.#deps.queueDepth) {
-        this.#addRun(pass, {
+        addRun(pass, {
           scheduledTime,
           result: 'Skipped',
           reason: RunReason.TriggerUnavailable,
@@ -613,7 +668,7 @@ export class Reconciler {
         return true;
       }
       try {
-        depth = await this.#deps.queueDepth.queueDepth(sqs);
+        depth = await this.#deps.queueDepth.queueDepth(sqs, this.#callOptions(pass));
       } catch (error) {
         pass.errors.push(toTransient(error, 'reading the trigger queue depth'));
         return false;
@@ -623,16 +678,18 @@ export class Reconciler {
     const base: RunRecord = {
       scheduledTime,
       result: 'Running',
+      cluster: pass.cluster,
       ...(depth !== undefined ? { queueDepth: depth } : {}),
     };
-    const desired = desiredTaskCount(pass.spec, depth);
+    const wanted = desiredTaskCount(pass.spec, depth);
+    const desired = Math.min(wanted, pass.maxTasksPerRun);
     const decision = decideLaunch(
       pass.spec.concurrencyPolicy as ConcurrencyPolicy | undefined,
       desired,
       unfinishedTaskArns(pass.runs),
     );
     if (decision.action === 'skip') {
-      this.#addRun(pass, {
+      addRun(pass, {
         ...base,
         result: 'Skipped',
         reason: decision.reason,
@@ -643,9 +700,19 @@ export class Reconciler {
     }
     if (decision.stop.length > 0 && !(await this.#replace(pass, decision.stop, scheduledTime))) return false;
 
-    const outcome = await this.#launch(pass, identity, decision.count, [], 'first');
+    const outcome = await this.#launch(pass, {
+      identity,
+      scheduled,
+      kind,
+      count: decision.count,
+      known: [],
+      attempt: 0,
+      cluster: pass.cluster,
+    });
     if (!outcome) return false;
     if ((pass.spec.concurrencyPolicy ?? 'Allow') !== 'Allow') this.#supersedePending(pass);
+    const capped =
+      wanted > desired ? ` (capped from ${wanted} by maxTasksPerRun ${pass.maxTasksPerRun})` : '';
     const run = newRunRecord({
       base,
       desired,
@@ -653,11 +720,11 @@ export class Reconciler {
       outcome,
       now: pass.now,
       retryable: kind === 'scheduled',
-      message: decision.message,
+      message: `${decision.message}${capped}`,
     });
-    this.#addRun(pass, run);
+    addRun(pass, run);
     if (run.result === 'Running' && outcome.tasks.length > 0) {
-      if (kind === 'scheduled') this.#launchDelay(pass, scheduled);
+      if (kind === 'scheduled') launchDelay(pass, scheduled);
       pass.events.push({
         type: 'Normal',
         reason: EventReason.Launched,
@@ -669,17 +736,27 @@ export class Reconciler {
 
   /** Replace: stop the running tasks before the new run launches. */
   async #replace(pass: Pass, taskArns: readonly string[], scheduledTime: string): Promise<boolean> {
+    const stopped = new Set(taskArns);
+    const byCluster = new Map<string, string[]>();
+    for (const run of pass.runs.filter((r) => r.result === 'Running')) {
+      const cluster = run.cluster ?? pass.cluster;
+      for (const t of run.tasks ?? []) {
+        if (stopped.has(t.taskArn)) byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), t.taskArn]);
+      }
+    }
     try {
-      await this.#deps.launcher.stopTasks(
-        pass.cluster,
-        taskArns,
-        `ecs-scheduler: replaced by the run scheduled at ${scheduledTime}`,
-      );
+      for (const [cluster, arns] of byCluster) {
+        await this.#deps.launcher.stopTasks(
+          cluster,
+          arns,
+          `ecs-scheduler: replaced by the run scheduled at ${scheduledTime}`,
+          this.#callOptions(pass),
+        );
+      }
     } catch (error) {
       pass.errors.push(toTransient(error, 'stopping tasks to replace them'));
       return false;
     }
-    const stopped = new Set(taskArns);
     pass.runs = pass.runs.map((r) =>
       r.result === 'Running' && (r.tasks ?? []).some((t) => stopped.has(t.taskArn))
         ? withReason(r, RunReason.Replaced, `replaced by the run scheduled at ${scheduledTime}`)
@@ -691,7 +768,7 @@ export class Reconciler {
   /** Under Forbid, Replace and TopUp a new run takes over: older runs stop retrying for capacity. */
   #supersedePending(pass: Pass): void {
     for (const run of pass.runs.filter((r) => this.#isPending(pass, r))) {
-      const launched = run.tasks?.length ?? 0;
+      const launched = launchedTaskCount(run);
       if (launched === 0) {
         const { tasks: _tasks, ...rest } = run;
         const closed: RunRecord = {
@@ -701,10 +778,10 @@ export class Reconciler {
           message: 'a newer run started before capacity was found',
           finishedAt: pass.now.toISOString(),
         };
-        this.#replaceRun(pass, run, closed);
-        this.#settled(pass, closed);
+        replaceRun(pass, run, closed);
+        settled(pass, closed);
       } else {
-        this.#replaceRun(
+        replaceRun(
           pass,
           run,
           withReason(
@@ -717,82 +794,37 @@ export class Reconciler {
     }
   }
 
-  #finalStatus(
+  /** Events and metrics, once the status that explains them is stored. */
+  #report(
     pass: Pass,
-    previous: Status,
-    schedule: CompiledSchedule,
     plan: SchedulePlan,
     lastScheduleTime: string | undefined,
-    lastRunNow: string | undefined,
-  ): Status {
-    const generation = pass.resource.metadata.generation;
-    const suspended = pass.spec.suspend ?? false;
-    const pending = pass.runs.some((r) => this.#isPending(pass, r));
-    const ready = suspended
-      ? { reason: 'Suspended', message: 'suspended: no new runs are launched' }
-      : plan.nextScheduleTime
-        ? { reason: 'Scheduled', message: 'the schedule is active' }
-        : { reason: 'NoFutureRuns', message: 'the schedule has no future fire times' };
-    const conditions = setConditions(
-      previous.conditions,
-      [
-        { type: ConditionType.Ready, status: 'True', ...ready, observedGeneration: generation },
-        {
-          type: ConditionType.Stalled,
-          status: 'False',
-          reason: 'ValidSpec',
-          message: 'the spec is valid',
-          observedGeneration: generation,
-        },
-        pending
-          ? {
-              type: ConditionType.Reconciling,
-              status: 'True',
-              reason: RunReason.CapacityUnavailable,
-              message: 'retrying a launch that found no capacity',
-              observedGeneration: generation,
-            }
-          : {
-              type: ConditionType.Reconciling,
-              status: 'False',
-              reason: 'Idle',
-              message: 'nothing in progress',
-              observedGeneration: generation,
-            },
-      ],
-      pass.now,
-    );
-    const active = activeTasks(pass.runs);
-    return withoutUndefined<Status>({
-      observedGeneration: generation,
-      conditions,
-      resolvedSchedule: schedule.resolved,
-      nextScheduleTime: suspended ? undefined : iso(plan.nextScheduleTime),
-      lastScheduleTime,
-      lastSuccessfulTime: pass.lastSuccessfulTime,
-      lastResult: lastResult(pass.runs) ?? previous.lastResult,
-      activeCount: active.length,
-      active,
-      lastRunNow,
-      missedRunsTotal: pass.missedRunsTotal,
-      runs: trimRuns(pass.runs, pass.spec),
-    });
-  }
-
-  /** Events and metrics, once the status that explains them is stored. */
-  #report(pass: Pass, plan: SchedulePlan, lastScheduleTime: string | undefined): void {
-    for (const e of pass.events) this.#deps.events.record(pass.resource, e.type, e.reason, e.message);
-    for (const result of pass.recorded) this.#deps.metrics.runRecorded(result);
-    for (const seconds of pass.launchDelays) this.#deps.metrics.launchDelay(seconds);
+    before: RunRecord | undefined,
+    after: RunRecord | undefined,
+  ): void {
+    const { events, metrics } = this.#deps;
+    for (const e of pass.events) {
+      events.record(pass.resource, e.type, e.reason, e.message);
+      if (e.type === 'Warning') pass.log.warn(e.message, { reason: e.reason });
+    }
+    for (const result of pass.recorded) metrics.runRecorded(result);
+    for (const seconds of pass.launchDelays) metrics.launchDelay(seconds);
     const last = lastScheduleTime ? new Date(lastScheduleTime) : undefined;
-    this.#deps.metrics.scheduleTimes(pass.key, pass.spec.suspend ? undefined : plan.nextScheduleTime, last);
-    if (pass.queueDepth !== undefined) this.#deps.metrics.queueDepth(pass.key, pass.queueDepth);
+    metrics.scheduleTimes(pass.key, pass.spec.suspend ? undefined : plan.nextScheduleTime, last);
+    if (pass.queueDepth !== undefined) metrics.queueDepth(pass.key, pass.queueDepth);
+    if (after && (before?.scheduledTime !== after.scheduledTime || before.result !== after.result)) {
+      const lastSuccess = pass.lastSuccessfulTime ? new Date(pass.lastSuccessfulTime) : undefined;
+      metrics.lastRun?.(pass.key, after.result as RunResult, lastSuccess);
+    }
   }
 
   #requeue(pass: Pass, plan: SchedulePlan): ReconcileResult {
     const candidates: number[] = [];
     if (plan.wakeAt) candidates.push(plan.wakeAt.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
-    if (unfinishedTaskArns(pass.runs).length > 0) candidates.push(this.#activePollMs);
+    // With the shared tracker a task's end wakes the resource; inline, the pass must come back.
+    if (this.#inline && unfinishedTaskArns(pass.runs).length > 0) candidates.push(this.#activePollMs);
+    const deadline = this.#nextDeadline(pass);
+    if (deadline) candidates.push(deadline.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
     for (const run of pass.runs.filter((r) => this.#isPending(pass, r))) {
       const waited = pass.now.getTime() - Date.parse(run.scheduledTime);
       candidates.push(Math.min(MAX_CAPACITY_RETRY_MS, Math.max(MIN_CAPACITY_RETRY_MS, waited)));

@@ -9,7 +9,8 @@ export const RunReason = {
   RunTaskFailure: 'RunTaskFailure',
   NonZeroExit: 'NonZeroExit',
   TaskStopped: 'TaskStopped',
-  TaskMissing: 'TaskMissing',
+  /** ECS has no record of a task past the grace period: it was never seen to finish. */
+  TasksVanished: 'TasksVanished',
   DeadlineExceeded: 'DeadlineExceeded',
   Replaced: 'Replaced',
   ConcurrencyForbid: 'ConcurrencyForbid',
@@ -20,6 +21,7 @@ export const RunReason = {
   Coalesced: 'Coalesced',
   StartingDeadlineExceeded: 'StartingDeadlineExceeded',
   Superseded: 'Superseded',
+  PolicyDenied: 'PolicyDenied',
 } as const;
 
 /**
@@ -29,22 +31,29 @@ export const RunReason = {
  */
 const STRENGTH: Readonly<Record<string, number>> = {
   [RunReason.CapacityUnavailable]: 1,
+  // Weaker than a failure seen in ECS: vanished tasks say nothing about how the others ended.
+  [RunReason.TasksVanished]: 1.5,
   [RunReason.RunTaskFailure]: 2,
   [RunReason.NonZeroExit]: 2,
   [RunReason.TaskStopped]: 2,
-  [RunReason.TaskMissing]: 2,
   [RunReason.DeadlineExceeded]: 3,
   [RunReason.Replaced]: 3,
 };
 
 const strengthOf = (reason: string | undefined) => (reason === undefined ? 0 : (STRENGTH[reason] ?? 0));
 
-/** The run with `reason` recorded, unless it already carries an equal or stronger one. */
-/** Tasks a run set out to launch; older records carried it in desiredCount. */
-export function plannedTasks(run: RunRecord): number {
-  return run.launchCount ?? run.desiredCount ?? run.tasks?.length ?? 0;
+/** Tasks a run launched: listed in `tasks`, or only counted in `omittedTasks`. */
+export function launchedTaskCount(run: RunRecord): number {
+  const omitted = Object.values(run.omittedTasks ?? {}).reduce((a, b) => a + b, 0);
+  return (run.tasks?.length ?? 0) + omitted;
 }
 
+/** Tasks a run set out to launch; older records carried it in desiredCount. */
+export function plannedTasks(run: RunRecord): number {
+  return run.launchCount ?? run.desiredCount ?? launchedTaskCount(run);
+}
+
+/** The run with `reason` recorded, unless it already carries an equal or stronger one. */
 export function withReason(run: RunRecord, reason: string, message: string): RunRecord {
   return strengthOf(reason) > strengthOf(run.reason) ? { ...run, reason, message } : run;
 }
@@ -112,7 +121,9 @@ function observeTask(
   now: Date,
   missingGraceMs: number,
 ): TaskVerdict {
-  if (!obs || obs.lastStatus === 'MISSING') {
+  // No observation yet (the tracker has not asked ECS since the launch): nothing is known.
+  if (!obs) return { task };
+  if (obs.lastStatus === 'MISSING') {
     // DescribeTasks is eventually consistent: a fresh ARN may be unknown for a while.
     if (sinceLaunchMs < missingGraceMs) return { task };
     return {
@@ -122,7 +133,10 @@ function observeTask(
         stoppedAt: now.toISOString(),
         stoppedReason: 'ECS has no record of the task',
       },
-      failure: { reason: RunReason.TaskMissing, message: `task ${shortArn(task.taskArn)} is unknown to ECS` },
+      failure: {
+        reason: RunReason.TasksVanished,
+        message: `task ${shortArn(task.taskArn)} is unknown to ECS: it was not seen to finish (ECS forgets stopped tasks after about an hour)`,
+      },
     };
   }
   const updated: TaskRecord = {
@@ -191,7 +205,8 @@ function settle(run: RunRecord, options: TrackOptions): RunRecord | undefined {
   const tasks = run.tasks ?? [];
   if (options.isPending(run) || !tasks.every(isFinished)) return undefined;
   const finishedAt = options.now.toISOString();
-  if (tasks.length === 0) {
+  const launched = launchedTaskCount(run);
+  if (launched === 0) {
     return {
       ...run,
       result: 'LaunchFailed',
@@ -200,7 +215,7 @@ function settle(run: RunRecord, options: TrackOptions): RunRecord | undefined {
       finishedAt,
     };
   }
-  const shortfall = plannedTasks(run) - tasks.length;
+  const shortfall = plannedTasks(run) - launched;
   const lastStop = tasks
     .map((t) => t.stoppedAt)
     .filter((s): s is string => s !== undefined)
@@ -212,8 +227,7 @@ function settle(run: RunRecord, options: TrackOptions): RunRecord | undefined {
       ...run,
       result: 'Failed',
       reason: known ? run.reason : RunReason.CapacityUnavailable,
-      message:
-        known && run.message ? run.message : `launched ${tasks.length} of ${plannedTasks(run)} task(s)`,
+      message: known && run.message ? run.message : `launched ${launched} of ${plannedTasks(run)} task(s)`,
       finishedAt: lastStop ?? finishedAt,
     };
   }
@@ -221,7 +235,7 @@ function settle(run: RunRecord, options: TrackOptions): RunRecord | undefined {
   return {
     ...rest,
     result: 'Succeeded',
-    message: `${tasks.length} task(s) succeeded`,
+    message: `${launched} task(s) succeeded`,
     finishedAt: lastStop ?? finishedAt,
   };
 }

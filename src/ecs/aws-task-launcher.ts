@@ -19,6 +19,8 @@ import {
 import { systemClock, type Clock } from '../controller/clock.js';
 import { ThrottledError, TransientError } from '../controller/errors.js';
 import type {
+  AwsIdentity,
+  EcsCallOptions,
   LaunchFailure,
   LaunchRequest,
   LaunchResult,
@@ -46,6 +48,16 @@ export const MAX_STOP_REASON_LENGTH = 255;
 export interface AwsTaskLauncherOptions {
   /** The ECS client (an ECSClient, or a fake with `send`). */
   readonly client: AwsApi;
+  /**
+   * The client to use for a call made as `identity` (a policy's assumed role). Default: `client`
+   * for every identity, which suits a controller without per-policy roles.
+   */
+  readonly ecsClientFor?: (identity?: AwsIdentity) => AwsApi;
+  /**
+   * Longest one ECS call may take, each attempt counted on its own, before it is abandoned as a
+   * TransientError. Default 30 s: above the SDK's own socket timeouts, so it only catches hangs.
+   */
+  readonly callTimeoutMs?: number;
   /** Drives the rate limiters and backoff waits. Default: the system clock. */
   readonly clock?: Clock;
   /** How waits happen. Default: a timer on `clock`. */
@@ -85,8 +97,19 @@ export function toLaunchFailure(failure: Failure): LaunchFailure {
   };
 }
 
+/** The task ARNs ECS names in a ConflictException: the tasks its token already started. */
+export function conflictTaskArns(err: unknown): string[] | undefined {
+  const raw = err instanceof Error && err.cause !== undefined ? err.cause : err;
+  const e = raw as { name?: unknown; resourceIds?: unknown } | undefined;
+  if (e?.name !== 'ConflictException') return undefined;
+  return Array.isArray(e.resourceIds) ? e.resourceIds.filter((id) => typeof id === 'string') : [];
+}
+
 export class AwsTaskLauncher implements TaskLauncher {
   readonly #api: AwsApi;
+  readonly #clientFor: (identity?: AwsIdentity) => AwsApi;
+  readonly #clock: Clock;
+  readonly #callTimeoutMs: number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
   readonly #metrics: EcsRequestMetrics;
@@ -102,6 +125,9 @@ export class AwsTaskLauncher implements TaskLauncher {
   constructor(options: AwsTaskLauncherOptions) {
     const clock = options.clock ?? systemClock;
     this.#api = options.client;
+    this.#clientFor = options.ecsClientFor ?? (() => options.client);
+    this.#clock = clock;
+    this.#callTimeoutMs = options.callTimeoutMs ?? 30_000;
     this.#sleep = options.sleep ?? clockSleep(clock);
     this.#random = options.random ?? Math.random;
     this.#metrics = options.metrics ?? noopEcsRequestMetrics;
@@ -118,8 +144,14 @@ export class AwsTaskLauncher implements TaskLauncher {
    * ends the launch with a non-capacity failure. A throttled or failed batch after earlier ones
    * succeeded is reported as a retryable failure rather than thrown, so the launched ARNs are not
    * lost; when nothing launched at all, the error is thrown for the core to retry.
+   *
+   * A ConflictException means ECS already holds a launch under that batch's token, made with other
+   * parameters (a TopUp count that changed between a crashed attempt and its repeat): the tasks it
+   * names are the batch's tasks. An idempotent replay needs no such care: ECS answers it with the
+   * first answer.
    */
-  async runTasks(request: LaunchRequest): Promise<LaunchResult> {
+  async runTasks(request: LaunchRequest, options: { signal?: AbortSignal } = {}): Promise<LaunchResult> {
+    const call = { identity: request.identity, signal: options.signal };
     const inputs = buildRunTaskInputs(request);
     const fargate = isFargate(request.task);
     const tasks: LaunchedTask[] = [];
@@ -127,7 +159,7 @@ export class AwsTaskLauncher implements TaskLauncher {
     for (const [index, input] of inputs.entries()) {
       try {
         await this.#limitRunTask(fargate, input.count ?? 1);
-        const out = await this.#call<RunTaskCommandOutput>('RunTask', () => new RunTaskCommand(input));
+        const out = await this.#call<RunTaskCommandOutput>('RunTask', () => new RunTaskCommand(input), call);
         for (const task of out.tasks ?? []) {
           if (task.taskArn === undefined) continue;
           tasks.push(
@@ -138,6 +170,17 @@ export class AwsTaskLauncher implements TaskLauncher {
         }
         failures.push(...(out.failures ?? []).map(toLaunchFailure));
       } catch (err) {
+        const existing = conflictTaskArns(err);
+        if (existing !== undefined) {
+          this.#log.info('RunTask token already used: adopting the tasks ECS names for it', {
+            cluster: request.cluster,
+            startedBy: request.startedBy,
+            clientToken: input.clientToken,
+            taskArns: existing,
+          });
+          tasks.push(...existing.map((taskArn) => ({ taskArn })));
+          continue;
+        }
         if (err instanceof AwsRejectedError) {
           // The same parameters would be refused for every further batch.
           failures.push({ reason: err.reason, detail: err.message, capacity: false });
@@ -164,7 +207,7 @@ export class AwsTaskLauncher implements TaskLauncher {
     return { tasks, failures };
   }
 
-  async findTasks(cluster: string, startedBy: string): Promise<string[]> {
+  async findTasks(cluster: string, startedBy: string, options: EcsCallOptions = {}): Promise<string[]> {
     const arns = new Set<string>();
     for (const desiredStatus of ['RUNNING', 'STOPPED'] satisfies DesiredStatus[]) {
       let nextToken: string | undefined;
@@ -180,6 +223,7 @@ export class AwsTaskLauncher implements TaskLauncher {
               maxResults: 100,
               ...(token === undefined ? {} : { nextToken: token }),
             }),
+          options,
         );
         for (const arn of out.taskArns ?? []) arns.add(arn);
         nextToken = out.nextToken ?? undefined;
@@ -188,7 +232,11 @@ export class AwsTaskLauncher implements TaskLauncher {
     return [...arns];
   }
 
-  async describeTasks(cluster: string, taskArns: readonly string[]): Promise<TaskObservation[]> {
+  async describeTasks(
+    cluster: string,
+    taskArns: readonly string[],
+    options: EcsCallOptions = {},
+  ): Promise<TaskObservation[]> {
     const unique = [...new Set(taskArns)];
     const found = new Map<string, Task>();
     for (let i = 0; i < unique.length; i += MAX_TASKS_PER_DESCRIBE) {
@@ -196,6 +244,7 @@ export class AwsTaskLauncher implements TaskLauncher {
       const out = await this.#call<DescribeTasksCommandOutput>(
         'DescribeTasks',
         () => new DescribeTasksCommand({ cluster, tasks: chunk }),
+        options,
       );
       for (const task of out.tasks ?? []) if (task.taskArn !== undefined) found.set(task.taskArn, task);
       for (const failure of out.failures ?? []) {
@@ -213,7 +262,7 @@ export class AwsTaskLauncher implements TaskLauncher {
       [...found.values()].flatMap((t) => (t.taskDefinitionArn ? [t.taskDefinitionArn] : [])),
     );
     const essentials = new Map<string, ReadonlyMap<string, boolean> | undefined>();
-    for (const arn of definitions) essentials.set(arn, await this.#essentialFlags(arn));
+    for (const arn of definitions) essentials.set(arn, await this.#essentialFlags(arn, options));
     return unique.map((arn) => {
       const task = found.get(arn);
       if (task === undefined)
@@ -223,12 +272,21 @@ export class AwsTaskLauncher implements TaskLauncher {
   }
 
   /** Stops each task; a task already stopped or gone is fine. Throws the first other error. */
-  async stopTasks(cluster: string, taskArns: readonly string[], reason: string): Promise<void> {
+  async stopTasks(
+    cluster: string,
+    taskArns: readonly string[],
+    reason: string,
+    options: EcsCallOptions = {},
+  ): Promise<void> {
     const truncated = reason.slice(0, MAX_STOP_REASON_LENGTH);
     let first: unknown;
     for (const task of new Set(taskArns)) {
       try {
-        await this.#call('StopTask', () => new StopTaskCommand({ cluster, task, reason: truncated }));
+        await this.#call(
+          'StopTask',
+          () => new StopTaskCommand({ cluster, task, reason: truncated }),
+          options,
+        );
       } catch (err) {
         if (err instanceof AwsRejectedError && /not found|already|stopped|missing/i.test(err.message)) {
           this.#log.debug('StopTask: task already stopped or gone', { taskArn: task, error: err.message });
@@ -257,13 +315,28 @@ export class AwsTaskLauncher implements TaskLauncher {
    * One ECS call: counted, retried with backoff while throttled, errors mapped to ours. The
    * command is built per attempt so that no SDK state carries over between attempts.
    */
-  async #call<T>(operation: string, command: () => unknown): Promise<T> {
+  async #call<T>(operation: string, command: () => unknown, options: EcsCallOptions = {}): Promise<T> {
+    const api = options.identity === undefined ? this.#api : this.#clientFor(options.identity);
     for (let attempt = 0; ; attempt++) {
+      if (options.signal?.aborted) throw aborted(operation);
+      // One controller per attempt: the pass's cancellation or our own timeout, whichever is first.
+      const abort = new AbortController();
+      const onAbort = () => abort.abort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const cancelTimer = this.#clock.setTimer(() => abort.abort(), this.#callTimeoutMs);
       try {
-        const out = (await this.#api.send(command())) as T;
+        const out = (await api.send(command(), { abortSignal: abort.signal })) as T;
         this.#metrics.request(operation, 'success');
         return out;
       } catch (err) {
+        if (abort.signal.aborted) {
+          this.#metrics.request(operation, 'error');
+          throw options.signal?.aborted
+            ? aborted(operation)
+            : new TransientError(`ECS ${operation} timed out after ${this.#callTimeoutMs} ms`, 'Timeout', {
+                cause: err,
+              });
+        }
         const mapped = mapAwsError(`ECS ${operation}`, err);
         if (mapped instanceof ThrottledError) {
           this.#metrics.request(operation, 'throttled');
@@ -275,17 +348,24 @@ export class AwsTaskLauncher implements TaskLauncher {
         }
         this.#metrics.request(operation, 'error');
         throw mapped;
+      } finally {
+        cancelTimer();
+        options.signal?.removeEventListener('abort', onAbort);
       }
     }
   }
 
   /** Which containers of a task definition are essential; undefined when it cannot be read. */
-  #essentialFlags(taskDefinitionArn: string): Promise<ReadonlyMap<string, boolean> | undefined> {
+  #essentialFlags(
+    taskDefinitionArn: string,
+    options: EcsCallOptions,
+  ): Promise<ReadonlyMap<string, boolean> | undefined> {
     const cached = this.#essential.get(taskDefinitionArn);
     if (cached !== undefined) return cached;
     const loading = this.#call<DescribeTaskDefinitionCommandOutput>(
       'DescribeTaskDefinition',
       () => new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }),
+      options,
     ).then(
       (out) =>
         new Map(
@@ -311,6 +391,10 @@ export class AwsTaskLauncher implements TaskLauncher {
     }
     return loading;
   }
+}
+
+function aborted(operation: string): TransientError {
+  return new TransientError(`ECS ${operation} abandoned: the pass was cancelled`, 'Aborted');
 }
 
 function observe(task: Task, essential: ReadonlyMap<string, boolean> | undefined): TaskObservation {
@@ -341,6 +425,10 @@ export interface CreateAwsTaskLauncherOptions extends Omit<AwsTaskLauncherOption
   readonly endpoint?: string;
   /** SDK-level attempts per call (its own retry strategy, under ours). Default 3. */
   readonly maxAttempts?: number;
+  /** Socket connect timeout. Default 3 s. */
+  readonly connectionTimeoutMs?: number;
+  /** Socket idle timeout of one HTTP request. Default 10 s. */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -348,11 +436,16 @@ export interface CreateAwsTaskLauncherOptions extends Omit<AwsTaskLauncherOption
  * and EKS Pod Identity work without configuration.
  */
 export function createAwsTaskLauncher(options: CreateAwsTaskLauncherOptions = {}): AwsTaskLauncher {
-  const { region, endpoint, maxAttempts, ...rest } = options;
+  const { region, endpoint, maxAttempts, connectionTimeoutMs, requestTimeoutMs, ...rest } = options;
   const client = new ECSClient({
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
     maxAttempts: maxAttempts ?? 3,
+    // Keep-alive sockets (the SDK's default agent) with timeouts, so a hung connection fails fast.
+    requestHandler: {
+      connectionTimeout: connectionTimeoutMs ?? 3_000,
+      requestTimeout: requestTimeoutMs ?? 10_000,
+    },
   });
   return new AwsTaskLauncher({ ...rest, client });
 }

@@ -4,7 +4,8 @@
 /** What the adapter needs of an SDK client: `send`. An ECSClient or SQSClient satisfies it. */
 export interface AwsApi {
   // Method syntax on purpose: it keeps the SDK clients' generic, overloaded `send` assignable.
-  send(command: unknown): Promise<unknown>;
+  // `abortSignal` ends the call early: our per-call timeout, or a pass cancelled on lost leadership.
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
   destroy?(): void;
 }
 

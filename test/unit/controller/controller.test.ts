@@ -3,6 +3,7 @@ import { Controller } from '../../../src/controller/controller.js';
 import { ControllerTerms } from '../../../src/controller/controller-terms.js';
 import { ConflictError, TerminalError, TransientError } from '../../../src/controller/errors.js';
 import type { ReconcileResult } from '../../../src/controller/reconciler.js';
+import { alwaysHeld } from '../../../src/controller/fencing.js';
 import { Reconciler } from '../../../src/controller/reconciler.js';
 import { WorkQueue } from '../../../src/controller/work-queue.js';
 import { silentLogger } from '../../../src/log/logger.js';
@@ -197,6 +198,7 @@ describe('Controller', () => {
       metrics,
       logger: silentLogger,
       defaultCluster: 'default',
+      fence: alwaysHeld,
     });
     const queue = new WorkQueue({ clock });
     const controller = new Controller({ reconciler, queue, clock, metrics, logger: silentLogger });

@@ -324,38 +324,40 @@ describe('newRunRecord', () => {
   const cases: { name: string; input: Partial<Parameters<typeof newRunRecord>[0]>; want: object }[] = [
     {
       name: 'all launched',
-      input: { outcome: { tasks: [task], adopted: 0, failures: [], dryRun: false } },
+      input: { outcome: { tasks: [task], adopted: 0, failures: [], dryRun: false, attempts: 1 } },
       want: { result: 'Running', desiredCount: 1 },
     },
     {
       name: 'capacity, retryable',
-      input: { outcome: { tasks: [], adopted: 0, failures: [capacityFailure], dryRun: false } },
+      input: { outcome: { tasks: [], adopted: 0, failures: [capacityFailure], dryRun: false, attempts: 1 } },
       want: { result: 'Running', reason: 'CapacityUnavailable' },
     },
     {
       name: 'capacity, not retryable (run-now)',
       input: {
         retryable: false,
-        outcome: { tasks: [], adopted: 0, failures: [capacityFailure], dryRun: false },
+        outcome: { tasks: [], adopted: 0, failures: [capacityFailure], dryRun: false, attempts: 1 },
       },
       want: { result: 'LaunchFailed', reason: 'CapacityUnavailable' },
     },
     {
       name: 'other failure',
-      input: { outcome: { tasks: [], adopted: 0, failures: [missingTaskDefinition], dryRun: false } },
+      input: {
+        outcome: { tasks: [], adopted: 0, failures: [missingTaskDefinition], dryRun: false, attempts: 1 },
+      },
       want: { result: 'LaunchFailed', reason: 'RunTaskFailure' },
     },
     {
       name: 'partial with another failure: runs, will fail',
       input: {
         count: 2,
-        outcome: { tasks: [task], adopted: 0, failures: [missingTaskDefinition], dryRun: false },
+        outcome: { tasks: [task], adopted: 0, failures: [missingTaskDefinition], dryRun: false, attempts: 1 },
       },
       want: { result: 'Running', reason: 'RunTaskFailure', desiredCount: 2, launchCount: 1 },
     },
     {
       name: 'dry run',
-      input: { outcome: { tasks: [], adopted: 0, failures: [], dryRun: true } },
+      input: { outcome: { tasks: [], adopted: 0, failures: [], dryRun: true, attempts: 1 } },
       want: { result: 'DryRun' },
     },
     {
@@ -363,7 +365,7 @@ describe('newRunRecord', () => {
       input: {
         desired: 5,
         count: 2,
-        outcome: { tasks: [task, task], adopted: 0, failures: [], dryRun: false },
+        outcome: { tasks: [task, task], adopted: 0, failures: [], dryRun: false, attempts: 1 },
       },
       want: { result: 'Running', desiredCount: 5, launchCount: 2 },
     },
@@ -378,7 +380,7 @@ describe('newRunRecord', () => {
           now,
           retryable: true,
           message: 'm',
-          outcome: { tasks: [], adopted: 0, failures: [], dryRun: false },
+          outcome: { tasks: [], adopted: 0, failures: [], dryRun: false, attempts: 1 },
           ...c.input,
         }),
       ).to.include(c.want);

@@ -1,5 +1,6 @@
 // A reconciler wired to in-memory fakes, driven by a fake clock.
 import type { EcsScheduledTaskResource, Spec, Status } from '../../../src/api/types.js';
+import { alwaysHeld } from '../../../src/controller/fencing.js';
 import { Reconciler, type ReconcilerDeps } from '../../../src/controller/reconciler.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { FakeClock } from '../../support/fake-clock.js';
@@ -31,6 +32,7 @@ export function harness(
     logger: silentLogger,
     queueDepth,
     defaultCluster: 'default',
+    fence: alwaysHeld,
     ...options.deps,
   });
   store.put(scheduledTask(spec, options));

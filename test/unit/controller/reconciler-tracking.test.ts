@@ -93,7 +93,7 @@ describe('Reconciler: tracking runs', () => {
     await h.reconcile(oneMinutePastTen);
     expect(summary(h.runs())).to.deep.equal(['10:00 Running']);
     await h.reconcile(threeMinutesPastTen);
-    expect(summary(h.runs())).to.deep.equal(['10:00 Failed/TaskMissing']);
+    expect(summary(h.runs())).to.deep.equal(['10:00 Failed/TasksVanished']);
   });
 
   it('stops tasks past activeDeadlineSeconds once, with an event, and settles the run as DeadlineExceeded', async () => {

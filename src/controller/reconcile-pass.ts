@@ -1,0 +1,124 @@
+// What one reconcile pass has decided so far, and the events and metrics its decisions produce.
+// The reconciler owns the I/O; this module only accumulates, so the reporting rules (one event
+// per ordinary run, failures always) live in one place.
+import type { EcsScheduledTaskResource, RunRecord, RunResult, Spec } from '../api/types.js';
+import type { Logger } from '../log/logger.js';
+import { TransientError } from './errors.js';
+import { EventReason, type AwsIdentity, type EventType } from './ports.js';
+import { sortRuns } from './run-history.js';
+
+export interface PendingEvent {
+  readonly type: EventType;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Everything one pass has decided so far. Only this pass touches it. */
+export interface Pass {
+  readonly key: string;
+  /** The cached object: read it, never mutate it. */
+  readonly resource: EcsScheduledTaskResource;
+  readonly spec: Spec;
+  readonly now: Date;
+  readonly log: Logger;
+  /** Where new runs launch; runs already launched keep the cluster in their record. */
+  readonly cluster: string;
+  readonly signal: AbortSignal;
+  /** The policy's role for every AWS call of this resource, if any. */
+  readonly identity: AwsIdentity | undefined;
+  /** Tasks one run may launch: the controller's and the policy's caps. */
+  readonly maxTasksPerRun: number;
+  runs: RunRecord[];
+  readonly events: PendingEvent[];
+  readonly recorded: RunResult[];
+  readonly launchDelays: number[];
+  readonly errors: TransientError[];
+  missedRunsTotal: number;
+  lastSuccessfulTime: string | undefined;
+  queueDepth: number | undefined;
+  /** Result of the newest settled run so far: a success after a success needs no event. */
+  lastSettledResult: string | undefined;
+}
+
+export function toTransient(error: unknown, what: string): TransientError {
+  if (error instanceof TransientError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new TransientError(`${what}: ${message}`, 'Unknown', { cause: error });
+}
+
+export const iso = (d: Date | undefined) => d?.toISOString();
+
+export const later = (a: string | undefined, b: string | undefined) =>
+  a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b;
+
+/** A scheduled time whose tasks an earlier pass launched but never recorded. */
+export function adoptedRun(time: Date, taskArns: readonly string[], cluster: string): RunRecord {
+  return {
+    scheduledTime: time.toISOString(),
+    result: 'Running',
+    cluster,
+    desiredCount: taskArns.length,
+    launchCount: taskArns.length,
+    tasks: taskArns.map((taskArn) => ({ taskArn })),
+    message: `${taskArns.length} task(s) adopted from an earlier attempt`,
+  };
+}
+
+export function replaceRun(pass: Pass, old: RunRecord, updated: RunRecord): void {
+  pass.runs = pass.runs.map((r) => (r === old ? updated : r));
+}
+
+/**
+ * Events and metrics for a run that reached its final result. A success is reported as an event
+ * only when it follows something else (the first run, or a recovery): in steady state the
+ * Launched event is the run's only one. Failures are always reported.
+ */
+export function settled(pass: Pass, run: RunRecord): void {
+  pass.recorded.push(run.result as RunResult);
+  const what = `run scheduled at ${run.scheduledTime}`;
+  const previous = pass.lastSettledResult;
+  pass.lastSettledResult = run.result;
+  if (run.result === 'Succeeded') {
+    pass.lastSuccessfulTime = later(pass.lastSuccessfulTime, run.finishedAt);
+    if (previous !== 'Succeeded') {
+      pass.events.push({ type: 'Normal', reason: EventReason.RunSucceeded, message: `${what} succeeded` });
+    }
+  } else if (run.result === 'LaunchFailed') {
+    pass.events.push({
+      type: 'Warning',
+      reason: EventReason.LaunchFailed,
+      message: `${what}: ${run.reason}: ${run.message}`,
+    });
+  } else {
+    pass.events.push({
+      type: 'Warning',
+      reason: EventReason.RunFailed,
+      message: `${what} failed: ${run.reason}: ${run.message}`,
+    });
+  }
+}
+
+/** Adds a new run; one that is final at once (Skipped, DryRun, LaunchFailed) is reported now. */
+export function addRun(pass: Pass, run: RunRecord): void {
+  pass.runs = sortRuns([run, ...pass.runs]);
+  if (run.result === 'Running') return;
+  if (run.result === 'LaunchFailed') return settled(pass, run);
+  pass.recorded.push(run.result as RunResult);
+  if (run.result === 'Skipped') {
+    pass.events.push({
+      type: 'Normal',
+      reason: EventReason.Skipped,
+      message: `run scheduled at ${run.scheduledTime} skipped: ${run.reason}: ${run.message}`,
+    });
+  } else if (run.result === 'DryRun') {
+    pass.events.push({
+      type: 'Normal',
+      reason: EventReason.DryRun,
+      message: `run scheduled at ${run.scheduledTime}: ${run.message}`,
+    });
+  }
+}
+
+export function launchDelay(pass: Pass, scheduled: Date): void {
+  pass.launchDelays.push((pass.now.getTime() - scheduled.getTime()) / 1000);
+}

@@ -1,0 +1,110 @@
+// Keeps the status small enough to store. etcd refuses objects past about 1.5 MiB, and a status
+// that cannot be written is worse than a short one: every later pass would fail on it forever. A
+// run may have up to 1000 tasks and the history limits keep up to 200 runs, so past fixed limits
+// the finished tasks of a run are counted instead of listed (failures are listed first), and the
+// whole status is squeezed under a byte budget. Pure.
+import type { ActiveTask, RunRecord, Status, TaskRecord } from '../api/types.js';
+import { isFinished } from './run-tracking.js';
+
+/** Finished task records kept per run; the rest are counted in omittedTasks. */
+export const MAX_FINISHED_TASKS_PER_RUN = 10;
+/** Entries of status.active; activeCount still counts them all. */
+export const MAX_ACTIVE_LISTED = 100;
+/** Longest run message kept; the start of a message carries its reason. */
+export const MAX_MESSAGE_LENGTH = 1024;
+/** Longest per-task text (stoppedReason, stopCode) kept. */
+export const MAX_TASK_TEXT_LENGTH = 256;
+/** Whole-status budget in bytes of JSON: well under etcd's limit and under 256 KiB. */
+export const STATUS_BUDGET_BYTES = 200 * 1024;
+
+export type TaskOutcome = 'Succeeded' | 'Failed' | 'Missing';
+
+/** The outcome of a finished task, as far as its record tells (every exit code 0 is success). */
+export function taskOutcome(task: TaskRecord): TaskOutcome {
+  if (task.lastStatus === 'MISSING') return 'Missing';
+  const codes = Object.values(task.exitCodes ?? {});
+  return codes.length > 0 && codes.every((c) => c === 0) ? 'Succeeded' : 'Failed';
+}
+
+const cut = (text: string | undefined, max: number) =>
+  text === undefined || text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
+function shortTask(task: TaskRecord): TaskRecord {
+  const stopCode = cut(task.stopCode, MAX_TASK_TEXT_LENGTH);
+  const stoppedReason = cut(task.stoppedReason, MAX_TASK_TEXT_LENGTH);
+  return {
+    ...task,
+    ...(stopCode !== undefined ? { stopCode } : {}),
+    ...(stoppedReason !== undefined ? { stoppedReason } : {}),
+  };
+}
+
+/**
+ * The run with at most `keepFinished` finished tasks listed (failures first, then in launch
+ * order) and every unfinished task kept, since those are still followed through the record.
+ */
+export function compactRun(run: RunRecord, keepFinished = MAX_FINISHED_TASKS_PER_RUN): RunRecord {
+  const tasks = (run.tasks ?? []).map(shortTask);
+  const message = cut(run.message, MAX_MESSAGE_LENGTH);
+  const withText: RunRecord = { ...run, ...(message !== undefined ? { message } : {}) };
+  const finished = tasks.filter(isFinished);
+  if (finished.length <= keepFinished) return run.tasks ? { ...withText, tasks } : withText;
+  const failuresFirst = [
+    ...finished.filter((t) => taskOutcome(t) !== 'Succeeded'),
+    ...finished.filter((t) => taskOutcome(t) === 'Succeeded'),
+  ];
+  const kept = new Set(failuresFirst.slice(0, keepFinished));
+  const omitted: Record<string, number> = { ...run.omittedTasks };
+  for (const task of finished) {
+    if (kept.has(task)) continue;
+    const outcome = taskOutcome(task);
+    omitted[outcome] = (omitted[outcome] ?? 0) + 1;
+  }
+  return {
+    ...withText,
+    tasks: tasks.filter((t) => !isFinished(t) || kept.has(t)),
+    omittedTasks: omitted,
+  };
+}
+
+export function boundActive(active: readonly ActiveTask[]): ActiveTask[] {
+  return active.slice(0, MAX_ACTIVE_LISTED);
+}
+
+const sizeOf = (status: Status) => Buffer.byteLength(JSON.stringify(status));
+
+/**
+ * The status within `budget` bytes. Every run is compacted; then, while too large, the settled
+ * runs list fewer finished tasks, oldest first, down to none; then their messages shorten; then
+ * the oldest settled runs go. Running runs and the watermark are never touched.
+ */
+export function boundStatus(status: Status, budget = STATUS_BUDGET_BYTES): Status {
+  const runs = (status.runs ?? []).map((r) => compactRun(r));
+  const active = status.active ? boundActive(status.active) : undefined;
+  const next = (): Status => ({
+    ...status,
+    ...(active ? { active } : {}),
+    ...(status.runs ? { runs } : {}),
+  });
+  if (sizeOf(next()) <= budget) return next();
+  // Oldest settled runs first: runs are newest first.
+  const settled = runs.map((r, i) => ({ r, i })).filter(({ r }) => r.result !== 'Running');
+  for (const keep of [3, 1, 0]) {
+    for (const { i } of [...settled].reverse()) {
+      runs[i] = compactRun(runs[i]!, keep);
+      if (sizeOf(next()) <= budget) return next();
+    }
+  }
+  for (const { i } of [...settled].reverse()) {
+    const run = runs[i]!;
+    const message = cut(run.message, 128);
+    runs[i] = { ...run, ...(message !== undefined ? { message } : {}) };
+    if (sizeOf(next()) <= budget) return next();
+  }
+  // Highest index first, so the indexes still to visit stay valid.
+  for (const { i } of [...settled].reverse()) {
+    runs.splice(i, 1);
+    if (sizeOf(next()) <= budget) return next();
+  }
+  return next();
+}
