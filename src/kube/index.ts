@@ -12,6 +12,7 @@ import type { WatchMetrics } from './metrics-port.js';
 import { ResourceInformer } from './resource-informer.js';
 
 export { loadKubeConfig, type KubeConfigOptions } from './kube-config.js';
+export { PooledKubeConfig, type KubeConnectionOptions } from './pooled-kube-config.js';
 export { KubeEventRecorder, type KubeEventRecorderOptions } from './kube-event-recorder.js';
 export { KubeResourceStore, type KubeResourceStoreOptions } from './kube-resource-store.js';
 export { KubeLeaseClient, type LeaseClient } from './lease-client.js';

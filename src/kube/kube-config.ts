@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { PooledKubeConfig, type KubeConnectionOptions } from './pooled-kube-config.js';
 
 export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -21,11 +21,13 @@ export interface KubeConfigOptions {
   /** For tests: where ~/.kube/config and the token live. */
   readonly homeDir?: string;
   readonly fileExists?: (path: string) => boolean;
+  /** Keep-alive pool and deadlines for every API call made through this config. */
+  readonly connection?: KubeConnectionOptions;
 }
 
-export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
+export function loadKubeConfig(options: KubeConfigOptions = {}): PooledKubeConfig {
   const exists = options.fileExists ?? existsSync;
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig(options.connection);
   const inCluster =
     options.inCluster ?? (options.kubeconfigPath === undefined && exists(SERVICE_ACCOUNT_TOKEN));
   if (options.kubeconfigPath !== undefined) {
