@@ -12,12 +12,17 @@ import type {
   TaskLauncher,
 } from './controller/ports.js';
 import { Reconciler } from './controller/reconciler.js';
-import { TaskTracker } from './controller/task-tracker.js';
 import { WorkQueue } from './controller/work-queue.js';
 import type { Config } from './config.js';
 import { createAwsTaskLauncher } from './ecs/aws-task-launcher.js';
 import { DryRunLauncher } from './ecs/dry-run-launcher.js';
-import { createKubeAdapters, createLeaseElector, loadKubeConfig, type LeaseElector } from './kube/index.js';
+import {
+  createKubeAdapters,
+  createLeaseElector,
+  loadKubeConfig,
+  type LeaseElector,
+  type PooledKubeConfig,
+} from './kube/index.js';
 import { KubePolicyGate } from './kube/policy-gate.js';
 import { AwsClientPool } from './aws/aws-client-pool.js';
 import { AssumedRoleCredentials, createStsApi } from './aws/assumed-role-credentials.js';
@@ -188,10 +193,7 @@ export async function startApp(
         '"Multi-tenant clusters".',
     );
   }
-  const metrics = createMetrics({
-    leaseName: config.leaderElectionId,
-    perResource: config.perResourceMetrics,
-  });
+  const metrics = createMetrics({ leaseName: config.leaderElectionId });
   const awsOptions = {
     region: config.awsRegion,
     endpoint: config.ecsEndpoint,
@@ -232,23 +234,13 @@ export async function startApp(
 
   let source: ResourceSource;
   let elector: LeaseElector | undefined;
-  let kubeConfig;
+  let kubeConfig: PooledKubeConfig | undefined;
   if (config.mode === 'standalone') {
     source = standaloneSource(config, logger, clock);
   } else {
     ({ source, kubeConfig } = kubernetesSource(config, logger, clock, metrics));
   }
 
-  // With an elector (Kubernetes mode with --leader-elect), launches wait for its lease.
-  const leaderElected = config.leaderElect && config.mode !== 'standalone';
-  // One tracker follows every resource's tasks in shared DescribeTasks batches and wakes a
-  // resource only when one of its tasks finished; `terms` exists by the time it first wakes.
-  const tracker = new TaskTracker({
-    launcher,
-    clock,
-    logger,
-    onWake: (key) => terms.enqueue(key),
-  });
   const reconciler = new Reconciler({
     store: source.store,
     launcher,
@@ -258,13 +250,6 @@ export async function startApp(
     logger,
     queueDepth,
     defaultCluster: config.defaultCluster,
-    tracker,
-    maxTasksPerRun: config.maxTasksPerRun,
-    ...(source.policy === undefined ? {} : { policy: source.policy }),
-    // Without leader election this replica is alone; with it, only the elector's lease counts.
-    fence: {
-      holds: (marginMs) => (elector ? elector.holds(marginMs) : !leaderElected),
-    },
   });
 
   // One controller per leadership term: a lost lease aborts its passes and stops its queue for
@@ -353,8 +338,9 @@ export async function startApp(
       if (elector) await elector.stop();
       else await terms.finish();
       await terms.settled();
-      tracker.stop();
       await source.stop();
+      // The kept-alive API server connections: closed only once nothing will use them again.
+      await kubeConfig?.close();
       await http.close();
       if ('close' in launcher && typeof launcher.close === 'function') launcher.close();
       (queueDepth as SqsQueueDepth).close();
