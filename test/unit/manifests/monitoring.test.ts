@@ -10,6 +10,26 @@ import { RUN_RESULTS } from '../../../src/api/schema.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
 import { REPO_ROOT } from '../../integration/support/env.js';
 
+// Series Prometheus itself adds for every scrape target (an alert on the controller being absent
+// needs one), with the target labels the Prometheus Operator sets on a PodMonitor's targets.
+const PROMETHEUS_SERIES: [string, string[]][] = [
+  ['up', ['job', 'instance', 'namespace', 'pod', 'container']],
+];
+
+/** GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to dashes. */
+function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+const README_ANCHORS = new Set(
+  [...README.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchorOf(m[1]!.replace(/`/g, ''))),
+);
+
 /** Every series name the registry can expose, with its label names (histograms: the 3 series). */
 async function exportedSeries(registry: Registry): Promise<Map<string, string[]>> {
   const series = new Map<string, string[]>();
@@ -82,6 +102,7 @@ describe('monitoring manifests', () => {
     // The lease label the controller uses by default (config: --leader-election-id).
     leaseName = 'ecs-scheduler-leader';
     series = await exportedSeries(createMetrics({ leaseName }).registry);
+    for (const [name, labels] of PROMETHEUS_SERIES) series.set(name, labels);
   });
 
   function checkExpr(where: string, expr: string): string[] {
@@ -122,35 +143,76 @@ describe('monitoring manifests', () => {
     ) as { kind: string; spec: { groups: { name: string; rules: Rule[] }[] } };
     const rules = doc.spec.groups.flatMap((g) => g.rules);
 
-    it('is a PrometheusRule with the four alerts: run failed, schedule missed, launch delay high, not leading', () => {
+    it('is a PrometheusRule with the alerts: last run failed, run failed, missed, policy denied, launch delay, not leading, absent', () => {
       expect(doc.kind).to.equal('PrometheusRule');
-      const alerts = rules.map((r) => r.alert);
-      expect(alerts).to.have.length(4);
-      expect(alerts.find((a) => /RunFailed/.test(a ?? ''))).to.be.a('string');
-      expect(alerts.find((a) => /ScheduleMissed|Missed/.test(a ?? ''))).to.be.a('string');
-      expect(alerts.find((a) => /LaunchDelay/.test(a ?? ''))).to.be.a('string');
-      expect(alerts.find((a) => /NotLeading|NoLeader/.test(a ?? ''))).to.be.a('string');
+      expect(rules.map((r) => r.alert)).to.deep.equal([
+        'EcsScheduledTaskLastRunFailed',
+        'EcsScheduledTaskRunFailed',
+        'EcsScheduledTaskScheduleMissed',
+        'EcsScheduledTaskPolicyDenied',
+        'EcsSchedulerLaunchDelayHigh',
+        'EcsSchedulerNotLeading',
+        'EcsSchedulerAbsent',
+      ]);
       for (const r of rules) {
         expect(r.labels?.severity, `${r.alert}: severity`).to.be.oneOf(['info', 'warning', 'critical']);
         expect(r.annotations?.summary, `${r.alert}: summary`).to.be.a('string');
+        expect(r.annotations?.description, `${r.alert}: description`).to.be.a('string');
       }
+    });
+
+    it("every alert's runbook_url points at a README heading that exists, named after the alert", () => {
+      for (const r of rules) {
+        const url = r.annotations?.runbook_url;
+        expect(url, `${r.alert}: runbook_url`).to.match(/^https:\/\/github\.com\/.+\/README\.md#[a-z0-9-]+$/);
+        const anchor = url!.split('#')[1]!;
+        expect(anchor, `${r.alert}: the anchor is the alert's name`).to.equal(anchorOf(r.alert!));
+        expect(README_ANCHORS.has(anchor), `${r.alert}: README has no heading for #${anchor}`).to.equal(true);
+      }
+    });
+
+    it('alerts about a resource keep namespace and name and say them in the summary', () => {
+      const perResource = rules.filter((r) => /ecs_scheduler_(runs_total|last_run_result)/.test(r.expr));
+      expect(perResource.length).to.be.at.least(3);
+      for (const r of perResource) {
+        expect(r.expr, `${r.alert}: aggregates by namespace and name`).to.match(/by \(namespace, name\b/);
+        expect(r.annotations!.summary, `${r.alert}: summary`)
+          .to.contain('{{ $labels.namespace }}')
+          .and.contain('{{ $labels.name }}');
+      }
+      const denied = rules.find((r) => r.alert === 'EcsScheduledTaskPolicyDenied')!;
+      expect(denied.expr).to.match(/by \(namespace, field\)/);
+      expect(denied.annotations!.summary).to.contain('{{ $labels.namespace }}');
+    });
+
+    it('fires when the controller is absent: no scrape target of its PodMonitor is up', () => {
+      const absent = rules.find((r) => r.alert === 'EcsSchedulerAbsent')!;
+      const podMonitor = parseYaml(
+        readFileSync(join(REPO_ROOT, 'manifests/components/prometheus/pod-monitor.yaml'), 'utf8'),
+      ) as { metadata: { name: string; namespace: string } };
+      // The Prometheus Operator names a PodMonitor's job "<namespace>/<name>".
+      const job = `${podMonitor.metadata.namespace}/${podMonitor.metadata.name}`;
+      expect(absent.expr).to.equal(`absent(up{job="${job}"} == 1)`);
+      expect(absent.labels?.severity).to.equal('critical');
     });
 
     it('every alert uses only exported metrics and labels', () => {
       const used = new Set(rules.flatMap((r) => checkExpr(r.alert ?? '(record)', r.expr)));
       expect([...used]).to.include.members([
         'ecs_scheduler_runs_total',
+        'ecs_scheduler_last_run_result',
+        'ecs_scheduler_policy_denials_total',
         'ecs_scheduler_launch_delay_seconds_bucket',
         'leader_election_master_status',
+        'up',
       ]);
     });
 
     it('the failed-run and missed alerts select the run results the controller records', () => {
-      const byName = (re: RegExp) => rules.find((r) => re.test(r.alert ?? ''))!.expr;
-      expect(byName(/RunFailed/))
-        .to.match(/Failed/)
-        .and.match(/LaunchFailed/);
-      expect(byName(/Missed/)).to.contain('Missed');
+      const byName = (name: string) => rules.find((r) => r.alert === name)!.expr;
+      for (const name of ['EcsScheduledTaskRunFailed', 'EcsScheduledTaskLastRunFailed'])
+        expect(byName(name)).to.contain('result=~"Failed|LaunchFailed"');
+      expect(byName('EcsScheduledTaskScheduleMissed')).to.contain('result="Missed"');
     });
   });
 
@@ -180,7 +242,70 @@ describe('monitoring manifests', () => {
       );
       expect(queries.length).to.be.at.least(5);
       const used = new Set(queries.flatMap((q) => checkExpr(`panel "${q.where}"`, q.expr)));
-      expect([...used]).to.include.members(['ecs_scheduler_runs_total', 'leader_election_master_status']);
+      expect([...used]).to.include.members([
+        'ecs_scheduler_runs_total',
+        'ecs_scheduler_last_run_result',
+        'ecs_scheduler_last_success_time',
+        'leader_election_master_status',
+      ]);
+    });
+
+    interface Variable {
+      name: string;
+      type: string;
+      query?: { query?: string } | string;
+      includeAll?: boolean;
+    }
+    const dashboard = JSON.parse(text) as { panels: Panel[]; templating: { list: Variable[] } };
+    const variable = (name: string) => dashboard.templating.list.find((v) => v.name === name);
+    const queryOf = (v: Variable | undefined) => (typeof v?.query === 'string' ? v.query : v?.query?.query);
+
+    it('has namespace and resource variables, the resource one scoped by the namespace one', () => {
+      const namespace = variable('namespace');
+      const resource = variable('resource');
+      expect(namespace?.type).to.equal('query');
+      expect(queryOf(namespace)).to.match(/^label_values\(ecs_scheduler_\w+, namespace\)$/);
+      expect(resource?.type).to.equal('query');
+      expect(queryOf(resource)).to.match(
+        /^label_values\(ecs_scheduler_\w+\{namespace=~"\$namespace"\}, name\)$/,
+      );
+      expect(namespace?.includeAll && resource?.includeAll, 'an "All" option').to.equal(true);
+      for (const v of [namespace, resource])
+        checkExpr(`variable ${v!.name}`, queryOf(v)!.replace(/^label_values\((.*), \w+\)$/, '$1'));
+    });
+
+    it('filters every per-resource query by both variables', () => {
+      const exprs = dashboard.panels.flatMap((p) =>
+        (p.targets ?? []).map((t) => ({ title: p.title, expr: t.expr ?? '' })),
+      );
+      const perResource = exprs.filter((e) =>
+        /ecs_scheduler_(runs_total|last_run_result|last_success_time|next_schedule_time|last_schedule_time|trigger_queue_depth)/.test(
+          e.expr,
+        ),
+      );
+      expect(perResource.length).to.be.at.least(6);
+      for (const e of perResource) {
+        expect(e.expr, `panel "${e.title}"`)
+          .to.contain('namespace=~"$namespace"')
+          .and.contain('name=~"$resource"');
+      }
+    });
+
+    it('ships as a ConfigMap labelled grafana_dashboard: "1" (manifests/monitoring component)', () => {
+      const kustomization = parseYaml(
+        readFileSync(join(REPO_ROOT, 'manifests/monitoring/kustomization.yaml'), 'utf8'),
+      ) as {
+        kind: string;
+        configMapGenerator: {
+          files: string[];
+          options: { labels: Record<string, string>; disableNameSuffixHash?: boolean };
+        }[];
+      };
+      expect(kustomization.kind).to.equal('Component');
+      const [generator] = kustomization.configMapGenerator;
+      expect(generator!.options.labels).to.deep.equal({ grafana_dashboard: '1' });
+      expect(generator!.options.disableNameSuffixHash).to.equal(true);
+      expect(generator!.files).to.deep.equal(['ecs-scheduler.json=grafana-dashboard.json']);
     });
   });
 });
