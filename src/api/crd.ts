@@ -46,6 +46,27 @@ function structural(schema: JsonSchema): JsonSchema {
   return out;
 }
 
+const READY = '.status.conditions[?(@.type=="Ready")]';
+
+/**
+ * `kubectl get est` columns. NEXT is a `string` column on purpose: kubectl renders a `date` column
+ * as an age, and a time in the future as `<invalid>`; the RFC 3339 string reads as an absolute
+ * time. LAST SCHEDULE stays a `date`, so it reads as "5m" ago. Priority 1 shows only with -o wide.
+ */
+export const PRINTER_COLUMNS = [
+  { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
+  { name: 'Timezone', type: 'string', jsonPath: '.spec.timeZone', priority: 1 },
+  { name: 'Resolved', type: 'string', jsonPath: '.status.resolvedSchedule', priority: 1 },
+  { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend' },
+  { name: 'Active', type: 'integer', jsonPath: '.status.activeCount' },
+  { name: 'Last Schedule', type: 'date', jsonPath: '.status.lastScheduleTime' },
+  { name: 'Next', type: 'string', jsonPath: '.status.nextScheduleTime' },
+  { name: 'Last Result', type: 'string', jsonPath: '.status.lastResult' },
+  { name: 'Ready', type: 'string', jsonPath: `${READY}.status` },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  { name: 'Message', type: 'string', jsonPath: `${READY}.message` },
+] as const;
+
 export function buildCrd(): Record<string, unknown> {
   const spec = structural(JSON.parse(JSON.stringify(EcsScheduledTaskSpec)) as JsonSchema);
   const status = structural(JSON.parse(JSON.stringify(EcsScheduledTaskStatus)) as JsonSchema);
@@ -70,15 +91,7 @@ export function buildCrd(): Record<string, unknown> {
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
-            { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend' },
-            { name: 'Active', type: 'integer', jsonPath: '.status.activeCount' },
-            { name: 'Last Schedule', type: 'date', jsonPath: '.status.lastScheduleTime' },
-            { name: 'Next', type: 'date', jsonPath: '.status.nextScheduleTime' },
-            { name: 'Last Result', type: 'string', jsonPath: '.status.lastResult' },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
+          additionalPrinterColumns: PRINTER_COLUMNS,
           schema: {
             openAPIV3Schema: {
               description: `${KIND} runs an Amazon ECS task on a schedule (${API_VERSION}).`,

@@ -65,12 +65,16 @@ describe('CRD generated from the schema', () => {
     );
     expect(columns).to.deep.equal([
       'SCHEDULE',
+      'TIMEZONE',
+      'RESOLVED',
       'SUSPEND',
       'ACTIVE',
       'LAST SCHEDULE',
       'NEXT',
       'LAST RESULT',
+      'READY',
       'AGE',
+      'MESSAGE',
     ]);
     expect(crd.spec.names.shortNames).to.include('est');
     expect(crd.spec.names.categories).to.include('ecs-scheduler');
