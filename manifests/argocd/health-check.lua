@@ -21,6 +21,15 @@ if stalled ~= nil and stalled.status == "True" then
   hs.message = (stalled.reason or "Stalled") .. ": " .. (stalled.message or "")
   return hs
 end
+-- Not part of kstatus: the newest finished run failed (reason: Failed, LaunchFailed or Missed). The
+-- resource is Degraded until a run succeeds, also while suspended or while the next run is under
+-- way, so a job whose every run fails never shows Healthy.
+local lastRun = conditions["LastRunSucceeded"]
+if lastRun ~= nil and lastRun.status == "False" then
+  hs.status = "Degraded"
+  hs.message = "Last run " .. (lastRun.reason or "failed") .. ": " .. (lastRun.message or "")
+  return hs
+end
 local ready = conditions["Ready"]
 if ready ~= nil and ready.status == "True" then
   if obj.spec ~= nil and obj.spec.suspend == true then

@@ -6,6 +6,8 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import type { RunRecord } from '../../../src/api/types.js';
+import { lastRunCondition } from '../../../src/controller/status-builder.js';
 import { REPO_ROOT } from '../../integration/support/env.js';
 
 type LuaState = object;
@@ -106,10 +108,23 @@ function resource(status: unknown, spec: Record<string, unknown> = {}, generatio
   };
 }
 
-// The conditions as src/controller/reconciler.ts writes them.
+// The conditions as src/controller/ (reconciler, status-builder) writes them.
 const ready = condition('Ready', 'True', 'Scheduled', 'the schedule is active');
 const notReconciling = condition('Reconciling', 'False', 'Idle', 'nothing in progress');
 const notStalled = condition('Stalled', 'False', 'ValidSpec', 'the spec is valid');
+/** The condition exactly as the controller builds it for a run with this result. */
+function controllerLastRun(result: 'Failed' | 'Succeeded') {
+  const run = {
+    scheduledTime: '2026-03-01T02:00:00Z',
+    result,
+    ...(result === 'Failed' ? { reason: 'EssentialContainerExited', message: 'exit code 1' } : {}),
+  } as RunRecord;
+  const update = lastRunCondition(run, 3)!;
+  return { ...update, lastTransitionTime: '2026-03-01T02:05:00Z' };
+}
+// As lastRunCondition() writes it: reason is the run's result, the message names the run.
+const lastRunFailed = (result: string, detail: string) =>
+  condition('LastRunSucceeded', 'False', result, `run scheduled at 2026-03-01T02:00:00Z: ${detail}`);
 
 interface Case {
   readonly name: string;
@@ -207,6 +222,100 @@ const cases: Case[] = [
   {
     name: 'Ready=Unknown: Progressing',
     obj: resource({ observedGeneration: 3, conditions: [{ type: 'Ready', status: 'Unknown' }] }),
+    status: 'Progressing',
+  },
+  {
+    name: 'LastRunSucceeded=False with Ready=True: Degraded, naming the result and the run',
+    obj: resource({
+      observedGeneration: 3,
+      conditions: [
+        ready,
+        notStalled,
+        notReconciling,
+        lastRunFailed('Failed', 'EssentialContainerExited: exit 1'),
+      ],
+    }),
+    status: 'Degraded',
+    message: /^Last run Failed: run scheduled at 2026-03-01T02:00:00Z: EssentialContainerExited: exit 1$/,
+  },
+  {
+    name: "the controller's own LastRunSucceeded for a failed run (lastRunCondition): Degraded",
+    obj: resource({ observedGeneration: 3, conditions: [ready, controllerLastRun('Failed')] }),
+    status: 'Degraded',
+    message:
+      /^Last run Failed: run scheduled at 2026-03-01T02:00:00Z: EssentialContainerExited: exit code 1$/,
+  },
+  {
+    name: "the controller's own LastRunSucceeded for a successful run (lastRunCondition): Healthy",
+    obj: resource({ observedGeneration: 3, conditions: [ready, controllerLastRun('Succeeded')] }),
+    status: 'Healthy',
+  },
+  {
+    name: 'LastRunSucceeded=False for a launch that failed: Degraded',
+    obj: resource({
+      observedGeneration: 3,
+      conditions: [ready, lastRunFailed('LaunchFailed', 'CapacityUnavailable: no capacity')],
+    }),
+    status: 'Degraded',
+    message: /^Last run LaunchFailed: /,
+  },
+  {
+    name: 'LastRunSucceeded=False for a missed run: Degraded',
+    obj: resource({
+      observedGeneration: 3,
+      conditions: [ready, lastRunFailed('Missed', 'past the deadline')],
+    }),
+    status: 'Degraded',
+    message: /^Last run Missed: /,
+  },
+  {
+    name: 'LastRunSucceeded=False while the next run is under way (Reconciling=True): still Degraded',
+    obj: resource({
+      observedGeneration: 3,
+      conditions: [
+        condition('Ready', 'False', 'RunInProgress', 'waiting for tasks'),
+        condition('Reconciling', 'True', 'RunInProgress', '1 task(s) running'),
+        lastRunFailed('Failed', 'exit 1'),
+      ],
+    }),
+    status: 'Degraded',
+  },
+  {
+    name: 'LastRunSucceeded=False and suspended: Degraded (suspending does not hide the failure)',
+    obj: resource(
+      { observedGeneration: 3, conditions: [ready, lastRunFailed('Failed', 'exit 1')] },
+      { suspend: true },
+    ),
+    status: 'Degraded',
+  },
+  {
+    name: 'LastRunSucceeded=True with Ready=True: Healthy',
+    obj: resource({
+      observedGeneration: 3,
+      conditions: [
+        ready,
+        notStalled,
+        condition('LastRunSucceeded', 'True', 'Succeeded', 'run scheduled at x: ok'),
+      ],
+    }),
+    status: 'Healthy',
+    message: /^the schedule is active$/,
+  },
+  {
+    name: 'Stalled=True and LastRunSucceeded=False: Degraded with the Stalled reason (the spec is the cause to fix)',
+    obj: resource({
+      observedGeneration: 3,
+      conditions: [
+        condition('Stalled', 'True', 'InvalidSpec', 'spec.task: bad'),
+        lastRunFailed('Failed', 'exit 1'),
+      ],
+    }),
+    status: 'Degraded',
+    message: /^InvalidSpec: /,
+  },
+  {
+    name: 'LastRunSucceeded=False for an older generation not yet observed: Progressing',
+    obj: resource({ observedGeneration: 2, conditions: [ready, lastRunFailed('Failed', 'exit 1')] }, {}, 3),
     status: 'Progressing',
   },
   {
