@@ -5,9 +5,14 @@ export class FakeQueueDepth implements QueueDepthSource {
   depth = 0;
   error: Error | undefined;
   readonly calls: Parameters<QueueDepthSource['queueDepth']>[0][] = [];
+  readonly options: Parameters<QueueDepthSource['queueDepth']>[1][] = [];
 
-  async queueDepth(trigger: Parameters<QueueDepthSource['queueDepth']>[0]): Promise<number> {
+  async queueDepth(
+    trigger: Parameters<QueueDepthSource['queueDepth']>[0],
+    options?: Parameters<QueueDepthSource['queueDepth']>[1],
+  ): Promise<number> {
     this.calls.push(trigger);
+    this.options.push(options);
     if (this.error) throw this.error;
     return this.depth;
   }

@@ -3,6 +3,8 @@
 // recorded so tests can assert exactly what the controller asked for.
 import type { Clock } from '../../src/controller/clock.js';
 import type {
+  AwsIdentity,
+  EcsCallOptions,
   LaunchFailure,
   LaunchRequest,
   LaunchResult,
@@ -20,6 +22,8 @@ export interface RunTaskScript {
   readonly dryRun?: boolean;
   /** Throw instead of answering. */
   readonly error?: Error;
+  /** Start the tasks, then throw this (the answer was lost on the way back, e.g. a timeout). */
+  readonly lostAnswer?: Error;
 }
 
 export const capacityFailure: LaunchFailure = {
@@ -46,11 +50,21 @@ export class RecordingLauncher implements TaskLauncher {
   readonly findRequests: { cluster: string; startedBy: string }[] = [];
   readonly describeRequests: { cluster: string; taskArns: string[] }[] = [];
   readonly stopRequests: { cluster: string; taskArns: string[]; reason: string }[] = [];
+  /** The identity every call was made as, in call order: `op identity-or-own`. */
+  readonly identities: string[] = [];
+  /** Signals passed with each call, so tests can check cancellation reaches the port. */
+  readonly signals: (AbortSignal | undefined)[] = [];
+  /** clientToken -> ARNs it started, as ECS keeps them: a repeated token replays its answer. */
+  readonly #byToken = new Map<string, { count: number; arns: string[] }>();
+  /** Honour clientToken as ECS does (moto does not): off by default, like moto. */
+  honourTokens = false;
   readonly #tasks = new Map<string, FakeTask>();
   readonly #scripts: RunTaskScript[] = [];
   #nextId = 1;
   /** Set to make the next calls of that operation throw. */
   readonly errors: { find?: Error; describe?: Error; stop?: Error } = {};
+  /** ListTasks is eventually consistent: while true it does not see tasks yet. */
+  listLagging = false;
 
   constructor(private readonly clock?: Clock) {}
 
@@ -104,8 +118,21 @@ export class RecordingLauncher implements TaskLauncher {
     this.#must(taskArn).hidden = hidden;
   }
 
-  async runTasks(request: LaunchRequest): Promise<LaunchResult> {
+  #note(op: string, identity: AwsIdentity | undefined, signal: AbortSignal | undefined): void {
+    this.identities.push(`${op} ${identity?.roleArn ?? 'own'}`);
+    this.signals.push(signal);
+  }
+
+  async runTasks(request: LaunchRequest, options: { signal?: AbortSignal } = {}): Promise<LaunchResult> {
     this.runRequests.push(structuredClone(request) as LaunchRequest);
+    this.#note('RunTask', request.identity, options.signal);
+    const replay = this.honourTokens ? this.#byToken.get(request.clientToken) : undefined;
+    if (replay) {
+      return {
+        tasks: replay.arns.map((taskArn) => ({ taskArn, lastStatus: 'PROVISIONING' })),
+        failures: [],
+      };
+    }
     const script = this.#scripts.shift() ?? {};
     if (script.error) throw script.error;
     if (script.dryRun) return { tasks: [], failures: [], dryRun: true };
@@ -126,20 +153,31 @@ export class RecordingLauncher implements TaskLauncher {
       });
       return { taskArn, lastStatus: 'PROVISIONING' };
     });
+    if (this.honourTokens) {
+      this.#byToken.set(request.clientToken, { count: request.count, arns: tasks.map((t) => t.taskArn) });
+    }
+    if (script.lostAnswer) throw script.lostAnswer;
     const failure = script.failure ?? capacityFailure;
     return { tasks, failures: Array.from({ length: request.count - started }, () => failure) };
   }
 
-  async findTasks(cluster: string, startedBy: string): Promise<string[]> {
+  async findTasks(cluster: string, startedBy: string, options: EcsCallOptions = {}): Promise<string[]> {
     this.findRequests.push({ cluster, startedBy });
+    this.#note('ListTasks', options.identity, options.signal);
     if (this.errors.find) throw this.errors.find;
+    if (this.listLagging) return [];
     return [...this.#tasks.entries()]
       .filter(([, t]) => t.cluster === cluster && t.startedBy === startedBy)
       .map(([arn]) => arn);
   }
 
-  async describeTasks(cluster: string, taskArns: readonly string[]): Promise<TaskObservation[]> {
+  async describeTasks(
+    cluster: string,
+    taskArns: readonly string[],
+    options: EcsCallOptions = {},
+  ): Promise<TaskObservation[]> {
     this.describeRequests.push({ cluster, taskArns: [...taskArns] });
+    this.#note('DescribeTasks', options.identity, options.signal);
     if (this.errors.describe) throw this.errors.describe;
     return taskArns.map((taskArn) => {
       const task = this.#tasks.get(taskArn);
@@ -150,8 +188,14 @@ export class RecordingLauncher implements TaskLauncher {
     });
   }
 
-  async stopTasks(cluster: string, taskArns: readonly string[], reason: string): Promise<void> {
+  async stopTasks(
+    cluster: string,
+    taskArns: readonly string[],
+    reason: string,
+    options: EcsCallOptions = {},
+  ): Promise<void> {
     this.stopRequests.push({ cluster, taskArns: [...taskArns], reason });
+    this.#note('StopTask', options.identity, options.signal);
     if (this.errors.stop) throw this.errors.stop;
     for (const arn of taskArns) {
       const task = this.#tasks.get(arn);

@@ -32,6 +32,14 @@ export class RecordingControllerMetrics implements ControllerMetrics {
   forget(key: string): void {
     this.forgotten.push(key);
   }
+  readonly lastRuns: { key: string; result: RunResult; lastSuccess: Date | undefined }[] = [];
+  lastRun(key: string, result: RunResult, lastSuccess: Date | undefined): void {
+    this.lastRuns.push({ key, result, lastSuccess });
+  }
+  readonly denials: { key: string; field: string }[] = [];
+  policyDenied(key: string, field: string): void {
+    this.denials.push({ key, field });
+  }
 }
 
 export class RecordingWorkQueueMetrics implements WorkQueueMetrics {

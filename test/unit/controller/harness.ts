@@ -2,6 +2,7 @@
 import type { EcsScheduledTaskResource, Spec, Status } from '../../../src/api/types.js';
 import { alwaysHeld } from '../../../src/controller/fencing.js';
 import { Reconciler, type ReconcilerDeps } from '../../../src/controller/reconciler.js';
+import { TaskTracker } from '../../../src/controller/task-tracker.js';
 import { silentLogger } from '../../../src/log/logger.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeQueueDepth } from '../../support/fake-queue-depth.js';
@@ -15,7 +16,12 @@ export const key = 'data/report';
 
 export function harness(
   spec: Partial<Spec> = {},
-  options: FixtureOptions & { now?: string; deps?: Partial<ReconcilerDeps> } = {},
+  options: FixtureOptions & {
+    now?: string;
+    deps?: Partial<ReconcilerDeps>;
+    /** Follow tasks with a shared TaskTracker on the fake clock, as app.ts does. */
+    sharedTracker?: boolean;
+  } = {},
 ) {
   const clock = new FakeClock(options.now ?? '2026-03-01T09:45:00Z');
   const store = new MemoryResourceStore();
@@ -23,6 +29,11 @@ export function harness(
   const events = new RecordingEvents();
   const metrics = new RecordingControllerMetrics();
   const queueDepth = new FakeQueueDepth();
+  /** Keys the shared tracker asked to reconcile. */
+  const woken: string[] = [];
+  const tracker = options.sharedTracker
+    ? new TaskTracker({ launcher, clock, logger: silentLogger, onWake: (k) => woken.push(k) })
+    : undefined;
   const reconciler = new Reconciler({
     store,
     launcher,
@@ -33,6 +44,7 @@ export function harness(
     queueDepth,
     defaultCluster: 'default',
     fence: alwaysHeld,
+    ...(tracker ? { tracker } : {}),
     ...options.deps,
   });
   store.put(scheduledTask(spec, options));
@@ -44,10 +56,12 @@ export function harness(
     metrics,
     queueDepth,
     reconciler,
-    /** One pass at `at` (or at the clock's current time). */
-    reconcile: (at?: string) => {
+    tracker,
+    woken,
+    /** One pass at `at` (or at the clock's current time), in the term `signal` names. */
+    reconcile: (at?: string, signal?: AbortSignal) => {
       if (at) clock.set(at);
-      return reconciler.reconcile(key);
+      return reconciler.reconcile(key, signal);
     },
     resource: (): EcsScheduledTaskResource => store.get(key)!,
     status: (): Status => store.get(key)!.status ?? {},
