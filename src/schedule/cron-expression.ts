@@ -134,7 +134,9 @@ export function parseCron(expression: string, hashKey: string): CronSpec {
     }
     return parseFields(fields, 'eventbridge', hashKey);
   }
-  if (/^[a-z]+\s*\(/i.test(text)) {
+  // A word before "(" is a function form such as rate(...), except the hash field H(a-b), which
+  // may open a plain cron expression (`H(0-29)/10 * * * *`).
+  if (/^[a-z]+\s*\(/i.test(text) && !/^H\(/i.test(text)) {
     throw new ScheduleError(
       'schedule',
       `unknown expression "${text}" (expected cron(...), rate(...) or at(...))`,
