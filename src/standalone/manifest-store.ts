@@ -1,38 +1,44 @@
-// The ResourceStore of standalone mode: EcsScheduledTask manifests from a folder stand in for the
-// API server, and the state file stands in for etcd. The reconciler cannot tell the difference.
+// The ResourceStore of standalone mode: manifests from a folder stand in for the API server, and
+// the state file stands in for etcd. The reconciler cannot tell the difference. Three pieces, as
+// on the Kubernetes side:
+// - manifest-files.ts turns the folder into YAML documents (and refuses what it must not read);
+// - object-metadata.ts assigns uid, generation and resourceVersion, and keeps them in the state
+//   file's records;
+// - this store follows the folder (fs.watch and polling), keeps the cache, writes status, and
+//   holds the state file's lock so that a second process on the same file refuses to start.
 //
-// What the API server would assign, this store assigns and persists in the state file:
-// - `uid`: random, created the first time a `namespace/name` is seen. RunTask's clientToken is
-//   derived from it, so it is made durable before the resource is handed to anyone.
-// - `generation`: 1, then +1 whenever the spec's hash differs from the one stored.
-// - `resourceVersion`: a store-wide counter, bumped by every change (manifest edit, status write).
-// - `creationTimestamp`: when the resource was first seen.
-//
-// Removed manifests: the resource disappears from the store (get() returns undefined, listeners
-// hear about it), but its state record is kept, marked `removedAt`, for `removedRetentionMs`
-// (default 30 days). Putting the manifest back restores the same uid and run history, so a file
-// moved out and back, or deleted by a bad checkout, cannot launch a scheduled time a second time.
-//
-// Files: every `*.yaml` / `*.yml` under `dir`, recursively, in path order. Names starting with a
-// dot are skipped (`.git`, editor lock files, the `..data` folders of a mounted ConfigMap; the
-// ConfigMap's top-level symlinks are followed). Only `kind: EcsScheduledTask` documents are kept.
-// A document that is not YAML, or has no name, is logged as `file:document: problem` and skipped.
-// When a file has a YAML syntax error (often a half-saved edit), the resources last read from it
-// are kept until it parses again, as `kubectl apply` of a broken file would not delete them either.
-// Schema problems do not hide a resource: it is stored, the reconciler marks it Stalled.
-import { randomUUID, createHash } from 'node:crypto';
+// Only `kind: EcsScheduledTask` documents become resources. `EcsSchedulerPolicy` and `Namespace`
+// documents go to the policy sink, as the API server's would. A document that is not YAML, or has
+// no usable name, is logged as `file:document: problem` and skipped. When a file cannot be read
+// or has a YAML syntax error (often a half-saved edit), what it held last is kept until it reads
+// cleanly again, as `kubectl apply` of a broken file would not delete anything either. Schema
+// problems do not hide a resource: it is stored, and the reconciler marks it Stalled.
+import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { KIND } from '../api/constants.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { KIND, POLICY_KIND } from '../api/constants.js';
+import type { EcsSchedulerPolicyResource } from '../api/policy-types.js';
 import type { EcsScheduledTaskResource, Status } from '../api/types.js';
 import { validateResource } from '../api/validation.js';
 import type { Clock } from '../controller/clock.js';
 import { ConflictError, TransientError } from '../controller/errors.js';
 import { keyOf, type ResourceKey, type ResourceStore } from '../controller/ports.js';
 import type { Logger } from '../log/logger.js';
-import { StateFile, type StateData, type StateRecord } from './state-file.js';
+import {
+  listManifestFiles,
+  parseManifestDocuments,
+  readManifestText,
+  type ManifestFile,
+} from './manifest-files.js';
+import { ObjectMetadata } from './object-metadata.js';
+import { StateFile } from './state-file.js';
+import { StateLock } from './state-lock.js';
+
+/** Where the policies and namespaces found in the folder go: the PolicyIndex of standalone mode. */
+export interface PolicySink {
+  replacePolicies(policies: readonly EcsSchedulerPolicyResource[]): void;
+  setNamespace(name: string, labels: Readonly<Record<string, string>> | undefined): void;
+}
 
 export interface ManifestStoreOptions {
   /** Folder of manifests, read recursively. */
@@ -54,6 +60,10 @@ export interface ManifestStoreOptions {
   readonly debounceMs?: number;
   /** How long the state of a removed manifest is kept, in ms. Default 30 days. */
   readonly removedRetentionMs?: number;
+  /** Hold `<state file>.lock` while running. Default true; read-only tools turn it off. */
+  readonly lock?: StateLock | boolean;
+  /** Receives the EcsSchedulerPolicy and Namespace documents after every read. */
+  readonly policies?: PolicySink;
 }
 
 export type ChangeListener = (key: ResourceKey) => void;
@@ -72,13 +82,24 @@ interface Entry extends ParsedDocument {
   readonly resource: EcsScheduledTaskResource;
 }
 
-interface FileInfo {
-  readonly path: string;
-  readonly mtimeMs: number;
-  readonly size: number;
+/** A cluster-scoped document (policy or namespace) and the file it came from. */
+interface Located<T> {
+  readonly file: string;
+  readonly index: number;
+  readonly value: T;
+}
+
+interface FolderRead {
+  documents: Map<ResourceKey, ParsedDocument>;
+  policies: Map<string, Located<EcsSchedulerPolicyResource>>;
+  namespaces: Map<string, Located<Record<string, string>>>;
+  brokenFiles: Set<string>;
+  problems: string[];
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** A DNS subdomain, the longest name the API server accepts; keys the state file. */
+const MAX_NAME_LENGTH = 253;
 
 /** JSON with object keys sorted, so equal values hash equally whatever the key order in YAML. */
 function canonicalJson(value: unknown): string {
@@ -100,6 +121,23 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Why `value` cannot be a name (undefined when it can). */
+function nameProblem(field: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return `has no ${field}`;
+  if (typeof value !== 'string') return `${field} must be a string`;
+  if (value.length > MAX_NAME_LENGTH) return `${field} is longer than ${MAX_NAME_LENGTH} characters`;
+  if (value.includes('/')) return `${field} must not contain "/"`;
+  return undefined;
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (!isObject(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) as Record<
+    string,
+    string
+  >;
+}
+
 export class ManifestStore implements ResourceStore {
   private readonly dir: string;
   private readonly stateFile: StateFile;
@@ -109,11 +147,14 @@ export class ManifestStore implements ResourceStore {
   private readonly useWatch: boolean;
   private readonly debounceMs: number;
   private readonly removedRetentionMs: number;
+  private readonly lock: StateLock | undefined;
+  private readonly policySink: PolicySink | undefined;
 
-  private state: StateData | undefined;
+  private metadata: ObjectMetadata | undefined;
   private entries = new Map<ResourceKey, Entry>();
+  private policies = new Map<string, Located<EcsSchedulerPolicyResource>>();
+  private namespaces = new Map<string, Located<Record<string, string>>>();
   private readonly listeners = new Set<ChangeListener>();
-  private lastRv = 0;
   /** Set when the in-memory state has changes a failed write did not persist. */
   private unsaved = false;
   private synced = false;
@@ -140,24 +181,38 @@ export class ManifestStore implements ResourceStore {
     this.useWatch = options.watch ?? true;
     this.debounceMs = options.debounceMs ?? 200;
     this.removedRetentionMs = options.removedRetentionMs ?? 30 * DAY_MS;
+    this.lock =
+      options.lock instanceof StateLock
+        ? options.lock
+        : options.lock === false
+          ? undefined
+          : new StateLock({ statePath: this.stateFile.path });
+    this.policySink = options.policies;
   }
 
   /**
-   * Loads the state file, reads the folder once (listeners hear about every resource found), and
-   * then follows the folder. Throws when the state file is corrupt or the folder cannot be read.
+   * Takes the state file's lock, loads the state, reads the folder once (listeners hear about
+   * every resource found), and then follows the folder. Throws StateFileLockedError when another
+   * process holds the state file, and when the state file is corrupt or the folder unreadable.
    */
   async start(): Promise<void> {
     if (this.running) return;
-    this.state = await this.stateFile.load();
-    this.lastRv = Math.max(
-      0,
-      ...Object.values(this.state.resources).map((r) => Number.parseInt(r.resourceVersion, 10) || 0),
-    );
-    this.running = true;
+    const taken = await this.lock?.acquire();
+    if (taken?.takenOverFrom) {
+      this.logger.warn('took over the lock of a process that no longer runs', {
+        lock: this.lock?.path,
+        previous: taken.takenOverFrom,
+      });
+    }
     try {
+      this.metadata = new ObjectMetadata(await this.stateFile.load(), {
+        removedRetentionMs: this.removedRetentionMs,
+      });
+      this.running = true;
       await this.rescan();
     } catch (error) {
       this.running = false;
+      await this.lock?.release();
       throw error;
     }
     this.synced = true;
@@ -165,7 +220,7 @@ export class ManifestStore implements ResourceStore {
     if (this.pollIntervalMs > 0) this.schedulePoll();
   }
 
-  /** Stops following the folder and waits for pending reads and state writes. */
+  /** Stops following the folder, waits for pending reads and state writes, and releases the lock. */
   async stop(): Promise<void> {
     this.running = false;
     this.watcher?.close();
@@ -175,7 +230,11 @@ export class ManifestStore implements ResourceStore {
     this.cancelDebounce?.();
     this.cancelDebounce = undefined;
     await this.scanChain;
-    await this.stateFile.flush();
+    try {
+      await this.stateFile.flush();
+    } finally {
+      await this.lock?.release();
+    }
   }
 
   /** True once the first read of the folder is complete. */
@@ -207,28 +266,13 @@ export class ManifestStore implements ResourceStore {
    */
   async writeStatus(resource: EcsScheduledTaskResource, status: Status): Promise<EcsScheduledTaskResource> {
     const key = keyOf(resource);
-    const state = this.requireState();
-    const record = state.resources[key];
-    if (!this.entries.has(key) || !record || record.removedAt !== undefined) {
-      throw new ConflictError(`${key} no longer exists`);
-    }
-    if (resource.metadata.resourceVersion !== record.resourceVersion) {
-      throw new ConflictError(
-        `${key} changed since it was read (resourceVersion ${resource.metadata.resourceVersion ?? '(none)'}, stored ${record.resourceVersion})`,
-      );
-    }
-    const previous = { status: record.status, resourceVersion: record.resourceVersion };
-    record.status = structuredClone(status);
-    record.resourceVersion = this.nextRv();
-    const written = record.resourceVersion;
+    const metadata = this.requireMetadata();
+    if (!this.entries.has(key)) throw new ConflictError(`${key} no longer exists`);
+    const undo = metadata.writeStatus(key, resource.metadata.resourceVersion, status);
     try {
       await this.persist();
     } catch (error) {
-      // Undo unless a later change already built on this one; then that change's write carries it.
-      if (record.resourceVersion === written) {
-        record.status = previous.status;
-        record.resourceVersion = previous.resourceVersion;
-      }
+      undo();
       throw new TransientError(`could not write the state file ${this.stateFile.path}`, 'StateWriteFailed', {
         cause: error,
       });
@@ -253,20 +297,15 @@ export class ManifestStore implements ResourceStore {
     return scan;
   }
 
-  private requireState(): StateData {
-    if (!this.state) throw new Error('ManifestStore used before start()');
-    return this.state;
-  }
-
-  private nextRv(): string {
-    this.lastRv += 1;
-    return String(this.lastRv);
+  private requireMetadata(): ObjectMetadata {
+    if (!this.metadata) throw new Error('ManifestStore used before start()');
+    return this.metadata;
   }
 
   private async persist(): Promise<void> {
     this.unsaved = false;
     try {
-      await this.stateFile.save(this.requireState());
+      await this.stateFile.save(this.requireMetadata().state);
     } catch (error) {
       this.unsaved = true;
       throw error;
@@ -274,62 +313,42 @@ export class ManifestStore implements ResourceStore {
   }
 
   private async scanOnce(): Promise<void> {
-    const state = this.requireState();
-    const files = await this.listFiles();
-    const { documents, brokenFiles, problems } = await this.readDocuments(files);
-    this.lastSignature = signatureOf(files);
-    this.reportProblems(problems);
+    const metadata = this.requireMetadata();
+    const { files, skipped } = await listManifestFiles(this.dir);
+    const read = await this.readFolder(files);
+    for (const entry of skipped) {
+      read.problems.push(`${entry.path}: skipped: ${entry.problem}`);
+      read.brokenFiles.add(entry.path);
+    }
+    this.lastSignature = signatureOf(files, skipped);
+    this.reportProblems(read.problems);
 
     // Keep what a half-saved or unreadable file held, until it reads cleanly again.
+    const { documents, brokenFiles } = read;
     for (const entry of this.entries.values()) {
       if (brokenFiles.has(entry.file) && !documents.has(entry.key)) documents.set(entry.key, entry);
     }
+    for (const [name, policy] of this.policies) {
+      if (brokenFiles.has(policy.file) && !read.policies.has(name)) read.policies.set(name, policy);
+    }
+    for (const [name, ns] of this.namespaces) {
+      if (brokenFiles.has(ns.file) && !read.namespaces.has(name)) read.namespaces.set(name, ns);
+    }
 
-    const now = this.clock.now().toISOString();
+    const now = this.clock.now();
     const changed: ParsedDocument[] = [];
-    const removed: ResourceKey[] = [];
     let dirty = this.unsaved;
-
     for (const parsed of documents.values()) {
       const current = this.entries.get(parsed.key);
       if (current && current.docHash === parsed.docHash) continue;
-      let record = state.resources[parsed.key];
-      if (!record) {
-        record = {
-          uid: randomUUID(),
-          generation: 1,
-          resourceVersion: this.nextRv(),
-          creationTimestamp: now,
-          specHash: parsed.specHash,
-        };
-        state.resources[parsed.key] = record;
-        dirty = true;
-      } else if (record.specHash !== parsed.specHash || record.removedAt !== undefined || current) {
-        if (record.specHash !== parsed.specHash) {
-          record.generation += 1;
-          record.specHash = parsed.specHash;
-        }
-        delete record.removedAt;
-        record.resourceVersion = this.nextRv();
-        dirty = true;
-      }
+      if (metadata.observe(parsed.key, parsed.specHash, now, current !== undefined)) dirty = true;
       changed.push(parsed);
     }
-    for (const key of this.entries.keys()) {
-      if (!documents.has(key)) removed.push(key);
-    }
-    for (const [key, record] of Object.entries(state.resources)) {
-      if (documents.has(key)) continue;
-      if (record.removedAt === undefined) {
-        // Removed now, or while the controller was down.
-        record.removedAt = now;
-        record.resourceVersion = this.nextRv();
-        dirty = true;
-      } else if (this.clock.now().getTime() - Date.parse(record.removedAt) > this.removedRetentionMs) {
-        delete state.resources[key];
-        dirty = true;
-        this.logger.info('dropped the state of a manifest removed long ago', { resource: key });
-      }
+    const removed = [...this.entries.keys()].filter((key) => !documents.has(key));
+    const absent = metadata.forgetAbsent(new Set(documents.keys()), now);
+    if (absent.dirty) dirty = true;
+    for (const key of absent.dropped) {
+      this.logger.info('dropped the state of a manifest removed long ago', { resource: key });
     }
 
     // New uids must be durable before anyone can launch with them.
@@ -343,32 +362,45 @@ export class ManifestStore implements ResourceStore {
     }
     for (const parsed of changed) {
       const added = !this.entries.has(parsed.key);
-      this.install(parsed);
+      const entry = this.install(parsed);
       this.logger.info(added ? 'resource loaded from the manifests' : 'resource changed in the manifests', {
         resource: parsed.key,
         file: parsed.file,
-        generation: state.resources[parsed.key]?.generation,
+        generation: entry.resource.metadata.generation,
       });
       this.logValidation(parsed);
       notify.push(parsed.key);
     }
+    this.publishPolicies(read);
     for (const key of notify) this.emit(key);
   }
 
-  /** Builds the cached object from the manifest and the current state record. */
+  /** Hands the policies and namespaces to the sink; it notices what actually changed. */
+  private publishPolicies(read: FolderRead): void {
+    const goneNamespaces = [...this.namespaces.keys()].filter((name) => !read.namespaces.has(name));
+    this.policies = read.policies;
+    this.namespaces = read.namespaces;
+    if (!this.policySink) return;
+    this.policySink.replacePolicies([...read.policies.values()].map((p) => p.value));
+    for (const name of goneNamespaces) this.policySink.setNamespace(name, undefined);
+    for (const [name, ns] of read.namespaces) this.policySink.setNamespace(name, ns.value);
+  }
+
+  /** Builds the cached object from the manifest and its assigned metadata. */
   private install(parsed: ParsedDocument): Entry {
-    const record = this.requireState().resources[parsed.key] as StateRecord;
+    const assigned = this.requireMetadata().get(parsed.key);
+    if (!assigned) throw new ConflictError(`${parsed.key} no longer exists`);
     const resource = structuredClone(parsed.doc) as unknown as EcsScheduledTaskResource;
     const [namespace] = parsed.key.split('/') as [string];
     resource.metadata = {
       ...(isObject(resource.metadata) ? resource.metadata : {}),
       namespace,
-      uid: record.uid,
-      generation: record.generation,
-      resourceVersion: record.resourceVersion,
-      creationTimestamp: record.creationTimestamp,
+      uid: assigned.uid,
+      generation: assigned.generation,
+      resourceVersion: assigned.resourceVersion,
+      creationTimestamp: assigned.creationTimestamp,
     };
-    if (record.status) resource.status = structuredClone(record.status);
+    if (assigned.status) resource.status = structuredClone(assigned.status);
     const entry: Entry = { ...parsed, resource };
     this.entries.set(parsed.key, entry);
     return entry;
@@ -404,115 +436,95 @@ export class ManifestStore implements ResourceStore {
     this.reportedProblems = current;
   }
 
-  private async readDocuments(files: readonly FileInfo[]): Promise<{
-    documents: Map<ResourceKey, ParsedDocument>;
-    brokenFiles: Set<string>;
-    problems: string[];
-  }> {
-    const documents = new Map<ResourceKey, ParsedDocument>();
-    const brokenFiles = new Set<string>();
-    const problems: string[] = [];
+  private async readFolder(files: readonly ManifestFile[]): Promise<FolderRead> {
+    const read: FolderRead = {
+      documents: new Map(),
+      policies: new Map(),
+      namespaces: new Map(),
+      brokenFiles: new Set(),
+      problems: [],
+    };
     for (const { path: file } of files) {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (error) {
+      const text = await readManifestText(file);
+      if ('problem' in text) {
         // Deleted between listing and reading: the next read settles it. Anything else is logged.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        problems.push(`${file}: cannot read: ${(error as Error).message}`);
-        brokenFiles.add(file);
+        if (text.gone) continue;
+        read.problems.push(`${file}: skipped: ${text.problem}`);
+        read.brokenFiles.add(file);
         continue;
       }
-      parseAllDocuments(text).forEach((yamlDoc, i) => {
-        const where = `${file}:${i + 1}`;
-        if (yamlDoc.errors.length > 0) {
-          problems.push(
-            `${where}: invalid YAML: ${yamlDoc.errors.map((e) => e.message.split('\n')[0]).join('; ')}`,
-          );
-          brokenFiles.add(file);
-          return;
+      for (const document of await parseManifestDocuments(file, text.text)) {
+        const where = `${file}:${document.index}`;
+        if (document.syntaxError !== undefined) {
+          read.problems.push(`${where}: invalid YAML: ${document.syntaxError}`);
+          read.brokenFiles.add(file);
+          continue;
         }
-        if (yamlDoc.contents === null) return;
-        let value: unknown;
-        try {
-          value = yamlDoc.toJS({ maxAliasCount: 100 });
-        } catch (error) {
-          problems.push(`${where}: invalid YAML: ${(error as Error).message.split('\n')[0]}`);
-          brokenFiles.add(file);
-          return;
-        }
-        if (!isObject(value) || value.kind !== KIND) return;
-        const metadata = isObject(value.metadata) ? value.metadata : {};
-        if (typeof metadata.name !== 'string' || metadata.name === '') {
-          problems.push(`${where}: ${KIND} has no metadata.name; skipped`);
-          return;
-        }
-        if (
-          metadata.namespace !== undefined &&
-          (typeof metadata.namespace !== 'string' || metadata.namespace === '')
-        ) {
-          problems.push(`${where}: metadata.namespace must be a non-empty string; skipped`);
-          return;
-        }
-        const key = `${metadata.namespace ?? 'default'}/${metadata.name}`;
-        const first = documents.get(key);
-        if (first) {
-          problems.push(`${where}: ${key} is already defined at ${first.file}:${first.index}; skipped`);
-          return;
-        }
-        const { status: _status, ...doc } = value;
-        documents.set(key, {
-          file,
-          index: i + 1,
-          key,
-          doc,
-          docHash: hashOf(doc),
-          specHash: hashOf(doc.spec),
-        });
-      });
+        this.classify(read, file, document.index, document.value);
+      }
+      await nextTurn();
     }
-    return { documents, brokenFiles, problems };
+    return read;
   }
 
-  private async listFiles(): Promise<FileInfo[]> {
-    const files: FileInfo[] = [];
-    const visited = new Set<string>();
-    const walk = async (dir: string, top: boolean): Promise<void> => {
-      let real: string;
-      let names;
-      try {
-        real = await realpath(dir);
-        names = await readdir(dir, { withFileTypes: true });
-      } catch (error) {
-        if (top) {
-          throw new Error(`cannot read the manifests folder ${dir}: ${(error as Error).message}`, {
-            cause: error,
-          });
-        }
-        return; // removed while we walked
+  /** Files one document under resources, policies or namespaces; anything else is not ours. */
+  private classify(read: FolderRead, file: string, index: number, value: unknown): void {
+    if (!isObject(value)) return;
+    const where = `${file}:${index}`;
+    const kind = value.kind;
+    if (kind !== KIND && kind !== POLICY_KIND && !(kind === 'Namespace' && value.apiVersion === 'v1')) return;
+    const metadata = isObject(value.metadata) ? value.metadata : {};
+    const problem = nameProblem('metadata.name', metadata.name);
+    if (problem) {
+      read.problems.push(`${where}: ${String(kind)} ${problem}; skipped`);
+      return;
+    }
+    const name = metadata.name as string;
+    if (kind === 'Namespace') {
+      const first = read.namespaces.get(name);
+      if (first) {
+        read.problems.push(
+          `${where}: Namespace ${name} is already defined at ${first.file}:${first.index}; skipped`,
+        );
+        return;
       }
-      // A symlinked folder can point back up the tree.
-      if (visited.has(real)) return;
-      visited.add(real);
-      for (const entry of names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-        if (entry.name.startsWith('.')) continue;
-        const path = join(dir, entry.name);
-        let info;
-        try {
-          info =
-            entry.isSymbolicLink() || entry.isFile() || entry.isDirectory() ? await stat(path) : undefined;
-        } catch {
-          continue; // dangling symlink, or removed while we walked
-        }
-        if (!info) continue;
-        if (info.isDirectory()) await walk(path, false);
-        else if (info.isFile() && /\.ya?ml$/i.test(entry.name)) {
-          files.push({ path, mtimeMs: info.mtimeMs, size: info.size });
-        }
+      read.namespaces.set(name, { file, index, value: stringMap(metadata.labels) });
+      return;
+    }
+    if (kind === POLICY_KIND) {
+      const first = read.policies.get(name);
+      if (first) {
+        read.problems.push(
+          `${where}: ${POLICY_KIND} ${name} is already defined at ${first.file}:${first.index}; skipped`,
+        );
+        return;
       }
-    };
-    await walk(this.dir, true);
-    return files;
+      const { status: _status, ...policy } = value;
+      read.policies.set(name, { file, index, value: policy as unknown as EcsSchedulerPolicyResource });
+      return;
+    }
+    if (metadata.namespace !== undefined) {
+      const nsProblem = nameProblem('metadata.namespace', metadata.namespace);
+      if (nsProblem) {
+        read.problems.push(`${where}: ${nsProblem}; skipped`);
+        return;
+      }
+    }
+    const key = `${(metadata.namespace as string | undefined) ?? 'default'}/${name}`;
+    const first = read.documents.get(key);
+    if (first) {
+      read.problems.push(`${where}: ${key} is already defined at ${first.file}:${first.index}; skipped`);
+      return;
+    }
+    const { status: _status, ...doc } = value;
+    read.documents.set(key, {
+      file,
+      index,
+      key,
+      doc,
+      docHash: hashOf(doc),
+      specHash: hashOf(doc.spec),
+    });
   }
 
   private startWatching(): void {
@@ -545,7 +557,7 @@ export class ManifestStore implements ResourceStore {
     if (!this.running || this.cancelDebounce) return;
     this.cancelDebounce = this.clock.setTimer(() => {
       this.cancelDebounce = undefined;
-      this.rescanLogged();
+      void this.rescanLogged();
     }, this.debounceMs);
   }
 
@@ -560,8 +572,8 @@ export class ManifestStore implements ResourceStore {
   /** One polling tick: re-read only when a file was added, removed or touched. */
   async poll(): Promise<void> {
     try {
-      const signature = signatureOf(await this.listFiles());
-      if (signature === this.lastSignature && !this.unsaved) return;
+      const { files, skipped } = await listManifestFiles(this.dir);
+      if (signatureOf(files, skipped) === this.lastSignature && !this.unsaved) return;
     } catch (error) {
       this.logger.error('cannot list the manifests folder; keeping the resources read before', {
         manifests: this.dir,
@@ -585,6 +597,12 @@ export class ManifestStore implements ResourceStore {
   }
 }
 
-function signatureOf(files: readonly FileInfo[]): string {
-  return files.map((f) => `${f.path}\u0000${f.mtimeMs}\u0000${f.size}`).join('\n');
+function signatureOf(
+  files: readonly ManifestFile[],
+  skipped: readonly { path: string; problem: string }[],
+): string {
+  return [
+    ...files.map((f) => `${f.path}\u0000${f.mtimeMs}\u0000${f.size}`),
+    ...skipped.map((s) => `${s.path}\u0000${s.problem}`),
+  ].join('\n');
 }
