@@ -1,75 +1,122 @@
 /**
- * The controller under load, against the real test environment (kube-apiserver + moto):
+ * The controller under load, against the real test environment (kube-apiserver, and moto or the
+ * ECS simulator):
  *
- *   node scripts/with-testenv.js npm run bench:controller -- [--resources 1000] [--minutes 2]
- *       [--launch-type FARGATE|EC2] [--task-seconds 5] [--max-concurrent-reconciles N]
+ *   node scripts/with-testenv.js npm run bench:controller -- [options]    (npm run build first)
  *
- * N EcsScheduledTasks with the same every-minute schedule (`* * * * *`, so all N fire at the same
- * second: the worst case) are created in a fresh namespace; `ecs-scheduler run` (from dist/: run
- * `npm run build` first) is started as a child process and left to run M scheduled minutes. Then it
- * prints:
- *   - launch delay p50/p99/max: status.runs[].launchedAt - scheduledTime over every resource and
- *     scheduled minute (and the mean of the controller's ecs_scheduler_launch_delay_seconds);
- *   - the controller's RSS (max of samples) and CPU seconds per minute (process_* metrics);
- *   - API writes per run: PUTs of ecsscheduledtasks/status and POSTs of events counted by the
- *     kube-apiserver's own apiserver_request_total, over the scheduled window, divided by runs;
- *   - what else bounds it: ECS request counts, reconcile time, work queue depth.
- * Launches are held to ECS's documented per-account RunTask quotas by the controller's token
- * buckets (Fargate: 100 tasks burst then 20/s; EC2: 100 calls burst then 40/s), so with N well above
- * 100 the launch delay measures those quotas more than the controller.
+ * N EcsScheduledTasks on one schedule are created in a fresh namespace, `ecs-scheduler run` (from
+ * dist/) is started as R child processes (leader-elected when R > 1), and the scheduled times in a
+ * window of M minutes are measured. It prints, per run in the window:
+ *   - ECS calls by operation (the simulator's own count when on the simulator, which also sees
+ *     throttled calls; the controllers' ecs_scheduler_ecs_requests_total otherwise);
+ *   - status writes and events, as the kube-apiserver counts them (apiserver_request_total);
+ *   - Missed runs (status says Missed, or nothing was recorded) and, on the simulator, duplicate
+ *     launches from its RunTask ledger (moto ignores clientToken and keeps no ledger);
+ *   - launch delay p50/p99/max (status.runs[].launchedAt - scheduledTime), split into the wait
+ *     ECS's quotas impose (what an ideal client calling RunTask the moment each run is due would
+ *     wait, given the backend's token buckets) and our own (the rest);
+ *   - each controller's RSS and CPU seconds per minute, and the simulator's CPU;
+ * per scheduled minute ("round") and the median over rounds. The last line is BENCH_RESULT {json}.
  */
 import { ECSClient, RegisterContainerInstanceCommand } from '@aws-sdk/client-ecs';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { request, type RequestOptions } from 'node:https';
 import { parseArgs } from 'node:util';
+import { API_VERSION, KIND } from '../src/api/constants.js';
 import type { EcsScheduledTaskResource } from '../src/api/types.js';
+import { compileSchedule } from '../src/schedule/schedule.js';
 import { startController, type ControllerProcess } from '../test/integration/support/controller-process.js';
 import { loadTestEnv, type TestEnv } from '../test/integration/support/env.js';
 import { coreV1, customObjects, deleteAllTasks, EST, kubeConfig } from '../test/integration/support/kube.js';
-import { resetEcsTaskTransition, setEcsTaskTransition } from '../test/integration/support/aws.js';
-import { fargateTask, metricSum, scrapeMetrics, sleep } from '../test/integration/support/scheduled-runs.js';
-import { API_VERSION, KIND } from '../src/api/constants.js';
+import { metricSum, scrapeMetrics, sleep } from '../test/integration/support/scheduled-runs.js';
+import { apiWrites, type ApiWrites } from './apiserver-writes.js';
+import {
+  FARGATE_FAMILY,
+  motoBackend,
+  simulatorBackend,
+  type EcsBackend,
+  type SimulatorStatsSnapshot,
+} from './ecs-backend.js';
+import { median, quantile, splitLaunchDelays, type MeasuredRun } from './launch-delay.js';
 
 const USAGE = `Usage: node scripts/with-testenv.js npm run bench:controller -- [options]
-  --resources N                  resources, all on "* * * * *" (default 1000)
-  --minutes M                    scheduled minutes to measure (default 2)
-  --launch-type FARGATE|EC2      (default FARGATE; EC2 registers more moto container instances)
-  --task-seconds S               moto stops each task ~4*S s after launch; 0 keeps them running (default 5)
-  --max-concurrent-reconciles N  passed to the controller (default: the controller's, 4)
+  --resources N                  resources (default 1000)
+  --schedule EXPR                their schedule (default "* * * * *": all due in the same second);
+                                 "H * * * * *" spreads them over the minute
+  --due-together                 all resources due in the same second (the same as --schedule "* * * * *")
+  --minutes M                    length of the measured window in minutes, may be fractional (default 2)
+  --ecs moto|simulator           ECS backend (default moto)
+  --quotas aws|off               simulator only: ECS's documented token buckets, or none (default aws)
+  --replicas R                   controller processes, leader-elected when R > 1 (default 1)
+  --launch-type FARGATE|EC2      (default FARGATE; EC2 on moto registers more container instances)
+  --task-seconds S               tasks stop after about S s (moto: ~4*S s); 0 keeps them running (default 5)
+  --max-concurrent-reconciles N  passed to the controller (default: the controller's)
+  --controller-arg ARG           one more argument for the controller (repeatable)
+  --warmup-seconds S             time after start-up before the window may begin (default 10)
+  --align-seconds S              the window starts on a multiple of S seconds (default 60)
 Needs the test environment (scripts/with-testenv.js sets it up) and dist/ (npm run build).`;
+
+type Options = ReturnType<typeof options>;
 
 function options() {
   const { values } = parseArgs({
     options: {
       resources: { type: 'string', default: '1000' },
+      schedule: { type: 'string' },
+      'due-together': { type: 'boolean', default: false },
       minutes: { type: 'string', default: '2' },
+      ecs: { type: 'string', default: 'moto' },
+      quotas: { type: 'string' },
+      replicas: { type: 'string', default: '1' },
       'launch-type': { type: 'string', default: 'FARGATE' },
       'task-seconds': { type: 'string', default: '5' },
       'max-concurrent-reconciles': { type: 'string' },
+      'controller-arg': { type: 'string', multiple: true, default: [] },
+      'warmup-seconds': { type: 'string', default: '10' },
+      'align-seconds': { type: 'string', default: '60' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const int = (name: string, raw: string, min: number) => {
+  const num = (name: string, raw: string, min: number, integer = true) => {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
+    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
+      throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${raw}"`);
     return n;
   };
   const launchType = values['launch-type'];
   if (launchType !== 'FARGATE' && launchType !== 'EC2')
     throw new Error('--launch-type must be FARGATE or EC2');
+  const ecs = values.ecs;
+  if (ecs !== 'moto' && ecs !== 'simulator') throw new Error('--ecs must be moto or simulator');
+  if (values.quotas !== undefined && ecs !== 'simulator')
+    throw new Error('--quotas applies to --ecs simulator only (moto enforces no quota)');
+  const quotas = values.quotas ?? 'aws';
+  if (quotas !== 'aws' && quotas !== 'off') throw new Error('--quotas must be aws or off');
+  if (values['due-together'] && values.schedule !== undefined)
+    throw new Error('--due-together and --schedule exclude each other');
+  const schedule = values.schedule ?? '* * * * *';
+  try {
+    compileSchedule(schedule, { hashKey: 'bench/check' });
+  } catch (err) {
+    throw new Error(`--schedule: ${(err as Error).message}`, { cause: err });
+  }
   return {
     help: values.help === true,
-    resources: int('resources', values.resources, 1),
-    minutes: int('minutes', values.minutes, 1),
+    resources: num('resources', values.resources, 1),
+    schedule,
+    minutes: num('minutes', values.minutes, 0.05, false),
+    ecs: ecs as 'moto' | 'simulator',
+    quotas: quotas as 'aws' | 'off',
+    replicas: num('replicas', values.replicas, 1),
     launchType: launchType as 'FARGATE' | 'EC2',
-    taskSeconds: int('task-seconds', values['task-seconds'], 0),
+    taskSeconds: num('task-seconds', values['task-seconds'], 0),
     workers: values['max-concurrent-reconciles'],
+    controllerArgs: values['controller-arg'],
+    warmupMs: num('warmup-seconds', values['warmup-seconds'], 0, false) * 1000,
+    alignMs: num('align-seconds', values['align-seconds'], 1) * 1000,
   };
 }
 
-const quantile = (sorted: readonly number[], q: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const MiB = 2 ** 20;
 
 /** Runs `fn` over `items`, `limit` at a time. */
 async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -79,48 +126,6 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
       while (next < items.length) await fn(items[next++]!);
     }),
   );
-}
-
-/** GET on the kube-apiserver with the kubeconfig's credentials (for /metrics, not a typed API). */
-function apiGet(kc: KubeConfig, path: string): Promise<string> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const url = new URL(path, cluster.server);
-  return new Promise((resolve, reject) => {
-    const opts: RequestOptions & { headers: Record<string, string> } = {
-      host: url.hostname,
-      port: url.port,
-      path: url.pathname,
-      method: 'GET',
-      headers: {},
-    };
-    void kc.applyToHTTPSOptions(opts).then(() => {
-      const req = request(opts, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => (body += c));
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: HTTP ${res.statusCode}`)),
-        );
-      });
-      req.on('error', reject);
-      req.end();
-    }, reject);
-  });
-}
-
-/** Writes the controller makes, as the API server counts them. */
-async function apiWrites(kc: KubeConfig) {
-  const text = await apiGet(kc, '/metrics');
-  const status = (verb: string) =>
-    metricSum(text, 'apiserver_request_total', {
-      resource: 'ecsscheduledtasks',
-      subresource: 'status',
-      verb,
-    }) ?? 0;
-  return {
-    statusWrites: status('PUT') + status('PATCH'),
-    events: metricSum(text, 'apiserver_request_total', { resource: 'events', verb: 'POST' }) ?? 0,
-  };
 }
 
 /** moto's EC2 launch type needs container instances with room: 58 sleeper tasks per t3.large. */
@@ -162,8 +167,104 @@ async function ensureEc2Capacity(env: TestEnv, tasks: number): Promise<void> {
   console.log(`registered ${ids.length} more EC2 container instances in moto`);
 }
 
+/** Every scheduled time of `schedule` for resource `key` in [from, to). */
+function fireTimes(schedule: string, key: string, from: number, to: number): number[] {
+  const compiled = compileSchedule(schedule, { hashKey: key });
+  const out: number[] = [];
+  for (let t = compiled.next(new Date(from - 1)); t !== null && t.getTime() < to; t = compiled.next(t))
+    out.push(t.getTime());
+  return out;
+}
+
+const ECS_OPERATIONS = [
+  'RunTask',
+  'DescribeTasks',
+  'ListTasks',
+  'StopTask',
+  'DescribeTaskDefinition',
+] as const;
+
+interface ControllerSample {
+  readonly rss: number;
+  readonly heap: number;
+  readonly cpu: number;
+  readonly depth: number;
+  readonly ecs: Record<string, number>;
+}
+
+async function sampleController(c: ControllerProcess): Promise<ControllerSample | undefined> {
+  let text: string;
+  try {
+    text = await scrapeMetrics(c.metricsPort);
+  } catch {
+    return undefined; // exited, or busy past the scrape's patience: the next sample will tell
+  }
+  const ecs: Record<string, number> = {};
+  for (const op of ECS_OPERATIONS)
+    ecs[op] = metricSum(text, 'ecs_scheduler_ecs_requests_total', { operation: op }) ?? 0;
+  return {
+    rss: metricSum(text, 'process_resident_memory_bytes') ?? NaN,
+    heap: metricSum(text, 'nodejs_heap_size_used_bytes') ?? NaN,
+    cpu: metricSum(text, 'process_cpu_seconds_total') ?? NaN,
+    depth: metricSum(text, 'workqueue_depth') ?? NaN,
+    ecs,
+  };
+}
+
+interface Snapshot {
+  readonly at: number;
+  readonly writes: ApiWrites;
+  readonly controllers: (ControllerSample | undefined)[];
+  readonly simulator: SimulatorStatsSnapshot | undefined;
+}
+
+async function snapshot(
+  kc: ReturnType<typeof kubeConfig>,
+  controllers: readonly ControllerProcess[],
+  backend: EcsBackend,
+): Promise<Snapshot> {
+  const [writes, samples, simulator] = await Promise.all([
+    apiWrites(kc),
+    Promise.all(controllers.map(sampleController)),
+    backend.stats(),
+  ]);
+  return { at: Date.now(), writes, controllers: samples, simulator };
+}
+
+/** ECS calls by operation between two snapshots: the simulator's count if there is one. */
+function ecsCalls(
+  start: Snapshot,
+  end: Snapshot,
+): { source: string; calls: Record<string, number>; throttled: number } {
+  const calls: Record<string, number> = {};
+  if (start.simulator && end.simulator) {
+    let throttled = 0;
+    for (const op of ECS_OPERATIONS) {
+      const a = start.simulator.operations[op];
+      const b = end.simulator.operations[op];
+      calls[op] = (b?.calls ?? 0) - (a?.calls ?? 0);
+      throttled += (b?.throttled ?? 0) - (a?.throttled ?? 0);
+    }
+    return { source: 'counted by the simulator', calls, throttled };
+  }
+  for (const op of ECS_OPERATIONS) {
+    calls[op] = end.controllers.reduce(
+      (sum, s, i) => sum + (s?.ecs[op] ?? 0) - (start.controllers[i]?.ecs[op] ?? 0),
+      0,
+    );
+  }
+  return { source: "counted by the controllers' metrics", calls, throttled: NaN };
+}
+
+interface Expected {
+  readonly key: string;
+  readonly uid: string;
+  readonly scheduledAt: number;
+  readonly measured: boolean;
+}
+
 async function main(): Promise<number> {
-  let opts;
+  let opts: Options;
   try {
     opts = options();
   } catch (err) {
@@ -188,25 +289,43 @@ async function main(): Promise<number> {
   const N = opts.resources;
   const task =
     opts.launchType === 'FARGATE'
-      ? fargateTask(env)
+      ? {
+          cluster: env.ecsCluster,
+          taskDefinition: FARGATE_FAMILY,
+          launchType: 'FARGATE' as const,
+          networkConfiguration: {
+            awsvpcConfiguration: { subnets: [env.subnetId], securityGroups: [env.securityGroupId] },
+          },
+        }
       : { cluster: env.ecsCluster, taskDefinition: 'sleeper-task', launchType: 'EC2' as const };
 
   console.log(
-    `controller bench: ${N} resources on "* * * * *", ${opts.minutes} scheduled minute(s), ${opts.launchType}, ` +
-      `tasks stop after ~${opts.taskSeconds ? 4 * opts.taskSeconds : '∞'} s, namespace ${namespace}`,
+    `controller bench: ${N} resources on "${opts.schedule}", a ${fmt(opts.minutes, 2)}-minute window, ` +
+      `ECS ${opts.ecs}${opts.ecs === 'simulator' ? ` (quotas ${opts.quotas})` : ''}, ${opts.replicas} replica(s), ` +
+      `${opts.launchType}, tasks stop after ~${opts.taskSeconds ? `${opts.ecs === 'moto' ? 4 * opts.taskSeconds : opts.taskSeconds} s` : '∞'}, namespace ${namespace}`,
   );
-  if (opts.launchType === 'EC2') await ensureEc2Capacity(env, N * opts.minutes);
-  if (opts.taskSeconds > 0) await setEcsTaskTransition(opts.taskSeconds, env);
-
-  await core.createNamespace({
-    body: { metadata: { name: namespace, labels: { 'ecs-scheduler.dev/bench': 'true' } } },
-  });
-  let controller: ControllerProcess | undefined;
+  const backend =
+    opts.ecs === 'moto'
+      ? await motoBackend(env, opts.taskSeconds)
+      : await simulatorBackend(env, { quotas: opts.quotas, taskSeconds: opts.taskSeconds });
+  const controllers: ControllerProcess[] = [];
   try {
+    if (opts.ecs === 'moto' && opts.launchType === 'EC2')
+      await ensureEc2Capacity(env, Math.ceil(N * Math.max(1, opts.minutes + 1)));
+    // The test label makes the test environment's allow-all policy apply (policy enforcement is on).
+    await core.createNamespace({
+      body: {
+        metadata: {
+          name: namespace,
+          labels: { 'ecs-scheduler.dev/bench': 'true', 'ecs-scheduler.dev/test': 'true' },
+        },
+      },
+    });
     const names = Array.from({ length: N }, (_, i) => `r-${String(i).padStart(5, '0')}`);
+    const uids = new Map<string, string>();
     const t0 = performance.now();
     await pool(names, 32, async (name) => {
-      await api.createNamespacedCustomObject({
+      const created = (await api.createNamespacedCustomObject({
         ...EST,
         namespace,
         body: {
@@ -214,133 +333,242 @@ async function main(): Promise<number> {
           kind: KIND,
           metadata: { name, namespace },
           // History limits above the default, so no measured run is trimmed before it is read.
-          spec: { schedule: '* * * * *', successfulRunsHistoryLimit: 10, failedRunsHistoryLimit: 10, task },
+          spec: { schedule: opts.schedule, successfulRunsHistoryLimit: 10, failedRunsHistoryLimit: 10, task },
         },
-      });
+      })) as EcsScheduledTaskResource;
+      uids.set(name, created.metadata.uid ?? '');
     });
     console.log(`created ${N} resources in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 
-    const writesAtStart = await apiWrites(kc);
-    const args = ['--namespace', namespace, '--log-level', 'info'];
+    const args = ['--namespace', namespace, '--log-level', 'info', '--ecs-endpoint', backend.endpoint];
+    if (opts.replicas > 1)
+      args.push(
+        '--leader-elect',
+        '--leader-election-namespace',
+        namespace,
+        '--leader-election-id',
+        'bench-leader',
+      );
     if (opts.workers) args.push('--max-concurrent-reconciles', opts.workers);
-    controller = await startController(args, { startTimeoutMs: 120_000 });
+    args.push(...opts.controllerArgs);
+    for (let r = 0; r < opts.replicas; r++)
+      controllers.push(await startController(args, { startTimeoutMs: 120_000 }));
     const startedAt = Date.now();
-    // The scheduled minutes measured: the first M minute boundaries at least 10 s after start-up,
-    // so that the initial pass over every resource is behind us.
-    const firstMinute = Math.ceil((startedAt + 10_000) / 60_000) * 60_000;
-    const minutes = Array.from({ length: opts.minutes }, (_, i) => firstMinute + i * 60_000);
-    console.log(
-      `controller running (pid ${controller.child.pid}); measuring ${minutes.map((m) => new Date(m).toISOString()).join(', ')}`,
-    );
+    const windowStart = Math.ceil((startedAt + opts.warmupMs) / opts.alignMs) * opts.alignMs;
+    const windowEnd = windowStart + Math.round(opts.minutes * 60_000);
+    const rounds = Math.max(1, Math.ceil((windowEnd - windowStart) / 60_000));
 
-    // Sample the controller's own metrics every 2 s until every resource has dealt with the last minute.
-    const samples: { at: number; rss: number; heap: number; cpu: number; depth: number }[] = [];
-    let writesBefore: Awaited<ReturnType<typeof apiWrites>> | undefined;
-    const lastMinute = minutes.at(-1)!;
-    const deadline = lastMinute + 5 * 60_000;
-    let handledLast = 0;
+    // Every (resource, scheduled time) from a minute before the window (they drain ECS's quota
+    // before the window opens, as they did in the benchmark) to its end.
+    const expected: Expected[] = [];
+    for (const name of names)
+      for (const at of fireTimes(opts.schedule, `${namespace}/${name}`, windowStart - 60_000, windowEnd))
+        expected.push({ key: name, uid: uids.get(name)!, scheduledAt: at, measured: at >= windowStart });
+    const measuredRuns = expected.filter((e) => e.measured).length;
+    console.log(
+      `controller(s) running (pid ${controllers.map((c) => c.child.pid).join(', ')}); measuring ` +
+        `${new Date(windowStart).toISOString()} to ${new Date(windowEnd).toISOString()}: ${measuredRuns} scheduled runs`,
+    );
+    if (measuredRuns === 0)
+      throw new Error(`no run of "${opts.schedule}" falls in the window; widen --minutes`);
+
+    // Sample every 2 s, and snapshot the counters exactly at the window's edges.
+    const samples: { at: number; controllers: (ControllerSample | undefined)[] }[] = [];
+    let atStart: Snapshot | undefined;
+    let atEnd: Snapshot | undefined;
+    const deadline = windowEnd + Math.max(60_000, windowEnd - windowStart);
+    let list: EcsScheduledTaskResource[] = [];
     for (;;) {
       const now = Date.now();
-      if (!writesBefore && now >= firstMinute - 3_000) writesBefore = await apiWrites(kc);
-      const text = await scrapeMetrics(controller.metricsPort);
-      samples.push({
-        at: now,
-        rss: metricSum(text, 'process_resident_memory_bytes') ?? NaN,
-        heap: metricSum(text, 'nodejs_heap_size_used_bytes') ?? NaN,
-        cpu: metricSum(text, 'process_cpu_seconds_total') ?? NaN,
-        depth: metricSum(text, 'workqueue_depth') ?? NaN,
-      });
-      if (now > lastMinute) {
-        const list = (await api.listNamespacedCustomObject({ ...EST, namespace })) as {
-          items: EcsScheduledTaskResource[];
-        };
-        // Launched, or recorded otherwise (Missed when the controller fell a whole minute behind).
-        handledLast = list.items.filter((r) =>
-          (r.status?.runs ?? []).some((run) => Date.parse(run.scheduledTime) === lastMinute),
+      if (!atStart && now >= windowStart) atStart = await snapshot(kc, controllers, backend);
+      if (!atEnd && now >= windowEnd) atEnd = await snapshot(kc, controllers, backend);
+      samples.push({ at: now, controllers: await Promise.all(controllers.map(sampleController)) });
+      if (atEnd) {
+        list = (
+          (await api.listNamespacedCustomObject({ ...EST, namespace })) as {
+            items: EcsScheduledTaskResource[];
+          }
+        ).items;
+        const recorded = new Set(
+          list.flatMap((r) =>
+            (r.status?.runs ?? []).map((run) => `${r.metadata.name}@${Date.parse(run.scheduledTime)}`),
+          ),
+        );
+        const pending = expected.filter(
+          (e) => e.measured && !recorded.has(`${e.key}@${e.scheduledAt}`),
         ).length;
-        if (handledLast === N || now > deadline) break;
+        if (pending === 0 || Date.now() > deadline) break;
       }
-      await sleep(2_000);
+      const nextEdge = !atStart ? windowStart : !atEnd ? windowEnd : Infinity;
+      await sleep(Math.max(50, Math.min(2_000, nextEdge - Date.now())));
     }
-    // A little longer, for the runs' tasks to stop and the status writes that records (task-seconds).
-    const settleMs = opts.taskSeconds > 0 ? Math.max(0, lastMinute + 60_000 - Date.now()) : 0;
-    if (settleMs > 0) {
-      console.log(`waiting ${fmt(settleMs / 1000, 0)} s more, to the next minute, for runs to settle`);
-      await sleep(settleMs - 1_000);
-    }
-    const writesAfter = await apiWrites(kc);
-    const finalMetrics = await scrapeMetrics(controller.metricsPort);
-    const endedAt = Date.now();
-    const exit = await controller.kill('SIGTERM');
+    const exits = await Promise.all(controllers.map((c) => c.kill('SIGTERM')));
+    const ledger = await backend.ledger();
 
-    const list = (await api.listNamespacedCustomObject({ ...EST, namespace })) as {
-      items: EcsScheduledTaskResource[];
-    };
-    const delays: number[] = [];
-    const perMinute = new Map<number, number>(minutes.map((m) => [m, 0]));
+    // Runs as the status records them.
+    const runsOf = new Map<string, { result?: string; launchedAt?: string }>();
+    for (const r of list)
+      for (const run of r.status?.runs ?? [])
+        runsOf.set(`${r.metadata.name}@${Date.parse(run.scheduledTime)}`, run);
     const results = new Map<string, number>();
-    for (const r of list.items) {
-      for (const run of r.status?.runs ?? []) {
-        const at = Date.parse(run.scheduledTime);
-        if (!perMinute.has(at)) continue;
-        results.set(run.result, (results.get(run.result) ?? 0) + 1);
-        if (!run.launchedAt) continue;
-        perMinute.set(at, perMinute.get(at)! + 1);
-        delays.push((Date.parse(run.launchedAt) - at) / 1000);
+    let missedInStatus = 0;
+    let notRecorded = 0;
+    const measured: MeasuredRun[] = expected.map((e) => {
+      const run = runsOf.get(`${e.key}@${e.scheduledAt}`);
+      if (e.measured) {
+        if (run === undefined) notRecorded++;
+        else {
+          results.set(run.result ?? '?', (results.get(run.result ?? '?') ?? 0) + 1);
+          if (run.result === 'Missed') missedInStatus++;
+        }
       }
-    }
-    delays.sort((a, b) => a - b);
-    const runs = delays.length;
-    // CPU over the scheduled window: from the last sample before the first minute to the end.
-    const windowStart = samples.filter((s) => s.at <= firstMinute).at(-1) ?? samples[0]!;
-    const cpuFinal = metricSum(finalMetrics, 'process_cpu_seconds_total') ?? NaN;
-    const rssMax = Math.max(
-      ...samples.map((s) => s.rss),
-      metricSum(finalMetrics, 'process_resident_memory_bytes') ?? 0,
+      const launchedAt = run?.launchedAt ? Date.parse(run.launchedAt) : undefined;
+      return {
+        scheduledAt: e.scheduledAt,
+        tasks: 1,
+        fargate: opts.launchType === 'FARGATE',
+        ...(launchedAt === undefined ? {} : { launchedAt }),
+      };
+    });
+    const split = splitLaunchDelays(
+      measured,
+      expected.map((e) => e.measured),
+      backend.quotas,
     );
-    // RSS alone cannot tell retained objects from a heap V8 has not shrunk yet; the heap in use can.
-    const heapMax = Math.max(...samples.map((s) => s.heap));
-    const cpuPerMinute = (cpuFinal - windowStart.cpu) / ((endedAt - windowStart.at) / 60_000);
-    const before = writesBefore ?? writesAtStart;
-    const statusWrites = writesAfter.statusWrites - before.statusWrites;
-    const eventWrites = writesAfter.events - before.events;
-    const initialWrites = before.statusWrites - writesAtStart.statusWrites;
-    const ecs = (op: string) =>
-      metricSum(finalMetrics, 'ecs_scheduler_ecs_requests_total', { operation: op }) ?? 0;
-    const reconcileMean =
-      (metricSum(finalMetrics, 'controller_runtime_reconcile_time_seconds_sum') ?? NaN) /
-      (metricSum(finalMetrics, 'controller_runtime_reconcile_time_seconds_count') ?? NaN);
-    const histogramMean =
-      (metricSum(finalMetrics, 'ecs_scheduler_launch_delay_seconds_sum') ?? NaN) /
-      (metricSum(finalMetrics, 'ecs_scheduler_launch_delay_seconds_count') ?? NaN);
+
+    // Per round (scheduled minute of the window), and the median over rounds.
+    const perRound = Array.from({ length: rounds }, (_, round) => {
+      const inRound = expected.map(
+        (e) => e.measured && Math.floor((e.scheduledAt - windowStart) / 60_000) === round,
+      );
+      const s = splitLaunchDelays(measured, inRound, backend.quotas);
+      return {
+        runs: inRound.filter(Boolean).length,
+        launched: s.total.length,
+        p50: quantile(s.total, 0.5),
+        p99: quantile(s.total, 0.99),
+        max: s.total.at(-1) ?? NaN,
+      };
+    });
+
+    // Duplicates and launches as ECS saw them (simulator only). A ledger run is matched to a
+    // scheduled run by the resource uid and epoch seconds its startedBy carries.
+    let ledgerLaunched = NaN;
+    let unattributed = NaN;
+    if (ledger) {
+      const uidSet = new Set(uids.values());
+      const launchedKeys = new Set<string>();
+      unattributed = 0;
+      for (const run of ledger.runs) {
+        const parts = run.startedBy.split(/[/:._-]/);
+        const uid = [...uidSet].find((u) => run.startedBy.includes(u));
+        const epoch = parts.find((p) => /^\d{9,11}$/.test(p));
+        if (uid === undefined || epoch === undefined) unattributed++;
+        else launchedKeys.add(`${uid}@${Number(epoch) * 1000}`);
+      }
+      ledgerLaunched = expected.filter(
+        (e) => e.measured && launchedKeys.has(`${e.uid}@${e.scheduledAt}`),
+      ).length;
+    }
+
+    const start = atStart!;
+    const end = atEnd!;
+    const windowMinutes = (end.at - start.at) / 60_000;
+    const ecs = ecsCalls(start, end);
+    const statusWrites = end.writes.statusWrites - start.writes.statusWrites;
+    const events = end.writes.events - start.writes.events;
+    const perController = controllers.map((c, i) => {
+      const cpu = ((end.controllers[i]?.cpu ?? NaN) - (start.controllers[i]?.cpu ?? NaN)) / windowMinutes;
+      const rss = Math.max(...samples.map((s) => s.controllers[i]?.rss ?? 0));
+      const heap = Math.max(...samples.map((s) => s.controllers[i]?.heap ?? 0));
+      const depth = Math.max(...samples.map((s) => s.controllers[i]?.depth ?? 0));
+      return {
+        pid: c.child.pid,
+        cpuSecondsPerMinute: cpu,
+        rssMiB: rss / MiB,
+        heapMiB: heap / MiB,
+        queueDepthMax: depth,
+      };
+    });
+    const simulatorCpu =
+      start.simulator && end.simulator
+        ? (end.simulator.process.cpuSeconds - start.simulator.process.cpuSeconds) / windowMinutes
+        : NaN;
+    const missed = missedInStatus + notRecorded;
+    const last = split.total.at(-1) ?? NaN;
+    const idealLast = split.quota.at(-1) ?? NaN;
 
     console.log('');
-    console.log(`runs launched per scheduled minute: ${[...perMinute.values()].join(', ')} (of ${N} each)`);
-    console.log(`run results in status: ${[...results].map(([k, v]) => `${k} ${v}`).join(', ')}`);
     console.log(
-      `launch delay (launchedAt - scheduledTime, ${runs} runs): p50 ${fmt(quantile(delays, 0.5))} s, ` +
-        `p99 ${fmt(quantile(delays, 0.99))} s, max ${fmt(delays.at(-1) ?? NaN)} s ` +
-        `(histogram mean ${fmt(histogramMean)} s)`,
+      `run results in status: ${[...results].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'} (of ${measuredRuns} scheduled)`,
     );
     console.log(
-      `controller RSS: max ${fmt(rssMax / 2 ** 20, 0)} MiB (JS heap in use: max ${fmt(heapMax / 2 ** 20, 0)} MiB); CPU ${fmt(cpuPerMinute)} s per minute over the ` +
-        `scheduled window (${fmt(cpuFinal, 1)} s in ${fmt((endedAt - startedAt) / 1000, 0)} s since start-up)`,
+      `Missed: ${missed} (${missedInStatus} recorded as Missed, ${notRecorded} never recorded); duplicates: ` +
+        (ledger
+          ? `${ledger.report.duplicates} (simulator ledger: ${ledger.report.accepted} accepted launches, ${ledger.report.replays} token replays, ` +
+            `${ledger.report.conflicts} conflicts; ${ledgerLaunched} of ${measuredRuns} scheduled runs launched per the ledger` +
+            `${unattributed ? `, ${unattributed} ledger runs not matched to a resource` : ''})`
+          : 'n/a (moto ignores clientToken and keeps no ledger; use --ecs simulator)'),
     );
     console.log(
-      `API writes over the window: ${statusWrites} status PUTs + ${eventWrites} event POSTs = ` +
-        `${fmt(statusWrites / runs)} status writes and ${fmt(eventWrites / runs)} events per run ` +
-        `(start-up: ${initialWrites} status writes for ${N} resources)`,
+      `launch delay (${split.total.length} runs): p50 ${fmt(quantile(split.total, 0.5))} s, p99 ${fmt(quantile(split.total, 0.99))} s, max ${fmt(last)} s; ` +
+        `waiting for ECS quota: p50 ${fmt(quantile(split.quota, 0.5))} s, p99 ${fmt(quantile(split.quota, 0.99))} s, max ${fmt(idealLast)} s; ` +
+        `our own: p50 ${fmt(quantile(split.own, 0.5))} s, p99 ${fmt(quantile(split.own, 0.99))} s, max ${fmt(split.own.at(-1) ?? NaN)} s`,
+    );
+    if (rounds > 1)
+      console.log(
+        `per round: ${perRound.map((r, i) => `#${i + 1} ${r.launched}/${r.runs} p50 ${fmt(r.p50)} p99 ${fmt(r.p99)} max ${fmt(r.max)}`).join('; ')}; ` +
+          `median over rounds: p50 ${fmt(median(perRound.map((r) => r.p50)))} s, p99 ${fmt(median(perRound.map((r) => r.p99)))} s, max ${fmt(median(perRound.map((r) => r.max)))} s`,
+      );
+    console.log(
+      `ECS calls per run (${ecs.source}): ${ECS_OPERATIONS.map((op) => `${op} ${fmt((ecs.calls[op] ?? 0) / measuredRuns, 3)}`).join(', ')}` +
+        (Number.isNaN(ecs.throttled)
+          ? ''
+          : `; throttled ${ecs.throttled} (${fmt(ecs.throttled / measuredRuns, 3)} per run)`),
     );
     console.log(
-      `ECS requests: RunTask ${ecs('RunTask')}, ListTasks ${ecs('ListTasks')}, DescribeTasks ${ecs('DescribeTasks')}, ` +
-        `StopTask ${ecs('StopTask')}; reconcile mean ${fmt(reconcileMean * 1000, 1)} ms; ` +
-        `work queue depth max ${Math.max(...samples.map((s) => s.depth))}`,
+      `API writes per run: ${fmt(statusWrites / measuredRuns)} status writes, ${fmt(events / measuredRuns)} events ` +
+        `(${statusWrites} and ${events} over the window)`,
     );
-    console.log(`controller exit code after SIGTERM: ${exit}`);
+    for (const c of perController)
+      console.log(
+        `controller pid ${c.pid}: CPU ${fmt(c.cpuSecondsPerMinute)} s per minute (${fmt(c.cpuSecondsPerMinute / 60, 3)} core), ` +
+          `RSS max ${fmt(c.rssMiB, 0)} MiB (JS heap in use max ${fmt(c.heapMiB, 0)} MiB), work queue depth max ${c.queueDepthMax}`,
+      );
+    if (!Number.isNaN(simulatorCpu)) console.log(`simulator: CPU ${fmt(simulatorCpu)} s per minute`);
+    console.log(`controller exit code(s) after SIGTERM: ${exits.join(', ')}`);
+    const result = {
+      ecs: opts.ecs,
+      quotas: opts.ecs === 'simulator' ? opts.quotas : 'controller-side',
+      schedule: opts.schedule,
+      resources: N,
+      replicas: opts.replicas,
+      scheduledRuns: measuredRuns,
+      launched: split.total.length,
+      missed,
+      duplicates: ledger ? ledger.report.duplicates : null,
+      launchDelaySeconds: { p50: quantile(split.total, 0.5), p99: quantile(split.total, 0.99), max: last },
+      quotaWaitSeconds: { p50: quantile(split.quota, 0.5), p99: quantile(split.quota, 0.99), max: idealLast },
+      ownDelaySeconds: {
+        p50: quantile(split.own, 0.5),
+        p99: quantile(split.own, 0.99),
+        max: split.own.at(-1) ?? NaN,
+      },
+      rounds: perRound,
+      ecsCallsPerRun: Object.fromEntries(
+        ECS_OPERATIONS.map((op) => [op, (ecs.calls[op] ?? 0) / measuredRuns]),
+      ),
+      throttledPerRun: ecs.throttled / measuredRuns,
+      statusWritesPerRun: statusWrites / measuredRuns,
+      eventsPerRun: events / measuredRuns,
+      controllers: perController,
+      simulatorCpuSecondsPerMinute: simulatorCpu,
+    };
+    console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
     return 0;
   } finally {
-    await controller?.kill('SIGKILL');
-    if (opts.taskSeconds > 0) await resetEcsTaskTransition(env).catch(() => undefined);
+    await Promise.all(controllers.map((c) => c.kill('SIGKILL')));
+    await backend.close().catch((err: unknown) => console.error(`ECS backend cleanup: ${String(err)}`));
     await deleteAllTasks(namespace, api).catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
     await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   }

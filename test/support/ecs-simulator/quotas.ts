@@ -1,7 +1,7 @@
 // ECS's per-account request quotas as token buckets (the same TokenBucket the controller keeps on
 // its side). A call that finds any of its buckets short is refused with ThrottlingException and
 // takes no tokens, as a real bucket refuses a request it cannot serve.
-import { TokenBucket } from '../../../src/ecs/token-bucket.js';
+import { TokenBucket } from '../../../src/flow/token-bucket.js';
 
 export interface BucketQuota {
   /** Burst: tokens the bucket holds when full. */
