@@ -71,40 +71,51 @@ export function boundActive(active: readonly ActiveTask[]): ActiveTask[] {
   return active.slice(0, MAX_ACTIVE_LISTED);
 }
 
-const sizeOf = (status: Status) => Buffer.byteLength(JSON.stringify(status));
+const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 /**
  * The status within `budget` bytes. Every run is compacted; then, while too large, the settled
  * runs list fewer finished tasks, oldest first, down to none; then their messages shorten; then
- * the oldest settled runs go. Running runs and the watermark are never touched.
+ * the oldest settled runs go. Running runs and the watermark are never touched. Sizes are kept
+ * per run, so each step costs one run's serialization, not the whole status's.
  */
 export function boundStatus(status: Status, budget = STATUS_BUDGET_BYTES): Status {
-  const runs = (status.runs ?? []).map((r) => compactRun(r));
+  const runs: (RunRecord | undefined)[] = (status.runs ?? []).map((r) => compactRun(r));
   const active = status.active ? boundActive(status.active) : undefined;
-  const next = (): Status => ({
-    ...status,
-    ...(active ? { active } : {}),
-    ...(status.runs ? { runs } : {}),
-  });
-  if (sizeOf(next()) <= budget) return next();
+  const rest: Status = { ...status, ...(active ? { active } : {}), ...(status.runs ? { runs: [] } : {}) };
+  const sizes = runs.map((r) => bytes(r));
+  // One comma between two runs.
+  let total = bytes(rest) + sizes.reduce((a, b) => a + b + 1, 0);
+  const result = (): Status =>
+    status.runs ? { ...rest, runs: runs.filter((r): r is RunRecord => r !== undefined) } : rest;
+  const set = (i: number, run: RunRecord | undefined) => {
+    runs[i] = run;
+    const size = run === undefined ? 0 : bytes(run);
+    total += size - sizes[i]! - (run === undefined ? 1 : 0);
+    sizes[i] = size;
+  };
   // Oldest settled runs first: runs are newest first.
-  const settled = runs.map((r, i) => ({ r, i })).filter(({ r }) => r.result !== 'Running');
-  for (const keep of [3, 1, 0]) {
-    for (const { i } of [...settled].reverse()) {
-      runs[i] = compactRun(runs[i]!, keep);
-      if (sizeOf(next()) <= budget) return next();
+  const settled = runs
+    .map((r, i) => ({ r, i }))
+    .filter(({ r }) => r !== undefined && r.result !== 'Running')
+    .map(({ i }) => i)
+    .reverse();
+  const steps: ((run: RunRecord) => RunRecord | undefined)[] = [
+    (run) => compactRun(run, 3),
+    (run) => compactRun(run, 1),
+    (run) => compactRun(run, 0),
+    (run) => {
+      const message = cut(run.message, 128);
+      return { ...run, ...(message !== undefined ? { message } : {}) };
+    },
+    () => undefined,
+  ];
+  for (const step of steps) {
+    for (const i of settled) {
+      if (total <= budget) return result();
+      const run = runs[i];
+      if (run !== undefined) set(i, step(run));
     }
   }
-  for (const { i } of [...settled].reverse()) {
-    const run = runs[i]!;
-    const message = cut(run.message, 128);
-    runs[i] = { ...run, ...(message !== undefined ? { message } : {}) };
-    if (sizeOf(next()) <= budget) return next();
-  }
-  // Highest index first, so the indexes still to visit stay valid.
-  for (const { i } of [...settled].reverse()) {
-    runs.splice(i, 1);
-    if (sizeOf(next()) <= budget) return next();
-  }
-  return next();
+  return result();
 }

@@ -1,0 +1,149 @@
+import { expect } from 'chai';
+import { TaskTracker, type TrackedTask } from '../../../src/controller/task-tracker.js';
+import { silentLogger } from '../../../src/log/logger.js';
+import { FakeClock, flushPromises } from '../../support/fake-clock.js';
+import { RecordingLauncher } from '../../support/recording-launcher.js';
+
+const start = '2026-03-01T10:00:00Z';
+const role = { roleArn: 'arn:aws:iam::123456789012:role/team-b' };
+
+function setup(options: { wakeOnStart?: boolean } = {}) {
+  const clock = new FakeClock(start);
+  const launcher = new RecordingLauncher(clock);
+  const woken: string[] = [];
+  const polls: { outcome: string; calls: number }[] = [];
+  const tracker = new TaskTracker({
+    launcher,
+    clock,
+    logger: silentLogger,
+    onWake: (key) => woken.push(key),
+    metrics: { tracked: () => undefined, polled: (outcome, calls) => polls.push({ outcome, calls }) },
+    ...options,
+  });
+  /** Launches `n` tasks in `cluster` and returns them as the tracker follows them. */
+  const launch = async (cluster: string, n: number): Promise<TrackedTask[]> => {
+    const result = await launcher.runTasks({
+      cluster,
+      task: { taskDefinition: 'x' },
+      count: n,
+      startedBy: `s-${cluster}`,
+      clientToken: `t-${cluster}-${launcher.runRequests.length}`,
+      tags: [],
+    });
+    return result.tasks.map((t) => ({ taskArn: t.taskArn, cluster, launchedAt: clock.now() }));
+  };
+  const tick = async (ms = 10_000) => {
+    clock.advance(ms);
+    await flushPromises();
+  };
+  return { clock, launcher, tracker, woken, polls, launch, tick };
+}
+
+describe('TaskTracker', () => {
+  it('asks ECS in batches of 100 per cluster across resources', async () => {
+    const t = setup();
+    t.tracker.follow('a/one', await t.launch('prod', 60));
+    t.tracker.follow('a/two', await t.launch('prod', 60));
+    t.tracker.follow('b/three', await t.launch('batch', 5));
+    await t.tick();
+    // 120 ARNs in prod (the launcher batches at 100: 2 calls) and 5 in batch: 2 port calls.
+    expect(t.launcher.describeRequests.map((d) => `${d.cluster}:${d.taskArns.length}`)).to.deep.equal([
+      'prod:120',
+      'batch:5',
+    ]);
+    expect(t.polls).to.deep.equal([{ outcome: 'success', calls: 3 }]);
+    expect(t.tracker.observations('a/one')).to.have.length(60);
+  });
+
+  it('asks separately per AWS identity, as that identity', async () => {
+    const t = setup();
+    t.tracker.follow('a/one', await t.launch('prod', 1));
+    t.tracker.follow('b/two', await t.launch('prod', 1), { identity: role });
+    await t.tick();
+    expect(t.launcher.identities.filter((i) => i.startsWith('DescribeTasks'))).to.deep.equal([
+      'DescribeTasks own',
+      `DescribeTasks ${role.roleArn}`,
+    ]);
+  });
+
+  interface WakeCase {
+    readonly name: string;
+    readonly wakeOnStart?: boolean;
+    readonly act: (t: ReturnType<typeof setup>, arn: string) => void;
+    readonly after: number;
+    readonly wakes: number;
+  }
+  const cases: WakeCase[] = [
+    { name: 'first seen RUNNING: no wake by default', act: () => undefined, after: 10_000, wakes: 0 },
+    {
+      name: 'first seen RUNNING with wakeOnStart: one wake',
+      wakeOnStart: true,
+      act: () => undefined,
+      after: 10_000,
+      wakes: 1,
+    },
+    { name: 'STOPPED: one wake', act: (t, arn) => t.launcher.finish(arn), after: 10_000, wakes: 1 },
+    {
+      name: 'MISSING inside the grace period: no wake',
+      act: (t, arn) => t.launcher.hide(arn),
+      after: 60_000,
+      wakes: 0,
+    },
+    {
+      name: 'MISSING past the grace period: one wake, not repeated',
+      act: (t, arn) => t.launcher.hide(arn),
+      after: 180_000,
+      wakes: 1,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const t = setup({ wakeOnStart: c.wakeOnStart });
+      const tasks = await t.launch('prod', 1);
+      t.tracker.follow('a/one', tasks);
+      c.act(t, tasks[0]!.taskArn);
+      for (let waited = 0; waited < c.after; waited += 10_000) await t.tick();
+      await t.tick();
+      expect(t.woken).to.have.length(c.wakes);
+    });
+  }
+
+  it('polls sooner when an activeDeadlineSeconds falls due before the interval, never below the minimum', async () => {
+    const t = setup();
+    t.tracker.follow('a/one', await t.launch('prod', 1), { deadline: new Date('2026-03-01T10:00:03Z') });
+    expect(t.clock.pendingDelays()).to.deep.equal([3_000]);
+    t.tracker.follow('a/one', await t.launch('prod', 1), { deadline: new Date('2026-03-01T10:00:00.200Z') });
+    expect(t.clock.pendingDelays()).to.deep.equal([1_000]);
+  });
+
+  it('keeps the last observations when ECS fails, and asks again at the next poll', async () => {
+    const t = setup();
+    const tasks = await t.launch('prod', 1);
+    t.tracker.follow('a/one', tasks);
+    await t.tick();
+    t.launcher.errors.describe = new Error('throttled');
+    t.launcher.finish(tasks[0]!.taskArn);
+    await t.tick();
+    expect(t.tracker.observations('a/one')[0]!.lastStatus).to.equal('RUNNING');
+    expect(t.polls.map((p) => p.outcome)).to.deep.equal(['success', 'error']);
+    t.launcher.errors.describe = undefined;
+    await t.tick();
+    expect(t.tracker.observations('a/one')[0]!.lastStatus).to.equal('STOPPED');
+    expect(t.woken).to.deep.equal(['a/one']);
+  });
+
+  it('stops asking about a stopped task and stops polling when nothing is followed', async () => {
+    const t = setup();
+    const tasks = await t.launch('prod', 2);
+    t.tracker.follow('a/one', tasks);
+    t.launcher.finish(tasks[0]!.taskArn);
+    await t.tick();
+    await t.tick();
+    expect(t.launcher.describeRequests.map((d) => d.taskArns.length)).to.deep.equal([2, 1]);
+    t.tracker.follow('a/one', []);
+    expect(t.tracker.size).to.equal(0);
+    await t.tick();
+    expect(t.launcher.describeRequests).to.have.length(2);
+    expect(t.clock.pendingDelays()).to.deep.equal([]);
+  });
+});
