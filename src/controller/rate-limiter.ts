@@ -1,6 +1,9 @@
 // Rate limiters for the work queue, after client-go's workqueue: a per-key exponential backoff so
 // one failing resource backs off on its own, and a global token bucket so a burst of failures
-// across many resources cannot hammer the API server or ECS. Time comes from the Clock port.
+// across many resources cannot hammer the API server or ECS. Time comes from the Clock port. The
+// delays come from the codebase's one backoff and one token bucket (flow/).
+import { backoffDelayMs } from '../flow/backoff.js';
+import { TokenBucket } from '../flow/token-bucket.js';
 import type { Clock } from './clock.js';
 
 export interface RateLimiter {
@@ -33,8 +36,8 @@ export class ExponentialBackoffRateLimiter implements RateLimiter {
   when(key: string): number {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
-    // 2^exponent overflows to Infinity long before it matters; the cap keeps it finite.
-    return Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** failures);
+    // No jitter: the global token bucket already spreads a burst of failures out.
+    return backoffDelayMs(failures, { initialMs: this.#baseDelayMs, maxMs: this.#maxDelayMs });
   }
 
   forget(key: string): void {
@@ -59,26 +62,18 @@ export interface TokenBucketOptions {
  * golang.org/x/time/rate's Reserve does. So N callers in a burst get increasing, fair delays.
  */
 export class TokenBucketRateLimiter implements RateLimiter {
-  readonly #ratePerMs: number;
-  readonly #burst: number;
-  readonly #clock: Clock;
-  #tokens: number;
-  #updatedAt: number;
+  readonly #bucket: TokenBucket;
 
   constructor(clock: Clock, options: TokenBucketOptions = {}) {
-    this.#clock = clock;
-    this.#ratePerMs = (options.ratePerSecond ?? 10) / 1000;
-    this.#burst = options.burst ?? 100;
-    this.#tokens = this.#burst;
-    this.#updatedAt = clock.now().getTime();
+    this.#bucket = new TokenBucket({
+      capacity: options.burst ?? 100,
+      refillPerSecond: options.ratePerSecond ?? 10,
+      now: () => clock.now().getTime(),
+    });
   }
 
   when(_key: string): number {
-    const now = this.#clock.now().getTime();
-    this.#tokens = Math.min(this.#burst, this.#tokens + Math.max(0, now - this.#updatedAt) * this.#ratePerMs);
-    this.#updatedAt = now;
-    this.#tokens -= 1;
-    return this.#tokens >= 0 ? 0 : Math.ceil(-this.#tokens / this.#ratePerMs);
+    return this.#bucket.reserve(1);
   }
 
   forget(_key: string): void {

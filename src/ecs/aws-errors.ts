@@ -335,9 +335,3 @@ export function mapAwsError(what: string, err: unknown): ThrottledError | AwsRej
   if (cls.disposition !== 'retry') return new AwsRejectedError(message, name, { cause: err });
   return new TransientError(message, name, { cause: err });
 }
-
-/** Exponential backoff with "equal jitter": at least half the step, so a retry never spins. */
-export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const step = Math.min(maxMs, baseMs * 2 ** attempt);
-  return Math.round(step / 2 + (step / 2) * random());
-}

@@ -29,16 +29,11 @@ import type {
   TaskObservation,
 } from '../controller/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import {
-  AwsRejectedError,
-  awsErrorMessage,
-  awsErrorName,
-  backoffDelayMs,
-  mapAwsError,
-} from './aws-errors.js';
+import { backoffDelayMs } from '../flow/backoff.js';
+import { AwsRejectedError, awsErrorMessage, awsErrorName, mapAwsError } from './aws-errors.js';
 import { noopEcsRequestMetrics, type AwsApi, type EcsRequestMetrics } from './ports.js';
 import { buildRunTaskInputs, isFargate } from './run-task-request.js';
-import { clockSleep, createEcsRateLimiters, type EcsRateLimiters } from './token-bucket.js';
+import { clockSleep, createEcsRateLimiters, type EcsRateLimiters } from './ecs-rate-limiters.js';
 
 /** DescribeTasks accepts at most 100 ARNs per call. */
 export const MAX_TASKS_PER_DESCRIBE = 100;
@@ -341,7 +336,11 @@ export class AwsTaskLauncher implements TaskLauncher {
         if (mapped instanceof ThrottledError) {
           this.#metrics.request(operation, 'throttled');
           if (attempt >= this.#throttleRetries) throw mapped;
-          const delay = backoffDelayMs(attempt, this.#backoffBaseMs, this.#backoffMaxMs, this.#random);
+          const delay = backoffDelayMs(
+            attempt,
+            { initialMs: this.#backoffBaseMs, maxMs: this.#backoffMaxMs, jitter: 0.5 },
+            this.#random,
+          );
           this.#log.debug('ECS throttled; backing off', { operation, attempt, delayMs: delay });
           await this.#sleep(delay);
           continue;

@@ -2,7 +2,7 @@
 import { CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../controller/clock.js';
 import type { Logger } from '../log/logger.js';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffPolicy } from '../flow/backoff.js';
 import { KubeEventRecorder } from './kube-event-recorder.js';
 import { KubeResourceStore } from './kube-resource-store.js';
 import { KubeLeaseClient } from './lease-client.js';
@@ -30,7 +30,7 @@ export interface KubeAdaptersOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly watchMetrics?: WatchMetrics;
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: BackoffPolicy;
   readonly watchdogMs?: number;
   readonly resyncMs?: number;
 }

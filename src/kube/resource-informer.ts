@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../controller/clock.js';
 import { keyOf, type ResourceKey } from '../controller/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { isExpired, asKubeStatus, describeError } from './api-errors.js';
-import { backoffDelayMs, type BackoffOptions } from './backoff.js';
+import { backoffDelayMs, type BackoffPolicy } from '../flow/backoff.js';
 import type { ListWatchSource } from './list-watch-source.js';
 import { noopWatchMetrics, type WatchMetrics } from './metrics-port.js';
 import { ResourceCache } from './resource-cache.js';
@@ -19,8 +19,8 @@ export interface ResourceInformerOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly metrics?: WatchMetrics;
-  /** Restart delays after consecutive failures. Defaults: 1 s doubling to 30 s, ±20 % jitter. */
-  readonly backoff?: BackoffOptions;
+  /** Restart delays after consecutive failures. Default WATCH_BACKOFF. */
+  readonly backoff?: BackoffPolicy;
   /**
    * Relist when neither an event nor a bookmark arrived for this long. The API server sends a
    * bookmark about once a minute, so silence for several minutes means a stuck connection or a
@@ -32,6 +32,12 @@ export interface ResourceInformerOptions {
   readonly random?: () => number;
 }
 
+/**
+ * 1 s doubling to 30 s. The 40 % jitter spreads the reconnects of many controllers cut off by the
+ * same API server outage, so that they do not come back in lockstep.
+ */
+export const WATCH_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000, factor: 2, jitter: 0.4 };
+
 type Phase = 'idle' | 'listing' | 'watching' | 'waiting' | 'stopped';
 
 export class ResourceInformer {
@@ -41,7 +47,7 @@ export class ResourceInformer {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly metrics: WatchMetrics;
-  private readonly backoff: BackoffOptions;
+  private readonly backoff: BackoffPolicy;
   private readonly watchdogMs: number;
   private readonly resyncMs: number;
   private readonly random: () => number;
@@ -68,7 +74,7 @@ export class ResourceInformer {
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ component: 'informer' });
     this.metrics = options.metrics ?? noopWatchMetrics;
-    this.backoff = options.backoff ?? {};
+    this.backoff = options.backoff ?? WATCH_BACKOFF;
     this.watchdogMs = options.watchdogMs ?? 5 * 60_000;
     this.resyncMs = options.resyncMs ?? 10 * 60_000;
     this.random = options.random ?? Math.random;

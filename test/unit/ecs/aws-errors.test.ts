@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import {
   AWS_ERROR_TABLE,
   AwsRejectedError,
-  backoffDelayMs,
   classifyAwsError,
   IAM_PROPAGATION_MS,
   mapAwsError,
@@ -222,16 +221,4 @@ describe('mapAwsError', () => {
     const ours = new TransientError('x', 'Mine');
     expect(mapAwsError('ECS RunTask', ours)).to.equal(ours);
   });
-});
-
-describe('backoffDelayMs', () => {
-  const cases: { name: string; attempt: number; random: number; expected: number }[] = [
-    { name: 'first attempt, least jitter', attempt: 0, random: 0, expected: 250 },
-    { name: 'first attempt, most jitter', attempt: 0, random: 0.999999, expected: 500 },
-    { name: 'doubles per attempt', attempt: 3, random: 0, expected: 2000 },
-    { name: 'capped', attempt: 30, random: 0, expected: 10_000 },
-  ];
-  for (const c of cases) {
-    it(c.name, () => expect(backoffDelayMs(c.attempt, 500, 20_000, () => c.random)).to.equal(c.expected));
-  }
 });

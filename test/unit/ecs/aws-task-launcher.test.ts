@@ -4,7 +4,7 @@ import { ThrottledError, TransientError } from '../../../src/controller/errors.j
 import type { LaunchRequest } from '../../../src/controller/ports.js';
 import { AwsTaskLauncher, isCapacityFailure, toLaunchFailure } from '../../../src/ecs/aws-task-launcher.js';
 import type { EcsRequestOutcome } from '../../../src/ecs/ports.js';
-import { createEcsRateLimiters } from '../../../src/ecs/token-bucket.js';
+import { createEcsRateLimiters } from '../../../src/ecs/ecs-rate-limiters.js';
 import { FakeAws, FakeClock, awsError } from './support.js';
 
 /** Any of our error classes, whatever its constructor takes. */
@@ -451,6 +451,83 @@ describe('AwsTaskLauncher', () => {
         (e: unknown) => expect(e).to.be.instanceOf(TransientError),
       );
       expect(api.of('StopTask')).to.have.length(2);
+    });
+  });
+
+  describe('launching once', () => {
+    it('adopts the tasks a ConflictException names for a batch, and launches the other batches', async () => {
+      const ok = runTaskOk();
+      const existing = ['arn:aws:ecs:us-east-1:123456789012:task/default/old1', 'arn:aws:ecs:us-east-1:123456789012:task/default/old2'];
+      const { launcher } = setup({
+        RunTask: (input) => {
+          if (input.clientToken === 'token-1')
+            throw Object.assign(awsError('ConflictException'), { resourceIds: existing });
+          return ok(input);
+        },
+      });
+      const result = await launcher.runTasks(launchRequest(15));
+      expect(result.tasks.map((t) => t.taskArn).slice(0, 2)).to.deep.equal(existing);
+      expect(result.tasks).to.have.length(7);
+      expect(result.failures, 'never a failure').to.deep.equal([]);
+    });
+
+    it("calls ECS through the identity's client", async () => {
+      const own = new FakeAws({ RunTask: runTaskOk(), ListTasks: () => ({ taskArns: [] }) });
+      const assumed = new FakeAws({ RunTask: runTaskOk(), ListTasks: () => ({ taskArns: [] }) });
+      const role = { roleArn: 'arn:aws:iam::123456789012:role/team' };
+      const seen: (string | undefined)[] = [];
+      const launcher = new AwsTaskLauncher({
+        client: own,
+        ecsClientFor: (identity) => (seen.push(identity?.roleArn), identity ? assumed : own),
+      });
+      await launcher.runTasks(launchRequest(1, { identity: role }));
+      await launcher.findTasks(cluster, 'ecss-test', { identity: role });
+      await launcher.runTasks(launchRequest(1));
+      expect(assumed.calls.map((c) => c.operation)).to.deep.equal(['RunTask', 'ListTasks', 'ListTasks']);
+      expect(own.calls.map((c) => c.operation)).to.deep.equal(['RunTask']);
+      expect(seen.every((r) => r === role.roleArn)).to.equal(true);
+    });
+  });
+
+  describe('timeouts and cancellation', () => {
+    /** A client whose calls hang until aborted, as a black-holed endpoint does. */
+    const hanging = {
+      calls: 0,
+      send(_command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
+        this.calls++;
+        return new Promise((_, reject) =>
+          options?.abortSignal?.addEventListener('abort', () => reject(new Error('Request aborted'))),
+        );
+      },
+    };
+
+    it('abandons a call that outlives callTimeoutMs as a TransientError', async () => {
+      const clock = new FakeClock();
+      const launcher = new AwsTaskLauncher({ client: hanging, clock, callTimeoutMs: 5_000 });
+      const pending = launcher.describeTasks(cluster, ['a']).then(
+        () => expect.fail('expected a timeout'),
+        (e: unknown) => e,
+      );
+      clock.advance(5_000);
+      const error = (await pending) as TransientError;
+      expect(error).to.be.instanceOf(TransientError);
+      expect(error.reason).to.equal('Timeout');
+    });
+
+    it("abandons a call when the pass's signal aborts, and makes no call once aborted", async () => {
+      const clock = new FakeClock();
+      const launcher = new AwsTaskLauncher({ client: hanging, clock });
+      const pass = new AbortController();
+      const pending = launcher.runTasks(launchRequest(1), { signal: pass.signal }).then(
+        () => expect.fail('expected an abort'),
+        (e: unknown) => e,
+      );
+      pass.abort();
+      const error = (await pending) as TransientError;
+      expect(error.reason).to.equal('Aborted');
+      const calls = hanging.calls;
+      await launcher.stopTasks(cluster, ['a'], 'r', { signal: pass.signal }).catch(() => undefined);
+      expect(hanging.calls, 'nothing sent after the abort').to.equal(calls);
     });
   });
 

@@ -66,7 +66,8 @@ class RecordingMetrics {
   }
 }
 
-const noJitter = () => 0.5;
+// Jitter only ever shortens a delay; a random draw at the top of the range gives the full step.
+const noJitter = () => 0.999999;
 
 function setup(options: { watchdogMs?: number; resyncMs?: number } = {}) {
   const clock = new FakeClock();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { TokenBucket, clockSleep, createEcsRateLimiters } from '../../../src/ecs/token-bucket.js';
-import { FakeClock } from './support.js';
+import { TokenBucket } from '../../../src/flow/token-bucket.js';
+import { FakeClock } from '../ecs/support.js';
 
 function bucket(clock: FakeClock, capacity: number, refillPerSecond: number) {
   return new TokenBucket({ capacity, refillPerSecond, now: () => clock.nowMs(), sleep: clock.sleep });
@@ -101,27 +101,5 @@ describe('TokenBucket', () => {
     const clock = new FakeClock();
     expect(() => bucket(clock, 0, 1)).to.throw(RangeError);
     expect(() => bucket(clock, 1, 0)).to.throw(RangeError);
-  });
-
-  it('clockSleep waits on the Clock port, not on wall time', async () => {
-    const clock = new FakeClock();
-    let done = false;
-    const sleeping = clockSleep(clock)(500).then(() => (done = true));
-    clock.advance(499);
-    await Promise.resolve();
-    expect(done).to.equal(false);
-    clock.advance(1);
-    await sleeping;
-    expect(done).to.equal(true);
-  });
-
-  it('createEcsRateLimiters uses the documented ECS defaults', async () => {
-    const clock = new FakeClock();
-    const limiters = createEcsRateLimiters(clock, clock.sleep);
-    expect(limiters.runTask.available).to.equal(100);
-    expect(limiters.fargateRunTask.available).to.equal(20);
-    expect(limiters.fargateTasks.available).to.equal(100);
-    for (let i = 0; i < 21; i++) await limiters.fargateRunTask.acquire();
-    expect(clock.sleeps).to.deep.equal([50]);
   });
 });

@@ -1,7 +1,7 @@
-// A client-side token bucket, so that we stay inside ECS's documented per-account throttles
-// instead of discovering them through ThrottlingException. Pure apart from the injected clock and
-// sleep, so tests drive it with a fake clock.
-import type { Clock } from '../controller/clock.js';
+// The one token bucket of the codebase: the ECS quotas the launcher keeps to, the work queue's
+// overall retry rate, and the ECS simulator's quotas all use it. It lives in flow/, beside the one
+// backoff, because it belongs to no single layer: it takes time as a function and imports nothing,
+// so the core, the adapters and the test simulator can share it without depending on each other.
 
 export interface TokenBucketOptions {
   /** Burst size: how many tokens the bucket holds when full. It starts full. */
@@ -10,17 +10,20 @@ export interface TokenBucketOptions {
   readonly refillPerSecond: number;
   /** Milliseconds since some epoch; monotonic enough for rate limiting. */
   readonly now: () => number;
-  /** Resolves after `ms` milliseconds. */
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Resolves after `ms` milliseconds; only acquire() waits. Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+const timerSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class TokenBucket {
   readonly #capacity: number;
   readonly #ratePerMs: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
-  // May go negative: a caller reserves its tokens at once and sleeps off the debt. Reserving first
-  // makes waiters first-come first-served and wakes each exactly once, instead of a herd re-polling.
+  // May go negative: a caller reserves its tokens at once and sleeps off the debt, as
+  // golang.org/x/time/rate's Reserve does. Reserving first makes waiters first-come first-served
+  // and wakes each exactly once, instead of a herd re-polling.
   #tokens: number;
   #updatedAt: number;
 
@@ -30,7 +33,7 @@ export class TokenBucket {
     this.#capacity = options.capacity;
     this.#ratePerMs = options.refillPerSecond / 1000;
     this.#now = options.now;
-    this.#sleep = options.sleep;
+    this.#sleep = options.sleep ?? timerSleep;
     this.#tokens = options.capacity;
     this.#updatedAt = options.now();
   }
@@ -74,40 +77,4 @@ export class TokenBucket {
     this.#updatedAt = now;
     this.#tokens = Math.min(this.#capacity, this.#tokens + elapsed * this.#ratePerMs);
   }
-}
-
-/** A sleep driven by the Clock port, so a fake clock also drives every wait. */
-export function clockSleep(clock: Clock): (ms: number) => Promise<void> {
-  return (ms) =>
-    new Promise<void>((resolve) => {
-      clock.setTimer(resolve, ms);
-    });
-}
-
-/** The RunTask limiters for one AWS account and region. */
-export interface EcsRateLimiters {
-  /** Every RunTask call. */
-  readonly runTask: TokenBucket;
-  /** RunTask calls that launch on Fargate, on top of `runTask`. */
-  readonly fargateRunTask: TokenBucket;
-  /** Tasks launched on Fargate (one token per task, not per call). */
-  readonly fargateTasks: TokenBucket;
-}
-
-/**
- * ECS's documented per-account, per-region defaults: RunTask burst 100 at 40/s (request
- * throttling); on Fargate, RunTask calls at 20/s burst and sustained, and task launches burst 100
- * at 20/s (Fargate throttling quotas). Staying below them keeps one busy resource from starving
- * the others with ThrottlingException retries.
- */
-export function createEcsRateLimiters(
-  clock: Clock,
-  sleep: (ms: number) => Promise<void> = clockSleep(clock),
-) {
-  const now = () => clock.now().getTime();
-  return {
-    runTask: new TokenBucket({ capacity: 100, refillPerSecond: 40, now, sleep }),
-    fargateRunTask: new TokenBucket({ capacity: 20, refillPerSecond: 20, now, sleep }),
-    fargateTasks: new TokenBucket({ capacity: 100, refillPerSecond: 20, now, sleep }),
-  } satisfies EcsRateLimiters;
 }
