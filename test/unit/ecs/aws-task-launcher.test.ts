@@ -457,7 +457,10 @@ describe('AwsTaskLauncher', () => {
   describe('launching once', () => {
     it('adopts the tasks a ConflictException names for a batch, and launches the other batches', async () => {
       const ok = runTaskOk();
-      const existing = ['arn:aws:ecs:us-east-1:123456789012:task/default/old1', 'arn:aws:ecs:us-east-1:123456789012:task/default/old2'];
+      const existing = [
+        'arn:aws:ecs:us-east-1:123456789012:task/default/old1',
+        'arn:aws:ecs:us-east-1:123456789012:task/default/old2',
+      ];
       const { launcher } = setup({
         RunTask: (input) => {
           if (input.clientToken === 'token-1')
