@@ -1,5 +1,6 @@
 // `--dry-run`: a TaskLauncher that launches nothing and logs the exact RunTask requests a real
 // launch would send, built by the same function the AWS launcher uses.
+import { TAG_RESOURCE } from '../api/constants.js';
 import type { LaunchRequest, LaunchResult, TaskLauncher, TaskObservation } from '../controller/ports.js';
 import type { Logger } from '../log/logger.js';
 import { buildRunTaskInputs } from './run-task-request.js';
@@ -18,8 +19,11 @@ export class DryRunLauncher implements TaskLauncher {
 
   runTasks(request: LaunchRequest): Promise<LaunchResult> {
     const inputs = buildRunTaskInputs(request);
+    // Every line about a resource names it; the request's own tag carries `namespace/name`.
+    const resource = request.tags.find((t) => t.key === TAG_RESOURCE)?.value;
     for (const [batch, input] of inputs.entries()) {
       this.#log.info('dry run: would call ECS RunTask', {
+        ...(resource === undefined ? {} : { resource }),
         dryRun: true,
         operation: 'RunTask',
         batch,

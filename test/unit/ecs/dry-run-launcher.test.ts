@@ -29,7 +29,13 @@ describe('DryRunLauncher', () => {
     expect(result).to.deep.equal({ tasks: [], failures: [], dryRun: true });
     expect(lines.map((l) => l.level)).to.deep.equal(['info', 'info']);
     expect(lines.map((l) => l.request)).to.deep.equal(buildRunTaskInputs(request));
-    expect(lines[0]).to.include({ dryRun: true, operation: 'RunTask', batch: 0, batches: 2 });
+    expect(lines[0]).to.include({
+      resource: 'ns/n',
+      dryRun: true,
+      operation: 'RunTask',
+      batch: 0,
+      batches: 2,
+    });
   });
 
   it('finds nothing and describes every ARN as MISSING', async () => {
