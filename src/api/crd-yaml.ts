@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { buildAdmissionPolicy } from './admission-policy.js';
 import { buildCrd, buildPolicyCrd } from './crd.js';
 
 const HEADER = '# Generated from src/api/schema.ts by `npm run crd:generate`. Do not edit by hand.\n';
@@ -13,4 +14,14 @@ export function crdYaml(): string {
 /** The EcsSchedulerPolicy CRD, checked in beside the first. */
 export function policyCrdYaml(): string {
   return POLICY_HEADER + stringify(buildPolicyCrd(), { lineWidth: 0 });
+}
+
+/** The optional ValidatingAdmissionPolicy and its binding, as one YAML stream. */
+export function admissionPolicyYaml(): string {
+  return (
+    '# Generated from src/api/admission-policy.ts by `npm run crd:generate`. Do not edit by hand.\n' +
+    buildAdmissionPolicy()
+      .map((doc) => stringify(doc, { lineWidth: 0 }))
+      .join('---\n')
+  );
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
-import { policyCrdYaml } from '../../../src/api/crd-yaml.js';
+import { admissionPolicyYaml, policyCrdYaml } from '../../../src/api/crd-yaml.js';
 import { buildPolicyCrd } from '../../../src/api/crd.js';
 import { validatePolicy } from '../../../src/api/policy-validation.js';
 
@@ -145,5 +145,11 @@ describe('checked-in EcsSchedulerPolicy CRD', () => {
   it('matches crds/ecsschedulerpolicies.yaml and the kustomize copy (npm run crd:generate)', async () => {
     expect(await readFile('crds/ecsschedulerpolicies.yaml', 'utf8')).to.equal(policyCrdYaml());
     expect(await readFile('manifests/crd/ecsschedulerpolicies.yaml', 'utf8')).to.equal(policyCrdYaml());
+  });
+
+  it('and the admission policy component matches src/api/admission-policy.ts', async () => {
+    expect(await readFile('manifests/components/admission-policy/admission-policy.yaml', 'utf8')).to.equal(
+      admissionPolicyYaml(),
+    );
   });
 });
