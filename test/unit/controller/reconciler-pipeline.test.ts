@@ -172,6 +172,42 @@ describe('Reconciler: launch once, fenced, per tenant', () => {
     }
   });
 
+  describe('LastRunSucceeded', () => {
+    interface Case {
+      readonly name: string;
+      readonly exit: number;
+      readonly status: string;
+      readonly reason: string;
+    }
+    const cases: Case[] = [
+      { name: 'True after a success', exit: 0, status: 'True', reason: 'Succeeded' },
+      {
+        name: 'False after a failure, with the result as reason',
+        exit: 3,
+        status: 'False',
+        reason: 'Failed',
+      },
+    ];
+    for (const c of cases) {
+      it(`${c.name}; the last-run metric follows the newest finished run`, async () => {
+        const h = harness();
+        await h.reconcile(fiveSecondsPastTen);
+        expect(h.status().conditions?.find((x) => x.type === 'LastRunSucceeded')).to.equal(undefined);
+        h.launcher.finishAll({ app: c.exit });
+        await h.reconcile('2026-03-01T10:01:00Z');
+        await h.reconcile('2026-03-01T10:02:00Z');
+        expect(h.status().conditions?.find((x) => x.type === 'LastRunSucceeded')).to.include({
+          status: c.status,
+          reason: c.reason,
+        });
+        expect(
+          h.metrics.lastRuns.map((r) => `${r.key} ${r.result}`),
+          'reported once',
+        ).to.deep.equal([`${key} ${c.reason}`]);
+      });
+    }
+  });
+
   describe('with the shared task tracker', () => {
     it('an ordinary run costs two status writes and one event; a stop wakes the resource', async () => {
       const h = harness({}, { sharedTracker: true });
