@@ -30,6 +30,7 @@ import type { Logger } from './log/logger.js';
 import { startHttpServer, type Readiness, type RunningHttpServer } from './metrics/health-server.js';
 import { liveness } from './metrics/liveness.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { PolicyIndex } from './policy/policy-index.js';
 import { FileEventRecorder } from './standalone/file-event-recorder.js';
 import { ManifestStore } from './standalone/manifest-store.js';
 import { StateFile } from './standalone/state-file.js';
@@ -97,15 +98,22 @@ async function checkAwsCredentials(config: Config): Promise<void> {
 }
 
 function standaloneSource(config: Config, logger: Logger, clock: Clock): ResourceSource {
+  // Policies are documents in the folder, read with the rest; each read replaces them all.
+  const policies =
+    config.policy === 'enforce'
+      ? new PolicyIndex({ defaultCluster: config.defaultCluster, region: config.awsRegion, logger })
+      : undefined;
   const store = new ManifestStore({
     dir: config.manifestsDir ?? '.',
     stateFile: new StateFile({ path: config.stateFile, logger }),
     logger,
     clock,
+    ...(policies === undefined ? {} : { policies }),
   });
   return {
     store,
     events: new FileEventRecorder(logger),
+    ...(policies === undefined ? {} : { policy: policies }),
     subscribe: (listener) => void store.onChange(listener),
     keys: () => store.keys(),
     hasSynced: () => store.hasSynced(),
