@@ -122,6 +122,7 @@ Both:
   --shutdown-timeout 25s            SIGTERM exits within this, whatever is in flight
   --cache-sync-timeout 2m           exit non-zero when resources are not loaded by then
   --stuck-reconcile-timeout 10m     /healthz fails while a reconcile runs longer than this
+  -h, --help                        print this help
 Every flag can also be set as ECS_SCHEDULER_<FLAG> (e.g. ECS_SCHEDULER_DEFAULT_CLUSTER).`;
 
 function envName(flag: string): string {

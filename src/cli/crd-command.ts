@@ -1,8 +1,27 @@
 import { crdYaml, policyCrdYaml } from '../api/crd-yaml.js';
 import type { Command } from './cli-io.js';
 
-/** `crd`: prints both CustomResourceDefinitions, e.g. `ecs-scheduler crd | kubectl apply -f -`. */
-export const crdCommand: Command = async (_args, io) => {
+const USAGE = `Usage: ecs-scheduler crd [flags]
+
+Prints the CustomResourceDefinitions (EcsScheduledTask and EcsSchedulerPolicy) as multi-document
+YAML, to install or upgrade them:
+
+  ecs-scheduler crd | kubectl apply --server-side -f -
+
+Flags:
+  -h, --help    print this help
+`;
+
+/** `crd`: prints both CustomResourceDefinitions. */
+export const crdCommand: Command = async (args, io) => {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (args.length > 0) {
+    io.stderr(`crd: unexpected argument "${args[0]}"\n\n${USAGE}`);
+    return 2;
+  }
   io.stdout(`${crdYaml()}---\n${policyCrdYaml()}`);
   return 0;
 };

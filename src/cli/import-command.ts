@@ -13,10 +13,12 @@ Input (default -, stdin): the JSON body of the old service's GET /jobs, a file o
 (one job per line), or the base URL of a running old service (http://host:port), which is paged
 through with GET /jobs?skip=N&count=M.
 
+Flags:
   --namespace NS   namespace of the resources (default "default")
   --cluster NAME   spec.task.cluster (default: none, the controller's --default-cluster)
   --out DIR        write DIR/<name>.yaml per job instead of multi-document YAML on stdout
   --page-size N    jobs per GET /jobs request when reading a URL (default 100)
+  -h, --help       print this help
 
 Every job is either converted or listed on stderr with its reason. Exit code 0: all converted;
 1: some could not be converted (the others are still written); 2: unreadable input or bad flags.

@@ -4,14 +4,24 @@ import { compileSchedule, ScheduleError } from '../schedule/schedule.js';
 import type { CliIo, Command } from './cli-io.js';
 import { isEcsScheduledTask, readManifests } from './manifest-documents.js';
 
-const USAGE = `Usage:
-  ecs-scheduler next --schedule EXPR [--time-zone TZ] [--from ISO] [--count N]
-                     [--start-time ISO] [--end-time ISO] [--name NAMESPACE/NAME]
-  ecs-scheduler next -f FILE [--from ISO] [--count N]
+const USAGE = `Usage: ecs-scheduler next --schedule EXPR [flags]
+       ecs-scheduler next -f FILE [--from ISO] [--count N]
 
-Prints the next N fire times (default 1) strictly after --from (default now), one per line, in
-UTC. With -f, prints "namespace/name<TAB>time" for each EcsScheduledTask in the manifest.
---name seeds H and ? (default default/default), as namespace/name does in the cluster.
+Prints the next N fire times strictly after --from, one per line, in UTC (ISO 8601). With -f,
+prints "namespace/name<TAB>time" for each EcsScheduledTask in the manifest. When a schedule has no
+fire time left (an at() in the past, an endTime that has passed), it says so on stderr.
+
+Flags:
+  -s, --schedule EXPR       the schedule, as in spec.schedule
+  -f, --file FILE           read the schedules of the EcsScheduledTasks in FILE instead
+      --time-zone TZ        IANA time zone the schedule is read in (default UTC)
+      --from ISO            start after this instant, with a zone (default: now)
+  -n, --count N             how many fire times to print, 1 to 10000 (default 1)
+      --start-time ISO      as spec.startTime: no fire before this instant
+      --end-time ISO        as spec.endTime: no fire at or after this instant
+      --name NAMESPACE/NAME seeds H and ? as the resource's name does (default default/default)
+  -h, --help                print this help
+
 Exit codes: 0 ok, 1 invalid schedule or manifest, 2 usage error.
 `;
 
@@ -41,8 +51,12 @@ export const nextCommand: Command = async (args, io) => {
       endTime: flags.endTime,
       hashKey: flags.name,
     });
-    for (const instant of upcoming(schedule, flags.from, flags.count))
+    let printed = 0;
+    for (const instant of upcoming(schedule, flags.from, flags.count)) {
       io.stdout(`${formatInstant(instant)}\n`);
+      printed++;
+    }
+    if (printed === 0) io.stderr(`next: ${noFireTimeLeft(schedule, flags.from, flags.endTime)}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof ScheduleError)) throw error;
@@ -136,6 +150,24 @@ function* upcoming(schedule: CompiledSchedule, from: Date, count: number): Gener
   }
 }
 
+/** Why a valid schedule has no fire time after `from`: the one-off is past, or the window closed. */
+export function noFireTimeLeft(schedule: CompiledSchedule, from: Date, endTime: Date | undefined): string {
+  const after = `no fire time after ${formatInstant(from)}`;
+  if (endTime !== undefined && endTime.getTime() <= from.getTime())
+    return `${after}: the end time ${formatInstant(endTime)} has passed`;
+  const last = schedule.previous(from);
+  if (endTime !== undefined && !/^at\s*\(/i.test(schedule.expression.trim()))
+    return `${after}: none falls before the end time ${formatInstant(endTime)}`;
+  if (/^at\s*\(/i.test(schedule.expression.trim())) {
+    return last
+      ? `${after}: ${schedule.expression.trim()} is in the past (it was ${formatInstant(last)}); a one-off never runs again`
+      : `${after}: ${schedule.expression.trim()} falls outside the start and end times`;
+  }
+  return last
+    ? `${after}: the last one was ${formatInstant(last)}`
+    : `${after}: it never fires in its window`;
+}
+
 /** ISO 8601 in UTC without milliseconds: fire times are whole seconds. */
 export function formatInstant(instant: Date): string {
   return instant.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -176,8 +208,13 @@ async function printManifest(file: string, from: Date, count: number, io: CliIo)
         endTime: optionalDate(resource.spec?.endTime),
         hashKey: name,
       });
-      for (const instant of upcoming(schedule, from, count))
+      let printed = 0;
+      for (const instant of upcoming(schedule, from, count)) {
         io.stdout(`${name}\t${formatInstant(instant)}\n`);
+        printed++;
+      }
+      if (printed === 0)
+        io.stderr(`next: ${name}: ${noFireTimeLeft(schedule, from, optionalDate(resource.spec?.endTime))}\n`);
     } catch (error) {
       if (!(error instanceof ScheduleError)) throw error;
       io.stderr(`next: ${name}: ${error.message}\n`);

@@ -16,6 +16,7 @@ in its state file. Reading is safe while the controller runs: the file is replac
 Flags:
   --state FILE            the state file (required)
   -o, --output FORMAT     table (default) or json
+  -h, --help              print this help
 `;
 
 type Format = 'table' | 'json';

@@ -1,36 +1,112 @@
+// `validate FILE|DIR...`: offline checks for GitOps pipelines and editors. Each problem is one
+// `file:line:column: field: problem` line (a YAML error keeps its full message and code frame).
+import { validateObjectMeta } from '../api/object-meta.js';
 import { validateResource } from '../api/validation.js';
+import { findNestingProblem, readManifestText } from '../standalone/manifest-files.js';
 import type { Command } from './cli-io.js';
-import { isEcsScheduledTask, readManifests } from './manifest-documents.js';
+import { isEcsScheduledTask, readManifests, type ManifestDocument } from './manifest-documents.js';
+import { documentPositions, type DocumentPositions, type Position } from './manifest-positions.js';
 
-/** `validate FILE|DIR...`: offline checks for GitOps pipelines; one `file:document: field: problem` per error. */
+const USAGE = `Usage: ecs-scheduler validate FILE|DIR... [flags]
+
+Checks EcsScheduledTask manifests offline, as the API server would on \`kubectl apply\`: the CRD
+schema and its rules, metadata (name a DNS-1123 subdomain of at most 253 characters, namespace a
+DNS-1123 label, label and annotation keys), and the schedule parser. Folders are read
+recursively (*.yaml, *.yml, *.json). Documents of other kinds are listed as skipped, not checked.
+
+Each problem is printed to stderr as FILE:LINE:COLUMN: FIELD: PROBLEM, then a summary line.
+Exit codes: 0 every EcsScheduledTask is valid, 1 a problem was found, 2 usage error.
+
+Flags:
+  -h, --help    print this help
+`;
+
 export const validateCommand: Command = async (args, io) => {
-  if (args.length === 0 || args.includes('--help')) {
-    io.stderr('Usage: ecs-scheduler validate FILE|DIR...\n');
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const unknown = args.find((a) => a.startsWith('-') && a !== '-');
+  if (args.length === 0 || unknown) {
+    io.stderr(
+      `validate: ${unknown ? `unknown flag "${unknown}"` : 'give at least one FILE or DIR'}\n\n${USAGE}`,
+    );
     return 2;
   }
-  let documents;
+  let errors = 0;
+  let documents: ManifestDocument[];
   try {
-    documents = await readManifests(args);
+    // An entry that cannot be read is an error of its own; the rest are still checked.
+    documents = await readManifests(args, (entry) => {
+      io.stderr(`${entry.path}: (unreadable): ${entry.problem}\n`);
+      errors++;
+    });
   } catch (error) {
     io.stderr(`validate: ${(error as Error).message}\n`);
     return 2;
   }
-  let errors = 0;
+  const positions = new PositionCache();
   let checked = 0;
+  let skipped = 0;
   for (const doc of documents) {
-    const where = `${doc.file}:${doc.index}`;
+    const where = await positions.of(doc);
     if (doc.syntaxError) {
-      io.stderr(`${where}: (yaml): ${doc.syntaxError}\n`);
+      const problems = where?.errors.length
+        ? where.errors
+        : [{ line: doc.line, col: 1, message: doc.syntaxError }];
+      for (const p of problems) io.stderr(`${doc.file}:${p.line}:${p.col}: (yaml): ${p.message.trimEnd()}\n`);
       errors++;
       continue;
     }
-    if (!isEcsScheduledTask(doc.value)) continue;
+    const start: Position = where?.start ?? { line: doc.line, col: 1 };
+    if (!isEcsScheduledTask(doc.value)) {
+      skipped++;
+      io.stderr(`${doc.file}:${start.line}:${start.col}: skipped: ${describeKind(doc.value)}\n`);
+      continue;
+    }
     checked++;
-    for (const issue of validateResource(doc.value)) {
-      io.stderr(`${where}: ${issue.path}: ${issue.message}\n`);
+    const value = doc.value as { metadata?: unknown };
+    for (const issue of [...validateObjectMeta(value.metadata), ...validateResource(doc.value)]) {
+      const at = where?.at(issue.path) ?? start;
+      io.stderr(`${doc.file}:${at.line}:${at.col}: ${issue.path}: ${issue.message}\n`);
       errors++;
     }
   }
-  io.stderr(`${checked} EcsScheduledTask document(s) checked, ${errors} error(s)\n`);
+  io.stderr(
+    `${checked} EcsScheduledTask document(s) checked, ${skipped} of other kinds skipped, ${errors} error(s)\n`,
+  );
   return errors > 0 ? 1 : 0;
 };
+
+function describeKind(value: unknown): string {
+  const v = (typeof value === 'object' && value !== null ? value : {}) as {
+    kind?: unknown;
+    apiVersion?: unknown;
+  };
+  if (typeof v.kind !== 'string') return 'not a Kubernetes object (no kind)';
+  return `kind ${v.kind}${typeof v.apiVersion === 'string' ? ` (${v.apiVersion})` : ''} is not EcsScheduledTask`;
+}
+
+/** Positions per file, parsed once; undefined when the text cannot be parsed again (absurd nesting). */
+class PositionCache {
+  readonly #files = new Map<string, Promise<DocumentPositions[] | undefined>>();
+
+  async of(doc: ManifestDocument): Promise<DocumentPositions | undefined> {
+    let entry = this.#files.get(doc.file);
+    if (!entry) {
+      entry = (async () => {
+        const read = await readManifestText(doc.file);
+        if ('problem' in read) return undefined;
+        // yaml's composer recurses: never hand it what the reader refused as too deep.
+        if (await findNestingProblem(read.text)) return undefined;
+        try {
+          return documentPositions(read.text);
+        } catch {
+          return undefined;
+        }
+      })();
+      this.#files.set(doc.file, entry);
+    }
+    return (await entry)?.[doc.index - 1];
+  }
+}

@@ -11,6 +11,22 @@ const fixedNow = new Date('2026-03-28T12:00:00Z');
 describe('next command', () => {
   const cases: { name: string; args: string[]; code: number; stdout: string; stderr?: RegExp }[] = [
     {
+      name: 'an at() in the past says so',
+      args: ['--schedule', 'at(2026-01-15T09:00:00)', '--time-zone', 'Europe/Berlin'],
+      code: 0,
+      stdout: '',
+      stderr:
+        /^next: no fire time after 2026-03-28T12:00:00Z: at\(2026-01-15T09:00:00\) is in the past \(it was 2026-01-15T08:00:00Z\); a one-off never runs again\n$/,
+    },
+    {
+      name: 'an end time that has passed says so',
+      args: ['--schedule', '@daily', '--end-time', '2026-03-01T00:00:00Z'],
+      code: 0,
+      stdout: '',
+      stderr:
+        /^next: no fire time after 2026-03-28T12:00:00Z: the end time 2026-03-01T00:00:00Z has passed\n$/,
+    },
+    {
       name: 'one fire after now by default',
       args: ['--schedule', '0 3 * * *'],
       code: 0,

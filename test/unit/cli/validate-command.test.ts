@@ -15,10 +15,10 @@ describe('ecs-scheduler validate', () => {
   it('accepts every example under examples/', async () => {
     const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
     expect(await validateCommand(['examples'], io), io.err).to.equal(0);
-    expect(io.err).to.match(/[1-9]\d* EcsScheduledTask document\(s\) checked, 0 error\(s\)/);
+    expect(io.err).to.match(/[1-9]\d* EcsScheduledTask document\(s\) checked, \d+ of other kinds skipped, 0 error\(s\)/);
   });
 
-  it('reports file:document: field: problem for each error in a multi-document file', async () => {
+  it('reports file:line:column: field: problem for each error, and lists skipped kinds', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'validate-'));
     const file = join(dir, 'jobs.yaml');
     await writeFile(
@@ -31,24 +31,91 @@ metadata: {name: ignored}
 apiVersion: ecs-scheduler.dev/v1alpha1
 kind: EcsScheduledTask
 metadata: {name: bad}
-spec: {schedule: '0 0 31 2 *', taskCount: 0, task: {}}
+spec:
+  schedule: '0 0 31 2 *'
+  taskCount: 0
+  task: {}
 `,
     );
     const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
     expect(await validateCommand([dir], io)).to.equal(1);
-    expect(io.err).to.contain(`${file}:3: spec.taskCount: must be >= 1`);
-    expect(io.err).to.contain(`${file}:3: spec.task.taskDefinition: required field is missing`);
-    expect(io.err).not.to.contain(`${file}:1:`);
+    expect(io.err.split('\n')).to.deep.equal([
+      `${file}:6:1: skipped: kind ConfigMap (v1) is not EcsScheduledTask`,
+      `${file}:15:14: spec.taskCount: must be >= 1`,
+      `${file}:16:9: spec.task.taskDefinition: required field is missing`,
+      '2 EcsScheduledTask document(s) checked, 1 of other kinds skipped, 2 error(s)',
+      '',
+    ]);
+  });
+
+  const metadataCases = [
+    {
+      name: 'a name with upper case and _',
+      metadata: '{name: Bad_Name}',
+      error: ':3:18: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain',
+    },
+    {
+      name: 'a name longer than 253',
+      metadata: `{name: ${'a'.repeat(254)}}`,
+      error: 'metadata.name: Invalid value: "aaaa',
+    },
+    {
+      name: 'a namespace with a dot (a label, not a subdomain)',
+      metadata: '{name: ok, namespace: team.data}',
+      error: ':3:33: metadata.namespace: Invalid value: "team.data": a lowercase RFC 1123 label',
+    },
+    {
+      name: 'a label value with a space',
+      metadata: '{name: ok, labels: {team: "data eng"}}',
+      error: 'metadata.labels.team: Invalid value: "data eng": a valid label value',
+    },
+    {
+      name: 'a label key with two slashes',
+      metadata: '{name: ok, labels: {"a/b/c": x}}',
+      error: 'metadata.labels: Invalid value: "a/b/c": prefix part a lowercase RFC 1123 subdomain',
+    },
+  ];
+  for (const c of metadataCases) {
+    it(`refuses metadata as the API server does: ${c.name}`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'validate-'));
+      await writeFile(join(dir, 'a.yaml'), good.replace('{name: ok}', c.metadata));
+      const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
+      expect(await validateCommand([dir], io), io.err).to.equal(1);
+      expect(io.err).to.contain(c.error);
+    });
+  }
+
+  it('accepts a dotted name, a long label key prefix and an empty label value', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'validate-'));
+    await writeFile(
+      join(dir, 'a.yaml'),
+      good.replace(
+        '{name: ok}',
+        '{name: nightly.report-1, namespace: data, labels: {"app.kubernetes.io/name": "", x: y}}',
+      ),
+    );
+    const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
+    expect(await validateCommand([dir], io), io.err).to.equal(0);
   });
 
   it('reports a schedule that never fires and a YAML syntax error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'validate-'));
     await writeFile(join(dir, 'a.yaml'), good.replace("'@daily'", "'0 0 31 2 *'"));
-    await writeFile(join(dir, 'b.yml'), 'kind: [unclosed\n');
+    await writeFile(join(dir, 'b.yml'), 'kind: [unclosed\nfoo: bar\n');
     const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
     expect(await validateCommand([dir], io)).to.equal(1);
-    expect(io.err).to.match(/a\.yaml:1: spec\.schedule: .+/);
-    expect(io.err).to.match(/b\.yml:1: \(yaml\): .+/);
+    expect(io.err).to.match(/a\.yaml:4:18: spec\.schedule: .+/);
+    // The whole YAML error: message, position and code frame, not its first line only.
+    expect(io.err).to.contain(
+      'b.yml:2:1: (yaml): Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1:\n\nkind: [unclosed\nfoo: bar\n^',
+    );
+  });
+
+  it('prints its help on stdout and exits 0 with --help', async () => {
+    const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
+    expect(await validateCommand(['--help'], io)).to.equal(0);
+    expect(io.out).to.match(/^Usage: ecs-scheduler validate FILE\|DIR\.\.\./);
+    expect(io.err).to.equal('');
   });
 
   it('exits 2 with usage when given nothing, and on a missing path', async () => {
