@@ -232,6 +232,12 @@ describe('RBAC: the controller under the ServiceAccount of manifests/ (real API 
     ['list', 'customresourcedefinitions.apiextensions.k8s.io', undefined, false],
     ['create', 'clusterrolebindings.rbac.authorization.k8s.io', undefined, false],
     ['create', 'serviceaccounts/token', SYSTEM_NAMESPACE, false],
+    // Tenancy: reads the admin's policies and the namespaces' labels, never writes either.
+    ['watch', 'ecsschedulerpolicies.ecs-scheduler.dev', undefined, true],
+    ['create', 'ecsschedulerpolicies.ecs-scheduler.dev', undefined, false],
+    ['update', 'ecsschedulerpolicies.ecs-scheduler.dev', undefined, false],
+    ['list', 'namespaces', undefined, true],
+    ['patch', 'namespaces', undefined, false],
   ];
   for (const [verb, resource, namespace, allowed] of canI) {
     const where =
