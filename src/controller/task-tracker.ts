@@ -34,8 +34,14 @@ export interface TaskTrackerOptions {
   readonly logger: Logger;
   /** Asks for a reconcile of `key`: the controller's enqueue. */
   readonly onWake: (key: ResourceKey) => void;
-  /** Interval between polls while tasks are followed. Default 10 s. */
+  /** Interval between polls while tasks are followed, and the first check of a new task. Default 10 s. */
   readonly pollMs?: number;
+  /**
+   * Longest time between two checks of one task. A task is checked again after a quarter of its
+   * age, within [pollMs, maxPollMs]: a job that ran an hour is unlikely to end in the next ten
+   * seconds, and each check costs a share of the account's DescribeTasks budget. Default 60 s.
+   */
+  readonly maxPollMs?: number;
   /** Shortest interval, used when an activeDeadlineSeconds falls due sooner. Default 1 s. */
   readonly minPollMs?: number;
   /** How long a fresh ARN may be MISSING before it counts as lost. Default 2 min. */
@@ -55,6 +61,8 @@ interface Followed {
   readonly identity?: AwsIdentity;
   readonly deadline?: Date;
   readonly observations: Map<string, TaskObservation>;
+  /** When each task is next worth a check (epoch ms). */
+  readonly due: Map<string, number>;
   /** ARNs already reported as lost, so MISSING wakes once. */
   readonly reportedMissing: Set<string>;
 }
@@ -76,6 +84,7 @@ function isWakeWorthy(
 export class TaskTracker {
   readonly #o: TaskTrackerOptions;
   readonly #pollMs: number;
+  readonly #maxPollMs: number;
   readonly #minPollMs: number;
   readonly #graceMs: number;
   readonly #followed = new Map<ResourceKey, Followed>();
@@ -87,6 +96,7 @@ export class TaskTracker {
   constructor(options: TaskTrackerOptions) {
     this.#o = options;
     this.#pollMs = options.pollMs ?? 10_000;
+    this.#maxPollMs = Math.max(this.#pollMs, options.maxPollMs ?? 60_000);
     this.#minPollMs = options.minPollMs ?? 1_000;
     this.#graceMs = options.missingGraceMs ?? 2 * 60_000;
   }
@@ -111,9 +121,13 @@ export class TaskTracker {
     const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
     const observations = new Map<string, TaskObservation>();
     for (const [arn, obs] of previous?.observations ?? []) if (byArn.has(arn)) observations.set(arn, obs);
+    const now = this.#o.clock.now().getTime();
+    const due = new Map<string, number>();
+    for (const arn of byArn.keys()) due.set(arn, previous?.due.get(arn) ?? now + this.#pollMs);
     this.#followed.set(key, {
       tasks: byArn,
       observations,
+      due,
       reportedMissing: new Set([...(previous?.reportedMissing ?? [])].filter((a) => byArn.has(a))),
       ...(options.identity ? { identity: options.identity } : {}),
       ...(options.deadline ? { deadline: options.deadline } : {}),
@@ -123,7 +137,10 @@ export class TaskTracker {
   }
 
   forget(key: ResourceKey): void {
-    if (this.#followed.delete(key)) this.#o.metrics?.tracked(this.size);
+    if (!this.#followed.delete(key)) return;
+    this.#o.metrics?.tracked(this.size);
+    // Nothing left: no timer, and the next follow() starts a fresh interval.
+    if (this.#followed.size === 0) this.#schedule();
   }
 
   /** The latest observation of each followed task of `key` that ECS has answered for. */
@@ -135,12 +152,13 @@ export class TaskTracker {
   async refresh(key: ResourceKey, signal?: AbortSignal): Promise<void> {
     const followed = this.#followed.get(key);
     if (!followed) return;
-    await this.#describe([[key, followed]], signal, true);
+    await this.#describe([[key, followed]], signal, true, Number.POSITIVE_INFINITY);
   }
 
   /** One round over every followed task, batched per cluster and identity. Never throws. */
   poll(signal?: AbortSignal): Promise<void> {
-    this.#polling ??= this.#describe([...this.#followed], signal, false).finally(() => {
+    const now = this.#o.clock.now().getTime();
+    this.#polling ??= this.#describe([...this.#followed], signal, false, now).finally(() => {
       this.#polling = undefined;
       this.#schedule();
     });
@@ -157,12 +175,18 @@ export class TaskTracker {
     entries: readonly (readonly [ResourceKey, Followed])[],
     signal: AbortSignal | undefined,
     rethrow: boolean,
+    /** Only tasks due by then are asked about. */
+    dueBy: number,
   ): Promise<void> {
+    const asked = this.#o.clock.now().getTime();
     // cluster + identity -> ARNs, so one DescribeTasks covers up to 100 tasks of many resources.
     const groups = new Map<string, { cluster: string; identity?: AwsIdentity; arns: string[] }>();
     for (const [, f] of entries) {
+      const deadlineNear =
+        f.deadline !== undefined && f.deadline.getTime() - dueBy <= this.#pollMs + this.#minPollMs;
       for (const task of f.tasks.values()) {
         if (f.observations.get(task.taskArn)?.lastStatus === 'STOPPED') continue;
+        if (!deadlineNear && (f.due.get(task.taskArn) ?? 0) > dueBy) continue;
         const id = `${task.cluster}\n${identityKey(f.identity)}`;
         let group = groups.get(id);
         if (!group) {
@@ -204,6 +228,8 @@ export class TaskTracker {
       for (const [arn, task] of current.tasks) {
         const obs = answers.get(arn);
         if (obs === undefined) continue;
+        const age = asked - task.launchedAt.getTime();
+        current.due.set(arn, asked + Math.min(this.#maxPollMs, Math.max(this.#pollMs, age / 4)));
         const before = current.observations.get(arn);
         current.observations.set(arn, obs);
         if (isWakeWorthy(before, obs, this.#o.wakeOnStart ?? false)) wake = true;

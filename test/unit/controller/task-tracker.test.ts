@@ -116,6 +116,21 @@ describe('TaskTracker', () => {
     expect(t.clock.pendingDelays()).to.deep.equal([1_000]);
   });
 
+  it('checks a long-running task less often: after a quarter of its age, at most every 60 s', async () => {
+    const t = setup();
+    const [young] = await t.launch('prod', 1);
+    const [old] = await t.launch('prod', 1);
+    t.tracker.follow('a/young', [young!]);
+    t.tracker.follow('a/old', [{ ...old!, launchedAt: new Date('2026-03-01T09:00:00Z') }]);
+    await t.tick(); // 10:00:10, both checked for the first time
+    for (let i = 0; i < 6; i++) await t.tick(); // to 10:01:10
+    const checks = (arn: string) =>
+      t.launcher.describeRequests.filter((d) => d.taskArns.includes(arn)).length;
+    // 10:00:10 .. 10:00:50 every 10 s; at 50 s old the next check is 12.5 s later, at the 10:01:10 round.
+    expect(checks(young!.taskArn)).to.equal(6);
+    expect(checks(old!.taskArn), 'at 10:00:10 and 10:01:10').to.equal(2);
+  });
+
   it('keeps the last observations when ECS fails, and asks again at the next poll', async () => {
     const t = setup();
     const tasks = await t.launch('prod', 1);
