@@ -5,6 +5,7 @@
 import type { Logger } from '../log/logger.js';
 import type { Clock } from './clock.js';
 import { ConflictError, TerminalError } from './errors.js';
+import { PassAbortedError } from './fencing.js';
 import type { ControllerMetrics, ReconcileOutcome } from './metrics-port.js';
 import type { ResourceKey } from './ports.js';
 import type { ReconcileResult } from './reconciler.js';
@@ -74,12 +75,14 @@ export class Controller {
         queue.addAfter(key, result.requeueAfterMs);
       }
     } catch (error) {
-      if (signal.aborted) {
-        // Not a failure of the resource: the next leader picks the key up from the cache.
+      if (signal.aborted || error instanceof PassAbortedError) {
+        // Not a failure of the resource. Lost the term: the next leader picks the key up from its
+        // cache. Fence down but the term not over yet (a slow renewal): the backoff retries it.
         outcome = 'aborted';
-        log.info('pass aborted: this replica no longer holds the lease', {
-          reason: describeReason(signal.reason),
+        log.info('pass aborted: this replica may no longer hold the lease', {
+          reason: signal.aborted ? describeReason(signal.reason) : (error as Error).message,
         });
+        if (!signal.aborted) queue.addRateLimited(key);
       } else if (error instanceof TerminalError) {
         // Retrying cannot help; the resource's next change (a spec fix) queues it again.
         outcome = 'terminal';

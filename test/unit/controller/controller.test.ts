@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Controller } from '../../../src/controller/controller.js';
 import { ControllerTerms } from '../../../src/controller/controller-terms.js';
 import { ConflictError, TerminalError, TransientError } from '../../../src/controller/errors.js';
+import { PassAbortedError } from '../../../src/controller/fencing.js';
 import type { ReconcileResult } from '../../../src/controller/reconciler.js';
 import { alwaysHeld } from '../../../src/controller/fencing.js';
 import { Reconciler } from '../../../src/controller/reconciler.js';
@@ -77,6 +78,13 @@ describe('Controller', () => {
       name: 'transient: retried with backoff',
       answer: new TransientError('ECS said 503'),
       outcome: 'error',
+      pending: [5],
+      requeues: 1,
+    },
+    {
+      name: 'fence down while the term lasts: counted as aborted, retried with backoff',
+      answer: new PassAbortedError('the lease is not held for another 2000 ms: not launching'),
+      outcome: 'aborted',
       pending: [5],
       requeues: 1,
     },

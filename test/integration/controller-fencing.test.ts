@@ -1,0 +1,139 @@
+// A leader frozen past its lease (SIGSTOP: a long GC pause, a frozen VM) while a second replica
+// takes over, then thawed (SIGCONT). Its timers and its schedule's wake-ups all come due at once
+// when it resumes; the fence (the lease measured on the monotonic clock) and the term's abort must
+// keep it from launching anything. Counted in moto by startedBy, every scheduled time has at most
+// one task, and the thawed replica logs that it lost leadership and launches nothing.
+import { expect } from 'chai';
+import {
+  customObjects,
+  ecsClient,
+  loadTestEnv,
+  startController,
+  useTestNamespace,
+  type ControllerProcess,
+  type LogLine,
+} from './support/index.js';
+import {
+  createScheduledTask,
+  duplicates,
+  EVERY_5_SECONDS,
+  fargateTask,
+  getScheduledTask,
+  sleep,
+  tasksPerTick,
+  ticksBetween,
+  TICK_MS,
+  waitFor,
+} from './support/scheduled-runs.js';
+
+const LEASE_SECONDS = 4;
+const RESOURCES = 3;
+
+describe('controller: a leader paused past its lease is fenced (real API server and moto)', function () {
+  this.timeout(120_000);
+  const ns = useTestNamespace('ctrl-fence');
+  const env = loadTestEnv();
+  const api = customObjects();
+  const ecs = ecsClient();
+  const controllers: ControllerProcess[] = [];
+
+  after(async () => {
+    for (const c of controllers) c.child.kill('SIGCONT');
+    await Promise.all(controllers.map((c) => c.kill('SIGKILL')));
+    ecs.destroy();
+  });
+
+  const replica = async () => {
+    const c = await startController([
+      '--namespace',
+      ns.name,
+      '--leader-elect',
+      '--leader-election-namespace',
+      ns.name,
+      '--leader-election-id',
+      'fence-lease',
+      '--lease-duration',
+      `${LEASE_SECONDS}s`,
+      '--renew-deadline',
+      '3s',
+      '--retry-period',
+      '1s',
+    ]);
+    controllers.push(c);
+    return c;
+  };
+  const becameLeader = (l: LogLine) => l.msg === 'became leader';
+  const launched = (l: LogLine) => l.msg === 'launched tasks';
+  const at = (l: LogLine) => Date.parse(l.ts as string);
+
+  it('SIGSTOP past the lease, a takeover, SIGCONT: no duplicate, and the thawed replica launches nothing', async () => {
+    const created = await Promise.all(
+      Array.from({ length: RESOURCES }, (_, i) =>
+        createScheduledTask(api, ns.name, `fenced-${i}`, {
+          schedule: EVERY_5_SECONDS,
+          successfulRunsHistoryLimit: 50,
+          failedRunsHistoryLimit: 50,
+          task: fargateTask(env),
+        }),
+      ),
+    );
+    // One replica first, so that it is the leader; the second follows.
+    const a = await replica();
+    await a.waitForLine(becameLeader, 20_000, 'a to lead');
+    const b = await replica();
+    await waitFor(
+      'a to launch a tick for every resource',
+      () => a.lines.filter(launched).length >= RESOURCES,
+      20_000,
+    );
+
+    // Freeze "a" one second before a tick, when its last tick's passes are long done: when it
+    // thaws, that tick's wake-ups are due before its renew deadline, so passes start first.
+    const nextTick = Math.ceil((Date.now() + 2_000) / TICK_MS) * TICK_MS;
+    await sleep(nextTick - 1_000 - Date.now());
+    const stoppedAt = Date.now();
+    a.child.kill('SIGSTOP');
+
+    const took = await b.waitForLine(becameLeader, 20_000, 'b to take over');
+    expect(at(took) - stoppedAt, 'b waited out the lease').to.be.at.least(LEASE_SECONDS * 1000 - 1_000);
+    await waitFor(
+      'b to launch a tick for every resource',
+      () => b.lines.filter(launched).length >= RESOURCES,
+      20_000,
+    );
+
+    // Thaw "a" just before the next tick, so its schedule wakes it at once as well.
+    const thawTick = Math.ceil((Date.now() + 1_000) / TICK_MS) * TICK_MS;
+    await sleep(thawTick - 300 - Date.now());
+    const resumedAt = Date.now();
+    a.child.kill('SIGCONT');
+    const lost = await a.waitForLine(
+      (l) => l.msg === 'lost leadership' && at(l) >= resumedAt,
+      10_000,
+      'a to notice it lost the lease',
+    );
+    // Two more ticks for "a" to do something wrong in.
+    await sleep(2 * TICK_MS);
+
+    const afterResume = a.lines.filter((l) => at(l) >= resumedAt);
+    expect(afterResume.filter(launched), 'a launched after it resumed').to.deep.equal([]);
+    expect(afterResume.filter(becameLeader), 'a led again').to.deep.equal([]);
+    const aborted = afterResume.filter((l) => l.msg?.toString().startsWith('pass aborted'));
+    console.log(
+      `      a resumed ${resumedAt - stoppedAt} ms after SIGSTOP; lost leadership: ${String(lost.reason)}; ` +
+        `passes aborted: ${aborted.length}`,
+    );
+
+    await b.kill('SIGTERM');
+    await a.kill('SIGTERM');
+    for (const resource of created) {
+      const status = (await getScheduledTask(api, ns.name, resource.metadata.name!)).status!;
+      const ticks = ticksBetween(resource.metadata.creationTimestamp!, status.lastScheduleTime!);
+      const perTick = await tasksPerTick(ecs, env.ecsCluster, resource.metadata.uid!, ticks);
+      expect(duplicates(perTick), `${resource.metadata.name}: scheduled times launched twice`).to.deep.equal(
+        [],
+      );
+      expect([...perTick.values()].filter((arns) => arns.length === 1).length).to.be.at.least(2);
+    }
+  });
+});
