@@ -2,6 +2,7 @@
 // - each ```yaml block: an EcsScheduledTask is applied with `kubectl apply --dry-run=server` (in
 //   this suite's namespace) and checked by `ecs-scheduler validate`; a spec fragment is embedded
 //   into a minimal resource first;
+// - each EcsSchedulerPolicy in a ```yaml block is validated offline and applied with --dry-run=server;
 // - each ```json block parses;
 // - each ```console block: the `$ node bin/ecs-scheduler.js ...` lines are run as written, and
 //   their output must equal the lines the README shows under them; `$ kubectl get est` is run
@@ -13,6 +14,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { POLICY_KIND } from '../../src/api/constants.js';
+import { validatePolicy } from '../../src/api/policy-validation.js';
 import {
   REPO_ROOT,
   captureRun,
@@ -22,6 +25,11 @@ import {
   useTestNamespace,
   type CapturedRun,
 } from './support/index.js';
+
+/** An EcsSchedulerPolicy document (the Multi-tenant clusters section): checked on its own. */
+function isPolicy(doc: unknown): boolean {
+  return (doc as { kind?: unknown } | null)?.kind === POLICY_KIND;
+}
 
 interface Block {
   readonly lang: string;
@@ -148,33 +156,35 @@ describe('README.md examples (real API server)', function () {
     return blocks
       .filter((b) => b.lang === 'yaml')
       .flatMap((b, i) =>
-        parseAllDocuments(b.body).map((d, j) => {
-          const doc = d.toJS() as Partial<Est> | null;
-          if (doc?.kind === 'EcsScheduledTask') {
-            expect(doc.apiVersion, `line ${b.line}`).to.equal('ecs-scheduler.dev/v1alpha1');
-            return {
-              resource: { ...doc, metadata: { ...doc.metadata!, namespace: ns.name } } as Est,
-              line: b.line,
-              fragment: false,
-            };
-          }
-          if (doc && !doc.kind && doc.spec) {
-            const task = { taskDefinition: 'sleeper-task', ...(doc.spec.task as object | undefined) };
-            return {
-              resource: {
-                apiVersion: 'ecs-scheduler.dev/v1alpha1',
-                kind: 'EcsScheduledTask',
-                metadata: { name: `readme-fragment-${i}-${j}`, namespace: ns.name },
-                spec: { ...doc.spec, task },
-              },
-              line: b.line,
-              fragment: true,
-            };
-          }
-          throw new Error(
-            `README.md line ${b.line}: a YAML example that is neither an EcsScheduledTask nor a spec`,
-          );
-        }),
+        parseAllDocuments(b.body)
+          .filter((d) => !isPolicy(d.toJS()))
+          .map((d, j) => {
+            const doc = d.toJS() as Partial<Est> | null;
+            if (doc?.kind === 'EcsScheduledTask') {
+              expect(doc.apiVersion, `line ${b.line}`).to.equal('ecs-scheduler.dev/v1alpha1');
+              return {
+                resource: { ...doc, metadata: { ...doc.metadata!, namespace: ns.name } } as Est,
+                line: b.line,
+                fragment: false,
+              };
+            }
+            if (doc && !doc.kind && doc.spec) {
+              const task = { taskDefinition: 'sleeper-task', ...(doc.spec.task as object | undefined) };
+              return {
+                resource: {
+                  apiVersion: 'ecs-scheduler.dev/v1alpha1',
+                  kind: 'EcsScheduledTask',
+                  metadata: { name: `readme-fragment-${i}-${j}`, namespace: ns.name },
+                  spec: { ...doc.spec, task },
+                },
+                line: b.line,
+                fragment: true,
+              };
+            }
+            throw new Error(
+              `README.md line ${b.line}: a YAML example that is neither an EcsScheduledTask nor a spec`,
+            );
+          }),
       );
   }
 
@@ -197,6 +207,19 @@ describe('README.md examples (real API server)', function () {
       writeFileSync(join(dir, `example-${i}.yaml`), JSON.stringify(e.resource));
     const r = await sh(`node bin/ecs-scheduler.js validate ${dir}`);
     expect(r.code, r.stdout + r.stderr).to.equal(0);
+  });
+
+  it('every EcsSchedulerPolicy example is valid offline and applies with --dry-run=server', async () => {
+    const policies = blocks
+      .filter((b) => b.lang === 'yaml')
+      .flatMap((b) => parseAllDocuments(b.body).map((d) => ({ doc: d.toJS() as unknown, line: b.line })))
+      .filter((p) => isPolicy(p.doc));
+    expect(policies.length, 'the Multi-tenant clusters section shows a policy').to.be.at.least(1);
+    for (const p of policies) {
+      expect(validatePolicy(p.doc), `README.md line ${p.line}`).to.deep.equal([]);
+      const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(p.doc) });
+      expect(r.code, `README.md line ${p.line}: ${r.stderr}`).to.equal(0);
+    }
   });
 
   it('every JSON example parses', () => {
