@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../controller/clock.js';
 import { TransientError } from '../controller/errors.js';
 import type { AwsIdentity } from '../controller/ports.js';
 import { awsErrorMessage, awsErrorName } from '../ecs/aws-errors.js';
+import { awsRequestHandler } from '../ecs/aws-http-handler.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 
 /** What the SDK clients take as `credentials`: a function returning fresh credentials. */
@@ -149,6 +150,7 @@ export function createStsApi(settings: StsClientSettings): StsApi & { close(): v
     ...(settings.region === undefined ? {} : { region: settings.region }),
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     maxAttempts: settings.maxAttempts ?? 3,
+    requestHandler: awsRequestHandler(),
   });
   return {
     async assumeRole(request) {

@@ -31,6 +31,7 @@ import type {
 import { silentLogger, type Logger } from '../log/logger.js';
 import { backoffDelayMs } from '../flow/backoff.js';
 import { AwsRejectedError, awsErrorMessage, awsErrorName, mapAwsError } from './aws-errors.js';
+import { awsRequestHandler } from './aws-http-handler.js';
 import { noopEcsRequestMetrics, type AwsApi, type EcsRequestMetrics } from './ports.js';
 import { buildRunTaskInputs, isFargate } from './run-task-request.js';
 import { clockSleep, createEcsRateLimiters, type EcsRateLimiters } from './ecs-rate-limiters.js';
@@ -426,7 +427,7 @@ export interface CreateAwsTaskLauncherOptions extends Omit<AwsTaskLauncherOption
   readonly maxAttempts?: number;
   /** Socket connect timeout. Default 3 s. */
   readonly connectionTimeoutMs?: number;
-  /** Socket idle timeout of one HTTP request. Default 10 s. */
+  /** Deadline of one HTTP request, a TimeoutError past it. Default 10 s. */
   readonly requestTimeoutMs?: number;
 }
 
@@ -440,11 +441,11 @@ export function createAwsTaskLauncher(options: CreateAwsTaskLauncherOptions = {}
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
     maxAttempts: maxAttempts ?? 3,
-    // Keep-alive sockets (the SDK's default agent) with timeouts, so a hung connection fails fast.
-    requestHandler: {
-      connectionTimeout: connectionTimeoutMs ?? 3_000,
-      requestTimeout: requestTimeoutMs ?? 10_000,
-    },
+    // Keep-alive sockets with timeouts, so a hung connection fails fast.
+    requestHandler: awsRequestHandler({
+      ...(connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs }),
+      ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+    }),
   });
   return new AwsTaskLauncher({ ...rest, client });
 }

@@ -18,6 +18,7 @@ import {
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
 import { systemClock, type Clock } from '../controller/clock.js';
+import { awsRequestHandler } from '../ecs/aws-http-handler.js';
 import { TerminalError, TransientError } from '../controller/errors.js';
 import type { AwsIdentity, QueueDepthSource } from '../controller/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -66,7 +67,7 @@ export function createSqsClient(settings: SqsClientSettings): SQSClient {
     ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
     maxAttempts: settings.maxAttempts ?? 3,
     useQueueUrlAsEndpoint: false,
-    requestHandler: { connectionTimeout: timeout, requestTimeout: timeout },
+    requestHandler: awsRequestHandler({ connectionTimeoutMs: timeout, requestTimeoutMs: timeout }),
   });
 }
 
