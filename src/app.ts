@@ -14,6 +14,7 @@ import type {
 import { Reconciler } from './controller/reconciler.js';
 import { WorkQueue } from './controller/work-queue.js';
 import type { Config } from './config.js';
+import { awsRequestHandler } from './ecs/aws-http-handler.js';
 import { createAwsTaskLauncher } from './ecs/aws-task-launcher.js';
 import { DryRunLauncher } from './ecs/dry-run-launcher.js';
 import {
@@ -221,6 +222,7 @@ export async function startApp(
         ...(config.ecsEndpoint === undefined ? {} : { endpoint: config.ecsEndpoint }),
         ...(credentials === undefined ? {} : { credentials }),
         maxAttempts: config.awsMaxAttempts,
+        requestHandler: awsRequestHandler(),
       }),
     createSqsClient: (credentials, region) =>
       createSqsClient({ ...awsOptions, region: region ?? config.awsRegion, credentials }),
