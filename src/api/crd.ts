@@ -15,7 +15,7 @@ import {
   VERSION,
 } from './constants.js';
 import { EcsSchedulerPolicySpec } from './policy-schema.js';
-import { EcsScheduledTaskSpec, EcsScheduledTaskStatus } from './schema.js';
+import { EcsScheduledTaskSpec, EcsScheduledTaskStatus, resourceValidations } from './schema.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -97,6 +97,7 @@ export function buildCrd(): Record<string, unknown> {
               description: `${KIND} runs an Amazon ECS task on a schedule (${API_VERSION}).`,
               type: 'object',
               required: ['spec'],
+              'x-kubernetes-validations': resourceValidations,
               properties: {
                 apiVersion: {
                   type: 'string',

@@ -26,50 +26,76 @@ const celRules = <T>(rules: readonly CrossFieldRule<T>[]) => ({
   })),
 });
 
+// Every string has a maxLength: the API server then bounds what a tenant can store, and the CEL
+// cost estimate stays small. Limits are ECS's own where it has one; whole-override strings
+// share RunTask's 8,192-character overrides budget; ARNs are at most 2,048 characters.
+const ARN_MAX = 2048;
+const OVERRIDE_TEXT_MAX = 8192;
+const NAME_MAX = 255;
+const ID_MAX = 256;
+const MESSAGE_MAX = 32768;
+/** The characters ECS accepts in tag keys and values (RE2 and ajv's unicode mode both read \\p{..}). */
+const TAG_TEXT = '^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$';
+/** Names this long fit the ecs-scheduler.dev/resource tag, `namespace/name`, in ECS's 256. */
+export const RESOURCE_NAME_MAX = 256 - 63 - 1;
+
 const str = (description: string, extra: Record<string, unknown> = {}) =>
   Type.String({ description, ...extra });
 const int = (description: string, extra: Record<string, unknown> = {}) =>
   Type.Integer({ description, ...extra });
 const bool = (description: string, extra: Record<string, unknown> = {}) =>
   Type.Boolean({ description, ...extra });
-const time = (description: string) => Type.String({ description, format: 'date-time' });
+const time = (description: string) => Type.String({ description, format: 'date-time', maxLength: 64 });
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 
 const KeyValuePair = Type.Object(
   {
-    name: str('Name of the environment variable.', { minLength: 1 }),
-    value: opt(str('Value of the environment variable.')),
+    name: str('Name of the environment variable.', { minLength: 1, maxLength: NAME_MAX }),
+    value: opt(str('Value of the environment variable.', { maxLength: OVERRIDE_TEXT_MAX })),
   },
   { description: 'An environment variable for the container.' },
 );
 
 const Tag = Type.Object(
   {
-    key: str('Tag key.', { minLength: 1, maxLength: 128 }),
-    value: opt(str('Tag value.', { maxLength: 256 })),
+    key: str('Tag key: letters, digits, spaces and _ . : / = + - @, as ECS allows.', {
+      minLength: 1,
+      maxLength: 128,
+      pattern: TAG_TEXT,
+    }),
+    value: opt(str('Tag value: the characters a key may have.', { maxLength: 256, pattern: TAG_TEXT })),
   },
   { description: 'An ECS resource tag.' },
 );
 
 const ContainerOverride = Type.Object(
   {
-    name: str('Name of the container in the task definition that receives the override.', { minLength: 1 }),
-    command: opt(Type.Array(str('One argument.'), { description: 'Replaces the container command.' })),
+    name: str('Name of the container in the task definition that receives the override.', {
+      minLength: 1,
+      maxLength: NAME_MAX,
+    }),
+    command: opt(
+      Type.Array(str('One argument.', { maxLength: OVERRIDE_TEXT_MAX }), {
+        description: 'Replaces the container command.',
+        maxItems: 1000,
+      }),
+    ),
     environment: opt(
       Type.Array(KeyValuePair, {
         description: 'Environment variables added to (or replacing) the container ones.',
+        maxItems: 1000,
       }),
     ),
     environmentFiles: opt(
       Type.Array(
         Type.Object(
           {
-            value: str('ARN of the S3 object holding the environment file.'),
+            value: str('ARN of the S3 object holding the environment file.', { maxLength: ARN_MAX }),
             type: str('File type; only "s3" is supported by ECS.', { enum: ['s3'] }),
           },
           { description: 'An environment file in S3.' },
         ),
-        { description: 'Environment files to add to the container.' },
+        { description: 'Environment files to add to the container (at most 10).', maxItems: 10 },
       ),
     ),
     cpu: opt(int('CPU units reserved for the container.', { minimum: 0 })),
@@ -80,11 +106,11 @@ const ContainerOverride = Type.Object(
         Type.Object(
           {
             type: str('Resource type.', { enum: ['GPU', 'InferenceAccelerator'] }),
-            value: str('Amount of the resource.'),
+            value: str('Amount of the resource.', { maxLength: 64 }),
           },
           { description: 'A resource requirement.' },
         ),
-        { description: 'GPU or inference accelerator requirements.' },
+        { description: 'GPU or inference accelerator requirements.', maxItems: 8 },
       ),
     ),
   },
@@ -93,11 +119,18 @@ const ContainerOverride = Type.Object(
 
 const TaskOverride = Type.Object(
   {
-    containerOverrides: opt(Type.Array(ContainerOverride, { description: 'Per-container overrides.' })),
-    cpu: opt(str('Task-level CPU override, for example "512".')),
-    memory: opt(str('Task-level memory override, for example "1024".')),
-    taskRoleArn: opt(str('IAM role the task containers assume.')),
-    executionRoleArn: opt(str('IAM role the ECS agent uses to pull images and write logs.')),
+    containerOverrides: opt(
+      Type.Array(ContainerOverride, {
+        description: 'Per-container overrides (a task has at most 10 containers).',
+        maxItems: 10,
+      }),
+    ),
+    cpu: opt(str('Task-level CPU override, for example "512".', { maxLength: 32 })),
+    memory: opt(str('Task-level memory override, for example "1024".', { maxLength: 32 })),
+    taskRoleArn: opt(str('IAM role the task containers assume.', { maxLength: ARN_MAX })),
+    executionRoleArn: opt(
+      str('IAM role the ECS agent uses to pull images and write logs.', { maxLength: ARN_MAX }),
+    ),
     ephemeralStorage: opt(
       Type.Object(
         { sizeInGiB: int('Ephemeral storage size in GiB (21-200).', { minimum: 21, maximum: 200 }) },
@@ -123,9 +156,15 @@ export const taskRules: readonly CrossFieldRule<{
 const TaskSpec = Type.Object(
   {
     cluster: opt(
-      str("ECS cluster name or ARN. Defaults to the controller's --default-cluster.", { minLength: 1 }),
+      str("ECS cluster name or ARN. Defaults to the controller's --default-cluster.", {
+        minLength: 1,
+        maxLength: ARN_MAX,
+      }),
     ),
-    taskDefinition: str('Task definition: family, family:revision, or full ARN.', { minLength: 1 }),
+    taskDefinition: str('Task definition: family, family:revision, or full ARN.', {
+      minLength: 1,
+      maxLength: ARN_MAX,
+    }),
     launchType: opt(
       str('Launch type. Mutually exclusive with capacityProviderStrategy.', {
         enum: ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'],
@@ -135,7 +174,10 @@ const TaskSpec = Type.Object(
       Type.Array(
         Type.Object(
           {
-            capacityProvider: str('Capacity provider name, for example FARGATE_SPOT.', { minLength: 1 }),
+            capacityProvider: str('Capacity provider name, for example FARGATE_SPOT.', {
+              minLength: 1,
+              maxLength: NAME_MAX,
+            }),
             weight: opt(int('Relative share of tasks for this provider.', { minimum: 0, maximum: 1000 })),
             base: opt(int('Minimum number of tasks on this provider.', { minimum: 0, maximum: 100000 })),
           },
@@ -144,20 +186,20 @@ const TaskSpec = Type.Object(
         { description: 'Capacity provider strategy. Mutually exclusive with launchType.', maxItems: 20 },
       ),
     ),
-    platformVersion: opt(str('Fargate platform version, for example LATEST.')),
+    platformVersion: opt(str('Fargate platform version, for example LATEST.', { maxLength: 64 })),
     networkConfiguration: opt(
       Type.Object(
         {
           awsvpcConfiguration: opt(
             Type.Object(
               {
-                subnets: Type.Array(str('Subnet id.'), {
+                subnets: Type.Array(str('Subnet id.', { maxLength: ID_MAX }), {
                   description: 'Subnets for the task ENI (at most 16).',
                   minItems: 1,
                   maxItems: 16,
                 }),
                 securityGroups: opt(
-                  Type.Array(str('Security group id.'), {
+                  Type.Array(str('Security group id.', { maxLength: ID_MAX }), {
                     description: 'Security groups (at most 5).',
                     maxItems: 5,
                   }),
@@ -178,7 +220,7 @@ const TaskSpec = Type.Object(
         Type.Object(
           {
             type: str('Constraint type.', { enum: ['distinctInstance', 'memberOf'] }),
-            expression: opt(str('Cluster query language expression (memberOf only).')),
+            expression: opt(str('Cluster query language expression (memberOf only).', { maxLength: 2000 })),
           },
           { description: 'A task placement constraint.' },
         ),
@@ -190,7 +232,11 @@ const TaskSpec = Type.Object(
         Type.Object(
           {
             type: str('Strategy type.', { enum: ['random', 'spread', 'binpack'] }),
-            field: opt(str('Field the strategy applies to, for example attribute:ecs.availability-zone.')),
+            field: opt(
+              str('Field the strategy applies to, for example attribute:ecs.availability-zone.', {
+                maxLength: NAME_MAX,
+              }),
+            ),
           },
           { description: 'A task placement strategy.' },
         ),
@@ -230,8 +276,13 @@ const SqsTrigger = Type.Object(
         maxLength: 80,
       }),
     ),
-    queueUrl: opt(str('URL of the queue. Exactly one of queueName and queueUrl.', { minLength: 1 })),
-    region: opt(str("AWS region of the queue. Defaults to the controller's region.")),
+    queueUrl: opt(
+      str(
+        "URL of the queue, on the region's SQS endpoint (https://sqs.<region>.amazonaws.com/<account>/<name>). Exactly one of queueName and queueUrl.",
+        { minLength: 1, maxLength: ARN_MAX },
+      ),
+    ),
+    region: opt(str("AWS region of the queue. Defaults to the controller's region.", { maxLength: 64 })),
     messagesPerTask: int(
       'Messages one task is expected to consume; desired tasks = ceil(messages / messagesPerTask).',
       {
@@ -286,7 +337,9 @@ export const EcsScheduledTaskSpec = Type.Object(
       'When to run: 5- or 6-field cron (seconds first), @macros, cron(...), rate(...), or at(...). H and ? pick a stable value.',
       { minLength: 1, maxLength: 256 },
     ),
-    timeZone: opt(str('IANA time zone the schedule is read in.', { default: 'UTC', minLength: 1 })),
+    timeZone: opt(
+      str('IANA time zone the schedule is read in.', { default: 'UTC', minLength: 1, maxLength: 64 }),
+    ),
     startTime: opt(time('No run is scheduled before this instant.')),
     endTime: opt(time('No run is scheduled at or after this instant.')),
     suspend: opt(bool('Stop scheduling new runs; running tasks are left alone.', { default: false })),
@@ -344,12 +397,12 @@ export const RUN_RESULTS = [
 
 const TaskRecord = Type.Object(
   {
-    taskArn: str('ARN of the ECS task.'),
-    lastStatus: opt(str('Last known ECS status, for example RUNNING or STOPPED.')),
+    taskArn: str('ARN of the ECS task.', { maxLength: ARN_MAX }),
+    lastStatus: opt(str('Last known ECS status, for example RUNNING or STOPPED.', { maxLength: 64 })),
     startedAt: opt(time('When the task started.')),
     stoppedAt: opt(time('When the task stopped.')),
-    stopCode: opt(str('ECS stop code, for example EssentialContainerExited.')),
-    stoppedReason: opt(str('ECS stopped reason.')),
+    stopCode: opt(str('ECS stop code, for example EssentialContainerExited.', { maxLength: 64 })),
+    stoppedReason: opt(str('ECS stopped reason.', { maxLength: MESSAGE_MAX })),
     exitCodes: opt(
       Type.Record(Type.String(), Type.Integer({ description: 'Exit code of the container.' }), {
         description: 'Exit code of each container that has exited.',
@@ -367,8 +420,10 @@ const RunRecord = Type.Object(
     result: str('Running, Succeeded, Failed, LaunchFailed, Missed, Skipped or DryRun.', {
       enum: [...RUN_RESULTS],
     }),
-    reason: opt(str('CamelCase reason, for example CapacityUnavailable or ConcurrencyForbid.')),
-    message: opt(str('Human-readable detail.')),
+    reason: opt(
+      str('CamelCase reason, for example CapacityUnavailable or ConcurrencyForbid.', { maxLength: 1024 }),
+    ),
+    message: opt(str('Human-readable detail.', { maxLength: MESSAGE_MAX })),
     desiredCount: opt(
       int('Tasks this run wanted running: taskCount, or the trigger count, capped by maxCount.', {
         minimum: 0,
@@ -380,7 +435,9 @@ const RunRecord = Type.Object(
       }),
     ),
     queueDepth: opt(int('Queue depth read by the trigger for this run.', { minimum: 0 })),
-    cluster: opt(str('ECS cluster the tasks were launched in; they are followed there.')),
+    cluster: opt(
+      str('ECS cluster the tasks were launched in; they are followed there.', { maxLength: ARN_MAX }),
+    ),
     launchAttempts: opt(
       int(
         'RunTask attempts made so far. Part of the idempotency token, so a repeated attempt sends the same request.',
@@ -405,12 +462,12 @@ const RunRecord = Type.Object(
 
 const Condition = Type.Object(
   {
-    type: str('Condition type: Ready, Stalled or Reconciling.'),
+    type: str('Condition type: Ready, Stalled or Reconciling.', { maxLength: 316 }),
     status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),
     observedGeneration: opt(int('Generation the condition was computed for.', { format: 'int64' })),
     lastTransitionTime: time('When the status last changed.'),
-    reason: str('CamelCase reason.'),
-    message: str('Human-readable detail.'),
+    reason: str('CamelCase reason.', { maxLength: 1024 }),
+    message: str('Human-readable detail.', { maxLength: MESSAGE_MAX }),
   },
   { description: 'A kstatus-style condition.' },
 );
@@ -425,17 +482,17 @@ export const EcsScheduledTaskStatus = Type.Object(
         'x-kubernetes-list-map-keys': ['type'],
       }),
     ),
-    resolvedSchedule: opt(str('The schedule with H and ? resolved to concrete values.')),
+    resolvedSchedule: opt(str('The schedule with H and ? resolved to concrete values.', { maxLength: 4096 })),
     nextScheduleTime: opt(time('The next time a run is due.')),
     lastScheduleTime: opt(time('The scheduled time of the most recent run.')),
     lastSuccessfulTime: opt(time('When the most recent successful run finished.')),
-    lastResult: opt(str('Result of the most recent settled run.')),
+    lastResult: opt(str('Result of the most recent settled run.', { maxLength: 64 })),
     activeCount: opt(int('Tasks of this resource still running.', { minimum: 0 })),
     active: opt(
       Type.Array(
         Type.Object(
           {
-            taskArn: str('ARN of the running task.'),
+            taskArn: str('ARN of the running task.', { maxLength: ARN_MAX }),
             scheduledTime: time('Scheduled time of the run that launched it.'),
             startedAt: opt(time('When RunTask accepted it.')),
           },
@@ -444,7 +501,12 @@ export const EcsScheduledTaskStatus = Type.Object(
         { description: 'Tasks of this resource that have not stopped.' },
       ),
     ),
-    lastRunNow: opt(str('The last value of the ecs-scheduler.dev/run-now annotation that was acted on.')),
+    lastRunNow: opt(
+      // An annotation value can be as long as all annotations together may be (256 KiB).
+      str('The last value of the ecs-scheduler.dev/run-now annotation that was acted on.', {
+        maxLength: 262144,
+      }),
+    ),
     missedRunsTotal: opt(int('Scheduled times recorded as Missed since creation.', { minimum: 0 })),
     runs: opt(
       Type.Array(RunRecord, { description: 'Recent runs, newest first, trimmed by the history limits.' }),
@@ -453,9 +515,22 @@ export const EcsScheduledTaskStatus = Type.Object(
   { description: 'What the controller observed and did.' },
 );
 
+export const resourceRules: readonly CrossFieldRule<{ metadata: { name?: string } }>[] = [
+  {
+    // CEL at the root may read metadata.name (not the namespace, at most 63 characters).
+    path: 'metadata.name',
+    rule: `!has(self.metadata.name) || self.metadata.name.size() <= ${RESOURCE_NAME_MAX}`,
+    message: `metadata.name may have at most ${RESOURCE_NAME_MAX} characters: the ecs-scheduler.dev/resource tag holds namespace/name, and ECS tag values end at 256`,
+    check: (r) => (r.metadata.name?.length ?? 0) <= RESOURCE_NAME_MAX,
+  },
+];
+
+/** The x-kubernetes-validations of the CRD's root schema. */
+export const resourceValidations = celRules(resourceRules)['x-kubernetes-validations'];
+
 export const EcsScheduledTask = Type.Object({
-  apiVersion: str('API version: ecs-scheduler.dev/v1alpha1.'),
-  kind: str('Kind: EcsScheduledTask.'),
+  apiVersion: str('API version: ecs-scheduler.dev/v1alpha1.', { maxLength: 253 }),
+  kind: str('Kind: EcsScheduledTask.', { maxLength: 63 }),
   metadata: Type.Object(
     {
       name: opt(Type.String()),

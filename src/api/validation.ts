@@ -5,7 +5,14 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { compileSchedule, ScheduleError } from '../schedule/schedule.js';
 import { API_VERSION, KIND } from './constants.js';
-import { EcsScheduledTask, specRules, sqsRules, taskRules, type CrossFieldRule } from './schema.js';
+import {
+  EcsScheduledTask,
+  resourceRules,
+  specRules,
+  sqsRules,
+  taskRules,
+  type CrossFieldRule,
+} from './schema.js';
 import type { EcsScheduledTaskResource } from './types.js';
 
 export interface ValidationIssue {
@@ -98,6 +105,7 @@ export function validateResource(resource: unknown): ValidationIssue[] {
   if (est.apiVersion !== API_VERSION) issues.push({ path: 'apiVersion', message: `must be ${API_VERSION}` });
   if (est.kind !== KIND) issues.push({ path: 'kind', message: `must be ${KIND}` });
   if (!est.metadata.name) issues.push({ path: 'metadata.name', message: 'required field is missing' });
+  issues.push(...checkRules(resourceRules, est));
   issues.push(...checkRules(specRules, est.spec));
   issues.push(...checkRules(taskRules, est.spec.task));
   issues.push(...checkRules(sqsRules, est.spec.trigger?.sqs));
