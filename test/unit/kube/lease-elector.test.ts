@@ -3,6 +3,12 @@ import { ConflictError, TransientError } from '../../../src/controller/errors.js
 import type { LeaseClient, StoredLease } from '../../../src/kube/lease-client.js';
 import type { LeaseRecord } from '../../../src/kube/lease-decisions.js';
 import { LeaseElector } from '../../../src/kube/lease-elector.js';
+import { Controller } from '../../../src/controller/controller.js';
+import { ControllerTerms } from '../../../src/controller/controller-terms.js';
+import type { ReconcileResult } from '../../../src/controller/reconciler.js';
+import { WorkQueue } from '../../../src/controller/work-queue.js';
+import { silentLogger } from '../../../src/log/logger.js';
+import { RecordingControllerMetrics } from '../../support/recording-metrics.js';
 import { FakeClock, flush } from './fake-clock.js';
 
 /** One Lease in memory with resourceVersion checks, like the API server. `down` fails every call. */
@@ -351,6 +357,94 @@ describe('LeaseElector', () => {
       await clock.advance(4_000);
       expect(b.elector.isLeader()).to.equal(true);
       await b.elector.stop();
+    });
+  });
+
+  describe('driving ControllerTerms, wired as app.ts wires them', () => {
+    /** Passes that stay open until released, and reject the moment their signal aborts. */
+    function wired(api: FakeLeaseApi, clock: FakeClock) {
+      const passes: { key: string; signal: AbortSignal; release: () => void }[] = [];
+      let running = 0;
+      let overlaps = 0;
+      const metrics = new RecordingControllerMetrics();
+      const reconciler = {
+        reconcile: (key: string, signal: AbortSignal) =>
+          new Promise<ReconcileResult>((resolve, reject) => {
+            if (passes.some((p) => p.key === key && !p.signal.aborted)) overlaps++;
+            running++;
+            const settle = () => running--;
+            passes.push({ key, signal, release: () => (settle(), resolve({})) });
+            signal.addEventListener('abort', () => (settle(), reject(new Error('aborted'))), { once: true });
+          }),
+      };
+      const terms = new ControllerTerms({
+        newController: () =>
+          new Controller({
+            reconciler,
+            queue: new WorkQueue({ clock }),
+            clock,
+            metrics,
+            logger: silentLogger,
+          }),
+        keys: () => ['ns/a', 'ns/b'],
+        concurrency: 4,
+        logger: silentLogger,
+      });
+      const elector = new LeaseElector({
+        client: api,
+        name: 'leader',
+        namespace: 'system',
+        identity: 'a',
+        clock,
+        monotonicNow: () => clock.now().getTime(),
+        random: () => 0,
+        onStartedLeading: (signal) => terms.lead(signal),
+        onStoppedLeading: () => terms.finish(),
+      });
+      return { passes, metrics, terms, elector, running: () => running, overlaps: () => overlaps };
+    }
+
+    it('a lost lease aborts the passes in flight; a term won back starts fresh, without overlap', async () => {
+      const clock = new FakeClock();
+      const api = new FakeLeaseApi();
+      const w = wired(api, clock);
+      w.elector.start();
+      await clock.advance(0);
+      expect(w.passes.map((p) => p.key)).to.deep.equal(['ns/a', 'ns/b']);
+      api.down = true;
+      await clock.advance(10_000);
+      expect(
+        w.passes.every((p) => p.signal.aborted),
+        'every pass told to stop',
+      ).to.equal(true);
+      expect(w.running()).to.equal(0);
+      expect(w.metrics.reconciles.map((r) => r.outcome)).to.deep.equal(['aborted', 'aborted']);
+      api.down = false;
+      await clock.advance(3_000);
+      expect(w.elector.isLeader()).to.equal(true);
+      expect(w.passes.filter((p) => !p.signal.aborted).map((p) => p.key)).to.deep.equal(['ns/a', 'ns/b']);
+      expect(w.overlaps()).to.equal(0);
+      const stopping = w.elector.stop();
+      await flush();
+      for (const p of w.passes) if (!p.signal.aborted) p.release();
+      await stopping;
+    });
+
+    it('stop() lets passes in flight finish unaborted, with the fence up, before the lease goes', async () => {
+      const clock = new FakeClock();
+      const api = new FakeLeaseApi();
+      const w = wired(api, clock);
+      w.elector.start();
+      await clock.advance(0);
+      const stopping = w.elector.stop();
+      await clock.advance(20_000);
+      expect(w.passes.map((p) => p.signal.aborted)).to.deep.equal([false, false]);
+      expect(w.elector.holds(2_000), 'the passes may still launch').to.equal(true);
+      expect(api.holder).to.equal('a');
+      for (const p of w.passes) p.release();
+      await stopping;
+      expect(api.holder).to.equal('');
+      expect(w.metrics.reconciles.map((r) => r.outcome)).to.deep.equal(['success', 'success']);
     });
   });
 
