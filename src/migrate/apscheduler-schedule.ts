@@ -4,13 +4,23 @@
  * CronTrigger fields, `second minute hour day_of_week week day month year`. It always passes
  * `second`, the least significant field, so CronTrigger fills every omitted field with `*`.
  *
- * Where APScheduler and cron differ, and the difference cannot be written away, the translation
- * fails with the reason; nothing is approximated:
- * - `week` (ISO week number) has no cron field;
+ * Where APScheduler and cron differ, the translation first looks for an exact rewrite, proved on
+ * every date of the 400-year Gregorian cycle (apscheduler-days.ts), and otherwise fails with the
+ * reason; nothing is approximated:
+ * - `week` (ISO week number) has no cron field: it is dropped only when the other fields already
+ *   imply it;
  * - a `day` and a `day_of_week` that are both restricted must both match in APScheduler, while
- *   cron (Vixie) fires when either matches;
+ *   cron (Vixie) fires when either matches: one of them may be redundant given the other
+ *   (`last fri` with `fri`), or the pair may be weekday positions (`mon` on days 1-7 is `1#1`);
  * - a restricted `year` needs EventBridge `cron(...)`, which has no seconds field.
  */
+import {
+  apschedulerFiresOn,
+  firstDisagreement,
+  formatDate,
+  type DateRule,
+  type WeekdayPosition,
+} from './apscheduler-days.js';
 
 export type ScheduleTranslation =
   | { readonly ok: true; readonly schedule: string; readonly notes: readonly string[] }
@@ -86,11 +96,7 @@ function translate(expression: string): ScheduleTranslation {
   FIELD_NAMES.forEach((name, i) => fields.set(name, parseField(name, parts[i] ?? '*')));
   const get = (name: FieldName): Field => fields.get(name) as Field;
   const notes: string[] = [];
-
-  const week = get('week');
-  if (!isFull(week)) {
-    fail(`week field "${week.text}" (ISO week number) cannot be expressed: cron has no week-of-year field`);
-  }
+  rewriteDates(fields, notes);
 
   const day = get('day');
   const dayOfWeek = get('day_of_week');
@@ -98,12 +104,6 @@ function translate(expression: string): ScheduleTranslation {
   const plainDays = day.items.filter((i) => i.kind !== 'position');
   const dayRestricted = !isFull(day);
   const dowRestricted = !isFull(dayOfWeek);
-  if (dayRestricted && dowRestricted) {
-    fail(
-      `day "${day.text}" and day_of_week "${dayOfWeek.text}" are both restricted: the old service ran only on days ` +
-        'matching both, while cron runs on days matching either',
-    );
-  }
 
   const year = get('year');
   const wildcards = (['second', 'minute', 'hour'] as const).filter(
@@ -139,6 +139,139 @@ function translate(expression: string): ScheduleTranslation {
     dowText,
   ].join(' ');
   return { ok: true, schedule, notes };
+}
+
+const BLOCKS = [1, 2, 3, 4, 5] as const;
+const blockOf = (day: number): number => Math.ceil(day / 7);
+
+function dateRule(get: (name: FieldName) => Field): DateRule {
+  const restricted = (name: FieldName) => !isFull(get(name));
+  const day = get('day');
+  return {
+    ...(restricted('month') ? { months: get('month').values } : {}),
+    ...(restricted('week') ? { weeks: get('week').values } : {}),
+    ...(restricted('day_of_week') ? { weekdays: get('day_of_week').values } : {}),
+    ...(restricted('day')
+      ? {
+          day: {
+            days: day.values,
+            positions: day.items.flatMap((i) =>
+              i.kind === 'position' ? [{ nth: i.nth, weekday: i.weekday }] : [],
+            ),
+            lastDay: day.items.some((i) => i.kind === 'lastDay'),
+          },
+        }
+      : {}),
+  };
+}
+
+const positionText = (p: WeekdayPosition): string =>
+  `${p.nth === 'last' ? 'last' : POSITIONS[p.nth - 1]} ${WEEKDAYS[p.weekday]}`;
+
+/**
+ * Week and day/day_of_week combinations have no direct cron form. Before refusing, look for an
+ * exact rewrite: a field that excludes no date given the others is dropped; a day_of_week that
+ * must match together with days made of whole weeks of the month, or with weekday positions,
+ * becomes weekday positions (`mon` on days 1-7 is `1st mon`, cron `1#1`). Every rewrite is
+ * checked on each date of the 400-year cycle before it is used.
+ */
+function rewriteDates(fields: Map<FieldName, Field>, notes: string[]): void {
+  const get = (name: FieldName): Field => fields.get(name) as Field;
+  const restricted = (name: FieldName) => !isFull(get(name));
+  if (!restricted('week') && !(restricted('day') && restricted('day_of_week'))) return;
+
+  const before = dateRule(get);
+  if (
+    !firstDisagreement(
+      (d) => apschedulerFiresOn(before, d),
+      () => false,
+    ) &&
+    !restricted('year')
+  ) {
+    fail(`never runs: no date in the 400-year calendar cycle matches ${describeDates(get)}`);
+  }
+  for (const name of ['week', 'day_of_week', 'day'] as const) {
+    if (!restricted(name)) continue;
+    const rule = dateRule(get);
+    const without = {
+      ...rule,
+      ...{ week: { weeks: undefined }, day_of_week: { weekdays: undefined }, day: { day: undefined } }[name],
+    };
+    if (
+      !firstDisagreement(
+        (d) => apschedulerFiresOn(rule, d),
+        (d) => apschedulerFiresOn(without, d),
+      )
+    ) {
+      notes.push(
+        `${name} "${get(name).text}" is redundant given the other fields (it excludes no date they allow), so it was dropped`,
+      );
+      fields.set(name, parseField(name, '*'));
+    }
+  }
+
+  if (restricted('day') && restricted('day_of_week')) {
+    const day = get('day');
+    const dayOfWeek = get('day_of_week');
+    const rule = dateRule(get);
+    const weekdays = [...dayOfWeek.values].sort((a, b) => a - b);
+    const positions: WeekdayPosition[] = [
+      ...(rule.day?.positions ?? []).filter((p) => dayOfWeek.values.has(p.weekday)),
+      ...BLOCKS.filter((b) => [...day.values].some((d) => blockOf(d) === b)).flatMap((nth) =>
+        weekdays.map((weekday) => ({ nth, weekday })),
+      ),
+    ];
+    const candidate: DateRule = {
+      ...rule,
+      weekdays: undefined,
+      day: { days: new Set(), positions, lastDay: false },
+    };
+    const counter = firstDisagreement(
+      (d) => apschedulerFiresOn(rule, d),
+      (d) => apschedulerFiresOn(candidate, d),
+    );
+    if (counter) {
+      const why = rule.day?.lastDay
+        ? "the last day of the month only when it falls on one of those weekdays has no cron form (cron's L is the last day whatever its weekday, 5L the last Friday whatever its day)"
+        : 'cron can say "these weekdays on these days" only for whole weeks of the month (days 1-7, 8-14, 15-21, 22-28, 29-31, as 1#1 ... 1#5) or for weekday positions (1st ... 5th, last)';
+      fail(
+        `day "${day.text}" and day_of_week "${dayOfWeek.text}" are both restricted: the old service ran only on days ` +
+          `matching both, while cron runs on days matching either, and ${why} ` +
+          `(a rewrite would ${apschedulerFiresOn(rule, counter) ? 'miss' : 'add'} ${formatDate(counter)})`,
+      );
+    }
+    const text = positions.map(positionText).join(',');
+    notes.push(
+      `day "${day.text}" with day_of_week "${dayOfWeek.text}" are the same dates as day "${text}" (checked over a 400-year cycle)`,
+    );
+    fields.set('day', {
+      name: 'day',
+      text,
+      items: positions.map((p) => ({ kind: 'position', nth: p.nth, weekday: p.weekday })),
+      values: new Set(),
+    });
+    fields.set('day_of_week', parseField('day_of_week', '*'));
+  }
+
+  if (restricted('week')) {
+    const week = get('week');
+    const rule = dateRule(get);
+    const counter = firstDisagreement(
+      (d) => apschedulerFiresOn(rule, d),
+      (d) => apschedulerFiresOn({ ...rule, weeks: undefined }, d),
+    );
+    fail(
+      `week "${week.text}" (ISO week number) has no cron field, and the other fields do not imply it ` +
+        `(without it the job would also run on ${counter ? formatDate(counter) : 'other dates'})`,
+    );
+  }
+}
+
+function describeDates(get: (name: FieldName) => Field): string {
+  return (['day', 'day_of_week', 'week', 'month'] as const)
+    .filter((n) => !isFull(get(n)))
+    .map((n) => `${n} "${get(n).text}"`)
+    .join(' with ');
 }
 
 interface DayParts {

@@ -8,6 +8,20 @@ import { compileSchedule } from '../../../src/schedule/schedule.js';
 
 const fixedNow = new Date('2026-03-28T12:00:00Z');
 
+describe('examples/sqs-consumer.yaml', () => {
+  it('checks the queue every minute, as its comment says', async () => {
+    const io = recordingIo(fixedNow);
+    expect(await nextCommand(['-f', 'examples/sqs-consumer.yaml', '--count', '3'], io), io.err).to.equal(0);
+    const times = io.out
+      .trim()
+      .split('\n')
+      .map((line) => Date.parse(line.split('\t')[1] ?? ''));
+    expect(times).to.have.length(3);
+    expect([times[1]! - times[0]!, times[2]! - times[1]!]).to.deep.equal([60_000, 60_000]);
+    expect(io.out).to.match(/^default\/consumer-task\t/);
+  });
+});
+
 describe('next command', () => {
   const cases: { name: string; args: string[]; code: number; stdout: string; stderr?: RegExp }[] = [
     {

@@ -131,15 +131,42 @@ describe('translateApschedulerSchedule', () => {
       {
         name: 'week number',
         old: '0 0 0 * 10',
-        reason: /week field "10" \(ISO week number\) cannot be expressed/,
+        reason:
+          /^week "10" \(ISO week number\) has no cron field, and the other fields do not imply it \(without it the job would also run on 2000-01-01\)$/,
       },
-      { name: 'week step', old: '0 0 0 * */2', reason: /week field "\*\/2"/ },
       {
-        name: 'day AND day_of_week',
-        old: '0 0 0 mon * 1',
-        reason: /day "1" and day_of_week "mon" are both restricted/,
+        name: 'week step',
+        old: '0 0 0 * */2',
+        reason: /^week "\*\/2" \(ISO week number\) has no cron field/,
       },
-      { name: 'weekday position AND day_of_week', old: '0 0 0 fri * last_fri', reason: /both restricted/ },
+      {
+        name: 'day AND day_of_week, not whole weeks of the month',
+        old: '0 0 0 mon * 1',
+        reason:
+          /^day "1" and day_of_week "mon" are both restricted: .* only for whole weeks of the month \(days 1-7, 8-14, 15-21, 22-28, 29-31, as 1#1 ... 1#5\) or for weekday positions .* \(a rewrite would add 2000-01-03\)$/,
+      },
+      {
+        name: 'day AND day_of_week, part of a week',
+        old: '0 0 0 mon * 1-10',
+        reason: /^day "1-10" and day_of_week "mon" are both restricted: .*whole weeks of the month/,
+      },
+      {
+        name: 'last day of the month only on a weekday',
+        old: '0 0 0 fri * last',
+        reason:
+          /^day "last" and day_of_week "fri" are both restricted: .*the last day of the month only when it falls on one of those weekdays has no cron form/,
+      },
+      {
+        name: 'a week that days 8-24 do not imply (2000-01-08 is in ISO week 1)',
+        old: '0 0 0 * 2-52 8-24',
+        reason: /^week "2-52" \(ISO week number\) .* \(without it the job would also run on 2000-01-08\)$/,
+      },
+      {
+        name: 'a weekday position and another weekday: never runs',
+        old: '0 0 0 mon * last_fri',
+        reason:
+          /^never runs: no date in the 400-year calendar cycle matches day "last_fri" with day_of_week "mon"$/,
+      },
       {
         name: 'year with seconds',
         old: '30 0 0 * * * * 2026',
@@ -195,6 +222,103 @@ describe('translateApschedulerSchedule', () => {
         const result = translateApschedulerSchedule(c.old);
         if (result.ok) expect.fail(`translated to "${result.schedule}"`);
         expect(result.reason).to.match(c.reason);
+      });
+    }
+  });
+
+  describe('rewrites day and day_of_week pairs and redundant fields exactly, proved over the 400-year cycle', () => {
+    // Oracles written from APScheduler 3's definitions, independently of src/migrate: every
+    // restricted field must match; weekday() 0 = Monday; week is the ISO week number.
+    const daysIn = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+    const apWeekday = (d: Date) => (d.getUTCDay() + 6) % 7;
+    const isoWeek = (d: Date) => {
+      const thursday = new Date(d.getTime() + (3 - apWeekday(d)) * 86_400_000);
+      return (
+        Math.floor((thursday.getTime() - Date.UTC(thursday.getUTCFullYear(), 0, 1)) / 86_400_000 / 7) + 1
+      );
+    };
+    const nth = (d: Date) => Math.floor((d.getUTCDate() - 1) / 7) + 1;
+    const isLast = (d: Date) => d.getUTCDate() + 7 > daysIn(d);
+    const dom = (d: Date) => d.getUTCDate();
+    const month = (d: Date) => d.getUTCMonth() + 1;
+    const cases: { name: string; old: string; schedule: string; fires: (d: Date) => boolean }[] = [
+      {
+        name: 'day_of_week mon with day 1-7 is the first Monday',
+        old: '0 0 0 mon * 1-7',
+        schedule: '0 0 0 * * 1#1',
+        fires: (d) => apWeekday(d) === 0 && dom(d) <= 7,
+      },
+      {
+        name: 'day_of_week mon,wed with day 8-14 is the second Monday and Wednesday',
+        old: '0 0 0 mon,wed * 8-14',
+        schedule: '0 0 0 * * 1#2,3#2',
+        fires: (d) => [0, 2].includes(apWeekday(d)) && dom(d) >= 8 && dom(d) <= 14,
+      },
+      {
+        name: 'day_of_week sun with day 29-31 is the fifth Sunday',
+        old: '0 0 0 sun * 29-31',
+        schedule: '0 0 0 * * 0#5',
+        fires: (d) => apWeekday(d) === 6 && dom(d) >= 29,
+      },
+      {
+        name: 'day_of_week tue with day 1-14 in March-May',
+        old: '0 0 0 tue * 1-14 3-5',
+        schedule: '0 0 0 * 3-5 2#1,2#2',
+        fires: (d) => apWeekday(d) === 1 && dom(d) <= 14 && month(d) >= 3 && month(d) <= 5,
+      },
+      {
+        name: 'last fri with day_of_week fri: the weekday is redundant',
+        old: '0 0 0 fri * last_fri',
+        schedule: '0 0 0 * * 5L',
+        fires: (d) => apWeekday(d) === 4 && isLast(d),
+      },
+      {
+        name: '1st mon,last fri with day_of_week mon-fri: both positions kept',
+        old: '0 0 0 mon-fri * 1st_mon,last_fri',
+        schedule: '0 0 0 * * 1#1,5L',
+        fires: (d) => (apWeekday(d) === 0 && nth(d) === 1) || (apWeekday(d) === 4 && isLast(d)),
+      },
+      {
+        name: '2nd tue with day_of_week mon-fri: the weekday range is redundant',
+        old: '0 0 0 mon-fri * 2nd_tue',
+        schedule: '0 0 0 * * 2#2',
+        fires: (d) => apWeekday(d) === 1 && nth(d) === 2,
+      },
+      {
+        name: 'week 1-52 in March-October: the week is redundant',
+        old: '0 0 0 * 1-52 * 3-10',
+        schedule: '0 0 0 * 3-10 *',
+        fires: (d) => isoWeek(d) <= 52 && month(d) >= 3 && month(d) <= 10,
+      },
+      {
+        name: 'week 2-51 in February-November: the week is redundant',
+        old: '0 0 0 * 2-51 * 2-11',
+        schedule: '0 0 0 * 2-11 *',
+        fires: (d) => isoWeek(d) >= 2 && isoWeek(d) <= 51 && month(d) >= 2 && month(d) <= 11,
+      },
+    ];
+    const from = Date.UTC(2000, 0, 1);
+    const to = Date.UTC(2400, 0, 1);
+    for (const c of cases) {
+      it(c.name, () => {
+        const result = translateApschedulerSchedule(c.old);
+        if (!result.ok) expect.fail(result.reason);
+        expect(result.schedule).to.equal(c.schedule);
+        const compiled = compileSchedule(result.schedule, { hashKey });
+        const actual: number[] = [];
+        for (let t = compiled.next(new Date(from - 1)); t && t.getTime() < to; t = compiled.next(t)) {
+          actual.push(t.getTime());
+        }
+        const expected: number[] = [];
+        for (let t = from; t < to; t += 86_400_000) if (c.fires(new Date(t))) expected.push(t);
+        expect(expected.length).to.be.greaterThan(400);
+        // Compared as numbers: 146,097 days would make a string diff unreadable.
+        const firstDifference = expected.findIndex((t, i) => actual[i] !== t);
+        expect(
+          firstDifference,
+          `first difference at ${new Date(expected[firstDifference] ?? 0).toISOString()}`,
+        ).to.equal(-1);
+        expect(actual.length).to.equal(expected.length);
       });
     }
   });

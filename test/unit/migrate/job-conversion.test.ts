@@ -248,7 +248,7 @@ describe('convertJob', () => {
       {
         name: 'week in the schedule',
         job: { taskDefinition: 't', schedule: '0 0 0 * 10' },
-        reason: /^schedule: "0 0 0 \* 10" week field/,
+        reason: /^schedule: "0 0 0 \* 10" week "10" \(ISO week number\) has no cron field/,
       },
       {
         name: 'bad taskCount',
