@@ -3,9 +3,12 @@
 // per ordinary run, failures always) live in one place.
 import type { EcsScheduledTaskResource, RunRecord, RunResult, Spec } from '../api/types.js';
 import type { Logger } from '../log/logger.js';
+import { jitterSeconds } from '../schedule/stable-hash.js';
 import { TransientError } from './errors.js';
-import { EventReason, type AwsIdentity, type EventType } from './ports.js';
+import { EventReason, type AwsIdentity, type EcsCallOptions, type EventType } from './ports.js';
 import { sortRuns } from './run-history.js';
+import { launchWindowEnd } from './run-plan.js';
+import { launchedTaskCount, plannedTasks, RunReason } from './run-tracking.js';
 
 export interface PendingEvent {
   readonly type: EventType;
@@ -28,6 +31,8 @@ export interface Pass {
   readonly identity: AwsIdentity | undefined;
   /** Tasks one run may launch: the controller's and the policy's caps. */
   readonly maxTasksPerRun: number;
+  /** How long capacity failures are retried when startingDeadlineSeconds is unset. */
+  readonly retryWindowSeconds: number;
   runs: RunRecord[];
   readonly events: PendingEvent[];
   readonly recorded: RunResult[];
@@ -38,6 +43,30 @@ export interface Pass {
   queueDepth: number | undefined;
   /** Result of the newest settled run so far: a success after a success needs no event. */
   lastSettledResult: string | undefined;
+}
+
+/** The stable jitter of a scheduled time of this resource. */
+export function jitterOf(pass: Pass, scheduledTime: Date): number {
+  return jitterSeconds(pass.key, scheduledTime, pass.spec.jitterSeconds ?? 0);
+}
+
+/** A scheduled run short of tasks after capacity failures, still inside its launch window. */
+export function isPending(pass: Pass, run: RunRecord): boolean {
+  if (run.result !== 'Running' || launchedTaskCount(run) >= plannedTasks(run)) return false;
+  if (run.reason === RunReason.DeadlineExceeded || run.reason === RunReason.Replaced) return false;
+  const scheduled = new Date(run.scheduledTime);
+  const end = launchWindowEnd(
+    scheduled,
+    jitterOf(pass, scheduled),
+    pass.spec.startingDeadlineSeconds,
+    pass.retryWindowSeconds,
+  );
+  return pass.now.getTime() < end.getTime();
+}
+
+/** Every ECS or SQS call of the pass: cancelled with it, made as the policy's role. */
+export function callOptions(pass: Pass): EcsCallOptions {
+  return { signal: pass.signal, ...(pass.identity ? { identity: pass.identity } : {}) };
 }
 
 export function toTransient(error: unknown, what: string): TransientError {

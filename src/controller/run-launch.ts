@@ -1,0 +1,313 @@
+// Launching a run: the concurrency decision, the trigger's count, the capped desired count, and
+// one RunTask attempt with its deterministic token, fenced by the lease. Capacity retries of
+// runs short of tasks go through the same attempt, with the next token.
+import type { ConcurrencyPolicy, RunRecord } from '../api/types.js';
+import { decideLaunch } from './concurrency-policy.js';
+import { desiredTaskCount } from './desired-count.js';
+import { TerminalError } from './errors.js';
+import { assertMayLaunch, PassAbortedError } from './fencing.js';
+import { newRunRecord, retriedRunRecord, type LaunchOutcome } from './launch-outcome.js';
+import { EventReason, type LeaseFence, type QueueDepthSource, type TaskLauncher } from './ports.js';
+import {
+  addRun,
+  callOptions,
+  isPending,
+  launchDelay,
+  replaceRun,
+  settled,
+  toTransient,
+  type Pass,
+} from './reconcile-pass.js';
+import { scheduledRunIdentity, type RunIdentity } from './run-identity.js';
+import { launchClientToken, type LaunchLedger } from './run-ledger.js';
+import {
+  launchedTaskCount,
+  plannedTasks,
+  RunReason,
+  unfinishedTaskArns,
+  withReason,
+} from './run-tracking.js';
+
+export type RunKind = 'scheduled' | 'run-now';
+
+export interface LaunchStepDeps {
+  readonly launcher: TaskLauncher;
+  readonly queueDepth?: QueueDepthSource;
+  readonly fence: LeaseFence;
+  readonly fenceMarginMs: number;
+  readonly ledger: LaunchLedger;
+}
+
+export class LaunchStep {
+  readonly #deps: LaunchStepDeps;
+
+  constructor(deps: LaunchStepDeps) {
+    this.#deps = deps;
+  }
+
+  /** Scheduled runs short of tasks after capacity failures try again for the remainder. */
+  async retryPending(pass: Pass): Promise<void> {
+    for (const run of pass.runs.filter((r) => isPending(pass, r))) {
+      const scheduled = new Date(run.scheduledTime);
+      const known = (run.tasks ?? []).map((t) => t.taskArn);
+      const remainder = plannedTasks(run) - launchedTaskCount(run);
+      const outcome = await this.#launch(pass, {
+        identity: scheduledRunIdentity(pass.resource, scheduled),
+        scheduled,
+        kind: 'scheduled',
+        count: remainder,
+        known,
+        // Records from before attempts were counted made one attempt at least.
+        attempt: run.launchAttempts ?? 1,
+        cluster: run.cluster ?? pass.cluster,
+      });
+      if (!outcome) continue;
+      const updated = retriedRunRecord(run, outcome, pass.now);
+      if (!run.launchedAt && updated.launchedAt) launchDelay(pass, scheduled);
+      replaceRun(pass, run, updated);
+      if (updated.result === 'LaunchFailed') settled(pass, updated);
+      else if (outcome.tasks.length > 0) {
+        pass.events.push({
+          type: 'Normal',
+          reason: EventReason.Launched,
+          message: `run scheduled at ${run.scheduledTime}: launched ${outcome.tasks.length} more task(s) after capacity retries`,
+        });
+      }
+    }
+  }
+
+  /** Decides and launches one due run. False after a transient failure: the time stays due. */
+  async startRun(pass: Pass, scheduled: Date, identity: RunIdentity, kind: RunKind): Promise<boolean> {
+    const scheduledTime = scheduled.toISOString();
+    const sqs = pass.spec.trigger?.sqs;
+    let depth: number | undefined;
+    if (sqs) {
+      if (!this.#deps.queueDepth) {
+        addRun(pass, {
+          scheduledTime,
+          result: 'Skipped',
+          reason: RunReason.TriggerUnavailable,
+          message: 'this controller has no SQS client configured',
+        });
+        return true;
+      }
+      try {
+        depth = await this.#deps.queueDepth.queueDepth(sqs, callOptions(pass));
+      } catch (error) {
+        pass.errors.push(toTransient(error, 'reading the trigger queue depth'));
+        return false;
+      }
+      pass.queueDepth = depth;
+    }
+    const base: RunRecord = {
+      scheduledTime,
+      result: 'Running',
+      cluster: pass.cluster,
+      ...(depth !== undefined ? { queueDepth: depth } : {}),
+    };
+    const wanted = desiredTaskCount(pass.spec, depth);
+    const desired = Math.min(wanted, pass.maxTasksPerRun);
+    const decision = decideLaunch(
+      pass.spec.concurrencyPolicy as ConcurrencyPolicy | undefined,
+      desired,
+      unfinishedTaskArns(pass.runs),
+    );
+    if (decision.action === 'skip') {
+      addRun(pass, {
+        ...base,
+        result: 'Skipped',
+        reason: decision.reason,
+        message: decision.message,
+        desiredCount: desired,
+      });
+      return true;
+    }
+    if (decision.stop.length > 0 && !(await this.#replace(pass, decision.stop, scheduledTime))) return false;
+
+    const outcome = await this.#launch(pass, {
+      identity,
+      scheduled,
+      kind,
+      count: decision.count,
+      known: [],
+      attempt: 0,
+      cluster: pass.cluster,
+    });
+    if (!outcome) return false;
+    if ((pass.spec.concurrencyPolicy ?? 'Allow') !== 'Allow') this.#supersedePending(pass);
+    const capped =
+      wanted > desired ? ` (capped from ${wanted} by maxTasksPerRun ${pass.maxTasksPerRun})` : '';
+    const run = newRunRecord({
+      base,
+      desired,
+      count: decision.count,
+      outcome,
+      now: pass.now,
+      retryable: kind === 'scheduled',
+      message: `${decision.message}${capped}`,
+    });
+    addRun(pass, run);
+    if (run.result === 'Running' && outcome.tasks.length > 0) {
+      if (kind === 'scheduled') launchDelay(pass, scheduled);
+      pass.events.push({
+        type: 'Normal',
+        reason: EventReason.Launched,
+        message: `${kind === 'run-now' ? 'run-now' : `run scheduled at ${scheduledTime}`}: ${run.message}`,
+      });
+    }
+    return true;
+  }
+
+  /**
+   * One RunTask attempt of a run, with the attempt's deterministic token. Where the token cannot
+   * vouch for an earlier attempt (see LaunchLedger), tasks started under the run's startedBy are
+   * looked up first and adopted, and only the remainder is launched. Undefined after a transient
+   * failure, which is recorded on the pass. Throws PassAbortedError when the lease is not held.
+   */
+  async #launch(
+    pass: Pass,
+    a: {
+      readonly identity: RunIdentity;
+      readonly scheduled: Date;
+      readonly kind: RunKind;
+      readonly count: number;
+      readonly known: readonly string[];
+      readonly attempt: number;
+      readonly cluster: string;
+    },
+  ): Promise<LaunchOutcome | undefined> {
+    const { launcher } = this.#deps;
+    const { identity } = a;
+    try {
+      const already = new Set(a.known);
+      const lookup = this.#deps.ledger.needsLookup({
+        key: pass.key,
+        scheduledTime: a.scheduled,
+        kind: a.kind,
+        now: pass.now,
+        signal: pass.signal,
+      });
+      const found = lookup
+        ? (await launcher.findTasks(a.cluster, identity.startedBy, callOptions(pass))).filter(
+            (arn) => !already.has(arn),
+          )
+        : [];
+      const adopted = found.map((taskArn) => ({ taskArn }));
+      // Tasks found unrecorded mean this attempt already went out: the next one gets a new token.
+      const attempt = found.length > 0 ? a.attempt + 1 : a.attempt;
+      const remainder = a.count - found.length;
+      if (remainder <= 0) {
+        return { tasks: adopted, adopted: found.length, failures: [], dryRun: false, attempts: attempt };
+      }
+      assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs);
+      this.#deps.ledger.launching(pass.key);
+      const result = await launcher.runTasks(
+        {
+          cluster: a.cluster,
+          task: pass.spec.task,
+          count: remainder,
+          startedBy: identity.startedBy,
+          clientToken: launchClientToken(identity, attempt),
+          tags: identity.tags,
+          ...(pass.identity ? { identity: pass.identity } : {}),
+        },
+        { signal: pass.signal },
+      );
+      // A replayed or conflicting token names tasks we may already hold: keep each task once.
+      const seen = new Set([...already, ...found]);
+      const launched = result.tasks
+        .filter((t) => !seen.has(t.taskArn) && seen.add(t.taskArn))
+        .map((t) => ({ taskArn: t.taskArn, ...(t.lastStatus ? { lastStatus: t.lastStatus } : {}) }));
+      pass.log.info('launched tasks', {
+        startedBy: identity.startedBy,
+        attempt,
+        launched: launched.length,
+        adopted: found.length,
+        failures: result.failures.length,
+      });
+      return {
+        tasks: [...adopted, ...launched],
+        adopted: found.length,
+        failures: result.failures,
+        dryRun: result.dryRun === true,
+        attempts: attempt + 1,
+      };
+    } catch (error) {
+      if (error instanceof PassAbortedError) throw error;
+      if (error instanceof TerminalError) {
+        // ECS refused the request itself (bad parameters): retrying the same request cannot help.
+        return {
+          tasks: [],
+          adopted: 0,
+          failures: [{ reason: error.reason, detail: error.message, capacity: false }],
+          dryRun: false,
+          attempts: a.attempt + 1,
+        };
+      }
+      if (pass.signal.aborted) throw new PassAbortedError('the pass was cancelled while launching');
+      pass.log.warn('launch attempt failed; will retry', { startedBy: identity.startedBy, error });
+      pass.errors.push(toTransient(error, 'launching tasks'));
+      return undefined;
+    }
+  }
+
+  /** Replace: stop the running tasks before the new run launches. */
+  async #replace(pass: Pass, taskArns: readonly string[], scheduledTime: string): Promise<boolean> {
+    const stopped = new Set(taskArns);
+    const byCluster = new Map<string, string[]>();
+    for (const run of pass.runs.filter((r) => r.result === 'Running')) {
+      const cluster = run.cluster ?? pass.cluster;
+      for (const t of run.tasks ?? []) {
+        if (stopped.has(t.taskArn)) byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), t.taskArn]);
+      }
+    }
+    try {
+      for (const [cluster, arns] of byCluster) {
+        await this.#deps.launcher.stopTasks(
+          cluster,
+          arns,
+          `ecs-scheduler: replaced by the run scheduled at ${scheduledTime}`,
+          callOptions(pass),
+        );
+      }
+    } catch (error) {
+      pass.errors.push(toTransient(error, 'stopping tasks to replace them'));
+      return false;
+    }
+    pass.runs = pass.runs.map((r) =>
+      r.result === 'Running' && (r.tasks ?? []).some((t) => stopped.has(t.taskArn))
+        ? withReason(r, RunReason.Replaced, `replaced by the run scheduled at ${scheduledTime}`)
+        : r,
+    );
+    return true;
+  }
+
+  /** Under Forbid, Replace and TopUp a new run takes over: older runs stop retrying for capacity. */
+  #supersedePending(pass: Pass): void {
+    for (const run of pass.runs.filter((r) => isPending(pass, r))) {
+      const launched = launchedTaskCount(run);
+      if (launched === 0) {
+        const { tasks: _tasks, ...rest } = run;
+        const closed: RunRecord = {
+          ...rest,
+          result: 'LaunchFailed',
+          reason: RunReason.Superseded,
+          message: 'a newer run started before capacity was found',
+          finishedAt: pass.now.toISOString(),
+        };
+        replaceRun(pass, run, closed);
+        settled(pass, closed);
+      } else {
+        replaceRun(
+          pass,
+          run,
+          withReason(
+            { ...run, launchCount: launched },
+            RunReason.CapacityUnavailable,
+            `launched ${launched} of ${plannedTasks(run)}; a newer run took over`,
+          ),
+        );
+      }
+    }
+  }
+}
