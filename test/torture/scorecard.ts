@@ -1,0 +1,240 @@
+// The torture scorecard: what happened to every scheduled time, judged from the simulator's
+// RunTask ledger (what ECS did) and from every status version a watch saw (what we recorded),
+// never from our final status alone. Pure: the driver gathers the facts, this counts them.
+import type { FaultKind } from './fault-plan.js';
+
+export interface ExpectedRun {
+  /** namespace/name */
+  readonly resource: string;
+  /** ECS startedBy of this run (`ecss/<uid>/<epochSeconds>`): the ledger's key. */
+  readonly startedBy: string;
+  readonly scheduledTimeMs: number;
+  /** Tasks one run asks for (taskCount); more than this in the ledger is a duplicate. */
+  readonly tasksWanted: number;
+}
+
+export interface LedgerRun {
+  readonly startedBy: string;
+  readonly acceptedLaunches: number;
+  /** Tasks launched under this startedBy, over every accepted RunTask. */
+  readonly tasks: number;
+  readonly firstLaunchAt: number;
+}
+
+export interface FaultWindow {
+  readonly kind: FaultKind | 'crash';
+  readonly startMs: number;
+  /** When the system had recovered (a new leader running, the API server ready, ECS answering). */
+  readonly endMs: number;
+}
+
+export interface Crash {
+  readonly replica: string;
+  readonly atMs: number;
+  readonly exit: string;
+  readonly lastLine?: string;
+}
+
+export interface ScorecardInput {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly command: string;
+  readonly expected: readonly ExpectedRun[];
+  readonly ledgerRuns: readonly LedgerRun[];
+  readonly recorded: ReadonlyMap<string, ReadonlyMap<number, ReadonlySet<string>>>;
+  /**
+   * status.missedRunsTotal last seen, by resource. A pass that passes over many times keeps only
+   * some as run records; the rest are counted here, and are recorded (as Missed) all the same.
+   */
+  readonly missedRunsTotal: ReadonlyMap<string, number>;
+  readonly windows: readonly FaultWindow[];
+  /** How long after a window's end a missed run still counts as explained by it. */
+  readonly explainSlackMs: number;
+  readonly statusVersionsSeen: number;
+  readonly invalidStatuses: readonly { resource: string; resourceVersion: string; issues: string[] }[];
+  readonly unexpectedCrashes: readonly Crash[];
+  readonly injected: Readonly<Record<string, number>>;
+}
+
+export interface MissedRun {
+  readonly resource: string;
+  readonly scheduledTime: string;
+  readonly explainedBy: { kind: string; start: string; end: string } | null;
+}
+
+export interface DuplicateRun {
+  readonly resource: string;
+  readonly scheduledTime: string;
+  readonly tasks: number;
+  readonly wanted: number;
+  readonly launches: number;
+}
+
+export interface Scorecard {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly command: string;
+  readonly injected: Readonly<Record<string, number>>;
+  readonly scheduledTimes: number;
+  /** Launched, and with no more tasks than the run asked for. */
+  readonly launchedExactlyOnce: number;
+  /** Tasks beyond what their run asked for, from the simulator's ledger (never from status). */
+  readonly duplicates: number;
+  /** The runs with duplicates (at most 20). */
+  readonly duplicateRuns: readonly DuplicateRun[];
+  /** Not launched and recorded with another result (Skipped by Forbid, LaunchFailed...). */
+  readonly notLaunchedByResult: Readonly<Record<string, number>>;
+  /** Recorded Missed: as a run record, or only counted in status.missedRunsTotal. */
+  readonly missed: {
+    readonly total: number;
+    readonly countedOnly: number;
+    readonly unexplained: number;
+    readonly runs: readonly MissedRun[];
+  };
+  /** Neither launched nor ever recorded. */
+  readonly lost: {
+    readonly total: number;
+    readonly runs: readonly { resource: string; scheduledTime: string }[];
+  };
+  /** Launched (the ledger says so) but never seen in a status. */
+  readonly launchedButUnrecorded: number;
+  readonly statusVersionsSeen: number;
+  readonly invalidStatus: { readonly total: number; readonly examples: ScorecardInput['invalidStatuses'] };
+  readonly unexpectedCrashes: readonly Crash[];
+  readonly launchDelayOutsideFaultsMs: {
+    readonly p50: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly runs: number;
+  };
+  /** The Done criteria of the torture suite: all must be 0. */
+  readonly verdict: { readonly pass: boolean; readonly failures: readonly string[] };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export function scorecard(input: ScorecardInput): Scorecard {
+  const ledger = new Map(input.ledgerRuns.map((r) => [r.startedBy, r]));
+  const within = (t: number) =>
+    input.windows.find((w) => t >= w.startMs - 1_000 && t <= w.endMs + input.explainSlackMs);
+  let exactlyOnce = 0;
+  let unrecorded = 0;
+  let duplicates = 0;
+  let countedOnly = 0;
+  const duplicateRuns: DuplicateRun[] = [];
+  // Missed times counted but not kept as records, per resource: what is left to account for.
+  const countedBudget = new Map<string, number>();
+  for (const [resource, total] of input.missedRunsTotal) {
+    let listed = 0;
+    for (const results of input.recorded.get(resource)?.values() ?? []) if (results.has('Missed')) listed++;
+    countedBudget.set(resource, Math.max(0, total - listed));
+  }
+  const notLaunched: Record<string, number> = {};
+  const missed: MissedRun[] = [];
+  const lost: { resource: string; scheduledTime: string }[] = [];
+  const delays: number[] = [];
+  for (const run of input.expected) {
+    const launched = ledger.get(run.startedBy);
+    const results = input.recorded.get(run.resource)?.get(run.scheduledTimeMs) ?? new Set<string>();
+    if (launched !== undefined && launched.acceptedLaunches > 0) {
+      const extra = Math.max(0, launched.tasks - run.tasksWanted);
+      if (extra === 0) exactlyOnce++;
+      duplicates += extra;
+      if (extra > 0 && duplicateRuns.length < 20)
+        duplicateRuns.push({
+          resource: run.resource,
+          scheduledTime: iso(run.scheduledTimeMs),
+          tasks: launched.tasks,
+          wanted: run.tasksWanted,
+          launches: launched.acceptedLaunches,
+        });
+      if (results.size === 0) unrecorded++;
+      if (within(run.scheduledTimeMs) === undefined)
+        delays.push(launched.firstLaunchAt - run.scheduledTimeMs);
+      continue;
+    }
+    const budget = countedBudget.get(run.resource) ?? 0;
+    const counted = results.size === 0 && budget > 0;
+    if (counted) {
+      countedBudget.set(run.resource, budget - 1);
+      countedOnly++;
+    }
+    if (results.size === 0 && !counted) {
+      lost.push({ resource: run.resource, scheduledTime: iso(run.scheduledTimeMs) });
+    } else if (counted || results.has('Missed')) {
+      const w = within(run.scheduledTimeMs);
+      missed.push({
+        resource: run.resource,
+        scheduledTime: iso(run.scheduledTimeMs),
+        explainedBy: w ? { kind: w.kind, start: iso(w.startMs), end: iso(w.endMs) } : null,
+      });
+    } else {
+      for (const result of results) notLaunched[result] = (notLaunched[result] ?? 0) + 1;
+    }
+  }
+  delays.sort((a, b) => a - b);
+  const unexplained = missed.filter((m) => m.explainedBy === null).length;
+  const failures: string[] = [];
+  if (duplicates > 0) failures.push(`${duplicates} duplicate task(s)`);
+  if (lost.length > 0) failures.push(`${lost.length} lost run(s)`);
+  if (input.invalidStatuses.length > 0)
+    failures.push(`${input.invalidStatuses.length} invalid status version(s)`);
+  if (unexplained > 0) failures.push(`${unexplained} unexplained missed run(s)`);
+  if (input.unexpectedCrashes.length > 0)
+    failures.push(`${input.unexpectedCrashes.length} unexpected crash(es)`);
+  return {
+    scenario: input.scenario,
+    seed: input.seed,
+    command: input.command,
+    injected: input.injected,
+    scheduledTimes: input.expected.length,
+    launchedExactlyOnce: exactlyOnce,
+    duplicates,
+    duplicateRuns,
+    notLaunchedByResult: notLaunched,
+    missed: { total: missed.length, countedOnly, unexplained, runs: missed },
+    lost: { total: lost.length, runs: lost },
+    launchedButUnrecorded: unrecorded,
+    statusVersionsSeen: input.statusVersionsSeen,
+    invalidStatus: { total: input.invalidStatuses.length, examples: input.invalidStatuses.slice(0, 10) },
+    unexpectedCrashes: input.unexpectedCrashes,
+    launchDelayOutsideFaultsMs: {
+      p50: percentile(delays, 50),
+      p99: percentile(delays, 99),
+      max: delays.length === 0 ? 0 : delays[delays.length - 1]!,
+      runs: delays.length,
+    },
+    verdict: { pass: failures.length === 0, failures },
+  };
+}
+
+/** The scorecard as a few lines of text, for the terminal and the README. */
+export function formatScorecard(s: Scorecard): string {
+  const d = s.launchDelayOutsideFaultsMs;
+  const notLaunched = Object.entries(s.notLaunchedByResult)
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
+  return [
+    `torture scorecard: ${s.scenario}, seed ${s.seed}`,
+    `  command:                      ${s.command}`,
+    `  injected:                     ${Object.entries(s.injected)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `  scheduled times:              ${s.scheduledTimes}`,
+    `  launched exactly once:        ${s.launchedExactlyOnce}`,
+    `  duplicate tasks (ledger):     ${s.duplicates}`,
+    `  not launched, recorded as:    ${notLaunched || 'none'}`,
+    `  missed:                       ${s.missed.total} (${s.missed.countedOnly} only counted; unexplained ${s.missed.unexplained})`,
+    `  lost:                         ${s.lost.total}`,
+    `  launched but never recorded:  ${s.launchedButUnrecorded}`,
+    `  status versions seen/invalid: ${s.statusVersionsSeen} / ${s.invalidStatus.total}`,
+    `  unexpected crashes:           ${s.unexpectedCrashes.length}`,
+    `  launch delay outside faults:  p50 ${d.p50} ms, p99 ${d.p99} ms, max ${d.max} ms (${d.runs} runs)`,
+    `  verdict:                      ${s.verdict.pass ? 'PASS' : `FAIL: ${s.verdict.failures.join('; ')}`}`,
+  ].join('\n');
+}

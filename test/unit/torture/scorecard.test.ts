@@ -1,0 +1,155 @@
+import { expect } from 'chai';
+import { scorecard, type ScorecardInput } from '../../../test/torture/scorecard.js';
+
+const at = (s: number) => Date.parse('2026-03-01T00:00:00Z') + s * 1000;
+const run = (resource: string, s: number, tasksWanted = 1) => ({
+  resource,
+  startedBy: `ecss/${resource}/${s}`,
+  scheduledTimeMs: at(s),
+  tasksWanted,
+});
+function recorded(entries: [string, number, string[]][]) {
+  const m = new Map<string, Map<number, Set<string>>>();
+  for (const [resource, s, results] of entries) {
+    if (!m.has(resource)) m.set(resource, new Map());
+    m.get(resource)!.set(at(s), new Set(results));
+  }
+  return m;
+}
+
+function input(overrides: Partial<ScorecardInput>): ScorecardInput {
+  return {
+    scenario: 'test',
+    seed: 1,
+    command: 'cmd',
+    expected: [],
+    ledgerRuns: [],
+    recorded: new Map(),
+    missedRunsTotal: new Map(),
+    windows: [],
+    explainSlackMs: 5_000,
+    statusVersionsSeen: 0,
+    invalidStatuses: [],
+    unexpectedCrashes: [],
+    injected: {},
+    ...overrides,
+  };
+}
+
+describe('torture scorecard', () => {
+  it('counts a run launched once and recorded as exactly once, with its launch delay', () => {
+    const card = scorecard(
+      input({
+        expected: [run('ns/a', 10)],
+        ledgerRuns: [
+          { startedBy: 'ecss/ns/a/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(10) + 250 },
+        ],
+        recorded: recorded([['ns/a', 10, ['Running', 'Succeeded']]]),
+      }),
+    );
+    expect(card.launchedExactlyOnce).to.equal(1);
+    expect(card.launchDelayOutsideFaultsMs).to.deep.equal({ p50: 250, p99: 250, max: 250, runs: 1 });
+    expect(card.verdict).to.deep.equal({ pass: true, failures: [] });
+  });
+
+  it('takes duplicates from the ledger, never from status, and fails the verdict on them', () => {
+    const card = scorecard(
+      input({
+        expected: [run('ns/a', 10)],
+        ledgerRuns: [{ startedBy: 'ecss/ns/a/10', acceptedLaunches: 2, tasks: 2, firstLaunchAt: at(10) }],
+        recorded: recorded([['ns/a', 10, ['Succeeded']]]),
+      }),
+    );
+    expect(card.launchedExactlyOnce).to.equal(0);
+    expect(card.duplicates).to.equal(1);
+    expect(card.duplicateRuns[0]).to.include({ resource: 'ns/a', tasks: 2, wanted: 1, launches: 2 });
+    expect(card.verdict.failures).to.deep.equal(['1 duplicate task(s)']);
+  });
+
+  it('does not call a second RunTask for the tasks the first could not place a duplicate', () => {
+    const card = scorecard(
+      input({
+        expected: [run('ns/a', 10, 2)],
+        ledgerRuns: [{ startedBy: 'ecss/ns/a/10', acceptedLaunches: 2, tasks: 2, firstLaunchAt: at(10) }],
+        recorded: recorded([['ns/a', 10, ['Succeeded']]]),
+      }),
+    );
+    expect([card.duplicates, card.launchedExactlyOnce]).to.deep.equal([0, 1]);
+  });
+
+  it('accounts missed times kept only in status.missedRunsTotal as missed, not lost', () => {
+    const card = scorecard(
+      input({
+        expected: [run('ns/a', 10), run('ns/a', 12), run('ns/a', 14), run('ns/a', 16)],
+        recorded: recorded([['ns/a', 16, ['Missed']]]),
+        // Three missed in all: one kept as a record, two only counted; the fourth time is lost.
+        missedRunsTotal: new Map([['ns/a', 3]]),
+        windows: [{ kind: 'pause', startMs: at(9), endMs: at(17) }],
+      }),
+    );
+    expect(card.missed).to.include({ total: 3, countedOnly: 2, unexplained: 0 });
+    expect(card.lost.total).to.equal(1);
+  });
+
+  it('explains a missed run by the fault window around it, and flags one outside every window', () => {
+    const card = scorecard(
+      input({
+        expected: [run('ns/a', 10), run('ns/a', 100)],
+        recorded: recorded([
+          ['ns/a', 10, ['Missed']],
+          ['ns/a', 100, ['Missed']],
+        ]),
+        windows: [{ kind: 'kill', startMs: at(8), endMs: at(12) }],
+      }),
+    );
+    expect(card.missed.total).to.equal(2);
+    expect(card.missed.unexplained).to.equal(1);
+    expect(card.missed.runs[0]?.explainedBy?.kind).to.equal('kill');
+    expect(card.missed.runs[1]?.explainedBy).to.equal(null);
+    expect(card.verdict.failures).to.deep.equal(['1 unexplained missed run(s)']);
+  });
+
+  it('calls a run neither launched nor recorded lost; one skipped by Forbid is neither', () => {
+    const card = scorecard(
+      input({
+        expected: [run('ns/a', 10), run('ns/a', 20)],
+        recorded: recorded([['ns/a', 20, ['Skipped']]]),
+      }),
+    );
+    expect(card.lost.total).to.equal(1);
+    expect(card.lost.runs[0]?.scheduledTime).to.equal(new Date(at(10)).toISOString());
+    expect(card.notLaunchedByResult).to.deep.equal({ Skipped: 1 });
+    expect(card.verdict.pass).to.equal(false);
+  });
+
+  it('leaves launches inside a fault window out of the launch delay', () => {
+    const card = scorecard(
+      input({
+        expected: [run('ns/a', 10), run('ns/a', 50)],
+        ledgerRuns: [
+          { startedBy: 'ecss/ns/a/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(25) },
+          { startedBy: 'ecss/ns/a/50', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(50) + 100 },
+        ],
+        recorded: recorded([
+          ['ns/a', 10, ['Succeeded']],
+          ['ns/a', 50, ['Succeeded']],
+        ]),
+        windows: [{ kind: 'apiserver-restart', startMs: at(9), endMs: at(20) }],
+      }),
+    );
+    expect(card.launchDelayOutsideFaultsMs.max).to.equal(100);
+  });
+
+  it('counts a launch the status never showed, invalid status and unexpected crashes', () => {
+    const card = scorecard(
+      input({
+        expected: [run('ns/a', 10)],
+        ledgerRuns: [{ startedBy: 'ecss/ns/a/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(10) }],
+        invalidStatuses: [{ resource: 'ns/a', resourceVersion: '7', issues: ['status.runs[0].result: bad'] }],
+        unexpectedCrashes: [{ replica: 'r0', atMs: at(30), exit: '70' }],
+      }),
+    );
+    expect(card.launchedButUnrecorded).to.equal(1);
+    expect(card.verdict.failures).to.deep.equal(['1 invalid status version(s)', '1 unexpected crash(es)']);
+  });
+});
