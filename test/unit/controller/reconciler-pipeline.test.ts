@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { PassAbortedError } from '../../../src/controller/fencing.js';
+import { alwaysHeld, PassAbortedError } from '../../../src/controller/fencing.js';
+import { Reconciler } from '../../../src/controller/reconciler.js';
+import { silentLogger } from '../../../src/log/logger.js';
 import type { PolicyDecision, PolicyGate } from '../../../src/controller/ports.js';
 import { flushPromises } from '../../support/fake-clock.js';
 import { harness, key } from './harness.js';
@@ -48,6 +50,43 @@ describe('Reconciler: launch once, fenced, per tenant', () => {
       expect(h.launcher.launchedCount, 'no duplicates').to.equal(3);
       expect(h.runs()[0]!.tasks).to.have.length(3);
       expect(h.runs()[0]!.launchAttempts).to.equal(1);
+    });
+
+    describe('a crash at every step of a launch leaves exactly one set of tasks', () => {
+      const steps = ['before RunTask', 'after RunTask', 'after the status write'] as const;
+      for (const step of steps) {
+        for (const tokens of ['ECS honours clientToken', 'moto ignores clientToken']) {
+          it(`${step} (${tokens})`, async () => {
+            const h = harness({ taskCount: 12 });
+            h.launcher.honourTokens = tokens.startsWith('ECS');
+            if (step === 'before RunTask') {
+              // The process dies on the way to ECS: the request never arrives.
+              h.launcher.script({ error: new Error('process killed') });
+            }
+            if (step === 'after RunTask') {
+              h.store.beforeNextWrite(() => {
+                throw new Error('process killed');
+              });
+            }
+            await h.reconcile(fiveSecondsPastTen).catch(() => undefined);
+            // A new process (a fresh reconciler: empty memory, a new term) over the same store and ECS.
+            const restarted = new Reconciler({
+              store: h.store,
+              launcher: h.launcher,
+              events: h.events,
+              clock: h.clock,
+              metrics: h.metrics,
+              logger: silentLogger,
+              defaultCluster: 'default',
+              fence: alwaysHeld,
+            });
+            h.clock.set(tenSecondsPastTen);
+            await restarted.reconcile(key);
+            expect(h.launcher.launchedCount, 'tasks in ECS').to.equal(12);
+            expect(h.runs().map((r) => `${r.result} ${r.tasks?.length}`)).to.deep.equal(['Running 12']);
+          });
+        }
+      }
     });
 
     it('records the cluster and the attempt, so a capacity retry sends its own deterministic token', async () => {
