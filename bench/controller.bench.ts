@@ -405,6 +405,27 @@ async function main(): Promise<number> {
     const exits = await Promise.all(controllers.map((c) => c.kill('SIGTERM')));
     const ledger = await backend.ledger();
 
+    // Launches as ECS saw them (simulator only). A ledger run is matched to a scheduled run by the
+    // resource uid and the epoch seconds its startedBy carries. Its first accepted RunTask is the
+    // launch time: status.launchedAt is the controller's own word, which may be read before a
+    // client-side quota wait.
+    const firstLaunch = new Map<string, number>();
+    let unattributed = NaN;
+    if (ledger) {
+      const uidList = [...new Set(uids.values())];
+      unattributed = 0;
+      for (const run of ledger.runs) {
+        const uid = uidList.find((u) => run.startedBy.includes(u));
+        const epoch = run.startedBy.split(/[/:._-]/).find((p) => /^\d{9,11}$/.test(p));
+        if (uid === undefined || epoch === undefined) unattributed++;
+        else firstLaunch.set(`${uid}@${Number(epoch) * 1000}`, run.firstLaunchAt);
+      }
+    }
+    const ledgerLaunched = ledger
+      ? expected.filter((e) => e.measured && firstLaunch.has(`${e.uid}@${e.scheduledAt}`)).length
+      : NaN;
+    const launchSource = ledger ? 'when the simulator accepted RunTask' : 'status launchedAt';
+
     // Runs as the status records them.
     const runsOf = new Map<string, { result?: string; launchedAt?: string }>();
     for (const r of list)
@@ -422,7 +443,11 @@ async function main(): Promise<number> {
           if (run.result === 'Missed') missedInStatus++;
         }
       }
-      const launchedAt = run?.launchedAt ? Date.parse(run.launchedAt) : undefined;
+      const launchedAt = ledger
+        ? firstLaunch.get(`${e.uid}@${e.scheduledAt}`)
+        : run?.launchedAt
+          ? Date.parse(run.launchedAt)
+          : undefined;
       return {
         scheduledAt: e.scheduledAt,
         tasks: 1,
@@ -450,26 +475,6 @@ async function main(): Promise<number> {
         max: s.total.at(-1) ?? NaN,
       };
     });
-
-    // Duplicates and launches as ECS saw them (simulator only). A ledger run is matched to a
-    // scheduled run by the resource uid and epoch seconds its startedBy carries.
-    let ledgerLaunched = NaN;
-    let unattributed = NaN;
-    if (ledger) {
-      const uidSet = new Set(uids.values());
-      const launchedKeys = new Set<string>();
-      unattributed = 0;
-      for (const run of ledger.runs) {
-        const parts = run.startedBy.split(/[/:._-]/);
-        const uid = [...uidSet].find((u) => run.startedBy.includes(u));
-        const epoch = parts.find((p) => /^\d{9,11}$/.test(p));
-        if (uid === undefined || epoch === undefined) unattributed++;
-        else launchedKeys.add(`${uid}@${Number(epoch) * 1000}`);
-      }
-      ledgerLaunched = expected.filter(
-        (e) => e.measured && launchedKeys.has(`${e.uid}@${e.scheduledAt}`),
-      ).length;
-    }
 
     const start = atStart!;
     const end = atEnd!;
@@ -511,7 +516,7 @@ async function main(): Promise<number> {
           : 'n/a (moto ignores clientToken and keeps no ledger; use --ecs simulator)'),
     );
     console.log(
-      `launch delay (${split.total.length} runs): p50 ${fmt(quantile(split.total, 0.5))} s, p99 ${fmt(quantile(split.total, 0.99))} s, max ${fmt(last)} s; ` +
+      `launch delay (${launchSource} - scheduledTime, ${split.total.length} runs): p50 ${fmt(quantile(split.total, 0.5))} s, p99 ${fmt(quantile(split.total, 0.99))} s, max ${fmt(last)} s; ` +
         `waiting for ECS quota: p50 ${fmt(quantile(split.quota, 0.5))} s, p99 ${fmt(quantile(split.quota, 0.99))} s, max ${fmt(idealLast)} s; ` +
         `our own: p50 ${fmt(quantile(split.own, 0.5))} s, p99 ${fmt(quantile(split.own, 0.99))} s, max ${fmt(split.own.at(-1) ?? NaN)} s`,
     );

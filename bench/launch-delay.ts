@@ -41,7 +41,12 @@ export function idealLaunchTimes(runs: readonly MeasuredRun[], quotas: QuotaProf
           now: () => now,
           sleep: () => Promise.resolve(),
         });
-  const order = runs.map((_, i) => i).sort((a, b) => runs[a]!.scheduledAt - runs[b]!.scheduledAt || a - b);
+  // Runs due at the same time take the quota's slots in the order they actually launched, so
+  // that each run's own share compares like with like.
+  const launched = (i: number) => runs[i]!.launchedAt ?? Infinity;
+  const order = runs
+    .map((_, i) => i)
+    .sort((a, b) => runs[a]!.scheduledAt - runs[b]!.scheduledAt || launched(a) - launched(b) || a - b);
   const first = order.length > 0 ? runs[order[0]!]!.scheduledAt : 0;
   now = first;
   const runTask = bucket(quotas.runTask);

@@ -47,7 +47,7 @@ describe('controller benchmark smoke (ECS simulator)', function () {
     expect(run.code, output).to.equal(0);
     for (const figure of [
       /^Missed: \d+ .*duplicates: \d+ \(simulator ledger/m,
-      /^launch delay \(\d+ runs\): p50 [\d.]+ s, p99 [\d.]+ s, max [\d.]+ s; waiting for ECS quota: .*; our own: /m,
+      /^launch delay \(when the simulator accepted RunTask - scheduledTime, \d+ runs\): p50 [\d.]+ s, p99 [\d.]+ s, max [\d.]+ s; waiting for ECS quota: .*; our own: /m,
       /^ECS calls per run \(counted by the simulator\): RunTask [\d.]+, DescribeTasks [\d.]+, ListTasks [\d.]+/m,
       /^API writes per run: [\d.]+ status writes, [\d.]+ events/m,
       /^controller pid \d+: CPU [\d.]+ s per minute .* RSS max \d+ MiB/m,

@@ -71,6 +71,22 @@ describe('launch delay split', () => {
     expect(split.own.every((o) => o >= 0)).to.equal(true);
   });
 
+  it('runs due together take the quota slots in the order they launched', () => {
+    // Launched in reverse index order, 50 ms apart: exactly the Fargate RunTask rate past the burst.
+    const runs: MeasuredRun[] = Array.from({ length: 40 }, (_, i) => ({
+      scheduledAt: T0,
+      launchedAt: T0 + Math.max(0, 39 - i - 19) * 50,
+      tasks: 1,
+      fargate: true,
+    }));
+    const split = splitLaunchDelays(
+      runs,
+      runs.map(() => true),
+      AWS_QUOTAS,
+    );
+    expect(split.own.every((o) => o < 1e-9)).to.equal(true);
+  });
+
   it('quantile and median', () => {
     expect(quantile([1, 2, 3, 4], 0.5)).to.equal(2);
     expect(quantile([1, 2, 3, 4], 0.99)).to.equal(4);
