@@ -29,6 +29,8 @@ export class Controller {
   /** Aborted by abort(): every pass of this controller sees it. */
   readonly #passes = new AbortController();
   #started = false;
+  #workers = 0;
+  #busy = 0;
 
   constructor(deps: ControllerDeps) {
     this.#deps = deps;
@@ -43,6 +45,8 @@ export class Controller {
   start(concurrency: number): void {
     if (this.#started) return;
     this.#started = true;
+    this.#workers = Math.max(1, concurrency);
+    this.#deps.metrics.workers?.(this.#workers, 0);
     this.#deps.queue.start(concurrency, (key) => this.#process(key));
   }
 
@@ -67,6 +71,7 @@ export class Controller {
     const log = this.#deps.logger.child({ resource: key });
     const startedAt = clock.now().getTime();
     let outcome: ReconcileOutcome = 'success';
+    metrics.workers?.(this.#workers, ++this.#busy);
     try {
       const result = await this.#deps.reconciler.reconcile(key, signal);
       queue.forget(key);
@@ -99,6 +104,7 @@ export class Controller {
         queue.addRateLimited(key);
       }
     } finally {
+      metrics.workers?.(this.#workers, --this.#busy);
       metrics.reconciled(outcome, (clock.now().getTime() - startedAt) / 1000);
     }
   }

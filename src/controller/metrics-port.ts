@@ -28,6 +28,12 @@ export interface ControllerMetrics {
   lastRun?(key: ResourceKey, result: RunResult, lastSuccess: Date | undefined): void;
   /** Policy denials (ecs_scheduler_policy_denials_total). */
   policyDenied?(key: ResourceKey, field: string): void;
+  /**
+   * Workers configured and busy (controller_runtime_max_concurrent_reconciles and
+   * controller_runtime_active_workers): busy near the maximum while the queue grows means the
+   * workers, not ECS or the API server, are the bottleneck.
+   */
+  workers?(max: number, active: number): void;
   forget(key: ResourceKey): void;
 }
 

@@ -88,6 +88,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['controller'] as const,
     registers,
   });
+  const maxWorkers = new Gauge({
+    name: 'controller_runtime_max_concurrent_reconciles',
+    help: 'Maximum number of concurrent reconciles per controller',
+    labelNames: ['controller'] as const,
+    registers,
+  });
+  const activeWorkers = new Gauge({
+    name: 'controller_runtime_active_workers',
+    help: 'Number of currently used workers per controller',
+    labelNames: ['controller'] as const,
+    registers,
+  });
   const reconcileTime = new Histogram({
     name: 'controller_runtime_reconcile_time_seconds',
     help: 'Length of time per reconciliation per controller',
@@ -252,6 +264,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (outcome === 'error' || outcome === 'terminal') reconcileErrors.inc({ controller: controllerLabel });
       if (outcome === 'terminal') terminalErrors.inc({ controller: controllerLabel });
       reconcileTime.observe({ controller: controllerLabel }, seconds);
+    },
+    workers(max: number, active: number) {
+      maxWorkers.set({ controller: controllerLabel }, max);
+      activeWorkers.set({ controller: controllerLabel }, active);
     },
     runRecorded(result: RunResult, key?: ResourceKey) {
       if (key === undefined) return runsTotal.inc({ result });

@@ -168,6 +168,43 @@ describe('Controller', () => {
     expect(seen, 'no work after abort').to.have.length(2);
   });
 
+  it('reports configured and busy workers, so a saturated pool shows in metrics', async () => {
+    const samples: [number, number][] = [];
+    class WorkerMetrics extends RecordingControllerMetrics {
+      workers(max: number, active: number): void {
+        samples.push([max, active]);
+      }
+    }
+    const clock = new FakeClock('2026-03-01T09:45:00Z');
+    const releases: (() => void)[] = [];
+    const controller = new Controller({
+      reconciler: {
+        reconcile: () => new Promise<ReconcileResult>((resolve) => releases.push(() => resolve({}))),
+      },
+      queue: new WorkQueue({ clock }),
+      clock,
+      metrics: new WorkerMetrics(),
+      logger: silentLogger,
+    });
+    controller.start(2);
+    for (const k of ['data/a', 'data/b', 'data/c']) controller.enqueue(k);
+    await flushPromises();
+    expect(samples, 'two of two busy, the third key waits').to.deep.equal([
+      [2, 0],
+      [2, 1],
+      [2, 2],
+    ]);
+    releases.shift()!();
+    await flushPromises();
+    expect(samples.slice(3)).to.deep.equal([
+      [2, 1],
+      [2, 2],
+    ]);
+    for (const release of releases) release();
+    await controller.stop();
+    expect(samples.at(-1)).to.deep.equal([2, 0]);
+  });
+
   it('stop waits for the pass in flight and then takes no more work', async () => {
     let release!: () => void;
     const calls: string[] = [];
