@@ -115,7 +115,7 @@ describe('import command', () => {
     expect(resources(io.out).map((r) => r.metadata.name)).to.deep.equal(['sleeper-task', 'month-end']);
     expect(io.err).to.include('line 3: Expected double-quoted property name in JSON at column 51\n');
     expect(io.err).to.include(
-      'job "weekly-by-week-number": schedule: "0 0 0 * 10" week field "10" (ISO week number)',
+      'job "weekly-by-week-number": schedule: "0 0 0 * 10" week "10" (ISO week number) has no cron field',
     );
     expect(io.err).to.include('import: converted 2 of 4 job(s), 2 could not be converted');
   });
