@@ -45,6 +45,8 @@ const USAGE = `Usage: node scripts/with-testenv.js npm run bench:controller -- [
   --minutes M                    length of the measured window in minutes, may be fractional (default 2)
   --ecs moto|simulator           ECS backend (default moto)
   --quotas aws|off               simulator only: ECS's documented token buckets, or none (default aws)
+  --faults JSON                  simulator only: fault injection, e.g. '{"serverErrorRate":0.01}'
+                                 (see test/support/ecs-simulator/README.md)
   --replicas R                   controller processes, leader-elected when R > 1 (default 1)
   --launch-type FARGATE|EC2      (default FARGATE; EC2 on moto registers more container instances)
   --task-seconds S               tasks stop after about S s (moto: ~4*S s); 0 keeps them running (default 5)
@@ -65,6 +67,7 @@ function options() {
       minutes: { type: 'string', default: '2' },
       ecs: { type: 'string', default: 'moto' },
       quotas: { type: 'string' },
+      faults: { type: 'string' },
       replicas: { type: 'string', default: '1' },
       'launch-type': { type: 'string', default: 'FARGATE' },
       'task-seconds': { type: 'string', default: '5' },
@@ -88,6 +91,8 @@ function options() {
   if (ecs !== 'moto' && ecs !== 'simulator') throw new Error('--ecs must be moto or simulator');
   if (values.quotas !== undefined && ecs !== 'simulator')
     throw new Error('--quotas applies to --ecs simulator only (moto enforces no quota)');
+  if (values.faults !== undefined && ecs !== 'simulator')
+    throw new Error('--faults applies to --ecs simulator only');
   const quotas = values.quotas ?? 'aws';
   if (quotas !== 'aws' && quotas !== 'off') throw new Error('--quotas must be aws or off');
   if (values['due-together'] && values.schedule !== undefined)
@@ -105,6 +110,7 @@ function options() {
     minutes: num('minutes', values.minutes, 0.05, false),
     ecs: ecs as 'moto' | 'simulator',
     quotas: quotas as 'aws' | 'off',
+    faults: values.faults,
     replicas: num('replicas', values.replicas, 1),
     launchType: launchType as 'FARGATE' | 'EC2',
     taskSeconds: num('task-seconds', values['task-seconds'], 0),
@@ -307,7 +313,11 @@ async function main(): Promise<number> {
   const backend =
     opts.ecs === 'moto'
       ? await motoBackend(env, opts.taskSeconds)
-      : await simulatorBackend(env, { quotas: opts.quotas, taskSeconds: opts.taskSeconds });
+      : await simulatorBackend(env, {
+          quotas: opts.quotas,
+          taskSeconds: opts.taskSeconds,
+          ...(opts.faults === undefined ? {} : { faults: opts.faults }),
+        });
   const controllers: ControllerProcess[] = [];
   try {
     if (opts.ecs === 'moto' && opts.launchType === 'EC2')
@@ -366,7 +376,7 @@ async function main(): Promise<number> {
         expected.push({ key: name, uid: uids.get(name)!, scheduledAt: at, measured: at >= windowStart });
     const measuredRuns = expected.filter((e) => e.measured).length;
     console.log(
-      `controller(s) running (pid ${controllers.map((c) => c.child.pid).join(', ')}); measuring ` +
+      `controller(s) running (pid ${controllers.map((c) => c.child.pid).join(', ')}), ECS at ${backend.endpoint}; measuring ` +
         `${new Date(windowStart).toISOString()} to ${new Date(windowEnd).toISOString()}: ${measuredRuns} scheduled runs`,
     );
     if (measuredRuns === 0)

@@ -56,7 +56,7 @@ export async function motoBackend(env: TestEnv, taskSeconds: number): Promise<Ec
  */
 export async function simulatorBackend(
   env: TestEnv,
-  options: { quotas: 'aws' | 'off'; taskSeconds: number },
+  options: { quotas: 'aws' | 'off'; taskSeconds: number; faults?: string },
 ): Promise<EcsBackend> {
   const lifecycle = {
     provisioningMs: 200,
@@ -77,6 +77,7 @@ export async function simulatorBackend(
       env.region,
       '--lifecycle',
       JSON.stringify(lifecycle),
+      ...(options.faults === undefined ? [] : ['--faults', options.faults]),
     ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );

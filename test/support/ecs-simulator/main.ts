@@ -73,6 +73,8 @@ async function main(): Promise<void> {
     return;
   }
   const port = number('port', values.port, 0)!;
+  if (!['aws', 'off'].includes(values.quotas) && !values.quotas.trim().startsWith('{'))
+    throw new Error(`--quotas: must be aws, off or a JSON object of buckets, got "${values.quotas}"`);
   const quotas =
     values.quotas === 'aws' || values.quotas === 'off' ? values.quotas : json('quotas', values.quotas);
   const retention = number('stopped-retention-seconds', values['stopped-retention-seconds'], 0);
