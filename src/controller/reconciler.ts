@@ -230,7 +230,9 @@ export class Reconciler {
       // A ConflictError propagates: the queue retries, and the next pass re-reads and decides again.
       await this.#deps.store.writeStatus(resource, next);
     }
-    this.#ledger.recorded(key);
+    // A launch whose answer was lost (a timeout) may have started tasks that no record shows
+    // yet: until a pass ends clean, the next one looks them up before launching.
+    if (pass.errors.length === 0) this.#ledger.recorded(key);
     followTasks(this.#tracker, pass);
     this.#report(pass, plan, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
 

@@ -37,6 +37,18 @@ describe('Reconciler: launch once, fenced, per tenant', () => {
       expect(h.launcher.findRequests, 'no ListTasks').to.deep.equal([]);
     });
 
+    it('a lost RunTask answer is looked up before anything else is launched (moto: no token help)', async () => {
+      const h = harness({ taskCount: 3 });
+      await h.reconcile(nineFifty);
+      h.launcher.script({ lostAnswer: new Error('socket timeout') });
+      await rejection(h.reconcile(fiveSecondsPastTen));
+      await h.reconcile(tenSecondsPastTen);
+      expect(h.launcher.findRequests).to.have.length(1);
+      expect(h.launcher.runRequests, 'no second RunTask').to.have.length(1);
+      expect(h.launcher.launchedCount).to.equal(3);
+      expect(h.runs()[0]!.tasks).to.have.length(3);
+    });
+
     it('a lost RunTask answer is repeated as the identical request, and ECS replays it: one set of tasks', async () => {
       const h = harness({ taskCount: 3 });
       h.launcher.honourTokens = true;
