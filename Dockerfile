@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1.7
-# Build: compile TypeScript with the dev toolchain.
-FROM node:24-bookworm-slim AS build
+# Build: compile TypeScript with the dev toolchain, on the build machine's own platform: its output
+# is the same JavaScript for every architecture, so a multi-arch build (README, "Building and
+# publishing the image") compiles once instead of once per architecture under emulation.
+FROM --platform=$BUILDPLATFORM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

@@ -97,6 +97,15 @@ const COVERED_ELSEWHERE: [RegExp, string][] = [
   [/^npm ci && npm test$/, 'the suite itself (this file is part of `npm test`)'],
   [/^kubectl apply -k manifests\/$/, 'test/integration/manifests.test.ts'],
   [
+    /^helm install ecs-scheduler charts\/ecs-scheduler /,
+    'test/integration/helm-chart.test.ts renders the chart with these values and applies it with --dry-run=server',
+  ],
+  [
+    /^kubectl apply --server-side -f charts\/ecs-scheduler\/crds\/$/,
+    'test/integration/helm-chart.test.ts applies the chart with its CRDs (server dry run)',
+  ],
+  [/^docker buildx /, 'not run by the tests: it needs a Docker daemon with buildx and a registry'],
+  [
     /^node bin\/ecs-scheduler\.js (run --manifests|status --state)/,
     'test/integration/standalone-run.test.ts',
   ],

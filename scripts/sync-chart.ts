@@ -1,0 +1,75 @@
+// Keeps the Helm chart's copies in step with their sources: the CRDs (generated from the schema,
+// as crds/ is), the alerts of manifests/components/prometheus and the Grafana dashboard of
+// manifests/monitoring. With --check it writes nothing and fails on a difference (CI, and a unit
+// test, run it that way), so the chart can never ship an older CRD or other alerts than kustomize.
+//
+//   node --import tsx scripts/sync-chart.ts [--check]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { crdYaml, policyCrdYaml } from '../src/api/crd-yaml.js';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const CHART = 'charts/ecs-scheduler';
+
+export interface ChartFile {
+  readonly target: string;
+  readonly source: string;
+  readonly content: string;
+}
+
+/**
+ * The kustomize alerts name the kustomize install (namespace ecs-scheduler-system, PodMonitor job
+ * ecs-scheduler-system/ecs-scheduler, Lease ecs-scheduler-leader); the chart's template puts its
+ * release's values where these placeholders are.
+ */
+export function chartRules(ruleYaml: string): string {
+  const rule = parse(ruleYaml) as { spec: unknown };
+  return stringify(rule.spec, { lineWidth: 0 })
+    .replaceAll('ecs-scheduler-system/ecs-scheduler-leader', '__NAMESPACE__/__LEASE_NAME__')
+    .replace(/ecs-scheduler-system\/ecs-scheduler(?![\w-])/g, '__PROMETHEUS_JOB__')
+    .replaceAll('ecs-scheduler-leader', '__LEASE_NAME__')
+    .replaceAll('ecs-scheduler-system', '__NAMESPACE__');
+}
+
+export function chartFiles(root = ROOT): ChartFile[] {
+  const read = (path: string) => readFileSync(join(root, path), 'utf8');
+  const rules = 'manifests/components/prometheus/prometheus-rule.yaml';
+  const dashboard = 'manifests/monitoring/grafana-dashboard.json';
+  return [
+    { target: `${CHART}/crds/ecsscheduledtasks.yaml`, source: 'src/api/schema.ts', content: crdYaml() },
+    {
+      target: `${CHART}/crds/ecsschedulerpolicies.yaml`,
+      source: 'src/api/policy-schema.ts',
+      content: policyCrdYaml(),
+    },
+    { target: `${CHART}/files/prometheus-rules.yaml`, source: rules, content: chartRules(read(rules)) },
+    { target: `${CHART}/files/grafana-dashboard.json`, source: dashboard, content: read(dashboard) },
+  ];
+}
+
+/** The chart files that differ from what their sources give. */
+export function chartDrift(root = ROOT): ChartFile[] {
+  return chartFiles(root).filter(({ target, content }) => {
+    try {
+      return readFileSync(join(root, target), 'utf8') !== content;
+    } catch {
+      return true;
+    }
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const check = process.argv.includes('--check');
+  const drift = chartDrift();
+  for (const { target, source, content } of drift) {
+    if (check)
+      console.error(`${target} is out of date with ${source}: run \`npm run chart:sync\` and commit it`);
+    else {
+      writeFileSync(join(ROOT, target), content);
+      console.log(`wrote ${target}`);
+    }
+  }
+  process.exit(check && drift.length > 0 ? 1 : 0);
+}

@@ -1,0 +1,319 @@
+// The Helm chart (charts/ecs-scheduler) and the kustomize manifests, as a user installs them: helm,
+// built from its pinned Go module by scripts/helm-binary, lints the chart and renders it; the
+// render passes the real API server's validation (`kubectl apply --dry-run=server`); and so does
+// `kubectl kustomize` of manifests/ with the dashboard component. The render is read for what the
+// values promise: IRSA, the Region, the policy mode, replicas spread over nodes and zones.
+//
+// PodMonitor and PrometheusRule need the Prometheus Operator's CRDs, which this API server does
+// not have: those two kinds are checked as rendered (and their alerts by
+// test/unit/manifests/monitoring.test.ts), everything else is applied.
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments, stringify } from 'yaml';
+import { REPO_ROOT, kubectl, kubectlOk, useTestNamespace } from './support/index.js';
+
+const CHART = join(REPO_ROOT, 'charts', 'ecs-scheduler');
+const PROMETHEUS_OPERATOR_GROUP = 'monitoring.coreos.com/v1';
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+
+interface PodSpec {
+  serviceAccountName: string;
+  affinity?: { podAntiAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: unknown[] } };
+  topologySpreadConstraints?: {
+    topologyKey: string;
+    labelSelector: { matchLabels: Record<string, string> };
+  }[];
+  containers: { image: string; args: string[]; env: { name: string; value?: string }[] }[];
+}
+
+const parse = (text: string): K8sObject[] =>
+  parseAllDocuments(text)
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null);
+
+const applicable = (objects: K8sObject[]) =>
+  objects.filter((o) => o.apiVersion !== PROMETHEUS_OPERATOR_GROUP);
+
+function find(objects: K8sObject[], kind: string): K8sObject {
+  const hit = objects.find((o) => o.kind === kind);
+  if (!hit) throw new Error(`the render has no ${kind}: ${objects.map((o) => o.kind).join(', ')}`);
+  return hit;
+}
+
+const podSpec = (objects: K8sObject[]) =>
+  (find(objects, 'Deployment').spec as { template: { spec: PodSpec } }).template.spec;
+
+describe('Helm chart and kustomize manifests (real helm, real API server)', function () {
+  let helm: string;
+  let dir: string;
+  const ns = useTestNamespace('helm');
+
+  before(async function () {
+    // A first build of helm takes minutes (once; cached in ~/.cache/ecs-scheduler/helm).
+    this.timeout(20 * 60_000);
+    const { stdout } = await promisify(execFile)('bash', [join(REPO_ROOT, 'scripts', 'helm-binary')], {
+      cwd: REPO_ROOT,
+    }).catch((e: { code?: number; stderr?: string }) => {
+      throw new Error(`scripts/helm-binary exited ${e.code}: ${e.stderr?.trim()}`);
+    });
+    helm = stdout.trim().split('\n').pop()!;
+    dir = mkdtempSync(join(tmpdir(), 'ecs-scheduler-helm-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function helmRun(args: string[]): Promise<string> {
+    const { stdout } = await promisify(execFile)(helm, args, { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  }
+
+  /** `helm template` into the test namespace with these values; CRDs included, as `helm install` sends them. */
+  async function render(values: Record<string, unknown> = {}): Promise<K8sObject[]> {
+    const file = join(dir, `values-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, stringify(values));
+    return parse(
+      await helmRun(['template', 'scheduler', CHART, '--namespace', ns.name, '--include-crds', '-f', file]),
+    );
+  }
+
+  async function dryRunServer(objects: K8sObject[]): Promise<string[]> {
+    const input = objects.map((o) => `---\n${stringify(o)}`).join('');
+    const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input });
+    expect(r.code, r.stderr).to.equal(0);
+    return r.stdout.trim().split('\n');
+  }
+
+  const everything = {
+    prometheus: { podMonitor: { enabled: true }, rules: { enabled: true } },
+    grafana: { dashboard: { enabled: true } },
+  };
+
+  const lintCases: { name: string; values: Record<string, unknown> }[] = [
+    { name: 'the defaults', values: {} },
+    { name: 'every toggle on', values: everything },
+    {
+      name: 'one replica, no leader election, policy off',
+      values: { replicaCount: 1, leaderElection: { enabled: false }, policy: { mode: 'off' } },
+    },
+  ];
+  for (const c of lintCases) {
+    it(`helm lint --strict passes with ${c.name}`, async function () {
+      this.timeout(60_000);
+      const file = join(dir, 'lint-values.yaml');
+      writeFileSync(file, stringify(c.values));
+      const out = await helmRun(['lint', '--strict', CHART, '-f', file]);
+      expect(out).to.match(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+    });
+  }
+
+  it('helm lint rejects a misspelt value, naming it (values.schema.json)', async function () {
+    this.timeout(60_000);
+    const file = join(dir, 'bad-values.yaml');
+    writeFileSync(file, stringify({ polcy: { mode: 'enforce' } }));
+    const error = await helmRun(['lint', CHART, '-f', file]).then(
+      () => undefined,
+      (e: { stdout?: string; stderr?: string }) => `${e.stdout}${e.stderr}`,
+    );
+    expect(error, 'lint passed').to.be.a('string');
+    expect(error).to.match(/polcy/);
+  });
+
+  it('renders the CRDs, RBAC, Deployment, PDB, metrics Service and the default policy, and applies them with --dry-run=server', async function () {
+    this.timeout(60_000);
+    const objects = await render();
+    expect(objects.map((o) => o.kind).sort()).to.deep.equal([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'CustomResourceDefinition',
+      'CustomResourceDefinition',
+      'Deployment',
+      'EcsSchedulerPolicy',
+      'PodDisruptionBudget',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+    ]);
+    const applied = await dryRunServer(objects);
+    expect(applied).to.have.length(objects.length);
+    expect(
+      applied.every((l) => /\((server dry run)\)$/.test(l)),
+      applied.join('\n'),
+    ).to.equal(true);
+  });
+
+  it('with every toggle on, renders the PodMonitor, PrometheusRule and dashboard ConfigMap, and the rest applies', async function () {
+    this.timeout(60_000);
+    const objects = await render(everything);
+    const podMonitor = find(objects, 'PodMonitor');
+    const rule = find(objects, 'PrometheusRule');
+    const dashboard = find(objects, 'ConfigMap');
+    const deployment = find(objects, 'Deployment');
+    // The PodMonitor selects the pods, and the absent alert watches the job Prometheus gives it.
+    const selector = (podMonitor.spec as { selector: { matchLabels: Record<string, string> } }).selector
+      .matchLabels;
+    const podLabels = (deployment.spec as { template: { metadata: { labels: Record<string, string> } } })
+      .template.metadata.labels;
+    for (const [k, v] of Object.entries(selector)) expect(podLabels[k], k).to.equal(v);
+    const rules = (
+      rule.spec as {
+        groups: { rules: { alert: string; expr: string; annotations: Record<string, string> }[] }[];
+      }
+    ).groups[0]!.rules;
+    const absent = rules.find((r) => r.alert === 'EcsSchedulerAbsent')!;
+    expect(absent.expr).to.equal(`absent(up{job="${ns.name}/${podMonitor.metadata.name}"} == 1)`);
+    const notLeading = rules.find((r) => r.alert === 'EcsSchedulerNotLeading')!;
+    expect(notLeading.expr).to.contain('name="ecs-scheduler-leader"');
+    expect(JSON.stringify(rule.spec), 'no placeholder left').to.not.match(/__[A-Z_]+__/);
+    // Prometheus' own templating survives Helm's.
+    expect(rules[0]!.annotations.summary).to.contain('{{ $labels.namespace }}');
+    expect(dashboard.metadata.labels?.grafana_dashboard).to.equal('1');
+    const json = JSON.parse(dashboard.data!['ecs-scheduler.json']!) as {
+      templating: { list: { name: string }[] };
+    };
+    expect(json.templating.list.map((v) => v.name)).to.include.members(['namespace', 'resource']);
+    await dryRunServer(applicable(objects));
+  });
+
+  const valueCases: {
+    name: string;
+    values: Record<string, unknown>;
+    check: (objects: K8sObject[]) => void;
+  }[] = [
+    {
+      name: 'serviceAccount.irsaRoleArn annotates the ServiceAccount the pods use',
+      values: { serviceAccount: { irsaRoleArn: 'arn:aws:iam::123456789012:role/ecs-scheduler' } },
+      check: (objects) => {
+        const sa = find(objects, 'ServiceAccount');
+        expect(sa.metadata.annotations?.['eks.amazonaws.com/role-arn']).to.equal(
+          'arn:aws:iam::123456789012:role/ecs-scheduler',
+        );
+        expect(podSpec(objects).serviceAccountName).to.equal(sa.metadata.name);
+      },
+    },
+    {
+      name: 'aws.region and image.tag reach the container',
+      values: {
+        aws: { region: 'eu-west-1' },
+        image: { repository: 'registry.example/ecs-scheduler', tag: '1.2.3' },
+      },
+      check: (objects) => {
+        const [container] = podSpec(objects).containers;
+        expect(container!.image).to.equal('registry.example/ecs-scheduler:1.2.3');
+        expect(container!.env).to.deep.include({ name: 'AWS_REGION', value: 'eu-west-1' });
+      },
+    },
+    {
+      name: 'policy.mode off (unquoted, so YAML 1.1 false) and per-resource metrics off become flags; a null policy is not created',
+      values: {
+        policy: { mode: 'off', policies: { 'default-namespace': null } },
+        metrics: { perResource: false },
+      },
+      check: (objects) => {
+        const { args } = podSpec(objects).containers[0]!;
+        expect(args).to.include('--policy=off').and.include('--per-resource-metrics=false');
+        expect(objects.some((o) => o.kind === 'EcsSchedulerPolicy')).to.equal(false);
+      },
+    },
+    {
+      name: 'by default: two replicas, leader election, anti-affinity on nodes and a zone spread of its own pods',
+      values: {},
+      check: (objects) => {
+        expect((find(objects, 'Deployment').spec as { replicas: number }).replicas).to.equal(2);
+        const spec = podSpec(objects);
+        expect(spec.containers[0]!.args).to.include('--leader-elect').and.include('--policy=enforce');
+        expect(
+          spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution,
+        ).to.have.length(1);
+        const [spread] = spec.topologySpreadConstraints!;
+        expect(spread!.topologyKey).to.equal('topology.kubernetes.io/zone');
+        expect(spread!.labelSelector.matchLabels).to.deep.equal({
+          'app.kubernetes.io/name': 'ecs-scheduler',
+          'app.kubernetes.io/instance': 'scheduler',
+        });
+      },
+    },
+  ];
+  for (const c of valueCases) {
+    it(`values: ${c.name} (and it applies)`, async function () {
+      this.timeout(60_000);
+      const objects = await render(c.values);
+      c.check(objects);
+      await dryRunServer(applicable(objects));
+    });
+  }
+
+  it("the README's `helm install` line renders with its --set values and applies", async function () {
+    this.timeout(60_000);
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const line = /^helm install ecs-scheduler charts\/ecs-scheduler .*$/m.exec(readme)?.[0];
+    expect(line, 'the README has a helm install line').to.be.a('string');
+    const sets = [...line!.matchAll(/--set (\S+)/g)].map((m) => m[1]!);
+    expect(sets).to.include('aws.region=eu-west-1');
+    const objects = parse(
+      await helmRun([
+        'template',
+        'ecs-scheduler',
+        CHART,
+        '--namespace',
+        ns.name,
+        ...sets.flatMap((s) => ['--set', s]),
+      ]),
+    );
+    expect(podSpec(objects).containers[0]!.env).to.deep.include({ name: 'AWS_REGION', value: 'eu-west-1' });
+    expect(find(objects, 'ServiceAccount').metadata.annotations?.['eks.amazonaws.com/role-arn']).to.match(
+      /^arn:aws:iam::/,
+    );
+    await dryRunServer(applicable(objects));
+  });
+
+  it('refuses two replicas without leader election', async function () {
+    this.timeout(60_000);
+    const error = await render({ replicaCount: 2, leaderElection: { enabled: false } }).then(
+      () => undefined,
+      (e: { stderr?: string }) => e.stderr ?? String(e),
+    );
+    expect(error).to.match(/replicaCount > 1 needs leaderElection\.enabled/);
+  });
+
+  it('kubectl kustomize of manifests/ with the dashboard component applies with --dry-run=server', async function () {
+    this.timeout(60_000);
+    const overlay = mkdtempSync(join(dir, 'overlay-'));
+    writeFileSync(
+      join(overlay, 'kustomization.yaml'),
+      stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        // Relative: kustomize refuses an absolute path as a root.
+        resources: [relative(overlay, join(REPO_ROOT, 'manifests'))],
+        components: [
+          relative(overlay, join(REPO_ROOT, 'manifests', 'components', 'prometheus')),
+          relative(overlay, join(REPO_ROOT, 'manifests', 'monitoring')),
+        ],
+      }),
+    );
+    const objects = parse(await kubectlOk(['kustomize', overlay]));
+    const dashboard = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === 'ecs-scheduler-dashboard',
+    );
+    expect(dashboard?.metadata.labels?.grafana_dashboard).to.equal('1');
+    expect(objects.some((o) => o.kind === 'PrometheusRule')).to.equal(true);
+    const applied = await dryRunServer(applicable(objects));
+    expect(applied.some((l) => l.startsWith('configmap/ecs-scheduler-dashboard'))).to.equal(true);
+  });
+});

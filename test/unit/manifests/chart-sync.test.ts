@@ -1,0 +1,43 @@
+// The Helm chart carries copies (CRDs, alerts, dashboard) that scripts/sync-chart.ts derives from
+// their sources; this fails when one was changed without `npm run chart:sync`.
+import { expect } from 'chai';
+import { parse } from 'yaml';
+import { chartDrift, chartFiles, chartRules } from '../../../scripts/sync-chart.js';
+
+describe('Helm chart copies (scripts/sync-chart.ts)', () => {
+  it('are in step with the CRDs, the alerts and the dashboard', () => {
+    expect(chartFiles().map((f) => f.target)).to.have.length(4);
+    expect(
+      chartDrift().map((f) => `${f.target} is out of date with ${f.source}: run npm run chart:sync`),
+    ).to.deep.equal([]);
+  });
+
+  const placeholders: { name: string; input: string; output: string }[] = [
+    {
+      name: 'the PodMonitor job',
+      input: 'absent(up{job="ecs-scheduler-system/ecs-scheduler"} == 1)',
+      output: 'absent(up{job="__PROMETHEUS_JOB__"} == 1)',
+    },
+    {
+      name: 'the Lease, qualified by its namespace (not mistaken for the job)',
+      input: 'Check the Lease ecs-scheduler-system/ecs-scheduler-leader now',
+      output: 'Check the Lease __NAMESPACE__/__LEASE_NAME__ now',
+    },
+    {
+      name: 'the Lease name in a selector',
+      input: 'max(leader_election_master_status{name="ecs-scheduler-leader"}) < 1',
+      output: 'max(leader_election_master_status{name="__LEASE_NAME__"}) < 1',
+    },
+    {
+      name: 'a runbook URL is left alone',
+      input: 'https://github.com/ecs-scheduler/ecs-scheduler/blob/main/README.md#x',
+      output: 'https://github.com/ecs-scheduler/ecs-scheduler/blob/main/README.md#x',
+    },
+  ];
+  for (const c of placeholders) {
+    it(`puts the release's value placeholder for ${c.name}`, () => {
+      const rule = `kind: PrometheusRule\nspec:\n  text: '${c.input}'\n`;
+      expect((parse(chartRules(rule)) as { text: string }).text).to.equal(c.output);
+    });
+  }
+});
