@@ -7,7 +7,6 @@ import type { Clock } from '../controller/clock.js';
 import type { Logger } from '../log/logger.js';
 import { PolicyIndex } from '../policy/policy-index.js';
 import type { ListWatchSource } from './list-watch-source.js';
-import type { WatchMetrics } from './metrics-port.js';
 import { namespacesSource, policiesSource } from './object-list-watch-source.js';
 import { ResourceInformer } from './resource-informer.js';
 
@@ -16,7 +15,6 @@ export interface KubePolicyGateOptions {
   readonly region?: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
-  readonly watchMetrics?: WatchMetrics;
   /** Sources other than the API server's (tests). Default: the API server of the kubeconfig. */
   readonly sources?: { readonly policies: ListWatchSource; readonly namespaces: ListWatchSource };
 }
@@ -45,8 +43,8 @@ export class KubePolicyGate {
       new ResourceInformer({
         source,
         clock: options.clock,
+        // No watch metrics: those series are the EcsScheduledTask watch's, and have no kind label.
         logger: options.logger?.child({ watch: kind }),
-        metrics: options.watchMetrics,
       });
     this.policies = informer(sources.policies, 'ecsschedulerpolicies');
     this.namespaces = informer(sources.namespaces, 'namespaces');

@@ -211,13 +211,33 @@ function clip(message: string): string {
   return message.length <= MESSAGE_MAX_LENGTH ? message : `${message.slice(0, MESSAGE_MAX_LENGTH - 1)}…`;
 }
 
-/** The verdict on `resource` under the given policies. */
-export function evaluatePolicies(resource: EcsScheduledTaskResource, context: PolicyContext): PolicyDecision {
+/**
+ * The policies that select `namespace`, by name. A namespace whose labels are unknown has the one
+ * label the API server puts on every namespace.
+ */
+export function selectingPolicies(
+  policies: readonly EcsSchedulerPolicyResource[],
+  namespace: string,
+  namespaceLabels: Readonly<Record<string, string>> | undefined,
+): EcsSchedulerPolicyResource[] {
+  const labels = namespaceLabels ?? { [NAMESPACE_NAME_LABEL]: namespace };
+  return policies.filter((p) => selectorMatches(p.spec.namespaceSelector, labels)).sort(byName);
+}
+
+/**
+ * The verdict on `resource` under the given policies. `selecting`, when given, is
+ * selectingPolicies() for the resource's namespace, already worked out (a cache of it).
+ */
+export function evaluatePolicies(
+  resource: EcsScheduledTaskResource,
+  context: PolicyContext,
+  selecting: readonly EcsSchedulerPolicyResource[] = selectingPolicies(
+    context.policies,
+    resource.metadata.namespace ?? 'default',
+    context.namespaceLabels,
+  ),
+): PolicyDecision {
   const namespace = resource.metadata.namespace ?? 'default';
-  const labels = context.namespaceLabels ?? { [NAMESPACE_NAME_LABEL]: namespace };
-  const selecting = context.policies
-    .filter((p) => selectorMatches(p.spec.namespaceSelector, labels))
-    .sort(byName);
   const names = selecting.map((p) => p.metadata.name ?? '');
   if (selecting.length === 0) {
     return {

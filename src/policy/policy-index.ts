@@ -7,7 +7,7 @@ import { validatePolicy } from '../api/policy-validation.js';
 import type { EcsScheduledTaskResource } from '../api/types.js';
 import type { PolicyDecision, PolicyGate, ResourceKey } from '../controller/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import { evaluatePolicies, NAMESPACE_NAME_LABEL } from './policy-evaluator.js';
+import { evaluatePolicies, NAMESPACE_NAME_LABEL, selectingPolicies } from './policy-evaluator.js';
 
 export interface PolicyIndexOptions {
   /** --default-cluster: the cluster of a resource that names none. */
@@ -28,6 +28,8 @@ export class PolicyIndex implements PolicyGate {
   private pending = false;
   /** The policies as a list for the evaluator; rebuilt after a change. */
   private snapshot: EcsSchedulerPolicyResource[] | undefined;
+  /** selectingPolicies() per namespace; emptied on every change. At most one entry per namespace. */
+  private readonly selecting = new Map<string, EcsSchedulerPolicyResource[]>();
 
   constructor(options: PolicyIndexOptions) {
     this.options = options;
@@ -37,12 +39,20 @@ export class PolicyIndex implements PolicyGate {
   evaluate(resource: EcsScheduledTaskResource): PolicyDecision {
     const namespace = resource.metadata.namespace ?? 'default';
     this.snapshot ??= [...this.policies.values()].map((p) => p.policy);
-    return evaluatePolicies(resource, {
+    const context = {
       policies: this.snapshot,
       namespaceLabels: this.namespaces.get(namespace)?.labels,
       defaultCluster: this.options.defaultCluster,
       region: this.options.region,
-    });
+    };
+    // Which policies select a namespace changes only with a policy or the namespace's labels, so
+    // with one policy per team a verdict costs one policy's checks, not a pass over all of them.
+    let selecting = this.selecting.get(namespace);
+    if (selecting === undefined) {
+      selecting = selectingPolicies(context.policies, namespace, context.namespaceLabels);
+      this.selecting.set(namespace, selecting);
+    }
+    return evaluatePolicies(resource, context, selecting);
   }
 
   onChange(listener: Listener): void {
@@ -108,6 +118,7 @@ export class PolicyIndex implements PolicyGate {
   /** Coalesces the changes of one tick (a relist delivers many) into one notification. */
   private changed(): void {
     this.snapshot = undefined;
+    this.selecting.clear();
     if (this.pending) return;
     this.pending = true;
     queueMicrotask(() => {

@@ -83,6 +83,7 @@ describe('PolicyIndex', () => {
     index.upsertPolicy(policy('team-a', allowsA));
     await flush();
     notified = 0;
+    expect(index.evaluate(task('a')).allowed).to.equal(true);
     index.setNamespace('team-a', { team: 'z' });
     await flush();
     expect(notified).to.equal(1);
