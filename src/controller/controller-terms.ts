@@ -32,6 +32,8 @@ export class ControllerTerms {
   readonly #options: ControllerTermsOptions;
   #running: Running | undefined;
   #pending: Term[] = [];
+  /** Controllers of ended terms whose passes have not all settled yet. */
+  readonly #settling = new Set<Controller>();
   /** Settles once every term begun so far has ended and its passes have settled. */
   #settled: Promise<void> = Promise.resolve();
 
@@ -54,6 +56,10 @@ export class ControllerTerms {
    * term starts only once the earlier terms' passes have settled.
    */
   lead(signal: AbortSignal): void {
+    const passes = [...this.#settling].reduce((n, c) => n + c.inFlight, 0);
+    if (passes > 0) {
+      this.#options.logger.info('new term waits for the passes of the previous term to stop', { passes });
+    }
     const term: Term = { signal, finished: false };
     this.#pending.push(term);
     this.#settled = this.#settled.then(() => this.#run(term));
@@ -92,7 +98,12 @@ export class ControllerTerms {
       // Synchronous on abort, so not one more key is handed out after the lease is gone.
       const end = () => {
         if (this.#running === running) this.#running = undefined;
-        void controller.abort(term.signal.reason).then(resolve, resolve);
+        this.#settling.add(controller);
+        const settled = () => {
+          this.#settling.delete(controller);
+          resolve();
+        };
+        void controller.abort(term.signal.reason).then(settled, settled);
       };
       if (term.signal.aborted) end();
       else term.signal.addEventListener('abort', end, { once: true });

@@ -36,6 +36,11 @@ export class Controller {
     this.#deps = deps;
   }
 
+  /** Passes running right now. */
+  get inFlight(): number {
+    return this.#busy;
+  }
+
   /** Asks for a pass over `key` (an informer event, a resync). Duplicates collapse in the queue. */
   enqueue(key: ResourceKey): void {
     this.#deps.queue.add(key);
@@ -71,7 +76,9 @@ export class Controller {
     const log = this.#deps.logger.child({ resource: key });
     const startedAt = clock.now().getTime();
     let outcome: ReconcileOutcome = 'success';
-    metrics.workers?.(this.#workers, ++this.#busy);
+    // Counted apart from the call: an optional call skips its arguments when the method is absent.
+    this.#busy++;
+    metrics.workers?.(this.#workers, this.#busy);
     try {
       const result = await this.#deps.reconciler.reconcile(key, signal);
       queue.forget(key);
@@ -104,7 +111,8 @@ export class Controller {
         queue.addRateLimited(key);
       }
     } finally {
-      metrics.workers?.(this.#workers, --this.#busy);
+      this.#busy--;
+      metrics.workers?.(this.#workers, this.#busy);
       metrics.reconciled(outcome, (clock.now().getTime() - startedAt) / 1000);
     }
   }

@@ -7,7 +7,7 @@ import type { ReconcileResult } from '../../../src/controller/reconciler.js';
 import { alwaysHeld } from '../../../src/controller/fencing.js';
 import { Reconciler } from '../../../src/controller/reconciler.js';
 import { WorkQueue } from '../../../src/controller/work-queue.js';
-import { silentLogger } from '../../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../../src/log/logger.js';
 import { FakeClock, flushPromises } from '../../support/fake-clock.js';
 import { MemoryResourceStore } from '../../support/memory-store.js';
 import { RecordingEvents } from '../../support/recording-events.js';
@@ -300,7 +300,10 @@ describe('Controller', () => {
       };
     }
 
-    function terms(reconciler: { reconcile(k: string, s: AbortSignal): Promise<ReconcileResult> }) {
+    function terms(
+      reconciler: { reconcile(k: string, s: AbortSignal): Promise<ReconcileResult> },
+      logger = silentLogger,
+    ) {
       const clock = new FakeClock('2026-03-01T09:45:00Z');
       const metrics = new RecordingControllerMetrics();
       return new ControllerTerms({
@@ -314,13 +317,15 @@ describe('Controller', () => {
           }),
         keys: () => [key, 'data/other'],
         concurrency: 8,
-        logger: silentLogger,
+        logger,
       });
     }
 
     it("a new term does not start a pass until the lost term's passes have settled", async () => {
       const gate = gatedReconciler();
-      const t = terms(gate.reconciler);
+      const logged: { msg: string; passes?: number }[] = [];
+      const logger = createLogger({ write: (line) => logged.push(JSON.parse(line) as { msg: string }) });
+      const t = terms(gate.reconciler, logger);
       const first = new AbortController();
       gate.nextTerm();
       t.lead(first.signal);
@@ -338,6 +343,7 @@ describe('Controller', () => {
         'term 1 aborted',
       ).to.equal(true);
       expect(gate.starts, 'term 2 waits while term 1 is still settling').to.have.length(2);
+      expect(logged.find((l) => l.msg.startsWith('new term waits'))?.passes).to.equal(2);
 
       gate.settle(key);
       await flushPromises();
