@@ -6,7 +6,8 @@ import {
   CreateLogStreamCommand,
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -226,6 +227,63 @@ describe('kubectl ecs-scheduler: trigger, runs, suspend, resume, logs (real API 
     ]);
     expect(one.code).to.equal(1);
     expect(one.stderr).to.equal('logs: the task definition has no container "nope" (it has: app)\n');
+  });
+
+  it('logs --follow prints lines written while the task runs, and ends when it stops', async () => {
+    const env = loadTestEnv();
+    const child = spawn(
+      'kubectl',
+      ['ecs-scheduler', 'logs', `${ns.name}/${name}`, '--follow', '--endpoint-url', env.awsEndpoint],
+      {
+        env: {
+          ...process.env,
+          ...env.vars,
+          KUBECONFIG: env.kubeconfigPath,
+          PATH: [join(REPO_ROOT, 'bin'), NODE_BIN, process.env.PATH].join(delimiter),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await waitFor('the existing lines', () => stdout.includes('report failed: disk full\n'), 20_000, 100);
+      const logs = new CloudWatchLogsClient({
+        endpoint: env.awsEndpoint,
+        region: env.region,
+        credentials: env.credentials,
+        maxAttempts: 1,
+      });
+      await logs.send(
+        new PutLogEventsCommand({
+          logGroupName: group,
+          logStreamName: `report/app/${taskId}`,
+          logEvents: [{ timestamp: Date.now(), message: 'retrying with more disk' }],
+        }),
+      );
+      await waitFor(
+        'the line written while following',
+        () => stdout.includes('retrying with more disk\n'),
+        20_000,
+        100,
+      );
+      await ecsClient(env).send(
+        new StopTaskCommand({ cluster: env.ecsCluster, task: taskArn, reason: 'test' }),
+      );
+      const code = await Promise.race([
+        exited,
+        new Promise<string>((r) => setTimeout(() => r('still running'), 20_000)),
+      ]);
+      expect(code, stderr).to.equal(0);
+      expect(stdout).to.equal(
+        'report started\nrows: 42\nreport failed: disk full\nretrying with more disk\n',
+      );
+    } finally {
+      if (child.exitCode === null) child.kill();
+    }
   });
 
   it('trigger sets a new run-now annotation by patch, and leaves the rest alone', async () => {
