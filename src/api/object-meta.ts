@@ -49,7 +49,10 @@ function invalid(path: string, value: string, problem: string): ValidationIssue 
 }
 
 /** The problems the API server would report for this metadata; empty when it would accept it. */
-export function validateObjectMeta(metadata: unknown): ValidationIssue[] {
+export function validateObjectMeta(
+  metadata: unknown,
+  options: { readonly clusterScoped?: boolean } = {},
+): ValidationIssue[] {
   if (typeof metadata !== 'object' || metadata === null) return [];
   const meta = metadata as Record<string, unknown>;
   const issues: ValidationIssue[] = [];
@@ -62,7 +65,10 @@ export function validateObjectMeta(metadata: unknown): ValidationIssue[] {
     const problem = subdomainProblem(`${meta.generateName}a`);
     if (problem) issues.push(invalid('metadata.generateName', meta.generateName, problem));
   }
-  if (typeof meta.namespace === 'string' && meta.namespace !== '') {
+  if (options.clusterScoped && typeof meta.namespace === 'string' && meta.namespace !== '') {
+    // kubectl would drop it silently; a namespace on a cluster-wide object suggests a misunderstanding.
+    issues.push({ path: 'metadata.namespace', message: 'must not be set: the kind is cluster-scoped' });
+  } else if (typeof meta.namespace === 'string' && meta.namespace !== '') {
     const problem = labelProblem(meta.namespace);
     if (problem) issues.push(invalid('metadata.namespace', meta.namespace, problem));
   }

@@ -1,7 +1,9 @@
 // `validate FILE|DIR...`: offline checks for GitOps pipelines and editors. Each problem is one
 // `file:line:column: field: problem` line (a YAML error keeps its full message and code frame).
 import { validateObjectMeta } from '../api/object-meta.js';
-import { validateResource } from '../api/validation.js';
+import { POLICY_KIND } from '../api/constants.js';
+import { validatePolicy } from '../api/policy-validation.js';
+import { validateResource, type ValidationIssue } from '../api/validation.js';
 import { findNestingProblem, readManifestText } from '../standalone/manifest-files.js';
 import type { Command } from './cli-io.js';
 import { isEcsScheduledTask, readManifests, type ManifestDocument } from './manifest-documents.js';
@@ -9,13 +11,13 @@ import { documentPositions, type DocumentPositions, type Position } from './mani
 
 const USAGE = `Usage: ecs-scheduler validate FILE|DIR... [flags]
 
-Checks EcsScheduledTask manifests offline, as the API server would on \`kubectl apply\`: the CRD
-schema and its rules, metadata (name a DNS-1123 subdomain of at most 253 characters, namespace a
+Checks EcsScheduledTask and EcsSchedulerPolicy manifests offline, as the API server would on
+\`kubectl apply\`: the CRD schema and its rules, metadata (name a DNS-1123 subdomain of at most 253 characters, namespace a
 DNS-1123 label, label and annotation keys), and the schedule parser. Folders are read
 recursively (*.yaml, *.yml, *.json). Documents of other kinds are listed as skipped, not checked.
 
 Each problem is printed to stderr as FILE:LINE:COLUMN: FIELD: PROBLEM, then a summary line.
-Exit codes: 0 every EcsScheduledTask is valid, 1 a problem was found, 2 usage error.
+Exit codes: 0 every document checked is valid, 1 a problem was found, 2 usage error.
 
 Flags:
   -h, --help    print this help
@@ -46,7 +48,8 @@ export const validateCommand: Command = async (args, io) => {
     return 2;
   }
   const positions = new PositionCache();
-  let checked = 0;
+  let tasks = 0;
+  let policies = 0;
   let skipped = 0;
   for (const doc of documents) {
     const where = await positions.of(doc);
@@ -59,21 +62,27 @@ export const validateCommand: Command = async (args, io) => {
       continue;
     }
     const start: Position = where?.start ?? { line: doc.line, col: 1 };
-    if (!isEcsScheduledTask(doc.value)) {
+    let issues: ValidationIssue[];
+    const value = doc.value as { metadata?: unknown; kind?: unknown } | null;
+    if (isEcsScheduledTask(doc.value)) {
+      tasks++;
+      issues = [...validateObjectMeta(value?.metadata), ...validateResource(doc.value)];
+    } else if (value?.kind === POLICY_KIND) {
+      policies++;
+      issues = [...validateObjectMeta(value.metadata, { clusterScoped: true }), ...validatePolicy(doc.value)];
+    } else {
       skipped++;
       io.stderr(`${doc.file}:${start.line}:${start.col}: skipped: ${describeKind(doc.value)}\n`);
       continue;
     }
-    checked++;
-    const value = doc.value as { metadata?: unknown };
-    for (const issue of [...validateObjectMeta(value.metadata), ...validateResource(doc.value)]) {
+    for (const issue of issues) {
       const at = where?.at(issue.path) ?? start;
       io.stderr(`${doc.file}:${at.line}:${at.col}: ${issue.path}: ${issue.message}\n`);
       errors++;
     }
   }
   io.stderr(
-    `${checked} EcsScheduledTask document(s) checked, ${skipped} of other kinds skipped, ${errors} error(s)\n`,
+    `${tasks} EcsScheduledTask and ${policies} ${POLICY_KIND} document(s) checked, ${skipped} of other kinds skipped, ${errors} error(s)\n`,
   );
   return errors > 0 ? 1 : 0;
 };
@@ -84,7 +93,7 @@ function describeKind(value: unknown): string {
     apiVersion?: unknown;
   };
   if (typeof v.kind !== 'string') return 'not a Kubernetes object (no kind)';
-  return `kind ${v.kind}${typeof v.apiVersion === 'string' ? ` (${v.apiVersion})` : ''} is not EcsScheduledTask`;
+  return `kind ${v.kind}${typeof v.apiVersion === 'string' ? ` (${v.apiVersion})` : ''} is not EcsScheduledTask or ${POLICY_KIND}`;
 }
 
 /** Positions per file, parsed once; undefined when the text cannot be parsed again (absurd nesting). */

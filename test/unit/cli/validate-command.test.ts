@@ -15,7 +15,9 @@ describe('ecs-scheduler validate', () => {
   it('accepts every example under examples/', async () => {
     const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
     expect(await validateCommand(['examples'], io), io.err).to.equal(0);
-    expect(io.err).to.match(/[1-9]\d* EcsScheduledTask document\(s\) checked, \d+ of other kinds skipped, 0 error\(s\)/);
+    expect(io.err).to.match(
+      /[1-9]\d* EcsScheduledTask and [1-9]\d* EcsSchedulerPolicy document\(s\) checked, 0 of other kinds skipped, 0 error\(s\)/,
+    );
   });
 
   it('reports file:line:column: field: problem for each error, and lists skipped kinds', async () => {
@@ -40,10 +42,10 @@ spec:
     const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
     expect(await validateCommand([dir], io)).to.equal(1);
     expect(io.err.split('\n')).to.deep.equal([
-      `${file}:6:1: skipped: kind ConfigMap (v1) is not EcsScheduledTask`,
+      `${file}:6:1: skipped: kind ConfigMap (v1) is not EcsScheduledTask or EcsSchedulerPolicy`,
       `${file}:15:14: spec.taskCount: must be >= 1`,
       `${file}:16:9: spec.task.taskDefinition: required field is missing`,
-      '2 EcsScheduledTask document(s) checked, 1 of other kinds skipped, 2 error(s)',
+      '2 EcsScheduledTask and 0 EcsSchedulerPolicy document(s) checked, 1 of other kinds skipped, 2 error(s)',
       '',
     ]);
   });
@@ -109,6 +111,31 @@ spec:
     expect(io.err).to.contain(
       'b.yml:2:1: (yaml): Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1:\n\nkind: [unclosed\nfoo: bar\n^',
     );
+  });
+
+  it('checks an EcsSchedulerPolicy too, as a cluster-scoped object', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'validate-'));
+    const file = join(dir, 'policy.yaml');
+    await writeFile(
+      file,
+      `apiVersion: ecs-scheduler.dev/v1alpha1
+kind: EcsSchedulerPolicy
+metadata:
+  name: Team_Data
+  namespace: data
+spec:
+  namespaceSelector: {matchLabels: {team: data}}
+  bogus: true
+`,
+    );
+    const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
+    expect(await validateCommand([file], io)).to.equal(1);
+    expect(io.err).to.contain(`${file}:4:9: metadata.name: Invalid value: "Team_Data"`);
+    expect(io.err).to.contain(
+      `${file}:5:14: metadata.namespace: must not be set: the kind is cluster-scoped`,
+    );
+    expect(io.err).to.contain(`spec.bogus: unknown field`);
+    expect(io.err).to.contain('0 EcsScheduledTask and 1 EcsSchedulerPolicy document(s) checked');
   });
 
   it('prints its help on stdout and exits 0 with --help', async () => {
