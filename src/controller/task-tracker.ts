@@ -88,6 +88,8 @@ export class TaskTracker {
   readonly #minPollMs: number;
   readonly #graceMs: number;
   readonly #followed = new Map<ResourceKey, Followed>();
+  /** Tasks over all keys, kept as keys change rather than summed per call. */
+  #size = 0;
   #cancelTimer: (() => void) | undefined;
   #timerDueAt: number | undefined;
   #polling: Promise<void> | undefined;
@@ -103,9 +105,7 @@ export class TaskTracker {
 
   /** Tasks followed in all, over every resource. */
   get size(): number {
-    let n = 0;
-    for (const f of this.#followed.values()) n += f.tasks.size;
-    return n;
+    return this.#size;
   }
 
   /**
@@ -118,6 +118,7 @@ export class TaskTracker {
       return;
     }
     const previous = this.#followed.get(key);
+    this.#size -= previous?.tasks.size ?? 0;
     const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
     const observations = new Map<string, TaskObservation>();
     for (const [arn, obs] of previous?.observations ?? []) if (byArn.has(arn)) observations.set(arn, obs);
@@ -132,13 +133,17 @@ export class TaskTracker {
       ...(options.identity ? { identity: options.identity } : {}),
       ...(options.deadline ? { deadline: options.deadline } : {}),
     });
-    this.#o.metrics?.tracked(this.size);
-    this.#schedule();
+    this.#size += byArn.size;
+    this.#o.metrics?.tracked(this.#size);
+    this.#schedule(options.deadline);
   }
 
   forget(key: ResourceKey): void {
-    if (!this.#followed.delete(key)) return;
-    this.#o.metrics?.tracked(this.size);
+    const followed = this.#followed.get(key);
+    if (!followed) return;
+    this.#followed.delete(key);
+    this.#size -= followed.tasks.size;
+    this.#o.metrics?.tracked(this.#size);
     // Nothing left: no timer, and the next follow() starts a fresh interval.
     if (this.#followed.size === 0) this.#schedule();
   }
@@ -160,7 +165,7 @@ export class TaskTracker {
     const now = this.#o.clock.now().getTime();
     this.#polling ??= this.#describe([...this.#followed], signal, false, now).finally(() => {
       this.#polling = undefined;
-      this.#schedule();
+      this.#schedule(undefined, true);
     });
     return this.#polling;
   }
@@ -247,8 +252,12 @@ export class TaskTracker {
     }
   }
 
-  /** The next poll: the interval, or sooner when a deadline falls due before it. */
-  #schedule(): void {
+  /**
+   * The next poll: the interval, or sooner when a deadline falls due before it. After a poll
+   * every deadline is considered (`all`); a follow() only brings its own, so a large fleet does
+   * not cost a walk over every resource per reconcile.
+   */
+  #schedule(deadline?: Date, all = false): void {
     if (this.#stopped || this.#o.autoPoll === false || this.#polling) return;
     if (this.#followed.size === 0) {
       this.#cancelTimer?.();
@@ -258,9 +267,13 @@ export class TaskTracker {
     }
     const now = this.#o.clock.now().getTime();
     let delay = this.#pollMs;
-    for (const f of this.#followed.values()) {
-      if (f.deadline === undefined) continue;
-      const until = f.deadline.getTime() - now;
+    const deadlines = all
+      ? [...this.#followed.values()].flatMap((f) => (f.deadline ? [f.deadline] : []))
+      : deadline
+        ? [deadline]
+        : [];
+    for (const d of deadlines) {
+      const until = d.getTime() - now;
       if (until > 0) delay = Math.min(delay, Math.max(this.#minPollMs, until));
     }
     const dueAt = now + delay;
