@@ -2,6 +2,7 @@
 // JSON/YAML document whose tasks carry their console link. Pure: `now` comes in for running runs.
 import type { EcsScheduledTaskResource, RunRecord, TaskRecord } from '../api/types.js';
 import { taskConsoleUrl } from './task-arn.js';
+import { alignColumns } from './text-table.js';
 
 export type RunsFormat = 'table' | 'wide' | 'json' | 'yaml';
 
@@ -87,15 +88,4 @@ export function renderRunTable(view: RunHistoryView, wide: boolean): string {
     for (const task of rest) rows.push(['', '', '', '', exitCodes(task), '', task.consoleUrl ?? '-']);
   }
   return `${alignColumns(rows)}\n`;
-}
-
-export function alignColumns(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows
-    .map((row) =>
-      row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('   '),
-    )
-    .map((line) => line.trimEnd())
-    .join('\n');
 }

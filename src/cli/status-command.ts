@@ -7,6 +7,7 @@ import {
   type StateData,
 } from '../standalone/state-file.js';
 import type { Command } from './cli-io.js';
+import { alignColumns } from './text-table.js';
 
 const USAGE = `Usage: ecs-scheduler status --state FILE [--output table|json]
 
@@ -62,18 +63,6 @@ function time(value: string | undefined): string {
   return Number.isNaN(ms) ? value : new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-function table(rows: readonly (readonly string[])[], indent = ''): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows
-    .map(
-      (row) =>
-        `${indent}${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('   ')}`,
-    )
-    .map((line) => line.trimEnd())
-    .join('\n');
-}
-
 function sortedEntries(state: StateData) {
   return Object.entries(state.resources).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -89,7 +78,7 @@ function runRow(run: RunRecord): string[] {
 function renderTable(state: StateData): string {
   const entries = sortedEntries(state);
   if (entries.length === 0) return 'No resources recorded yet.\n';
-  const summary = table([
+  const summary = alignColumns([
     ['NAMESPACE/NAME', 'RESOLVED', 'ACTIVE', 'LAST SCHEDULE', 'NEXT', 'LAST RESULT'],
     ...entries.map(([key, record]) => [
       record.removedAt ? `${key} (removed)` : key,
@@ -105,7 +94,7 @@ function renderTable(state: StateData): string {
     const body =
       runs.length === 0
         ? '  (no runs yet)'
-        : table([['SCHEDULED', 'RESULT', 'REASON', 'TASKS'], ...runs.map(runRow)], '  ');
+        : alignColumns([['SCHEDULED', 'RESULT', 'REASON', 'TASKS'], ...runs.map(runRow)], '  ');
     return `${key} runs:\n${body}`;
   });
   return `${summary}\n\n${sections.join('\n\n')}\n`;
