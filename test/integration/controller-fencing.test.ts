@@ -121,7 +121,7 @@ describe('controller: a leader paused past its lease is fenced (real API server 
     const aborted = afterResume.filter((l) => l.msg?.toString().startsWith('pass aborted'));
     console.log(
       `      a resumed ${resumedAt - stoppedAt} ms after SIGSTOP; lost leadership: ${String(lost.reason)}; ` +
-        `passes aborted: ${aborted.length}`,
+        `passes aborted: ${aborted.length} (${[...new Set(aborted.map((l) => String(l.reason)))].join('; ')})`,
     );
 
     await b.kill('SIGTERM');
