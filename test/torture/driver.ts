@@ -411,7 +411,7 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
       case 'etcd-restart': {
         const which = fault.kind === 'etcd-restart' ? 'restart-etcd' : 'restart-apiserver';
         note(which);
-        const out = await new Promise<string>((resolve) => {
+        const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
           const child = spawn(NODE, ['scripts/testenv.js', which], {
             cwd: REPO_ROOT,
             stdio: ['ignore', 'pipe', 'pipe'],
@@ -419,12 +419,13 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
           let text = '';
           child.stdout.on('data', (c: Buffer) => (text += c.toString()));
           child.stderr.on('data', (c: Buffer) => (text += c.toString()));
-          child.on('close', (code) => resolve(`exit ${code}: ${text.trim().split('\n').pop()}`));
+          child.on('close', (c) => resolve({ code: c, out: text.trim().split('\n').pop() ?? '' }));
         });
+        if (code !== 0) return note(`${which} FAILED (exit ${code}): ${out}; not counted as injected`);
         if (fault.kind === 'etcd-restart') injected.etcdRestarts!++;
         else injected.apiserverRestarts!++;
         windows.push({ kind: fault.kind, startMs: start, endMs: Date.now() });
-        return note(`${which} done in ${Date.now() - start} ms (${out})`);
+        return note(`${which} done in ${Date.now() - start} ms: ${out}`);
       }
       case 'black-hole': {
         await sim.control('PUT', '/_sim/faults', ecsFaultConfig(scenario, true));
@@ -503,6 +504,9 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     recorded,
     windows,
     explainSlackMs: scenario.leaseDurationSeconds * 1000 + 5_000,
+    // A run scheduled shortly before a fault may still be in flight when it strikes: launches take
+    // seconds at the 99th percentile while 30% of ECS calls fail and are retried.
+    explainLeadMs: 5_000,
     statusVersionsSeen: versionsSeen,
     invalidStatuses: invalid,
     unexpectedCrashes: crashes,

@@ -50,6 +50,8 @@ export interface ScorecardInput {
   readonly windows: readonly FaultWindow[];
   /** How long after a window's end a missed run still counts as explained by it. */
   readonly explainSlackMs: number;
+  /** How long before a window's start: a run scheduled then may still be in flight when it strikes. */
+  readonly explainLeadMs: number;
   readonly statusVersionsSeen: number;
   readonly invalidStatuses: readonly { resource: string; resourceVersion: string; issues: string[] }[];
   readonly unexpectedCrashes: readonly Crash[];
@@ -121,7 +123,7 @@ function percentile(sorted: readonly number[], p: number): number {
 export function scorecard(input: ScorecardInput): Scorecard {
   const ledger = new Map(input.ledgerRuns.map((r) => [r.startedBy, r]));
   const within = (t: number) =>
-    input.windows.find((w) => t >= w.startMs - 1_000 && t <= w.endMs + input.explainSlackMs);
+    input.windows.find((w) => t >= w.startMs - input.explainLeadMs && t <= w.endMs + input.explainSlackMs);
   let exactlyOnce = 0;
   let unrecorded = 0;
   let duplicates = 0;

@@ -28,6 +28,7 @@ function input(overrides: Partial<ScorecardInput>): ScorecardInput {
     missedRunsTotal: new Map(),
     windows: [],
     explainSlackMs: 5_000,
+    explainLeadMs: 1_000,
     statusVersionsSeen: 0,
     invalidStatuses: [],
     unexpectedCrashes: [],
