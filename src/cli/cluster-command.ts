@@ -70,16 +70,21 @@ export function clusterCommand(verb: ClusterVerb, connect: Connect): Command {
     }
     const flagError = verb.checkFlags?.(values);
     if (flagError) return fail(flagError);
+    const arg = positionals[0] as string;
+    const namespaceFlag = values.namespace as string | undefined;
+    try {
+      // The argument's shape is checked before any kubeconfig is read, so a typo is a usage error.
+      resourceRef(arg, namespaceFlag, 'default');
+    } catch (error) {
+      if (error instanceof UsageError) return fail(error.message);
+      throw error;
+    }
     try {
       const cluster = connect({
         kubeconfig: (values.kubeconfig as string | undefined) ?? cliKubeconfig(io.env),
         context: values.context as string | undefined,
       });
-      const ref = resourceRef(
-        positionals[0] as string,
-        values.namespace as string | undefined,
-        cluster.defaultNamespace,
-      );
+      const ref = resourceRef(arg, namespaceFlag, cluster.defaultNamespace);
       return await verb.run(ref, cluster, values, io);
     } catch (error) {
       if (error instanceof UsageError) return fail(error.message);

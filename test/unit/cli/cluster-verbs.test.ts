@@ -121,6 +121,14 @@ describe('cluster verbs', () => {
       }
     });
 
+    it('refuses a malformed NAMESPACE/NAME with exit 2 before reading any kubeconfig', async () => {
+      const fake = cluster();
+      const io = recordingIo(now);
+      expect(await clusterCommand(runsVerb, fake.connect)(['a/b/c'], io)).to.equal(2);
+      expect(io.err).to.match(/^runs: "a\/b\/c" is not NAMESPACE\/NAME or NAME\n\nUsage:/);
+      expect(fake.connections).to.have.length(0);
+    });
+
     it('exits 1 with the not-found message', async () => {
       const io = recordingIo(now);
       expect(await clusterCommand(triggerVerb, cluster().connect)(['data/absent'], io)).to.equal(1);
