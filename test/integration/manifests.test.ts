@@ -211,6 +211,9 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
         verbs: ['get'],
         names: ['ecsscheduledtasks.ecs-scheduler.dev'],
       },
+      // Tenancy: the admin's policies, and the namespace labels their selectors read.
+      'ecs-scheduler.dev/ecsschedulerpolicies': { verbs: ['get', 'list', 'watch'] },
+      'core/namespaces': { verbs: ['get', 'list', 'watch'] },
     };
     for (const g of granted) {
       const limit = allowed[g.what];

@@ -12,7 +12,15 @@
 // fire every second and the process is killed between and inside their bursts.
 import { expect } from 'chai';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,8 +39,13 @@ function start(command: string, args: readonly string[], env: NodeJS.ProcessEnv 
   return spawnLogged(command, args, { cwd: ROOT, env });
 }
 
-/** `ecs-scheduler run` in standalone dry-run mode on `manifests`, keeping state in `statePath`. */
+/**
+ * `ecs-scheduler run` in standalone dry-run mode on `manifests`, keeping state in `statePath`.
+ * Policy enforcement is on, so the folder gets the examples' policy, which allows what manifest()
+ * writes in the `default` namespace.
+ */
 function runStandalone(manifests: string, statePath: string) {
+  copyFileSync(join(ROOT, 'examples', 'policy.yaml'), join(manifests, 'policy.yaml'));
   return start(NODE, [
     BIN,
     'run',
