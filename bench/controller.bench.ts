@@ -443,10 +443,16 @@ async function main(): Promise<number> {
     const firstLaunch = new Map<string, number>();
     let unattributed = NaN;
     if (ledger) {
-      const uidList = [...new Set(uids.values())];
+      const uidSet = new Set(uids.values());
+      const uidList = [...uidSet];
+      // A Kubernetes uid is a UUID: find it directly, and search only when the format is unknown.
+      const uidIn = (startedBy: string) => {
+        const m = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(startedBy);
+        return m !== null && uidSet.has(m[0]) ? m[0] : uidList.find((u) => startedBy.includes(u));
+      };
       unattributed = 0;
       for (const run of ledger.runs) {
-        const uid = uidList.find((u) => run.startedBy.includes(u));
+        const uid = uidIn(run.startedBy);
         const epoch = run.startedBy.split(/[/:._-]/).find((p) => /^\d{9,11}$/.test(p));
         if (uid === undefined || epoch === undefined) unattributed++;
         else firstLaunch.set(`${uid}@${Number(epoch) * 1000}`, run.firstLaunchAt);
