@@ -131,6 +131,9 @@ describe('crash-only binary (bin/ecs-scheduler.js run)', function () {
         join(dir, 'state.json'),
         '--ecs-endpoint',
         `http://127.0.0.1:${hole.port}`,
+        // A single-tenant folder: no policy, and the RunTask must reach the black hole.
+        '--policy',
+        'off',
         ...extra,
       ],
       cleanEnv(FAKE_AWS),
