@@ -132,7 +132,7 @@ function targets(
     if (!parts) throw new LogsError(`"${task.taskArn}" in status.runs is not an ECS task ARN`);
     return {
       taskArn: task.taskArn,
-      cluster: parts.cluster ?? resource.spec.task.cluster ?? 'default',
+      cluster: parts.cluster ?? run.cluster ?? resource.spec.task.cluster ?? 'default',
       region: regionFlag ?? parts.region,
       taskId: parts.taskId,
     };

@@ -18,12 +18,14 @@ export interface RunHistoryView {
 }
 
 export function runHistoryView(resource: EcsScheduledTaskResource, now: Date): RunHistoryView {
-  const cluster = resource.spec?.task?.cluster;
+  const specCluster = resource.spec?.task?.cluster;
   return {
     namespace: resource.metadata.namespace ?? '',
     name: resource.metadata.name ?? '',
     runs: (resource.status?.runs ?? []).map((run) => {
       const seconds = durationSeconds(run, now);
+      // The run's own cluster first: spec.task.cluster may have changed since it was launched.
+      const cluster = run.cluster ?? specCluster;
       return {
         ...run,
         ...(seconds === undefined ? {} : { durationSeconds: seconds }),
@@ -52,6 +54,16 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(seconds / 86400)}d${pad(Math.floor(seconds / 3600) % 24)}h`;
 }
 
+function omittedCount(run: RunView): number {
+  return Object.values(run.omittedTasks ?? {}).reduce((sum, n) => sum + n, 0);
+}
+
+function omittedText(run: RunView): string {
+  return Object.entries(run.omittedTasks ?? {})
+    .map(([outcome, n]) => `${outcome}=${n}`)
+    .join(',');
+}
+
 function exitCodes(task: TaskRecord | undefined): string {
   const entries = Object.entries(task?.exitCodes ?? {});
   return entries.length === 0 ? '-' : entries.map(([container, code]) => `${container}=${code}`).join(',');
@@ -77,7 +89,7 @@ export function renderRunTable(view: RunHistoryView, wide: boolean): string {
       instant(run.scheduledTime),
       run.result,
       run.reason ?? '-',
-      String(run.tasks.length),
+      String(run.tasks.length + omittedCount(run)),
       exitCodes(first),
       duration,
       first?.consoleUrl ?? '-',
@@ -86,6 +98,9 @@ export function renderRunTable(view: RunHistoryView, wide: boolean): string {
     rows.push(row);
     // Further tasks of the same run get a row of their own, so every link stays whole.
     for (const task of rest) rows.push(['', '', '', '', exitCodes(task), '', task.consoleUrl ?? '-']);
+    // The controller keeps at most a few finished tasks per run and counts the rest by outcome.
+    if (omittedCount(run) > 0)
+      rows.push(['', '', '', '', `+${omittedCount(run)} not listed: ${omittedText(run)}`, '', '']);
   }
   return `${alignColumns(rows)}\n`;
 }

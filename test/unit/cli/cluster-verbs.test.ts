@@ -259,6 +259,40 @@ describe('cluster verbs', () => {
       ]);
     });
 
+    it("counts tasks left out of the record and links old-format ARNs through the run's cluster", async () => {
+      const fake = new FakeCluster().add(
+        scheduledTask('data', 'wide-run', {
+          status: {
+            runs: [
+              {
+                scheduledTime: '2026-03-01T10:00:00Z',
+                result: 'Succeeded',
+                cluster: 'batch',
+                tasks: [{ taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/abc', exitCodes: { app: 0 } }],
+                omittedTasks: { Succeeded: 8, Failed: 1 },
+              },
+            ],
+          },
+        }),
+      );
+      const io = recordingIo(now);
+      expect(await clusterCommand(runsVerb, fake.connect)(['data/wide-run'], io)).to.equal(0);
+      expect(io.out.split('\n').map((l) => l.split(/ {3,}/))).to.deep.equal([
+        ['SCHEDULED', 'RESULT', 'REASON', 'TASKS', 'EXIT CODES', 'DURATION', 'CONSOLE'],
+        [
+          '2026-03-01T10:00:00Z',
+          'Succeeded',
+          '-',
+          '10',
+          'app=0',
+          '-',
+          'https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/batch/tasks/abc',
+        ],
+        ['', '+9 not listed: Succeeded=8,Failed=1'],
+        [''],
+      ]);
+    });
+
     it('adds the message with -o wide', async () => {
       const io = recordingIo(now);
       await clusterCommand(runsVerb, cluster().connect)(['data/nightly', '-o', 'wide'], io);
