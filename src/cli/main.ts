@@ -18,12 +18,12 @@ Cluster (uses the current kubeconfig context, like kubectl):
 Offline:
   next       print the next fire times of a schedule or of the resources in a manifest
   validate   check manifests offline against the CRD schema and the schedule parser
-  crd        print the CustomResourceDefinition
+  crd        print the CustomResourceDefinitions (EcsScheduledTask, EcsSchedulerPolicy)
   import     convert jobs of the old ECS Scheduler service into EcsScheduledTask YAML
 
 Flags:
   -h, --help     print this help
-  --version      print the version
+      --version  print the version
 
 Run \`ecs-scheduler <command> --help\` for the flags of a command.
 `;
