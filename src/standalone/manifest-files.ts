@@ -15,7 +15,9 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Composer, Lexer, LineCounter, Parser } from 'yaml';
+import { Composer, Lexer, LineCounter, Parser, type Document, type CST } from 'yaml';
+
+type Token = CST.Token;
 
 /** The API server's request size limit (3 MiB); a larger manifest could never be applied. */
 export const MAX_MANIFEST_BYTES = 3 * 1024 * 1024;
@@ -286,47 +288,94 @@ export async function findNestingProblem(
 }
 
 /**
- * The documents of a YAML text, one at a time, yielding to the event loop between them. A
- * document that is not valid YAML (syntax, too many aliases, nesting too deep) comes back with
- * `syntaxError` and the rest are still returned.
+ * The largest document composed: etcd's request limit (1.5 MiB), so no object the API server
+ * could store is refused. The composer builds one document in a single synchronous step, so this
+ * also bounds the longest pause a document can cause.
+ */
+export const MAX_DOCUMENT_BYTES = 1.5 * 1024 * 1024;
+/** Lexer tokens lexed and parsed between two yields to the event loop. */
+const LEXEMES_PER_TURN = 10_000;
+
+/**
+ * The documents of a YAML text, yielding to the event loop while lexing and parsing and between
+ * documents. A document that is not valid YAML (syntax, too many aliases, too large, nesting too
+ * deep) comes back with `syntaxError` and the rest are still returned. Documents are counted as
+ * yaml's parseAllDocuments counts them.
  */
 export async function parseManifestDocuments(file: string, text: string): Promise<ManifestDocument[]> {
   const tooDeep = await findNestingProblem(text);
   if (tooDeep !== undefined) return [{ file, index: 1, line: tooDeep.line, syntaxError: tooDeep.message }];
   const lines = new LineCounter();
   const documents: ManifestDocument[] = [];
+  const composer = new Composer();
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0); // as Parser.parse() does before the first lexeme
+  /** Positions of the documents handed to the composer and not yet returned by it. */
+  const pending: number[] = [];
   let index = 0;
-  try {
-    const composer = new Composer();
-    const parsed = composer.compose(new Parser(lines.addNewLine).parse(text), true);
-    for (const doc of parsed) {
-      index += 1;
-      const line = lines.linePos(doc.range[0]).line;
-      if (doc.errors.length > 0) {
-        const located = doc.errors.map((e) => {
-          const at = lines.linePos(e.pos[0]);
-          return `${e.message.split('\n')[0]} at line ${at.line}, column ${at.col}`;
-        });
-        documents.push({ file, index, line, syntaxError: located.join('; ') });
-      } else if (doc.contents !== null) {
-        try {
-          documents.push({
-            file,
-            index,
-            line,
-            value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown,
-          });
-        } catch (error) {
-          documents.push({ file, index, line, syntaxError: firstLines([(error as Error).message]) });
-        }
+  let consumed = 0;
+  let skipping = false;
+
+  const add = async (doc: Document.Parsed) => {
+    const at = pending.shift() ?? ++index;
+    const line = lines.linePos(doc.range[0]).line;
+    if (doc.errors.length > 0) {
+      const located = doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return `${e.message.split('\n')[0]} at line ${pos.line}, column ${pos.col}`;
+      });
+      documents.push({ file, index: at, line, syntaxError: located.join('; ') });
+    } else if (doc.contents !== null) {
+      try {
+        const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+        // `---` with nothing after it is an empty document, not a null manifest.
+        if (value !== null) documents.push({ file, index: at, line, value });
+      } catch (error) {
+        documents.push({ file, index: at, line, syntaxError: firstLines([(error as Error).message]) });
       }
-      await nextTurn();
     }
+    await nextTurn();
+  };
+  const feed = async (tokens: Iterable<Token>) => {
+    for (const token of [...tokens]) {
+      if (token.type === 'document') {
+        index += 1;
+        const size = consumed - token.offset;
+        if (size > MAX_DOCUMENT_BYTES) {
+          const line = lines.linePos(token.offset).line;
+          documents.push({ file, index, line, syntaxError: documentTooBig(size) });
+          skipping = true;
+          continue;
+        }
+        pending.push(index);
+      } else if (skipping && token.type === 'doc-end') {
+        continue;
+      }
+      skipping = false;
+      for (const doc of composer.next(token)) await add(doc);
+    }
+  };
+
+  try {
+    let lexemes = 0;
+    for (const lexeme of new Lexer().lex(text)) {
+      consumed += lexeme.length;
+      await feed(parser.next(lexeme));
+      if (++lexemes % LEXEMES_PER_TURN === 0) await nextTurn();
+    }
+    consumed = text.length;
+    await feed(parser.end());
+    for (const doc of composer.end(index === 0, text.length)) await add(doc);
   } catch (error) {
-    // The parser itself gave up (a stack overflow on absurd nesting): the file is unusable.
+    // The parser itself gave up: the rest of the file is unusable.
     documents.push({ file, index: index + 1, line: 1, syntaxError: firstLines([(error as Error).message]) });
   }
-  return documents;
+  // The composer hands a document over only once the next one starts; a refused one is known at once.
+  return documents.sort((a, b) => a.index - b.index);
+}
+
+function documentTooBig(size: number): string {
+  return `the document is ${size} bytes, over the ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB an object may have (etcd's request limit)`;
 }
 
 function firstLines(messages: readonly string[]): string {

@@ -6,8 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import {
   listManifestFiles,
+  MAX_DOCUMENT_BYTES,
   MAX_MANIFEST_BYTES,
   MAX_NESTING_DEPTH,
   parseManifestDocuments,
@@ -230,6 +232,43 @@ describe('parseManifestDocuments', () => {
     const [doc] = await parseManifestDocuments('scalars.yaml', text);
     expect(doc?.syntaxError).to.equal(undefined);
   });
+
+  it(`refuses a document over ${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB and reads the ones around it`, async () => {
+    const big = `kind: ConfigMap\ndata:\n  blob: "${'x'.repeat(MAX_DOCUMENT_BYTES)}"\n`;
+    const docs = await parseManifestDocuments('f.yaml', `${est('a')}---\n${big}---\n${est('b')}`);
+    expect(docs.map((d) => [d.index, d.syntaxError === undefined])).to.deep.equal([
+      [1, true],
+      [2, false],
+      [3, true],
+    ]);
+    expect(docs[1]!.syntaxError).to.match(/^the document is \d+ bytes, over the 1.5 MiB an object may have/);
+    expect(docs[2]!.value).to.have.nested.property('metadata.name', 'b');
+  });
+
+  const shapes: { name: string; text: string }[] = [
+    { name: 'an empty file', text: '' },
+    { name: 'only a comment', text: '# nothing here\n' },
+    { name: 'empty documents between markers', text: `---\n---\n${est('a')}---\n` },
+    { name: 'document end markers', text: `${est('a')}...\n---\n${est('b')}...\n` },
+    { name: 'a directive', text: `%YAML 1.2\n---\n${est('a')}` },
+    { name: 'a syntax error in the middle', text: `${est('a')}---\nkey: [unclosed\n---\n${est('b')}` },
+    { name: 'anchors and aliases', text: 'a: &x {k: v}\nb: *x\n---\nc: 1\n' },
+  ];
+  for (const c of shapes) {
+    it(`counts and reads documents as yaml's parseAllDocuments does: ${c.name}`, async () => {
+      const ours = await parseManifestDocuments('f.yaml', c.text);
+      const theirs = parseAllDocuments(c.text)
+        .map((d, i) => ({
+          index: i + 1,
+          ok: d.errors.length === 0,
+          value: d.errors.length ? undefined : d.toJS(),
+        }))
+        .filter((d) => !d.ok || d.value !== null);
+      expect(
+        ours.map((d) => ({ index: d.index, ok: d.syntaxError === undefined, value: d.value })),
+      ).to.deep.equal(theirs);
+    });
+  }
 
   it('yields to the event loop between documents', async () => {
     const text = Array.from({ length: 50 }, (_, i) => est(`job-${i}`)).join('---\n');
