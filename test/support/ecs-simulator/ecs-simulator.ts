@@ -334,6 +334,10 @@ export class EcsSimulator {
     try {
       this.#sweep();
       const body = this.#dispatch(operation, input as Json);
+      if (decision.hangAfterLaunch) {
+        stats.blackHoled++;
+        return { kind: 'blackHole' };
+      }
       if (decision.loseResponse)
         return fail(serverError('We encountered an internal error. Please try again.'));
       stats.ok++;

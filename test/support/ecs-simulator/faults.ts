@@ -10,6 +10,11 @@ export interface FaultConfig {
    * response is lost on the way back. The ledger records the launch. Default 0.
    */
   readonly lostResponseRate: number;
+  /**
+   * Share of RunTask calls that launch their tasks and then never answer, as when the caller dies
+   * or the connection drops while the call is in flight. The ledger records the launch. Default 0.
+   */
+  readonly hangAfterLaunchRate: number;
   /** Share of calls refused with ThrottlingException, on top of the quotas. Default 0. */
   readonly throttleRate: number;
   /** Share of the tasks of each RunTask that fail to place (a `failures` entry instead). Default 0. */
@@ -31,6 +36,7 @@ export interface FaultConfig {
 export const NO_FAULTS: FaultConfig = {
   serverErrorRate: 0,
   lostResponseRate: 0,
+  hangAfterLaunchRate: 0,
   throttleRate: 0,
   capacityFailureRate: 0,
   capacityReason: 'RESOURCE:CPU',
@@ -43,6 +49,7 @@ export const NO_FAULTS: FaultConfig = {
 const RATES = [
   'serverErrorRate',
   'lostResponseRate',
+  'hangAfterLaunchRate',
   'throttleRate',
   'capacityFailureRate',
   'latencySpikeRate',
@@ -97,6 +104,8 @@ export interface FaultDecision {
   readonly throttle: boolean;
   /** RunTask only: launch, then answer ServerException. */
   readonly loseResponse: boolean;
+  /** RunTask only: launch, then never answer. */
+  readonly hangAfterLaunch: boolean;
   readonly delayMs: number;
 }
 
@@ -109,7 +118,8 @@ export function decideFaults(config: FaultConfig, operation: string, random: () 
   const serverError = draw(config.serverErrorRate);
   const throttle = draw(config.throttleRate);
   const loseResponse = draw(config.lostResponseRate) && operation === 'RunTask';
+  const hangAfterLaunch = draw(config.hangAfterLaunchRate) && operation === 'RunTask';
   const spike = draw(config.latencySpikeRate);
   const delayMs = applies ? config.latencyMs + (spike ? config.latencySpikeMs : 0) : 0;
-  return { blackHole, serverError, throttle, loseResponse, delayMs };
+  return { blackHole, serverError, throttle, loseResponse, hangAfterLaunch, delayMs };
 }

@@ -59,6 +59,16 @@ describe('ECS simulator faults', () => {
     expect(sim.ledger.report()).to.include({ accepted: 1, replays: 1, duplicates: 0 });
   });
 
+  it('hangAfterLaunchRate launches, then never answers; the retry with the same token gets the task', () => {
+    const { sim } = simulator({ faults: { hangAfterLaunchRate: 1 } });
+    const input = { cluster: CLUSTER, taskDefinition: 'app', clientToken: 't', startedBy: 's' };
+    expect(sim.serve('RunTask', input)).to.deep.equal({ kind: 'blackHole' });
+    expect(sim.stats().operations.RunTask).to.include({ blackHoled: 1 });
+    sim.setFaults({});
+    expect(runTask(sim, { clientToken: 't', startedBy: 's' }).tasks).to.have.length(1);
+    expect(sim.ledger.report()).to.include({ accepted: 1, replays: 1, duplicates: 0, tasksLaunched: 1 });
+  });
+
   it('capacityFailureRate turns a share of the tasks into failures with the configured reason', () => {
     // One draw per task: 0.1 and 0.3 fail (< 0.5), 0.7 places.
     const { sim } = simulator({
