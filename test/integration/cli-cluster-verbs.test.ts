@@ -390,6 +390,15 @@ describe('kubectl ecs-scheduler: trigger, runs, suspend, resume, logs (real API 
       const elapsedMs = Date.now() - triggeredAt;
       expect(elapsedMs, `launched after ${elapsedMs} ms`).to.be.below(2000);
       expect(run.tasks?.[0]?.taskArn).to.match(/^arn:aws:ecs:/);
+
+      // --wait returns once the controller has taken the run, and shows it with its console link.
+      const waited = await plugin(['trigger', `${ns.name}/on-demand`, '--wait', '--timeout', '20']);
+      expect(waited.code, waited.stderr).to.equal(0);
+      const lines = waited.stdout.trimEnd().split('\n');
+      expect(lines[1]).to.match(/^SCHEDULED +RESULT/);
+      expect(lines[2]).to.match(
+        / (Running|Succeeded) .* https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\/ecs\/v2\/clusters\/.+\/tasks\/\S+/,
+      );
     } finally {
       await controller.kill();
     }

@@ -3,7 +3,7 @@ import { RUN_NOW_ANNOTATION } from '../../../src/api/constants.js';
 import { clusterCommand, resourceRef } from '../../../src/cli/cluster-command.js';
 import { runsVerb } from '../../../src/cli/runs-command.js';
 import { suspendVerbs } from '../../../src/cli/suspend-command.js';
-import { runNowValue, triggerVerb } from '../../../src/cli/trigger-command.js';
+import { runNowValue, triggerVerb, triggerVerbWith, WAIT_POLL_MS } from '../../../src/cli/trigger-command.js';
 import { recordingIo } from '../../support/recording-io.js';
 import { FakeCluster, scheduledTask } from './fake-cluster.js';
 
@@ -171,6 +171,72 @@ describe('cluster verbs', () => {
       expect(await clusterCommand(triggerVerb, fake.connect)(['data/report'], io)).to.equal(1);
       expect(io.err).to.include('is suspended').and.include('ecs-scheduler resume data/report');
       expect(fake.patches).to.have.length(0);
+    });
+
+    describe('--wait', () => {
+      const run = {
+        scheduledTime: '2026-03-01T12:00:01Z',
+        launchedAt: '2026-03-01T12:00:01Z',
+        result: 'Running' as const,
+        tasks: [{ taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/prod/abc' }],
+      };
+      /** Plays the controller: it takes the annotation on the `reads`-th read after the patch. */
+      function controllerAfter(fake: FakeCluster, reads: number): void {
+        let patchedAt: number | undefined;
+        fake.onGet = (stored, gets) => {
+          const value = stored.metadata.annotations?.[RUN_NOW_ANNOTATION];
+          if (value === undefined) return;
+          patchedAt ??= gets;
+          if (gets - patchedAt + 1 >= reads) stored.status = { lastRunNow: value, runs: [run] };
+        };
+      }
+
+      it('waits until status.lastRunNow shows the value, then prints the run', async () => {
+        const fake = cluster();
+        controllerAfter(fake, 3);
+        const sleeps: number[] = [];
+        const command = clusterCommand(
+          triggerVerbWith({ sleep: async (ms) => void sleeps.push(ms) }),
+          fake.connect,
+        );
+        const io = recordingIo(now);
+        expect(await command(['data/report', '--wait'], io), io.err).to.equal(0);
+        expect(sleeps).to.deep.equal([WAIT_POLL_MS, WAIT_POLL_MS]);
+        const lines = io.out.trimEnd().split('\n');
+        expect(lines[0]).to.match(/^data\/report triggered /);
+        expect(lines[1]).to.match(/^SCHEDULED +RESULT/);
+        expect(lines[2]).to.match(
+          /^2026-03-01T12:00:01Z +Running +- +1 +- +- +https:\/\/eu-west-1\.console\.aws\.amazon\.com\/ecs\/v2\/clusters\/prod\/tasks\/abc$/,
+        );
+      });
+
+      it('gives up after --timeout with a hint', async () => {
+        const fake = cluster();
+        const sleeps: number[] = [];
+        const command = clusterCommand(
+          triggerVerbWith({ sleep: async (ms) => void sleeps.push(ms) }),
+          fake.connect,
+        );
+        const io = recordingIo(now);
+        expect(await command(['data/report', '-w', '--timeout', '2'], io)).to.equal(1);
+        expect(sleeps).to.have.length(2000 / WAIT_POLL_MS);
+        expect(io.err).to.equal(
+          'trigger: the controller has not taken the run-now of data/report within 2s; is it running and watching namespace data?\n',
+        );
+      });
+
+      it('refuses --timeout without --wait, and a timeout that is no number', async () => {
+        for (const args of [
+          ['--timeout', '5'],
+          ['--wait', '--timeout', '5s'],
+        ]) {
+          const io = recordingIo(now);
+          expect(await clusterCommand(triggerVerb, cluster().connect)(['data/report', ...args], io)).to.equal(
+            2,
+          );
+          expect(io.err).to.match(/--timeout/);
+        }
+      });
     });
 
     it('builds the value from the time and the random part', () => {

@@ -26,6 +26,9 @@ export class FakeCluster implements ScheduledTaskClient {
   readonly patches: { ref: ResourceRef; patch: Record<string, unknown> }[] = [];
   readonly connections: ConnectOptions[] = [];
   forbidden = false;
+  /** Called with the stored object on every get, so a test can play the controller. */
+  onGet: (stored: EcsScheduledTaskResource, gets: number) => void = () => {};
+  gets = 0;
 
   constructor(readonly defaultNamespace = 'default') {}
 
@@ -38,6 +41,7 @@ export class FakeCluster implements ScheduledTaskClient {
     if (this.forbidden)
       throw new ClusterError(`forbidden: User "dev" cannot get resource "ecsscheduledtasks"`);
     const found = this.objects.get(`${ref.namespace}/${ref.name}`);
+    if (found) this.onGet(found, ++this.gets);
     if (!found)
       throw new ClusterError(`ecsscheduledtask "${ref.name}" not found in namespace "${ref.namespace}"`);
     return structuredClone(found);
