@@ -50,7 +50,7 @@ export interface EcsSimulatorOptions {
   readonly clusters?: readonly string[];
   /** RegisterTaskDefinition inputs registered at the start. */
   readonly taskDefinitions?: readonly Json[];
-  /** Ledger entries kept (summaries stay exact beyond it). Default 1,000,000. */
+  /** Ledger entries kept (the report and per-run summaries stay exact beyond it). Default 200,000. */
   readonly ledgerLimit?: number;
 }
 

@@ -20,6 +20,7 @@ const USAGE = `Usage: node --import tsx test/support/ecs-simulator/main.ts [opti
   --region R                     region in ARNs (default us-east-1)
   --account-id ID                account in ARNs (default 123456789012)
   --random-seed N                seed for faults, exit codes and failures (default: Math.random)
+  --ledger-limit N               RunTask ledger entries kept; counts stay exact beyond it (default 200000)
 Control API: GET /_sim/health, GET /_sim/stats, GET /_sim/ledger[?entries=0&runs=1&tasksPerRun=N],
 GET|PUT /_sim/faults, GET|PUT /_sim/lifecycle, GET|PUT /_sim/quotas, POST /_sim/reset.`;
 
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
       region: { type: 'string' },
       'account-id': { type: 'string' },
       'random-seed': { type: 'string' },
+      'ledger-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
   const retention = number('stopped-retention-seconds', values['stopped-retention-seconds'], 0);
   const ttl = number('client-token-ttl-seconds', values['client-token-ttl-seconds'], 0);
   const seed = number('random-seed', values['random-seed'], 0);
+  const ledgerLimit = number('ledger-limit', values['ledger-limit'], 0);
   const server = await startEcsSimulatorServer({
     port,
     host: values.host,
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     ...(values.region === undefined ? {} : { region: values.region }),
     ...(values['account-id'] === undefined ? {} : { accountId: values['account-id'] }),
     ...(seed === undefined ? {} : { random: seededRandom(seed) }),
+    ...(ledgerLimit === undefined ? {} : { ledgerLimit }),
   });
   console.log(JSON.stringify({ endpoint: server.endpoint, port: server.port, pid: process.pid }));
   const stop = () => {
