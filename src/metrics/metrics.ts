@@ -202,7 +202,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const lastSuccess = new Gauge({
     name: 'ecs_scheduler_last_success_time',
-    help: 'Scheduled time of the newest successful run of the resource, in unix seconds',
+    help: 'When the newest successful run of the resource finished (status.lastSuccessfulTime), in unix seconds',
     labelNames: ['namespace', 'name'] as const,
     registers,
   });
