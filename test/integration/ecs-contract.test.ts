@@ -197,7 +197,30 @@ for (const make of [moto, simulator]) {
       ]);
     });
 
-    const refusals: { name: string; send: (t: Target) => Promise<unknown>; error: string }[] = [
+    const refusals: {
+      name: string;
+      send: (t: Target) => Promise<unknown>;
+      error: string;
+      message?: string;
+    }[] = [
+      {
+        name: 'ListTasks on a missing cluster',
+        send: (x) => x.ecs.send(new ListTasksCommand({ cluster: 'no-such-cluster' })),
+        error: 'ClusterNotFoundException',
+        message: 'Cluster not found.',
+      },
+      {
+        name: 'DescribeTasks of no task',
+        send: (x) => x.ecs.send(new DescribeTasksCommand({ cluster: x.cluster, tasks: [] })),
+        error: 'InvalidParameterException',
+        message: 'Tasks cannot be empty.',
+      },
+      {
+        name: 'RunTask of an awsvpc definition without a network configuration',
+        send: (x) => x.ecs.send(new RunTaskCommand({ ...x.task, networkConfiguration: undefined })),
+        error: 'InvalidParameterException',
+        message: "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+      },
       {
         name: 'RunTask on a missing cluster',
         send: (x) => x.ecs.send(new RunTaskCommand({ ...x.task, cluster: 'no-such-cluster' })),
@@ -225,6 +248,7 @@ for (const make of [moto, simulator]) {
         expect(err.name).to.equal(c.error);
         expect(err.$fault).to.equal('client');
         expect(err.$metadata?.httpStatusCode).to.equal(400);
+        if (c.message !== undefined) expect(err.message).to.equal(c.message);
       });
     }
 
