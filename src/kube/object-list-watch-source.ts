@@ -4,6 +4,7 @@
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, POLICY_PLURAL, VERSION } from '../api/constants.js';
 import type { EcsScheduledTaskResource } from '../api/types.js';
+import { httpStatusOf } from './api-errors.js';
 import type { ListResult, ListWatchSource, WatchHandlers } from './list-watch-source.js';
 
 interface RawList {
@@ -88,12 +89,24 @@ export function policiesSource(kubeConfig: KubeConfig): ObjectListWatchSource {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   return new ObjectListWatchSource(kubeConfig, {
     path: `/apis/${GROUP}/${VERSION}/${POLICY_PLURAL}`,
-    listPage: (page) =>
-      api.listClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: POLICY_PLURAL,
-        ...page,
-      }) as Promise<RawList>,
+    listPage: async (page) => {
+      try {
+        return (await api.listClusterCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: POLICY_PLURAL,
+          ...page,
+        })) as RawList;
+      } catch (err) {
+        // The usual cause: a controller upgraded without its CRDs. Say so in every retry's log line.
+        if (httpStatusOf(err) === 404)
+          throw new Error(
+            `the ${POLICY_PLURAL}.${GROUP} CRD is not installed: apply crds/ecsschedulerpolicies.yaml ` +
+              '(or run with --policy off on a single-tenant cluster)',
+            { cause: err },
+          );
+        throw err;
+      }
+    },
   });
 }
