@@ -3,96 +3,9 @@
 // in Argo CD, the object is the global `obj`, built from the resource's JSON, and the script
 // returns a table with `status` and `message`.
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { RunRecord } from '../../../src/api/types.js';
 import { lastRunCondition } from '../../../src/controller/status-builder.js';
-import { REPO_ROOT } from '../../integration/support/env.js';
-
-type LuaState = object;
-interface Fengari {
-  lua: {
-    LUA_OK: number;
-    LUA_TTABLE: number;
-    lua_newtable(L: LuaState): void;
-    lua_pushstring(L: LuaState, s: Uint8Array): void;
-    lua_pushnumber(L: LuaState, n: number): void;
-    lua_pushinteger(L: LuaState, n: number): void;
-    lua_pushboolean(L: LuaState, b: boolean): void;
-    lua_setfield(L: LuaState, index: number, key: Uint8Array): void;
-    lua_rawseti(L: LuaState, index: number, i: number): void;
-    lua_setglobal(L: LuaState, name: Uint8Array): void;
-    lua_pcall(L: LuaState, nargs: number, nresults: number, msgh: number): number;
-    lua_getfield(L: LuaState, index: number, key: Uint8Array): number;
-    lua_type(L: LuaState, index: number): number;
-    lua_tojsstring(L: LuaState, index: number): string;
-    lua_pop(L: LuaState, n: number): void;
-  };
-  lauxlib: {
-    luaL_newstate(): LuaState;
-    luaL_loadstring(L: LuaState, source: Uint8Array): number;
-  };
-  lualib: { luaL_openlibs(L: LuaState): void };
-  to_luastring(s: string): Uint8Array;
-}
-
-const fengari = createRequire(import.meta.url)('fengari') as Fengari;
-const { lua, lauxlib, lualib, to_luastring } = fengari;
-
-const SCRIPT = readFileSync(join(REPO_ROOT, 'manifests', 'argocd', 'health-check.lua'), 'utf8');
-
-/** Pushes a JSON value as gopher-lua's JSON decoding presents it: objects and arrays as tables. */
-function push(L: LuaState, value: unknown): void {
-  if (value === null || value === undefined) throw new Error('push nil through the caller');
-  if (typeof value === 'string') lua.lua_pushstring(L, to_luastring(value));
-  else if (typeof value === 'boolean') lua.lua_pushboolean(L, value);
-  else if (typeof value === 'number') {
-    if (Number.isInteger(value)) lua.lua_pushinteger(L, value);
-    else lua.lua_pushnumber(L, value);
-  } else if (Array.isArray(value)) {
-    lua.lua_newtable(L);
-    value.forEach((item, i) => {
-      push(L, item);
-      lua.lua_rawseti(L, -2, i + 1);
-    });
-  } else if (typeof value === 'object') {
-    lua.lua_newtable(L);
-    for (const [key, item] of Object.entries(value)) {
-      if (item === null || item === undefined) continue; // JSON null is nil: the key is absent
-      push(L, item);
-      lua.lua_setfield(L, -2, to_luastring(key));
-    }
-  } else {
-    throw new Error(`cannot push ${typeof value}`);
-  }
-}
-
-interface Health {
-  status: string;
-  message: string;
-}
-
-function health(obj: unknown): Health {
-  const L = lauxlib.luaL_newstate();
-  lualib.luaL_openlibs(L);
-  push(L, obj);
-  lua.lua_setglobal(L, to_luastring('obj'));
-  if (lauxlib.luaL_loadstring(L, to_luastring(SCRIPT)) !== lua.LUA_OK) {
-    throw new Error(`health-check.lua does not compile: ${lua.lua_tojsstring(L, -1)}`);
-  }
-  if (lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK) {
-    throw new Error(`health-check.lua failed: ${lua.lua_tojsstring(L, -1)}`);
-  }
-  if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) throw new Error('health-check.lua did not return a table');
-  const field = (key: string) => {
-    lua.lua_getfield(L, -1, to_luastring(key));
-    const text = lua.lua_tojsstring(L, -1);
-    lua.lua_pop(L, 1);
-    return text;
-  };
-  return { status: field('status'), message: field('message') };
-}
+import { argoCdHealth as health, HEALTH_CHECK_SCRIPT as SCRIPT } from '../../support/argocd-health.js';
 
 function condition(type: string, status: 'True' | 'False', reason: string, message: string) {
   return { type, status, reason, message, lastTransitionTime: '2026-03-01T00:00:00Z', observedGeneration: 3 };
