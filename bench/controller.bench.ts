@@ -229,6 +229,36 @@ async function sampleController(c: ControllerProcess): Promise<ControllerSample 
   };
 }
 
+/**
+ * CPU seconds per minute (all controllers together) and the largest RSS of any controller
+ * between `from` and `to`, from the samples nearest those instants.
+ */
+function controllerCost(
+  samples: readonly { at: number; controllers: readonly (ControllerSample | undefined)[] }[],
+  controllers: number,
+  from: number,
+  to: number,
+): { cpuSecondsPerMinute: number; rssMiB: number } {
+  const cpuAt = (i: number, t: number) => {
+    let best: ControllerSample | undefined;
+    let bestGap = Infinity;
+    for (const s of samples) {
+      const c = s.controllers[i];
+      if (c !== undefined && Math.abs(s.at - t) < bestGap) [best, bestGap] = [c, Math.abs(s.at - t)];
+    }
+    return best?.cpu ?? NaN;
+  };
+  let cpu = 0;
+  for (let i = 0; i < controllers; i++) cpu += cpuAt(i, to) - cpuAt(i, from);
+  const rss = Math.max(
+    0,
+    ...samples
+      .filter((s) => s.at >= from && s.at <= to)
+      .flatMap((s) => s.controllers.map((c) => c?.rss ?? 0)),
+  );
+  return { cpuSecondsPerMinute: cpu / ((to - from) / 60_000), rssMiB: rss / MiB };
+}
+
 interface Snapshot {
   readonly at: number;
   readonly writes: ApiWrites;
@@ -411,8 +441,14 @@ async function main(): Promise<number> {
     let list: EcsScheduledTaskResource[] = [];
     for (;;) {
       const now = Date.now();
-      if (!atStart && now >= windowStart) atStart = await snapshot(kc, controllers, backend);
-      if (!atEnd && now >= windowEnd) atEnd = await snapshot(kc, controllers, backend);
+      if (!atStart && now >= windowStart) {
+        atStart = await snapshot(kc, controllers, backend);
+        samples.push({ at: atStart.at, controllers: atStart.controllers });
+      }
+      if (!atEnd && now >= windowEnd) {
+        atEnd = await snapshot(kc, controllers, backend);
+        samples.push({ at: atEnd.at, controllers: atEnd.controllers });
+      }
       samples.push({ at: now, controllers: await Promise.all(controllers.map(sampleController)) });
       if (atEnd) {
         list = (
@@ -504,12 +540,15 @@ async function main(): Promise<number> {
         (e) => e.measured && Math.floor((e.scheduledAt - windowStart) / 60_000) === round,
       );
       const s = splitLaunchDelays(measured, inRound, backend.quotas);
+      const from = windowStart + round * 60_000;
+      const to = Math.min(from + 60_000, windowEnd);
       return {
         runs: inRound.filter(Boolean).length,
         launched: s.total.length,
         p50: quantile(s.total, 0.5),
         p99: quantile(s.total, 0.99),
         max: s.total.at(-1) ?? NaN,
+        ...controllerCost(samples, controllers.length, from, to),
       };
     });
 
@@ -559,8 +598,9 @@ async function main(): Promise<number> {
     );
     if (rounds > 1)
       console.log(
-        `per round: ${perRound.map((r, i) => `#${i + 1} ${r.launched}/${r.runs} p50 ${fmt(r.p50)} p99 ${fmt(r.p99)} max ${fmt(r.max)}`).join('; ')}; ` +
-          `median over rounds: p50 ${fmt(median(perRound.map((r) => r.p50)))} s, p99 ${fmt(median(perRound.map((r) => r.p99)))} s, max ${fmt(median(perRound.map((r) => r.max)))} s`,
+        `per round: ${perRound.map((r, i) => `#${i + 1} ${r.launched}/${r.runs} p50 ${fmt(r.p50)} p99 ${fmt(r.p99)} max ${fmt(r.max)} CPU ${fmt(r.cpuSecondsPerMinute)} s/min RSS ${fmt(r.rssMiB, 0)} MiB`).join('; ')}; ` +
+          `median over rounds: p50 ${fmt(median(perRound.map((r) => r.p50)))} s, p99 ${fmt(median(perRound.map((r) => r.p99)))} s, max ${fmt(median(perRound.map((r) => r.max)))} s, ` +
+          `controller CPU ${fmt(median(perRound.map((r) => r.cpuSecondsPerMinute)))} s per minute, RSS ${fmt(median(perRound.map((r) => r.rssMiB)), 0)} MiB`,
       );
     console.log(
       `ECS calls per run (${ecs.source}): ${ECS_OPERATIONS.map((op) => `${op} ${fmt((ecs.calls[op] ?? 0) / measuredRuns, 3)}`).join(', ')}` +
