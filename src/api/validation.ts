@@ -8,6 +8,7 @@ import { API_VERSION, KIND } from './constants.js';
 import {
   EcsScheduledTask,
   resourceRules,
+  deadLetterSqsRules,
   specRules,
   sqsRules,
   taskRules,
@@ -109,6 +110,7 @@ export function validateResource(resource: unknown): ValidationIssue[] {
   issues.push(...checkRules(specRules, est.spec));
   issues.push(...checkRules(taskRules, est.spec.task));
   issues.push(...checkRules(sqsRules, est.spec.trigger?.sqs));
+  issues.push(...checkRules(deadLetterSqsRules, est.spec.deadLetter?.sqs));
   try {
     compileSchedule(est.spec.schedule, {
       timeZone: est.spec.timeZone,

@@ -8,6 +8,7 @@ import { TransientError } from './errors.js';
 import { EventReason, type AwsIdentity, type EcsCallOptions, type EventType } from './ports.js';
 import { sortRuns } from './run-history.js';
 import { launchWindowEnd } from './run-plan.js';
+import { attemptOf, isFailure, retryPolicyOf, retryRecord } from './run-retry.js';
 import { launchedTaskCount, plannedTasks, RunReason } from './run-tracking.js';
 
 export interface PendingEvent {
@@ -53,6 +54,8 @@ export function jitterOf(pass: Pass, scheduledTime: Date): number {
 /** A scheduled run short of tasks after capacity failures, still inside its launch window. */
 export function isPending(pass: Pass, run: RunRecord): boolean {
   if (run.result !== 'Running' || launchedTaskCount(run) >= plannedTasks(run)) return false;
+  // A retry launches once, at its time; a capacity shortfall there fails the attempt instead.
+  if (run.retryAt !== undefined || attemptOf(run) > 1) return false;
   if (run.reason === RunReason.DeadlineExceeded || run.reason === RunReason.Replaced) return false;
   const scheduled = new Date(run.scheduledTime);
   const end = launchWindowEnd(
@@ -102,7 +105,29 @@ export function replaceRun(pass: Pass, old: RunRecord, updated: RunRecord): void
  * only when it follows something else (the first run, or a recovery): in steady state the
  * Launched event is the run's only one. Failures are always reported.
  */
-export function settled(pass: Pass, run: RunRecord): void {
+export function settled(pass: Pass, run: RunRecord, options: { readonly retry?: boolean } = {}): void {
+  const retry = options.retry === false ? undefined : retryRecord(run, retryPolicyOf(pass.spec), pass.now);
+  if (retry) {
+    replaceRun(pass, run, retry);
+    pass.log.info('run attempt failed; retrying', {
+      scheduledTime: run.scheduledTime,
+      attempt: attemptOf(run),
+      reason: run.reason,
+      retryAt: retry.retryAt,
+    });
+    pass.events.push({
+      type: 'Warning',
+      reason: run.result === 'LaunchFailed' ? EventReason.LaunchFailed : EventReason.RunFailed,
+      message: `run scheduled at ${run.scheduledTime}: ${retry.message}`,
+    });
+    return;
+  }
+  if (isFailure(run) && pass.spec.deadLetter && !run.deadLetter) {
+    // Sent by the dead-letter step of this pass or, if that fails, of a later one.
+    const marked: RunRecord = { ...run, deadLetter: { state: 'Pending' } };
+    replaceRun(pass, run, marked);
+    run = marked;
+  }
   pass.recorded.push(run.result as RunResult);
   const what = `run scheduled at ${run.scheduledTime}`;
   const previous = pass.lastSettledResult;

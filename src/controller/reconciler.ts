@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { compileSchedule, ScheduleError, type CompiledSchedule } from '../schedule/schedule.js';
 import type { Clock } from './clock.js';
 import { ConditionType, findCondition } from './conditions.js';
+import { deliverDeadLetters, type DeadLetterSink } from './dead-letter.js';
 import { PassAbortedError } from './fencing.js';
 import type { ControllerMetrics } from './metrics-port.js';
 import {
@@ -27,6 +28,7 @@ import { LaunchLedger } from './run-ledger.js';
 import { LaunchStep } from './run-launch.js';
 import { enforceActiveDeadline, followTasks, nextDeadline, observeRuns } from './run-observation.js';
 import { planSchedule, type SchedulePlan } from './run-plan.js';
+import { awaitingRetry, nextRetryAt } from './run-retry.js';
 import { RunReason, unfinishedTaskArns } from './run-tracking.js';
 import { ScheduleStep } from './schedule-step.js';
 import { buildStatus, newestVerdict, stalledStatus } from './status-builder.js';
@@ -63,6 +65,8 @@ export interface ReconcilerDeps {
   readonly activePollMs?: number;
   /** How long capacity failures are retried when startingDeadlineSeconds is unset. Default 300 s. */
   readonly launchRetryWindowSeconds?: number;
+  /** Where spec.deadLetter messages go; without one they stay Pending in the run records. */
+  readonly deadLetters?: DeadLetterSink;
 }
 
 export interface ReconcileResult {
@@ -197,6 +201,7 @@ export class Reconciler {
     await observeRuns(pass, this.#tracker, { inline: this.#inline, missingGraceMs: this.#missingGraceMs });
     await enforceActiveDeadline(pass, this.#deps.launcher);
     await this.#launches.retryPending(pass);
+    await this.#launches.launchRetries(pass);
 
     const plan = planSchedule({
       fires: schedule,
@@ -208,6 +213,11 @@ export class Reconciler {
     });
     const lastScheduleTime = await this.#schedule.runSchedule(pass, plan, status.lastScheduleTime);
     const lastRunNow = await this.#schedule.runNow(pass, status.lastRunNow);
+    await deliverDeadLetters(pass, {
+      ...(this.#deps.deadLetters ? { sink: this.#deps.deadLetters } : {}),
+      fence: this.#deps.fence,
+      fenceMarginMs: this.#deps.fenceMarginMs ?? DEFAULT_FENCE_MARGIN_MS,
+    });
 
     const next = buildStatus({
       previous: status,
@@ -215,6 +225,7 @@ export class Reconciler {
       now,
       suspended: pass.spec.suspend ?? false,
       pending: pass.runs.some((r) => isPending(pass, r)),
+      retrying: pass.runs.find(awaitingRetry),
       resolvedSchedule: schedule.resolved,
       nextScheduleTime: iso(plan.nextScheduleTime),
       lastScheduleTime,
@@ -321,6 +332,8 @@ export class Reconciler {
     if (this.#inline && unfinishedTaskArns(pass.runs).length > 0) candidates.push(this.#activePollMs);
     const deadline = nextDeadline(pass);
     if (deadline) candidates.push(deadline.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
+    const retryAt = nextRetryAt(pass.runs);
+    if (retryAt) candidates.push(retryAt.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
     for (const run of pass.runs.filter((r) => isPending(pass, r))) {
       const waited = pass.now.getTime() - Date.parse(run.scheduledTime);
       candidates.push(Math.min(MAX_CAPACITY_RETRY_MS, Math.max(MIN_CAPACITY_RETRY_MS, waited)));

@@ -21,7 +21,8 @@ export function trimRuns(runs: readonly RunRecord[], limits: HistoryLimits): Run
   let successful = limits.successfulRunsHistoryLimit ?? 3;
   let failed = limits.failedRunsHistoryLimit ?? 1;
   return sortRuns(runs).filter((run) => {
-    if (run.result === 'Running') return true;
+    // A dead letter not yet sent keeps its run: the letter is built from the record.
+    if (run.result === 'Running' || run.deadLetter?.state === 'Pending') return true;
     if (SUCCESSFUL.has(run.result as RunResult)) return successful-- > 0;
     return failed-- > 0;
   });

@@ -61,11 +61,43 @@ export function scheduledRunIdentity(
   return build(resource, String(Math.floor(scheduledTime.getTime() / 1000)), scheduledTime);
 }
 
+/** What a run-now run keeps in its record (`runNowKey`) to name its identity on every attempt. */
+export function runNowKeyOf(annotationValue: string): string {
+  return shortHash(annotationValue);
+}
+
 /** The run for a run-now annotation value: `ecss/<uid>/now-<hash of the value>`. */
 export function runNowIdentity(
   resource: Pick<EcsScheduledTaskResource, 'metadata' | 'spec'>,
   annotationValue: string,
   scheduledTime: Date,
 ): RunIdentity {
-  return build(resource, `now-${shortHash(annotationValue)}`, scheduledTime);
+  return build(resource, `now-${runNowKeyOf(annotationValue)}`, scheduledTime);
+}
+
+/** The identity of a recorded run: scheduled, or run-now by the key in its record. */
+export function recordedRunIdentity(
+  resource: Pick<EcsScheduledTaskResource, 'metadata' | 'spec'>,
+  run: { readonly scheduledTime: string; readonly runNowKey?: string },
+): RunIdentity {
+  const time = new Date(run.scheduledTime);
+  return run.runNowKey === undefined
+    ? scheduledRunIdentity(resource, time)
+    : build(resource, `now-${run.runNowKey}`, time);
+}
+
+/**
+ * Attempt `attempt` of a run (1 is the first launch, which keeps the run's own identity). A retry
+ * is a new request, so it gets its own startedBy (`…-r<n>`, found by ListTasks apart from the
+ * failed attempt's tasks) and its own token, both derived only from the run and the number.
+ */
+export function attemptIdentity(run: RunIdentity, attempt: number): RunIdentity {
+  if (attempt <= 1) return run;
+  const suffix = `-r${attempt - 1}`;
+  return {
+    startedBy: `${run.startedBy.slice(0, STARTED_BY_MAX - suffix.length)}${suffix}`,
+    // launchClientToken shortens it with a hash of the whole if it grows past its budget.
+    clientToken: `${run.clientToken}${suffix}`,
+    tags: run.tags,
+  };
 }

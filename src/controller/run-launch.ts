@@ -18,8 +18,9 @@ import {
   toTransient,
   type Pass,
 } from './reconcile-pass.js';
-import { scheduledRunIdentity, type RunIdentity } from './run-identity.js';
+import { attemptIdentity, recordedRunIdentity, type RunIdentity } from './run-identity.js';
 import { launchClientToken, type LaunchLedger } from './run-ledger.js';
+import { attemptOf, awaitingRetry, cancelledRetry, dueRetries, retryPolicyOf } from './run-retry.js';
 import {
   launchedTaskCount,
   plannedTasks,
@@ -52,7 +53,7 @@ export class LaunchStep {
       const known = (run.tasks ?? []).map((t) => t.taskArn);
       const remainder = plannedTasks(run) - launchedTaskCount(run);
       const outcome = await this.#launch(pass, {
-        identity: scheduledRunIdentity(pass.resource, scheduled),
+        identity: recordedRunIdentity(pass.resource, run),
         scheduled,
         kind: 'scheduled',
         count: remainder,
@@ -76,8 +77,57 @@ export class LaunchStep {
     }
   }
 
+  /**
+   * The next attempt of each run whose retry is due: the same planned task count, in the run's
+   * cluster, under the attempt's own identity. The concurrency policy is not asked again: a retry
+   * is the run it belongs to, not a new one.
+   */
+  async launchRetries(pass: Pass): Promise<void> {
+    const policy = retryPolicyOf(pass.spec);
+    for (const run of dueRetries(pass.runs, pass.now)) {
+      const attempt = attemptOf(run);
+      const count = plannedTasks(run);
+      const outcome = await this.#launch(pass, {
+        identity: attemptIdentity(recordedRunIdentity(pass.resource, run), attempt),
+        // The attempt's own due time: the ledger compares it with the start of this term.
+        scheduled: new Date(run.retryAt!),
+        kind: 'scheduled',
+        count,
+        known: [],
+        attempt: 0,
+        cluster: run.cluster ?? pass.cluster,
+      });
+      if (!outcome) continue;
+      const { retryAt: _retryAt, reason: _reason, message: _message, ...base } = run;
+      const record = newRunRecord({
+        base,
+        desired: run.desiredCount ?? count,
+        count,
+        outcome,
+        now: pass.now,
+        retryable: false,
+        message: `attempt ${attempt} of ${policy.maxRetries + 1}: launching ${count} task(s)`,
+      });
+      replaceRun(pass, run, record);
+      if (record.result === 'LaunchFailed') settled(pass, record);
+      else if (record.result === 'Running' && outcome.tasks.length > 0) {
+        pass.events.push({
+          type: 'Normal',
+          reason: EventReason.Launched,
+          message: `run scheduled at ${run.scheduledTime}: ${record.message}`,
+        });
+      }
+    }
+  }
+
   /** Decides and launches one due run. False after a transient failure: the time stays due. */
-  async startRun(pass: Pass, scheduled: Date, identity: RunIdentity, kind: RunKind): Promise<boolean> {
+  async startRun(
+    pass: Pass,
+    scheduled: Date,
+    identity: RunIdentity,
+    kind: RunKind,
+    runNowKey?: string,
+  ): Promise<boolean> {
     const scheduledTime = scheduled.toISOString();
     const sqs = pass.spec.trigger?.sqs;
     let depth: number | undefined;
@@ -104,9 +154,23 @@ export class LaunchStep {
       result: 'Running',
       cluster: pass.cluster,
       ...(depth !== undefined ? { queueDepth: depth } : {}),
+      ...(runNowKey !== undefined ? { runNowKey } : {}),
     };
     const wanted = desiredTaskCount(pass.spec, depth);
     const desired = Math.min(wanted, pass.maxTasksPerRun);
+    const policy = (pass.spec.concurrencyPolicy ?? 'Allow') as ConcurrencyPolicy;
+    const retrying = pass.runs.filter(awaitingRetry);
+    if (policy === 'Forbid' && retrying.length > 0 && desired > 0) {
+      // A run between attempts is still in progress: Forbid waits for it as for running tasks.
+      addRun(pass, {
+        ...base,
+        result: 'Skipped',
+        reason: RunReason.ConcurrencyForbid,
+        message: `the run scheduled at ${retrying[0]!.scheduledTime} is waiting for attempt ${attemptOf(retrying[0]!)} at ${retrying[0]!.retryAt}`,
+        desiredCount: desired,
+      });
+      return true;
+    }
     const decision = decideLaunch(
       pass.spec.concurrencyPolicy as ConcurrencyPolicy | undefined,
       desired,
@@ -134,7 +198,7 @@ export class LaunchStep {
       cluster: pass.cluster,
     });
     if (!outcome) return false;
-    if ((pass.spec.concurrencyPolicy ?? 'Allow') !== 'Allow') this.#supersedePending(pass);
+    if (policy !== 'Allow') this.#supersedePending(pass, scheduledTime);
     const capped =
       wanted > desired ? ` (capped from ${wanted} by maxTasksPerRun ${pass.maxTasksPerRun})` : '';
     const run = newRunRecord({
@@ -282,8 +346,16 @@ export class LaunchStep {
     return true;
   }
 
-  /** Under Forbid, Replace and TopUp a new run takes over: older runs stop retrying for capacity. */
-  #supersedePending(pass: Pass): void {
+  /**
+   * Under Forbid, Replace and TopUp a new run takes over: older runs stop retrying for capacity,
+   * and a run waiting for its next attempt ends with its last attempt's result.
+   */
+  #supersedePending(pass: Pass, scheduledTime: string): void {
+    for (const run of pass.runs.filter(awaitingRetry)) {
+      const closed = cancelledRetry(run, `the run scheduled at ${scheduledTime} took over`, pass.now);
+      replaceRun(pass, run, closed);
+      settled(pass, closed, { retry: false });
+    }
     for (const run of pass.runs.filter((r) => isPending(pass, r))) {
       const launched = launchedTaskCount(run);
       if (launched === 0) {

@@ -3,6 +3,7 @@
 // launched in.
 import { EventReason, type TaskLauncher } from './ports.js';
 import { callOptions, isPending, replaceRun, settled, toTransient, type Pass } from './reconcile-pass.js';
+import { awaitingRetry } from './run-retry.js';
 import { isFinished, overdueRuns, RunReason, trackRuns, withReason } from './run-tracking.js';
 import type { TaskTracker, TrackedTask } from './task-tracker.js';
 
@@ -26,7 +27,7 @@ export function nextDeadline(pass: Pass): Date | undefined {
   const seconds = pass.spec.activeDeadlineSeconds;
   if (seconds === undefined) return undefined;
   const times = pass.runs
-    .filter((r) => r.result === 'Running' && r.reason !== RunReason.DeadlineExceeded)
+    .filter((r) => r.result === 'Running' && r.reason !== RunReason.DeadlineExceeded && !awaitingRetry(r))
     .map((r) => Date.parse(r.launchedAt ?? r.scheduledTime) + seconds * 1000);
   return times.length > 0 ? new Date(Math.min(...times)) : undefined;
 }

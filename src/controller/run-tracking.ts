@@ -22,6 +22,8 @@ export const RunReason = {
   StartingDeadlineExceeded: 'StartingDeadlineExceeded',
   Superseded: 'Superseded',
   PolicyDenied: 'PolicyDenied',
+  /** Waiting for the next attempt after a failed one (spec.retryPolicy). */
+  Retrying: 'Retrying',
 } as const;
 
 /**
@@ -178,7 +180,8 @@ export function trackRuns(
   const byArn = new Map(observations.map((o) => [o.taskArn, o]));
   const settled: RunRecord[] = [];
   const next = runs.map((run) => {
-    if (run.result !== 'Running') return run;
+    // A run waiting to retry has no tasks to follow until its next attempt launches.
+    if (run.result !== 'Running' || run.retryAt !== undefined) return run;
     const sinceLaunchMs = options.now.getTime() - Date.parse(run.launchedAt ?? run.scheduledTime);
     let updated: RunRecord = { ...run };
     const tasks = (run.tasks ?? []).map((task) => {

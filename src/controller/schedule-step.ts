@@ -4,7 +4,7 @@
 import { RUN_NOW_ANNOTATION } from '../api/constants.js';
 import { EventReason, type TaskLauncher } from './ports.js';
 import { addRun, adoptedRun, callOptions, iso, later, toTransient, type Pass } from './reconcile-pass.js';
-import { runNowIdentity, scheduledRunIdentity } from './run-identity.js';
+import { runNowIdentity, runNowKeyOf, scheduledRunIdentity } from './run-identity.js';
 import type { LaunchStep } from './run-launch.js';
 import type { SchedulePlan } from './run-plan.js';
 import { RunReason } from './run-tracking.js';
@@ -140,6 +140,7 @@ export class ScheduleStep {
       pass.now,
       runNowIdentity(pass.resource, value, pass.now),
       'run-now',
+      runNowKeyOf(value),
     );
     return started ? value : previous;
   }

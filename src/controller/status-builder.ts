@@ -40,6 +40,8 @@ export interface StatusInput {
   readonly suspended: boolean;
   /** A capacity retry is still going on. */
   readonly pending: boolean;
+  /** A run waiting for its next attempt (spec.retryPolicy), if any. */
+  readonly retrying?: RunRecord | undefined;
   readonly resolvedSchedule: string;
   readonly nextScheduleTime: string | undefined;
   readonly lastScheduleTime: string | undefined;
@@ -72,21 +74,29 @@ export function buildStatus(input: StatusInput): Status {
       message: 'the spec is valid',
       observedGeneration: generation,
     },
-    input.pending
+    input.retrying
       ? {
           type: ConditionType.Reconciling,
           status: 'True',
-          reason: RunReason.CapacityUnavailable,
-          message: 'retrying a launch that found no capacity',
+          reason: RunReason.Retrying,
+          message: `run scheduled at ${input.retrying.scheduledTime}: attempt ${input.retrying.attempt ?? 2} at ${input.retrying.retryAt ?? ''}`,
           observedGeneration: generation,
         }
-      : {
-          type: ConditionType.Reconciling,
-          status: 'False',
-          reason: 'Idle',
-          message: 'nothing in progress',
-          observedGeneration: generation,
-        },
+      : input.pending
+        ? {
+            type: ConditionType.Reconciling,
+            status: 'True',
+            reason: RunReason.CapacityUnavailable,
+            message: 'retrying a launch that found no capacity',
+            observedGeneration: generation,
+          }
+        : {
+            type: ConditionType.Reconciling,
+            status: 'False',
+            reason: 'Idle',
+            message: 'nothing in progress',
+            observedGeneration: generation,
+          },
     ...(lastRun ? [lastRun] : []),
   ];
   const conditions = setConditions(input.previous.conditions, updates, input.now);

@@ -108,7 +108,16 @@ export function boundStatus(status: Status, budget = STATUS_BUDGET_BYTES): Statu
       const message = cut(run.message, 128);
       return { ...run, ...(message !== undefined ? { message } : {}) };
     },
-    () => undefined,
+    (run) => {
+      if (run.attempts === undefined) return run;
+      // Earlier attempts keep their result, reason, times and counts.
+      const attempts = run.attempts.map(({ message: _m, failedTask: _f, ...attempt }) => attempt);
+      return { ...run, attempts };
+    },
+    // A run whose dead letter is still to be sent stays, however short.
+    (run) => (run.deadLetter?.state === 'Pending' ? run : undefined),
+    // Only those are left: they lose the detail of their earlier attempts (`attempt` still counts).
+    ({ attempts: _attempts, ...run }) => run,
   ];
   for (const step of steps) {
     for (const i of settled) {

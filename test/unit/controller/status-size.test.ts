@@ -43,6 +43,19 @@ function run(index: number, result: RunRecord['result'], tasks: TaskRecord[]): R
   } as RunRecord;
 }
 
+/** Ten failed attempts as a tenant could store them: every text field at its schema maximum. */
+const tenAttempts = (index: number): NonNullable<RunRecord['attempts']> =>
+  Array.from({ length: 10 }, (_, a) => ({
+    attempt: a + 1,
+    result: 'Failed' as const,
+    reason: 'NonZeroExit',
+    message: 'a'.repeat(1024),
+    launchedAt: now.toISOString(),
+    finishedAt: now.toISOString(),
+    taskCounts: { Failed: 500, Succeeded: 499, Missing: 1 },
+    failedTask: arn(index, a),
+  }));
+
 describe('bounded status', () => {
   it('counts finished tasks past the limit by outcome, failures listed first, unfinished all kept', () => {
     const tasks = [
@@ -69,6 +82,76 @@ describe('bounded status', () => {
     expect(twice.omittedTasks).to.deep.equal({ Succeeded: 29 });
     expect(launchedTaskCount(twice)).to.equal(30);
   });
+
+  for (const deadLetter of [undefined, 'Pending'] as const) {
+    it(`stays under 256 KiB and valid at the maxima with 10 retries per run${deadLetter ? ', every dead letter pending' : ''}`, () => {
+      const withAttempts = (r: RunRecord, index: number): RunRecord => ({
+        ...r,
+        attempt: 11,
+        attempts: tenAttempts(index),
+        ...(deadLetter && r.result === 'Failed' ? { deadLetter: { state: deadLetter } } : {}),
+      });
+      const runs: RunRecord[] = [
+        withAttempts(
+          run(
+            0,
+            'Running',
+            Array.from({ length: 1000 }, (_, i) => task(0, i, undefined)),
+          ),
+          0,
+        ),
+        ...Array.from({ length: 100 }, (_, r) =>
+          withAttempts(
+            run(
+              r + 1,
+              'Succeeded',
+              Array.from({ length: 1000 }, (_, i) => task(r + 1, i, 0)),
+            ),
+            r + 1,
+          ),
+        ),
+        ...Array.from({ length: 100 }, (_, r) =>
+          withAttempts(
+            run(
+              r + 101,
+              'Failed',
+              Array.from({ length: 1000 }, (_, i) => task(r + 101, i, i % 2)),
+            ),
+            r + 101,
+          ),
+        ),
+      ];
+      const spec = { successfulRunsHistoryLimit: 100, failedRunsHistoryLimit: 100 };
+      const status: Status = buildStatus({
+        previous: {},
+        generation: 1,
+        now,
+        suspended: false,
+        pending: false,
+        resolvedSchedule: '0 * * * *',
+        nextScheduleTime: now.toISOString(),
+        lastScheduleTime: now.toISOString(),
+        lastSuccessfulTime: now.toISOString(),
+        lastRunNow: 'r'.repeat(1000),
+        missedRunsTotal: 5,
+        runs,
+        limits: spec,
+      });
+      const bytes = Buffer.byteLength(JSON.stringify(status));
+      expect(bytes).to.be.below(256 * KiB);
+      const running = status.runs!.find((r) => r.result === 'Running')!;
+      expect(running.tasks, 'every unfinished task is still followed').to.have.length(1000);
+      expect(running.attempts, 'the running run keeps its attempts').to.have.length(10);
+      if (deadLetter) {
+        const pending = status.runs!.filter((r) => r.deadLetter?.state === 'Pending');
+        expect(pending, 'no run with an unsent dead letter is dropped').to.have.length(100);
+      }
+      const issues = validateResource(scheduledTask(spec, { status })).filter((i) =>
+        i.path.startsWith('status'),
+      );
+      expect(issues).to.deep.equal([]);
+    });
+  }
 
   it('stays under 256 KiB and valid at the schema maxima: 100 + 100 runs of 1000 tasks, one running', () => {
     const runs: RunRecord[] = [

@@ -1,0 +1,44 @@
+// A DeadLetterSink that keeps what it was sent. Like an SQS FIFO queue, it can drop a message
+// whose deduplication id it already holds, so a test can tell "sent twice" from "delivered twice".
+import type {
+  DeadLetterMessage,
+  DeadLetterQueue,
+  DeadLetterSendOptions,
+  DeadLetterSink,
+} from '../../src/controller/dead-letter.js';
+
+export interface SentLetter {
+  readonly queue: DeadLetterQueue;
+  readonly message: DeadLetterMessage;
+  readonly identity: string;
+}
+
+export class MemoryDeadLetterSink implements DeadLetterSink {
+  /** Every send call, in order, duplicates included. */
+  readonly sends: SentLetter[] = [];
+  /** Messages a FIFO queue would hold: one per deduplication id. */
+  readonly delivered: SentLetter[] = [];
+  /** The next send calls throw these, one per call. */
+  readonly failures: Error[] = [];
+  #nextId = 1;
+
+  async send(
+    queue: DeadLetterQueue,
+    message: DeadLetterMessage,
+    options: DeadLetterSendOptions = {},
+  ): Promise<{ messageId: string }> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    const letter = { queue, message, identity: options.identity?.roleArn ?? 'own' };
+    this.sends.push(letter);
+    if (!this.delivered.some((d) => d.message.deduplicationId === message.deduplicationId)) {
+      this.delivered.push(letter);
+    }
+    return { messageId: `message-${this.#nextId++}` };
+  }
+
+  /** The parsed bodies of the delivered messages. */
+  bodies(): Record<string, unknown>[] {
+    return this.delivered.map((d) => JSON.parse(d.message.body) as Record<string, unknown>);
+  }
+}
