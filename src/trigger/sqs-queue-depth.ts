@@ -17,6 +17,7 @@ import {
   type QueueAttributeName,
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
+import { AWS_REGION_PATTERN } from '../api/schema.js';
 import { systemClock, type Clock } from '../controller/clock.js';
 import { awsRequestHandler } from '../ecs/aws-http-handler.js';
 import { TerminalError, TransientError } from '../controller/errors.js';
@@ -205,6 +206,13 @@ export class SqsQueueDepth implements QueueDepthSource {
       trigger.region ??
       (trigger.queueUrl === undefined ? undefined : regionOfQueueUrl(trigger.queueUrl)) ??
       this.#defaultRegion;
+    if (trigger.region !== undefined && !new RegExp(AWS_REGION_PATTERN).test(trigger.region)) {
+      // The SDK builds the endpoint from the region: it must stay one host label.
+      throw new TerminalError(
+        `spec.trigger.sqs.region: ${JSON.stringify(trigger.region.slice(0, 64))} is not an AWS region`,
+        'RegionRefused',
+      );
+    }
     if (trigger.queueUrl !== undefined) {
       const problem = queueUrlProblem(trigger.queueUrl, region, this.#endpoint);
       if (problem !== undefined) {

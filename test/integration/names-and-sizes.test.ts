@@ -89,6 +89,16 @@ describe('names and sizes on the API server', function () {
         expect: ['spec.task.overrides.containerOverrides[0].command[0]', 'Too long'],
         offline: 'spec.task.overrides.containerOverrides[0].command[0]',
       },
+      {
+        name: 'a trigger region that is not a region (the SDK builds the endpoint host from it)',
+        manifest: (n) =>
+          task('bad-region', n, (s) => {
+            s.maxCount = 5;
+            s.trigger = { sqs: { queueName: 'jobs', region: 'evil.example', messagesPerTask: 1 } };
+          }),
+        expect: ['spec.trigger.sqs.region', 'should match'],
+        offline: 'spec.trigger.sqs.region',
+      },
     ];
   for (const c of refusals) {
     it(`refuses ${c.name}, naming the field; validate names it too`, async function () {

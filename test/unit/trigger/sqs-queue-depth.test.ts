@@ -209,6 +209,19 @@ describe('SqsQueueDepth', () => {
     });
   }
 
+  for (const region of ['evil.example', 'us-east-1.evil', '127.0.0.1', 'us-east-1/x', '']) {
+    it(`refuses the region ${JSON.stringify(region)}, naming the field, before any call`, async () => {
+      const { source, identities } = setup({ GetQueueUrl: () => ({ QueueUrl: url('us-east-1', 'q') }) });
+      const error = await source.queueDepth({ queueName: 'jobs', region }).then(
+        () => expect.fail('expected a refusal'),
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(TerminalError);
+      expect((error as Error).message).to.match(/^spec\.trigger\.sqs\.region: .* is not an AWS region$/);
+      expect(identities).to.have.length(0);
+    });
+  }
+
   const accepted: { name: string; queueUrl: string; endpoint?: string }[] = [
     { name: 'the regional endpoint', queueUrl: url('us-east-1', 'jobs') },
     { name: 'the legacy endpoint', queueUrl: 'https://us-east-1.queue.amazonaws.com/123/jobs' },
