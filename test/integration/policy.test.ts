@@ -259,6 +259,15 @@ describe('EcsSchedulerPolicy enforcement (real API server, moto)', function () {
     expect(launchedRuns(roleOverride)).to.deep.equal([]);
   });
 
+  it("labelling a namespace brings it under a policy (team-b's resource launches), without a restart", async () => {
+    await core.patchNamespace(
+      { name: ns.b, body: { metadata: { labels: { [`policy-test-${id}`]: 'a' } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const r = await launched(ns.b, 'unlisted');
+    expect(await tasksIn(ecs, clusterA)).to.include(launchedRuns(r)[0]!.tasks![0]!.taskArn);
+  });
+
   it("assumeRoleArn: RunTask goes out with the role's credentials (moto serves it in the role's account)", async () => {
     await api.createClusterCustomObject({
       ...POLICY,
