@@ -307,6 +307,54 @@ const SqsTrigger = Type.Object(
 
 export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace', 'TopUp'] as const;
 
+/** At most this many retries: each is a whole run's worth of tasks, and each is kept in the record. */
+export const MAX_RETRIES = 10;
+
+const RetryPolicy = Type.Object(
+  {
+    maxRetries: int(
+      'Attempts after the first for a run that failed (an essential container exited non-zero, its tasks vanished, or its launch failed). 0 turns retries off.',
+      { minimum: 0, maximum: MAX_RETRIES },
+    ),
+    backoffSeconds: opt(
+      int('Seconds between a failed attempt and the next one.', { minimum: 1, maximum: 86400, default: 60 }),
+    ),
+  },
+  { description: 'Retry failed runs as further attempts of the same run.' },
+);
+
+export const deadLetterSqsRules: readonly CrossFieldRule<{ queueName?: string; queueUrl?: string }>[] = [
+  {
+    path: 'spec.deadLetter.sqs',
+    rule: 'has(self.queueName) != has(self.queueUrl)',
+    message: 'exactly one of queueName and queueUrl must be set',
+    check: (q) => (q.queueName !== undefined) !== (q.queueUrl !== undefined),
+  },
+];
+
+const DeadLetterSqs = Type.Object(
+  {
+    queueName: opt(
+      str('Name of the queue, resolved in the region. Exactly one of queueName and queueUrl.', {
+        minLength: 1,
+        maxLength: 80,
+      }),
+    ),
+    queueUrl: opt(
+      str(
+        "URL of the queue, on the region's SQS endpoint (https://sqs.<region>.amazonaws.com/<account>/<name>). Exactly one of queueName and queueUrl.",
+        { minLength: 1, maxLength: ARN_MAX },
+      ),
+    ),
+    region: opt(str("AWS region of the queue. Defaults to the controller's region.", { maxLength: 64 })),
+  },
+  {
+    description:
+      'An SQS queue that receives one JSON message per finally-failed run. A FIFO queue (name ending in .fifo) also drops a repeated message.',
+    ...celRules(deadLetterSqsRules),
+  },
+);
+
 export const specRules: readonly CrossFieldRule<{
   taskCount?: number;
   maxCount?: number;
@@ -381,6 +429,13 @@ export const EcsScheduledTaskSpec = Type.Object(
         { description: 'Launch only when a condition holds at the scheduled time.' },
       ),
     ),
+    retryPolicy: opt(RetryPolicy),
+    deadLetter: opt(
+      Type.Object(
+        { sqs: DeadLetterSqs },
+        { description: 'Where a run that failed after its last retry is reported.' },
+      ),
+    ),
     successfulRunsHistoryLimit: opt(
       int('Succeeded runs kept in status.runs.', { minimum: 0, maximum: 100, default: 3 }),
     ),
@@ -417,6 +472,24 @@ const TaskRecord = Type.Object(
     ),
   },
   { description: 'One ECS task of a run.' },
+);
+
+const AttemptRecord = Type.Object(
+  {
+    attempt: int('Attempt number, 1 for the first launch.', { minimum: 1, maximum: MAX_RETRIES + 1 }),
+    result: str('Failed or LaunchFailed.', { enum: [...RUN_RESULTS] }),
+    reason: opt(str('CamelCase reason, for example NonZeroExit.', { maxLength: 1024 })),
+    message: opt(str('Human-readable detail.', { maxLength: 1024 })),
+    launchedAt: opt(time('When RunTask accepted its tasks.')),
+    finishedAt: opt(time('When it was settled.')),
+    taskCounts: opt(
+      Type.Record(Type.String(), Type.Integer({ minimum: 0, description: 'Tasks with this outcome.' }), {
+        description: 'Its tasks by outcome (Succeeded, Failed, Missing).',
+      }),
+    ),
+    failedTask: opt(str('ARN of its first failed task, for its logs.', { maxLength: ARN_MAX })),
+  },
+  { description: 'One failed attempt of a run.' },
 );
 
 const RunRecord = Type.Object(
@@ -462,6 +535,36 @@ const RunRecord = Type.Object(
         description:
           'Finished tasks left out of tasks to keep the status small, counted by outcome (Succeeded, Failed, Missing).',
       }),
+    ),
+    runNowKey: opt(
+      str('For a run-now run: the hash of the annotation value, part of its identity.', { maxLength: 16 }),
+    ),
+    attempt: opt(
+      int('The attempt this record describes: 1 for the first launch, one more for each retry.', {
+        minimum: 1,
+        maximum: MAX_RETRIES + 1,
+      }),
+    ),
+    retryAt: opt(time('While waiting to retry: when the next attempt launches.')),
+    attempts: opt(
+      Type.Array(AttemptRecord, {
+        description: 'Earlier attempts of this run that failed, oldest first.',
+        maxItems: MAX_RETRIES,
+      }),
+    ),
+    deadLetter: opt(
+      Type.Object(
+        {
+          state: str(
+            'Pending until the queue accepts the message, then Sent; Failed when the queue can never be used as written.',
+            { enum: ['Pending', 'Sent', 'Failed'] },
+          ),
+          sentAt: opt(time('When the queue accepted the message.')),
+          messageId: opt(str('The message id SQS returned.', { maxLength: 128 })),
+          error: opt(str('Why the message cannot be sent.', { maxLength: 1024 })),
+        },
+        { description: 'The dead-letter message of a run that failed after its last retry.' },
+      ),
     ),
   },
   { description: 'One scheduled run and its outcome.' },
