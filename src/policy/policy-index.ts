@@ -23,6 +23,8 @@ export class PolicyIndex implements PolicyGate {
   private readonly policies = new Map<string, { policy: EcsSchedulerPolicyResource; fingerprint: string }>();
   private readonly namespaces = new Map<string, { labels: Record<string, string>; fingerprint: string }>();
   private readonly listeners = new Set<Listener>();
+  /** Spec fingerprints of the invalid policies already reported. */
+  private readonly invalid = new Map<string, string>();
   private readonly options: PolicyIndexOptions;
   private readonly log: Logger;
   private pending = false;
@@ -70,16 +72,21 @@ export class PolicyIndex implements PolicyGate {
    */
   upsertPolicy(policy: EcsSchedulerPolicyResource): void {
     const name = policy.metadata.name ?? '';
+    const fingerprint = JSON.stringify(policy.spec);
     const issues = validatePolicy(policy);
     if (issues.length > 0) {
-      this.log.warn('ignoring an invalid EcsSchedulerPolicy: it allows nothing until fixed', {
-        policy: name,
-        issues: issues.map((i) => `${i.path}: ${i.message}`),
-      });
-      this.removePolicy(name);
+      // Once per version, not on every resync.
+      if (this.invalid.get(name) !== fingerprint) {
+        this.invalid.set(name, fingerprint);
+        this.log.warn('ignoring an invalid EcsSchedulerPolicy: it allows nothing until fixed', {
+          policy: name,
+          issues: issues.map((i) => `${i.path}: ${i.message}`),
+        });
+      }
+      this.drop(name);
       return;
     }
-    const fingerprint = JSON.stringify(policy.spec);
+    this.invalid.delete(name);
     if (this.policies.get(name)?.fingerprint === fingerprint) return;
     this.policies.set(name, { policy: structuredClone(policy), fingerprint });
     this.log.info('policy changed', { policy: name });
@@ -87,6 +94,11 @@ export class PolicyIndex implements PolicyGate {
   }
 
   removePolicy(name: string): void {
+    this.invalid.delete(name);
+    this.drop(name);
+  }
+
+  private drop(name: string): void {
     if (!this.policies.delete(name)) return;
     this.log.info('policy removed', { policy: name });
     this.changed();

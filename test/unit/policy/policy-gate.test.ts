@@ -5,6 +5,7 @@ import type { EcsSchedulerPolicyResource, PolicySpec } from '../../../src/api/po
 import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
 import type { ListResult, ListWatchSource, WatchHandlers } from '../../../src/kube/list-watch-source.js';
 import { KubePolicyGate } from '../../../src/kube/policy-gate.js';
+import { createLogger } from '../../../src/log/logger.js';
 import { PolicyIndex } from '../../../src/policy/policy-index.js';
 import { FakeClock, flush } from '../kube/fake-clock.js';
 
@@ -98,6 +99,21 @@ describe('PolicyIndex', () => {
     index.upsertPolicy(broken as unknown as EcsSchedulerPolicyResource);
     expect(index.policyNames()).to.deep.equal([]);
     expect(index.evaluate(task('a')).allowed).to.equal(false);
+  });
+
+  it('warns about an invalid policy once per version, not on every resync', () => {
+    const lines: string[] = [];
+    const logged = new PolicyIndex({
+      defaultCluster: 'default',
+      logger: createLogger({ write: (l) => void lines.push(l) }),
+    });
+    const broken = (clusters: string[]) =>
+      ({ ...policy('bad', { clusters }), spec: { clusters } }) as unknown as EcsSchedulerPolicyResource;
+    logged.upsertPolicy(broken(['a']));
+    logged.upsertPolicy(broken(['a']));
+    expect(lines.filter((l) => l.includes('invalid EcsSchedulerPolicy'))).to.have.length(1);
+    logged.upsertPolicy(broken(['b']));
+    expect(lines.filter((l) => l.includes('invalid EcsSchedulerPolicy'))).to.have.length(2);
   });
 
   it('removing the only policy revokes', () => {
