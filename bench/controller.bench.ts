@@ -596,6 +596,11 @@ async function main(): Promise<number> {
         `waiting for ECS quota: p50 ${fmt(quantile(split.quota, 0.5))} s, p99 ${fmt(quantile(split.quota, 0.99))} s, max ${fmt(idealLast)} s; ` +
         `our own: p50 ${fmt(quantile(split.own, 0.5))} s, p99 ${fmt(quantile(split.own, 0.99))} s, max ${fmt(split.own.at(-1) ?? NaN)} s`,
     );
+    if (idealLast > 0)
+      console.log(
+        `last launch ${fmt(last)} s after its scheduled time; ECS's quota alone would make it ${fmt(idealLast)} s ` +
+          `(${fmt(((last - idealLast) / idealLast) * 100, 1)}% over)`,
+      );
     if (rounds > 1)
       console.log(
         `per round: ${perRound.map((r, i) => `#${i + 1} ${r.launched}/${r.runs} p50 ${fmt(r.p50)} p99 ${fmt(r.p99)} max ${fmt(r.max)} CPU ${fmt(r.cpuSecondsPerMinute)} s/min RSS ${fmt(r.rssMiB, 0)} MiB`).join('; ')}; ` +
