@@ -35,6 +35,7 @@ import { PolicyIndex } from './policy/policy-index.js';
 import { FileEventRecorder } from './standalone/file-event-recorder.js';
 import { ManifestStore } from './standalone/manifest-store.js';
 import { StateFile } from './standalone/state-file.js';
+import { SqsDeadLetterSink } from './deadletter/sqs-dead-letter-sink.js';
 import { createSqsClient, SqsQueueDepth } from './trigger/sqs-queue-depth.js';
 
 /** A start-up problem the user can fix; the message says how. */
@@ -241,6 +242,13 @@ export async function startApp(
     logger,
     sqsClientFor: clients.sqsClientFor,
   });
+  // spec.deadLetter: the same per-identity SQS clients and queue URL host check as the trigger.
+  const deadLetters = new SqsDeadLetterSink({
+    sqsClientFor: clients.sqsClientFor,
+    ...(config.awsRegion === undefined ? {} : { region: config.awsRegion }),
+    ...(config.ecsEndpoint === undefined ? {} : { endpoint: config.ecsEndpoint }),
+    clock,
+  });
 
   let source: ResourceSource;
   let elector: LeaseElector | undefined;
@@ -259,6 +267,7 @@ export async function startApp(
     metrics: metrics.controller,
     logger,
     queueDepth,
+    deadLetters,
     defaultCluster: config.defaultCluster,
   });
 

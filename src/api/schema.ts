@@ -346,7 +346,12 @@ const DeadLetterSqs = Type.Object(
         { minLength: 1, maxLength: ARN_MAX },
       ),
     ),
-    region: opt(str("AWS region of the queue. Defaults to the controller's region.", { maxLength: 64 })),
+    region: opt(
+      str("AWS region of the queue, for example eu-west-1. Defaults to the controller's region.", {
+        maxLength: 64,
+        pattern: AWS_REGION_PATTERN,
+      }),
+    ),
   },
   {
     description:

@@ -79,10 +79,11 @@ function taskDefinitionMatch(pattern: string, value: string): boolean {
 function queueValue(
   sqs: { queueName?: string; queueUrl?: string; region?: string },
   region: string | undefined,
+  at = 'spec.trigger.sqs',
 ): { field: string; written: string; matched: string } {
   if (sqs.queueUrl === undefined)
     return {
-      field: 'spec.trigger.sqs.queueName',
+      field: `${at}.queueName`,
       written: sqs.queueName ?? '',
       matched: sqs.queueName ?? '',
     };
@@ -91,18 +92,18 @@ function queueValue(
   try {
     url = new URL(written);
   } catch {
-    return { field: 'spec.trigger.sqs.queueUrl', written, matched: written };
+    return { field: `${at}.queueUrl`, written, matched: written };
   }
   const [account, name, ...rest] = url.pathname.split('/').filter(Boolean);
   if (account === undefined || name === undefined || rest.length > 0 || !/^\d{12}$/.test(account))
-    return { field: 'spec.trigger.sqs.queueUrl', written, matched: written };
+    return { field: `${at}.queueUrl`, written, matched: written };
   const host = url.hostname;
   const hostRegion =
     /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1] ??
     /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
   const partition = host.endsWith('.amazonaws.com.cn') ? 'aws-cn' : 'aws';
   const arn = `arn:${partition}:sqs:${hostRegion ?? sqs.region ?? region ?? ''}:${account}:${name}`;
-  return { field: 'spec.trigger.sqs.queueUrl', written, matched: arn };
+  return { field: `${at}.queueUrl`, written, matched: arn };
 }
 
 /** The first aspect of the run that `policy` does not allow, or undefined when it allows them all. */
@@ -190,6 +191,13 @@ export function firstDenial(
       const sqs = resource.spec.trigger?.sqs;
       if (sqs === undefined) return undefined;
       const queue = queueValue(sqs, context.region);
+      return listed(queue.field, queue.written, 'queues', formMatch, queue.matched);
+    },
+    () => {
+      // The dead-letter queue is written to as the policy's role: the same allow-list applies.
+      const sqs = resource.spec.deadLetter?.sqs;
+      if (sqs === undefined) return undefined;
+      const queue = queueValue(sqs, context.region, 'spec.deadLetter.sqs');
       return listed(queue.field, queue.written, 'queues', formMatch, queue.matched);
     },
   ];

@@ -122,6 +122,7 @@ export function queueUrlProblem(
   queueUrl: string,
   region: string | undefined,
   endpoint: string | undefined,
+  regionField = 'spec.trigger.sqs.region',
 ): string | undefined {
   let url: URL;
   try {
@@ -148,7 +149,7 @@ export function queueUrlProblem(
     return `host ${url.host} is not an SQS endpoint (allowed: ${allowed.join(', ')})`;
   }
   if (region !== undefined && urlRegion !== region)
-    return `is in region ${urlRegion}, but the queue is read in ${region} (spec.trigger.sqs.region)`;
+    return `is in region ${urlRegion}, but the queue is read in ${region} (${regionField})`;
   return undefined;
 }
 
