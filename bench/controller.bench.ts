@@ -403,12 +403,12 @@ async function main(): Promise<number> {
       );
     if (opts.workers) args.push('--max-concurrent-reconciles', opts.workers);
     // With ECS's quotas off, the controller's own client-side buckets would still hold it to them.
-    // A controller that can switch them off (--ecs-quotas off) is told to; otherwise say so.
+    // A controller that can switch them off (--ecs-rate-limits off) is told to; otherwise say so.
     if (opts.ecs === 'simulator' && opts.quotas === 'off') {
-      if ((await controllerUsage()).includes('--ecs-quotas')) args.push('--ecs-quotas', 'off');
+      if ((await controllerUsage()).includes('--ecs-rate-limits')) args.push('--ecs-rate-limits', 'off');
       else
         console.log(
-          'note: this controller has no --ecs-quotas flag; it keeps ECS quotas on its side, and the delay shows it',
+          'note: this controller has no --ecs-rate-limits flag; it keeps ECS quotas on its side, and the delay shows it',
         );
     }
     args.push(...opts.controllerArgs);

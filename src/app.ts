@@ -12,11 +12,13 @@ import type {
   TaskLauncher,
 } from './controller/ports.js';
 import { Reconciler } from './controller/reconciler.js';
+import { TaskTracker } from './controller/task-tracker.js';
 import { WorkQueue } from './controller/work-queue.js';
 import type { Config } from './config.js';
 import { awsRequestHandler } from './ecs/aws-http-handler.js';
 import { createAwsTaskLauncher } from './ecs/aws-task-launcher.js';
 import { DryRunLauncher } from './ecs/dry-run-launcher.js';
+import { createEcsRateLimiters } from './ecs/ecs-rate-limiters.js';
 import {
   createKubeAdapters,
   createLeaseElector,
@@ -203,7 +205,10 @@ export async function startApp(
         '"Multi-tenant clusters".',
     );
   }
-  const metrics = createMetrics({ leaseName: config.leaderElectionId });
+  const metrics = createMetrics({
+    leaseName: config.leaderElectionId,
+    perResource: config.perResourceMetrics,
+  });
   const awsOptions = {
     region: config.awsRegion,
     endpoint: config.ecsEndpoint,
@@ -226,7 +231,12 @@ export async function startApp(
         requestHandler: awsRequestHandler(),
       }),
     createSqsClient: (credentials, region) =>
-      createSqsClient({ ...awsOptions, region: region ?? config.awsRegion, credentials }),
+      createSqsClient({
+        ...awsOptions,
+        endpoint: config.sqsEndpoint,
+        region: region ?? config.awsRegion,
+        credentials,
+      }),
   });
   const launcher: TaskLauncher = config.dryRun
     ? new DryRunLauncher({ logger })
@@ -236,9 +246,11 @@ export async function startApp(
         metrics: metrics.ecs,
         logger,
         ecsClientFor: clients.ecsClientFor,
+        limiters: createEcsRateLimiters(clock, undefined, config.ecsRateLimits),
       });
   const queueDepth: QueueDepthSource = new SqsQueueDepth({
     ...awsOptions,
+    endpoint: config.sqsEndpoint,
     logger,
     sqsClientFor: clients.sqsClientFor,
   });
@@ -246,7 +258,7 @@ export async function startApp(
   const deadLetters = new SqsDeadLetterSink({
     sqsClientFor: clients.sqsClientFor,
     ...(config.awsRegion === undefined ? {} : { region: config.awsRegion }),
-    ...(config.ecsEndpoint === undefined ? {} : { endpoint: config.ecsEndpoint }),
+    ...(config.sqsEndpoint === undefined ? {} : { endpoint: config.sqsEndpoint }),
     clock,
   });
 
@@ -259,6 +271,16 @@ export async function startApp(
     ({ source, kubeConfig } = kubernetesSource(config, logger, clock, metrics));
   }
 
+  // With an elector (Kubernetes mode with --leader-elect), launches wait for its lease.
+  const leaderElected = config.leaderElect && config.mode !== 'standalone';
+  // One tracker follows every resource's tasks in shared DescribeTasks batches and wakes a
+  // resource only when one of its tasks finished; `terms` exists by the time it first wakes.
+  const tracker = new TaskTracker({
+    launcher,
+    clock,
+    logger,
+    onWake: (key) => terms.enqueue(key),
+  });
   const reconciler = new Reconciler({
     store: source.store,
     launcher,
@@ -269,6 +291,13 @@ export async function startApp(
     queueDepth,
     deadLetters,
     defaultCluster: config.defaultCluster,
+    tracker,
+    maxTasksPerRun: config.maxTasksPerRun,
+    ...(source.policy === undefined ? {} : { policy: source.policy }),
+    // Without leader election this replica is alone; with it, only the elector's lease counts.
+    fence: {
+      holds: (marginMs) => (elector ? elector.holds(marginMs) : !leaderElected),
+    },
   });
 
   // One controller per leadership term: a lost lease aborts its passes and stops its queue for
@@ -357,6 +386,7 @@ export async function startApp(
       if (elector) await elector.stop();
       else await terms.finish();
       await terms.settled();
+      tracker.stop();
       await source.stop();
       // The kept-alive API server connections: closed only once nothing will use them again.
       await kubeConfig?.close();

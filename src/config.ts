@@ -24,7 +24,11 @@ export interface Config {
   readonly maxConcurrentReconciles: number;
   /** Upper bound on the tasks any one run launches, whatever the spec or queue depth asks. */
   readonly maxTasksPerRun: number;
+  /** `off` drops the client-side RunTask buckets: only for endpoints without quotas (a simulator). */
+  readonly ecsRateLimits: 'aws' | 'off';
   readonly ecsEndpoint?: string;
+  /** SQS (trigger and dead letters) endpoint override; default: the ECS one. */
+  readonly sqsEndpoint?: string;
   readonly awsRegion?: string;
   readonly awsMaxAttempts: number;
   readonly logLevel: LogLevel;
@@ -77,7 +81,9 @@ const FLAGS = {
   'retry-period': { type: 'string' },
   'max-concurrent-reconciles': { type: 'string' },
   'max-tasks-per-run': { type: 'string' },
+  'ecs-rate-limits': { type: 'string' },
   'ecs-endpoint': { type: 'string' },
+  'sqs-endpoint': { type: 'string' },
   region: { type: 'string' },
   'aws-max-attempts': { type: 'string' },
   'log-level': { type: 'string' },
@@ -111,11 +117,14 @@ Both:
   --policy enforce|off              enforce EcsSchedulerPolicies (default), or off for a single tenant
   --sts-endpoint URL                STS endpoint override, for policies' assumeRoleArn
   --ecs-endpoint URL                ECS/SQS endpoint override (moto, LocalStack)
+  --sqs-endpoint URL                SQS endpoint override, when it differs from --ecs-endpoint
   --region REGION                   AWS region (default: AWS_REGION)
   --metrics-bind-address ADDR       /metrics address (default :8080; 0 disables)
   --health-probe-bind-address ADDR  /healthz and /readyz address (default :8081; 0 disables)
   --max-concurrent-reconciles N     parallel reconciles (default 64)
   --max-tasks-per-run N             cap on the tasks one run launches, for every resource (default 100)
+  --ecs-rate-limits aws|off         hold RunTask to ECS's documented per-account quotas (default aws);
+                                    off only for an endpoint without quotas, such as a load simulator
   --log-level debug|info|warn|error
   --log-format auto|json|text       auto (default): text on a terminal, JSON otherwise
   --per-resource-metrics true|false metric series per resource (default true; false for huge installs)
@@ -227,7 +236,14 @@ export function loadConfig(
       str('max-concurrent-reconciles') ?? '64',
     ),
     maxTasksPerRun: positiveInt('max-tasks-per-run', str('max-tasks-per-run') ?? '100'),
+    ecsRateLimits: oneOf('ecs-rate-limits', str('ecs-rate-limits') ?? 'aws', ['aws', 'off'] as const),
     ecsEndpoint: str('ecs-endpoint') ?? env.AWS_ENDPOINT_URL_ECS ?? env.AWS_ENDPOINT_URL,
+    sqsEndpoint:
+      str('sqs-endpoint') ??
+      env.AWS_ENDPOINT_URL_SQS ??
+      str('ecs-endpoint') ??
+      env.AWS_ENDPOINT_URL_ECS ??
+      env.AWS_ENDPOINT_URL,
     awsRegion: str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     awsMaxAttempts: positiveInt('aws-max-attempts', str('aws-max-attempts') ?? '3'),
     logLevel: oneOf('log-level', str('log-level') ?? 'info', ['debug', 'info', 'warn', 'error'] as const),

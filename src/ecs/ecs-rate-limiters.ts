@@ -30,8 +30,18 @@ export interface EcsRateLimiters {
 export function createEcsRateLimiters(
   clock: Clock,
   sleep: (ms: number) => Promise<void> = clockSleep(clock),
+  mode: 'aws' | 'off' = 'aws',
 ) {
   const now = () => clock.now().getTime();
+  if (mode === 'off') {
+    // Large enough never to wait, so the same code path runs with and without quotas.
+    const unlimited = () => new TokenBucket({ capacity: 1e9, refillPerSecond: 1e9, now, sleep });
+    return {
+      runTask: unlimited(),
+      fargateRunTask: unlimited(),
+      fargateTasks: unlimited(),
+    } satisfies EcsRateLimiters;
+  }
   return {
     runTask: new TokenBucket({ capacity: 100, refillPerSecond: 40, now, sleep }),
     fargateRunTask: new TokenBucket({ capacity: 20, refillPerSecond: 20, now, sleep }),

@@ -36,6 +36,9 @@ describe('loadConfig', () => {
     });
     expect(loadConfig(['--default-cluster', 'flag'], env).defaultCluster).to.equal('flag');
     expect(loadConfig([], { ECS_SCHEDULER_MAX_TASKS_PER_RUN: '25' }).maxTasksPerRun).to.equal(25);
+    expect(loadConfig([], {}).ecsRateLimits).to.equal('aws');
+    expect(loadConfig(['--ecs-rate-limits', 'off'], {}).ecsRateLimits).to.equal('off');
+    expect(() => loadConfig(['--ecs-rate-limits', 'none'], {})).to.throw(ConfigError, /ecs-rate-limits/);
   });
 
   it('switches to standalone mode with --manifests', () => {

@@ -24,4 +24,15 @@ describe('ECS rate limiters', () => {
     for (let i = 0; i < 21; i++) await limiters.fargateRunTask.acquire();
     expect(clock.sleeps).to.deep.equal([50]);
   });
+
+  it('off never waits, for endpoints without quotas (--ecs-rate-limits off)', async () => {
+    const clock = new FakeClock();
+    const limiters = createEcsRateLimiters(clock, clock.sleep, 'off');
+    for (let i = 0; i < 5000; i++) {
+      await limiters.runTask.acquire();
+      await limiters.fargateRunTask.acquire();
+      await limiters.fargateTasks.acquire(10);
+    }
+    expect(clock.sleeps).to.deep.equal([]);
+  });
 });
