@@ -24,6 +24,8 @@ export interface LockHolder {
   readonly host: string;
   /** Linux boot id: the same pid after a reboot is another process. */
   readonly bootId?: string;
+  /** Linux: when the process started, in clock ticks since boot; tells a reused pid apart. */
+  readonly startTicks?: number;
   readonly startedAt: string;
 }
 
@@ -50,6 +52,8 @@ export interface StateLockOptions {
   readonly self?: LockHolder;
   /** Whether a process with this pid runs on this host. Default: kill(pid, 0). */
   readonly isRunning?: (pid: number) => boolean;
+  /** When the process with this pid started, in ticks since boot. Default: /proc on Linux. */
+  readonly processStartTicks?: (pid: number) => number | undefined;
   /** The pause before looking again while another process takes over. Default 20 ms × attempt. */
   readonly pause?: (attempt: number) => Promise<void>;
 }
@@ -86,6 +90,7 @@ function parseHolder(text: string): LockHolder | undefined {
       host: value.host,
       startedAt: value.startedAt,
       ...(typeof value.bootId === 'string' ? { bootId: value.bootId } : {}),
+      ...(Number.isSafeInteger(value.startTicks) ? { startTicks: value.startTicks } : {}),
     };
   } catch {
     return undefined;
@@ -93,23 +98,42 @@ function parseHolder(text: string): LockHolder | undefined {
 }
 
 const TAKEOVER_ATTEMPTS = 10;
+/**
+ * When a process started, in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined
+ * off Linux. Together with the boot id it names one process for good, whatever the wall clock does.
+ */
+function procStartTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Counted after the command name, which is in parentheses and may hold spaces.
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isSafeInteger(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class StateLock {
   readonly path: string;
   readonly #self: LockHolder;
   readonly #isRunning: (pid: number) => boolean;
+  readonly #processStartTicks: (pid: number) => number | undefined;
   readonly #pause: (attempt: number) => Promise<void>;
   #held = false;
 
   constructor(options: StateLockOptions) {
     this.path = `${options.statePath}.lock`;
+    const bootId = currentBootId();
+    const startTicks = procStartTicks(process.pid);
     this.#self = options.self ?? {
       pid: process.pid,
       host: hostname(),
-      ...(currentBootId() ? { bootId: currentBootId()! } : {}),
-      startedAt: new Date().toISOString(),
+      ...(bootId === undefined ? {} : { bootId }),
+      ...(startTicks === undefined ? {} : { startTicks }),
+      startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
     };
     this.#isRunning = options.isRunning ?? pidRuns;
+    this.#processStartTicks = options.processStartTicks ?? procStartTicks;
     this.#pause = options.pause ?? ((attempt) => sleep(20 * attempt));
   }
 
@@ -175,6 +199,11 @@ export class StateLock {
       return 'stale';
     if (holder.pid === this.#self.pid && holder.startedAt !== this.#self.startedAt) return 'stale';
     if (!this.#isRunning(holder.pid)) return 'stale';
+    // The pid was reused: what runs under it now is not the process that wrote the lock.
+    if (holder.startTicks !== undefined && holder.bootId === this.#self.bootId) {
+      const ticks = this.#processStartTicks(holder.pid);
+      if (ticks !== undefined && ticks !== holder.startTicks) return 'stale';
+    }
     return 'Stop that process first, or give this one another --state file.';
   }
 

@@ -42,12 +42,13 @@ describe('StateLock', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** A lock for `self`, on a host where only `running` pids run. */
-  const lockFor = (self: LockHolder, running: readonly number[] = []) =>
+  /** A lock for `self`, on a host where only `running` pids run, each started at tick 7 unless told. */
+  const lockFor = (self: LockHolder, running: readonly number[] = [], ticks: Record<number, number> = {}) =>
     new StateLock({
       statePath,
       self,
       isRunning: (pid) => running.includes(pid),
+      processStartTicks: (pid) => (running.includes(pid) ? (ticks[pid] ?? 7) : undefined),
       pause: () => new Promise((resolve) => setImmediate(resolve)),
     });
 
@@ -116,6 +117,20 @@ describe('StateLock', () => {
       expect(await exists(`${lockPath}.takeover`)).to.equal(false);
     });
   }
+
+  it('takes over from a reused pid: the process under it started at another tick', async () => {
+    const stale = holder(200, { startTicks: 5 });
+    await writeFile(lockPath, JSON.stringify(stale));
+    expect(await lockFor(holder(100), [200], { 200: 9 }).acquire()).to.deep.equal({ takenOverFrom: stale });
+  });
+
+  it('refuses when the pid still runs the process that wrote the lock (same start tick)', async () => {
+    await writeFile(lockPath, JSON.stringify(holder(200, { startTicks: 9 })));
+    const error = await lockFor(holder(100), [200], { 200: 9 })
+      .acquire()
+      .catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(StateFileLockedError);
+  });
 
   it('lets exactly one of many processes take over a stale lock at once', async () => {
     await writeFile(lockPath, JSON.stringify(holder(999)));
