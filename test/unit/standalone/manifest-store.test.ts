@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { mkdir, mkdtemp, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Status } from '../../../src/api/types.js';
@@ -113,6 +114,39 @@ describe('ManifestStore', () => {
     expect(one.spec.schedule).to.equal('*/10 * * * * *');
     expect(one.status).to.equal(undefined);
     expect(store.get('default/not-ours')).to.equal(undefined);
+  });
+
+  it('skips what it must not read with one warning each, loads the rest, and keeps what a file held before', async () => {
+    await writeFile(join(dir, 'outside.yaml'), est('outside'));
+    await symlink(join(dir, 'outside.yaml'), join(manifests, 'outside.yaml'));
+    await symlink('/', join(manifests, 'root'));
+    execFileSync('mkfifo', [join(manifests, 'pipe.yaml')]);
+    await writeFile(join(manifests, 'job.yaml'), est('job'));
+    const store = await started();
+    expect(store.keys()).to.deep.equal(['default/job']);
+    const warnings = messages('warn');
+    expect(warnings).to.include(`${join(manifests, 'pipe.yaml')}: skipped: a FIFO, not a regular file`);
+    expect(warnings.filter((m) => m.includes('resolves outside the manifests folder'))).to.have.length(2);
+
+    // The manifest that defined default/job turns into something unreadable: its resource stays.
+    await unlink(join(manifests, 'job.yaml'));
+    execFileSync('mkfifo', [join(manifests, 'job.yaml')]);
+    await store.rescan();
+    expect(store.keys()).to.deep.equal(['default/job']);
+    // Each problem is logged once, not on every read.
+    await store.rescan();
+    expect(messages('warn').filter((m) => m.startsWith(`${join(manifests, 'pipe.yaml')}:`))).to.have.length(
+      1,
+    );
+  });
+
+  it('skips a name longer than a Kubernetes name, which would key the state file', async () => {
+    await writeFile(join(manifests, 'long.yaml'), est('n'.repeat(254)));
+    const store = await started();
+    expect(store.keys()).to.deep.equal([]);
+    expect(messages('warn')).to.include(
+      `${join(manifests, 'long.yaml')}:1: EcsScheduledTask metadata.name is longer than 253 characters; skipped`,
+    );
   });
 
   it('logs a YAML syntax error and a nameless document as file:document and loads the rest', async () => {
