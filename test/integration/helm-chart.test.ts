@@ -9,12 +9,13 @@
 // test/unit/manifests/monitoring.test.ts), everything else is applied.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
-import { REPO_ROOT, kubectl, kubectlOk, useTestNamespace } from './support/index.js';
+import { REPO_ROOT, kubectl, kubectlOk } from './support/index.js';
 
 const CHART = join(REPO_ROOT, 'charts', 'ecs-scheduler');
 const PROMETHEUS_OPERATOR_GROUP = 'monitoring.coreos.com/v1';
@@ -62,7 +63,9 @@ const podSpec = (objects: K8sObject[]) =>
 describe('Helm chart and kustomize manifests (real helm, real API server)', function () {
   let helm: string;
   let dir: string;
-  const ns = useTestNamespace('helm');
+  // Its own namespace through kubectl: nothing here creates an EcsScheduledTask, so there is none
+  // to clean up (useTestNamespace lists them, which fails while a CRD update re-initialises storage).
+  const ns = { name: `it-helm-${randomBytes(3).toString('hex')}` };
 
   before(async function () {
     // A first build of helm takes minutes (once; cached in ~/.cache/ecs-scheduler/helm).
@@ -74,8 +77,12 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
     });
     helm = stdout.trim().split('\n').pop()!;
     dir = mkdtempSync(join(tmpdir(), 'ecs-scheduler-helm-'));
+    await kubectlOk(['create', 'namespace', ns.name]);
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await kubectlOk(['delete', 'namespace', ns.name, '--wait=false']);
+  });
 
   async function helmRun(args: string[]): Promise<string> {
     const { stdout } = await promisify(execFile)(helm, args, { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
