@@ -270,7 +270,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       activeWorkers.set({ controller: controllerLabel }, active);
     },
     runRecorded(result: RunResult, key?: ResourceKey) {
-      if (key === undefined) return runsTotal.inc({ result });
+      if (key === undefined) {
+        runsTotal.inc({ result });
+        return;
+      }
       const { namespace, name } = splitKey(key);
       runsTotal.inc(perResource ? { namespace, name, result } : { namespace, result });
     },
