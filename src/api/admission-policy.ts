@@ -9,7 +9,7 @@
 //   controller needs one). With one policy per namespace, the usual layout, the two agree.
 // - A namespace that no policy selects is let through here (nothing to evaluate); the controller
 //   still denies it. So is what needs the controller's flags: an unset spec.task.cluster
-//   (--default-cluster) and a queueUrl (its region and account).
+//   (--default-cluster) and a queueUrl, of the trigger or the dead letter (its region and account).
 import { GROUP, PLURAL, POLICY_KIND, VERSION } from './constants.js';
 
 export const ADMISSION_POLICY_NAME = `${PLURAL}.${GROUP}`;
@@ -98,6 +98,10 @@ const validations: { expression: string; messageExpression: string }[] = [
   {
     expression: `!has(object.spec.trigger) || !has(object.spec.trigger.sqs) || !has(object.spec.trigger.sqs.queueName) || ${listed('queues', 'object.spec.trigger.sqs.queueName', formGlob)}`,
     messageExpression: `'spec.trigger.sqs.queueName "' + object.spec.trigger.sqs.queueName + '"' + ${by} + ' (queues)'`,
+  },
+  {
+    expression: `!has(object.spec.deadLetter) || !has(object.spec.deadLetter.sqs.queueName) || ${listed('queues', 'object.spec.deadLetter.sqs.queueName', formGlob)}`,
+    messageExpression: `'spec.deadLetter.sqs.queueName "' + object.spec.deadLetter.sqs.queueName + '"' + ${by} + ' (queues)'`,
   },
 ];
 

@@ -204,6 +204,11 @@ describe('ValidatingAdmissionPolicy with EcsSchedulerPolicy parameters (real API
       spec: spec({}, { maxCount: 5, trigger: { sqs: { queueName: 'jobs', messagesPerTask: 1 } } }),
       rejected: /spec\.trigger\.sqs\.queueName "jobs"/,
     },
+    {
+      name: 'a dead-letter queue (none listed)',
+      spec: spec({}, { deadLetter: { sqs: { queueName: 'failed-runs' } } }),
+      rejected: /spec\.deadLetter\.sqs\.queueName "failed-runs"/,
+    },
   ];
   for (const c of cases) {
     it(`${c.rejected ? 'rejects' : 'admits'} ${c.name}`, async () => {
