@@ -36,9 +36,12 @@ function runUntil(argv: string[], tty: boolean, done: (output: string) => boolea
     AWS_REGION: 'us-east-1',
   };
   for (const key of Object.keys(env)) if (key.startsWith('ECS_SCHEDULER_')) delete env[key];
-  const [command, args] = tty
-    ? ['script', ['-qec', `exec ${argv.map(shellQuote).join(' ')}`, '/dev/null']]
-    : [argv[0]!, argv.slice(1)];
+  // util-linux `script` (Linux) takes the command as one shell string; BSD `script` (macOS) as argv.
+  const ptyCommand: [string, string[]] =
+    process.platform === 'darwin'
+      ? ['script', ['-q', '/dev/null', ...argv]]
+      : ['script', ['-qec', `exec ${argv.map(shellQuote).join(' ')}`, '/dev/null']];
+  const [command, args] = tty ? ptyCommand : [argv[0]!, argv.slice(1)];
   return new Promise((resolve, reject) => {
     const child = spawn(command as string, args as string[], {
       cwd: REPO_ROOT,
@@ -61,7 +64,15 @@ function runUntil(argv: string[], tty: boolean, done: (output: string) => boolea
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.on('error', reject);
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'ENOENT' && tty
+          ? new Error(
+              '`script` is needed for a pseudo-terminal: install util-linux (Debian/Ubuntu: bsdutils)',
+            )
+          : err,
+      ),
+    );
     child.on('close', () => {
       clearTimeout(timer);
       resolve(output);
