@@ -63,6 +63,16 @@ async function blackHole(): Promise<{ server: Server; port: number; sockets: Set
   return { server, port: address.port, sockets };
 }
 
+/** A kubeconfig naming an API server nobody listens on. */
+const unreachableKubeconfig = [
+  'apiVersion: v1',
+  'kind: Config',
+  'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+  'users: [{name: u, user: {token: t}}]',
+  'contexts: [{name: x, context: {cluster: c, user: u}}]',
+  'current-context: x',
+].join('\n');
+
 function lastLine(run: LoggedProcess) {
   return run.lines[run.lines.length - 1];
 }
@@ -171,17 +181,7 @@ describe('crash-only binary (bin/ecs-scheduler.js run)', function () {
         name: 'a kubeconfig naming an API server nobody listens on',
         args: (d) => {
           const kubeconfig = join(d, 'kubeconfig.yaml');
-          writeFileSync(
-            kubeconfig,
-            [
-              'apiVersion: v1',
-              'kind: Config',
-              'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
-              'users: [{name: u, user: {token: t}}]',
-              'contexts: [{name: x, context: {cluster: c, user: u}}]',
-              'current-context: x',
-            ].join('\n'),
-          );
+          writeFileSync(kubeconfig, unreachableKubeconfig);
           return ['--kubeconfig', kubeconfig, '--dry-run', '--cache-sync-timeout', '2s'];
         },
         reason: /not loaded within 2 s \(--cache-sync-timeout\)/,
@@ -227,6 +227,18 @@ describe('crash-only binary (bin/ecs-scheduler.js run)', function () {
     expect(code, proc.output()).to.equal(1);
     expect(tookMs, 'the grace period plus the flush bound').to.be.below(4_500);
     expect(lastLine(proc)?.msg).to.match(/shutdown did not finish within --shutdown-timeout/);
+  });
+
+  it('SIGTERM during start-up (a cache sync waiting on an unreachable API server) exits at once', async () => {
+    const kubeconfig = join(dir, 'kubeconfig.yaml');
+    writeFileSync(kubeconfig, unreachableKubeconfig);
+    const proc = run(['--kubeconfig', kubeconfig, '--dry-run', '--cache-sync-timeout', '60s']);
+    await proc.waitFor((l) => l.msg === 'list failed; retrying', 20_000, 'a failed list');
+    proc.child.kill('SIGTERM');
+    const { code, tookMs } = await exitWithin(proc, 10_000);
+    expect(code, proc.output()).to.equal(0);
+    expect(tookMs).to.be.below(3_000);
+    expect(lastLine(proc)?.msg).to.equal('signal received during start-up: exiting');
   });
 
   it('SIGTERM with nothing in flight exits 0 at once', async () => {
