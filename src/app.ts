@@ -279,6 +279,7 @@ export async function startApp(
     launcher,
     clock,
     logger,
+    metrics: metrics.tracker,
     onWake: (key) => terms.enqueue(key),
   });
   const reconciler = new Reconciler({
@@ -367,7 +368,12 @@ export async function startApp(
       metrics: metrics.leader,
       // Losing the lease aborts the term's passes through `signal`; stop() lets them finish.
       onStartedLeading: (signal) => terms.lead(signal),
-      onStoppedLeading: () => terms.finish(),
+      // The lost term's passes are aborted before they follow anything, so the tracker stops
+      // spending this account's DescribeTasks budget on tasks another replica now follows.
+      onStoppedLeading: () => {
+        tracker.clear();
+        return terms.finish();
+      },
     });
     elector.start();
   } else {

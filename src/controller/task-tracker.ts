@@ -148,6 +148,18 @@ export class TaskTracker {
     if (this.#followed.size === 0) this.#schedule();
   }
 
+  /**
+   * Forgets every followed task: leadership was lost, and the next leader follows them (its first
+   * passes re-follow each resource's unfinished tasks from the status). Unlike stop(), the tracker
+   * follows again as soon as a pass asks it to, so a term won back needs nothing more.
+   */
+  clear(): void {
+    this.#followed.clear();
+    this.#size = 0;
+    this.#o.metrics?.tracked(0);
+    this.#schedule();
+  }
+
   /** The latest observation of each followed task of `key` that ECS has answered for. */
   observations(key: ResourceKey): TaskObservation[] {
     return [...(this.#followed.get(key)?.observations.values() ?? [])];

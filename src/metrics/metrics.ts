@@ -6,6 +6,7 @@ import { RUN_RESULTS } from '../api/schema.js';
 import type { RunResult } from '../api/types.js';
 import type { ControllerMetrics, ReconcileOutcome, WorkQueueMetrics } from '../controller/metrics-port.js';
 import type { ResourceKey } from '../controller/ports.js';
+import type { TaskTrackerMetrics } from '../controller/task-tracker.js';
 import type { EcsRequestMetrics, EcsRequestOutcome } from '../ecs/ports.js';
 import type { LeaderMetrics, WatchMetrics } from '../kube/metrics-port.js';
 
@@ -37,6 +38,8 @@ export interface Metrics {
   readonly ecs: EcsRequestMetrics;
   readonly watch: WatchMetrics;
   readonly leader: LeaderMetrics;
+  /** The shared task tracker: what it follows and how its DescribeTasks rounds go. */
+  readonly tracker: TaskTrackerMetrics;
   /**
    * Drops every per-resource gauge. Called on losing the Lease (leader.setLeader(false) does it),
    * so that after a failover only the new leader exports them and `max by (name)` or a join never
@@ -341,5 +344,31 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   };
 
-  return { registry, controller, workQueue, ecs, watch, leader, clearPerResource };
+  const trackedTasks = new Gauge({
+    name: 'ecs_scheduler_tracked_tasks',
+    help: 'ECS tasks the shared task tracker follows, over every resource',
+    registers,
+  });
+  const trackerPolls = new Counter({
+    name: 'ecs_scheduler_task_tracker_polls_total',
+    help: "Rounds of the shared task tracker's DescribeTasks batches, by outcome",
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const trackerDescribeCalls = new Counter({
+    name: 'ecs_scheduler_task_tracker_describe_calls_total',
+    help: 'DescribeTasks calls made by the shared task tracker (up to 100 tasks of many resources each)',
+    registers,
+  });
+  trackedTasks.set(0);
+  for (const outcome of ['success', 'error'] as const) trackerPolls.inc({ outcome }, 0);
+  const tracker: TaskTrackerMetrics = {
+    tracked: (tasks) => trackedTasks.set(tasks),
+    polled: (outcome, describeCalls) => {
+      trackerPolls.inc({ outcome });
+      trackerDescribeCalls.inc(describeCalls);
+    },
+  };
+
+  return { registry, controller, workQueue, ecs, watch, leader, tracker, clearPerResource };
 }

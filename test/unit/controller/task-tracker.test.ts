@@ -161,4 +161,29 @@ describe('TaskTracker', () => {
     expect(t.launcher.describeRequests).to.have.length(2);
     expect(t.clock.pendingDelays()).to.deep.equal([]);
   });
+
+  it('clear() (leadership lost) forgets every task and stops polling; a later follow() starts again', async () => {
+    const t = setup();
+    const tracked: number[] = [];
+    const tracker = new TaskTracker({
+      launcher: t.launcher,
+      clock: t.clock,
+      logger: silentLogger,
+      onWake: () => undefined,
+      metrics: { tracked: (n) => tracked.push(n), polled: () => undefined },
+    });
+    tracker.follow('a/one', await t.launch('prod', 2));
+    tracker.follow('b/two', await t.launch('batch', 1));
+    tracker.clear();
+    expect(tracker.size).to.equal(0);
+    expect(tracked.at(-1), 'the gauge drops to 0').to.equal(0);
+    expect(tracker.observations('a/one')).to.deep.equal([]);
+    expect(t.clock.pendingDelays(), 'no poll timer left').to.deep.equal([]);
+    await t.tick(60_000);
+    expect(t.launcher.describeRequests).to.deep.equal([]);
+
+    tracker.follow('a/one', await t.launch('prod', 1));
+    await t.tick();
+    expect(t.launcher.describeRequests.map((d) => d.taskArns.length)).to.deep.equal([1]);
+  });
 });
