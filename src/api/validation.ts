@@ -55,17 +55,24 @@ function schemaValidator(): ValidateFunction {
   return validator;
 }
 
+// A field name as a user wrote it, unless it could be mistaken for path syntax or break a
+// `file:line:col: field: problem` line (a key with a newline, a dot or a colon): then quoted.
+function segment(name: string): string {
+  return /^[A-Za-z_$][\w$-]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+}
+
 export function pathOf(error: ErrorObject): string {
   const base = error.instancePath
     .split('/')
     .filter(Boolean)
-    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+    // JSON Pointer escapes (RFC 6901): ~1 is '/', ~0 is '~'.
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : segment(p)))
     .join('')
     .replace(/^\./, '');
-  if (error.keyword === 'required')
-    return [base, String(error.params.missingProperty)].filter(Boolean).join('.');
-  if (error.keyword === 'additionalProperties')
-    return [base, String(error.params.additionalProperty)].filter(Boolean).join('.');
+  const child = (name: unknown) => (base + segment(String(name))).replace(/^\./, '');
+  if (error.keyword === 'required') return child(error.params.missingProperty);
+  if (error.keyword === 'additionalProperties') return child(error.params.additionalProperty);
   return base || '(root)';
 }
 

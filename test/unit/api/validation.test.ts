@@ -45,6 +45,13 @@ describe('validateResource', () => {
       message: /unknown field/,
     },
     {
+      // Quoted, so a hostile key cannot split `file:line:col: field: problem` or pose as a path.
+      name: 'an unknown field whose name holds a newline and path syntax',
+      resource: withSpec({ 'a\nb: c.d': 1 }),
+      path: 'spec["a\\nb: c.d"]',
+      message: /unknown field/,
+    },
+    {
       name: 'maxCount below taskCount',
       resource: withSpec({ taskCount: 5, maxCount: 2 }),
       path: 'spec',
