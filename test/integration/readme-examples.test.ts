@@ -106,6 +106,10 @@ const COVERED_ELSEWHERE: [RegExp, string][] = [
   ],
   [/^docker buildx /, 'not run by the tests: it needs a Docker daemon with buildx and a registry'],
   [
+    /^node scripts\/with-testenv\.js npm run bench:kube -- .+$/,
+    'test/integration/kube-connections-bench.test.ts runs the benchmark as a short smoke',
+  ],
+  [
     /^(npm run build|node scripts\/with-testenv\.js npm run bench:controller -- .+)$/,
     'test/integration/controller-bench.test.ts runs the benchmark as a short smoke; the long runs are not for CI',
   ],
