@@ -122,6 +122,7 @@ export async function deliverDeadLetters(pass: Pass, deps: DeadLetterStepDeps): 
           ...(sent.messageId !== undefined ? { messageId: sent.messageId } : {}),
         },
       });
+      pass.deadLetters.push('sent');
       pass.log.info('sent the dead letter of a failed run', {
         scheduledTime: run.scheduledTime,
         runId: message.deduplicationId,
@@ -136,6 +137,7 @@ export async function deliverDeadLetters(pass: Pass, deps: DeadLetterStepDeps): 
       if (error instanceof PassAbortedError) throw error;
       if (error instanceof TerminalError) {
         // It can never be sent as written: report it once and stop trying for this run.
+        pass.deadLetters.push('refused');
         const { deadLetter: _deadLetter, ...rest } = run;
         replaceRun(pass, run, {
           ...rest,
@@ -148,6 +150,7 @@ export async function deliverDeadLetters(pass: Pass, deps: DeadLetterStepDeps): 
         });
         continue;
       }
+      pass.deadLetters.push('failed');
       pass.errors.push(toTransient(error, 'sending a dead letter'));
       pass.events.push({
         type: 'Warning',

@@ -9,6 +9,8 @@ import type { ResourceKey } from './ports.js';
  */
 export type ReconcileOutcome = 'success' | 'error' | 'terminal' | 'aborted' | 'requeue' | 'requeue_after';
 
+export type DeadLetterOutcome = 'sent' | 'failed' | 'refused';
+
 export interface ControllerMetrics {
   reconciled(outcome: ReconcileOutcome, seconds: number): void;
   /**
@@ -26,6 +28,10 @@ export interface ControllerMetrics {
    * in tests need not implement it.
    */
   lastRun?(key: ResourceKey, result: RunResult, lastSuccess: Date | undefined): void;
+  /** A failed attempt that will be retried (ecs_scheduler_run_retries_total{reason}). */
+  runRetried?(key: ResourceKey, reason: string): void;
+  /** A dead letter sent, failed (retried later) or refused for good (ecs_scheduler_dead_letters_total). */
+  deadLetter?(key: ResourceKey, outcome: DeadLetterOutcome): void;
   /** Policy denials (ecs_scheduler_policy_denials_total). */
   policyDenied?(key: ResourceKey, field: string): void;
   /**

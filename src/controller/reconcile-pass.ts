@@ -5,6 +5,7 @@ import type { EcsScheduledTaskResource, RunRecord, RunResult, Spec } from '../ap
 import type { Logger } from '../log/logger.js';
 import { jitterSeconds } from '../schedule/stable-hash.js';
 import { TransientError } from './errors.js';
+import type { DeadLetterOutcome } from './metrics-port.js';
 import { EventReason, type AwsIdentity, type EcsCallOptions, type EventType } from './ports.js';
 import { sortRuns } from './run-history.js';
 import { launchWindowEnd } from './run-plan.js';
@@ -37,6 +38,9 @@ export interface Pass {
   runs: RunRecord[];
   readonly events: PendingEvent[];
   readonly recorded: RunResult[];
+  /** Reasons of the failed attempts this pass scheduled a retry for. */
+  readonly retried: string[];
+  readonly deadLetters: DeadLetterOutcome[];
   readonly launchDelays: number[];
   readonly errors: TransientError[];
   missedRunsTotal: number;
@@ -109,6 +113,7 @@ export function settled(pass: Pass, run: RunRecord, options: { readonly retry?: 
   const retry = options.retry === false ? undefined : retryRecord(run, retryPolicyOf(pass.spec), pass.now);
   if (retry) {
     replaceRun(pass, run, retry);
+    pass.retried.push(run.reason ?? 'Unknown');
     pass.log.info('run attempt failed; retrying', {
       scheduledTime: run.scheduledTime,
       attempt: attemptOf(run),

@@ -190,6 +190,8 @@ export class Reconciler {
       runs: sortRuns(status.runs ?? []),
       events: [],
       recorded: [],
+      retried: [],
+      deadLetters: [],
       launchDelays: [],
       errors: [],
       missedRunsTotal: status.missedRunsTotal ?? 0,
@@ -314,7 +316,9 @@ export class Reconciler {
       events.record(pass.resource, e.type, e.reason, e.message);
       if (e.type === 'Warning') pass.log.warn(e.message, { reason: e.reason });
     }
-    for (const result of pass.recorded) metrics.runRecorded(result);
+    for (const result of pass.recorded) metrics.runRecorded(result, pass.key);
+    for (const reason of pass.retried) metrics.runRetried?.(pass.key, reason);
+    for (const outcome of pass.deadLetters) metrics.deadLetter?.(pass.key, outcome);
     for (const seconds of pass.launchDelays) metrics.launchDelay(seconds);
     const last = lastScheduleTime ? new Date(lastScheduleTime) : undefined;
     metrics.scheduleTimes(pass.key, pass.spec.suspend ? undefined : plan.nextScheduleTime, last);

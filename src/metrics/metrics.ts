@@ -4,7 +4,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 import { RUN_RESULTS } from '../api/schema.js';
 import type { RunResult } from '../api/types.js';
-import type { ControllerMetrics, ReconcileOutcome, WorkQueueMetrics } from '../controller/metrics-port.js';
+import type {
+  ControllerMetrics,
+  DeadLetterOutcome,
+  ReconcileOutcome,
+  WorkQueueMetrics,
+} from '../controller/metrics-port.js';
 import type { ResourceKey } from '../controller/ports.js';
 import type { TaskTrackerMetrics } from '../controller/task-tracker.js';
 import type { EcsRequestMetrics, EcsRequestOutcome } from '../ecs/ports.js';
@@ -172,6 +177,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['namespace', 'name', 'result'] as const,
     registers,
   });
+  const runRetries = new Counter({
+    name: 'ecs_scheduler_run_retries_total',
+    help: 'Failed run attempts retried under spec.retryPolicy, by resource and the failure reason',
+    labelNames: ['namespace', 'name', 'reason'] as const,
+    registers,
+  });
+  const deadLetters = new Counter({
+    name: 'ecs_scheduler_dead_letters_total',
+    help: 'Dead letters of finally-failed runs: sent, failed (retried), refused (never sendable)',
+    labelNames: ['namespace', 'name', 'outcome'] as const,
+    registers,
+  });
   const ecsRequests = new Counter({
     name: 'ecs_scheduler_ecs_requests_total',
     help: 'ECS API calls, by operation and outcome',
@@ -300,6 +317,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       lastResultOf.set(key, result);
       if (at === undefined) lastSuccess.remove(labels);
       else lastSuccess.set(labels, at.getTime() / 1000);
+    },
+    runRetried(key: ResourceKey, reason: string) {
+      const { namespace, name } = splitKey(key);
+      runRetries.inc(perResource ? { namespace, name, reason } : { namespace, reason });
+    },
+    deadLetter(key: ResourceKey, outcome: DeadLetterOutcome) {
+      const { namespace, name } = splitKey(key);
+      deadLetters.inc(perResource ? { namespace, name, outcome } : { namespace, outcome });
     },
     policyDenied(key: ResourceKey, field: string) {
       policyDenials.inc({ namespace: splitKey(key).namespace, field });

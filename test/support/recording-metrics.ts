@@ -36,6 +36,14 @@ export class RecordingControllerMetrics implements ControllerMetrics {
   lastRun(key: string, result: RunResult, lastSuccess: Date | undefined): void {
     this.lastRuns.push({ key, result, lastSuccess });
   }
+  readonly retries: { key: string; reason: string }[] = [];
+  runRetried(key: string, reason: string): void {
+    this.retries.push({ key, reason });
+  }
+  readonly deadLetters: { key: string; outcome: string }[] = [];
+  deadLetter(key: string, outcome: string): void {
+    this.deadLetters.push({ key, outcome });
+  }
   readonly denials: { key: string; field: string }[] = [];
   policyDenied(key: string, field: string): void {
     this.denials.push({ key, field });

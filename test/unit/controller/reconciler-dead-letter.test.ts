@@ -117,6 +117,7 @@ describe('Reconciler: dead letters (spec.deadLetter)', () => {
     await h.reconcile(later);
     expect(sink.sends).to.have.length(1);
     expect(h.runs(), 'sent, the run now obeys failedRunsHistoryLimit 0').to.deep.equal([]);
+    expect(h.metrics.deadLetters.map((d) => d.outcome)).to.deep.equal(['failed', 'sent']);
     await h.reconcile('2026-03-01T10:30:00.000Z');
     expect(sink.sends).to.have.length(1);
   });
@@ -174,6 +175,7 @@ describe('Reconciler: dead letters (spec.deadLetter)', () => {
     expect(h.events.events.at(-1)).to.include({ type: 'Warning', reason: 'DeadLetterFailed' });
     await h.reconcile(later);
     expect(sink.sends).to.deep.equal([]);
+    expect(h.metrics.deadLetters).to.deep.equal([{ key: 'data/report', outcome: 'refused' }]);
   });
 
   it('a replica that lost its lease does not send', async () => {

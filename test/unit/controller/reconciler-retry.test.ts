@@ -97,6 +97,10 @@ describe('Reconciler: retries (spec.retryPolicy)', () => {
       reason: 'Failed',
     });
     expect(h.metrics.runs).to.deep.equal(['Failed']);
+    expect(h.metrics.retries).to.deep.equal([
+      { key: 'data/report', reason: 'NonZeroExit' },
+      { key: 'data/report', reason: 'NonZeroExit' },
+    ]);
     expect(h.launcher.launchedCount).to.equal(3);
 
     await h.reconcile('2026-03-01T10:30:00Z');
