@@ -12,6 +12,7 @@ import type {
   TaskLauncher,
 } from './controller/ports.js';
 import { Reconciler } from './controller/reconciler.js';
+import { overviewOf, summarize } from './controller/startup-summary.js';
 import { TaskTracker } from './controller/task-tracker.js';
 import { WorkQueue } from './controller/work-queue.js';
 import type { Config } from './config.js';
@@ -353,7 +354,13 @@ export async function startApp(
     await http.close();
     throw error;
   }
-  logger.info('resources synced', { mode: config.mode, resources: source.keys().length });
+  const overviews = source
+    .keys()
+    .map((key) => source.store.get(key))
+    .filter((r) => r !== undefined)
+    .map((r) => overviewOf(r, clock.now()));
+  for (const o of overviews) logger.debug('resource known', { ...o });
+  logger.info('resources synced', { mode: config.mode, ...summarize(overviews) });
 
   if (config.leaderElect && kubeConfig) {
     elector = createLeaseElector(kubeConfig, {
