@@ -2,6 +2,7 @@
 // on CloudWatch Logs. One client per service and region; SDK errors become LogsError.
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { awsRequestHandler } from '../ecs/aws-http-handler.js';
 import type { ContainerLogSettings, LogStreamRef } from './log-streams.js';
 import { LogsError, type LogEventSource, type LogPage, type TaskFacts, type TaskLookup } from './ports.js';
 
@@ -78,7 +79,14 @@ export class AwsRunLogs implements TaskLookup, LogEventSource {
     const key = this.options.region ?? region;
     let client = this.#ecs.get(key);
     if (!client)
-      this.#ecs.set(key, (client = new ECSClient({ region: key, endpoint: this.options.endpoint })));
+      this.#ecs.set(
+        key,
+        (client = new ECSClient({
+          region: key,
+          endpoint: this.options.endpoint,
+          requestHandler: awsRequestHandler(),
+        })),
+      );
     return client;
   }
 
@@ -88,7 +96,11 @@ export class AwsRunLogs implements TaskLookup, LogEventSource {
     if (!client)
       this.#logs.set(
         key,
-        (client = new CloudWatchLogsClient({ region: key, endpoint: this.options.endpoint })),
+        (client = new CloudWatchLogsClient({
+          region: key,
+          endpoint: this.options.endpoint,
+          requestHandler: awsRequestHandler(),
+        })),
       );
     return client;
   }
