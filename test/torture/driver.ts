@@ -4,6 +4,7 @@
 // sees is validated and its runs recorded; at the end the simulator's ledger says what ECS did,
 // and scorecard.ts judges. Nothing here asserts: it reports what the current controller does.
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -191,6 +192,9 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
         `${scenario.retryPeriodSeconds}s`,
         '--ecs-endpoint',
         sim.endpoint,
+        // SQS triggers read moto's queues: the simulator speaks ECS only.
+        '--sqs-endpoint',
+        env.awsEndpoint,
         '--region',
         env.region,
         '--default-cluster',
@@ -325,14 +329,20 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
   const watching = watchLoop();
 
   // --- load ---
-  const sqsGroups = scenario.load.filter((g) => g.sqsTrigger);
-  if (sqsGroups.length > 0)
-    note(
-      `SQS-triggered groups skipped (${sqsGroups.map((g) => g.name).join(', ')}): the simulator has no SQS and the controller has one endpoint override for ECS and SQS`,
-    );
+  const sqs = new SQSClient({ endpoint: env.awsEndpoint, region: env.region, credentials: env.credentials });
+  const queues: string[] = [];
   const created: { resource: EcsScheduledTaskResource; tasksWanted: number; schedule: string }[] = [];
-  for (const group of scenario.load.filter((g) => !g.sqsTrigger)) {
+  for (const group of scenario.load) {
     for (let i = 0; i < group.count; i++) {
+      let trigger = {};
+      // A trigger sizes a run by the queue depth, so all a run may start is maxCount.
+      const maxCount = Math.max(group.taskCount, 3);
+      if (group.sqsTrigger) {
+        const queueName = `${namespace}-${group.name}-${i}`.slice(0, 80);
+        const queue = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+        queues.push(queue.QueueUrl!);
+        trigger = { trigger: { sqs: { queueName, messagesPerTask: 1 } }, maxCount };
+      }
       const body = {
         apiVersion: `${GROUP}/${VERSION}`,
         kind: 'EcsScheduledTask',
@@ -342,6 +352,7 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
           concurrencyPolicy: group.concurrencyPolicy,
           startingDeadlineSeconds: group.startingDeadlineSeconds,
           ...(group.taskCount > 1 ? { taskCount: group.taskCount } : {}),
+          ...trigger,
           // Every run record stays visible to the watch for a while; the defaults (3 and 1) would
           // trim a pass's older Missed records before any status write showed them.
           successfulRunsHistoryLimit: 20,
@@ -356,9 +367,25 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
         plural: PLURAL,
         body,
       })) as EcsScheduledTaskResource;
-      created.push({ resource, tasksWanted: group.taskCount, schedule: group.schedule });
+      created.push({
+        resource,
+        tasksWanted: group.sqsTrigger ? maxCount : group.taskCount,
+        schedule: group.schedule,
+      });
     }
   }
+  // Messages arrive at random (seeded): about one every 10 s per queue. Nothing consumes them (the
+  // tasks are simulated), so the depth only grows and each run is capped by maxCount.
+  const arrivals = seededRandom(options.seed + 1);
+  const pump =
+    queues.length === 0
+      ? undefined
+      : setInterval(() => {
+          for (const url of queues) {
+            if (arrivals.next() < 0.5)
+              sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'work' })).catch(() => undefined);
+          }
+        }, 5_000);
   note(`created ${created.length} resources`);
   await sim.control('PUT', '/_sim/faults', ecsFaultConfig(scenario, false));
   // Scheduled times count from a little after creation, so the first is never one the controller
@@ -448,6 +475,7 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     }
   });
   await sleep(Math.max(0, loadEnd - Date.now()));
+  if (pump) clearInterval(pump);
   await Promise.all(running);
   await sim.control('PUT', '/_sim/faults', ecsFaultConfig(scenario, false));
   await sim.control('PUT', '/_sim/faults', { serverErrorRate: 0 });
@@ -523,6 +551,7 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
   await sleep(1_000);
   for (const r of replicas) r.child?.kill('SIGKILL');
   sim.child.kill('SIGTERM');
+  sqs.destroy();
   try {
     await core.deleteNamespace({ name: namespace });
   } catch {

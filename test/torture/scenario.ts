@@ -14,7 +14,10 @@ export interface LoadGroup {
   readonly concurrencyPolicy: ConcurrencyPolicy;
   readonly taskCount: number;
   readonly startingDeadlineSeconds: number;
-  /** An SQS trigger (queue depth) instead of a plain schedule. */
+  /**
+   * An SQS trigger: a queue in moto per resource, fed about one message every 10 s, with maxCount
+   * max(taskCount, 3), which is then all a run may launch.
+   */
   readonly sqsTrigger: boolean;
 }
 
