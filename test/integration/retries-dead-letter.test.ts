@@ -24,7 +24,8 @@ import { EST } from './support/kube.js';
 const MAX_RETRIES = 2;
 
 describe('retries and the dead letter (controller, API server, ECS simulator, moto SQS)', function () {
-  this.timeout(120_000);
+  // Each attempt is seen to stop at the tracker's next poll (every 10 s): about 15 s per attempt.
+  this.timeout(240_000);
   const ns = useTestNamespace('retry');
   const env = loadTestEnv();
   const api = customObjects();
@@ -103,7 +104,7 @@ describe('retries and the dead letter (controller, API server, ECS simulator, mo
         const run = r.status?.runs?.[0];
         return run?.result === 'Failed' && run.deadLetter?.state === 'Sent' ? r : undefined;
       },
-      90_000,
+      180_000,
     );
     const run = done.status!.runs![0]!;
     expect(run).to.include({ result: 'Failed', reason: 'NonZeroExit', attempt: MAX_RETRIES + 1 });
