@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import { LaunchLedger, launchClientToken, TOKEN_WINDOW_MS } from '../../../src/controller/run-ledger.js';
-import { scheduledRunIdentity } from '../../../src/controller/run-identity.js';
+import {
+  attemptIdentity,
+  recordedRunIdentity,
+  runNowIdentity,
+  runNowKeyOf,
+  scheduledRunIdentity,
+} from '../../../src/controller/run-identity.js';
 import { batchClientToken } from '../../../src/ecs/run-task-request.js';
 import { fixtureUid, scheduledTask } from '../../support/resources.js';
 
@@ -31,6 +37,42 @@ describe('run ledger', () => {
       expect(batchClientToken(a, 99).length).to.be.at.most(64);
       expect(batchClientToken(a, 99)).to.match(/-b99$/);
       expect(launchClientToken(long, 0)).to.not.equal(launchClientToken(other, 0));
+    });
+  });
+
+  describe('attempt identities (retries)', () => {
+    const run = scheduledRunIdentity(scheduledTask(), ten);
+    const longUid = scheduledRunIdentity(scheduledTask({}, { uid: 'u'.repeat(64) }), ten);
+
+    it('the first attempt is the run itself; each retry gets its own startedBy and token, the same on every call', () => {
+      expect(attemptIdentity(run, 1)).to.equal(run);
+      const second = attemptIdentity(run, 2);
+      expect(second.startedBy).to.equal(`${run.startedBy}-r1`);
+      expect(launchClientToken(second, 0)).to.equal(`${launchClientToken(run, 0)}-r1`);
+      expect(attemptIdentity(run, 2)).to.deep.equal(second);
+      expect(second.tags).to.deep.equal(run.tags);
+      const tokens = [1, 2, 3, 11].map((a) => launchClientToken(attemptIdentity(run, a), 0));
+      expect(new Set(tokens).size).to.equal(4);
+    });
+
+    it('stays within ECS limits for the longest identity and the 11th attempt', () => {
+      const last = attemptIdentity(longUid, 11);
+      expect(last.startedBy.length).to.be.at.most(128);
+      expect(last.startedBy).to.match(/-r10$/);
+      const token = launchClientToken(last, 35);
+      expect(batchClientToken(token, 99).length).to.be.at.most(64);
+      expect(token).to.not.equal(launchClientToken(attemptIdentity(longUid, 10), 35));
+    });
+
+    it('a run-now run is found again from its record', () => {
+      const resource = scheduledTask();
+      const direct = runNowIdentity(resource, 'please', ten);
+      const recorded = recordedRunIdentity(resource, {
+        scheduledTime: ten.toISOString(),
+        runNowKey: runNowKeyOf('please'),
+      });
+      expect(recorded.startedBy).to.equal(direct.startedBy);
+      expect(recorded.clientToken).to.equal(direct.clientToken);
     });
   });
 
