@@ -22,6 +22,7 @@ export function statusPath(path: string): Segment[] | undefined {
 const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   runs: ['scheduledTime', 'result'],
   tasks: ['taskArn'],
+  attempts: ['attempt', 'result'],
   active: ['taskArn', 'scheduledTime'],
   conditions: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
 };
@@ -49,6 +50,21 @@ function target(segments: readonly Segment[]): Segment[] {
   return [...segments];
 }
 
+/**
+ * The deepest part of `segments` that is there. A required field that is missing cannot be
+ * removed; what holds it goes instead (for example a deadLetter mark without its state).
+ */
+function existing(root: unknown, segments: readonly Segment[]): Segment[] {
+  let node = root;
+  for (let i = 0; i < segments.length; i++) {
+    // Never the whole status for want of one field: the watermark must survive.
+    if (node === null || typeof node !== 'object' || !(segments[i]! in node))
+      return i === 0 ? [...segments] : segments.slice(0, i);
+    node = (node as Record<string | number, unknown>)[segments[i]!];
+  }
+  return [...segments];
+}
+
 export interface RepairResult {
   readonly status: Status;
   /** Paths removed, for the log. */
@@ -72,7 +88,7 @@ export function repairStatus(
     const targets = pending
       .map((i) => statusPath(i.path))
       .filter((s): s is Segment[] => s !== undefined)
-      .map(target);
+      .map((s) => existing(current, target(s)));
     if (targets.length === 0 || targets.some((t) => t.length === 0))
       return { status: {}, removed: ['status'] };
     const unique = new Map(targets.map((t) => [JSON.stringify(t), t]));

@@ -66,6 +66,34 @@ describe('status repair', () => {
       want: (s) => expect(s.runs).to.deep.equal([running]),
     },
     {
+      name: 'a bad attempt record goes, its run and the other attempts stay',
+      bad: {
+        lastScheduleTime: watermark,
+        runs: [
+          {
+            ...running,
+            attempt: 3,
+            attempts: [
+              { attempt: 1, result: 'Failed', reason: 'NonZeroExit' },
+              { attempt: 'two', result: 'Failed' },
+            ],
+          },
+        ],
+      },
+      want: (s) =>
+        expect(s.runs).to.deep.equal([
+          { ...running, attempt: 3, attempts: [{ attempt: 1, result: 'Failed', reason: 'NonZeroExit' }] },
+        ]),
+    },
+    {
+      name: 'a dead-letter mark in an unknown state goes, its run stays',
+      bad: {
+        lastScheduleTime: watermark,
+        runs: [{ ...running, deadLetter: { state: 'Lost' } }],
+      },
+      want: (s) => expect(s.runs).to.deep.equal([running]),
+    },
+    {
       name: 'a malformed watermark goes alone',
       bad: { lastScheduleTime: 'yesterday', missedRunsTotal: 4, runs: [running] },
       want: (s) => expect(s).to.deep.equal({ missedRunsTotal: 4, runs: [running] }),
