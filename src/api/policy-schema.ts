@@ -121,7 +121,7 @@ export const EcsSchedulerPolicySpec = Type.Object(
       }),
     ),
     queues: patterns(
-      'SQS queues an SQS trigger may read: a name matches queueName, an ARN matches the queue of a queueUrl',
+      'SQS queues an SQS trigger may read and a dead letter may be sent to: a name matches queueName, an ARN matches the queue of a queueUrl',
       'data-*, arn:aws:sqs:eu-west-1:123456789012:data-*',
     ),
     assumeRoleArn: opt(
