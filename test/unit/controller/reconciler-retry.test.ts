@@ -259,6 +259,19 @@ describe('Reconciler: retries (spec.retryPolicy)', () => {
     expect(only(h.runs()).tasks!.map((t) => t.taskArn)).to.deep.equal([h.launcher.taskArns()[1]]);
   });
 
+  it('a replica that no longer holds the lease does not launch the retry', async () => {
+    let held = true;
+    const h = harness(retrying, { deps: { fence: { holds: () => held } } });
+    await h.reconcile(firstLaunch);
+    failAll(h, firstStop);
+    await h.reconcile(firstSeen);
+    held = false;
+    const error = await h.reconcile(firstRetry).catch((e: unknown) => e);
+    expect((error as Error).name).to.equal('PassAbortedError');
+    expect(h.launcher.runRequests).to.have.length(1);
+    expect(only(h.runs()), 'nothing written').to.include({ attempt: 2, retryAt: firstRetry });
+  });
+
   it('run-now runs are retried under their own identity', async () => {
     const h = harness(retrying);
     h.annotate({ 'ecs-scheduler.dev/run-now': 'please' });
