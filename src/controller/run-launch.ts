@@ -1,6 +1,7 @@
 // Launching a run: the concurrency decision, the trigger's count, the capped desired count, and
 // one RunTask attempt with its deterministic token, fenced by the lease. Capacity retries of
-// runs short of tasks go through the same attempt, with the next token.
+// runs short of tasks go through the same attempt, with the next token; so does the next attempt
+// of a failed run (spec.retryPolicy), under that attempt's own identity.
 import type { ConcurrencyPolicy, RunRecord } from '../api/types.js';
 import { decideLaunch } from './concurrency-policy.js';
 import { desiredTaskCount } from './desired-count.js';
