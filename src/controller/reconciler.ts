@@ -26,11 +26,17 @@ import { isPending, iso, jitterOf, type Pass } from './reconcile-pass.js';
 import { lastResult, sortRuns } from './run-history.js';
 import { LaunchLedger } from './run-ledger.js';
 import { LaunchStep } from './run-launch.js';
-import { enforceActiveDeadline, followTasks, nextDeadline, observeRuns } from './run-observation.js';
+import {
+  enforceActiveDeadline,
+  followTasks,
+  needsFreshTasks,
+  nextDeadline,
+  observeRuns,
+} from './run-observation.js';
 import { planSchedule, type SchedulePlan } from './run-plan.js';
 import { awaitingRetry, nextRetryAt } from './run-retry.js';
 import { RunReason, unfinishedTaskArns } from './run-tracking.js';
-import { ScheduleStep } from './schedule-step.js';
+import { ScheduleStep, wantsRunNow } from './schedule-step.js';
 import { buildStatus, newestVerdict, stalledStatus } from './status-builder.js';
 import { repairStatus } from './status-repair.js';
 import { TaskTracker } from './task-tracker.js';
@@ -200,11 +206,6 @@ export class Reconciler {
       lastSettledResult: lastResult(status.runs ?? []) ?? status.lastResult,
     };
 
-    await observeRuns(pass, this.#tracker, { inline: this.#inline, missingGraceMs: this.#missingGraceMs });
-    await enforceActiveDeadline(pass, this.#deps.launcher);
-    await this.#launches.retryPending(pass);
-    await this.#launches.launchRetries(pass);
-
     const plan = planSchedule({
       fires: schedule,
       now,
@@ -213,6 +214,19 @@ export class Reconciler {
       startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
       jitterSeconds: (t) => jitterOf(pass, t),
     });
+    const fresh = needsFreshTasks(pass, {
+      scheduled: plan.due !== undefined,
+      runNow: wantsRunNow(resource, status.lastRunNow) && !(pass.spec.suspend ?? false),
+    });
+    await observeRuns(pass, this.#tracker, {
+      inline: this.#inline,
+      fresh,
+      missingGraceMs: this.#missingGraceMs,
+    });
+    await enforceActiveDeadline(pass, this.#deps.launcher);
+    await this.#launches.retryPending(pass);
+    await this.#launches.launchRetries(pass);
+
     const lastScheduleTime = await this.#schedule.runSchedule(pass, plan, status.lastScheduleTime);
     const lastRunNow = await this.#schedule.runNow(pass, status.lastRunNow);
     await deliverDeadLetters(pass, {

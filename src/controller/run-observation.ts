@@ -3,8 +3,15 @@
 // launched in.
 import { EventReason, type TaskLauncher } from './ports.js';
 import { callOptions, isPending, replaceRun, settled, toTransient, type Pass } from './reconcile-pass.js';
-import { awaitingRetry } from './run-retry.js';
-import { isFinished, overdueRuns, RunReason, trackRuns, withReason } from './run-tracking.js';
+import { awaitingRetry, dueRetries } from './run-retry.js';
+import {
+  isFinished,
+  overdueRuns,
+  RunReason,
+  trackRuns,
+  unfinishedTaskArns,
+  withReason,
+} from './run-tracking.js';
 import type { TaskTracker, TrackedTask } from './task-tracker.js';
 
 /** The tasks of unfinished runs, each in the cluster it was launched in. */
@@ -20,6 +27,21 @@ export function trackedTasks(pass: Pass): TrackedTask[] {
           launchedAt: new Date(r.launchedAt ?? r.scheduledTime),
         })),
     );
+}
+
+/**
+ * True when this pass is about to decide a launch (a scheduled time due now, a new run-now value,
+ * a retry attempt due) and the decision depends on which tasks still run: Forbid, Replace or TopUp
+ * with unfinished tasks on record. Only then is the cost of a DescribeTasks worth it; passes that
+ * decide nothing keep to the tracker's batched polls.
+ */
+export function needsFreshTasks(
+  pass: Pass,
+  due: { readonly scheduled: boolean; readonly runNow: boolean },
+): boolean {
+  const policy = pass.spec.concurrencyPolicy ?? 'Allow';
+  if (policy === 'Allow' || unfinishedTaskArns(pass.runs).length === 0) return false;
+  return due.scheduled || due.runNow || dueRetries(pass.runs, pass.now).length > 0;
 }
 
 /** The earliest activeDeadlineSeconds expiry among running runs. */
@@ -40,13 +62,18 @@ export function followTasks(tracker: TaskTracker, pass: Pass): void {
   });
 }
 
-/** Folds the tracker's observations into the runs; inline, asks ECS first. */
+/**
+ * Folds the tracker's observations into the runs. Inline, or when `fresh` (the pass is about to
+ * decide a launch that depends on which tasks still run), asks ECS first: a shared tracker's
+ * observations may be a poll interval old, and a stop it has not seen yet would turn a launch
+ * into a Skipped run.
+ */
 export async function observeRuns(
   pass: Pass,
   tracker: TaskTracker,
-  options: { readonly inline: boolean; readonly missingGraceMs: number },
+  options: { readonly inline: boolean; readonly fresh: boolean; readonly missingGraceMs: number },
 ): Promise<void> {
-  if (options.inline) {
+  if (options.inline || options.fresh) {
     followTasks(tracker, pass);
     try {
       await tracker.refresh(pass.key, pass.signal);

@@ -2,6 +2,7 @@
 // pass launched them unrecorded, else Missed), a time too late to start, the due time, and the
 // run-now annotation.
 import { RUN_NOW_ANNOTATION } from '../api/constants.js';
+import type { EcsScheduledTaskResource } from '../api/types.js';
 import { EventReason, type TaskLauncher } from './ports.js';
 import { addRun, adoptedRun, callOptions, iso, later, toTransient, type Pass } from './reconcile-pass.js';
 import { runNowIdentity, runNowKeyOf, scheduledRunIdentity } from './run-identity.js';
@@ -124,8 +125,8 @@ export class ScheduleStep {
 
   /** Run-now by annotation: once per distinct value. Returns the new status.lastRunNow. */
   async runNow(pass: Pass, previous: string | undefined): Promise<string | undefined> {
-    const value = pass.resource.metadata.annotations?.[RUN_NOW_ANNOTATION];
-    if (!value || value === previous) return previous;
+    if (!wantsRunNow(pass.resource, previous)) return previous;
+    const value = pass.resource.metadata.annotations![RUN_NOW_ANNOTATION]!;
     if (pass.spec.suspend) {
       addRun(pass, {
         scheduledTime: pass.now.toISOString(),
@@ -144,4 +145,10 @@ export class ScheduleStep {
     );
     return started ? value : previous;
   }
+}
+
+/** A run-now value this resource has not acted on yet (whether it launches or is Skipped). */
+export function wantsRunNow(resource: EcsScheduledTaskResource, previous: string | undefined): boolean {
+  const value = resource.metadata.annotations?.[RUN_NOW_ANNOTATION];
+  return value !== undefined && value !== '' && value !== previous;
 }
