@@ -10,6 +10,7 @@ import {
   serverError,
   throttled,
 } from './ecs-api-error.js';
+import { FaultLog, type InjectedFaultKind } from './fault-log.js';
 import { decideFaults, faultConfig, NO_FAULTS, type FaultConfig } from './faults.js';
 import { QuotaGate, quotaProfile, type QuotaGroup, type QuotaProfile, type QuotaSetting } from './quotas.js';
 import { RunTaskLedger } from './run-task-ledger.js';
@@ -52,6 +53,8 @@ export interface EcsSimulatorOptions {
   readonly taskDefinitions?: readonly Json[];
   /** Ledger entries kept (the report and per-run summaries stay exact beyond it). Default 200,000. */
   readonly ledgerLimit?: number;
+  /** Injected faults kept in the fault log (its counts stay exact beyond it). Default 100,000. */
+  readonly faultLogLimit?: number;
 }
 
 /** What to do with one call: answer it (after `delayMs`), or never answer. */
@@ -176,6 +179,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 export class EcsSimulator {
   readonly ledger: RunTaskLedger;
+  /** Every injected fault, with the startedBy and clientToken of the request it struck. */
+  readonly faultLog: FaultLog;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #region: string;
@@ -217,6 +222,7 @@ export class EcsSimulator {
     this.#initialLifecycle = lifecycleConfig(options.lifecycle ?? {});
     this.#lifecycle = this.#initialLifecycle;
     this.ledger = new RunTaskLedger(options.ledgerLimit);
+    this.faultLog = new FaultLog(options.faultLogLimit);
     this.#seedClusters = ['default', ...(options.clusters ?? [])];
     this.#seedDefinitions = options.taskDefinitions ?? [];
     this.#startedAt = this.#now();
@@ -271,6 +277,7 @@ export class EcsSimulator {
     this.#seq = 0;
     this.#launched = 0;
     this.ledger.clear();
+    this.faultLog.clear();
     this.#faults = this.#initialFaults;
     this.#lifecycle = this.#initialLifecycle;
     this.#quotaProfile = this.#initialQuotas;
@@ -309,10 +316,15 @@ export class EcsSimulator {
     const stats = this.#statsFor(operation);
     stats.calls++;
     const decision = decideFaults(this.#faults, operation, this.#random);
+    const injected = (fault: InjectedFaultKind, detail?: number) =>
+      this.#recordFault(operation, input, fault, detail);
     if (decision.blackHole) {
+      injected('blackHole');
       stats.blackHoled++;
       return { kind: 'blackHole' };
     }
+    if (decision.delayMs > this.#faults.latencyMs)
+      injected('latencySpike', decision.delayMs - this.#faults.latencyMs);
     const answer = (status: number, body: Json): Served => ({
       kind: 'answer',
       status,
@@ -327,19 +339,28 @@ export class EcsSimulator {
     };
     if (!isEcsOperation(operation))
       return fail(new EcsApiError('UnknownOperationException', `operation ${operation} is not simulated`));
-    if (decision.serverError) return fail(serverError());
-    if (decision.throttle) return fail(throttled());
+    if (decision.serverError) {
+      injected('serverError');
+      return fail(serverError());
+    }
+    if (decision.throttle) {
+      injected('throttle');
+      return fail(throttled());
+    }
     if (typeof input !== 'object' || input === null || Array.isArray(input))
       return fail(new EcsApiError('SerializationException', 'the request body must be a JSON object'));
     try {
       this.#sweep();
       const body = this.#dispatch(operation, input as Json);
       if (decision.hangAfterLaunch) {
+        injected('hangAfterLaunch');
         stats.blackHoled++;
         return { kind: 'blackHole' };
       }
-      if (decision.loseResponse)
+      if (decision.loseResponse) {
+        injected('lostResponse');
         return fail(serverError('We encountered an internal error. Please try again.'));
+      }
       stats.ok++;
       return answer(200, body);
     } catch (err) {
@@ -489,6 +510,7 @@ export class EcsSimulator {
         this.#launch(cluster, definition, launchType, startedBy, input, tags as Json[], lifecycle, now),
       );
     }
+    if (failures.length > 0) this.#recordFault('RunTask', input, 'capacity', failures.length);
     const taskArns = tasks.map((t) => t.arn);
     this.ledger.record({
       ...base,
@@ -500,6 +522,21 @@ export class EcsSimulator {
     if (token !== undefined && tasks.length > 0)
       this.#tokens.set(token, { fingerprint, at: now, taskArns, failures });
     return { tasks: tasks.map((t) => this.#taskJson(t, now, false)), failures };
+  }
+
+  #recordFault(operation: string, input: unknown, fault: InjectedFaultKind, detail?: number): void {
+    const request = typeof input === 'object' && input !== null ? (input as Json) : {};
+    // Cut to what ECS accepts (and a little more), so a malformed request cannot bloat the log.
+    const startedBy = str(request.startedBy)?.slice(0, 2 * MAX_STARTED_BY);
+    const clientToken = str(request.clientToken)?.slice(0, 2 * MAX_CLIENT_TOKEN);
+    this.faultLog.record({
+      at: this.#now(),
+      operation,
+      fault,
+      ...(startedBy === undefined ? {} : { startedBy }),
+      ...(clientToken === undefined ? {} : { clientToken }),
+      ...(detail === undefined ? {} : { detail }),
+    });
   }
 
   #faultApplies(operation: string): boolean {

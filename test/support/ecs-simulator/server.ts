@@ -147,6 +147,24 @@ export async function startEcsSimulatorServer(
       }
       case 'GET /_sim/faults':
         return send(res, 200, simulator.faults);
+      case 'GET /_sim/fault-log': {
+        const rawSince = url.searchParams.get('since');
+        const since = rawSince === null ? undefined : Number(rawSince);
+        if (since !== undefined && !Number.isFinite(since))
+          return send(res, 400, { error: 'since: must be epoch milliseconds' });
+        const operation = url.searchParams.get('operation') ?? undefined;
+        return send(res, 200, {
+          report: simulator.faultLog.report(),
+          ...(url.searchParams.get('entries') === '0'
+            ? {}
+            : {
+                entries: simulator.faultLog.entries({
+                  ...(since === undefined ? {} : { since }),
+                  ...(operation === undefined ? {} : { operation }),
+                }),
+              }),
+        });
+      }
       case 'PUT /_sim/faults':
         return configure((v) => simulator.setFaults(v));
       case 'GET /_sim/lifecycle':

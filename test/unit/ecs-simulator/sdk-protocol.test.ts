@@ -279,6 +279,29 @@ describe('ECS simulator over HTTP, with the AWS SDK', () => {
       expect(await (await control('GET', '/_sim/faults')).json()).to.include({ serverErrorRate: 0 });
     });
 
+    it('lists the injected faults with the startedBy and clientToken they struck', async () => {
+      await control('PUT', '/_sim/faults', { serverErrorRate: 1, operations: ['RunTask'] });
+      await rejection(
+        ecs.send(
+          new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'app', startedBy: 'b', clientToken: 'tb' }),
+        ),
+      );
+      await ecs.send(new ListTasksCommand({ cluster: CLUSTER }));
+      const log = (await (await control('GET', '/_sim/fault-log?operation=RunTask')).json()) as {
+        report: { total: number };
+        entries: Record<string, unknown>[];
+      };
+      expect(log.report.total).to.be.at.least(1);
+      expect(log.entries.at(-1)).to.include({
+        operation: 'RunTask',
+        fault: 'serverError',
+        startedBy: 'b',
+        clientToken: 'tb',
+      });
+      expect((await control('GET', '/_sim/fault-log?since=soon')).status).to.equal(400);
+      await control('PUT', '/_sim/faults', {});
+    });
+
     const bad: { name: string; method: string; path: string; body: unknown; message: RegExp }[] = [
       {
         name: 'a fault with a bad share',
