@@ -18,6 +18,13 @@ export interface PendingEvent {
   readonly message: string;
 }
 
+export interface TriggerProblem {
+  readonly terminal: boolean;
+  readonly reason: string;
+  /** Starts with the field it is about when terminal (e.g. `spec.trigger.sqs.queueUrl: ...`). */
+  readonly message: string;
+}
+
 /** Everything one pass has decided so far. Only this pass touches it. */
 export interface Pass {
   readonly key: string;
@@ -46,6 +53,12 @@ export interface Pass {
   missedRunsTotal: number;
   lastSuccessfulTime: string | undefined;
   queueDepth: number | undefined;
+  /**
+   * The trigger's queue depth could not be read. Terminal (a refused queueUrl, an unavailable
+   * identity): the resource stalls until its spec changes. Otherwise it is retried with backoff
+   * and shown as Reconciling.
+   */
+  triggerProblem: TriggerProblem | undefined;
   /** Result of the newest settled run so far: a success after a success needs no event. */
   lastSettledResult: string | undefined;
 }

@@ -10,6 +10,7 @@ import { compileSchedule, ScheduleError, type CompiledSchedule } from '../schedu
 import type { Clock } from './clock.js';
 import { ConditionType, findCondition } from './conditions.js';
 import { deliverDeadLetters, type DeadLetterSink } from './dead-letter.js';
+import { TerminalError } from './errors.js';
 import { PassAbortedError } from './fencing.js';
 import type { ControllerMetrics } from './metrics-port.js';
 import {
@@ -203,6 +204,7 @@ export class Reconciler {
       missedRunsTotal: status.missedRunsTotal ?? 0,
       lastSuccessfulTime: status.lastSuccessfulTime,
       queueDepth: undefined,
+      triggerProblem: undefined,
       lastSettledResult: lastResult(status.runs ?? []) ?? status.lastResult,
     };
 
@@ -250,6 +252,7 @@ export class Reconciler {
       missedRunsTotal: pass.missedRunsTotal,
       runs: pass.runs,
       limits: pass.spec,
+      ...(pass.triggerProblem ? { trigger: pass.triggerProblem } : {}),
     });
     // Leadership lost mid-pass: what this pass decided may already be another replica's to decide.
     if (signal.aborted) throw new PassAbortedError('the pass was cancelled before its status write');
@@ -264,6 +267,10 @@ export class Reconciler {
     this.#report(pass, plan, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
 
     if (pass.errors[0]) throw pass.errors[0];
+    // Like an invalid spec: nothing this controller can do changes the answer, so no requeue.
+    if (pass.triggerProblem?.terminal) {
+      throw new TerminalError(pass.triggerProblem.message, pass.triggerProblem.reason);
+    }
     return this.#requeue(pass, plan);
   }
 

@@ -4,6 +4,7 @@
 // of a failed run (spec.retryPolicy), under that attempt's own identity.
 import type { ConcurrencyPolicy, RunRecord } from '../api/types.js';
 import { decideLaunch } from './concurrency-policy.js';
+import { ConditionType, findCondition } from './conditions.js';
 import { desiredTaskCount } from './desired-count.js';
 import { TerminalError } from './errors.js';
 import { assertMayLaunch, PassAbortedError } from './fencing.js';
@@ -145,7 +146,7 @@ export class LaunchStep {
       try {
         depth = await this.#deps.queueDepth.queueDepth(sqs, callOptions(pass));
       } catch (error) {
-        pass.errors.push(toTransient(error, 'reading the trigger queue depth'));
+        this.#triggerFailed(pass, error);
         return false;
       }
       pass.queueDepth = depth;
@@ -313,6 +314,43 @@ export class LaunchStep {
       pass.log.warn('launch attempt failed; will retry', { startedBy: identity.startedBy, error });
       pass.errors.push(toTransient(error, 'launching tasks'));
       return undefined;
+    }
+  }
+
+  /**
+   * The queue depth could not be read, so the due time stays due. A TerminalError (a refused
+   * queueUrl host or region, an unavailable identity) stalls the resource as an invalid spec does;
+   * anything else is retried with backoff and shown as Reconciling. Either way the first pass to
+   * see it says so in a Warning event; passes that see it again stay quiet.
+   */
+  #triggerFailed(pass: Pass, error: unknown): void {
+    const conditions = pass.resource.status?.conditions;
+    if (error instanceof TerminalError) {
+      pass.triggerProblem = { terminal: true, reason: error.reason, message: error.message };
+      const stalled = findCondition(conditions, ConditionType.Stalled);
+      if (
+        stalled?.status !== 'True' ||
+        stalled.reason !== error.reason ||
+        stalled.message !== error.message
+      ) {
+        pass.events.push({ type: 'Warning', reason: error.reason, message: error.message });
+      }
+      return;
+    }
+    const transient = toTransient(error, 'reading the trigger queue depth');
+    pass.errors.push(transient);
+    pass.triggerProblem = {
+      terminal: false,
+      reason: RunReason.QueueDepthUnavailable,
+      message: `could not read the trigger queue depth, retrying: ${transient.message}`,
+    };
+    const reconciling = findCondition(conditions, ConditionType.Reconciling);
+    if (reconciling?.status !== 'True' || reconciling.reason !== RunReason.QueueDepthUnavailable) {
+      pass.events.push({
+        type: 'Warning',
+        reason: RunReason.QueueDepthUnavailable,
+        message: pass.triggerProblem.message,
+      });
     }
   }
 

@@ -24,6 +24,8 @@ export const RunReason = {
   PolicyDenied: 'PolicyDenied',
   /** Waiting for the next attempt after a failed one (spec.retryPolicy). */
   Retrying: 'Retrying',
+  /** The trigger's queue depth could not be read for now; the due run waits for it. */
+  QueueDepthUnavailable: 'QueueDepthUnavailable',
 } as const;
 
 /**

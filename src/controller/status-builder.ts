@@ -50,7 +50,15 @@ export interface StatusInput {
   readonly missedRunsTotal: number;
   readonly runs: readonly RunRecord[];
   readonly limits: HistoryLimits;
+  /**
+   * The trigger's queue depth could not be read: terminal stalls the resource (as an invalid spec
+   * does), otherwise Reconciling says what is being retried.
+   */
+  readonly trigger?: { readonly terminal: boolean; readonly reason: string; readonly message: string };
 }
+
+/** What a stalled resource waits for, in its Reconciling condition. */
+export const WAITING_FOR_SPEC = 'waiting for the spec to be fixed';
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
@@ -65,38 +73,21 @@ export function buildStatus(input: StatusInput): Status {
       : { reason: 'NoFutureRuns', message: 'the schedule has no future fire times' };
   const runs = trimRuns(input.runs, input.limits);
   const lastRun = lastRunCondition(newestVerdict(runs) ?? newestVerdict(input.runs), generation);
+  const stall = input.trigger?.terminal ? input.trigger : undefined;
   const updates: ConditionUpdate[] = [
-    { type: ConditionType.Ready, status: 'True', ...ready, observedGeneration: generation },
-    {
-      type: ConditionType.Stalled,
-      status: 'False',
-      reason: 'ValidSpec',
-      message: 'the spec is valid',
-      observedGeneration: generation,
-    },
-    input.retrying
-      ? {
-          type: ConditionType.Reconciling,
-          status: 'True',
-          reason: RunReason.Retrying,
-          message: `run scheduled at ${input.retrying.scheduledTime}: attempt ${input.retrying.attempt ?? 2} at ${input.retrying.retryAt ?? ''}`,
-          observedGeneration: generation,
-        }
-      : input.pending
-        ? {
-            type: ConditionType.Reconciling,
-            status: 'True',
-            reason: RunReason.CapacityUnavailable,
-            message: 'retrying a launch that found no capacity',
-            observedGeneration: generation,
-          }
-        : {
-            type: ConditionType.Reconciling,
-            status: 'False',
-            reason: 'Idle',
-            message: 'nothing in progress',
+    ...(stall
+      ? stalledConditions(generation, stall.reason, stall.message, WAITING_FOR_SPEC)
+      : [
+          { type: ConditionType.Ready, status: 'True' as const, ...ready, observedGeneration: generation },
+          {
+            type: ConditionType.Stalled,
+            status: 'False' as const,
+            reason: 'ValidSpec',
+            message: 'the spec is valid',
             observedGeneration: generation,
           },
+          reconciling(input),
+        ]),
     ...(lastRun ? [lastRun] : []),
   ];
   const conditions = setConditions(input.previous.conditions, updates, input.now);
@@ -119,6 +110,55 @@ export function buildStatus(input: StatusInput): Status {
   );
 }
 
+/** Reconciling: what is in progress, the most pressing first. */
+function reconciling(input: StatusInput): ConditionUpdate {
+  const { generation } = input;
+  const inProgress = (reason: string, message: string): ConditionUpdate => ({
+    type: ConditionType.Reconciling,
+    status: 'True',
+    reason,
+    message: message.slice(0, 1024),
+    observedGeneration: generation,
+  });
+  if (input.trigger) return inProgress(input.trigger.reason, input.trigger.message);
+  if (input.retrying) {
+    return inProgress(
+      RunReason.Retrying,
+      `run scheduled at ${input.retrying.scheduledTime}: attempt ${input.retrying.attempt ?? 2} at ${input.retrying.retryAt ?? ''}`,
+    );
+  }
+  if (input.pending) {
+    return inProgress(RunReason.CapacityUnavailable, 'retrying a launch that found no capacity');
+  }
+  return {
+    type: ConditionType.Reconciling,
+    status: 'False',
+    reason: 'Idle',
+    message: 'nothing in progress',
+    observedGeneration: generation,
+  };
+}
+
+function stalledConditions(
+  generation: number | undefined,
+  reason: string,
+  message: string,
+  waitingFor: string,
+): ConditionUpdate[] {
+  const text = message.slice(0, 1024);
+  return [
+    { type: ConditionType.Ready, status: 'False', reason, message: text, observedGeneration: generation },
+    { type: ConditionType.Stalled, status: 'True', reason, message: text, observedGeneration: generation },
+    {
+      type: ConditionType.Reconciling,
+      status: 'False',
+      reason,
+      message: waitingFor,
+      observedGeneration: generation,
+    },
+  ];
+}
+
 /**
  * A resource the controller will not act on until it changes: an invalid spec, or one the admin
  * policy denies. Everything else in the status (the watermark, the runs) is kept as it was.
@@ -129,21 +169,11 @@ export function stalledStatus(
   reason: string,
   message: string,
   now: Date,
-  waitingFor = 'waiting for the spec to be fixed',
+  waitingFor = WAITING_FOR_SPEC,
 ): Status {
   const conditions: Condition[] = setConditions(
     previous.conditions,
-    [
-      { type: ConditionType.Ready, status: 'False', reason, message, observedGeneration: generation },
-      { type: ConditionType.Stalled, status: 'True', reason, message, observedGeneration: generation },
-      {
-        type: ConditionType.Reconciling,
-        status: 'False',
-        reason,
-        message: waitingFor,
-        observedGeneration: generation,
-      },
-    ],
+    stalledConditions(generation, reason, message, waitingFor),
     now,
   );
   return withoutUndefined({ ...structuredClone(previous), observedGeneration: generation, conditions });
