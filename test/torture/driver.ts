@@ -21,6 +21,7 @@ import {
   formatScorecard,
   scorecard,
   type Crash,
+  type EcsFault,
   type ExpectedRun,
   type FaultWindow,
   type LedgerRun,
@@ -488,6 +489,16 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     runs: LedgerRun[];
   };
   writeFileSync(join(options.outDir, 'ledger.json'), JSON.stringify(ledger, null, 2));
+  // Every injected ECS fault with the request it struck: the evidence for misses it explains.
+  const faultLog = (await sim.control('GET', '/_sim/fault-log')) as {
+    report: { total: number; dropped: number };
+    entries: EcsFault[];
+  };
+  writeFileSync(join(options.outDir, 'fault-log.json'), JSON.stringify(faultLog, null, 2));
+  if (faultLog.report.dropped > 0)
+    note(
+      `the fault log dropped its ${faultLog.report.dropped} oldest entries: their misses stay unexplained`,
+    );
   // One more list, so the latest status of every resource is seen even if the watch lags.
   try {
     const list = (await custom.listNamespacedCustomObject({
@@ -535,6 +546,10 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     // A run scheduled shortly before a fault may still be in flight when it strikes: launches take
     // seconds at the 99th percentile while 30% of ECS calls fail and are retried.
     explainLeadMs: 5_000,
+    ecsFaults: faultLog.entries,
+    // A fault struck after the missed time still counts if the launch it struck was the one in
+    // flight when the time came due; beyond a couple of seconds it could not have been.
+    ecsFaultMarginMs: 2_000,
     statusVersionsSeen: versionsSeen,
     invalidStatuses: invalid,
     unexpectedCrashes: crashes,

@@ -28,6 +28,15 @@ export interface FaultWindow {
   readonly endMs: number;
 }
 
+/** One fault the ECS simulator injected (its fault log), with the request it struck. */
+export interface EcsFault {
+  readonly at: number;
+  readonly operation: string;
+  readonly fault: string;
+  readonly startedBy?: string;
+  readonly clientToken?: string;
+}
+
 export interface Crash {
   readonly replica: string;
   readonly atMs: number;
@@ -52,16 +61,34 @@ export interface ScorecardInput {
   readonly explainSlackMs: number;
   /** How long before a window's start: a run scheduled then may still be in flight when it strikes. */
   readonly explainLeadMs: number;
+  /**
+   * Every fault the ECS simulator injected. Beside the discrete windows, a missed time is
+   * explained by them only when one struck a request of the same resource (its startedBy or
+   * clientToken) between the resource's previous scheduled time and the missed time plus
+   * `ecsFaultMarginMs`: its launch was being retried when the time came due (coalescing).
+   */
+  readonly ecsFaults: readonly EcsFault[];
+  readonly ecsFaultMarginMs: number;
   readonly statusVersionsSeen: number;
   readonly invalidStatuses: readonly { resource: string; resourceVersion: string; issues: string[] }[];
   readonly unexpectedCrashes: readonly Crash[];
   readonly injected: Readonly<Record<string, number>>;
 }
 
+/** The injected ECS faults that explain a missed time: how many, and the first few. */
+export interface EcsFaultEvidence {
+  readonly kind: 'ecs-faults';
+  /** The window searched: from the resource's previous scheduled time to the margin's end. */
+  readonly start: string;
+  readonly end: string;
+  readonly faults: number;
+  readonly examples: readonly { at: string; operation: string; fault: string; startedBy?: string }[];
+}
+
 export interface MissedRun {
   readonly resource: string;
   readonly scheduledTime: string;
-  readonly explainedBy: { kind: string; start: string; end: string } | null;
+  readonly explainedBy: { kind: string; start: string; end: string } | EcsFaultEvidence | null;
 }
 
 export interface DuplicateRun {
@@ -90,6 +117,10 @@ export interface Scorecard {
   readonly missed: {
     readonly total: number;
     readonly countedOnly: number;
+    /** Explained by a kill, pause, restart, black hole or crash window. */
+    readonly explainedByFaultWindows: number;
+    /** Explained by injected ECS faults on the same resource's launches (see ScorecardInput.ecsFaults). */
+    readonly explainedByEcsFaults: number;
     readonly unexplained: number;
     readonly runs: readonly MissedRun[];
   };
@@ -114,6 +145,34 @@ export interface Scorecard {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const EVIDENCE_EXAMPLES = 5;
+
+/**
+ * The faults that struck one resource's requests, by resource, oldest first. A resource's requests
+ * are known by the run identity: startedBy `ecss/<uid>/<suffix>`, clientToken `<uid>-<suffix>`.
+ */
+function faultsByResource(
+  expected: readonly ExpectedRun[],
+  faults: readonly EcsFault[],
+): Map<string, EcsFault[]> {
+  const prefixes = new Map<string, { startedBy: string; token: string }>();
+  for (const run of expected) {
+    if (prefixes.has(run.resource)) continue;
+    const startedBy = run.startedBy.slice(0, run.startedBy.lastIndexOf('/') + 1);
+    prefixes.set(run.resource, { startedBy, token: `${startedBy.slice('ecss/'.length, -1)}-` });
+  }
+  const out = new Map<string, EcsFault[]>();
+  for (const [resource, p] of prefixes) {
+    const mine = faults.filter(
+      (f) => f.startedBy?.startsWith(p.startedBy) === true || f.clientToken?.startsWith(p.token) === true,
+    );
+    out.set(
+      resource,
+      mine.sort((a, b) => a.at - b.at),
+    );
+  }
+  return out;
+}
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -140,6 +199,36 @@ export function scorecard(input: ScorecardInput): Scorecard {
   const missed: MissedRun[] = [];
   const lost: { resource: string; scheduledTime: string }[] = [];
   const delays: number[] = [];
+  const resourceFaults = faultsByResource(input.expected, input.ecsFaults);
+  const previousTime = new Map<string, number>();
+  {
+    const last = new Map<string, number>();
+    for (const run of [...input.expected].sort((a, b) => a.scheduledTimeMs - b.scheduledTimeMs)) {
+      const before = last.get(run.resource);
+      if (before !== undefined) previousTime.set(`${run.resource} ${run.scheduledTimeMs}`, before);
+      last.set(run.resource, run.scheduledTimeMs);
+    }
+  }
+  const ecsEvidence = (run: ExpectedRun): EcsFaultEvidence | null => {
+    // The first time has no previous one in the load: a lead as long as a window's stands in.
+    const from =
+      previousTime.get(`${run.resource} ${run.scheduledTimeMs}`) ?? run.scheduledTimeMs - input.explainLeadMs;
+    const to = run.scheduledTimeMs + input.ecsFaultMarginMs;
+    const hits = (resourceFaults.get(run.resource) ?? []).filter((f) => f.at >= from && f.at <= to);
+    if (hits.length === 0) return null;
+    return {
+      kind: 'ecs-faults',
+      start: iso(from),
+      end: iso(to),
+      faults: hits.length,
+      examples: hits.slice(0, EVIDENCE_EXAMPLES).map((f) => ({
+        at: iso(f.at),
+        operation: f.operation,
+        fault: f.fault,
+        ...(f.startedBy === undefined ? {} : { startedBy: f.startedBy }),
+      })),
+    };
+  };
   for (const run of input.expected) {
     const launched = ledger.get(run.startedBy);
     const results = input.recorded.get(run.resource)?.get(run.scheduledTimeMs) ?? new Set<string>();
@@ -173,7 +262,7 @@ export function scorecard(input: ScorecardInput): Scorecard {
       missed.push({
         resource: run.resource,
         scheduledTime: iso(run.scheduledTimeMs),
-        explainedBy: w ? { kind: w.kind, start: iso(w.startMs), end: iso(w.endMs) } : null,
+        explainedBy: w ? { kind: w.kind, start: iso(w.startMs), end: iso(w.endMs) } : ecsEvidence(run),
       });
     } else {
       for (const result of results) notLaunched[result] = (notLaunched[result] ?? 0) + 1;
@@ -181,6 +270,7 @@ export function scorecard(input: ScorecardInput): Scorecard {
   }
   delays.sort((a, b) => a - b);
   const unexplained = missed.filter((m) => m.explainedBy === null).length;
+  const byEcsFaults = missed.filter((m) => m.explainedBy?.kind === 'ecs-faults').length;
   const failures: string[] = [];
   if (duplicates > 0) failures.push(`${duplicates} duplicate task(s)`);
   if (lost.length > 0) failures.push(`${lost.length} lost run(s)`);
@@ -199,7 +289,14 @@ export function scorecard(input: ScorecardInput): Scorecard {
     duplicates,
     duplicateRuns,
     notLaunchedByResult: notLaunched,
-    missed: { total: missed.length, countedOnly, unexplained, runs: missed },
+    missed: {
+      total: missed.length,
+      countedOnly,
+      explainedByFaultWindows: missed.length - byEcsFaults - unexplained,
+      explainedByEcsFaults: byEcsFaults,
+      unexplained,
+      runs: missed,
+    },
     lost: { total: lost.length, runs: lost },
     launchedButUnrecorded: unrecorded,
     statusVersionsSeen: input.statusVersionsSeen,
@@ -231,7 +328,10 @@ export function formatScorecard(s: Scorecard): string {
     `  launched exactly once:        ${s.launchedExactlyOnce}`,
     `  duplicate tasks (ledger):     ${s.duplicates}`,
     `  not launched, recorded as:    ${notLaunched || 'none'}`,
-    `  missed:                       ${s.missed.total} (${s.missed.countedOnly} only counted; unexplained ${s.missed.unexplained})`,
+    `  missed:                       ${s.missed.total} (${s.missed.countedOnly} only counted)`,
+    `  missed, explained by fault windows:       ${s.missed.explainedByFaultWindows}`,
+    `  missed, explained by injected ECS faults: ${s.missed.explainedByEcsFaults}`,
+    `  missed, unexplained:                      ${s.missed.unexplained}`,
     `  lost:                         ${s.lost.total}`,
     `  launched but never recorded:  ${s.launchedButUnrecorded}`,
     `  status versions seen/invalid: ${s.statusVersionsSeen} / ${s.invalidStatus.total}`,

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { scorecard, type ScorecardInput } from '../../../test/torture/scorecard.js';
+import {
+  formatScorecard,
+  scorecard,
+  type EcsFault,
+  type ScorecardInput,
+} from '../../../test/torture/scorecard.js';
 
 const at = (s: number) => Date.parse('2026-03-01T00:00:00Z') + s * 1000;
 const run = (resource: string, s: number, tasksWanted = 1) => ({
@@ -29,6 +34,8 @@ function input(overrides: Partial<ScorecardInput>): ScorecardInput {
     windows: [],
     explainSlackMs: 5_000,
     explainLeadMs: 1_000,
+    ecsFaults: [],
+    ecsFaultMarginMs: 2_000,
     statusVersionsSeen: 0,
     invalidStatuses: [],
     unexpectedCrashes: [],
@@ -152,5 +159,141 @@ describe('torture scorecard', () => {
     );
     expect(card.launchedButUnrecorded).to.equal(1);
     expect(card.verdict.failures).to.deep.equal(['1 invalid status version(s)', '1 unexpected crash(es)']);
+  });
+
+  describe('a missed time explained by injected ECS faults (coalescing after retried launches)', () => {
+    // ns/a runs every 2 s: the run of 10 s was launched late after faults, 12 s was recorded Missed.
+    const cases: {
+      name: string;
+      faults: EcsFault[];
+      windows?: ScorecardInput['windows'];
+      explainedBy: string | null;
+    }[] = [
+      {
+        name: "a fault on its own resource's previous launch explains it",
+        faults: [{ at: at(10.2), operation: 'RunTask', fault: 'serverError', startedBy: 'ecss/ns/a/10' }],
+        explainedBy: 'ecs-faults',
+      },
+      {
+        name: "a fault on another resource's launch does not",
+        faults: [{ at: at(10.2), operation: 'RunTask', fault: 'throttle', startedBy: 'ecss/ns/b/10' }],
+        explainedBy: null,
+      },
+      {
+        name: 'a resource whose uid starts like ours is another resource',
+        faults: [{ at: at(10.2), operation: 'RunTask', fault: 'throttle', startedBy: 'ecss/ns/ab/10' }],
+        explainedBy: null,
+      },
+      {
+        name: 'no fault leaves it unexplained',
+        faults: [],
+        explainedBy: null,
+      },
+      {
+        name: 'a fault on its own resource before the previous scheduled time does not',
+        faults: [{ at: at(9.5), operation: 'RunTask', fault: 'serverError', startedBy: 'ecss/ns/a/8' }],
+        explainedBy: null,
+      },
+      {
+        name: 'a fault past the missed time and its margin does not',
+        faults: [{ at: at(14.5), operation: 'RunTask', fault: 'serverError', startedBy: 'ecss/ns/a/10' }],
+        explainedBy: null,
+      },
+      {
+        name: 'a fault just after the missed time, inside the margin, does',
+        faults: [{ at: at(13.5), operation: 'RunTask', fault: 'capacity', startedBy: 'ecss/ns/a/10' }],
+        explainedBy: 'ecs-faults',
+      },
+      {
+        name: "a fault on the resource's ListTasks by startedBy does",
+        faults: [{ at: at(11), operation: 'ListTasks', fault: 'latencySpike', startedBy: 'ecss/ns/a/10' }],
+        explainedBy: 'ecs-faults',
+      },
+      {
+        name: 'a fault known only by its clientToken does',
+        faults: [{ at: at(11), operation: 'RunTask', fault: 'serverError', clientToken: 'ns/a-10' }],
+        explainedBy: 'ecs-faults',
+      },
+      {
+        name: 'a fault window around it comes first',
+        faults: [{ at: at(11), operation: 'RunTask', fault: 'serverError', startedBy: 'ecss/ns/a/10' }],
+        windows: [{ kind: 'kill', startMs: at(11), endMs: at(13) }],
+        explainedBy: 'kill',
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const card = scorecard(
+          input({
+            expected: [run('ns/a', 10), run('ns/a', 12), run('ns/ab', 10)],
+            ledgerRuns: [
+              { startedBy: 'ecss/ns/a/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(16) },
+              { startedBy: 'ecss/ns/ab/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(10) },
+            ],
+            recorded: recorded([
+              ['ns/a', 10, ['Succeeded']],
+              ['ns/a', 12, ['Missed']],
+              ['ns/ab', 10, ['Succeeded']],
+            ]),
+            ecsFaults: c.faults,
+            windows: c.windows ?? [],
+          }),
+        );
+        const miss = card.missed.runs[0]!;
+        expect(miss.scheduledTime).to.equal(new Date(at(12)).toISOString());
+        expect(miss.explainedBy?.kind ?? null).to.equal(c.explainedBy);
+        expect(card.missed).to.include({
+          total: 1,
+          explainedByFaultWindows: c.explainedBy === 'kill' ? 1 : 0,
+          explainedByEcsFaults: c.explainedBy === 'ecs-faults' ? 1 : 0,
+          unexplained: c.explainedBy === null ? 1 : 0,
+        });
+        expect(card.verdict.pass).to.equal(c.explainedBy !== null);
+      });
+    }
+
+    it('keeps the evidence: the window searched and the faults found', () => {
+      const card = scorecard(
+        input({
+          expected: [run('ns/a', 10), run('ns/a', 12)],
+          ledgerRuns: [{ startedBy: 'ecss/ns/a/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(15) }],
+          recorded: recorded([
+            ['ns/a', 10, ['Succeeded']],
+            ['ns/a', 12, ['Missed']],
+          ]),
+          ecsFaults: [
+            {
+              at: at(10.1),
+              operation: 'RunTask',
+              fault: 'serverError',
+              startedBy: 'ecss/ns/a/10',
+              clientToken: 'x',
+            },
+            { at: at(12.5), operation: 'RunTask', fault: 'throttle', startedBy: 'ecss/ns/a/10' },
+          ],
+        }),
+      );
+      expect(card.missed.runs[0]!.explainedBy).to.deep.equal({
+        kind: 'ecs-faults',
+        start: new Date(at(10)).toISOString(),
+        end: new Date(at(14)).toISOString(),
+        faults: 2,
+        examples: [
+          {
+            at: new Date(at(10.1)).toISOString(),
+            operation: 'RunTask',
+            fault: 'serverError',
+            startedBy: 'ecss/ns/a/10',
+          },
+          {
+            at: new Date(at(12.5)).toISOString(),
+            operation: 'RunTask',
+            fault: 'throttle',
+            startedBy: 'ecss/ns/a/10',
+          },
+        ],
+      });
+      expect(formatScorecard(card)).to.include('missed, explained by injected ECS faults: 1');
+    });
   });
 });
