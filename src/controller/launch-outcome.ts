@@ -12,6 +12,8 @@ export interface LaunchOutcome {
   readonly dryRun: boolean;
   /** RunTask attempts the run has made, this one included: the next attempt's token number. */
   readonly attempts: number;
+  /** When ECS accepted the first tasks of this attempt (after any quota wait); else `now`. */
+  readonly acceptedAt?: Date;
 }
 
 export function describeFailures(failures: readonly LaunchFailure[]): string {
@@ -60,7 +62,7 @@ export function newRunRecord(input: NewRunInput): RunRecord {
     launchCount: count,
     launchAttempts: outcome.attempts,
     tasks: [...outcome.tasks],
-    ...(launched > 0 ? { launchedAt: at } : {}),
+    ...(launched > 0 ? { launchedAt: (outcome.acceptedAt ?? now).toISOString() } : {}),
     message:
       outcome.adopted > 0
         ? `${input.message} (${outcome.adopted} adopted from an earlier attempt)`
@@ -93,7 +95,8 @@ export function retriedRunRecord(run: RunRecord, outcome: LaunchOutcome, now: Da
   const tasks = [...(run.tasks ?? []), ...outcome.tasks];
   const launched = launchedTaskCount(run) + outcome.tasks.length;
   const desired = plannedTasks(run);
-  const launchedAt = run.launchedAt ?? (outcome.tasks.length > 0 ? now.toISOString() : undefined);
+  const launchedAt =
+    run.launchedAt ?? (outcome.tasks.length > 0 ? (outcome.acceptedAt ?? now).toISOString() : undefined);
   const updated: RunRecord = {
     ...run,
     tasks,

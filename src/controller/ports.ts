@@ -83,6 +83,12 @@ export interface LaunchResult {
   readonly tasks: readonly LaunchedTask[];
   readonly failures: readonly LaunchFailure[];
   readonly dryRun?: boolean;
+  /**
+   * When ECS accepted the first batch that started tasks, read after the call returned: later
+   * than the pass's `now` by any wait for the client-side RunTask quota. It is the run's
+   * launchedAt. Absent when nothing started.
+   */
+  readonly acceptedAt?: Date;
 }
 
 export interface TaskObservation {

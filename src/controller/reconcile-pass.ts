@@ -191,6 +191,7 @@ export function addRun(pass: Pass, run: RunRecord): void {
   }
 }
 
-export function launchDelay(pass: Pass, scheduled: Date): void {
-  pass.launchDelays.push((pass.now.getTime() - scheduled.getTime()) / 1000);
+/** The launch-delay metric: from the scheduled time to when ECS accepted the run's tasks. */
+export function launchDelay(pass: Pass, scheduled: Date, launchedAt: Date): void {
+  pass.launchDelays.push((launchedAt.getTime() - scheduled.getTime()) / 1000);
 }

@@ -66,7 +66,7 @@ export class LaunchStep {
       });
       if (!outcome) continue;
       const updated = retriedRunRecord(run, outcome, pass.now);
-      if (!run.launchedAt && updated.launchedAt) launchDelay(pass, scheduled);
+      if (!run.launchedAt && updated.launchedAt) launchDelay(pass, scheduled, new Date(updated.launchedAt));
       replaceRun(pass, run, updated);
       if (updated.result === 'LaunchFailed') settled(pass, updated);
       else if (outcome.tasks.length > 0) {
@@ -214,7 +214,7 @@ export class LaunchStep {
     });
     addRun(pass, run);
     if (run.result === 'Running' && outcome.tasks.length > 0) {
-      if (kind === 'scheduled') launchDelay(pass, scheduled);
+      if (kind === 'scheduled') launchDelay(pass, scheduled, new Date(run.launchedAt ?? pass.now));
       pass.events.push({
         type: 'Normal',
         reason: EventReason.Launched,
@@ -297,6 +297,7 @@ export class LaunchStep {
         failures: result.failures,
         dryRun: result.dryRun === true,
         attempts: attempt + 1,
+        ...(result.acceptedAt ? { acceptedAt: result.acceptedAt } : {}),
       };
     } catch (error) {
       if (error instanceof PassAbortedError) throw error;

@@ -152,10 +152,12 @@ export class AwsTaskLauncher implements TaskLauncher {
     const fargate = isFargate(request.task);
     const tasks: LaunchedTask[] = [];
     const failures: LaunchFailure[] = [];
+    let acceptedAt: Date | undefined;
     for (const [index, input] of inputs.entries()) {
       try {
         await this.#limitRunTask(fargate, input.count ?? 1);
         const out = await this.#call<RunTaskCommandOutput>('RunTask', () => new RunTaskCommand(input), call);
+        if (acceptedAt === undefined && (out.tasks ?? []).length > 0) acceptedAt = this.#clock.now();
         for (const task of out.tasks ?? []) {
           if (task.taskArn === undefined) continue;
           tasks.push(
@@ -175,6 +177,8 @@ export class AwsTaskLauncher implements TaskLauncher {
             taskArns: existing,
           });
           tasks.push(...existing.map((taskArn) => ({ taskArn })));
+          // An earlier attempt's acceptance; when is unknown, so the answer's time stands for it.
+          if (acceptedAt === undefined && existing.length > 0) acceptedAt = this.#clock.now();
           continue;
         }
         if (err instanceof AwsRejectedError) {
@@ -200,7 +204,7 @@ export class AwsTaskLauncher implements TaskLauncher {
       launched: tasks.length,
       failures: failures.length,
     });
-    return { tasks, failures };
+    return { tasks, failures, ...(acceptedAt ? { acceptedAt } : {}) };
   }
 
   async findTasks(cluster: string, startedBy: string, options: EcsCallOptions = {}): Promise<string[]> {

@@ -24,6 +24,11 @@ export interface RunTaskScript {
   readonly error?: Error;
   /** Start the tasks, then throw this (the answer was lost on the way back, e.g. a timeout). */
   readonly lostAnswer?: Error;
+  /**
+   * How long the call waits for the client-side RunTask quota before ECS accepts it: the fake
+   * clock moves on by this much, and the answer's acceptedAt is read after the wait.
+   */
+  readonly quotaWaitMs?: number;
 }
 
 export const capacityFailure: LaunchFailure = {
@@ -66,7 +71,7 @@ export class RecordingLauncher implements TaskLauncher {
   /** ListTasks is eventually consistent: while true it does not see tasks yet. */
   listLagging = false;
 
-  constructor(private readonly clock?: Clock) {}
+  constructor(private readonly clock?: Clock & { advance?(ms: number): void }) {}
 
   /** Queues the behaviour of the next RunTask calls, one script per call. */
   script(...scripts: RunTaskScript[]): this {
@@ -134,6 +139,7 @@ export class RecordingLauncher implements TaskLauncher {
       };
     }
     const script = this.#scripts.shift() ?? {};
+    if (script.quotaWaitMs !== undefined) this.clock?.advance?.(script.quotaWaitMs);
     if (script.error) throw script.error;
     if (script.dryRun) return { tasks: [], failures: [], dryRun: true };
     const started = Math.min(request.count, script.launch ?? request.count);
@@ -158,7 +164,12 @@ export class RecordingLauncher implements TaskLauncher {
     }
     if (script.lostAnswer) throw script.lostAnswer;
     const failure = script.failure ?? capacityFailure;
-    return { tasks, failures: Array.from({ length: request.count - started }, () => failure) };
+    const acceptedAt = tasks.length > 0 ? this.clock?.now() : undefined;
+    return {
+      tasks,
+      failures: Array.from({ length: request.count - started }, () => failure),
+      ...(acceptedAt ? { acceptedAt } : {}),
+    };
   }
 
   async findTasks(cluster: string, startedBy: string, options: EcsCallOptions = {}): Promise<string[]> {

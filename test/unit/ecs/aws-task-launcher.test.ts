@@ -254,6 +254,24 @@ describe('AwsTaskLauncher', () => {
       expect(clock.sleeps).to.deep.equal([500]);
     });
 
+    it('answers when ECS accepted the first tasks, after the wait for the quota', async () => {
+      const { clock, launcher } = setup({ RunTask: runTaskOk() });
+      const task = { taskDefinition: 't', launchType: 'FARGATE' };
+      const start = clock.now().getTime();
+      const first = await launcher.runTasks(launchRequest(100, { task }));
+      expect(first.acceptedAt?.getTime(), 'within the burst: no wait').to.equal(start);
+      // The burst of 100 Fargate tasks is spent: 10 more accrue at 20/s.
+      const second = await launcher.runTasks(launchRequest(10, { task, clientToken: 'token-2' }));
+      expect(clock.sleeps).to.deep.equal([500]);
+      expect(second.acceptedAt?.getTime()).to.equal(start + 500);
+    });
+
+    it('has no acceptedAt when nothing started', async () => {
+      const { launcher } = setup({ RunTask: () => ({ tasks: [], failures: [{ reason: 'RESOURCE:CPU' }] }) });
+      const result = await launcher.runTasks(launchRequest(1));
+      expect(result.acceptedAt).to.equal(undefined);
+    });
+
     it('does not throttle EC2 launches at the Fargate rate', async () => {
       const { clock, launcher } = setup({ RunTask: runTaskOk() });
       for (let i = 0; i < 50; i++)
