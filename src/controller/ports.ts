@@ -75,7 +75,7 @@ export interface LaunchFailure {
   readonly arn?: string;
   readonly reason: string;
   readonly detail?: string;
-  /** RESOURCE:* and "Capacity is unavailable": worth retrying within the deadline. */
+  /** Worth retrying within the launch window: no capacity, or a lost container instance (AGENT, MISSING). */
   readonly capacity: boolean;
 }
 

@@ -30,7 +30,13 @@ import type {
 } from '../controller/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { backoffDelayMs } from '../flow/backoff.js';
-import { AwsRejectedError, awsErrorMessage, awsErrorName, mapAwsError } from './aws-errors.js';
+import {
+  AwsRejectedError,
+  awsErrorMessage,
+  awsErrorName,
+  classifyAwsError,
+  mapAwsError,
+} from './aws-errors.js';
 import { awsRequestHandler } from './aws-http-handler.js';
 import { noopEcsRequestMetrics, type AwsApi, type EcsRequestMetrics } from './ports.js';
 import { buildRunTaskInputs, isFargate } from './run-task-request.js';
@@ -76,11 +82,17 @@ export interface AwsTaskLauncherOptions {
   readonly taskDefinitionCacheSize?: number;
 }
 
-/** True for failures worth retrying within the run's deadline: the cluster is out of room. */
+/**
+ * True for RunTask failures worth retrying within the run's launch window, as AWS_ERROR_TABLE
+ * says: no capacity (RESOURCE:*), or a container instance that lost its agent or went away
+ * (AGENT, MISSING). A reason the table does not name is final for the run: retrying an
+ * unexplained refusal would only repeat it.
+ */
 export function isCapacityFailure(reason: string | undefined, detail?: string): boolean {
-  if (reason?.startsWith('RESOURCE:')) return true;
-  const unavailable = /capacity is unavailable/i;
-  return unavailable.test(reason ?? '') || unavailable.test(detail ?? '');
+  if (/capacity is unavailable/i.test(detail ?? '')) return true;
+  if (reason === undefined) return false;
+  const cls = classifyAwsError(reason);
+  return cls.disposition === 'retry' && cls.reason !== 'Unknown';
 }
 
 export function toLaunchFailure(failure: Failure): LaunchFailure {

@@ -94,7 +94,7 @@ describe('AwsTaskLauncher', () => {
       expect(result.tasks).to.deep.equal([{ taskArn: 'arn:t1' }]);
       expect(result.failures).to.deep.equal([
         { arn: 'arn:ci/1', reason: 'RESOURCE:MEMORY', capacity: true },
-        { reason: 'AGENT', capacity: false },
+        { reason: 'AGENT', capacity: true },
         {
           reason:
             'Capacity is unavailable at this time. Please try again later or in a different availability zone',
@@ -287,9 +287,11 @@ describe('AwsTaskLauncher', () => {
       { reason: 'RESOURCE:ENI', capacity: true },
       { reason: 'capacity is unavailable at this time', capacity: true },
       { reason: 'Unknown', detail: 'Capacity is unavailable at this time.', capacity: true },
-      { reason: 'AGENT', capacity: false },
+      // A lost container instance: another placement may succeed (AWS_ERROR_TABLE).
+      { reason: 'AGENT', capacity: true },
+      { reason: 'MISSING', capacity: true },
       { reason: 'ATTRIBUTE', capacity: false },
-      { reason: 'MISSING', capacity: false },
+      { reason: 'SomethingNew', capacity: false },
     ];
     for (const c of cases) {
       it(`${c.reason}${c.detail ? ` (${c.detail})` : ''} → capacity ${c.capacity}`, () => {
