@@ -75,32 +75,119 @@ function instant(value: string | undefined): string {
   return Number.isNaN(ms) ? value : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+type AttemptRecord = NonNullable<RunRecord['attempts']>[number];
+
+/** Retries and dead letters get their columns only where a resource uses them. */
+function showsRetries(view: RunHistoryView): boolean {
+  return view.runs.some(
+    (r) => r.attempt !== undefined || (r.attempts ?? []).length > 0 || r.deadLetter !== undefined,
+  );
+}
+
+function spanText(launchedAt: string | undefined, finishedAt: string | undefined): string {
+  if (!launchedAt || !finishedAt) return '-';
+  const seconds = Math.round((Date.parse(finishedAt) - Date.parse(launchedAt)) / 1000);
+  return Number.isFinite(seconds) && seconds >= 0 ? formatDuration(seconds) : '-';
+}
+
 export function renderRunTable(view: RunHistoryView, wide: boolean): string {
-  const header = ['SCHEDULED', 'RESULT', 'REASON', 'TASKS', 'EXIT CODES', 'DURATION', 'CONSOLE'];
-  if (wide) header.push('MESSAGE');
-  const rows: string[][] = [header];
+  const retries = showsRetries(view);
+  // Cells in header order; the optional columns are left out where they are not shown.
+  const line = (cells: {
+    scheduled: string;
+    result: string;
+    reason: string;
+    attempt: string;
+    tasks: string;
+    exitCodes: string;
+    duration: string;
+    deadLetter: string;
+    console: string;
+    message: string;
+  }): string[] => [
+    cells.scheduled,
+    cells.result,
+    cells.reason,
+    ...(retries ? [cells.attempt] : []),
+    cells.tasks,
+    cells.exitCodes,
+    cells.duration,
+    ...(retries ? [cells.deadLetter] : []),
+    cells.console,
+    ...(wide ? [cells.message] : []),
+  ];
+  const blank = {
+    scheduled: '',
+    result: '',
+    reason: '',
+    attempt: '',
+    tasks: '',
+    exitCodes: '',
+    duration: '',
+    deadLetter: '',
+    console: '',
+    message: '',
+  };
+  const rows: string[][] = [
+    line({
+      scheduled: 'SCHEDULED',
+      result: 'RESULT',
+      reason: 'REASON',
+      attempt: 'ATTEMPT',
+      tasks: 'TASKS',
+      exitCodes: 'EXIT CODES',
+      duration: 'DURATION',
+      deadLetter: 'DEAD LETTER',
+      console: 'CONSOLE',
+      message: 'MESSAGE',
+    }),
+  ];
   for (const run of view.runs) {
     const [first, ...rest] = run.tasks;
     const duration =
       run.durationSeconds === undefined
         ? '-'
         : `${formatDuration(run.durationSeconds)}${run.finishedAt ? '' : '+'}`;
-    const row = [
-      instant(run.scheduledTime),
-      run.result,
-      run.reason ?? '-',
-      String(run.tasks.length + omittedCount(run)),
-      exitCodes(first),
-      duration,
-      first?.consoleUrl ?? '-',
-    ];
-    if (wide) row.push(run.message ?? '');
-    rows.push(row);
+    rows.push(
+      line({
+        scheduled: instant(run.scheduledTime),
+        result: run.result,
+        reason: run.reason ?? '-',
+        attempt: String(run.attempt ?? 1),
+        tasks: String(run.tasks.length + omittedCount(run)),
+        exitCodes: exitCodes(first),
+        duration,
+        deadLetter: run.deadLetter?.state ?? '-',
+        console: first?.consoleUrl ?? '-',
+        message: run.message ?? '',
+      }),
+    );
     // Further tasks of the same run get a row of their own, so every link stays whole.
-    for (const task of rest) rows.push(['', '', '', '', exitCodes(task), '', task.consoleUrl ?? '-']);
+    for (const task of rest) {
+      rows.push(line({ ...blank, exitCodes: exitCodes(task), console: task.consoleUrl ?? '-' }));
+    }
     // The controller keeps at most a few finished tasks per run and counts the rest by outcome.
-    if (omittedCount(run) > 0)
-      rows.push(['', '', '', '', `+${omittedCount(run)} not listed: ${omittedText(run)}`, '', '']);
+    if (omittedCount(run) > 0) {
+      rows.push(line({ ...blank, exitCodes: `+${omittedCount(run)} not listed: ${omittedText(run)}` }));
+    }
+    // Earlier attempts of a retried run, oldest first, each with the link to its first failed task.
+    for (const attempt of run.attempts ?? []) rows.push(line(attemptCells(attempt, run, blank)));
   }
   return `${alignColumns(rows)}\n`;
+}
+
+function attemptCells<T extends Record<string, string>>(attempt: AttemptRecord, run: RunView, blank: T): T {
+  const tasks = Object.values(attempt.taskCounts ?? {}).reduce((sum, n) => sum + n, 0);
+  const link = attempt.failedTask ? taskConsoleUrl(attempt.failedTask, run.cluster) : undefined;
+  return {
+    ...blank,
+    result: attempt.result,
+    reason: attempt.reason ?? '-',
+    attempt: String(attempt.attempt),
+    tasks: String(tasks),
+    exitCodes: '-',
+    duration: spanText(attempt.launchedAt, attempt.finishedAt),
+    console: link ?? '-',
+    message: attempt.message ?? '',
+  };
 }

@@ -12,6 +12,8 @@ const USAGE = `Usage: ecs-scheduler runs [NAMESPACE/]NAME [flags]
 Prints the recent runs kept in status.runs, newest first: scheduled time, result, reason, tasks,
 exit codes per container, duration (a trailing + while still running) and a link to each task in
 the ECS console. spec.successfulRunsHistoryLimit and failedRunsHistoryLimit decide how many are kept.
+Where runs are retried (spec.retryPolicy) or dead-lettered (spec.deadLetter), ATTEMPT and DEAD LETTER
+columns appear, and each earlier attempt of a run gets a row under it.
 
 Flags:
   -o, --output FORMAT     table (default), wide (adds MESSAGE), json or yaml

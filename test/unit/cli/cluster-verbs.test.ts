@@ -359,6 +359,66 @@ describe('cluster verbs', () => {
       ]);
     });
 
+    it('shows the attempt, the earlier attempts and the dead-letter state of retried runs', async () => {
+      const arn = (id: string) => `arn:aws:ecs:eu-west-1:123456789012:task/prod/${id}`;
+      const fake = new FakeCluster().add(
+        scheduledTask('data', 'retried', {
+          status: {
+            runs: [
+              {
+                scheduledTime: '2026-03-01T11:00:00Z',
+                result: 'Failed',
+                reason: 'NonZeroExit',
+                cluster: 'prod',
+                attempt: 3,
+                launchedAt: '2026-03-01T11:02:00Z',
+                finishedAt: '2026-03-01T11:03:00Z',
+                tasks: [{ taskArn: arn('c3'), exitCodes: { app: 2 } }],
+                attempts: [
+                  {
+                    attempt: 1,
+                    result: 'Failed',
+                    reason: 'NonZeroExit',
+                    launchedAt: '2026-03-01T11:00:00Z',
+                    finishedAt: '2026-03-01T11:00:30Z',
+                    taskCounts: { Failed: 1 },
+                    failedTask: arn('a1'),
+                  },
+                  { attempt: 2, result: 'LaunchFailed', reason: 'CapacityUnavailable' },
+                ],
+                deadLetter: { state: 'Sent', sentAt: '2026-03-01T11:03:01Z', messageId: 'm-1' },
+              },
+              { scheduledTime: '2026-03-01T10:00:00Z', result: 'Succeeded', cluster: 'prod' },
+            ],
+          },
+        }),
+      );
+      const io = recordingIo(now);
+      expect(await clusterCommand(runsVerb, fake.connect)(['data/retried'], io)).to.equal(0);
+      const link = (id: string) =>
+        `https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/prod/tasks/${id}`;
+      const table = io.out.split('\n').map((l) => l.trimEnd().split(/ {3,}/));
+      expect(table).to.deep.equal([
+        [
+          'SCHEDULED',
+          'RESULT',
+          'REASON',
+          'ATTEMPT',
+          'TASKS',
+          'EXIT CODES',
+          'DURATION',
+          'DEAD LETTER',
+          'CONSOLE',
+        ],
+        ['2026-03-01T11:00:00Z', 'Failed', 'NonZeroExit', '3', '1', 'app=2', '1m00s', 'Sent', link('c3')],
+        // The empty DEAD LETTER cell of an attempt row is only spaces.
+        ['', 'Failed', 'NonZeroExit', '1', '1', '-', '30s', link('a1')],
+        ['', 'LaunchFailed', 'CapacityUnavailable', '2', '0', '-', '-', '-'],
+        ['2026-03-01T10:00:00Z', 'Succeeded', '-', '1', '0', '-', '-', '-', '-'],
+        [''],
+      ]);
+    });
+
     it('adds the message with -o wide', async () => {
       const io = recordingIo(now);
       await clusterCommand(runsVerb, cluster().connect)(['data/nightly', '-o', 'wide'], io);
