@@ -143,6 +143,8 @@ export class LaunchStep {
         });
         return true;
       }
+      // The queue already failed this pass (the due time, then a run-now): it is reported once.
+      if (pass.triggerProblem) return false;
       try {
         depth = await this.#deps.queueDepth.queueDepth(sqs, callOptions(pass));
       } catch (error) {

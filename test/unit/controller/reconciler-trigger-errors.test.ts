@@ -72,6 +72,8 @@ describe('Reconciler: queue depth errors', () => {
     it(c.name, async () => {
       const h = harness({ trigger: { sqs }, maxCount: 10 });
       h.queueDepth.error = c.error;
+      // A run-now in the same pass as the due time: the queue is asked, and reported, once.
+      h.annotate({ 'ecs-scheduler.dev/run-now': 'now-1' });
       const first = await reconcileCatching(h, fiveSecondsPastTen);
       expect(first).to.be.instanceOf(c.thrown);
       expect(condition(h, 'Ready')).to.include(c.ready);
@@ -79,8 +81,11 @@ describe('Reconciler: queue depth errors', () => {
       expect(condition(h, 'Reconciling')).to.include(c.reconciling);
       const explaining = c.stalled.status === 'True' ? condition(h, 'Stalled') : condition(h, 'Reconciling');
       expect(explaining?.message.startsWith(c.message), explaining?.message).to.equal(true);
+      expect(h.queueDepth.calls).to.have.length(1);
+      expect(h.events.events).to.have.length(1);
       expect(h.launcher.runRequests).to.deep.equal([]);
       expect(h.runs(), 'the due time is neither run nor recorded').to.deep.equal([]);
+      expect(h.status().lastRunNow, 'the run-now waits too').to.equal(undefined);
       expect(h.status().lastScheduleTime, 'the watermark does not move').to.equal(undefined);
       // Seen again (a retry, or a wake by the tracker): no second event, the same conditions.
       const second = await reconcileCatching(h, '2026-03-01T10:00:20Z');
@@ -91,7 +96,7 @@ describe('Reconciler: queue depth errors', () => {
       h.queueDepth.error = undefined;
       h.queueDepth.depth = 10;
       await h.reconcile('2026-03-01T10:00:30Z');
-      expect(h.launcher.runRequests).to.have.length(1);
+      expect(h.launcher.runRequests, 'the due time and the run-now').to.have.length(2);
       expect(condition(h, 'Ready')).to.include({ status: 'True' });
       expect(condition(h, 'Stalled')).to.include({ status: 'False' });
       expect(condition(h, 'Reconciling')).to.include({ status: 'False', reason: 'Idle' });
