@@ -484,9 +484,10 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
   await sleep(scenario.settleSeconds * 1000);
 
   // --- judge ---
-  const ledger = (await sim.control('GET', '/_sim/ledger?entries=0&runs=1')) as {
+  const ledger = (await sim.control('GET', '/_sim/ledger?runs=1')) as {
     report: Record<string, unknown>;
     runs: LedgerRun[];
+    entries: { at: number; outcome: string; startedBy?: string }[];
   };
   writeFileSync(join(options.outDir, 'ledger.json'), JSON.stringify(ledger, null, 2));
   // Every injected ECS fault with the request it struck: the evidence for misses it explains.
@@ -550,6 +551,9 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     // A fault struck after the missed time still counts if the launch it struck was the one in
     // flight when the time came due; beyond a couple of seconds it could not have been.
     ecsFaultMarginMs: 2_000,
+    ledgerEntries: ledger.entries,
+    // A pass takes a few hundred ms past its last ECS call (status write, lookups) at most.
+    passSlackMs: 500,
     statusVersionsSeen: versionsSeen,
     invalidStatuses: invalid,
     unexpectedCrashes: crashes,

@@ -35,6 +35,8 @@ export interface EcsFault {
   readonly fault: string;
   readonly startedBy?: string;
   readonly clientToken?: string;
+  /** latencySpike: the ms added. */
+  readonly detail?: number;
 }
 
 export interface Crash {
@@ -69,6 +71,17 @@ export interface ScorecardInput {
    */
   readonly ecsFaults: readonly EcsFault[];
   readonly ecsFaultMarginMs: number;
+  /**
+   * Every RunTask the simulator answered (its ledger entries). With the faults they show whether a
+   * resource was still held up by ECS when its next time came due, or had been free meanwhile.
+   */
+  readonly ledgerEntries: readonly {
+    readonly at: number;
+    readonly outcome: string;
+    readonly startedBy?: string;
+  }[];
+  /** How long before the next time a call may end and the pass still not get round to the missed one. */
+  readonly passSlackMs: number;
   readonly statusVersionsSeen: number;
   readonly invalidStatuses: readonly { resource: string; resourceVersion: string; issues: string[] }[];
   readonly unexpectedCrashes: readonly Crash[];
@@ -83,12 +96,21 @@ export interface EcsFaultEvidence {
   readonly end: string;
   readonly faults: number;
   readonly examples: readonly { at: string; operation: string; fault: string; startedBy?: string }[];
+  /** What held the resource up until its next time came due: a failed call, or one in flight. */
+  readonly heldUpBy: { readonly at: string; readonly what: string };
 }
+
+/** Faults that fail the call, so the pass ends with an error and comes back after a backoff. */
+const FAILING = new Set(['serverError', 'throttle', 'lostResponse', 'hangAfterLaunch', 'blackHole']);
+/** A call held this long by the simulator; the others are answered at once. */
+const heldMs = (f: EcsFault) => (f.fault === 'latencySpike' ? (f.detail ?? 0) : 0);
 
 export interface MissedRun {
   readonly resource: string;
   readonly scheduledTime: string;
   readonly explainedBy: { kind: string; start: string; end: string } | EcsFaultEvidence | null;
+  /** Why injected faults found around an unexplained miss do not explain it. */
+  readonly notExplainedBecause?: string;
 }
 
 export interface DuplicateRun {
@@ -151,17 +173,17 @@ const EVIDENCE_EXAMPLES = 5;
  * The faults that struck one resource's requests, by resource, oldest first. A resource's requests
  * are known by the run identity: startedBy `ecss/<uid>/<suffix>`, clientToken `<uid>-<suffix>`.
  */
-function faultsByResource(
+function byResource<T extends { at: number; startedBy?: string; clientToken?: string }>(
   expected: readonly ExpectedRun[],
-  faults: readonly EcsFault[],
-): Map<string, EcsFault[]> {
+  faults: readonly T[],
+): Map<string, T[]> {
   const prefixes = new Map<string, { startedBy: string; token: string }>();
   for (const run of expected) {
     if (prefixes.has(run.resource)) continue;
     const startedBy = run.startedBy.slice(0, run.startedBy.lastIndexOf('/') + 1);
     prefixes.set(run.resource, { startedBy, token: `${startedBy.slice('ecss/'.length, -1)}-` });
   }
-  const out = new Map<string, EcsFault[]>();
+  const out = new Map<string, T[]>();
   for (const [resource, p] of prefixes) {
     const mine = faults.filter(
       (f) => f.startedBy?.startsWith(p.startedBy) === true || f.clientToken?.startsWith(p.token) === true,
@@ -199,34 +221,82 @@ export function scorecard(input: ScorecardInput): Scorecard {
   const missed: MissedRun[] = [];
   const lost: { resource: string; scheduledTime: string }[] = [];
   const delays: number[] = [];
-  const resourceFaults = faultsByResource(input.expected, input.ecsFaults);
+  const resourceFaults = byResource(input.expected, input.ecsFaults);
+  const resourceLaunches = byResource(input.expected, input.ledgerEntries);
   const previousTime = new Map<string, number>();
+  const nextTime = new Map<string, number>();
   {
     const last = new Map<string, number>();
     for (const run of [...input.expected].sort((a, b) => a.scheduledTimeMs - b.scheduledTimeMs)) {
       const before = last.get(run.resource);
-      if (before !== undefined) previousTime.set(`${run.resource} ${run.scheduledTimeMs}`, before);
+      if (before !== undefined) {
+        previousTime.set(`${run.resource} ${run.scheduledTimeMs}`, before);
+        nextTime.set(`${run.resource} ${before}`, run.scheduledTimeMs);
+      }
       last.set(run.resource, run.scheduledTimeMs);
     }
   }
-  const ecsEvidence = (run: ExpectedRun): EcsFaultEvidence | null => {
+  /**
+   * A missed time is explained by ECS faults when (1) a fault struck the resource's requests
+   * between its previous time and the missed time + margin, and (2) ECS still held the resource up
+   * when the next time came due: its last call before then failed (the pass ended in an error and
+   * backs off), or a call was in flight until then. Otherwise a pass could have launched the missed
+   * time alone, late but inside its deadline; coalescing it is the controller's doing.
+   */
+  const ecsEvidence = (run: ExpectedRun): { evidence: EcsFaultEvidence | null; because?: string } => {
+    const key = `${run.resource} ${run.scheduledTimeMs}`;
     // The first time has no previous one in the load: a lead as long as a window's stands in.
-    const from =
-      previousTime.get(`${run.resource} ${run.scheduledTimeMs}`) ?? run.scheduledTimeMs - input.explainLeadMs;
+    const from = previousTime.get(key) ?? run.scheduledTimeMs - input.explainLeadMs;
     const to = run.scheduledTimeMs + input.ecsFaultMarginMs;
-    const hits = (resourceFaults.get(run.resource) ?? []).filter((f) => f.at >= from && f.at <= to);
-    if (hits.length === 0) return null;
-    return {
-      kind: 'ecs-faults',
-      start: iso(from),
-      end: iso(to),
-      faults: hits.length,
-      examples: hits.slice(0, EVIDENCE_EXAMPLES).map((f) => ({
-        at: iso(f.at),
-        operation: f.operation,
-        fault: f.fault,
-        ...(f.startedBy === undefined ? {} : { startedBy: f.startedBy }),
+    const faults = resourceFaults.get(run.resource) ?? [];
+    const hits = faults.filter((f) => f.at >= from && f.at <= to);
+    if (hits.length === 0) return { evidence: null };
+    const found = `${hits.length} injected fault(s) on its requests from ${iso(from)} to ${iso(to)}`;
+    const next = nextTime.get(key);
+    // A time with no next one in the load was coalesced by no later time: nothing held it up.
+    if (next === undefined) return { evidence: null, because: `${found}, but no later time was due` };
+    // The resource's calls answered before the next time; on a tie the fault is the answer.
+    const answered = [
+      ...(resourceLaunches.get(run.resource) ?? []).map((e) => ({
+        at: e.at,
+        what: `RunTask ${e.outcome}`,
+        fault: '',
       })),
+      ...faults.map((f) => ({ at: f.at, what: `${f.operation} ${f.fault}`, fault: f.fault })),
+    ]
+      .filter((e) => e.at < next)
+      .sort((a, b) => a.at - b.at || (a.fault === '' ? -1 : 0) - (b.fault === '' ? -1 : 0));
+    const last = answered[answered.length - 1];
+    const inFlight = faults.find(
+      (f) => heldMs(f) > 0 && f.at < next && f.at + heldMs(f) >= next - input.passSlackMs,
+    );
+    const held =
+      inFlight !== undefined
+        ? { at: iso(inFlight.at), what: `${inFlight.operation} answered ${heldMs(inFlight)} ms late` }
+        : last !== undefined && (FAILING.has(last.fault) || last.at >= next - input.passSlackMs)
+          ? { at: iso(last.at), what: last.what }
+          : undefined;
+    if (held === undefined)
+      return {
+        evidence: null,
+        because:
+          `${found}, but its last ECS call before the next time ${iso(next)} ` +
+          `(${last === undefined ? 'none' : `${last.what} at ${iso(last.at)}`}) left it free to launch this one`,
+      };
+    return {
+      evidence: {
+        kind: 'ecs-faults',
+        start: iso(from),
+        end: iso(to),
+        faults: hits.length,
+        examples: hits.slice(0, EVIDENCE_EXAMPLES).map((f) => ({
+          at: iso(f.at),
+          operation: f.operation,
+          fault: f.fault,
+          ...(f.startedBy === undefined ? {} : { startedBy: f.startedBy }),
+        })),
+        heldUpBy: held,
+      },
     };
   };
   for (const run of input.expected) {
@@ -259,10 +329,12 @@ export function scorecard(input: ScorecardInput): Scorecard {
       lost.push({ resource: run.resource, scheduledTime: iso(run.scheduledTimeMs) });
     } else if (counted || results.has('Missed')) {
       const w = within(run.scheduledTimeMs);
+      const ecs = w ? undefined : ecsEvidence(run);
       missed.push({
         resource: run.resource,
         scheduledTime: iso(run.scheduledTimeMs),
-        explainedBy: w ? { kind: w.kind, start: iso(w.startMs), end: iso(w.endMs) } : ecsEvidence(run),
+        explainedBy: w ? { kind: w.kind, start: iso(w.startMs), end: iso(w.endMs) } : (ecs?.evidence ?? null),
+        ...(ecs?.because === undefined ? {} : { notExplainedBecause: ecs.because }),
       });
     } else {
       for (const result of results) notLaunched[result] = (notLaunched[result] ?? 0) + 1;

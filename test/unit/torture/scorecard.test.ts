@@ -36,6 +36,8 @@ function input(overrides: Partial<ScorecardInput>): ScorecardInput {
     explainLeadMs: 1_000,
     ecsFaults: [],
     ecsFaultMarginMs: 2_000,
+    ledgerEntries: [],
+    passSlackMs: 500,
     statusVersionsSeen: 0,
     invalidStatuses: [],
     unexpectedCrashes: [],
@@ -162,26 +164,41 @@ describe('torture scorecard', () => {
   });
 
   describe('a missed time explained by injected ECS faults (coalescing after retried launches)', () => {
-    // ns/a runs every 2 s: the run of 10 s was launched late after faults, 12 s was recorded Missed.
+    // ns/a runs every 2 s. The run of 10 s was launched late (at 14.5 s, after faults), 12 s was
+    // recorded Missed, 14 s launched. ns/ab is another resource whose uid starts like ns/a's.
+    const late = [
+      { at: at(14.5), outcome: 'accepted', startedBy: 'ecss/ns/a/10' },
+      { at: at(14.6), outcome: 'accepted', startedBy: 'ecss/ns/a/14' },
+      { at: at(10), outcome: 'accepted', startedBy: 'ecss/ns/ab/10' },
+    ];
+    const f = (s: number, fault: string, extra: Partial<EcsFault> = {}): EcsFault => ({
+      at: at(s),
+      operation: 'RunTask',
+      fault,
+      startedBy: 'ecss/ns/a/10',
+      ...extra,
+    });
     const cases: {
       name: string;
       faults: EcsFault[];
+      launches?: ScorecardInput['ledgerEntries'];
       windows?: ScorecardInput['windows'];
       explainedBy: string | null;
+      because?: RegExp;
     }[] = [
       {
-        name: "a fault on its own resource's previous launch explains it",
-        faults: [{ at: at(10.2), operation: 'RunTask', fault: 'serverError', startedBy: 'ecss/ns/a/10' }],
+        name: "a failed call on its own resource's previous launch explains it",
+        faults: [f(10.2, 'serverError')],
         explainedBy: 'ecs-faults',
       },
       {
         name: "a fault on another resource's launch does not",
-        faults: [{ at: at(10.2), operation: 'RunTask', fault: 'throttle', startedBy: 'ecss/ns/b/10' }],
+        faults: [f(10.2, 'throttle', { startedBy: 'ecss/ns/b/10' })],
         explainedBy: null,
       },
       {
         name: 'a resource whose uid starts like ours is another resource',
-        faults: [{ at: at(10.2), operation: 'RunTask', fault: 'throttle', startedBy: 'ecss/ns/ab/10' }],
+        faults: [f(10.2, 'throttle', { startedBy: 'ecss/ns/ab/10' })],
         explainedBy: null,
       },
       {
@@ -191,32 +208,52 @@ describe('torture scorecard', () => {
       },
       {
         name: 'a fault on its own resource before the previous scheduled time does not',
-        faults: [{ at: at(9.5), operation: 'RunTask', fault: 'serverError', startedBy: 'ecss/ns/a/8' }],
+        faults: [f(9.5, 'serverError', { startedBy: 'ecss/ns/a/8' })],
         explainedBy: null,
       },
       {
         name: 'a fault past the missed time and its margin does not',
-        faults: [{ at: at(14.5), operation: 'RunTask', fault: 'serverError', startedBy: 'ecss/ns/a/10' }],
+        faults: [f(14.5, 'serverError')],
         explainedBy: null,
       },
       {
-        name: 'a fault just after the missed time, inside the margin, does',
-        faults: [{ at: at(13.5), operation: 'RunTask', fault: 'capacity', startedBy: 'ecss/ns/a/10' }],
+        name: 'a failed lookup just after the missed time, inside the margin, does',
+        faults: [f(13.5, 'throttle', { operation: 'ListTasks' })],
         explainedBy: 'ecs-faults',
       },
       {
-        name: "a fault on the resource's ListTasks by startedBy does",
-        faults: [{ at: at(11), operation: 'ListTasks', fault: 'latencySpike', startedBy: 'ecss/ns/a/10' }],
+        name: 'a call of the resource still in flight when the next time came due does',
+        faults: [f(12.2, 'latencySpike', { operation: 'ListTasks', detail: 2000 })],
         explainedBy: 'ecs-faults',
       },
       {
         name: 'a fault known only by its clientToken does',
-        faults: [{ at: at(11), operation: 'RunTask', fault: 'serverError', clientToken: 'ns/a-10' }],
+        faults: [f(11, 'serverError', { startedBy: undefined, clientToken: 'ns/a-10' })],
         explainedBy: 'ecs-faults',
       },
       {
+        name: 'a launch that succeeded only just before the next time came due does',
+        faults: [f(10.2, 'serverError')],
+        launches: [{ at: at(13.8), outcome: 'accepted', startedBy: 'ecss/ns/a/10' }],
+        explainedBy: 'ecs-faults',
+      },
+      {
+        name: 'a slow call whose launch then succeeded long before the next time does not (the controller idled)',
+        faults: [f(10.1, 'latencySpike', { operation: 'ListTasks', detail: 2000 })],
+        launches: [{ at: at(12.1), outcome: 'accepted', startedBy: 'ecss/ns/a/10' }],
+        explainedBy: null,
+        because: /last ECS call before the next time .*RunTask accepted at .*left it free/,
+      },
+      {
+        name: 'a placement failure does not fail the pass, so it does not hold the resource up',
+        faults: [f(12.5, 'capacity', { startedBy: 'ecss/ns/a/12' })],
+        launches: [{ at: at(12.5), outcome: 'unplaced', startedBy: 'ecss/ns/a/12' }],
+        explainedBy: null,
+        because: /RunTask capacity at/,
+      },
+      {
         name: 'a fault window around it comes first',
-        faults: [{ at: at(11), operation: 'RunTask', fault: 'serverError', startedBy: 'ecss/ns/a/10' }],
+        faults: [f(11, 'serverError')],
         windows: [{ kind: 'kill', startMs: at(11), endMs: at(13) }],
         explainedBy: 'kill',
       },
@@ -225,14 +262,17 @@ describe('torture scorecard', () => {
       it(c.name, () => {
         const card = scorecard(
           input({
-            expected: [run('ns/a', 10), run('ns/a', 12), run('ns/ab', 10)],
+            expected: [run('ns/a', 10), run('ns/a', 12), run('ns/a', 14), run('ns/ab', 10)],
             ledgerRuns: [
-              { startedBy: 'ecss/ns/a/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(16) },
+              { startedBy: 'ecss/ns/a/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(14.5) },
+              { startedBy: 'ecss/ns/a/14', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(14.6) },
               { startedBy: 'ecss/ns/ab/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(10) },
             ],
+            ledgerEntries: c.launches ?? late,
             recorded: recorded([
               ['ns/a', 10, ['Succeeded']],
               ['ns/a', 12, ['Missed']],
+              ['ns/a', 14, ['Succeeded']],
               ['ns/ab', 10, ['Succeeded']],
             ]),
             ecsFaults: c.faults,
@@ -242,6 +282,7 @@ describe('torture scorecard', () => {
         const miss = card.missed.runs[0]!;
         expect(miss.scheduledTime).to.equal(new Date(at(12)).toISOString());
         expect(miss.explainedBy?.kind ?? null).to.equal(c.explainedBy);
+        if (c.because) expect(miss.notExplainedBecause).to.match(c.because);
         expect(card.missed).to.include({
           total: 1,
           explainedByFaultWindows: c.explainedBy === 'kill' ? 1 : 0,
@@ -252,25 +293,19 @@ describe('torture scorecard', () => {
       });
     }
 
-    it('keeps the evidence: the window searched and the faults found', () => {
+    it('keeps the evidence: the window searched, the faults found and what held the resource up', () => {
       const card = scorecard(
         input({
-          expected: [run('ns/a', 10), run('ns/a', 12)],
+          expected: [run('ns/a', 10), run('ns/a', 12), run('ns/a', 14)],
           ledgerRuns: [{ startedBy: 'ecss/ns/a/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(15) }],
+          ledgerEntries: [{ at: at(15), outcome: 'accepted', startedBy: 'ecss/ns/a/10' }],
           recorded: recorded([
             ['ns/a', 10, ['Succeeded']],
             ['ns/a', 12, ['Missed']],
+            ['ns/a', 14, ['Missed']],
           ]),
-          ecsFaults: [
-            {
-              at: at(10.1),
-              operation: 'RunTask',
-              fault: 'serverError',
-              startedBy: 'ecss/ns/a/10',
-              clientToken: 'x',
-            },
-            { at: at(12.5), operation: 'RunTask', fault: 'throttle', startedBy: 'ecss/ns/a/10' },
-          ],
+          ecsFaults: [f(10.1, 'serverError', { clientToken: 'x' }), f(12.5, 'throttle')],
+          windows: [{ kind: 'pause', startMs: at(14), endMs: at(16) }],
         }),
       );
       expect(card.missed.runs[0]!.explainedBy).to.deep.equal({
@@ -292,8 +327,11 @@ describe('torture scorecard', () => {
             startedBy: 'ecss/ns/a/10',
           },
         ],
+        heldUpBy: { at: new Date(at(12.5)).toISOString(), what: 'RunTask throttle' },
       });
-      expect(formatScorecard(card)).to.include('missed, explained by injected ECS faults: 1');
+      const text = formatScorecard(card);
+      expect(text).to.include('missed, explained by injected ECS faults: 1');
+      expect(text).to.include('missed, explained by fault windows:       1');
     });
   });
 });
