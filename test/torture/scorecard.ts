@@ -9,6 +9,8 @@ export interface ExpectedRun {
   /** ECS startedBy of this run (`ecss/<uid>/<epochSeconds>`): the ledger's key. */
   readonly startedBy: string;
   readonly scheduledTimeMs: number;
+  /** The resource's next scheduled time, even past the load's end (the controller runs on). */
+  readonly nextScheduledTimeMs?: number;
   /** Tasks one run asks for (taskCount); more than this in the ledger is a duplicate. */
   readonly tasksWanted: number;
 }
@@ -252,36 +254,49 @@ export function scorecard(input: ScorecardInput): Scorecard {
     const hits = faults.filter((f) => f.at >= from && f.at <= to);
     if (hits.length === 0) return { evidence: null };
     const found = `${hits.length} injected fault(s) on its requests from ${iso(from)} to ${iso(to)}`;
-    const next = nextTime.get(key);
+    const next = run.nextScheduledTimeMs ?? nextTime.get(key);
     // A time with no next one in the load was coalesced by no later time: nothing held it up.
     if (next === undefined) return { evidence: null, because: `${found}, but no later time was due` };
     // The resource's calls answered before the next time; on a tie the fault is the answer.
+    // A latency spike delays the answer of the call it struck, whatever that answer is; the other
+    // entries of that call (same moment, operation and startedBy) are answered as late.
+    const spikes = new Map<string, number>();
+    const callKey = (at: number, operation: string, startedBy?: string) => `${at} ${operation} ${startedBy}`;
+    for (const f of faults) if (heldMs(f) > 0) spikes.set(callKey(f.at, f.operation, f.startedBy), heldMs(f));
     const answered = [
       ...(resourceLaunches.get(run.resource) ?? []).map((e) => ({
         at: e.at,
+        answeredAt: e.at + (spikes.get(callKey(e.at, 'RunTask', e.startedBy)) ?? 0),
         what: `RunTask ${e.outcome}`,
         fault: '',
       })),
-      ...faults.map((f) => ({ at: f.at, what: `${f.operation} ${f.fault}`, fault: f.fault })),
+      ...faults.map((f) => ({
+        at: f.at,
+        answeredAt: f.at + (spikes.get(callKey(f.at, f.operation, f.startedBy)) ?? 0),
+        what: `${f.operation} ${f.fault}`,
+        fault: f.fault,
+      })),
     ]
       .filter((e) => e.at < next)
-      .sort((a, b) => a.at - b.at || (a.fault === '' ? -1 : 0) - (b.fault === '' ? -1 : 0));
+      // On a tie the fault is the answer (a lost response is logged with its launch).
+      .sort((a, b) => a.answeredAt - b.answeredAt || (a.fault === '' ? -1 : 0) - (b.fault === '' ? -1 : 0));
     const last = answered[answered.length - 1];
-    const inFlight = faults.find(
-      (f) => heldMs(f) > 0 && f.at < next && f.at + heldMs(f) >= next - input.passSlackMs,
-    );
+    const describe = (e: { at: number; answeredAt: number; what: string }) => ({
+      at: iso(e.at),
+      what: e.answeredAt > e.at ? `${e.what}, answered ${e.answeredAt - e.at} ms late` : e.what,
+    });
+    // Held: its last call before the next time failed (the pass ends in an error and backs off), or
+    // was answered so close to the next time (or after it) that no pass could plan before then.
     const held =
-      inFlight !== undefined
-        ? { at: iso(inFlight.at), what: `${inFlight.operation} answered ${heldMs(inFlight)} ms late` }
-        : last !== undefined && (FAILING.has(last.fault) || last.at >= next - input.passSlackMs)
-          ? { at: iso(last.at), what: last.what }
-          : undefined;
+      last !== undefined && (FAILING.has(last.fault) || last.answeredAt >= next - input.passSlackMs)
+        ? describe(last)
+        : undefined;
     if (held === undefined)
       return {
         evidence: null,
         because:
           `${found}, but its last ECS call before the next time ${iso(next)} ` +
-          `(${last === undefined ? 'none' : `${last.what} at ${iso(last.at)}`}) left it free to launch this one`,
+          `(${last === undefined ? 'none' : `${describe(last).what} at ${iso(last.at)}`}) left it free to launch this one`,
       };
     return {
       evidence: {

@@ -37,7 +37,7 @@ function input(overrides: Partial<ScorecardInput>): ScorecardInput {
     ecsFaults: [],
     ecsFaultMarginMs: 2_000,
     ledgerEntries: [],
-    passSlackMs: 500,
+    passSlackMs: 200,
     statusVersionsSeen: 0,
     invalidStatuses: [],
     unexpectedCrashes: [],
@@ -234,13 +234,13 @@ describe('torture scorecard', () => {
       {
         name: 'a launch that succeeded only just before the next time came due does',
         faults: [f(10.2, 'serverError')],
-        launches: [{ at: at(13.8), outcome: 'accepted', startedBy: 'ecss/ns/a/10' }],
+        launches: [{ at: at(13.9), outcome: 'accepted', startedBy: 'ecss/ns/a/10' }],
         explainedBy: 'ecs-faults',
       },
       {
         name: 'a slow call whose launch then succeeded long before the next time does not (the controller idled)',
         faults: [f(10.1, 'latencySpike', { operation: 'ListTasks', detail: 2000 })],
-        launches: [{ at: at(12.1), outcome: 'accepted', startedBy: 'ecss/ns/a/10' }],
+        launches: [{ at: at(12.2), outcome: 'accepted', startedBy: 'ecss/ns/a/10' }],
         explainedBy: null,
         because: /last ECS call before the next time .*RunTask accepted at .*left it free/,
       },
@@ -250,6 +250,15 @@ describe('torture scorecard', () => {
         launches: [{ at: at(12.5), outcome: 'unplaced', startedBy: 'ecss/ns/a/12' }],
         explainedBy: null,
         because: /RunTask capacity at/,
+      },
+      {
+        name: 'a failed call answered late, just before the next time, does',
+        faults: [
+          f(11.9, 'latencySpike', { operation: 'ListTasks', detail: 2000 }),
+          f(11.9, 'serverError', { operation: 'ListTasks' }),
+        ],
+        launches: [],
+        explainedBy: 'ecs-faults',
       },
       {
         name: 'a fault window around it comes first',
@@ -292,6 +301,22 @@ describe('torture scorecard', () => {
         expect(card.verdict.pass).to.equal(c.explainedBy !== null);
       });
     }
+
+    it("judges the load's last time against the resource's next time past the load", () => {
+      const card = scorecard(
+        input({
+          expected: [run('ns/a', 10), { ...run('ns/a', 12), nextScheduledTimeMs: at(14) }],
+          ledgerRuns: [{ startedBy: 'ecss/ns/a/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(14.5) }],
+          ledgerEntries: late,
+          recorded: recorded([
+            ['ns/a', 10, ['Succeeded']],
+            ['ns/a', 12, ['Missed']],
+          ]),
+          ecsFaults: [f(10.2, 'serverError')],
+        }),
+      );
+      expect(card.missed.runs[0]!.explainedBy?.kind).to.equal('ecs-faults');
+    });
 
     it('keeps the evidence: the window searched, the faults found and what held the resource up', () => {
       const card = scorecard(
