@@ -550,8 +550,8 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     // seconds at the 99th percentile while 30% of ECS calls fail and are retried.
     explainLeadMs: 5_000,
     ecsFaults: faultLog.entries,
-    // A fault struck after the missed time still counts if the launch it struck was the one in
-    // flight when the time came due; beyond a couple of seconds it could not have been.
+    // A fault a little after the missed time may still be part of the struggle that delayed it
+    // (SDK retries of the same call); beyond a couple of seconds it is a later pass's.
     ecsFaultMarginMs: 2_000,
     ledgerEntries: ledger.entries,
     // From a pass's last ECS answer to the next pass's plan: a status write and a dequeue, well

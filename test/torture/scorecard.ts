@@ -242,8 +242,9 @@ export function scorecard(input: ScorecardInput): Scorecard {
    * A missed time is explained by ECS faults when (1) a fault struck the resource's requests
    * between its previous time and the missed time + margin, and (2) ECS still held the resource up
    * when the next time came due: its last call before then failed (the pass ended in an error and
-   * backs off), or a call was in flight until then. Otherwise a pass could have launched the missed
-   * time alone, late but inside its deadline; coalescing it is the controller's doing.
+   * backed off), or was answered less than passSlackMs before it (or after it). Otherwise a pass
+   * could have launched the missed time alone, late but inside its deadline; coalescing it then is
+   * the controller's doing, and the miss stays unexplained with the reason.
    */
   const ecsEvidence = (run: ExpectedRun): { evidence: EcsFaultEvidence | null; because?: string } => {
     const key = `${run.resource} ${run.scheduledTimeMs}`;
@@ -257,8 +258,7 @@ export function scorecard(input: ScorecardInput): Scorecard {
     const next = run.nextScheduledTimeMs ?? nextTime.get(key);
     // A time with no next one in the load was coalesced by no later time: nothing held it up.
     if (next === undefined) return { evidence: null, because: `${found}, but no later time was due` };
-    // The resource's calls answered before the next time; on a tie the fault is the answer.
-    // A latency spike delays the answer of the call it struck, whatever that answer is; the other
+    // The resource's calls sent before the next time, by when they were answered. A latency spike delays the answer of the call it struck, whatever that answer is; the other
     // entries of that call (same moment, operation and startedBy) are answered as late.
     const spikes = new Map<string, number>();
     const callKey = (at: number, operation: string, startedBy?: string) => `${at} ${operation} ${startedBy}`;
