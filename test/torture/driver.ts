@@ -61,7 +61,8 @@ async function startSimulator(seed: number, scenario: Scenario, outDir: string) 
     family: TASK_FAMILY,
     containerDefinitions: [{ name: 'app', image: 'busybox', essential: true }],
   };
-  const logFd = openSync(join(outDir, 'simulator.log'), 'a');
+  // 'w': a replay into the same directory must not read as one run with the last.
+  const logFd = openSync(join(outDir, 'simulator.log'), 'w');
   const child = spawn(
     NODE,
     [
@@ -172,7 +173,7 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     r.logFile = join(options.outDir, `${r.identity}.log`);
     r.expectedExit = false;
     r.paused = false;
-    const fd = openSync(r.logFile, 'a');
+    const fd = openSync(r.logFile, 'w');
     const child = spawn(
       NODE,
       [
