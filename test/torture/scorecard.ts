@@ -296,7 +296,10 @@ export function scorecard(input: ScorecardInput): Scorecard {
         evidence: null,
         because:
           `${found}, but its last ECS call before the next time ${iso(next)} ` +
-          `(${last === undefined ? 'none' : `${describe(last).what} at ${iso(last.at)}`}) left it free to launch this one`,
+          (last === undefined
+            ? 'was none'
+            : `(${last.what}, sent ${iso(last.at)}, answered ${iso(last.answeredAt)})`) +
+          ': it was free to launch this one alone, inside its deadline',
       };
     return {
       evidence: {

@@ -242,14 +242,14 @@ describe('torture scorecard', () => {
         faults: [f(10.1, 'latencySpike', { operation: 'ListTasks', detail: 2000 })],
         launches: [{ at: at(12.2), outcome: 'accepted', startedBy: 'ecss/ns/a/10' }],
         explainedBy: null,
-        because: /last ECS call before the next time .*RunTask accepted at .*left it free/,
+        because: /last ECS call before the next time .*\(RunTask accepted, sent .*\): it was free/,
       },
       {
         name: 'a placement failure does not fail the pass, so it does not hold the resource up',
         faults: [f(12.5, 'capacity', { startedBy: 'ecss/ns/a/12' })],
         launches: [{ at: at(12.5), outcome: 'unplaced', startedBy: 'ecss/ns/a/12' }],
         explainedBy: null,
-        because: /RunTask capacity at/,
+        because: /\(RunTask capacity, sent /,
       },
       {
         name: 'a failed call answered late, just before the next time, does',
