@@ -84,7 +84,10 @@ export class Controller {
       queue.forget(key);
       if (result.requeueAfterMs !== undefined) {
         outcome = 'requeue_after';
-        queue.addAfter(key, result.requeueAfterMs);
+        // The delay counts from when the pass read the clock, at its start; a slow pass (an ECS
+        // latency spike) must not push the next due time back by its own length.
+        const elapsed = clock.now().getTime() - startedAt;
+        queue.addAfter(key, Math.max(0, result.requeueAfterMs - elapsed));
       }
     } catch (error) {
       if (signal.aborted || error instanceof PassAbortedError) {

@@ -77,7 +77,7 @@ export interface ReconcilerDeps {
 }
 
 export interface ReconcileResult {
-  /** Look at the resource again after this long (the next fire, a poll, or a retry). */
+  /** Look at the resource again this long after the pass's clock read (the next fire, a poll, or a retry). */
   readonly requeueAfterMs?: number;
 }
 

@@ -111,6 +111,24 @@ describe('Controller', () => {
     });
   }
 
+  it('counts a requeue delay from the start of the pass, so a slow pass does not push the next run back', async () => {
+    const ref: { clock?: FakeClock } = {};
+    const slow = {
+      reconcile: async (): Promise<ReconcileResult> => {
+        // The pass read the clock at its start and asked for 5 s from then; ECS then took 2 s.
+        ref.clock!.set(new Date(ref.clock!.now().getTime() + 2_000).toISOString());
+        return { requeueAfterMs: 5_000 };
+      },
+    };
+    const { clock, controller } = setup(slow);
+    ref.clock = clock;
+    controller.start(1);
+    controller.enqueue(key);
+    await flushPromises();
+    expect(clock.pendingDelays()).to.deep.equal([3_000]);
+    await controller.stop();
+  });
+
   it('a retry after an error runs again and a success forgets the backoff', async () => {
     const reconciler = scripted(new Error('boom'), {});
     const { clock, queue, controller } = setup(reconciler);
