@@ -10,6 +10,7 @@ import { LeaseElector, type LeaseElectorOptions } from './lease-elector.js';
 import { KubeListWatchSource } from './list-watch-source.js';
 import type { WatchMetrics } from './metrics-port.js';
 import { ResourceInformer } from './resource-informer.js';
+import { specOrMetadataChanged } from './change-predicate.js';
 
 export { loadKubeConfig, type KubeConfigOptions } from './kube-config.js';
 export { PooledKubeConfig, type KubeConnectionOptions } from './pooled-kube-config.js';
@@ -52,6 +53,7 @@ export function createKubeAdapters(options: KubeAdaptersOptions): KubeAdapters {
     backoff: options.backoff,
     watchdogMs: options.watchdogMs,
     resyncMs: options.resyncMs,
+    significant: specOrMetadataChanged,
   });
   const store = new KubeResourceStore({
     api: kubeConfig.makeApiClient(CustomObjectsApi),

@@ -30,6 +30,14 @@ export interface ResourceInformerOptions {
   /** Re-notify every cached key this often; 0 disables. Default 10 min. */
   readonly resyncMs?: number;
   readonly random?: () => number;
+  /**
+   * Whether a watched update is worth a notification, given the cached copy before it. Default:
+   * any new resourceVersion. The cache takes every update either way.
+   */
+  readonly significant?: (
+    before: EcsScheduledTaskResource | undefined,
+    after: EcsScheduledTaskResource,
+  ) => boolean;
 }
 
 /**
@@ -50,6 +58,10 @@ export class ResourceInformer {
   private readonly backoff: BackoffPolicy;
   private readonly watchdogMs: number;
   private readonly resyncMs: number;
+  private readonly significant: (
+    before: EcsScheduledTaskResource | undefined,
+    after: EcsScheduledTaskResource,
+  ) => boolean;
   private readonly random: () => number;
 
   private phase: Phase = 'idle';
@@ -77,6 +89,7 @@ export class ResourceInformer {
     this.backoff = options.backoff ?? WATCH_BACKOFF;
     this.watchdogMs = options.watchdogMs ?? 5 * 60_000;
     this.resyncMs = options.resyncMs ?? 10 * 60_000;
+    this.significant = options.significant ?? (() => true);
     this.random = options.random ?? Math.random;
   }
 
@@ -128,6 +141,18 @@ export class ResourceInformer {
     this.cancelResync?.();
     this.cancelStep = this.cancelWatchdog = this.cancelResync = undefined;
     for (const resolve of this.syncWaiters.splice(0)) resolve();
+  }
+
+  private notifySpread(keys: readonly ResourceKey[], seconds: number): void {
+    const perSecond = Math.ceil(keys.length / seconds);
+    for (let i = 0; i < seconds && i * perSecond < keys.length; i++) {
+      const chunk = keys.slice(i * perSecond, (i + 1) * perSecond);
+      if (i === 0) this.notify(chunk);
+      else
+        this.clock.setTimer(() => {
+          if (this.phase !== 'stopped') this.notify(chunk);
+        }, i * 1000);
+    }
   }
 
   private notify(keys: Iterable<ResourceKey>): void {
@@ -262,8 +287,9 @@ export class ResourceInformer {
     if (resourceVersion) this.resourceVersion = resourceVersion;
     if (type === 'BOOKMARK' || !resource?.metadata) return;
     if (type === 'ADDED' || type === 'MODIFIED') {
+      const before = this.cache.get(keyOf(resource));
       // Unchanged means we already applied this version from our own status write.
-      if (this.cache.upsert(resource)) this.notify([keyOf(resource)]);
+      if (this.cache.upsert(resource) && this.significant(before, resource)) this.notify([keyOf(resource)]);
     } else if (type === 'DELETED') {
       this.cache.remove(keyOf(resource));
       this.notify([keyOf(resource)]);
@@ -318,9 +344,12 @@ export class ResourceInformer {
 
   private armResync(): void {
     if (this.resyncMs <= 0) return;
+    // Spread over a tenth of the period (at most a minute), a second's share at a time: all keys
+    // at once would put thousands of idle passes in front of the runs that are due right then.
+    const spreadSeconds = Math.max(1, Math.min(60, Math.floor(this.resyncMs / 10_000)));
     const tick = () => {
       if (this.phase === 'stopped') return;
-      if (this.synced) this.notify(this.cache.keys());
+      if (this.synced) this.notifySpread(this.cache.keys(), spreadSeconds);
       this.cancelResync = this.clock.setTimer(tick, this.resyncMs);
     };
     this.cancelResync = this.clock.setTimer(tick, this.resyncMs);

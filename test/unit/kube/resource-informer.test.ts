@@ -267,7 +267,50 @@ describe('ResourceInformer', () => {
     notified.length = 0;
     source.current.handlers.onEvent('BOOKMARK', { metadata: { resourceVersion: '11' } });
     await clock.advance(600_000);
+    // Spread a second's share at a time, so due runs are not queued behind every idle key.
+    expect(notified).to.deep.equal(['ns/a']);
+    await clock.advance(1_000);
     expect(notified.sort()).to.deep.equal(['ns/a', 'ns/b']);
+    informer.stop();
+  });
+
+  it('spreads a resync of many keys over a tenth of the period, at most a minute', async () => {
+    const { source, informer, clock, notified } = setup({ resyncMs: 600_000 });
+    source.items = Array.from({ length: 120 }, (_, i) => resource(`r${i}`, String(i + 1)));
+    informer.start();
+    await flush();
+    notified.length = 0;
+    await clock.advance(600_000);
+    expect(notified).to.have.length(2);
+    await clock.advance(29_000);
+    expect(notified).to.have.length(60);
+    await clock.advance(30_000);
+    expect(new Set(notified).size).to.equal(120);
+    informer.stop();
+    expect(clock.pendingTimers).to.equal(0);
+  });
+
+  it('takes every update into the cache, but notifies only the significant ones', async () => {
+    const { source, clock } = setup();
+    const notified: string[] = [];
+    const informer = new ResourceInformer({
+      source,
+      clock,
+      resyncMs: 0,
+      significant: (before, after) => before?.metadata.generation !== after.metadata.generation,
+    });
+    informer.subscribe((key) => notified.push(key));
+    source.items = [resource('a', '1')];
+    informer.start();
+    await flush();
+    notified.length = 0;
+    const statusOnly = { ...resource('a', '2'), status: { activeCount: 1 } };
+    source.current.handlers.onEvent('MODIFIED', statusOnly);
+    expect(notified).to.deep.equal([]);
+    expect(informer.get('ns/a')?.status).to.deep.equal({ activeCount: 1 });
+    const specChange = { ...resource('a', '3'), metadata: { ...resource('a', '3').metadata, generation: 2 } };
+    source.current.handlers.onEvent('MODIFIED', specChange);
+    expect(notified).to.deep.equal(['ns/a']);
     informer.stop();
   });
 
