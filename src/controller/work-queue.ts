@@ -31,8 +31,16 @@ export class WorkQueue {
   readonly #limiter: RateLimiter;
   readonly #metrics: WorkQueueMetrics;
   readonly #logger: Logger;
-  /** Keys waiting for a worker, in order. Every key here is also in #dirty. */
+  /**
+   * Keys waiting for a worker, in order, in two lanes. A key whose requested time came (addAfter:
+   * a run may be due) goes first; other adds (watch events, task-tracker wakes, resyncs) can come
+   * in bursts of thousands and would otherwise hold a due launch back by seconds. Every key here
+   * is also in #dirty.
+   */
   readonly #queue: string[] = [];
+  readonly #urgent: string[] = [];
+  /** Dirty keys that belong in the urgent lane (also while they are being processed). */
+  readonly #urgentDirty = new Set<string>();
   /** Keys that need processing: queued, or re-added while being processed. */
   readonly #dirty = new Set<string>();
   readonly #processing = new Set<string>();
@@ -54,7 +62,7 @@ export class WorkQueue {
 
   /** Keys waiting for a worker (not counting delayed or in-flight ones). */
   get length(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#urgent.length;
   }
 
   /** Keys being processed right now. */
@@ -76,7 +84,16 @@ export class WorkQueue {
   }
 
   add(key: string): void {
-    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    this.#add(key, false);
+  }
+
+  #add(key: string, urgent: boolean): void {
+    if (this.#shuttingDown) return;
+    if (this.#dirty.has(key)) {
+      if (urgent && !this.#urgentDirty.has(key)) this.#promote(key);
+      return;
+    }
+    if (urgent) this.#urgentDirty.add(key);
     this.#dirty.add(key);
     this.#metrics.added();
     // A key being processed waits in #dirty; done() queues it once the worker lets go of it.
@@ -97,7 +114,7 @@ export class WorkQueue {
     existing?.cancel();
     const cancel = this.#clock.setTimer(() => {
       this.#delayed.delete(key);
-      this.add(key);
+      this.#add(key, true);
     }, delayMs);
     this.#delayed.set(key, { readyAt, cancel });
   }
@@ -121,16 +138,17 @@ export class WorkQueue {
   /** The next key to process, or undefined once the queue is shutting down. Pair with done(). */
   async get(): Promise<string | undefined> {
     while (!this.#shuttingDown) {
-      const key = this.#queue.shift();
+      const key = this.#urgent.shift() ?? this.#queue.shift();
       if (key !== undefined) {
         this.#dirty.delete(key);
+        this.#urgentDirty.delete(key);
         this.#processing.add(key);
         this.#processingSince.set(key, this.#clock.now().getTime());
         const queuedAt = this.#queuedAt.get(key);
         this.#queuedAt.delete(key);
         if (queuedAt !== undefined)
           this.#metrics.queueDuration((this.#clock.now().getTime() - queuedAt) / 1000);
-        this.#metrics.depth(this.#queue.length);
+        this.#metrics.depth(this.length);
         return key;
       }
       await new Promise<void>((resolve) => this.#waitingWorkers.push(resolve));
@@ -171,10 +189,19 @@ export class WorkQueue {
     await Promise.all(this.#workers);
   }
 
+  /** A key already waiting in the ordinary lane became due: it moves ahead (rare, so O(n) is fine). */
+  #promote(key: string): void {
+    this.#urgentDirty.add(key);
+    const at = this.#queue.indexOf(key);
+    if (at < 0) return; // being processed: done() puts it in the urgent lane
+    this.#queue.splice(at, 1);
+    this.#urgent.push(key);
+  }
+
   #enqueue(key: string): void {
-    this.#queue.push(key);
+    (this.#urgentDirty.has(key) ? this.#urgent : this.#queue).push(key);
     this.#queuedAt.set(key, this.#clock.now().getTime());
-    this.#metrics.depth(this.#queue.length);
+    this.#metrics.depth(this.length);
     this.#waitingWorkers.shift()?.();
   }
 

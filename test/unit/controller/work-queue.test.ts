@@ -48,6 +48,37 @@ describe('WorkQueue', () => {
     expect(await takeAll(queue)).to.deep.equal(['ns/a']);
   });
 
+  describe('lanes', () => {
+    it('a key whose requested time came goes ahead of a burst of ordinary adds', async () => {
+      const { clock, queue } = newQueue();
+      queue.addAfter('ns/due', 1000);
+      for (let i = 0; i < 500; i++) queue.add(`ns/woken-${i}`);
+      await clock.advance(1000);
+      expect(queue.length).to.equal(501);
+      expect(await queue.get()).to.equal('ns/due');
+    });
+
+    it('a key already waiting in the ordinary lane moves ahead when its time comes', async () => {
+      const { clock, queue } = newQueue();
+      queue.add('ns/a');
+      queue.add('ns/b');
+      queue.addAfter('ns/b', 10);
+      await clock.advance(10);
+      expect(await takeAll(queue)).to.deep.equal(['ns/b', 'ns/a']);
+    });
+
+    it('a key that became due while being processed is re-queued in the urgent lane', async () => {
+      const { clock, queue } = newQueue();
+      queue.add('ns/a');
+      const a = await queue.get();
+      queue.add('ns/b');
+      queue.addAfter('ns/a', 10);
+      await clock.advance(10);
+      queue.done(a!);
+      expect(await takeAll(queue)).to.deep.equal(['ns/a', 'ns/b']);
+    });
+  });
+
   describe('addAfter', () => {
     const cases: { name: string; delays: number[]; readyAfterMs: number }[] = [
       { name: 'a single delay', delays: [1000], readyAfterMs: 1000 },
