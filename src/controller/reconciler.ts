@@ -81,8 +81,12 @@ export interface ReconcileResult {
   readonly requeueAfterMs?: number;
 }
 
-/** Requeue a little after the fire time, so a clock slightly behind ours does not find it not yet due. */
-const REQUEUE_PADDING_MS = 100;
+/**
+ * Requeue a little after the fire time, so a timer that fires a hair early by the wall clock (NTP
+ * slewing it against the monotonic one) does not find the time not yet due. The pass reads the
+ * only clock that decides, so a few milliseconds cover it; every run's launch waits this long.
+ */
+const REQUEUE_PADDING_MS = 25;
 const DEFAULT_MISSING_GRACE_MS = 2 * 60_000;
 const DEFAULT_ACTIVE_POLL_MS = 10_000;
 const DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS = 300;

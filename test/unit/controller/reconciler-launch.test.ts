@@ -234,7 +234,7 @@ describe('Reconciler: launching', () => {
     expect(summary(h.runs())).to.deep.equal(['10:00 DryRun tasks=0']);
     expect(h.status()).to.include({ activeCount: 0, lastResult: 'DryRun' });
     expect(result.requeueAfterMs).to.equal(
-      Date.parse('2026-03-01T11:00:00Z') - Date.parse(fiveSecondsPastTen) + 100,
+      Date.parse('2026-03-01T11:00:00Z') - Date.parse(fiveSecondsPastTen) + 25,
     );
     expect(h.events.reasons()).to.deep.equal(['DryRun']);
   });

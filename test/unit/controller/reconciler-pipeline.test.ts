@@ -267,7 +267,7 @@ describe('Reconciler: launch once, fenced, per tenant', () => {
       const writesBefore = h.store.statusWrites.length;
       const launched = await h.reconcile(fiveSecondsPastTen);
       expect(launched.requeueAfterMs, 'no polling requeue: the tracker wakes it').to.equal(
-        Date.parse('2026-03-01T11:00:00Z') - Date.parse(fiveSecondsPastTen) + 100,
+        Date.parse('2026-03-01T11:00:00Z') - Date.parse(fiveSecondsPastTen) + 25,
       );
       h.clock.advance(10_000);
       await flushPromises();

@@ -52,7 +52,7 @@ describe('Reconciler: retries (spec.retryPolicy)', () => {
       },
     ]);
     expect(waiting.attempts![0]!.message).to.match(/container app exited 1/);
-    expect(afterFirst.requeueAfterMs).to.equal(30_000 + 100);
+    expect(afterFirst.requeueAfterMs).to.equal(30_000 + 25);
     const reconciling = findCondition(h.status().conditions, ConditionType.Reconciling);
     expect(reconciling).to.include({ status: 'True', reason: 'Retrying' });
     expect(h.events.events.at(-1)).to.include({ type: 'Warning', reason: 'RunFailed' });

@@ -40,7 +40,7 @@ describe('Reconciler: when to run', () => {
       now: justBeforeTen,
       launches: 0,
       runs: [],
-      requeueAfterMs: 1100,
+      requeueAfterMs: 1025,
       events: [],
     },
     {
@@ -82,7 +82,7 @@ describe('Reconciler: when to run', () => {
       lastScheduleTime: ten,
       missedRunsTotal: 1,
       events: ['MissedSchedule'],
-      requeueAfterMs: 30 * 60_000 + 100,
+      requeueAfterMs: 30 * 60_000 + 25,
     },
     {
       name: 'without startingDeadlineSeconds a late run still launches',
@@ -102,7 +102,7 @@ describe('Reconciler: when to run', () => {
       lastScheduleTime: ten,
       missedRunsTotal: 0,
       events: [],
-      requeueAfterMs: 30 * 60_000 + 100,
+      requeueAfterMs: 30 * 60_000 + 25,
     },
     {
       name: 'before the start of the window: nothing runs',
@@ -195,7 +195,7 @@ describe('Reconciler: when to run', () => {
     const launchAt = Date.parse(ten) + jitter * 1000;
     const early = await h.reconcile(new Date(launchAt - 1000).toISOString());
     expect(h.launcher.runRequests).to.have.length(0);
-    expect(early.requeueAfterMs).to.equal(1100);
+    expect(early.requeueAfterMs).to.equal(1025);
     await h.reconcile(new Date(launchAt).toISOString());
     expect(summary(h.runs())).to.deep.equal(['10:00 Running']);
   });
