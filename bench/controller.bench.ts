@@ -54,6 +54,8 @@ const USAGE = `Usage: node scripts/with-testenv.js npm run bench:controller -- [
   --task-seconds S               tasks stop after about S s (moto: ~4*S s); 0 keeps them running (default 5)
   --max-concurrent-reconciles N  passed to the controller (default: the controller's)
   --controller-arg ARG           one more argument for the controller (repeatable)
+  --controller-node-options STR  NODE_OPTIONS for the controller processes only, e.g. the heap
+                                 limit the Deployment sets: --max-old-space-size=300
   --warmup-seconds S             time after start-up before the window may begin (default 10)
   --align-seconds S              the window starts on a multiple of S seconds (default 60)
 Needs the test environment (scripts/with-testenv.js sets it up) and dist/ (npm run build).`;
@@ -75,6 +77,7 @@ function options() {
       'task-seconds': { type: 'string', default: '5' },
       'max-concurrent-reconciles': { type: 'string' },
       'controller-arg': { type: 'string', multiple: true, default: [] },
+      'controller-node-options': { type: 'string' },
       'warmup-seconds': { type: 'string', default: '10' },
       'align-seconds': { type: 'string', default: '60' },
       help: { type: 'boolean', short: 'h' },
@@ -118,6 +121,7 @@ function options() {
     taskSeconds: num('task-seconds', values['task-seconds'], 0),
     workers: values['max-concurrent-reconciles'],
     controllerArgs: values['controller-arg'],
+    controllerNodeOptions: values['controller-node-options'],
     warmupMs: num('warmup-seconds', values['warmup-seconds'], 0, false) * 1000,
     alignMs: num('align-seconds', values['align-seconds'], 1) * 1000,
   };
@@ -413,7 +417,12 @@ async function main(): Promise<number> {
     }
     args.push(...opts.controllerArgs);
     for (let r = 0; r < opts.replicas; r++)
-      controllers.push(await startController(args, { startTimeoutMs: 120_000 }));
+      controllers.push(
+        await startController(args, {
+          startTimeoutMs: 120_000,
+          ...(opts.controllerNodeOptions ? { env: { NODE_OPTIONS: opts.controllerNodeOptions } } : {}),
+        }),
+      );
     const startedAt = Date.now();
     const windowStart = Math.ceil((startedAt + opts.warmupMs) / opts.alignMs) * opts.alignMs;
     const windowEnd = windowStart + Math.round(opts.minutes * 60_000);
