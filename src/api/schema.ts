@@ -261,35 +261,47 @@ const TaskSpec = Type.Object(
   { description: 'RunTask parameters, with the names and shapes of the ECS API.', ...celRules(taskRules) },
 );
 
-export const sqsRules: readonly CrossFieldRule<{ queueName?: string; queueUrl?: string }>[] = [
-  {
-    path: 'spec.trigger.sqs',
-    rule: 'has(self.queueName) != has(self.queueUrl)',
-    message: 'exactly one of queueName and queueUrl must be set',
-    check: (q) => (q.queueName !== undefined) !== (q.queueUrl !== undefined),
-  },
-];
+/** Both SQS references (the trigger's and the dead letter's) name their queue one way only. */
+function queueReferenceRules(
+  path: string,
+): readonly CrossFieldRule<{ queueName?: string; queueUrl?: string }>[] {
+  return [
+    {
+      path,
+      rule: 'has(self.queueName) != has(self.queueUrl)',
+      message: 'exactly one of queueName and queueUrl must be set',
+      check: (q) => (q.queueName !== undefined) !== (q.queueUrl !== undefined),
+    },
+  ];
+}
+
+export const sqsRules = queueReferenceRules('spec.trigger.sqs');
+
+/** queueName, queueUrl and region: how a spec points at an SQS queue. */
+const queueReference = {
+  queueName: opt(
+    str('Name of the queue, resolved in the region. Exactly one of queueName and queueUrl.', {
+      minLength: 1,
+      maxLength: 80,
+    }),
+  ),
+  queueUrl: opt(
+    str(
+      "URL of the queue, on the region's SQS endpoint (https://sqs.<region>.amazonaws.com/<account>/<name>). Exactly one of queueName and queueUrl.",
+      { minLength: 1, maxLength: ARN_MAX },
+    ),
+  ),
+  region: opt(
+    str("AWS region of the queue, for example eu-west-1. Defaults to the controller's region.", {
+      maxLength: 64,
+      pattern: AWS_REGION_PATTERN,
+    }),
+  ),
+};
 
 const SqsTrigger = Type.Object(
   {
-    queueName: opt(
-      str('Name of the queue, resolved in the region. Exactly one of queueName and queueUrl.', {
-        minLength: 1,
-        maxLength: 80,
-      }),
-    ),
-    queueUrl: opt(
-      str(
-        "URL of the queue, on the region's SQS endpoint (https://sqs.<region>.amazonaws.com/<account>/<name>). Exactly one of queueName and queueUrl.",
-        { minLength: 1, maxLength: ARN_MAX },
-      ),
-    ),
-    region: opt(
-      str("AWS region of the queue, for example eu-west-1. Defaults to the controller's region.", {
-        maxLength: 64,
-        pattern: AWS_REGION_PATTERN,
-      }),
-    ),
+    ...queueReference,
     messagesPerTask: int(
       'Messages one task is expected to consume; desired tasks = ceil(messages / messagesPerTask).',
       {
@@ -323,35 +335,11 @@ const RetryPolicy = Type.Object(
   { description: 'Retry failed runs as further attempts of the same run.' },
 );
 
-export const deadLetterSqsRules: readonly CrossFieldRule<{ queueName?: string; queueUrl?: string }>[] = [
-  {
-    path: 'spec.deadLetter.sqs',
-    rule: 'has(self.queueName) != has(self.queueUrl)',
-    message: 'exactly one of queueName and queueUrl must be set',
-    check: (q) => (q.queueName !== undefined) !== (q.queueUrl !== undefined),
-  },
-];
+export const deadLetterSqsRules = queueReferenceRules('spec.deadLetter.sqs');
 
 const DeadLetterSqs = Type.Object(
   {
-    queueName: opt(
-      str('Name of the queue, resolved in the region. Exactly one of queueName and queueUrl.', {
-        minLength: 1,
-        maxLength: 80,
-      }),
-    ),
-    queueUrl: opt(
-      str(
-        "URL of the queue, on the region's SQS endpoint (https://sqs.<region>.amazonaws.com/<account>/<name>). Exactly one of queueName and queueUrl.",
-        { minLength: 1, maxLength: ARN_MAX },
-      ),
-    ),
-    region: opt(
-      str("AWS region of the queue, for example eu-west-1. Defaults to the controller's region.", {
-        maxLength: 64,
-        pattern: AWS_REGION_PATTERN,
-      }),
-    ),
+    ...queueReference,
   },
   {
     description:
