@@ -1,19 +1,24 @@
 // Wires the work queue to the reconciler with controller-runtime's contract: a pass that returns
 // "requeue after X" is looked at again then, a pass that throws is retried with per-key backoff,
 // a pass that throws a TerminalError is not retried (the spec must change first), and a pass that
-// succeeds resets that backoff. Waiting never happens on a worker: delays are timers in the queue.
+// succeeds resets that backoff. Waiting never happens on a worker: delays are timers in the queue,
+// and a pass gives its worker back once it has decided, while its status write waits in the lane.
+import type { WriteLane } from '../flow/write-lane.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from './clock.js';
 import { ConflictError, TerminalError } from './errors.js';
 import { PassAbortedError } from './fencing.js';
 import type { ControllerMetrics, ReconcileOutcome } from './metrics-port.js';
 import type { ResourceKey } from './ports.js';
-import type { ReconcileResult } from './reconciler.js';
+import type { Commit, ReconcileResult } from './reconciler.js';
 import type { WorkQueue } from './work-queue.js';
 
-/** One pass over one key. `signal` aborts when the pass must stop: leadership was lost. */
+/**
+ * One pass over one key. `signal` aborts when the pass must stop: leadership was lost. The pass
+ * makes its writes through `commit`, which ends its deciding.
+ */
 export interface ReconcilePass {
-  reconcile(key: ResourceKey, signal: AbortSignal): Promise<ReconcileResult>;
+  reconcile(key: ResourceKey, signal: AbortSignal, commit: Commit): Promise<ReconcileResult>;
 }
 
 export interface ControllerDeps {
@@ -22,6 +27,8 @@ export interface ControllerDeps {
   readonly clock: Clock;
   readonly metrics: ControllerMetrics;
   readonly logger: Logger;
+  /** Where status writes wait behind deciding passes. Without one they go at once. */
+  readonly writeLane?: WriteLane;
 }
 
 export class Controller {
@@ -30,15 +37,18 @@ export class Controller {
   readonly #passes = new AbortController();
   #started = false;
   #workers = 0;
+  /** Passes holding a worker: deciding. */
   #busy = 0;
+  /** Passes not yet settled: deciding, or with their writes waiting or in flight. */
+  #running = 0;
 
   constructor(deps: ControllerDeps) {
     this.#deps = deps;
   }
 
-  /** Passes running right now. */
+  /** Passes not yet settled, their writes included. */
   get inFlight(): number {
-    return this.#busy;
+    return this.#running;
   }
 
   /** Asks for a pass over `key` (an informer event, a resync). Duplicates collapse in the queue. */
@@ -52,7 +62,7 @@ export class Controller {
     this.#started = true;
     this.#workers = Math.max(1, concurrency);
     this.#deps.metrics.workers?.(this.#workers, 0);
-    this.#deps.queue.start(concurrency, (key) => this.#process(key));
+    this.#deps.queue.start(concurrency, (key, releaseWorker) => this.#process(key, releaseWorker));
   }
 
   /** Graceful stop: no new work is handed out, and in-flight passes (and their launches) finish. */
@@ -70,17 +80,32 @@ export class Controller {
     await this.stop();
   }
 
-  async #process(key: ResourceKey): Promise<void> {
-    const { queue, clock, metrics } = this.#deps;
+  async #process(key: ResourceKey, releaseWorker: () => void): Promise<void> {
+    const { queue, clock, metrics, writeLane } = this.#deps;
     const signal = this.#passes.signal;
     const log = this.#deps.logger.child({ resource: key });
     const startedAt = clock.now().getTime();
     let outcome: ReconcileOutcome = 'success';
     // Counted apart from the call: an optional call skips its arguments when the method is absent.
     this.#busy++;
+    this.#running++;
     metrics.workers?.(this.#workers, this.#busy);
+    const stopDeciding = writeLane?.deciding();
+    let decided = false;
+    const endDeciding = () => {
+      if (decided) return;
+      decided = true;
+      stopDeciding?.();
+      this.#busy--;
+      metrics.workers?.(this.#workers, this.#busy);
+      releaseWorker();
+    };
+    const commit: Commit = (write) => {
+      endDeciding();
+      return writeLane ? writeLane.run(write) : write();
+    };
     try {
-      const result = await this.#deps.reconciler.reconcile(key, signal);
+      const result = await this.#deps.reconciler.reconcile(key, signal, commit);
       queue.forget(key);
       if (result.requeueAfterMs !== undefined) {
         outcome = 'requeue_after';
@@ -114,8 +139,8 @@ export class Controller {
         queue.addRateLimited(key);
       }
     } finally {
-      this.#busy--;
-      metrics.workers?.(this.#workers, this.#busy);
+      endDeciding();
+      this.#running--;
       metrics.reconciled(outcome, (clock.now().getTime() - startedAt) / 1000);
     }
   }

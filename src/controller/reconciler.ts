@@ -76,6 +76,15 @@ export interface ReconcilerDeps {
   readonly deadLetters?: DeadLetterSink;
 }
 
+/**
+ * Ends the pass's deciding and runs `write` in its turn (the controller's write lane). Every write
+ * of a pass goes through it, once the pass has launched what it will launch.
+ */
+export type Commit = <T>(write: () => Promise<T>) => Promise<T>;
+
+/** A pass outside a controller (tests): writes go at once. */
+const WRITE_NOW: Commit = (write) => write();
+
 export interface ReconcileResult {
   /** Look at the resource again this long after the pass's clock read (the next fire, a poll, or a retry). */
   readonly requeueAfterMs?: number;
@@ -141,7 +150,11 @@ export class Reconciler {
    * One pass. `signal` is the leadership term's: when it aborts, ECS calls in flight are abandoned
    * and the pass ends without writing (the next leader decides again from the same identities).
    */
-  async reconcile(key: ResourceKey, signal: AbortSignal = NEVER_ABORTED): Promise<ReconcileResult> {
+  async reconcile(
+    key: ResourceKey,
+    signal: AbortSignal = NEVER_ABORTED,
+    commit: Commit = WRITE_NOW,
+  ): Promise<ReconcileResult> {
     const resource = this.#deps.store.get(key);
     if (!resource) {
       this.#deps.metrics.forget(key);
@@ -155,7 +168,7 @@ export class Reconciler {
     const specIssues = issues.filter((i) => !i.path.startsWith('status'));
     if (specIssues.length > 0) {
       const message = specIssues.map((i) => `${i.path}: ${i.message}`).join('; ');
-      return this.#stall(resource, EventReason.InvalidSpec, message, now, log);
+      return this.#stall(resource, EventReason.InvalidSpec, message, now, log, commit);
     }
     let schedule: CompiledSchedule;
     try {
@@ -167,14 +180,14 @@ export class Reconciler {
       });
     } catch (error) {
       if (error instanceof ScheduleError)
-        return this.#stall(resource, EventReason.InvalidSpec, error.message, now, log);
+        return this.#stall(resource, EventReason.InvalidSpec, error.message, now, log, commit);
       throw error;
     }
     // Before any AWS or SQS call: a denied resource is never acted on.
     const decision = this.#deps.policy?.evaluate(resource) ?? { allowed: true as const };
     if (!decision.allowed) {
       this.#deps.metrics.policyDenied?.(key, decision.field);
-      return this.#stall(resource, RunReason.PolicyDenied, decision.message, now, log, {
+      return this.#stall(resource, RunReason.PolicyDenied, decision.message, now, log, commit, {
         field: decision.field,
         value: decision.value,
         policies: decision.policies,
@@ -258,11 +271,18 @@ export class Reconciler {
       limits: pass.spec,
       ...(pass.triggerProblem ? { trigger: pass.triggerProblem } : {}),
     });
-    // Leadership lost mid-pass: what this pass decided may already be another replica's to decide.
-    if (signal.aborted) throw new PassAbortedError('the pass was cancelled before its status write');
+    // Leadership lost mid-pass or while the write waited its turn: what this pass decided may
+    // already be another replica's to decide.
+    const fenced = () => {
+      if (signal.aborted) throw new PassAbortedError('the pass was cancelled before its status write');
+    };
+    fenced();
     if (!isDeepStrictEqual(next, resource.status ?? {})) {
       // A ConflictError propagates: the queue retries, and the next pass re-reads and decides again.
-      await this.#deps.store.writeStatus(resource, next);
+      await commit(async () => {
+        fenced();
+        await this.#deps.store.writeStatus(resource, next);
+      });
     }
     // A launch whose answer was lost (a timeout) may have started tasks that no record shows
     // yet: until a pass ends clean, the next one looks them up before launching.
@@ -301,6 +321,7 @@ export class Reconciler {
     message: string,
     now: Date,
     log: Logger,
+    commit: Commit,
     details: Record<string, unknown> = {},
   ): Promise<ReconcileResult> {
     const previous = findCondition(resource.status?.conditions, ConditionType.Stalled);
@@ -317,7 +338,7 @@ export class Reconciler {
       waitingFor,
     );
     if (!isDeepStrictEqual(status, resource.status ?? {}))
-      await this.#deps.store.writeStatus(resource, status);
+      await commit(() => this.#deps.store.writeStatus(resource, status));
     if (previous?.status !== 'True' || previous.reason !== reason || previous.message !== message) {
       log.warn(reason === RunReason.PolicyDenied ? 'denied by policy' : 'invalid spec', {
         issues: message,

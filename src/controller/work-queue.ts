@@ -18,8 +18,12 @@ export interface WorkQueueOptions {
   readonly logger?: Logger;
 }
 
-/** Processes one key. A rejection is logged and the key retried with backoff; it never escapes. */
-export type WorkHandler = (key: string) => Promise<void>;
+/**
+ * Processes one key. A rejection is logged and the key retried with backoff; it never escapes.
+ * `releaseWorker` lets the worker go on to the next key while this one finishes (its status write,
+ * waiting in the write lane): the key stays in flight, so it is still never processed twice at once.
+ */
+export type WorkHandler = (key: string, releaseWorker: () => void) => Promise<void>;
 
 interface Delayed {
   readonly readyAt: number;
@@ -215,17 +219,22 @@ export class WorkQueue {
     for (;;) {
       const key = await this.get();
       if (key === undefined) return;
-      const startedAt = this.#clock.now().getTime();
-      try {
-        // Called through an async wrapper so a handler that throws synchronously is caught too.
-        await (async () => handler(key))();
-      } catch (error) {
-        this.#logger.error('work item failed; retrying with backoff', { resource: key, error });
-        this.addRateLimited(key);
-      } finally {
-        this.#metrics.workDuration((this.#clock.now().getTime() - startedAt) / 1000);
-        this.done(key);
-      }
+      await new Promise<void>((releaseWorker) => void this.#process(handler, key, releaseWorker));
+    }
+  }
+
+  async #process(handler: WorkHandler, key: string, releaseWorker: () => void): Promise<void> {
+    const startedAt = this.#clock.now().getTime();
+    try {
+      // Called through an async wrapper so a handler that throws synchronously is caught too.
+      await (async () => handler(key, releaseWorker))();
+    } catch (error) {
+      this.#logger.error('work item failed; retrying with backoff', { resource: key, error });
+      this.addRateLimited(key);
+    } finally {
+      this.#metrics.workDuration((this.#clock.now().getTime() - startedAt) / 1000);
+      this.done(key);
+      releaseWorker();
     }
   }
 }

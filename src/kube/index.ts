@@ -3,7 +3,7 @@ import { CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/clie
 import type { Clock } from '../controller/clock.js';
 import type { Logger } from '../log/logger.js';
 import type { BackoffPolicy } from '../flow/backoff.js';
-import { KubeEventRecorder } from './kube-event-recorder.js';
+import { KubeEventRecorder, type KubeEventRecorderOptions } from './kube-event-recorder.js';
 import { KubeResourceStore } from './kube-resource-store.js';
 import { KubeLeaseClient } from './lease-client.js';
 import { LeaseElector, type LeaseElectorOptions } from './lease-elector.js';
@@ -34,6 +34,8 @@ export interface KubeAdaptersOptions {
   readonly backoff?: BackoffPolicy;
   readonly watchdogMs?: number;
   readonly resyncMs?: number;
+  /** Where events wait their turn behind launches (the controller's write lane). */
+  readonly writeLane?: KubeEventRecorderOptions['writeLane'];
 }
 
 export interface KubeAdapters {
@@ -65,6 +67,7 @@ export function createKubeAdapters(options: KubeAdaptersOptions): KubeAdapters {
     reportingInstance: options.identity,
     clock,
     logger,
+    ...(options.writeLane ? { writeLane: options.writeLane } : {}),
   });
   return { informer, store, events };
 }

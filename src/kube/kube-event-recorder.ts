@@ -27,6 +27,8 @@ export interface KubeEventRecorderOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly random?: () => number;
+  /** Runs each event write in its turn (the controller's write lane). Default: at once. */
+  readonly writeLane?: { run<T>(write: () => Promise<T>): Promise<T> };
 }
 
 export class KubeEventRecorder implements EventRecorder {
@@ -37,6 +39,7 @@ export class KubeEventRecorder implements EventRecorder {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly random: () => number;
+  private readonly writeLane: KubeEventRecorderOptions['writeLane'];
   private readonly lastSent = new Map<string, number>();
   private readonly pending = new Set<Promise<void>>();
 
@@ -48,6 +51,7 @@ export class KubeEventRecorder implements EventRecorder {
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ component: 'events' });
     this.random = options.random ?? Math.random;
+    this.writeLane = options.writeLane;
   }
 
   record(resource: EcsScheduledTaskResource, type: EventType, reason: string, message: string): void {
@@ -102,8 +106,8 @@ export class KubeEventRecorder implements EventRecorder {
       reportingController: this.reportingController,
       reportingInstance: this.reportingInstance,
     };
-    const write = this.api
-      .createNamespacedEvent({ namespace, body })
+    const create = () => this.api.createNamespacedEvent({ namespace, body });
+    const write = (this.writeLane ? this.writeLane.run(create) : create())
       .then(() => undefined)
       .catch((err: unknown) => {
         this.log.warn('could not record event', {

@@ -3,6 +3,18 @@
 import type { EcsScheduledTaskResource } from '../api/types.js';
 import { keyOf, type ResourceKey } from '../controller/ports.js';
 
+/**
+ * What the cache keeps of an object it receives (freshly decoded, so ours to change): everything
+ * but metadata.managedFields, the server-side apply bookkeeping no reconcile reads. It is often the
+ * largest part of the metadata; controller-runtime's TransformStripManagedFields drops it too. A
+ * status write sent without it leaves the server's copy as it was.
+ */
+function admit(resource: EcsScheduledTaskResource): EcsScheduledTaskResource {
+  // Not in our metadata type, which names only what the controller reads.
+  if ('managedFields' in resource.metadata) Reflect.deleteProperty(resource.metadata, 'managedFields');
+  return resource;
+}
+
 function rv(resource: EcsScheduledTaskResource | undefined): string | undefined {
   return resource?.metadata.resourceVersion;
 }
@@ -30,7 +42,7 @@ export class ResourceCache {
    */
   replaceAll(items: readonly EcsScheduledTaskResource[]): ResourceKey[] {
     const next = new Map<ResourceKey, EcsScheduledTaskResource>();
-    for (const item of items) next.set(keyOf(item), item);
+    for (const item of items) next.set(keyOf(item), admit(item));
     const changed: ResourceKey[] = [];
     for (const [key, item] of next) {
       const before = this.items.get(key);
@@ -45,7 +57,7 @@ export class ResourceCache {
   upsert(resource: EcsScheduledTaskResource): boolean {
     const key = keyOf(resource);
     const before = this.items.get(key);
-    this.items.set(key, resource);
+    this.items.set(key, admit(resource));
     return before === undefined || rv(before) !== rv(resource);
   }
 
@@ -64,7 +76,7 @@ export class ResourceCache {
     const key = keyOf(written);
     const current = this.items.get(key);
     if (current === undefined || rv(current) !== basedOnResourceVersion) return false;
-    this.items.set(key, written);
+    this.items.set(key, admit(written));
     return true;
   }
 }

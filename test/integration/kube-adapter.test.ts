@@ -142,6 +142,10 @@ describe('kube adapters (real API server)', function () {
       name: 'status',
     })) as EcsScheduledTaskResource;
     expect(stored.status).to.deep.include({ observedGeneration: 1, resolvedSchedule: '*/5 * * * *' });
+    // The cache drops managedFields; a write sent without them leaves the server's bookkeeping.
+    expect(cached.metadata).to.not.have.property('managedFields');
+    const managers = (stored.metadata as { managedFields?: { subresource?: string }[] }).managedFields ?? [];
+    expect(managers.map((m) => m.subresource ?? 'main')).to.include.members(['main', 'status']);
 
     const err = await store.writeStatus(cached, { observedGeneration: 2 }).then(
       () => undefined,

@@ -3,7 +3,8 @@ import { Controller } from '../../../src/controller/controller.js';
 import { ControllerTerms } from '../../../src/controller/controller-terms.js';
 import { ConflictError, TerminalError, TransientError } from '../../../src/controller/errors.js';
 import { PassAbortedError } from '../../../src/controller/fencing.js';
-import type { ReconcileResult } from '../../../src/controller/reconciler.js';
+import type { Commit, ReconcileResult } from '../../../src/controller/reconciler.js';
+import { WriteLane } from '../../../src/flow/write-lane.js';
 import { alwaysHeld } from '../../../src/controller/fencing.js';
 import { Reconciler } from '../../../src/controller/reconciler.js';
 import { WorkQueue } from '../../../src/controller/work-queue.js';
@@ -221,6 +222,56 @@ describe('Controller', () => {
     for (const release of releases) release();
     await controller.stop();
     expect(samples.at(-1)).to.deep.equal([2, 0]);
+  });
+
+  it('a pass gives its worker back at commit; its write waits in the lane behind deciding passes', async () => {
+    const clock = new FakeClock('2026-03-01T09:45:00Z');
+    const metrics = new RecordingControllerMetrics();
+    const queue = new WorkQueue({ clock });
+    const writeLane = new WriteLane({ concurrency: 4, concurrencyWhileDeciding: 1 });
+    const log: string[] = [];
+    const gates = new Map<string, () => void>();
+    const gate = (name: string) => new Promise<void>((resolve) => gates.set(name, resolve));
+    const reconciler = {
+      reconcile: async (k: string, _signal: AbortSignal, commit: Commit): Promise<ReconcileResult> => {
+        log.push(`decide ${k}`);
+        await gate(`decided ${k}`);
+        await commit(async () => {
+          log.push(`write ${k}`);
+          await gate(`written ${k}`);
+        });
+        log.push(`done ${k}`);
+        return {};
+      },
+    };
+    const controller = new Controller({ reconciler, queue, clock, metrics, logger: silentLogger, writeLane });
+    controller.start(2);
+    for (const k of ['ns/a', 'ns/b', 'ns/c']) controller.enqueue(k);
+    await flushPromises();
+    expect(log).to.deep.equal(['decide ns/a', 'decide ns/b']);
+    gates.get('decided ns/a')!();
+    await flushPromises();
+    expect(log.slice(2), "ns/a's worker moved on to ns/c while ns/a writes").to.deep.equal([
+      'write ns/a',
+      'decide ns/c',
+    ]);
+    expect(controller.inFlight).to.equal(3);
+    gates.get('decided ns/b')!();
+    await flushPromises();
+    expect(log.slice(4), "ns/b's write waits: ns/c decides, and one write is in flight").to.deep.equal([]);
+    gates.get('written ns/a')!();
+    await flushPromises();
+    expect(log.slice(4)).to.deep.equal(['write ns/b', 'done ns/a']);
+    gates.get('decided ns/c')!();
+    await flushPromises();
+    expect(log.slice(6), 'nobody decides: writes go up to the full concurrency').to.deep.equal([
+      'write ns/c',
+    ]);
+    gates.get('written ns/b')!();
+    gates.get('written ns/c')!();
+    await flushPromises();
+    expect(controller.inFlight).to.equal(0);
+    await controller.stop();
   });
 
   it('stop waits for the pass in flight and then takes no more work', async () => {

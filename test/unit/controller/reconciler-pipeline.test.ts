@@ -146,6 +146,23 @@ describe('Reconciler: launch once, fenced, per tenant', () => {
       expect(error).to.be.instanceOf(PassAbortedError);
       expect(h.launcher.runRequests).to.have.length(1);
     });
+
+    it('a term lost while the status write waits its turn in the lane: no write, the pass aborts', async () => {
+      const h = harness();
+      const term = new AbortController();
+      h.clock.set(fiveSecondsPastTen);
+      const error = await rejection(
+        h.reconciler.reconcile(key, term.signal, (write) => {
+          // The launch went out; leadership ends before the lane lets the write go.
+          term.abort();
+          return write();
+        }),
+      );
+      expect(error).to.be.instanceOf(PassAbortedError);
+      expect(h.launcher.runRequests).to.have.length(1);
+      expect(h.store.statusWrites, 'the next leader decides from the clientToken').to.deep.equal([]);
+      expect(h.events.events).to.deep.equal([]);
+    });
   });
 
   describe('tenancy', () => {

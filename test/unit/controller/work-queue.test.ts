@@ -230,6 +230,37 @@ describe('WorkQueue', () => {
       expect(maxRunning).to.equal(1);
     });
 
+    it('a released worker takes the next key while the first stays in flight, never handed out twice', async () => {
+      const { queue } = newQueue();
+      const started: string[] = [];
+      const finish = new Map<string, () => void>();
+      queue.start(1, async (key, releaseWorker) => {
+        started.push(key);
+        releaseWorker();
+        await new Promise<void>((resolve) => finish.set(key, resolve));
+      });
+      queue.add('ns/a');
+      queue.add('ns/b');
+      await flushPromises();
+      expect(started, 'one worker, two keys in flight').to.deep.equal(['ns/a', 'ns/b']);
+      expect(queue.inFlight).to.equal(2);
+      queue.add('ns/a');
+      await flushPromises();
+      expect(started, 'ns/a is still in flight: it waits').to.deep.equal(['ns/a', 'ns/b']);
+      finish.get('ns/a')!();
+      await flushPromises();
+      expect(started).to.deep.equal(['ns/a', 'ns/b', 'ns/a']);
+      queue.shutDown();
+      let drained = false;
+      const draining = queue.drain().then(() => (drained = true));
+      await flushPromises();
+      expect(drained, 'drain waits for released keys too').to.equal(false);
+      finish.get('ns/b')!();
+      finish.get('ns/a')!();
+      await draining;
+      expect(queue.inFlight).to.equal(0);
+    });
+
     it('shutDown stops handing out work and drain waits for in-flight keys', async () => {
       const { clock, queue } = newQueue();
       const started: string[] = [];

@@ -71,6 +71,27 @@ describe('ResourceCache', () => {
     expect(cache.get('a/x')?.metadata.resourceVersion).to.equal('2');
   });
 
+  it('keeps no managedFields, whichever way an object arrives (list, watch, our own write)', () => {
+    const managed = (rv: string, name = 'x') => {
+      const r = resource('a', name, rv);
+      Object.assign(r.metadata, {
+        managedFields: [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': {} } }],
+        labels: { team: 'data' },
+      });
+      return r;
+    };
+    const cache = new ResourceCache();
+    cache.replaceAll([managed('1'), managed('1', 'y')]);
+    cache.upsert(managed('2', 'y'));
+    cache.applyWrite('1', managed('3'));
+    for (const key of ['a/x', 'a/y']) {
+      const cached = cache.get(key)!;
+      expect(cached.metadata, key).to.not.have.property('managedFields');
+      expect(cached.metadata.labels, 'the rest of the metadata stays').to.deep.equal({ team: 'data' });
+    }
+    expect(cache.get('a/x')?.metadata.resourceVersion).to.equal('3');
+  });
+
   it('remove reports whether the key was cached', () => {
     const cache = new ResourceCache();
     cache.upsert(resource('a', 'x', '1'));
