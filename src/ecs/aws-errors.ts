@@ -170,7 +170,7 @@ export const AWS_ERROR_TABLE: readonly ErrorRow[] = [
     reason: 'QueueNotFound',
     errors: ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'InvalidAddress'],
     disposition: 'terminal-resource',
-    why: 'spec.trigger.sqs.queueUrl names no queue: a spec problem, shown until the spec or the queue changes',
+    why: 'spec.trigger.sqs names no queue: a spec problem, Stalled until the spec changes or the 10-minute resync finds the queue',
   },
   {
     reason: 'PolicyDenied',

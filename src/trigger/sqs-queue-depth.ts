@@ -23,7 +23,7 @@ import { awsRequestHandler } from '../ecs/aws-http-handler.js';
 import { TerminalError, TransientError } from '../controller/errors.js';
 import type { AwsIdentity, QueueDepthSource } from '../controller/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import { awsErrorName, mapAwsError } from '../ecs/aws-errors.js';
+import { awsErrorMessage, awsErrorName, classifyAwsError, mapAwsError } from '../ecs/aws-errors.js';
 
 export type SqsTrigger = Parameters<QueueDepthSource['queueDepth']>[0];
 
@@ -40,7 +40,6 @@ export interface SqsApi {
  */
 export type SqsClientFor = (identity: AwsIdentity | undefined, region: string | undefined) => SqsApi;
 
-const QUEUE_NOT_FOUND = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue']);
 const QUEUE_URL_FIELD = 'spec.trigger.sqs.queueUrl';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -331,10 +330,19 @@ function abortedError(signal: AbortSignal): TransientError {
   return new TransientError('SQS call cancelled', 'Aborted', { cause: signal.reason });
 }
 
-function toSqsError(operation: string, queue: string, err: unknown): TransientError {
+/**
+ * The error table (aws-errors.ts) decides: a queue that does not exist, or a key policy that forbids
+ * reading it, is a spec problem shown as Stalled until the spec changes or a resync finds the queue;
+ * everything else is retried.
+ */
+function toSqsError(operation: string, queue: string, err: unknown): TransientError | TerminalError {
   if (err instanceof TransientError) return err;
-  if (QUEUE_NOT_FOUND.has(awsErrorName(err))) {
-    return new TransientError(`SQS queue ${queue} does not exist (yet)`, 'QueueNotFound', { cause: err });
+  const cls = classifyAwsError(err);
+  if (cls.disposition === 'terminal-resource') {
+    return new TerminalError(
+      `spec.trigger.sqs: SQS ${operation} (${queue}) failed: ${awsErrorName(err)}: ${awsErrorMessage(err)}`,
+      cls.reason,
+    );
   }
   return mapAwsError(`SQS ${operation} (${queue})`, err);
 }

@@ -9,7 +9,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
-import { TransientError } from '../../src/controller/errors.js';
+import { TerminalError } from '../../src/controller/errors.js';
 import type { LaunchRequest, TaskObservation } from '../../src/controller/ports.js';
 import { createAwsTaskLauncher, type AwsTaskLauncher } from '../../src/ecs/aws-task-launcher.js';
 import { SqsQueueDepth } from '../../src/trigger/sqs-queue-depth.js';
@@ -212,12 +212,13 @@ describe('ECS adapter and SQS trigger against moto', function () {
       expect(await depth.queueDepth({ queueName, includeInFlight: true })).to.equal(30);
     });
 
-    it('a queue that does not exist (yet) is a TransientError QueueNotFound', async () => {
+    it('a queue that does not exist is a TerminalError QueueNotFound naming the field (the error table)', async () => {
       await depth.queueDepth({ queueName: `${queueName}-missing` }).then(
         () => expect.fail('expected an error'),
         (e: unknown) => {
-          expect(e).to.be.instanceOf(TransientError);
-          expect((e as TransientError).reason).to.equal('QueueNotFound');
+          expect(e).to.be.instanceOf(TerminalError);
+          expect((e as TerminalError).reason).to.equal('QueueNotFound');
+          expect((e as TerminalError).message).to.match(/^spec\.trigger\.sqs: .*QueueDoesNotExist/);
         },
       );
     });

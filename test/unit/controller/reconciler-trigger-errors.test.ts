@@ -44,6 +44,19 @@ describe('Reconciler: queue depth errors', () => {
       event: 'Warning QueueUrlRefused',
     },
     {
+      name: 'a queue that does not exist stalls the resource',
+      error: new TerminalError(
+        'spec.trigger.sqs: SQS GetQueueUrl (jobs) failed: QueueDoesNotExist: The specified queue does not exist.',
+        'QueueNotFound',
+      ),
+      thrown: TerminalError,
+      ready: { status: 'False', reason: 'QueueNotFound' },
+      stalled: { status: 'True', reason: 'QueueNotFound' },
+      reconciling: { status: 'False', reason: 'QueueNotFound' },
+      message: 'spec.trigger.sqs: SQS GetQueueUrl',
+      event: 'Warning QueueNotFound',
+    },
+    {
       name: 'an unavailable identity stalls the resource',
       error: new TerminalError(
         'spec.trigger.sqs: no credentials for role arn:aws:iam::1:role/x',

@@ -6,7 +6,7 @@ import { FakeClock } from '../../support/fake-clock.js';
 import { FakeAws, awsError } from '../ecs/support.js';
 
 /** Any of our error classes, whatever its constructor takes. */
-type ErrorType = abstract new (...args: never[]) => TransientError;
+type ErrorType = abstract new (...args: never[]) => TransientError | TerminalError;
 
 const url = (region: string, name: string) => `https://sqs.${region}.amazonaws.com/123456789012/${name}`;
 
@@ -93,17 +93,24 @@ describe('SqsQueueDepth', () => {
   });
 
   const errors: { name: string; error: unknown; type: ErrorType; reason: string }[] = [
+    // A spec problem, as the README's error table says: Stalled, not retried until a change.
     {
       name: 'QueueDoesNotExist',
       error: awsError('QueueDoesNotExist'),
-      type: TransientError,
+      type: TerminalError,
       reason: 'QueueNotFound',
     },
     {
       name: 'the query-protocol NonExistentQueue code',
       error: awsError('AWS.SimpleQueueService.NonExistentQueue'),
-      type: TransientError,
+      type: TerminalError,
       reason: 'QueueNotFound',
+    },
+    {
+      name: 'KMS.DisabledException',
+      error: awsError('KMS.DisabledException'),
+      type: TerminalError,
+      reason: 'PolicyDenied',
     },
     {
       name: 'RequestThrottled',
@@ -125,6 +132,7 @@ describe('SqsQueueDepth', () => {
         (e: unknown) => {
           expect(e).to.be.instanceOf(c.type);
           expect((e as TransientError).reason).to.equal(c.reason);
+          if (e instanceof TerminalError) expect(e.message).to.match(/^spec\.trigger\.sqs: /);
         },
       );
     });
