@@ -1,11 +1,12 @@
 // The ResourceStore of standalone mode: manifests from a folder stand in for the API server, and
-// the state file stands in for etcd. The reconciler cannot tell the difference. Three pieces, as
-// on the Kubernetes side:
+// the state file stands in for etcd. The reconciler cannot tell the difference. The pieces:
 // - manifest-files.ts turns the folder into YAML documents (and refuses what it must not read);
 // - object-metadata.ts assigns uid, generation and resourceVersion, and keeps them in the state
 //   file's records;
-// - this store follows the folder (fs.watch and polling), keeps the cache, writes status, and
-//   holds the state file's lock so that a second process on the same file refuses to start.
+// - folder-read.ts sorts a read of the folder into resources, policies and namespaces, and
+//   folder-watcher.ts says when to read again (fs.watch and polling);
+// - this store applies each read to its cache, writes status, and holds the state file's lock so
+//   that a second process on the same file refuses to start.
 //
 // Only `kind: EcsScheduledTask` documents become resources. `EcsSchedulerPolicy` and `Namespace`
 // documents go to the policy sink, as the API server's would. A document that is not YAML, or has
@@ -13,10 +14,6 @@
 // or has a YAML syntax error (often a half-saved edit), what it held last is kept until it reads
 // cleanly again, as `kubectl apply` of a broken file would not delete anything either. Schema
 // problems do not hide a resource: it is stored, and the reconciler marks it Stalled.
-import { createHash } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import { KIND, POLICY_KIND } from '../api/constants.js';
 import type { EcsSchedulerPolicyResource } from '../api/policy-types.js';
 import type { EcsScheduledTaskResource, Status } from '../api/types.js';
 import { validateResource } from '../api/validation.js';
@@ -24,12 +21,9 @@ import type { Clock } from '../controller/clock.js';
 import { ConflictError, TransientError } from '../controller/errors.js';
 import { keyOf, type ResourceKey, type ResourceStore } from '../controller/ports.js';
 import type { Logger } from '../log/logger.js';
-import {
-  listManifestFiles,
-  parseManifestDocuments,
-  readManifestText,
-  type ManifestFile,
-} from './manifest-files.js';
+import { readFolder, type FolderRead, type Located, type ParsedDocument } from './folder-read.js';
+import { FolderWatcher } from './folder-watcher.js';
+import { listManifestFiles, type ManifestFile } from './manifest-files.js';
 import { ObjectMetadata } from './object-metadata.js';
 import { StateFile } from './state-file.js';
 import { StateLock } from './state-lock.js';
@@ -68,84 +62,17 @@ export interface ManifestStoreOptions {
 
 export type ChangeListener = (key: ResourceKey) => void;
 
-interface ParsedDocument {
-  readonly file: string;
-  readonly index: number;
-  readonly key: ResourceKey;
-  /** The document as written, without `status`. */
-  readonly doc: Record<string, unknown>;
-  readonly docHash: string;
-  readonly specHash: string;
-}
-
 interface Entry extends ParsedDocument {
   readonly resource: EcsScheduledTaskResource;
 }
 
-/** A cluster-scoped document (policy or namespace) and the file it came from. */
-interface Located<T> {
-  readonly file: string;
-  readonly index: number;
-  readonly value: T;
-}
-
-interface FolderRead {
-  documents: Map<ResourceKey, ParsedDocument>;
-  policies: Map<string, Located<EcsSchedulerPolicyResource>>;
-  namespaces: Map<string, Located<Record<string, string>>>;
-  brokenFiles: Set<string>;
-  problems: string[];
-}
-
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** A DNS subdomain, the longest name the API server accepts; keys the state file. */
-const MAX_NAME_LENGTH = 253;
-
-/** JSON with object keys sorted, so equal values hash equally whatever the key order in YAML. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-export function hashOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Why `value` cannot be a name (undefined when it can). */
-function nameProblem(field: string, value: unknown): string | undefined {
-  if (value === undefined || value === null || value === '') return `has no ${field}`;
-  if (typeof value !== 'string') return `${field} must be a string`;
-  if (value.length > MAX_NAME_LENGTH) return `${field} is longer than ${MAX_NAME_LENGTH} characters`;
-  if (value.includes('/')) return `${field} must not contain "/"`;
-  return undefined;
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  if (!isObject(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) as Record<
-    string,
-    string
-  >;
-}
 
 export class ManifestStore implements ResourceStore {
   private readonly dir: string;
   private readonly stateFile: StateFile;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly pollIntervalMs: number;
-  private readonly useWatch: boolean;
-  private readonly debounceMs: number;
   private readonly removedRetentionMs: number;
   private readonly lock: StateLock | undefined;
   private readonly policySink: PolicySink | undefined;
@@ -165,9 +92,7 @@ export class ManifestStore implements ResourceStore {
 
   private scanChain: Promise<void> = Promise.resolve();
   private queuedScan: Promise<void> | undefined;
-  private watcher: FSWatcher | undefined;
-  private cancelPoll: (() => void) | undefined;
-  private cancelDebounce: (() => void) | undefined;
+  private readonly watcher: FolderWatcher;
 
   constructor(options: ManifestStoreOptions) {
     this.dir = options.dir;
@@ -177,9 +102,16 @@ export class ManifestStore implements ResourceStore {
       typeof options.stateFile === 'string'
         ? new StateFile({ path: options.stateFile, logger: options.logger })
         : options.stateFile;
-    this.pollIntervalMs = options.pollIntervalMs ?? 2000;
-    this.useWatch = options.watch ?? true;
-    this.debounceMs = options.debounceMs ?? 200;
+    this.watcher = new FolderWatcher({
+      dir: options.dir,
+      clock: options.clock,
+      logger: options.logger,
+      watch: options.watch ?? true,
+      debounceMs: options.debounceMs ?? 200,
+      pollIntervalMs: options.pollIntervalMs ?? 2000,
+      onEvent: () => this.rescanLogged(),
+      onPoll: () => this.poll(),
+    });
     this.removedRetentionMs = options.removedRetentionMs ?? 30 * DAY_MS;
     this.lock =
       options.lock instanceof StateLock
@@ -216,19 +148,13 @@ export class ManifestStore implements ResourceStore {
       throw error;
     }
     this.synced = true;
-    if (this.useWatch) this.startWatching();
-    if (this.pollIntervalMs > 0) this.schedulePoll();
+    this.watcher.start();
   }
 
   /** Stops following the folder, waits for pending reads and state writes, and releases the lock. */
   async stop(): Promise<void> {
     this.running = false;
-    this.watcher?.close();
-    this.watcher = undefined;
-    this.cancelPoll?.();
-    this.cancelPoll = undefined;
-    this.cancelDebounce?.();
-    this.cancelDebounce = undefined;
+    this.watcher.stop();
     await this.scanChain;
     try {
       await this.stateFile.flush();
@@ -315,7 +241,7 @@ export class ManifestStore implements ResourceStore {
   private async scanOnce(): Promise<void> {
     const metadata = this.requireMetadata();
     const { files, skipped } = await listManifestFiles(this.dir);
-    const read = await this.readFolder(files);
+    const read = await readFolder(files);
     for (const entry of skipped) {
       read.problems.push(`${entry.path}: skipped: ${entry.problem}`);
       read.brokenFiles.add(entry.path);
@@ -392,8 +318,9 @@ export class ManifestStore implements ResourceStore {
     if (!assigned) throw new ConflictError(`${parsed.key} no longer exists`);
     const resource = structuredClone(parsed.doc) as unknown as EcsScheduledTaskResource;
     const [namespace] = parsed.key.split('/') as [string];
+    // An object: folder-read.ts accepts only documents with a metadata.name.
     resource.metadata = {
-      ...(isObject(resource.metadata) ? resource.metadata : {}),
+      ...resource.metadata,
       namespace,
       uid: assigned.uid,
       generation: assigned.generation,
@@ -434,139 +361,6 @@ export class ManifestStore implements ResourceStore {
       if (!this.reportedProblems.has(problem)) this.logger.warn(problem, { manifests: this.dir });
     }
     this.reportedProblems = current;
-  }
-
-  private async readFolder(files: readonly ManifestFile[]): Promise<FolderRead> {
-    const read: FolderRead = {
-      documents: new Map(),
-      policies: new Map(),
-      namespaces: new Map(),
-      brokenFiles: new Set(),
-      problems: [],
-    };
-    for (const { path: file } of files) {
-      const text = await readManifestText(file);
-      if ('problem' in text) {
-        // Deleted between listing and reading: the next read settles it. Anything else is logged.
-        if (text.gone) continue;
-        read.problems.push(`${file}: skipped: ${text.problem}`);
-        read.brokenFiles.add(file);
-        continue;
-      }
-      for (const document of await parseManifestDocuments(file, text.text)) {
-        const where = `${file}:${document.index}`;
-        if (document.syntaxError !== undefined) {
-          read.problems.push(`${where}: invalid YAML: ${document.syntaxError}`);
-          read.brokenFiles.add(file);
-          continue;
-        }
-        this.classify(read, file, document.index, document.value);
-      }
-      await nextTurn();
-    }
-    return read;
-  }
-
-  /** Files one document under resources, policies or namespaces; anything else is not ours. */
-  private classify(read: FolderRead, file: string, index: number, value: unknown): void {
-    if (!isObject(value)) return;
-    const where = `${file}:${index}`;
-    const kind = value.kind;
-    if (kind !== KIND && kind !== POLICY_KIND && !(kind === 'Namespace' && value.apiVersion === 'v1')) return;
-    const metadata = isObject(value.metadata) ? value.metadata : {};
-    const problem = nameProblem('metadata.name', metadata.name);
-    if (problem) {
-      read.problems.push(`${where}: ${String(kind)} ${problem}; skipped`);
-      return;
-    }
-    const name = metadata.name as string;
-    if (kind === 'Namespace') {
-      const first = read.namespaces.get(name);
-      if (first) {
-        read.problems.push(
-          `${where}: Namespace ${name} is already defined at ${first.file}:${first.index}; skipped`,
-        );
-        return;
-      }
-      read.namespaces.set(name, { file, index, value: stringMap(metadata.labels) });
-      return;
-    }
-    if (kind === POLICY_KIND) {
-      const first = read.policies.get(name);
-      if (first) {
-        read.problems.push(
-          `${where}: ${POLICY_KIND} ${name} is already defined at ${first.file}:${first.index}; skipped`,
-        );
-        return;
-      }
-      const { status: _status, ...policy } = value;
-      read.policies.set(name, { file, index, value: policy as unknown as EcsSchedulerPolicyResource });
-      return;
-    }
-    if (metadata.namespace !== undefined) {
-      const nsProblem = nameProblem('metadata.namespace', metadata.namespace);
-      if (nsProblem) {
-        read.problems.push(`${where}: ${nsProblem}; skipped`);
-        return;
-      }
-    }
-    const key = `${(metadata.namespace as string | undefined) ?? 'default'}/${name}`;
-    const first = read.documents.get(key);
-    if (first) {
-      read.problems.push(`${where}: ${key} is already defined at ${first.file}:${first.index}; skipped`);
-      return;
-    }
-    const { status: _status, ...doc } = value;
-    read.documents.set(key, {
-      file,
-      index,
-      key,
-      doc,
-      docHash: hashOf(doc),
-      specHash: hashOf(doc.spec),
-    });
-  }
-
-  private startWatching(): void {
-    const onEvent = () => this.scheduleRescan();
-    try {
-      this.watcher = watch(this.dir, { recursive: true, persistent: false }, onEvent);
-    } catch {
-      try {
-        // Recursive watching is not available everywhere; polling covers the subfolders.
-        this.watcher = watch(this.dir, { persistent: false }, onEvent);
-      } catch (error) {
-        this.logger.warn('cannot watch the manifests folder; relying on polling', {
-          manifests: this.dir,
-          error,
-        });
-        return;
-      }
-    }
-    this.watcher.on('error', (error) => {
-      this.logger.warn('watching the manifests folder failed; relying on polling', {
-        manifests: this.dir,
-        error,
-      });
-      this.watcher?.close();
-      this.watcher = undefined;
-    });
-  }
-
-  private scheduleRescan(): void {
-    if (!this.running || this.cancelDebounce) return;
-    this.cancelDebounce = this.clock.setTimer(() => {
-      this.cancelDebounce = undefined;
-      void this.rescanLogged();
-    }, this.debounceMs);
-  }
-
-  private schedulePoll(): void {
-    if (!this.running) return;
-    this.cancelPoll = this.clock.setTimer(() => {
-      this.cancelPoll = undefined;
-      void this.poll().finally(() => this.schedulePoll());
-    }, this.pollIntervalMs);
   }
 
   /** One polling tick: re-read only when a file was added, removed or touched. */

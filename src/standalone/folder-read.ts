@@ -1,0 +1,167 @@
+// One read of the manifests folder: every file's YAML documents, sorted into EcsScheduledTasks,
+// EcsSchedulerPolicies and Namespaces, with the problems to report and the files that could not be
+// read (whose earlier content the store keeps). Nothing here knows about the state file or the
+// cache; the store decides what a read changes.
+import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { KIND, POLICY_KIND } from '../api/constants.js';
+import type { EcsSchedulerPolicyResource } from '../api/policy-types.js';
+import type { ResourceKey } from '../controller/ports.js';
+import { parseManifestDocuments, readManifestText, type ManifestFile } from './manifest-files.js';
+
+export interface ParsedDocument {
+  readonly file: string;
+  readonly index: number;
+  readonly key: ResourceKey;
+  /** The document as written, without `status`. */
+  readonly doc: Record<string, unknown>;
+  readonly docHash: string;
+  readonly specHash: string;
+}
+
+/** A cluster-scoped document (policy or namespace) and the file it came from. */
+export interface Located<T> {
+  readonly file: string;
+  readonly index: number;
+  readonly value: T;
+}
+
+export interface FolderRead {
+  documents: Map<ResourceKey, ParsedDocument>;
+  policies: Map<string, Located<EcsSchedulerPolicyResource>>;
+  namespaces: Map<string, Located<Record<string, string>>>;
+  brokenFiles: Set<string>;
+  problems: string[];
+}
+
+/** A DNS subdomain, the longest name the API server accepts; keys the state file. */
+const MAX_NAME_LENGTH = 253;
+
+/** JSON with object keys sorted, so equal values hash equally whatever the key order in YAML. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function hashOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Why `value` cannot be a name (undefined when it can). */
+function nameProblem(field: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return `has no ${field}`;
+  if (typeof value !== 'string') return `${field} must be a string`;
+  if (value.length > MAX_NAME_LENGTH) return `${field} is longer than ${MAX_NAME_LENGTH} characters`;
+  if (value.includes('/')) return `${field} must not contain "/"`;
+  return undefined;
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (!isObject(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) as Record<
+    string,
+    string
+  >;
+}
+
+/** Reads and sorts every listed file, yielding to the event loop between files. */
+export async function readFolder(files: readonly ManifestFile[]): Promise<FolderRead> {
+  const read: FolderRead = {
+    documents: new Map(),
+    policies: new Map(),
+    namespaces: new Map(),
+    brokenFiles: new Set(),
+    problems: [],
+  };
+  for (const { path: file } of files) {
+    const text = await readManifestText(file);
+    if ('problem' in text) {
+      // Deleted between listing and reading: the next read settles it. Anything else is logged.
+      if (text.gone) continue;
+      read.problems.push(`${file}: skipped: ${text.problem}`);
+      read.brokenFiles.add(file);
+      continue;
+    }
+    for (const document of await parseManifestDocuments(file, text.text)) {
+      const where = `${file}:${document.index}`;
+      if (document.syntaxError !== undefined) {
+        read.problems.push(`${where}: invalid YAML: ${document.syntaxError}`);
+        read.brokenFiles.add(file);
+        continue;
+      }
+      classify(read, file, document.index, document.value);
+    }
+    await nextTurn();
+  }
+  return read;
+}
+
+/** Files one document under resources, policies or namespaces; anything else is not ours. */
+function classify(read: FolderRead, file: string, index: number, value: unknown): void {
+  if (!isObject(value)) return;
+  const where = `${file}:${index}`;
+  const kind = value.kind;
+  if (kind !== KIND && kind !== POLICY_KIND && !(kind === 'Namespace' && value.apiVersion === 'v1')) return;
+  const metadata = isObject(value.metadata) ? value.metadata : {};
+  const problem = nameProblem('metadata.name', metadata.name);
+  if (problem) {
+    read.problems.push(`${where}: ${String(kind)} ${problem}; skipped`);
+    return;
+  }
+  const name = metadata.name as string;
+  if (kind === 'Namespace') {
+    const first = read.namespaces.get(name);
+    if (first) {
+      read.problems.push(
+        `${where}: Namespace ${name} is already defined at ${first.file}:${first.index}; skipped`,
+      );
+      return;
+    }
+    read.namespaces.set(name, { file, index, value: stringMap(metadata.labels) });
+    return;
+  }
+  if (kind === POLICY_KIND) {
+    const first = read.policies.get(name);
+    if (first) {
+      read.problems.push(
+        `${where}: ${POLICY_KIND} ${name} is already defined at ${first.file}:${first.index}; skipped`,
+      );
+      return;
+    }
+    const { status: _status, ...policy } = value;
+    read.policies.set(name, { file, index, value: policy as unknown as EcsSchedulerPolicyResource });
+    return;
+  }
+  if (metadata.namespace !== undefined) {
+    const nsProblem = nameProblem('metadata.namespace', metadata.namespace);
+    if (nsProblem) {
+      read.problems.push(`${where}: ${nsProblem}; skipped`);
+      return;
+    }
+  }
+  const key = `${(metadata.namespace as string | undefined) ?? 'default'}/${name}`;
+  const first = read.documents.get(key);
+  if (first) {
+    read.problems.push(`${where}: ${key} is already defined at ${first.file}:${first.index}; skipped`);
+    return;
+  }
+  const { status: _status, ...doc } = value;
+  read.documents.set(key, {
+    file,
+    index,
+    key,
+    doc,
+    docHash: hashOf(doc),
+    specHash: hashOf(doc.spec),
+  });
+}
