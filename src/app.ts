@@ -19,6 +19,7 @@ import type { Config } from './config.js';
 import { awsRequestHandler } from './ecs/aws-http-handler.js';
 import { createAwsTaskLauncher } from './ecs/aws-task-launcher.js';
 import { DryRunLauncher } from './ecs/dry-run-launcher.js';
+import { TaskStateEvents } from './ecs/task-state-events.js';
 import { createEcsRateLimiters } from './ecs/ecs-rate-limiters.js';
 import {
   createKubeAdapters,
@@ -40,7 +41,7 @@ import { ManifestStore } from './standalone/manifest-store.js';
 import { StateFile } from './standalone/state-file.js';
 import { SqsDeadLetterSink } from './deadletter/sqs-dead-letter-sink.js';
 import { WriteLane } from './flow/write-lane.js';
-import { createSqsClient, SqsQueueDepth } from './trigger/sqs-queue-depth.js';
+import { createSqsClient, regionOfQueueUrl, SqsQueueDepth } from './trigger/sqs-queue-depth.js';
 
 // Writes in flight: when no pass is deciding, enough to keep the API server's write path full;
 // while passes decide, two, so writes keep moving under a steady stream of launches without taking
@@ -303,7 +304,28 @@ export async function startApp(
     logger,
     metrics: metrics.tracker,
     onWake: (key) => terms.enqueue(key),
+    // With events, polls are only the net for an event lost on the way: a long task is checked
+    // every 5 minutes instead of every minute, which spares the account's DescribeTasks budget.
+    ...(config.taskEventsQueue === undefined ? {} : { maxPollMs: 5 * 60_000 }),
   });
+  // Only the leader follows tasks, so only the leader reads the events: a follower would delete
+  // messages the leader needs.
+  const taskEvents =
+    config.taskEventsQueue === undefined
+      ? undefined
+      : new TaskStateEvents({
+          sqs: clients.sqsClientFor(undefined, regionOfQueueUrl(config.taskEventsQueue) ?? config.awsRegion),
+          queueUrl: config.taskEventsQueue,
+          clock,
+          logger,
+          metrics: metrics.taskEvents,
+          onStopped: (taskArn) => tracker.hint(taskArn),
+        });
+  if (taskEvents) metrics.taskEvents.mode('events');
+  const lead = (signal: AbortSignal) => {
+    taskEvents?.start();
+    terms.lead(signal);
+  };
   const reconciler = new Reconciler({
     store: source.store,
     launcher,
@@ -402,11 +424,12 @@ export async function startApp(
       logger,
       metrics: metrics.leader,
       // Losing the lease aborts the term's passes through `signal`; stop() lets them finish.
-      onStartedLeading: (signal) => terms.lead(signal),
+      onStartedLeading: lead,
       // The lost term's passes are aborted before they follow anything, so the tracker stops
       // spending this account's DescribeTasks budget on tasks another replica now follows.
-      onStoppedLeading: () => {
+      onStoppedLeading: async () => {
         tracker.clear();
+        await taskEvents?.stop();
         return terms.finish();
       },
     });
@@ -414,7 +437,7 @@ export async function startApp(
   } else {
     metrics.leader.setLeader(true);
     // One term that only stop() ends.
-    terms.lead(new AbortController().signal);
+    lead(new AbortController().signal);
   }
 
   return {
@@ -427,6 +450,7 @@ export async function startApp(
       if (elector) await elector.stop();
       else await terms.finish();
       await terms.settled();
+      await taskEvents?.stop();
       tracker.stop();
       await source.stop();
       // The kept-alive API server connections: closed only once nothing will use them again.

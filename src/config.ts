@@ -29,6 +29,8 @@ export interface Config {
   readonly ecsEndpoint?: string;
   /** SQS (trigger and dead letters) endpoint override; default: the ECS one. */
   readonly sqsEndpoint?: string;
+  /** SQS queue URL an EventBridge rule feeds with ECS Task State Change events; polling otherwise. */
+  readonly taskEventsQueue?: string;
   readonly awsRegion?: string;
   readonly awsMaxAttempts: number;
   readonly logLevel: LogLevel;
@@ -66,6 +68,22 @@ export class ConfigError extends Error {
   }
 }
 
+function queueUrl(flag: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      `--${flag}: "${raw}" is not a URL (an SQS queue URL, https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`--${flag}: "${raw}" must be an http(s) SQS queue URL`);
+  }
+  return raw;
+}
+
 const FLAGS = {
   namespace: { type: 'string' },
   kubeconfig: { type: 'string' },
@@ -84,6 +102,7 @@ const FLAGS = {
   'ecs-rate-limits': { type: 'string' },
   'ecs-endpoint': { type: 'string' },
   'sqs-endpoint': { type: 'string' },
+  'task-events-queue': { type: 'string' },
   region: { type: 'string' },
   'aws-max-attempts': { type: 'string' },
   'log-level': { type: 'string' },
@@ -118,6 +137,8 @@ Both:
   --sts-endpoint URL                STS endpoint override, for policies' assumeRoleArn
   --ecs-endpoint URL                ECS/SQS endpoint override (moto, LocalStack)
   --sqs-endpoint URL                SQS endpoint override, when it differs from --ecs-endpoint
+  --task-events-queue URL           SQS queue of ECS Task State Change events (EventBridge): task
+                                    ends are noticed at once; polling stays as the fallback
   --region REGION                   AWS region (default: AWS_REGION)
   --metrics-bind-address ADDR       /metrics address (default :8080; 0 disables)
   --health-probe-bind-address ADDR  /healthz and /readyz address (default :8081; 0 disables)
@@ -244,6 +265,7 @@ export function loadConfig(
       str('ecs-endpoint') ??
       env.AWS_ENDPOINT_URL_ECS ??
       env.AWS_ENDPOINT_URL,
+    taskEventsQueue: queueUrl('task-events-queue', str('task-events-queue')),
     awsRegion: str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     awsMaxAttempts: positiveInt('aws-max-attempts', str('aws-max-attempts') ?? '3'),
     logLevel: oneOf('log-level', str('log-level') ?? 'info', ['debug', 'info', 'warn', 'error'] as const),

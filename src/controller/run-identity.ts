@@ -7,6 +7,9 @@ import type { EcsScheduledTaskResource } from '../api/types.js';
 import { stableHash } from '../schedule/stable-hash.js';
 import { keyOf } from './ports.js';
 
+/** Every task this controller launches has a startedBy that begins so. */
+export const RUN_STARTED_BY_PREFIX = 'ecss/';
+
 export interface RunIdentity {
   /** ListTasks can filter on it. ECS allows letters, digits, `-`, `_` and `/`, 128 at most. */
   readonly startedBy: string;
@@ -47,7 +50,7 @@ function build(
     .filter((t) => !reserved.has(t.key))
     .map((t) => ({ key: t.key, value: t.value ?? '' }));
   return {
-    startedBy: `ecss/${uid}/${suffix}`.slice(0, STARTED_BY_MAX),
+    startedBy: `${RUN_STARTED_BY_PREFIX}${uid}/${suffix}`.slice(0, STARTED_BY_MAX),
     clientToken: `${uid}-${suffix}`.slice(0, CLIENT_TOKEN_MAX),
     tags: [...ours, ...users],
   };

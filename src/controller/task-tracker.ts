@@ -26,6 +26,8 @@ export interface FollowOptions {
 export interface TaskTrackerMetrics {
   tracked(tasks: number): void;
   polled(outcome: 'success' | 'error', describeCalls: number): void;
+  /** A task state change event named a task: followed (`tracked`) or not ours (`ignored`). */
+  hinted?(outcome: 'tracked' | 'ignored'): void;
 }
 
 export interface TaskTrackerOptions {
@@ -51,6 +53,11 @@ export interface TaskTrackerOptions {
    * the status with the finishing write, which keeps an ordinary run at two status writes.
    */
   readonly wakeOnStart?: boolean;
+  /**
+   * How soon after a task state change event the named tasks are asked about, in ms: events of
+   * one burst share a DescribeTasks. Default 500.
+   */
+  readonly hintDelayMs?: number;
   /** Polls on a timer of `clock`. False: only `refresh` and `poll` ask ECS (inline mode). Default true. */
   readonly autoPoll?: boolean;
   readonly metrics?: TaskTrackerMetrics;
@@ -88,11 +95,15 @@ export class TaskTracker {
   readonly #minPollMs: number;
   readonly #graceMs: number;
   readonly #followed = new Map<ResourceKey, Followed>();
+  /** Which key follows each task, for events that name only the task. */
+  readonly #keyOfTask = new Map<string, ResourceKey>();
   /** Tasks over all keys, kept as keys change rather than summed per call. */
   #size = 0;
   #cancelTimer: (() => void) | undefined;
   #timerDueAt: number | undefined;
   #polling: Promise<void> | undefined;
+  /** A hint came while a poll ran: the next poll comes at the hint delay, not the interval. */
+  #rehint = false;
   #stopped = false;
 
   constructor(options: TaskTrackerOptions) {
@@ -120,6 +131,8 @@ export class TaskTracker {
     const previous = this.#followed.get(key);
     this.#size -= previous?.tasks.size ?? 0;
     const byArn = new Map(tasks.map((t) => [t.taskArn, t]));
+    for (const arn of previous?.tasks.keys() ?? []) if (!byArn.has(arn)) this.#keyOfTask.delete(arn);
+    for (const arn of byArn.keys()) this.#keyOfTask.set(arn, key);
     const observations = new Map<string, TaskObservation>();
     for (const [arn, obs] of previous?.observations ?? []) if (byArn.has(arn)) observations.set(arn, obs);
     const now = this.#o.clock.now().getTime();
@@ -142,6 +155,7 @@ export class TaskTracker {
     const followed = this.#followed.get(key);
     if (!followed) return;
     this.#followed.delete(key);
+    for (const arn of followed.tasks.keys()) this.#keyOfTask.delete(arn);
     this.#size -= followed.tasks.size;
     this.#o.metrics?.tracked(this.#size);
     // Nothing left: no timer, and the next follow() starts a fresh interval.
@@ -155,6 +169,7 @@ export class TaskTracker {
    */
   clear(): void {
     this.#followed.clear();
+    this.#keyOfTask.clear();
     this.#size = 0;
     this.#o.metrics?.tracked(0);
     this.#schedule();
@@ -163,6 +178,24 @@ export class TaskTracker {
   /** The latest observation of each followed task of `key` that ECS has answered for. */
   observations(key: ResourceKey): TaskObservation[] {
     return [...(this.#followed.get(key)?.observations.values() ?? [])];
+  }
+
+  /**
+   * A task state change event (EventBridge through SQS) named `taskArn`: if it is followed, it is
+   * asked about in the next poll, which comes within `hintDelayMs`. The event is only a hint:
+   * DescribeTasks stays the one source of what a task did, so a late, repeated or forged event
+   * costs a batched call at most, and a lost one is caught by the ordinary polls.
+   */
+  hint(taskArn: string): void {
+    const key = this.#keyOfTask.get(taskArn);
+    const followed = key === undefined ? undefined : this.#followed.get(key);
+    if (!followed || followed.observations.get(taskArn)?.lastStatus === 'STOPPED') {
+      this.#o.metrics?.hinted?.('ignored');
+      return;
+    }
+    this.#o.metrics?.hinted?.('tracked');
+    followed.due.set(taskArn, this.#o.clock.now().getTime());
+    this.#scheduleIn(this.#o.hintDelayMs ?? 500);
   }
 
   /** Asks ECS about `key`'s tasks now (inline mode). Throws what the launcher throws. */
@@ -178,6 +211,10 @@ export class TaskTracker {
     this.#polling ??= this.#describe([...this.#followed], signal, false, now).finally(() => {
       this.#polling = undefined;
       this.#schedule(undefined, true);
+      if (this.#rehint) {
+        this.#rehint = false;
+        this.#scheduleIn(this.#o.hintDelayMs ?? 500);
+      }
     });
     return this.#polling;
   }
@@ -288,6 +325,17 @@ export class TaskTracker {
       const until = d.getTime() - now;
       if (until > 0) delay = Math.min(delay, Math.max(this.#minPollMs, until));
     }
+    this.#scheduleIn(delay);
+  }
+
+  /** Polls in `delay` ms unless a poll is already due sooner (or running: it reschedules after). */
+  #scheduleIn(delay: number): void {
+    if (this.#stopped || this.#o.autoPoll === false || this.#polling) {
+      // A hint during a poll: that poll may have passed the task already; ask again right after.
+      if (this.#polling) this.#rehint = true;
+      return;
+    }
+    const now = this.#o.clock.now().getTime();
     const dueAt = now + delay;
     if (this.#cancelTimer && this.#timerDueAt !== undefined && this.#timerDueAt <= dueAt) return;
     this.#cancelTimer?.();

@@ -12,6 +12,7 @@ import type {
 } from '../controller/metrics-port.js';
 import type { ResourceKey } from '../controller/ports.js';
 import type { TaskTrackerMetrics } from '../controller/task-tracker.js';
+import type { TaskEventMetrics, TaskEventOutcome } from '../ecs/task-state-events.js';
 import type { EcsRequestMetrics, EcsRequestOutcome } from '../ecs/ports.js';
 import type { LeaderMetrics, WatchMetrics } from '../kube/metrics-port.js';
 
@@ -45,6 +46,8 @@ export interface Metrics {
   readonly leader: LeaderMetrics;
   /** The shared task tracker: what it follows and how its DescribeTasks rounds go. */
   readonly tracker: TaskTrackerMetrics;
+  /** --task-events-queue: the events read, and which way tasks are followed. */
+  readonly taskEvents: TaskEventMetrics & { mode(mode: 'polling' | 'events'): void };
   /**
    * Drops every per-resource gauge. Called on losing the Lease (leader.setLeader(false) does it),
    * so that after a failover only the new leader exports them and `max by (name)` or a join never
@@ -385,6 +388,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: 'DescribeTasks calls made by the shared task tracker (up to 100 tasks of many resources each)',
     registers,
   });
+  const trackerHints = new Counter({
+    name: 'ecs_scheduler_task_tracker_hints_total',
+    help: 'Task stop events the tracker acted on (tracked: asked about at once) or ignored (not followed, or already stopped)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   trackedTasks.set(0);
   for (const outcome of ['success', 'error'] as const) trackerPolls.inc({ outcome }, 0);
   const tracker: TaskTrackerMetrics = {
@@ -393,7 +402,37 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       trackerPolls.inc({ outcome });
       trackerDescribeCalls.inc(describeCalls);
     },
+    hinted: (outcome) => trackerHints.inc({ outcome }),
   };
 
-  return { registry, controller, workQueue, ecs, watch, leader, tracker, clearPerResource };
+  const trackingMode = new Gauge({
+    name: 'ecs_scheduler_task_tracking_mode',
+    help: 'How task ends are noticed: 1 for the mode in use (polling alone, or events with polling as the fallback)',
+    labelNames: ['mode'] as const,
+    registers,
+  });
+  const taskEventsReceived = new Counter({
+    name: 'ecs_scheduler_task_events_total',
+    help: 'Messages read from --task-events-queue, by what they were (stopped: a stop of our task)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const taskEventsFailed = new Counter({
+    name: 'ecs_scheduler_task_events_receive_errors_total',
+    help: 'Failed reads of --task-events-queue (tasks are still polled meanwhile)',
+    registers,
+  });
+  const outcomes: readonly TaskEventOutcome[] = ['stopped', 'other', 'foreign', 'malformed'];
+  for (const outcome of outcomes) taskEventsReceived.inc({ outcome }, 0);
+  const taskEvents: Metrics['taskEvents'] = {
+    received: (outcome) => taskEventsReceived.inc({ outcome }),
+    failed: () => taskEventsFailed.inc(),
+    mode: (mode) => {
+      trackingMode.set({ mode: 'polling' }, mode === 'polling' ? 1 : 0);
+      trackingMode.set({ mode: 'events' }, mode === 'events' ? 1 : 0);
+    },
+  };
+  taskEvents.mode('polling');
+
+  return { registry, controller, workQueue, ecs, watch, leader, tracker, taskEvents, clearPerResource };
 }

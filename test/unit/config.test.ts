@@ -41,6 +41,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--ecs-rate-limits', 'none'], {})).to.throw(ConfigError, /ecs-rate-limits/);
   });
 
+  it('--task-events-queue takes an SQS queue URL (or ECS_SCHEDULER_TASK_EVENTS_QUEUE); none means polling', () => {
+    const url = 'https://sqs.eu-west-1.amazonaws.com/123456789012/ecs-task-events';
+    expect(loadConfig([], {}).taskEventsQueue).to.equal(undefined);
+    expect(loadConfig(['--task-events-queue', url], {}).taskEventsQueue).to.equal(url);
+    expect(loadConfig([], { ECS_SCHEDULER_TASK_EVENTS_QUEUE: url }).taskEventsQueue).to.equal(url);
+    expect(() => loadConfig(['--task-events-queue', 'ecs-task-events'], {})).to.throw(
+      ConfigError,
+      /--task-events-queue: "ecs-task-events" is not a URL/,
+    );
+    expect(() => loadConfig(['--task-events-queue', 'file:///etc/passwd'], {})).to.throw(
+      ConfigError,
+      /http\(s\)/,
+    );
+  });
+
   it('switches to standalone mode with --manifests', () => {
     const c = loadConfig(['--manifests', 'examples', '--dry-run', '--state', 's.json'], {});
     expect(c).to.deep.include({

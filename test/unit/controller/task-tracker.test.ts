@@ -7,17 +7,22 @@ import { RecordingLauncher } from '../../support/recording-launcher.js';
 const start = '2026-03-01T10:00:00Z';
 const role = { roleArn: 'arn:aws:iam::123456789012:role/team-b' };
 
-function setup(options: { wakeOnStart?: boolean } = {}) {
+function setup(options: { wakeOnStart?: boolean; maxPollMs?: number } = {}) {
   const clock = new FakeClock(start);
   const launcher = new RecordingLauncher(clock);
   const woken: string[] = [];
   const polls: { outcome: string; calls: number }[] = [];
+  const hints: string[] = [];
   const tracker = new TaskTracker({
     launcher,
     clock,
     logger: silentLogger,
     onWake: (key) => woken.push(key),
-    metrics: { tracked: () => undefined, polled: (outcome, calls) => polls.push({ outcome, calls }) },
+    metrics: {
+      tracked: () => undefined,
+      polled: (outcome, calls) => polls.push({ outcome, calls }),
+      hinted: (outcome) => hints.push(outcome),
+    },
     ...options,
   });
   /** Launches `n` tasks in `cluster` and returns them as the tracker follows them. */
@@ -36,7 +41,7 @@ function setup(options: { wakeOnStart?: boolean } = {}) {
     clock.advance(ms);
     await flushPromises();
   };
-  return { clock, launcher, tracker, woken, polls, launch, tick };
+  return { clock, launcher, tracker, woken, polls, hints, launch, tick };
 }
 
 describe('TaskTracker', () => {
@@ -129,6 +134,49 @@ describe('TaskTracker', () => {
     // 10:00:10 .. 10:00:50 every 10 s; at 50 s old the next check is 12.5 s later, at the 10:01:10 round.
     expect(checks(young!.taskArn)).to.equal(6);
     expect(checks(old!.taskArn), 'at 10:00:10 and 10:01:10').to.equal(2);
+  });
+
+  describe('task state change events (hints)', () => {
+    it('a stop event brings the stopped task into a poll within the hint delay, batched, and wakes its key', async () => {
+      const t = setup({ maxPollMs: 300_000 });
+      const [a1, a2] = await t.launch('prod', 2);
+      const [b1] = await t.launch('batch', 1);
+      t.tracker.follow('a/one', [a1!, a2!]);
+      t.tracker.follow('b/two', [b1!]);
+      await t.tick(10_000); // the first check: all running
+      await t.tick(20 * 60_000 - 10_000); // long-running now: next checks are minutes apart
+      const asked = t.launcher.describeRequests.length;
+      t.launcher.finish(a1!.taskArn, { app: 0 });
+      t.launcher.finish(b1!.taskArn, { app: 1 });
+      t.tracker.hint(a1!.taskArn);
+      t.tracker.hint(b1!.taskArn);
+      await t.tick(499);
+      expect(t.launcher.describeRequests.length, 'not before the hint delay').to.equal(asked);
+      await t.tick(1);
+      const calls = t.launcher.describeRequests.slice(asked);
+      expect(
+        calls.map((d) => d.cluster),
+        'one call per cluster, at the hint delay',
+      ).to.deep.equal(['prod', 'batch']);
+      expect(calls[0]!.taskArns).to.include(a1!.taskArn);
+      expect(calls[1]!.taskArns).to.deep.equal([b1!.taskArn]);
+      expect(t.woken.sort()).to.deep.equal(['a/one', 'b/two']);
+      expect(t.hints).to.deep.equal(['tracked', 'tracked']);
+    });
+
+    it('ignores events about tasks it does not follow or already saw stop; polling still finds a lost event', async () => {
+      const t = setup();
+      const [a1] = await t.launch('prod', 1);
+      t.tracker.follow('a/one', [a1!]);
+      t.tracker.hint('arn:aws:ecs:us-east-1:123456789012:task/prod/not-ours');
+      await t.tick(10_000);
+      t.launcher.finish(a1!.taskArn, { app: 0 });
+      // The stop event is lost: the ordinary poll finds the stop.
+      await t.tick(10_000);
+      expect(t.woken).to.deep.equal(['a/one']);
+      t.tracker.hint(a1!.taskArn); // a late duplicate
+      expect(t.hints).to.deep.equal(['ignored', 'ignored']);
+    });
   });
 
   it('keeps the last observations when ECS fails, and asks again at the next poll', async () => {
