@@ -26,9 +26,7 @@ export interface ListWatchSource {
   watch(resourceVersion: string, handlers: WatchHandlers): Promise<() => void>;
 }
 
-export interface KubeListWatchSourceOptions {
-  /** Watch one namespace; all namespaces when undefined. */
-  readonly namespace?: string;
+export interface ListWatchOptions {
   /** Items per list page. Default 500, as client-go's reflector. */
   readonly pageSize?: number;
   /**
@@ -44,66 +42,61 @@ export interface KubeListWatchSourceOptions {
   readonly random?: () => number;
 }
 
-interface RawList {
-  items?: EcsScheduledTaskResource[];
+export interface RawList {
+  items?: unknown[];
   metadata?: { resourceVersion?: string; continue?: string };
 }
 
-export class KubeListWatchSource implements ListWatchSource {
-  private readonly api: CustomObjectsApi;
+export interface ObjectListWatchSourceOptions extends ListWatchOptions {
+  /** The collection's path, for the watch: /api/v1/namespaces, /apis/<group>/<version>/<plural>. */
+  readonly path: string;
+  /** One page of the list. */
+  readonly listPage: (page: { limit: number; _continue?: string }) => Promise<RawList>;
+}
+
+/**
+ * A ListWatchSource for any list endpoint: EcsScheduledTasks, and the namespaces and policies the
+ * policy gate follows, so the informer's recovery (backoff, relist on 410, watchdog, resync) is
+ * the same for all of them.
+ */
+export class ObjectListWatchSource implements ListWatchSource {
   private readonly watcher: Watch;
-  private readonly namespace: string | undefined;
-  private readonly pageSize: number;
-  private readonly minWatchTimeoutSeconds: number;
+  private readonly options: ObjectListWatchSourceOptions;
   private readonly random: () => number;
 
-  constructor(kubeConfig: KubeConfig, options: KubeListWatchSourceOptions = {}) {
-    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+  constructor(kubeConfig: KubeConfig, options: ObjectListWatchSourceOptions) {
     this.watcher = new Watch(kubeConfig);
     // Watch's inactivity timeout (30 s) is private and shorter than the bookmark interval, so a
     // quiet but healthy stream would be cut every 30 s. There is no public option for it.
     (this.watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs =
       options.inactivityTimeoutMs ?? 120_000;
-    this.namespace = options.namespace;
-    this.pageSize = options.pageSize ?? 500;
-    this.minWatchTimeoutSeconds = options.minWatchTimeoutSeconds ?? 300;
+    this.options = options;
     this.random = options.random ?? Math.random;
   }
 
   async list(): Promise<ListResult> {
-    const items: EcsScheduledTaskResource[] = [];
+    const items: unknown[] = [];
     let continueToken: string | undefined;
     let resourceVersion = '';
     do {
-      const common = {
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        limit: this.pageSize,
+      const page = await this.options.listPage({
+        limit: this.options.pageSize ?? 500,
         _continue: continueToken,
-      };
-      const page = (
-        this.namespace === undefined
-          ? await this.api.listClusterCustomObject(common)
-          : await this.api.listNamespacedCustomObject({ ...common, namespace: this.namespace })
-      ) as RawList;
+      });
       for (const item of page.items ?? []) items.push(item);
       // Every page of one paginated list carries the same resourceVersion: the snapshot's.
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken !== undefined);
-    return { items, resourceVersion };
+    // Typed as EcsScheduledTasks; informers of other kinds read only the metadata every object has.
+    return { items: items as EcsScheduledTaskResource[], resourceVersion };
   }
 
   async watch(resourceVersion: string, handlers: WatchHandlers): Promise<() => void> {
-    const path =
-      this.namespace === undefined
-        ? `/apis/${GROUP}/${VERSION}/${PLURAL}`
-        : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(this.namespace)}/${PLURAL}`;
-    const timeoutSeconds = Math.floor(this.minWatchTimeoutSeconds * (1 + this.random()));
+    const timeoutSeconds = Math.floor((this.options.minWatchTimeoutSeconds ?? 300) * (1 + this.random()));
     let done = false;
     const controller = await this.watcher.watch(
-      path,
+      this.options.path,
       { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
       (type: string, object: unknown) => {
         if (!done) handlers.onEvent(type, object);
@@ -118,5 +111,30 @@ export class KubeListWatchSource implements ListWatchSource {
       done = true;
       controller.abort();
     };
+  }
+}
+
+export interface KubeListWatchSourceOptions extends ListWatchOptions {
+  /** Watch one namespace; all namespaces when undefined. */
+  readonly namespace?: string;
+}
+
+/** The EcsScheduledTasks of one namespace, or of all. */
+export class KubeListWatchSource extends ObjectListWatchSource {
+  constructor(kubeConfig: KubeConfig, options: KubeListWatchSourceOptions = {}) {
+    const api = kubeConfig.makeApiClient(CustomObjectsApi);
+    const { namespace, ...rest } = options;
+    const collection = { group: GROUP, version: VERSION, plural: PLURAL };
+    super(kubeConfig, {
+      ...rest,
+      path:
+        namespace === undefined
+          ? `/apis/${GROUP}/${VERSION}/${PLURAL}`
+          : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}`,
+      listPage: async (page) =>
+        (namespace === undefined
+          ? await api.listClusterCustomObject({ ...collection, ...page })
+          : await api.listNamespacedCustomObject({ ...collection, ...page, namespace })) as RawList,
+    });
   }
 }

@@ -7,7 +7,7 @@ import type { Clock } from '../controller/clock.js';
 import type { Logger } from '../log/logger.js';
 import { PolicyIndex } from '../policy/policy-index.js';
 import type { ListWatchSource } from './list-watch-source.js';
-import { namespacesSource, policiesSource } from './object-list-watch-source.js';
+import { namespacesSource, policiesSource } from './policy-list-watch-sources.js';
 import { ResourceInformer } from './resource-informer.js';
 
 export interface KubePolicyGateOptions {
