@@ -2,6 +2,7 @@ import type { EventsV1Event } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
 import { KubeEventRecorder, eventName, truncateBytes } from '../../../src/kube/kube-event-recorder.js';
+import { WriteLane } from '../../../src/flow/write-lane.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { FakeClock, flush } from './fake-clock.js';
 
@@ -39,6 +40,36 @@ function setup(fail = false) {
 }
 
 describe('KubeEventRecorder', () => {
+  it('sends each event in its turn in the write lane: none while passes decide and the lane is full', async () => {
+    const clock = new FakeClock();
+    const sent: string[] = [];
+    const api = {
+      createNamespacedEvent: async (p: { body: EventsV1Event }) => {
+        sent.push(p.body.reason ?? '');
+        return p.body;
+      },
+    };
+    const lane = new WriteLane({ concurrency: 4, concurrencyWhileDeciding: 1 });
+    let finishWrite!: () => void;
+    const running = lane.run(() => new Promise<void>((resolve) => (finishWrite = resolve)));
+    const endDeciding = lane.deciding();
+    const recorder = new KubeEventRecorder({
+      api: api as never,
+      reportingInstance: 'pod-a',
+      clock,
+      writeLane: lane,
+    });
+    recorder.record(job, 'Normal', 'Launched', 'run scheduled at ...: 1 task(s) launched');
+    await flush();
+    expect(sent, 'a status write holds the one place open while a pass decides').to.deep.equal([]);
+    endDeciding();
+    await flush();
+    expect(sent).to.deep.equal(['Launched']);
+    finishWrite();
+    await running;
+    await recorder.flush();
+  });
+
   it('creates an events.k8s.io/v1 Event regarding the resource', async () => {
     const { sent, recorder } = setup();
     recorder.record(job, 'Warning', 'LaunchFailed', 'no capacity');
