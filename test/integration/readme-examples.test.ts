@@ -106,6 +106,10 @@ const COVERED_ELSEWHERE: [RegExp, string][] = [
   ],
   [/^docker buildx /, 'not run by the tests: it needs a Docker daemon with buildx and a registry'],
   [
+    /^(aws (sqs|events) |--(event-pattern|targets) )/,
+    'not run by the tests: EventBridge needs an AWS account; test/integration/task-events-queue.test.ts feeds the queue the events such a rule delivers',
+  ],
+  [
     /^node scripts\/with-testenv\.js npm run bench:kube -- .+$/,
     'test/integration/kube-connections-bench.test.ts runs the benchmark as a short smoke',
   ],

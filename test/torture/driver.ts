@@ -416,6 +416,9 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
         return note(`after kill: leader ${await leaderIdentity()} after ${end - start} ms`);
       }
       case 'pause': {
+        // A pause planned right after a kill finds the Lease still naming the dead replica: wait
+        // for the next leader instead of skipping, so every run injects the pauses it promises.
+        await waitForLiveLeader(60_000);
         const l = await leader();
         if (!l?.child || l.paused) return note('pause: no live leader to pause');
         l.paused = true;
