@@ -33,21 +33,27 @@ export class ScheduleStep {
     // adopted rather than reported Missed. The token cannot tell (asking RunTask would launch what
     // was never launched), so they are looked up by startedBy. Only the oldest few: the time right
     // after the watermark is the one a crash leaves behind; each lookup costs ListTasks calls.
+    // The lookups go out together: one after another, under ECS faults and the read quota, ten of
+    // them held the due run back past the next scheduled time (the torture suite found it).
     const adopted = new Map<Date, string[]>();
     // plan.missed is newest first.
-    for (const time of plan.missed.slice(Math.max(0, plan.missed.length - MAX_MISSED_LOOKUPS))) {
-      try {
-        const found = await this.#launcher.findTasks(
+    const lookedUp = plan.missed.slice(Math.max(0, plan.missed.length - MAX_MISSED_LOOKUPS));
+    const answers = await Promise.allSettled(
+      lookedUp.map((time) =>
+        this.#launcher.findTasks(
           pass.cluster,
           scheduledRunIdentity(pass.resource, time).startedBy,
           callOptions(pass),
-        );
-        if (found.length > 0) adopted.set(time, found);
-      } catch (error) {
+        ),
+      ),
+    );
+    for (const [i, answer] of answers.entries()) {
+      if (answer.status === 'rejected') {
         // Nothing added yet: the whole schedule step is retried with the watermark unmoved.
-        pass.errors.push(toTransient(error, 'looking for tasks already launched'));
+        pass.errors.push(toTransient(answer.reason, 'looking for tasks already launched'));
         return previous;
       }
+      if (answer.value.length > 0) adopted.set(lookedUp[i]!, answer.value);
     }
     for (const time of plan.missed) {
       const found = adopted.get(time);

@@ -148,6 +148,29 @@ describe('Reconciler: launching', () => {
       expect(h.events.events.map((e) => e.reason)).to.not.include('MissedSchedule');
     });
 
+    it('passed-over times are looked up together, not one after another', async () => {
+      const h = harness();
+      h.store.beforeNextWrite(() => {
+        throw new Error('connect ECONNREFUSED');
+      });
+      await rejection(h.reconcile(fiveSecondsPastTen));
+      const find = h.launcher.findTasks.bind(h.launcher);
+      let inFlight = 0;
+      let most = 0;
+      h.launcher.findTasks = async (...args) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        return find(...args);
+      };
+      // Back after 14:00: 10:00 to 13:00 are passed over (10:00 launched unrecorded), 14:00 is due.
+      await h.reconcile('2026-03-01T14:00:05Z');
+      expect(most, 'the four passed-over lookups in flight at once').to.be.at.least(4);
+      expect(summary(h.runs()).slice(-1)).to.deep.equal(['10:00 Running tasks=1']);
+      expect(h.status().missedRunsTotal).to.equal(3);
+    });
+
     it('a partial launch before the crash is topped up, not relaunched', async () => {
       const h = harness({ taskCount: 3 });
       h.launcher.script({ launch: 1 });
