@@ -48,6 +48,9 @@ import { createSqsClient, regionOfQueueUrl, SqsQueueDepth } from './trigger/sqs-
 // the event loop from them.
 const STATUS_WRITE_CONCURRENCY = 32;
 const STATUS_WRITE_CONCURRENCY_WHILE_DECIDING = 2;
+// Decided passes whose writes may wait before workers stop being handed back: enough for 1,000
+// runs due in the same second; at 10,000 resources an unbounded backlog ran a 256 MiB heap out.
+const STATUS_WRITES_WAITING_MAX = 1_000;
 
 /** A start-up problem the user can fix; the message says how. */
 export class StartupError extends Error {
@@ -284,6 +287,7 @@ export async function startApp(
   const writeLane = new WriteLane({
     concurrency: STATUS_WRITE_CONCURRENCY,
     concurrencyWhileDeciding: STATUS_WRITE_CONCURRENCY_WHILE_DECIDING,
+    maxWaiting: STATUS_WRITES_WAITING_MAX,
   });
   let source: ResourceSource;
   let elector: LeaseElector | undefined;

@@ -91,17 +91,19 @@ export class Controller {
     this.#running++;
     metrics.workers?.(this.#workers, this.#busy);
     const stopDeciding = writeLane?.deciding();
-    let decided = false;
-    const endDeciding = () => {
-      if (decided) return;
-      decided = true;
-      stopDeciding?.();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
       this.#busy--;
       metrics.workers?.(this.#workers, this.#busy);
       releaseWorker();
     };
     const commit: Commit = (write) => {
-      endDeciding();
+      stopDeciding?.();
+      // Backpressure: with the lane full, the pass keeps its worker until its write is done, so
+      // deciding slows to the pace of writing instead of piling decided statuses up in memory.
+      if (!writeLane || writeLane.hasRoom()) release();
       return writeLane ? writeLane.run(write) : write();
     };
     try {
@@ -139,7 +141,8 @@ export class Controller {
         queue.addRateLimited(key);
       }
     } finally {
-      endDeciding();
+      stopDeciding?.();
+      release();
       this.#running--;
       metrics.reconciled(outcome, (clock.now().getTime() - startedAt) / 1000);
     }

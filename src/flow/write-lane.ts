@@ -10,11 +10,18 @@ export interface WriteLaneOptions {
   readonly concurrency: number;
   /** Writes in flight while any pass is deciding; at least 1. */
   readonly concurrencyWhileDeciding: number;
+  /**
+   * Writes that may wait before hasRoom() says no. Callers stop handing work over past it, so that
+   * a controller that decides faster than it can write slows down instead of holding every
+   * decided status in memory. Default: no bound.
+   */
+  readonly maxWaiting?: number;
 }
 
 export class WriteLane {
   readonly #concurrency: number;
   readonly #whileDeciding: number;
+  readonly #maxWaiting: number;
   readonly #waiting: (() => void)[] = [];
   #deciding = 0;
   #inFlight = 0;
@@ -22,6 +29,12 @@ export class WriteLane {
   constructor(options: WriteLaneOptions) {
     this.#concurrency = Math.max(1, options.concurrency);
     this.#whileDeciding = Math.min(this.#concurrency, Math.max(1, options.concurrencyWhileDeciding));
+    this.#maxWaiting = options.maxWaiting ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** False once `maxWaiting` writes wait: hand no more over until some have gone. */
+  hasRoom(): boolean {
+    return this.#waiting.length < this.#maxWaiting;
   }
 
   /** Writes waiting for their turn. */

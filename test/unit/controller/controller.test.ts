@@ -274,6 +274,49 @@ describe('Controller', () => {
     await controller.stop();
   });
 
+  it('backpressure: with the lane full, a pass keeps its worker until its write is done', async () => {
+    const clock = new FakeClock('2026-03-01T09:45:00Z');
+    const queue = new WorkQueue({ clock });
+    const writeLane = new WriteLane({ concurrency: 1, concurrencyWhileDeciding: 1, maxWaiting: 1 });
+    const decided: string[] = [];
+    const finish = new Map<string, () => void>();
+    const reconciler = {
+      reconcile: async (k: string, _signal: AbortSignal, commit: Commit): Promise<ReconcileResult> => {
+        decided.push(k);
+        await commit(() => new Promise<void>((resolve) => finish.set(k, resolve)));
+        return {};
+      },
+    };
+    const controller = new Controller({
+      reconciler,
+      queue,
+      clock,
+      metrics: new RecordingControllerMetrics(),
+      logger: silentLogger,
+      writeLane,
+    });
+    controller.start(1);
+    for (const k of ['ns/a', 'ns/b', 'ns/c', 'ns/d']) controller.enqueue(k);
+    await flushPromises();
+    // a writes, b waits (the lane's one waiting place), c finds the lane full and keeps the worker.
+    expect(decided).to.deep.equal(['ns/a', 'ns/b', 'ns/c']);
+    expect(writeLane.waiting).to.equal(2);
+    finish.get('ns/a')!();
+    await flushPromises();
+    expect(decided, 'd waits for a worker: c still holds the only one').to.deep.equal([
+      'ns/a',
+      'ns/b',
+      'ns/c',
+    ]);
+    finish.get('ns/b')!();
+    await flushPromises();
+    finish.get('ns/c')!();
+    await flushPromises();
+    expect(decided).to.deep.equal(['ns/a', 'ns/b', 'ns/c', 'ns/d']);
+    finish.get('ns/d')!();
+    await controller.stop();
+  });
+
   it('stop waits for the pass in flight and then takes no more work', async () => {
     let release!: () => void;
     const calls: string[] = [];

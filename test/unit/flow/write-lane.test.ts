@@ -84,6 +84,26 @@ describe('WriteLane', () => {
     expect(await next).to.equal('b');
   });
 
+  it('hasRoom() turns false once maxWaiting writes wait, and true again as they go', async () => {
+    const lane = new WriteLane({ concurrency: 1, concurrencyWhileDeciding: 1, maxWaiting: 2 });
+    const { finish, submit } = writes(lane);
+    const all = ['a', 'b', 'c'].map((n) => submit(n));
+    await flushPromises();
+    expect(lane.waiting).to.equal(2);
+    expect(lane.hasRoom()).to.equal(false);
+    finish.get('a')!();
+    await flushPromises();
+    expect(lane.hasRoom()).to.equal(true);
+    finish.get('b')!();
+    await flushPromises();
+    finish.get('c')!();
+    await Promise.all(all);
+    expect(
+      new WriteLane({ concurrency: 1, concurrencyWhileDeciding: 1 }).hasRoom(),
+      'no bound by default',
+    ).to.equal(true);
+  });
+
   it('clamps its limits: at least one write always runs', async () => {
     const lane = new WriteLane({ concurrency: 0, concurrencyWhileDeciding: 0 });
     lane.deciding();
