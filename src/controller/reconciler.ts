@@ -143,7 +143,7 @@ export class Reconciler {
       fenceMarginMs: deps.fenceMarginMs ?? DEFAULT_FENCE_MARGIN_MS,
       ledger: this.#ledger,
     });
-    this.#schedule = new ScheduleStep(deps.launcher, this.#launches);
+    this.#schedule = new ScheduleStep(deps.launcher, this.#launches, this.#ledger);
   }
 
   /**

@@ -7,6 +7,7 @@ import { EventReason, type TaskLauncher } from './ports.js';
 import { addRun, adoptedRun, callOptions, iso, later, toTransient, type Pass } from './reconcile-pass.js';
 import { runNowIdentity, runNowKeyOf, scheduledRunIdentity } from './run-identity.js';
 import type { LaunchStep } from './run-launch.js';
+import type { LaunchLedger } from './run-ledger.js';
 import type { SchedulePlan } from './run-plan.js';
 import { RunReason } from './run-tracking.js';
 
@@ -16,10 +17,12 @@ const MAX_MISSED_LOOKUPS = 10;
 export class ScheduleStep {
   readonly #launcher: TaskLauncher;
   readonly #launches: LaunchStep;
+  readonly #ledger: LaunchLedger;
 
-  constructor(launcher: TaskLauncher, launches: LaunchStep) {
+  constructor(launcher: TaskLauncher, launches: LaunchStep, ledger: LaunchLedger) {
     this.#launcher = launcher;
     this.#launches = launches;
+    this.#ledger = ledger;
   }
 
   /** Missed and due scheduled times. Returns the new lastScheduleTime (the watermark). */
@@ -31,13 +34,26 @@ export class ScheduleStep {
     // A passed-over time may have been launched by an earlier pass whose status write never
     // landed (the API server was down, or the process died right after RunTask). Those tasks are
     // adopted rather than reported Missed. The token cannot tell (asking RunTask would launch what
-    // was never launched), so they are looked up by startedBy. Only the oldest few: the time right
-    // after the watermark is the one a crash leaves behind; each lookup costs ListTasks calls.
+    // was never launched), so they are looked up by startedBy. Only where the ledger says someone
+    // may have: a time due before this term began, or a launch of ours whose write did not land
+    // (a time this term passed over while it fell behind has no tasks: nobody else launches during
+    // our term). And only the oldest few: the time right after the watermark is the one a crash
+    // leaves behind; each lookup costs ListTasks calls.
     // The lookups go out together: one after another, under ECS faults and the read quota, ten of
     // them held the due run back past the next scheduled time (the torture suite found it).
     const adopted = new Map<Date, string[]>();
     // plan.missed is newest first.
-    const lookedUp = plan.missed.slice(Math.max(0, plan.missed.length - MAX_MISSED_LOOKUPS));
+    const lookedUp = plan.missed
+      .filter((time) =>
+        this.#ledger.needsLookup({
+          key: pass.key,
+          scheduledTime: time,
+          kind: 'scheduled',
+          now: pass.now,
+          signal: pass.signal,
+        }),
+      )
+      .slice(-MAX_MISSED_LOOKUPS);
     const answers = await Promise.allSettled(
       lookedUp.map((time) =>
         this.#launcher.findTasks(

@@ -171,6 +171,18 @@ describe('Reconciler: launching', () => {
       expect(h.status().missedRunsTotal).to.equal(3);
     });
 
+    it('times this term passed over while it fell behind are recorded Missed without a lookup', async () => {
+      const h = harness();
+      await h.reconcile('2026-03-01T09:50:00Z'); // the term starts
+      await h.reconcile(fiveSecondsPastTen);
+      // Nobody looked at 11:00 and 12:00 (an overloaded queue); this term launched neither, and no
+      // other replica launches during it.
+      await h.reconcile('2026-03-01T13:00:05Z');
+      expect(h.launcher.findRequests, 'no ListTasks').to.deep.equal([]);
+      expect(h.status().missedRunsTotal).to.equal(2);
+      expect(h.launcher.runRequests).to.have.length(2);
+    });
+
     it('a partial launch before the crash is topped up, not relaunched', async () => {
       const h = harness({ taskCount: 3 });
       h.launcher.script({ launch: 1 });
