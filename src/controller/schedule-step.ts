@@ -39,8 +39,9 @@ export class ScheduleStep {
     // (a time this term passed over while it fell behind has no tasks: nobody else launches during
     // our term). And only the oldest few: the time right after the watermark is the one a crash
     // leaves behind; each lookup costs ListTasks calls.
-    // The lookups go out together: one after another, under ECS faults and the read quota, ten of
-    // them held the due run back past the next scheduled time (the torture suite found it).
+    // One after another: all at once, ten lookups of every resource after a failover came to
+    // hundreds of ListTasks together, past ECS's read quota; the throttled passes failed and were
+    // retried with growing backoff, and the torture suite recorded thousands of runs lost.
     const adopted = new Map<Date, string[]>();
     // plan.missed is newest first.
     const lookedUp = plan.missed
@@ -54,22 +55,19 @@ export class ScheduleStep {
         }),
       )
       .slice(-MAX_MISSED_LOOKUPS);
-    const answers = await Promise.allSettled(
-      lookedUp.map((time) =>
-        this.#launcher.findTasks(
+    for (const time of lookedUp) {
+      try {
+        const found = await this.#launcher.findTasks(
           pass.cluster,
           scheduledRunIdentity(pass.resource, time).startedBy,
           callOptions(pass),
-        ),
-      ),
-    );
-    for (const [i, answer] of answers.entries()) {
-      if (answer.status === 'rejected') {
+        );
+        if (found.length > 0) adopted.set(time, found);
+      } catch (error) {
         // Nothing added yet: the whole schedule step is retried with the watermark unmoved.
-        pass.errors.push(toTransient(answer.reason, 'looking for tasks already launched'));
+        pass.errors.push(toTransient(error, 'looking for tasks already launched'));
         return previous;
       }
-      if (answer.value.length > 0) adopted.set(lookedUp[i]!, answer.value);
     }
     for (const time of plan.missed) {
       const found = adopted.get(time);
