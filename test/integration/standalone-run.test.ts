@@ -12,21 +12,14 @@
 // fire every second and the process is killed between and inside their bursts.
 import { expect } from 'chai';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readStateFile, type StateData } from '../../src/standalone/state-file.js';
+import { readStateFile } from '../../src/standalone/state-file.js';
 import { spawnLogged } from '../support/logged-process.js';
 import { testSeed } from '../support/seeded-random.js';
+import { reportedRuns, runsIn, runStandalone } from './support/standalone-process.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'ecs-scheduler.js');
@@ -37,27 +30,6 @@ const QUIET_PORTS = ['--metrics-bind-address', '127.0.0.1:0', '--health-probe-bi
 /** Spawns a command from the repository root and collects its JSON log lines. */
 function start(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
   return spawnLogged(command, args, { cwd: ROOT, env });
-}
-
-/**
- * `ecs-scheduler run` in standalone dry-run mode on `manifests`, keeping state in `statePath`.
- * Policy enforcement is on, so the folder gets the examples' policy, which allows what manifest()
- * writes in the `default` namespace.
- */
-function runStandalone(manifests: string, statePath: string) {
-  copyFileSync(join(ROOT, 'examples', 'policy.yaml'), join(manifests, 'policy.yaml'));
-  return start(NODE, [
-    BIN,
-    'run',
-    '--manifests',
-    manifests,
-    '--state',
-    statePath,
-    '--dry-run',
-    '--log-format',
-    'json',
-    ...QUIET_PORTS,
-  ]);
 }
 
 function status(statePath: string) {
@@ -169,12 +141,6 @@ describe('standalone mode, end to end (bin/ecs-scheduler.js run --manifests)', f
         }),
       );
     }
-    const runsIn = (state: StateData) =>
-      new Set(
-        Object.entries(state.resources).flatMap(([key, rec]) =>
-          (rec.status?.runs ?? []).map((run) => `${key}@${new Date(run.scheduledTime).toISOString()}`),
-        ),
-      );
 
     const KILLS = 8;
     const random = testSeed('standalone crash test');
@@ -202,13 +168,7 @@ describe('standalone mode, end to end (bin/ecs-scheduler.js run --manifests)', f
 
       const state = await readStateFile(statePath); // throws if the file is torn or missing
       const stored = runsIn(state);
-      const reported = run.lines
-        .filter((l) => l.event === true && l.reason === 'DryRun')
-        .map((l) => {
-          const at = /^run scheduled at (\S+?): /.exec(l.msg)?.[1];
-          if (!at) throw new Error(`a DryRun event without its scheduled time: ${l.msg}`);
-          return `${String(l.resource)}@${new Date(at).toISOString()}`;
-        });
+      const reported = reportedRuns(run.lines);
       expect(
         reported.length,
         seeded(`kill ${kill}: the process recorded nothing before the kill`),

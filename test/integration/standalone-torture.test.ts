@@ -12,7 +12,6 @@
 import { expect } from 'chai';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import {
-  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -26,12 +25,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readStateFile, type StateData } from '../../src/standalone/state-file.js';
-import { spawnLogged, type LogLine } from '../support/logged-process.js';
+import { readStateFile } from '../../src/standalone/state-file.js';
+import { reportedRuns, runsIn, runStandalone } from './support/standalone-process.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const BIN = join(ROOT, 'bin', 'ecs-scheduler.js');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const inCi = ['1', 'true', 'yes'].includes((process.env.CI ?? '').toLowerCase());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,49 +50,6 @@ function manifest(name: string, schedule: string, extra: Record<string, unknown>
     '    launchType: EC2',
     '',
   ].join('\n');
-}
-
-/** Policy enforcement is on: the examples' policy allows what manifest() writes in `default`. */
-function runStandalone(manifests: string, statePath: string) {
-  copyFileSync(join(ROOT, 'examples', 'policy.yaml'), join(manifests, 'policy.yaml'));
-  return spawnLogged(
-    NODE,
-    [
-      BIN,
-      'run',
-      '--manifests',
-      manifests,
-      '--state',
-      statePath,
-      '--dry-run',
-      '--log-format',
-      'json',
-      '--metrics-bind-address',
-      '127.0.0.1:0',
-      '--health-probe-bind-address',
-      '127.0.0.1:0',
-    ],
-    { cwd: ROOT, env: process.env },
-  );
-}
-
-/** `resource@scheduledTime` of every run the process reported recorded (logged after the write). */
-function reportedRuns(lines: readonly LogLine[]): string[] {
-  return lines
-    .filter((l) => l.event === true && l.reason === 'DryRun')
-    .map((l) => {
-      const at = /^run scheduled at (\S+?): /.exec(l.msg)?.[1];
-      if (!at) throw new Error(`a DryRun event without its scheduled time: ${l.msg}`);
-      return `${String(l.resource)}@${new Date(at).toISOString()}`;
-    });
-}
-
-function runsIn(state: StateData): Set<string> {
-  return new Set(
-    Object.entries(state.resources).flatMap(([key, rec]) =>
-      (rec.status?.runs ?? []).map((run) => `${key}@${new Date(run.scheduledTime).toISOString()}`),
-    ),
-  );
 }
 
 const repeated = (keys: readonly string[]) => keys.filter((k, i) => keys.indexOf(k) !== i);
