@@ -175,6 +175,71 @@ describe('Reconciler: launching', () => {
       expect(h.status().missedRunsTotal).to.equal(3);
     });
 
+    describe('the due time and the lookups of passed-over times', () => {
+      /** The API server was down at 10:00, so 10:00 launched unrecorded; the next pass is after 14:00. */
+      async function backAfterAnOutage(policy: 'Allow' | 'Forbid') {
+        const h = harness({ concurrencyPolicy: policy });
+        h.store.beforeNextWrite(() => {
+          throw new Error('connect ECONNREFUSED');
+        });
+        await rejection(h.reconcile(fiveSecondsPastTen));
+        return { h, from: h.launcher.identities.length };
+      }
+
+      it('under Allow, the due time launches first: lookups after a failover take seconds', async () => {
+        const { h, from } = await backAfterAnOutage('Allow');
+        await h.reconcile('2026-03-01T14:00:05Z');
+        expect(h.launcher.identities.slice(from)).to.deep.equal([
+          'ListTasks own', // 14:00's own attempt
+          'RunTask own',
+          ...Array<string>(4).fill('ListTasks own'), // 10:00 to 13:00
+        ]);
+        expect(summary(h.runs())).to.deep.equal([
+          '14:00 Running tasks=1',
+          '13:00 Missed/Coalesced tasks=0', // the history keeps the newest Missed record
+          '10:00 Running tasks=1',
+        ]);
+        expect(h.status().missedRunsTotal).to.equal(3);
+        expect(h.status().lastScheduleTime).to.equal('2026-03-01T14:00:00.000Z');
+      });
+
+      it('under Forbid, the lookups come first, and a run found still going holds the due time back', async () => {
+        const { h, from } = await backAfterAnOutage('Forbid');
+        await h.reconcile('2026-03-01T14:00:05Z');
+        expect(h.launcher.identities.slice(from)).to.deep.equal(Array<string>(4).fill('ListTasks own'));
+        expect(summary(h.runs()).slice(0, 1)).to.deep.equal(['14:00 Skipped/ConcurrencyForbid tasks=0']);
+        expect(h.launcher.runRequests).to.have.length(1);
+      });
+
+      it('a lookup failing after the due launch keeps that run, and the retried pass never launches it again', async () => {
+        const { h } = await backAfterAnOutage('Allow');
+        const find = h.launcher.findTasks.bind(h.launcher);
+        let calls = 0;
+        h.launcher.findTasks = async (...args) => {
+          // The due time's own lookup and the first passed-over one answer; the next is throttled.
+          if (++calls === 3) throw new ThrottledError('Rate exceeded');
+          return find(...args);
+        };
+        const error = await rejection(h.reconcile('2026-03-01T14:00:05Z'));
+        expect(error).to.be.instanceOf(TransientError);
+        expect(summary(h.runs()), 'the launch is recorded').to.deep.equal(['14:00 Running tasks=1']);
+        expect(h.status().lastScheduleTime, 'the passed-over times are still to do').to.equal(undefined);
+
+        await h.reconcile('2026-03-01T14:00:15Z');
+        expect(h.launcher.runRequests.map((r) => r.startedBy.split('/')[2])).to.deep.equal([
+          String(Date.parse(ten) / 1000),
+          String(Date.parse('2026-03-01T14:00:00Z') / 1000),
+        ]);
+        expect(summary(h.runs())).to.deep.equal([
+          '14:00 Running tasks=1',
+          '13:00 Missed/Coalesced tasks=0', // the history keeps the newest Missed record
+          '10:00 Running tasks=1',
+        ]);
+        expect(h.status().missedRunsTotal).to.equal(3);
+        expect(h.status().lastScheduleTime).to.equal('2026-03-01T14:00:00.000Z');
+      });
+    });
+
     it('times this term passed over while it fell behind are recorded Missed without a lookup', async () => {
       const h = harness();
       await h.reconcile('2026-03-01T09:50:00Z'); // the term starts
