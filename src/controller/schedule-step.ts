@@ -42,19 +42,9 @@ export class ScheduleStep {
     // One after another: all at once, ten lookups of every resource after a failover came to
     // hundreds of ListTasks together, past ECS's read quota; the throttled passes failed and were
     // retried with growing backoff, and the torture suite recorded thousands of runs lost.
-
-    // A time that already has a run record was handled by an earlier pass, even if the watermark
-    // stayed behind it (see launchesFirst): it is never recorded or launched twice.
-    const recordedTimes = new Set(
-      pass.runs.filter((r) => r.runNowKey === undefined).map((r) => Date.parse(r.scheduledTime)),
-    );
-    const unhandled = (time: Date | undefined) =>
-      time !== undefined && !recordedTimes.has(time.getTime()) ? time : undefined;
+    const adopted = new Map<Date, string[]>();
     // plan.missed is newest first.
-    const missed = plan.missed.filter((time) => unhandled(time));
-    const due = unhandled(plan.due);
-    const tooLate = unhandled(plan.tooLate);
-    const lookedUp = missed
+    const lookedUp = plan.missed
       .filter((time) =>
         this.#ledger.needsLookup({
           key: pass.key,
@@ -65,13 +55,6 @@ export class ScheduleStep {
         }),
       )
       .slice(-MAX_MISSED_LOOKUPS);
-    // Under Allow a launch does not depend on other runs, so the due time does not wait for the
-    // lookups: after a failover they can take seconds (quota, faults), and an every-2-seconds
-    // schedule would pass over its next time while they ran. Other policies must first know
-    // whether older runs are still going (adopted tasks count for Forbid, Replace and TopUp).
-    let started: boolean | undefined;
-    if (due && lookedUp.length > 0 && launchesFirst(pass)) started = await this.#start(pass, due);
-    const adopted = new Map<Date, string[]>();
     for (const time of lookedUp) {
       try {
         const found = await this.#launcher.findTasks(
@@ -81,13 +64,12 @@ export class ScheduleStep {
         );
         if (found.length > 0) adopted.set(time, found);
       } catch (error) {
-        // Nothing of the passed-over times is added yet: they are looked up again by the retried
-        // pass, with the watermark unmoved. A due run launched above keeps its record.
+        // Nothing added yet: the whole schedule step is retried with the watermark unmoved.
         pass.errors.push(toTransient(error, 'looking for tasks already launched'));
         return previous;
       }
     }
-    for (const time of missed) {
+    for (const time of plan.missed) {
       const found = adopted.get(time);
       addRun(
         pass,
@@ -103,7 +85,7 @@ export class ScheduleStep {
     }
     // Counted beyond the records kept, so missedRunsTotal stays true after a long outage.
     for (let i = plan.missed.length; i < plan.missedCount; i++) pass.recorded.push('Missed');
-    const missedCount = plan.missedCount - (plan.missed.length - missed.length) - adopted.size;
+    const missedCount = plan.missedCount - adopted.size;
     pass.missedRunsTotal += missedCount;
     if (missedCount > 0) {
       const count = plan.missedMore ? `at least ${missedCount}` : String(missedCount);
@@ -114,16 +96,21 @@ export class ScheduleStep {
       });
     }
     const handledUpTo = later(previous, iso(plan.missed[0]));
-    if (tooLate) {
-      if (!(await this.#recordTooLate(pass, tooLate))) return handledUpTo;
+    if (plan.tooLate) {
+      if (!(await this.#recordTooLate(pass, plan.tooLate))) return handledUpTo;
     }
-    if (due && started === undefined) started = await this.#start(pass, due);
-    if (due && !started) return handledUpTo;
+    if (
+      plan.due &&
+      !(await this.#launches.startRun(
+        pass,
+        plan.due,
+        scheduledRunIdentity(pass.resource, plan.due),
+        'scheduled',
+      ))
+    ) {
+      return handledUpTo;
+    }
     return later(previous, iso(plan.lastScheduleTime));
-  }
-
-  #start(pass: Pass, due: Date): Promise<boolean> {
-    return this.#launches.startRun(pass, due, scheduledRunIdentity(pass.resource, due), 'scheduled');
   }
 
   /** Missed by startingDeadlineSeconds, unless an earlier pass launched it and crashed before writing. */
@@ -178,11 +165,6 @@ export class ScheduleStep {
     );
     return started ? value : previous;
   }
-}
-
-/** Allow (the default) with no trigger: the due run's launch cannot depend on any other run. */
-function launchesFirst(pass: Pass): boolean {
-  return (pass.spec.concurrencyPolicy ?? 'Allow') === 'Allow' && pass.spec.trigger === undefined;
 }
 
 /** A run-now value this resource has not acted on yet (whether it launches or is Skipped). */
