@@ -153,8 +153,14 @@ export interface Scorecard {
     readonly total: number;
     readonly runs: readonly { resource: string; scheduledTime: string }[];
   };
-  /** Launched (the ledger says so) but never seen in a status. */
-  readonly launchedButUnrecorded: number;
+  /**
+   * Launched (the ledger says so) but never seen in a status, with the first few: the status
+   * watch may miss a version, so each one is a lead to follow in the replicas' logs.
+   */
+  readonly launchedButUnrecorded: {
+    readonly total: number;
+    readonly runs: readonly { resource: string; scheduledTime: string; startedBy: string }[];
+  };
   readonly statusVersionsSeen: number;
   readonly invalidStatus: { readonly total: number; readonly examples: ScorecardInput['invalidStatuses'] };
   readonly unexpectedCrashes: readonly Crash[];
@@ -170,6 +176,8 @@ export interface Scorecard {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const EVIDENCE_EXAMPLES = 5;
+/** Duplicated and unrecorded runs listed in the JSON; the counts cover them all. */
+const EXAMPLES_KEPT = 20;
 
 /**
  * The faults that struck one resource's requests, by resource, oldest first. A resource's requests
@@ -208,7 +216,8 @@ export function scorecard(input: ScorecardInput): Scorecard {
   const within = (t: number) =>
     input.windows.find((w) => t >= w.startMs - input.explainLeadMs && t <= w.endMs + input.explainSlackMs);
   let exactlyOnce = 0;
-  let unrecorded = 0;
+  const unrecorded: { resource: string; scheduledTime: string; startedBy: string }[] = [];
+  let unrecordedTotal = 0;
   let duplicates = 0;
   let countedOnly = 0;
   const duplicateRuns: DuplicateRun[] = [];
@@ -324,7 +333,7 @@ export function scorecard(input: ScorecardInput): Scorecard {
       const extra = Math.max(0, launched.tasks - run.tasksWanted);
       if (extra === 0) exactlyOnce++;
       duplicates += extra;
-      if (extra > 0 && duplicateRuns.length < 20)
+      if (extra > 0 && duplicateRuns.length < EXAMPLES_KEPT)
         duplicateRuns.push({
           resource: run.resource,
           scheduledTime: iso(run.scheduledTimeMs),
@@ -332,7 +341,12 @@ export function scorecard(input: ScorecardInput): Scorecard {
           wanted: run.tasksWanted,
           launches: launched.acceptedLaunches,
         });
-      if (results.size === 0) unrecorded++;
+      if (results.size === 0 && unrecordedTotal++ < EXAMPLES_KEPT)
+        unrecorded.push({
+          resource: run.resource,
+          scheduledTime: iso(run.scheduledTimeMs),
+          startedBy: run.startedBy,
+        });
       if (within(run.scheduledTimeMs) === undefined)
         delays.push(launched.firstLaunchAt - run.scheduledTimeMs);
       continue;
@@ -388,7 +402,7 @@ export function scorecard(input: ScorecardInput): Scorecard {
       runs: missed,
     },
     lost: { total: lost.length, runs: lost },
-    launchedButUnrecorded: unrecorded,
+    launchedButUnrecorded: { total: unrecordedTotal, runs: unrecorded },
     statusVersionsSeen: input.statusVersionsSeen,
     invalidStatus: { total: input.invalidStatuses.length, examples: input.invalidStatuses.slice(0, 10) },
     unexpectedCrashes: input.unexpectedCrashes,
@@ -423,7 +437,7 @@ export function formatScorecard(s: Scorecard): string {
     `  missed, explained by injected ECS faults: ${s.missed.explainedByEcsFaults}`,
     `  missed, unexplained:                      ${s.missed.unexplained}`,
     `  lost:                         ${s.lost.total}`,
-    `  launched but never recorded:  ${s.launchedButUnrecorded}`,
+    `  launched but never recorded:  ${s.launchedButUnrecorded.total}`,
     `  status versions seen/invalid: ${s.statusVersionsSeen} / ${s.invalidStatus.total}`,
     `  unexpected crashes:           ${s.unexpectedCrashes.length}`,
     `  launch delay outside faults:  p50 ${d.p50} ms, p99 ${d.p99} ms, max ${d.max} ms (${d.runs} runs)`,

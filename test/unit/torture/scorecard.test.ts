@@ -159,7 +159,10 @@ describe('torture scorecard', () => {
         unexpectedCrashes: [{ replica: 'r0', atMs: at(30), exit: '70' }],
       }),
     );
-    expect(card.launchedButUnrecorded).to.equal(1);
+    expect(card.launchedButUnrecorded).to.deep.equal({
+      total: 1,
+      runs: [{ resource: 'ns/a', scheduledTime: new Date(at(10)).toISOString(), startedBy: 'ecss/ns/a/10' }],
+    });
     expect(card.verdict.failures).to.deep.equal(['1 invalid status version(s)', '1 unexpected crash(es)']);
   });
 
