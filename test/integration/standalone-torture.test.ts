@@ -132,10 +132,18 @@ describe('standalone mode under faults (real binary): a full disk, a folder edit
     // Room again: the next writes go through, and scheduling carries on from where it stood.
     const freedAt = Date.now();
     setFileSizeLimit(run.child.pid!, 'unlimited');
+    // Every resource, not just the first: each one's failed writes back off on their own clock.
+    const names = Array.from({ length: 5 }, (_, i) => `every-second-${i}`);
+    const resumed = () =>
+      new Set(
+        reportedRuns(run.lines)
+          .filter((k) => Date.parse(k.split('@')[1]!) >= freedAt)
+          .map((k) => k.split('@')[0]!.split('/').pop()!),
+      );
     await run.waitFor(
-      () => reportedRuns(run.lines).some((k) => Date.parse(k.split('@')[1]!) >= freedAt),
+      () => names.every((n) => resumed().has(n)),
       20_000,
-      'a run scheduled after the disk had room again',
+      'a run of every resource scheduled after the disk had room again',
     );
     run.child.kill('SIGTERM');
     expect((await run.exited).code).to.equal(0);
