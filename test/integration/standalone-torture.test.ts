@@ -93,9 +93,8 @@ describe('standalone mode under faults (real binary): a full disk, a folder edit
     const manifests = join(dir, 'jobs');
     const statePath = join(dir, 'state.json');
     mkdirSync(manifests);
-    for (let i = 0; i < 5; i++) {
-      writeFileSync(join(manifests, `every-second-${i}.yaml`), manifest(`every-second-${i}`, '* * * * * *'));
-    }
+    const names = Array.from({ length: 5 }, (_, i) => `every-second-${i}`);
+    for (const name of names) writeFileSync(join(manifests, `${name}.yaml`), manifest(name, '* * * * * *'));
     const run = runStandalone(manifests, statePath);
     children.push(run.child);
     await run.waitFor((l) => l.msg === 'running', 20_000, '"running"');
@@ -133,7 +132,6 @@ describe('standalone mode under faults (real binary): a full disk, a folder edit
     const freedAt = Date.now();
     setFileSizeLimit(run.child.pid!, 'unlimited');
     // Every resource, not just the first: each one's failed writes back off on their own clock.
-    const names = Array.from({ length: 5 }, (_, i) => `every-second-${i}`);
     const resumed = () =>
       new Set(
         reportedRuns(run.lines)

@@ -341,12 +341,15 @@ export function scorecard(input: ScorecardInput): Scorecard {
           wanted: run.tasksWanted,
           launches: launched.acceptedLaunches,
         });
-      if (results.size === 0 && unrecordedTotal++ < EXAMPLES_KEPT)
-        unrecorded.push({
-          resource: run.resource,
-          scheduledTime: iso(run.scheduledTimeMs),
-          startedBy: run.startedBy,
-        });
+      if (results.size === 0) {
+        unrecordedTotal++;
+        if (unrecorded.length < EXAMPLES_KEPT)
+          unrecorded.push({
+            resource: run.resource,
+            scheduledTime: iso(run.scheduledTimeMs),
+            startedBy: run.startedBy,
+          });
+      }
       if (within(run.scheduledTimeMs) === undefined)
         delays.push(launched.firstLaunchAt - run.scheduledTimeMs);
       continue;
