@@ -8,6 +8,7 @@ import { validateResource } from '../api/validation.js';
 import type { Logger } from '../log/logger.js';
 import { compileSchedule, ScheduleError, type CompiledSchedule } from '../schedule/schedule.js';
 import type { Clock } from './clock.js';
+import { AccessDenials } from './access-denial.js';
 import { ConditionType, findCondition } from './conditions.js';
 import { deliverDeadLetters, type DeadLetterSink } from './dead-letter.js';
 import { TerminalError } from './errors.js';
@@ -101,6 +102,8 @@ const DEFAULT_ACTIVE_POLL_MS = 10_000;
 const DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS = 300;
 const DEFAULT_MAX_TASKS_PER_RUN = 100;
 const DEFAULT_FENCE_MARGIN_MS = 2_000;
+const ACCESS_WAITING_FOR =
+  "waiting for the role's permissions to be fixed: tried again on the next resync or change";
 // Capacity retries back off with the time already spent, between these bounds: roughly doubling,
 // without keeping an attempt counter anywhere (the run's scheduled time is the only state).
 const MIN_CAPACITY_RETRY_MS = 5_000;
@@ -117,6 +120,7 @@ export class Reconciler {
   /** True when the tracker is ours alone: each pass refreshes its own resource's tasks. */
   readonly #inline: boolean;
   readonly #ledger = new LaunchLedger();
+  readonly #denials = new AccessDenials();
   readonly #launches: LaunchStep;
   readonly #schedule: ScheduleStep;
 
@@ -159,6 +163,7 @@ export class Reconciler {
     if (!resource) {
       this.#deps.metrics.forget(key);
       this.#tracker.forget(key);
+      this.#denials.forget(key);
       return {};
     }
     const now = this.#deps.clock.now();
@@ -254,6 +259,12 @@ export class Reconciler {
       fenceMarginMs: this.#deps.fenceMarginMs ?? DEFAULT_FENCE_MARGIN_MS,
     });
 
+    // An AccessDenied that outlasted IAM propagation: a policy problem, not worth retrying hot.
+    const denial = this.#denials.observe(key, pass.errors, now);
+    if (denial) this.#warnOnce(pass, denial.reason, denial.message);
+    const problem = denial
+      ? { terminal: true, ...denial, waitingFor: ACCESS_WAITING_FOR }
+      : pass.triggerProblem;
     const next = buildStatus({
       previous: status,
       generation: resource.metadata.generation,
@@ -269,7 +280,7 @@ export class Reconciler {
       missedRunsTotal: pass.missedRunsTotal,
       runs: pass.runs,
       limits: pass.spec,
-      ...(pass.triggerProblem ? { trigger: pass.triggerProblem } : {}),
+      ...(problem ? { trigger: problem } : {}),
     });
     // Leadership lost mid-pass or while the write waited its turn: what this pass decided may
     // already be another replica's to decide.
@@ -290,6 +301,7 @@ export class Reconciler {
     followTasks(this.#tracker, pass);
     this.#report(pass, plan, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
 
+    if (denial) throw new TerminalError(denial.message, denial.reason);
     if (pass.errors[0]) throw pass.errors[0];
     // Like an invalid spec: nothing this controller can do changes the answer, so no requeue.
     if (pass.triggerProblem?.terminal) {
@@ -347,6 +359,14 @@ export class Reconciler {
       this.#deps.events.record(resource, 'Warning', reason, message);
     }
     return {};
+  }
+
+  /** A Warning event for a stall, unless the resource already shows that same stall. */
+  #warnOnce(pass: Pass, reason: string, message: string): void {
+    const stalled = findCondition(pass.resource.status?.conditions, ConditionType.Stalled);
+    if (stalled?.status === 'True' && stalled.reason === reason && stalled.message === message.slice(0, 1024))
+      return;
+    pass.events.push({ type: 'Warning', reason, message });
   }
 
   /** Events and metrics, once the status that explains them is stored. */

@@ -4,7 +4,14 @@
 //
 // AWS_ERROR_TABLE below is the one place that decides what an error means for a run; the README's
 // "Error handling" table is the same table, and test/unit/ecs/aws-errors.test.ts checks both.
-import { ThrottledError, TransientError } from '../controller/errors.js';
+import {
+  AccessDeniedError,
+  IAM_PROPAGATION_MS,
+  ThrottledError,
+  TransientError,
+} from '../controller/errors.js';
+
+export { IAM_PROPAGATION_MS };
 
 /**
  * - `retry`: transient; retry with backoff, but only within the run's deadline
@@ -25,13 +32,6 @@ export interface ErrorRow {
   readonly retryForMs?: number;
   readonly why: string;
 }
-
-/**
- * IAM is eventually consistent: a role or policy just created or attached can be refused for a
- * while (AWS documents "a few seconds", and minutes are seen in practice). Past this, a denial
- * is a policy problem a person must fix.
- */
-export const IAM_PROPAGATION_MS = 2 * 60_000;
 
 export const AWS_ERROR_TABLE: readonly ErrorRow[] = [
   {
@@ -326,12 +326,17 @@ export function isRejection(err: unknown): boolean {
  * Maps any thrown value from an SDK call to one of our errors. `what` names the call for the
  * message, for example "ECS RunTask".
  */
-export function mapAwsError(what: string, err: unknown): ThrottledError | AwsRejectedError | TransientError {
+export function mapAwsError(
+  what: string,
+  err: unknown,
+): ThrottledError | AccessDeniedError | AwsRejectedError | TransientError {
   if (err instanceof TransientError) return err;
   const name = awsErrorName(err);
   const message = `${what} failed: ${name}: ${awsErrorMessage(err)}`;
   const cls = classifyAwsError(err);
   if (cls.reason === 'Throttled') return new ThrottledError(message, { cause: err });
+  // Retried while IAM propagates; the reconciler stalls the resource when it persists.
+  if (cls.reason === 'AccessDenied') return new AccessDeniedError(message, name, { cause: err });
   if (cls.disposition !== 'retry') return new AwsRejectedError(message, name, { cause: err });
   return new TransientError(message, name, { cause: err });
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ThrottledError, TransientError } from '../../../src/controller/errors.js';
+import { AccessDeniedError, ThrottledError, TransientError } from '../../../src/controller/errors.js';
 import { readFileSync } from 'node:fs';
 import {
   AWS_ERROR_TABLE,
@@ -195,10 +195,16 @@ describe('mapAwsError', () => {
       reason: 'ExpiredTokenException',
     },
     {
-      name: 'AccessDeniedException is retried while IAM propagates',
+      name: 'AccessDeniedException is retried while IAM propagates (the reconciler bounds it)',
       error: awsError('AccessDeniedException'),
-      type: TransientError,
+      type: AccessDeniedError,
       reason: 'AccessDeniedException',
+    },
+    {
+      name: 'STS AccessDenied (an AssumeRole the trust policy refuses) is an access denial',
+      error: awsError('AccessDenied'),
+      type: AccessDeniedError,
+      reason: 'AccessDenied',
     },
     {
       name: 'QueueDoesNotExist is a rejection (a spec problem)',
