@@ -1,9 +1,9 @@
 // When an access denial stops being IAM propagation and becomes a policy problem. Per resource, the
 // first AccessDenied of a streak is remembered on the controller's clock; a pass that ends without
-// any error ends the streak. A streak older than the bound stalls the resource (the reconciler
-// writes Stalled, sends a Warning event and throws a TerminalError, so nothing retries it hot; the
-// informer's resync or a change to the resource brings the next attempt). In memory: a new leader
-// starts its own count, which at worst gives a denial one more bound of retries.
+// any error ends the streak. A streak older than the bound stalls the resource: the reconciler
+// writes Stalled, sends a Warning event, and requeues at the next scheduled time instead of
+// retrying with backoff (the resync or a change to the resource also brings an attempt). In
+// memory: a new leader starts its own count, which at worst gives a denial one more bound.
 import { AccessDeniedError, IAM_PROPAGATION_MS, type TransientError } from './errors.js';
 import type { ResourceKey } from './ports.js';
 

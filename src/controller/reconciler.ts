@@ -103,7 +103,7 @@ const DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS = 300;
 const DEFAULT_MAX_TASKS_PER_RUN = 100;
 const DEFAULT_FENCE_MARGIN_MS = 2_000;
 const ACCESS_WAITING_FOR =
-  "waiting for the role's permissions to be fixed: tried again on the next resync or change";
+  "waiting for the role's permissions to be fixed: tried again at the next scheduled time, resync or change";
 // Capacity retries back off with the time already spent, between these bounds: roughly doubling,
 // without keeping an attempt counter anywhere (the run's scheduled time is the only state).
 const MIN_CAPACITY_RETRY_MS = 5_000;
@@ -301,7 +301,9 @@ export class Reconciler {
     followTasks(this.#tracker, pass);
     this.#report(pass, plan, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
 
-    if (denial) throw new TerminalError(denial.message, denial.reason);
+    // No retry with backoff: the next attempt is the next scheduled time's (or the resync's), so a
+    // denial of a side call (a dead letter, DescribeTasks) does not stop the schedule as well.
+    if (denial) return this.#requeue(pass, plan);
     if (pass.errors[0]) throw pass.errors[0];
     // Like an invalid spec: nothing this controller can do changes the answer, so no requeue.
     if (pass.triggerProblem?.terminal) {

@@ -1,10 +1,12 @@
 // An AWS access denial is retried while IAM propagates (IAM_PROPAGATION_MS, measured on the
 // injected clock from the first denial of the resource) and then stalls the resource: a Stalled
-// condition with reason AccessDenied, one Warning event, and a TerminalError so the work queue does
-// not retry it hot. A pass that ends clean starts the count again. The errors are made by the
+// condition with reason AccessDenied, one Warning event, and no retry with backoff (the pass ends
+// without throwing and asks for the next scheduled time). A pass that ends clean starts the count
+// again. The errors are made by the
 // adapters' own mapping (mapAwsError), as the ECS and SQS clients throw them.
 import { expect } from 'chai';
-import { TerminalError, TransientError } from '../../../src/controller/errors.js';
+import { TransientError } from '../../../src/controller/errors.js';
+import type { ReconcileResult } from '../../../src/controller/reconciler.js';
 import { IAM_PROPAGATION_MS, mapAwsError } from '../../../src/ecs/aws-errors.js';
 import { awsError } from '../ecs/support.js';
 import { harness } from './harness.js';
@@ -36,17 +38,16 @@ describe('Reconciler: an access denial that outlasts IAM propagation stalls the 
     const h = harness();
     h.launcher.script({ error: denied() }, { error: denied() }, { error: denied() }, { error: denied() });
 
-    const early = await pass(h, first);
-    expect(early).to.be.instanceOf(TransientError);
-    expect(early).to.not.be.instanceOf(TerminalError);
+    expect(await pass(h, first), 'retried with backoff').to.be.instanceOf(TransientError);
     const atBound = await pass(h, at(first, IAM_PROPAGATION_MS));
-    expect(atBound, 'still IAM propagation at the bound itself').to.not.be.instanceOf(TerminalError);
+    expect(atBound, 'still IAM propagation at the bound itself').to.be.instanceOf(TransientError);
     expect(condition(h, 'Stalled')).to.include({ status: 'False' });
     expect(h.events.reasons()).to.not.include('AccessDenied');
 
     const late = await pass(h, at(first, IAM_PROPAGATION_MS + 1_000));
-    expect(late).to.be.instanceOf(TerminalError);
-    expect(late).to.include({ reason: 'AccessDenied' });
+    expect(late, 'not thrown: no retry with backoff').to.not.be.instanceOf(Error);
+    // The next attempt is the next scheduled time's (11:00), not a hot retry.
+    expect((late as ReconcileResult).requeueAfterMs).to.be.greaterThan(50 * 60_000);
     expect(condition(h, 'Stalled')).to.include({ status: 'True', reason: 'AccessDenied' });
     expect(condition(h, 'Ready')).to.include({ status: 'False', reason: 'AccessDenied' });
     expect(condition(h, 'Stalled')?.message).to.match(
@@ -65,7 +66,8 @@ describe('Reconciler: an access denial that outlasts IAM propagation stalls the 
 
     // The resync ten minutes later tries once more: still denied, still stalled, no second event.
     const resync = await pass(h, at(first, 12 * 60_000));
-    expect(resync).to.be.instanceOf(TerminalError);
+    expect(resync).to.not.be.instanceOf(Error);
+    expect(condition(h, 'Stalled')).to.include({ status: 'True', reason: 'AccessDenied' });
     expect(h.events.events.filter((e) => e.reason === 'AccessDenied')).to.have.length(1);
 
     // The role is fixed: the next pass launches and the stall clears.
@@ -85,11 +87,9 @@ describe('Reconciler: an access denial that outlasts IAM propagation stalls the 
     h.launcher.finishAll();
     const nextHour = '2026-03-01T11:00:05.000Z';
     h.launcher.script({ error: denied() }, { error: denied() });
-    expect(await pass(h, nextHour)).to.not.be.instanceOf(TerminalError);
+    expect(await pass(h, nextHour)).to.be.instanceOf(TransientError);
     const later = await pass(h, at(nextHour, 90_000));
-    expect(later, 'an hour after the first denial, but 90 s into this one').to.not.be.instanceOf(
-      TerminalError,
-    );
+    expect(later, 'an hour after the first denial, but 90 s into this one').to.be.instanceOf(TransientError);
     expect(condition(h, 'Stalled')).to.include({ status: 'False' });
   });
 
@@ -102,7 +102,8 @@ describe('Reconciler: an access denial that outlasts IAM propagation stalls the 
     );
     await pass(h, first);
     await pass(h, at(first, 60_000));
-    expect(await pass(h, at(first, IAM_PROPAGATION_MS + 5_000))).to.be.instanceOf(TerminalError);
+    expect(await pass(h, at(first, IAM_PROPAGATION_MS + 5_000))).to.not.be.instanceOf(Error);
+    expect(condition(h, 'Stalled')).to.include({ status: 'True', reason: 'AccessDenied' });
   });
 
   it('a denied SQS trigger queue counts the same way', async () => {
@@ -111,10 +112,10 @@ describe('Reconciler: an access denial that outlasts IAM propagation stalls the 
       maxCount: 5,
     });
     h.queueDepth.error = denied('SQS GetQueueAttributes (q)');
-    expect(await pass(h, first)).to.not.be.instanceOf(TerminalError);
+    expect(await pass(h, first)).to.be.instanceOf(TransientError);
     expect(condition(h, 'Reconciling')).to.include({ status: 'True', reason: 'QueueDepthUnavailable' });
     const late = await pass(h, at(first, IAM_PROPAGATION_MS + 1_000));
-    expect(late).to.be.instanceOf(TerminalError);
+    expect(late).to.not.be.instanceOf(Error);
     expect(condition(h, 'Stalled')).to.include({ status: 'True', reason: 'AccessDenied' });
     expect(h.launcher.runRequests).to.deep.equal([]);
   });
