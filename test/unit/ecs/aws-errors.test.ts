@@ -91,12 +91,12 @@ describe('KUBE_ERROR_TABLE: every entry of every row classifies as its row says'
     expect(classifyKubeError({ code: 507 }).reason).to.equal('ServerError');
   });
 
-  it('a 403 stays retryable while RBAC propagates, then is terminal for the resource', () => {
+  it('a 403 is retried however long it lasts, as the Kubernetes adapters do (no row bounds it)', () => {
     expect(classifyKubeError({ code: 403 }, { failingForMs: RBAC_PROPAGATION_MS }).disposition).to.equal(
       'retry',
     );
     expect(classifyKubeError({ code: 403 }, { failingForMs: RBAC_PROPAGATION_MS + 1 }).disposition).to.equal(
-      'terminal-resource',
+      'retry',
     );
   });
 });
