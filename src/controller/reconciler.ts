@@ -8,10 +8,10 @@ import { validateResource } from '../api/validation.js';
 import type { Logger } from '../log/logger.js';
 import { compileSchedule, ScheduleError, type CompiledSchedule } from '../schedule/schedule.js';
 import type { Clock } from './clock.js';
-import { AccessDenials } from './access-denial.js';
+import { ACCESS_DENIED_REASON, AccessDenials } from './access-denial.js';
 import { ConditionType, findCondition } from './conditions.js';
 import { deliverDeadLetters, type DeadLetterSink } from './dead-letter.js';
-import { TerminalError } from './errors.js';
+import { AccessDeniedError, TerminalError } from './errors.js';
 import { PassAbortedError } from './fencing.js';
 import type { ControllerMetrics } from './metrics-port.js';
 import {
@@ -242,11 +242,20 @@ export class Reconciler {
       scheduled: plan.due !== undefined,
       runNow: wantsRunNow(resource, status.lastRunNow) && !(pass.spec.suspend ?? false),
     });
-    await observeRuns(pass, this.#tracker, {
-      inline: this.#inline,
-      fresh,
-      missingGraceMs: this.#missingGraceMs,
-    });
+    try {
+      await observeRuns(pass, this.#tracker, {
+        inline: this.#inline,
+        fresh,
+        missingGraceMs: this.#missingGraceMs,
+      });
+    } catch (error) {
+      // Nothing is decided yet; a denial past the bound stalls here as it would at the end.
+      const denial =
+        error instanceof AccessDeniedError ? this.#denials.observe(key, [error], now) : undefined;
+      if (!denial) throw error;
+      await this.#stall(resource, denial.reason, denial.message, now, log, commit);
+      return this.#requeue(pass, plan);
+    }
     await enforceActiveDeadline(pass, this.#deps.launcher);
     await this.#launches.retryPending(pass);
     await this.#launches.launchRetries(pass);
@@ -326,8 +335,9 @@ export class Reconciler {
   }
 
   /**
-   * A resource the controller will not act on (an invalid spec, a policy denial): report it once
-   * on the object and as a Warning event, and do not retry. The status keeps everything else.
+   * A resource the controller will not act on (an invalid spec, a policy denial, a lasting AWS
+   * access denial): report it once on the object and as a Warning event, and do not retry. The
+   * status keeps everything else.
    */
   async #stall(
     resource: EcsScheduledTaskResource,
@@ -342,7 +352,9 @@ export class Reconciler {
     const waitingFor =
       reason === RunReason.PolicyDenied
         ? 'waiting for the spec or an EcsSchedulerPolicy to change'
-        : 'waiting for the spec to be fixed';
+        : reason === ACCESS_DENIED_REASON
+          ? ACCESS_WAITING_FOR
+          : 'waiting for the spec to be fixed';
     const status = stalledStatus(
       resource.status ?? {},
       resource.metadata.generation,
@@ -354,7 +366,13 @@ export class Reconciler {
     if (!isDeepStrictEqual(status, resource.status ?? {}))
       await commit(() => this.#deps.store.writeStatus(resource, status));
     if (previous?.status !== 'True' || previous.reason !== reason || previous.message !== message) {
-      log.warn(reason === RunReason.PolicyDenied ? 'denied by policy' : 'invalid spec', {
+      const what =
+        reason === RunReason.PolicyDenied
+          ? 'denied by policy'
+          : reason === ACCESS_DENIED_REASON
+            ? 'AWS denied access for longer than IAM takes to apply a change'
+            : 'invalid spec';
+      log.warn(what, {
         issues: message,
         ...details,
       });

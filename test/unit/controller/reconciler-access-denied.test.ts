@@ -106,6 +106,24 @@ describe('Reconciler: an access denial that outlasts IAM propagation stalls the 
     expect(condition(h, 'Stalled')).to.include({ status: 'True', reason: 'AccessDenied' });
   });
 
+  it('a denied DescribeTasks before anything is decided counts the same way', async () => {
+    const h = harness();
+    await h.reconcile(first);
+    expect(h.launcher.launchedCount).to.equal(1);
+    h.launcher.errors.describe = denied('ECS DescribeTasks');
+    const since = at(first, 30_000);
+    expect(await pass(h, since)).to.be.instanceOf(TransientError);
+    const late = await pass(h, at(since, IAM_PROPAGATION_MS + 1_000));
+    expect(late).to.not.be.instanceOf(Error);
+    expect(condition(h, 'Stalled')).to.include({ status: 'True', reason: 'AccessDenied' });
+    expect(condition(h, 'Reconciling')?.message).to.include("role's permissions");
+    expect(h.events.reasons().filter((r) => r === 'AccessDenied')).to.have.length(1);
+    expect(
+      h.runs().map((r) => r.result),
+      'the run is kept as it was',
+    ).to.deep.equal(['Running']);
+  });
+
   it('a denied SQS trigger queue counts the same way', async () => {
     const h = harness({
       trigger: { sqs: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', messagesPerTask: 1 } },
