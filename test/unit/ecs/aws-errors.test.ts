@@ -201,7 +201,7 @@ describe('mapAwsError', () => {
       reason: 'AccessDeniedException',
     },
     {
-      name: 'STS AccessDenied (an AssumeRole the trust policy refuses) is an access denial',
+      name: 'AccessDenied (the STS and S3 spelling) is an access denial too',
       error: awsError('AccessDenied'),
       type: AccessDeniedError,
       reason: 'AccessDenied',
