@@ -44,7 +44,10 @@ export class PolicyIndex implements PolicyGate {
   private pending: 'all' | Set<string> | undefined;
   /** The policies as a list for the evaluator; rebuilt after a change. */
   private snapshot: EcsSchedulerPolicyResource[] | undefined;
-  /** selectingPolicies() per namespace; emptied on every change. At most one entry per namespace. */
+  /**
+   * selectingPolicies() per namespace; emptied on a policy change, a namespace's entry on its own
+   * change. At most one entry per namespace.
+   */
   private readonly selecting = new Map<string, EcsSchedulerPolicyResource[]>();
 
   constructor(options: PolicyIndexOptions) {
