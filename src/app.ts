@@ -3,13 +3,14 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { systemClock, type Clock } from './controller/clock.js';
 import { Controller } from './controller/controller.js';
 import { ControllerTerms } from './controller/controller-terms.js';
-import type {
-  EventRecorder,
-  PolicyGate,
-  QueueDepthSource,
-  ResourceKey,
-  ResourceStore,
-  TaskLauncher,
+import {
+  keysAffectedBy,
+  type EventRecorder,
+  type PolicyGate,
+  type QueueDepthSource,
+  type ResourceKey,
+  type ResourceStore,
+  type TaskLauncher,
 } from './controller/ports.js';
 import { Reconciler } from './controller/reconciler.js';
 import { overviewOf, summarize } from './controller/startup-summary.js';
@@ -369,10 +370,10 @@ export async function startApp(
     logger,
   });
   source.subscribe((key) => terms.enqueue(key));
-  // A policy or a namespace's labels changed: every verdict may have, so a denied resource
-  // launches (or an allowed one stops launching) without a restart.
-  source.policy?.onChange(() => {
-    for (const key of source.keys()) terms.enqueue(key);
+  // A policy or a namespace's labels changed: the verdicts it may change are looked at again, so a
+  // denied resource launches (or an allowed one stops launching) without a restart.
+  source.policy?.onChange((change) => {
+    for (const key of keysAffectedBy(change, source.keys())) terms.enqueue(key);
   });
 
   let stopping = false;

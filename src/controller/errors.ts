@@ -38,3 +38,21 @@ export class ThrottledError extends TransientError {
     this.name = 'ThrottledError';
   }
 }
+
+/**
+ * AWS refused the call for lack of permission (AccessDenied and its kin in the error table). IAM
+ * is eventually consistent, so it is transient at first; one that persists past
+ * IAM_PROPAGATION_MS is a policy problem, and the reconciler stalls the resource on it.
+ */
+export class AccessDeniedError extends TransientError {
+  constructor(message: string, reason: string, options?: { cause?: unknown }) {
+    super(message, reason, options);
+    this.name = 'AccessDeniedError';
+  }
+}
+
+/**
+ * How long an access denial is retried. AWS documents IAM changes as taking "a few seconds" to
+ * apply, and minutes are seen in practice; past this, a denial is a policy a person must fix.
+ */
+export const IAM_PROPAGATION_MS = 2 * 60_000;

@@ -175,11 +175,29 @@ export type PolicyDecision =
       readonly message: string;
     };
 
+/**
+ * Whose verdicts may have changed: every resource's (a policy changed), or only those of the
+ * resources in these namespaces (a namespace came, went, or was relabelled so that other
+ * policies select it).
+ */
+export type PolicyChange = 'all' | { readonly namespaces: readonly string[] };
+
+/** The keys among `keys` whose verdict `change` may have changed. */
+export function keysAffectedBy(change: PolicyChange, keys: Iterable<ResourceKey>): ResourceKey[] {
+  if (change === 'all') return [...keys];
+  const namespaces = new Set(change.namespaces);
+  return [...keys].filter((key) => namespaces.has(key.slice(0, key.indexOf('/'))));
+}
+
 /** Tenancy (EcsSchedulerPolicy). Pure lookup over the watched policies and namespaces. */
 export interface PolicyGate {
+  /**
+   * The verdict. Throws a TransientError when it cannot judge yet (the resource's namespace has
+   * not been seen): the pass is retried with backoff, never judged on partial labels.
+   */
   evaluate(resource: EcsScheduledTaskResource): PolicyDecision;
-  /** Called with every resource key whose verdict may have changed (a policy or namespace changed). */
-  onChange(listener: (keys: readonly ResourceKey[] | 'all') => void): void;
+  /** Called when verdicts may have changed (a policy or a namespace changed). */
+  onChange(listener: (change: PolicyChange) => void): void;
 }
 
 /**

@@ -8,9 +8,10 @@ import { validateResource } from '../api/validation.js';
 import type { Logger } from '../log/logger.js';
 import { compileSchedule, ScheduleError, type CompiledSchedule } from '../schedule/schedule.js';
 import type { Clock } from './clock.js';
+import { ACCESS_DENIED_REASON, AccessDenials } from './access-denial.js';
 import { ConditionType, findCondition } from './conditions.js';
 import { deliverDeadLetters, type DeadLetterSink } from './dead-letter.js';
-import { TerminalError } from './errors.js';
+import { AccessDeniedError, TerminalError } from './errors.js';
 import { PassAbortedError } from './fencing.js';
 import type { ControllerMetrics } from './metrics-port.js';
 import {
@@ -101,6 +102,8 @@ const DEFAULT_ACTIVE_POLL_MS = 10_000;
 const DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS = 300;
 const DEFAULT_MAX_TASKS_PER_RUN = 100;
 const DEFAULT_FENCE_MARGIN_MS = 2_000;
+const ACCESS_WAITING_FOR =
+  "waiting for the role's permissions to be fixed: tried again at the next scheduled time, resync or change";
 // Capacity retries back off with the time already spent, between these bounds: roughly doubling,
 // without keeping an attempt counter anywhere (the run's scheduled time is the only state).
 const MIN_CAPACITY_RETRY_MS = 5_000;
@@ -117,6 +120,7 @@ export class Reconciler {
   /** True when the tracker is ours alone: each pass refreshes its own resource's tasks. */
   readonly #inline: boolean;
   readonly #ledger = new LaunchLedger();
+  readonly #denials = new AccessDenials();
   readonly #launches: LaunchStep;
   readonly #schedule: ScheduleStep;
 
@@ -159,6 +163,7 @@ export class Reconciler {
     if (!resource) {
       this.#deps.metrics.forget(key);
       this.#tracker.forget(key);
+      this.#denials.forget(key);
       return {};
     }
     const now = this.#deps.clock.now();
@@ -237,11 +242,20 @@ export class Reconciler {
       scheduled: plan.due !== undefined,
       runNow: wantsRunNow(resource, status.lastRunNow) && !(pass.spec.suspend ?? false),
     });
-    await observeRuns(pass, this.#tracker, {
-      inline: this.#inline,
-      fresh,
-      missingGraceMs: this.#missingGraceMs,
-    });
+    try {
+      await observeRuns(pass, this.#tracker, {
+        inline: this.#inline,
+        fresh,
+        missingGraceMs: this.#missingGraceMs,
+      });
+    } catch (error) {
+      // Nothing is decided yet; a denial past the bound stalls here as it would at the end.
+      const denial =
+        error instanceof AccessDeniedError ? this.#denials.observe(key, [error], now) : undefined;
+      if (!denial) throw error;
+      await this.#stall(resource, denial.reason, denial.message, now, log, commit);
+      return this.#requeue(pass, plan);
+    }
     await enforceActiveDeadline(pass, this.#deps.launcher);
     await this.#launches.retryPending(pass);
     await this.#launches.launchRetries(pass);
@@ -254,6 +268,12 @@ export class Reconciler {
       fenceMarginMs: this.#deps.fenceMarginMs ?? DEFAULT_FENCE_MARGIN_MS,
     });
 
+    // An AccessDenied that outlasted IAM propagation: a policy problem, not worth retrying hot.
+    const denial = this.#denials.observe(key, pass.errors, now);
+    if (denial) this.#warnOnce(pass, denial.reason, denial.message);
+    const problem = denial
+      ? { terminal: true, ...denial, waitingFor: ACCESS_WAITING_FOR }
+      : pass.triggerProblem;
     const next = buildStatus({
       previous: status,
       generation: resource.metadata.generation,
@@ -269,7 +289,7 @@ export class Reconciler {
       missedRunsTotal: pass.missedRunsTotal,
       runs: pass.runs,
       limits: pass.spec,
-      ...(pass.triggerProblem ? { trigger: pass.triggerProblem } : {}),
+      ...(problem ? { trigger: problem } : {}),
     });
     // Leadership lost mid-pass or while the write waited its turn: what this pass decided may
     // already be another replica's to decide.
@@ -290,6 +310,9 @@ export class Reconciler {
     followTasks(this.#tracker, pass);
     this.#report(pass, plan, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
 
+    // No retry with backoff: the next attempt is the next scheduled time's (or the resync's), so a
+    // denial of a side call (a dead letter, DescribeTasks) does not stop the schedule as well.
+    if (denial) return this.#requeue(pass, plan);
     if (pass.errors[0]) throw pass.errors[0];
     // Like an invalid spec: nothing this controller can do changes the answer, so no requeue.
     if (pass.triggerProblem?.terminal) {
@@ -312,8 +335,9 @@ export class Reconciler {
   }
 
   /**
-   * A resource the controller will not act on (an invalid spec, a policy denial): report it once
-   * on the object and as a Warning event, and do not retry. The status keeps everything else.
+   * A resource the controller will not act on (an invalid spec, a policy denial, a lasting AWS
+   * access denial): report it once on the object and as a Warning event, and do not retry. The
+   * status keeps everything else.
    */
   async #stall(
     resource: EcsScheduledTaskResource,
@@ -328,7 +352,9 @@ export class Reconciler {
     const waitingFor =
       reason === RunReason.PolicyDenied
         ? 'waiting for the spec or an EcsSchedulerPolicy to change'
-        : 'waiting for the spec to be fixed';
+        : reason === ACCESS_DENIED_REASON
+          ? ACCESS_WAITING_FOR
+          : 'waiting for the spec to be fixed';
     const status = stalledStatus(
       resource.status ?? {},
       resource.metadata.generation,
@@ -340,13 +366,27 @@ export class Reconciler {
     if (!isDeepStrictEqual(status, resource.status ?? {}))
       await commit(() => this.#deps.store.writeStatus(resource, status));
     if (previous?.status !== 'True' || previous.reason !== reason || previous.message !== message) {
-      log.warn(reason === RunReason.PolicyDenied ? 'denied by policy' : 'invalid spec', {
+      const what =
+        reason === RunReason.PolicyDenied
+          ? 'denied by policy'
+          : reason === ACCESS_DENIED_REASON
+            ? 'AWS denied access for longer than IAM takes to apply a change'
+            : 'invalid spec';
+      log.warn(what, {
         issues: message,
         ...details,
       });
       this.#deps.events.record(resource, 'Warning', reason, message);
     }
     return {};
+  }
+
+  /** A Warning event for a stall, unless the resource already shows that same stall. */
+  #warnOnce(pass: Pass, reason: string, message: string): void {
+    const stalled = findCondition(pass.resource.status?.conditions, ConditionType.Stalled);
+    if (stalled?.status === 'True' && stalled.reason === reason && stalled.message === message.slice(0, 1024))
+      return;
+    pass.events.push({ type: 'Warning', reason, message });
   }
 
   /** Events and metrics, once the status that explains them is stored. */

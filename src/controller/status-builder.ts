@@ -54,7 +54,13 @@ export interface StatusInput {
    * The trigger's queue depth could not be read: terminal stalls the resource (as an invalid spec
    * does), otherwise Reconciling says what is being retried.
    */
-  readonly trigger?: { readonly terminal: boolean; readonly reason: string; readonly message: string };
+  readonly trigger?: {
+    readonly terminal: boolean;
+    readonly reason: string;
+    readonly message: string;
+    /** What a terminal problem waits for, in Reconciling. Default: WAITING_FOR_SPEC. */
+    readonly waitingFor?: string;
+  };
 }
 
 /** What a stalled resource waits for, in its Reconciling condition. */
@@ -76,7 +82,7 @@ export function buildStatus(input: StatusInput): Status {
   const stall = input.trigger?.terminal ? input.trigger : undefined;
   const updates: ConditionUpdate[] = [
     ...(stall
-      ? stalledConditions(generation, stall.reason, stall.message, WAITING_FOR_SPEC)
+      ? stalledConditions(generation, stall.reason, stall.message, stall.waitingFor ?? WAITING_FOR_SPEC)
       : [
           { type: ConditionType.Ready, status: 'True' as const, ...ready, observedGeneration: generation },
           {

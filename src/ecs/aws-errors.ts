@@ -4,19 +4,28 @@
 //
 // AWS_ERROR_TABLE below is the one place that decides what an error means for a run; the README's
 // "Error handling" table is the same table, and test/unit/ecs/aws-errors.test.ts checks both.
-import { ThrottledError, TransientError } from '../controller/errors.js';
+import {
+  AccessDeniedError,
+  IAM_PROPAGATION_MS,
+  ThrottledError,
+  TransientError,
+} from '../controller/errors.js';
+
+export { IAM_PROPAGATION_MS };
 
 /**
- * - `retry`: transient; retry with backoff, but only within the run's deadline
- *   (startingDeadlineSeconds), after which the run is Missed with this reason.
- * - `terminal-run`: this run fails now (a condition and a Warning event), the next one tries again.
- * - `terminal-resource`: the spec or a policy is wrong; nothing will work until a person changes
- *   it (a condition and a Warning event), so no further attempt is made until the spec changes.
+ * - `retry`: transient; the pass is retried with backoff while the time is due: until
+ *   startingDeadlineSeconds passes (Missed, StartingDeadlineExceeded) or, without one, until the
+ *   next scheduled time takes its place (Missed, Coalesced).
+ * - `terminal-run`: a RunTask refused this way fails this run (LaunchFailed), the next one tries
+ *   again. The same error from any other call is retried.
+ * - `terminal-resource`: the spec or a policy is wrong; the resource is Stalled with this reason
+ *   and a Warning event, and not retried until it changes or the 10-minute resync.
  */
 export type ErrorDisposition = 'retry' | 'terminal-run' | 'terminal-resource';
 
 export interface ErrorRow {
-  /** The reason recorded in conditions, events and metrics. */
+  /** The row's name; a terminal-resource error stalls the resource with it as the reason. */
   readonly reason: string;
   /** Error names, codes or RunTask failure reasons (a trailing `*` is a prefix). */
   readonly errors: readonly string[];
@@ -25,13 +34,6 @@ export interface ErrorRow {
   readonly retryForMs?: number;
   readonly why: string;
 }
-
-/**
- * IAM is eventually consistent: a role or policy just created or attached can be refused for a
- * while (AWS documents "a few seconds", and minutes are seen in practice). Past this, a denial
- * is a policy problem a person must fix.
- */
-export const IAM_PROPAGATION_MS = 2 * 60_000;
 
 export const AWS_ERROR_TABLE: readonly ErrorRow[] = [
   {
@@ -93,7 +95,7 @@ export const AWS_ERROR_TABLE: readonly ErrorRow[] = [
     ],
     disposition: 'retry',
     retryForMs: IAM_PROPAGATION_MS,
-    why: 'IAM is eventually consistent: a new role or policy takes a while to apply; past 2 min it is a policy problem (terminal for the resource)',
+    why: "IAM is eventually consistent: a new role or policy takes a while to apply. Denied for longer than 2 min (counted from the resource's first denial; a pass that ends without error starts the count again), it is a policy problem: Stalled with reason AccessDenied and a Warning event, and no more retries with backoff: tried again at the next scheduled time, the 10-minute resync or a change to the resource",
   },
   {
     reason: 'LimitExceeded',
@@ -170,19 +172,19 @@ export const AWS_ERROR_TABLE: readonly ErrorRow[] = [
     reason: 'QueueNotFound',
     errors: ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'InvalidAddress'],
     disposition: 'terminal-resource',
-    why: 'spec.trigger.sqs names no queue: a spec problem, Stalled until the spec changes or the 10-minute resync finds the queue',
+    why: 'spec.trigger.sqs names no queue: a spec problem, Stalled until the spec changes or the 10-minute resync finds the queue. For spec.deadLetter the letter stays Pending and is retried with backoff: the queue may be created after the resource',
   },
   {
     reason: 'PolicyDenied',
     errors: ['PolicyDenied', 'InvalidSecurity', 'KMS.DisabledException', 'KMS.NotFoundException'],
     disposition: 'terminal-resource',
-    why: 'an EcsSchedulerPolicy or a key policy forbids what the spec asks; a person must change one of them',
+    why: 'an EcsSchedulerPolicy (Stalled until the spec or a policy changes), or a queue or key policy of the trigger queue (Stalled until the spec changes or the resync), forbids what the spec asks; a person must change one of them. For spec.deadLetter these are retried with backoff',
   },
   {
     reason: 'Unknown',
     errors: ['anything else'],
     disposition: 'retry',
-    why: 'an error we cannot place is retried within the deadline rather than dropped, and logged with its name',
+    why: 'an error we cannot place is retried within the deadline rather than dropped, and logged with its name. A RunTask failures[].reason the table does not name fails the run instead: retrying an unexplained refusal would repeat it',
   },
 ];
 
@@ -326,12 +328,17 @@ export function isRejection(err: unknown): boolean {
  * Maps any thrown value from an SDK call to one of our errors. `what` names the call for the
  * message, for example "ECS RunTask".
  */
-export function mapAwsError(what: string, err: unknown): ThrottledError | AwsRejectedError | TransientError {
+export function mapAwsError(
+  what: string,
+  err: unknown,
+): ThrottledError | AccessDeniedError | AwsRejectedError | TransientError {
   if (err instanceof TransientError) return err;
   const name = awsErrorName(err);
   const message = `${what} failed: ${name}: ${awsErrorMessage(err)}`;
   const cls = classifyAwsError(err);
   if (cls.reason === 'Throttled') return new ThrottledError(message, { cause: err });
+  // Retried while IAM propagates; the reconciler stalls the resource when it persists.
+  if (cls.reason === 'AccessDenied') return new AccessDeniedError(message, name, { cause: err });
   if (cls.disposition !== 'retry') return new AwsRejectedError(message, name, { cause: err });
   return new TransientError(message, name, { cause: err });
 }

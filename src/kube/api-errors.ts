@@ -62,7 +62,10 @@ export interface KubeErrorRow {
   readonly why: string;
 }
 
-/** RBAC and token rotation settle within seconds; a denial that lasts longer is a real one. */
+/**
+ * RBAC and token rotation settle within seconds; a denial that lasts longer is a real one. No row
+ * uses it today: nothing the controller writes is per-resource enough to stall one resource on it.
+ */
 export const RBAC_PROPAGATION_MS = 2 * 60_000;
 
 export const KUBE_ERROR_TABLE: readonly KubeErrorRow[] = [
@@ -109,20 +112,19 @@ export const KUBE_ERROR_TABLE: readonly KubeErrorRow[] = [
     reason: 'Unauthorized',
     errors: [401, 403],
     disposition: 'retry',
-    retryForMs: RBAC_PROPAGATION_MS,
-    why: 'a rotated service-account token or a RoleBinding still propagating; past 2 min it is an RBAC problem (terminal for the resource)',
+    why: 'a rotated service-account token or a RoleBinding still propagating; retried with backoff (growing to about 16 min between attempts) however long it lasts, never terminal: a missing RBAC rule stops every resource alike, and the logs and reconcile metrics show it',
   },
   {
     reason: 'Invalid',
     errors: [400, 422],
     disposition: 'terminal-resource',
-    why: 'the API server rejected what we wrote (a status that fails the CRD schema): repaired field by field, reported',
+    why: 'the API server rejected the status we wrote (it fails the CRD schema): logged as StatusRejected and not retried until the resource changes or the 10-minute resync; a stored status that fails the schema is repaired field by field when read',
   },
   {
     reason: 'TooLarge',
     errors: [413],
-    disposition: 'terminal-resource',
-    why: "the object would pass etcd's size limit; the status must be compacted, not retried as is",
+    disposition: 'retry',
+    why: "the object would pass etcd's size limit: retried with backoff like any other write error; the status is bounded in size (boundStatus) so that it does not happen",
   },
   {
     reason: 'NotFound',

@@ -38,6 +38,8 @@ export class KubePolicyGate {
       defaultCluster: options.defaultCluster,
       region: options.region,
       logger: options.logger,
+      // The informer sees every namespace: one missing is one its watch has not delivered yet.
+      namespacesWatched: true,
     });
     const informer = (source: ListWatchSource, kind: string) =>
       new ResourceInformer({

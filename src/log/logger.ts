@@ -41,17 +41,41 @@ function jsonValue(value: unknown): unknown {
   return value;
 }
 
-// Bare when it cannot be misread (no spaces, quotes or `=`), JSON-quoted otherwise.
+// Characters that can end a line or drive a terminal: C0 and C1 controls, DEL, and the Unicode
+// line and paragraph separators. Values come from users and AWS (a cluster name, an error
+// message); one of them with a newline or an ANSI escape could otherwise forge a log line.
+// eslint-disable-next-line no-control-regex -- matching controls is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// What JSON.stringify leaves raw of those: it escapes C0 only.
+const CONTROL_AFTER_JSON = /[\u007f-\u009f\u2028\u2029]/g;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+const escapeChar = (c: string) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** `text` on one line whatever it holds: control characters become their escapes. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, escapeChar);
+}
+
+/** JSON.stringify, with the controls it leaves raw escaped too (still valid JSON). */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(CONTROL_AFTER_JSON, escapeChar);
+}
+
+// Bare when it cannot be misread (no spaces, quotes, `=` or controls), JSON-quoted otherwise.
 function textValue(value: unknown): string {
-  if (value instanceof Error) return JSON.stringify(describeErrorChain(errorFields(value)));
+  if (value instanceof Error) return safeJson(describeErrorChain(errorFields(value)));
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  if (typeof value === 'string') {
+    // eslint-disable-next-line no-control-regex -- controls must not be printed bare
+    return /^[^\s"=\u0000-\u001f\u007f-\u009f]+$/.test(value) ? value : safeJson(value);
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
     return String(value);
   try {
-    return JSON.stringify(value);
+    return safeJson(value);
   } catch {
-    return String(value);
+    return escapeControl(String(value));
   }
 }
 
@@ -59,10 +83,10 @@ function renderJson(ts: Date, level: LogLevel, message: string, fields: LogField
   const entry: LogFields = { ts: ts.toISOString(), level, msg: message };
   for (const [k, v] of Object.entries(fields)) entry[k] = jsonValue(v);
   try {
-    return JSON.stringify(entry);
+    return safeJson(entry);
   } catch {
     // A cyclic field must not lose the line.
-    return JSON.stringify({ ts: entry.ts, level, msg: message, fields: textValue(fields) });
+    return safeJson({ ts: entry.ts, level, msg: message, fields: textValue(fields) });
   }
 }
 
@@ -72,9 +96,9 @@ function renderText(ts: Date, level: LogLevel, message: string, fields: LogField
   const { resource, ...rest } = fields;
   const pairs = [
     ...(resource === undefined ? [] : [`resource=${textValue(resource)}`]),
-    ...Object.entries(rest).map(([k, v]) => `${k}=${textValue(v)}`),
+    ...Object.entries(rest).map(([k, v]) => `${escapeControl(k)}=${textValue(v)}`),
   ];
-  return `${ts.toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${pairs.length ? ` ${pairs.join(' ')}` : ''}`;
+  return `${ts.toISOString()} ${level.toUpperCase().padEnd(5)} ${escapeControl(message)}${pairs.length ? ` ${pairs.join(' ')}` : ''}`;
 }
 
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {

@@ -1,11 +1,14 @@
 // The PolicyGate both modes share: the policies and namespace labels a source last reported, and
 // the pure evaluator over them. Sources (the Kubernetes informers, the standalone manifest folder)
-// push changes in; a change that alters what a policy or a namespace's labels say tells the
-// controller to look at every resource again, so a denied one recovers without a restart.
+// push changes in. A policy change tells the controller to look at every resource again; a
+// namespace change only at the resources in that namespace, and only when it came, went, or its
+// new labels are selected by other policies than before. So a denied resource recovers without a
+// restart, and relabelling one namespace does not reconcile the whole cluster.
 import type { EcsSchedulerPolicyResource } from '../api/policy-types.js';
 import { validatePolicy } from '../api/policy-validation.js';
 import type { EcsScheduledTaskResource } from '../api/types.js';
-import type { PolicyDecision, PolicyGate, ResourceKey } from '../controller/ports.js';
+import { TransientError } from '../controller/errors.js';
+import type { PolicyChange, PolicyDecision, PolicyGate } from '../controller/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { evaluatePolicies, NAMESPACE_NAME_LABEL, selectingPolicies } from './policy-evaluator.js';
 
@@ -15,9 +18,19 @@ export interface PolicyIndexOptions {
   /** The controller's region, for SQS queue URLs that do not name one. */
   readonly region?: string;
   readonly logger?: Logger;
+  /**
+   * Every namespace is reported (the Kubernetes gate watches them all), so one not seen yet is one
+   * the watch has not delivered yet: its resources wait for it (a TransientError from evaluate)
+   * rather than being judged by their namespace's name alone. Default false: standalone mode
+   * knows only the namespaces with a manifest, and judges the others by their name label.
+   */
+  readonly namespacesWatched?: boolean;
 }
 
-type Listener = (keys: readonly ResourceKey[] | 'all') => void;
+type Listener = (change: PolicyChange) => void;
+
+/** Why a verdict waits: the reason of the TransientError evaluate throws. */
+export const NAMESPACE_NOT_SEEN = 'NamespaceNotSeen';
 
 export class PolicyIndex implements PolicyGate {
   private readonly policies = new Map<string, { policy: EcsSchedulerPolicyResource; fingerprint: string }>();
@@ -27,10 +40,14 @@ export class PolicyIndex implements PolicyGate {
   private readonly invalid = new Map<string, string>();
   private readonly options: PolicyIndexOptions;
   private readonly log: Logger;
-  private pending = false;
+  /** What changed since the last notification; undefined when nothing did. */
+  private pending: 'all' | Set<string> | undefined;
   /** The policies as a list for the evaluator; rebuilt after a change. */
   private snapshot: EcsSchedulerPolicyResource[] | undefined;
-  /** selectingPolicies() per namespace; emptied on every change. At most one entry per namespace. */
+  /**
+   * selectingPolicies() per namespace; emptied on a policy change, a namespace's entry on its own
+   * change. At most one entry per namespace.
+   */
   private readonly selecting = new Map<string, EcsSchedulerPolicyResource[]>();
 
   constructor(options: PolicyIndexOptions) {
@@ -40,10 +57,18 @@ export class PolicyIndex implements PolicyGate {
 
   evaluate(resource: EcsScheduledTaskResource): PolicyDecision {
     const namespace = resource.metadata.namespace ?? 'default';
+    const labels = this.namespaces.get(namespace)?.labels;
+    if (labels === undefined && this.options.namespacesWatched === true) {
+      // A namespaceSelector on any other label would be judged wrong; its add event requeues it.
+      throw new TransientError(
+        `namespace ${namespace} is not in the namespace cache yet: the policy verdict waits for its labels`,
+        NAMESPACE_NOT_SEEN,
+      );
+    }
     this.snapshot ??= [...this.policies.values()].map((p) => p.policy);
     const context = {
       policies: this.snapshot,
-      namespaceLabels: this.namespaces.get(namespace)?.labels,
+      namespaceLabels: labels,
       defaultCluster: this.options.defaultCluster,
       region: this.options.region,
     };
@@ -113,31 +138,60 @@ export class PolicyIndex implements PolicyGate {
 
   /** A namespace's labels, or undefined when it is gone. */
   setNamespace(name: string, labels: Readonly<Record<string, string>> | undefined): void {
+    const before = this.namespaces.get(name);
     if (labels === undefined) {
-      if (this.namespaces.delete(name)) this.changed();
+      if (this.namespaces.delete(name)) this.namespaceChanged(name);
       return;
     }
     // The API server always sets this label; a namespace seen without it still has its name.
     const full = { [NAMESPACE_NAME_LABEL]: name, ...labels };
     const fingerprint = JSON.stringify(Object.entries(full).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    if (this.namespaces.get(name)?.fingerprint === fingerprint) return;
+    if (before?.fingerprint === fingerprint) return;
     this.namespaces.set(name, { labels: full, fingerprint });
-    // Even a namespace seen for the first time: a resource in it may have been judged before its
-    // labels arrived (by its name label alone).
-    this.changed();
+    // A namespace seen for the first time always counts: its resources waited for it, or (in
+    // standalone mode) were judged by its name label alone. A relabelled one counts only when
+    // other policies select it now: verdicts depend on its labels through that set alone.
+    if (before !== undefined) {
+      this.snapshot ??= [...this.policies.values()].map((p) => p.policy);
+      const names = (l: Readonly<Record<string, string>>) =>
+        selectingPolicies(this.snapshot!, name, l)
+          .map((p) => p.metadata.name ?? '')
+          .join('\u0000');
+      if (names(before.labels) === names(full)) {
+        this.selecting.delete(name);
+        return;
+      }
+    }
+    this.namespaceChanged(name);
   }
 
-  /** Coalesces the changes of one tick (a relist delivers many) into one notification. */
+  private namespaceChanged(name: string): void {
+    this.selecting.delete(name);
+    if (this.pending === 'all') return;
+    const first = this.pending === undefined;
+    this.pending ??= new Set();
+    this.pending.add(name);
+    if (first) this.notifySoon();
+  }
+
   private changed(): void {
     this.snapshot = undefined;
     this.selecting.clear();
-    if (this.pending) return;
-    this.pending = true;
+    const first = this.pending === undefined;
+    this.pending = 'all';
+    if (first) this.notifySoon();
+  }
+
+  /** Coalesces the changes of one tick (a relist delivers many) into one notification. */
+  private notifySoon(): void {
     queueMicrotask(() => {
-      this.pending = false;
+      const pending = this.pending;
+      this.pending = undefined;
+      if (pending === undefined) return;
+      const change: PolicyChange = pending === 'all' ? 'all' : { namespaces: [...pending].sort() };
       for (const listener of this.listeners) {
         try {
-          listener('all');
+          listener(change);
         } catch (err) {
           this.log.error('policy change listener failed', { err });
         }

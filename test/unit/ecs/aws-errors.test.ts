@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ThrottledError, TransientError } from '../../../src/controller/errors.js';
+import { AccessDeniedError, ThrottledError, TransientError } from '../../../src/controller/errors.js';
 import { readFileSync } from 'node:fs';
 import {
   AWS_ERROR_TABLE,
@@ -91,12 +91,12 @@ describe('KUBE_ERROR_TABLE: every entry of every row classifies as its row says'
     expect(classifyKubeError({ code: 507 }).reason).to.equal('ServerError');
   });
 
-  it('a 403 stays retryable while RBAC propagates, then is terminal for the resource', () => {
+  it('a 403 is retried however long it lasts, as the Kubernetes adapters do (no row bounds it)', () => {
     expect(classifyKubeError({ code: 403 }, { failingForMs: RBAC_PROPAGATION_MS }).disposition).to.equal(
       'retry',
     );
     expect(classifyKubeError({ code: 403 }, { failingForMs: RBAC_PROPAGATION_MS + 1 }).disposition).to.equal(
-      'terminal-resource',
+      'retry',
     );
   });
 });
@@ -195,10 +195,16 @@ describe('mapAwsError', () => {
       reason: 'ExpiredTokenException',
     },
     {
-      name: 'AccessDeniedException is retried while IAM propagates',
+      name: 'AccessDeniedException is retried while IAM propagates (the reconciler bounds it)',
       error: awsError('AccessDeniedException'),
-      type: TransientError,
+      type: AccessDeniedError,
       reason: 'AccessDeniedException',
+    },
+    {
+      name: 'AccessDenied (the STS and S3 spelling) is an access denial too',
+      error: awsError('AccessDenied'),
+      type: AccessDeniedError,
+      reason: 'AccessDenied',
     },
     {
       name: 'QueueDoesNotExist is a rejection (a spec problem)',

@@ -152,6 +152,62 @@ describe('logger', () => {
     });
   });
 
+  describe('control characters (a value from a user or AWS cannot forge a line)', () => {
+    // A cluster name with a newline once printed a second, made-up log line in text format.
+    const forged = 'prod\n2026-03-01T10:00:06.000Z INFO  launched tasks resource=other/job';
+    const nasty = [
+      'a\rb',
+      'a\tb',
+      'a\u001b[31mred',
+      'a\u0007b',
+      'a\u007fb',
+      'a\u0085b',
+      'a\u009b31mb',
+      'a\u2028b',
+      'a\u2029b',
+    ];
+    // eslint-disable-next-line no-control-regex -- what must never appear raw in a line
+    const raw = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+    it('text: a cluster name with a newline stays in its field, escaped, on one line', () => {
+      const { logger, lines } = capture('text');
+      logger.child({ resource: 'data/nightly' }).info('RunTask done', { cluster: forged });
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.not.match(raw);
+      expect(lines[0]).to.equal(
+        '2026-03-01T10:00:05.000Z INFO  RunTask done resource=data/nightly cluster="prod\\n2026-03-01T10:00:06.000Z INFO  launched tasks resource=other/job"',
+      );
+    });
+
+    it('text: the message is escaped too', () => {
+      const { logger, lines } = capture('text');
+      logger.warn(`run failed: cluster ${forged}`);
+      expect(lines[0]).to.not.match(raw);
+      expect(lines[0]).to.include('cluster prod\\n2026-03-01T10:00:06.000Z');
+    });
+
+    for (const value of nasty) {
+      const name = JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `U+${c.charCodeAt(0).toString(16)}`);
+      it(`text and json: ${name} in a value, a key, an object, an error and the message leaves no raw control`, () => {
+        for (const format of ['text', 'json'] as const) {
+          const { logger, lines } = capture(format);
+          logger.info(`m ${value}`, {
+            [`k${value}`]: value,
+            object: { cluster: value },
+            error: new Error(`boom ${value}`),
+          });
+          expect(lines, format).to.have.length(1);
+          expect(lines[0], format).to.not.match(raw);
+          if (format === 'json') {
+            const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
+            expect(entry.msg, 'json keeps the value').to.equal(`m ${value}`);
+            expect(entry[`k${value}`]).to.equal(value);
+          }
+        }
+      });
+    }
+  });
+
   describe('json format', () => {
     it('writes one object per line with ts, level, msg and the bound fields', () => {
       const { logger, lines } = capture('json');

@@ -3,10 +3,12 @@
 import { expect } from 'chai';
 import type { EcsSchedulerPolicyResource, PolicySpec } from '../../../src/api/policy-types.js';
 import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
+import { TransientError } from '../../../src/controller/errors.js';
+import { keysAffectedBy, type PolicyChange } from '../../../src/controller/ports.js';
 import type { ListResult, ListWatchSource, WatchHandlers } from '../../../src/kube/list-watch-source.js';
 import { KubePolicyGate } from '../../../src/kube/policy-gate.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { PolicyIndex } from '../../../src/policy/policy-index.js';
+import { NAMESPACE_NOT_SEEN, PolicyIndex } from '../../../src/policy/policy-index.js';
 import { FakeClock, flush } from '../kube/fake-clock.js';
 
 function policy(name: string, spec: Partial<PolicySpec>, resourceVersion = '1'): EcsSchedulerPolicyResource {
@@ -30,15 +32,18 @@ const task = (cluster: string, ns = 'team-a'): EcsScheduledTaskResource => ({
 });
 
 const allowsA: Partial<PolicySpec> = { clusters: ['a'], taskDefinitions: ['report'] };
+const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 describe('PolicyIndex', () => {
   let index: PolicyIndex;
   let notified: number;
+  let changes: PolicyChange[];
   beforeEach(() => {
     index = new PolicyIndex({ defaultCluster: 'default' });
     notified = 0;
-    index.onChange((keys) => {
-      expect(keys).to.equal('all');
+    changes = [];
+    index.onChange((change) => {
+      changes.push(change);
       notified++;
     });
     index.setNamespace('team-a', { team: 'a' });
@@ -89,6 +94,72 @@ describe('PolicyIndex', () => {
     await flush();
     expect(notified).to.equal(1);
     expect(index.evaluate(task('a'))).to.deep.include({ allowed: false, policies: [] });
+  });
+
+  describe('a namespace event requeues only the resources in that namespace, and only when it matters', () => {
+    const keys = ['team-a/nightly', 'team-a/hourly', 'team-b/nightly', 'team-c/report', 'other/x'];
+    /** What app.ts enqueues for the changes of one tick. */
+    const enqueued = async (act: () => void): Promise<string[]> => {
+      await flush();
+      changes.length = 0;
+      act();
+      await flush();
+      return changes.flatMap((change) => keysAffectedBy(change, keys));
+    };
+    beforeEach(() => {
+      index.upsertPolicy(policy('team-a', allowsA));
+      index.setNamespace('team-b', { team: 'b' });
+      index.setNamespace('team-c', { team: 'c' });
+    });
+
+    it('a relabelled namespace that other policies now select: its resources only', async () => {
+      expect(await enqueued(() => index.setNamespace('team-b', { team: 'a' }))).to.deep.equal([
+        'team-b/nightly',
+      ]);
+      expect(index.evaluate(task('a', 'team-b')).allowed).to.equal(true);
+    });
+
+    it('a label no policy looks at changes nothing: nothing is requeued', async () => {
+      expect(
+        await enqueued(() => index.setNamespace('team-a', { team: 'a', 'cost-centre': '42' })),
+      ).to.deep.equal([]);
+      expect(
+        await enqueued(() => index.setNamespace('team-c', { team: 'd' })),
+        'selected by none before and after',
+      ).to.deep.equal([]);
+      expect(index.evaluate(task('a'))).to.include({ allowed: true, policy: 'team-a' });
+    });
+
+    it('a namespace added or deleted: its resources only', async () => {
+      expect(await enqueued(() => index.setNamespace('other', { team: 'z' }))).to.deep.equal(['other/x']);
+      expect(await enqueued(() => index.setNamespace('team-a', undefined))).to.deep.equal([
+        'team-a/nightly',
+        'team-a/hourly',
+      ]);
+    });
+
+    it('several namespaces in one tick: one notification naming them; a policy change: everything', async () => {
+      expect(
+        await enqueued(() => {
+          index.setNamespace('team-b', { team: 'a' });
+          index.setNamespace('team-c', undefined);
+        }),
+      ).to.deep.equal(['team-b/nightly', 'team-c/report']);
+      expect(changes).to.have.length(1);
+      expect(
+        await enqueued(() => {
+          index.setNamespace('team-c', { team: 'c' });
+          index.upsertPolicy(policy('team-a', { ...allowsA, clusters: ['b'] }, '2'));
+        }),
+      ).to.deep.equal(keys);
+    });
+  });
+
+  it('standalone (namespaces not watched): an unknown namespace is judged by its name label', () => {
+    index.upsertPolicy(
+      policy('by-name', { ...allowsA, namespaceSelector: { matchLabels: { [NAME_LABEL]: 'loose' } } }),
+    );
+    expect(index.evaluate(task('a', 'loose'))).to.include({ allowed: true, policy: 'by-name' });
   });
 
   it('ignores an invalid policy: it allows nothing, and replacing a valid one with it revokes', () => {
@@ -187,6 +258,43 @@ describe('KubePolicyGate', () => {
     policies.emit('DELETED', policy('team-a', allowsA, '3'));
     await flush();
     expect(gate.evaluate(task('a')).allowed).to.equal(false);
+    kube.stop();
+  });
+
+  it('a namespace not in the cache yet is waited for, never judged by its name label alone', async () => {
+    const policies = new FakeSource();
+    const namespaces = new FakeSource();
+    // Selects on a label other than the name: judged by the name label it would be denied.
+    policies.items = [policy('team-a', allowsA)];
+    namespaces.items = [namespace('team-a', { team: 'a' })];
+    const kube = new KubePolicyGate(undefined, {
+      defaultCluster: 'default',
+      clock: new FakeClock(),
+      sources: { policies, namespaces },
+    });
+    const changes: PolicyChange[] = [];
+    kube.gate.onChange((change) => changes.push(change));
+    kube.start();
+    await kube.waitForSync();
+    await flush();
+    changes.length = 0;
+
+    // The resource arrived before its namespace's watch event.
+    let verdict: unknown;
+    try {
+      verdict = kube.gate.evaluate(task('a', 'team-new'));
+    } catch (error) {
+      verdict = error;
+    }
+    expect(verdict).to.be.instanceOf(TransientError);
+    expect(verdict).to.include({ reason: NAMESPACE_NOT_SEEN });
+
+    namespaces.emit('ADDED', namespace('team-new', { team: 'a' }, '2'));
+    await flush();
+    expect(changes, 'its resources are requeued when it arrives').to.deep.equal([
+      { namespaces: ['team-new'] },
+    ]);
+    expect(kube.gate.evaluate(task('a', 'team-new'))).to.include({ allowed: true, policy: 'team-a' });
     kube.stop();
   });
 });
