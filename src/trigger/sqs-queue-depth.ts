@@ -49,8 +49,10 @@ export interface SqsClientSettings {
   readonly endpoint?: string;
   /** SDK-level attempts per call. Default 3. */
   readonly maxAttempts?: number;
-  /** Socket-level timeouts, in ms. Default 10 s; the whole call is bounded by the caller too. */
+  /** Whole-request deadline, in ms. Default 10 s; the whole call is bounded by the caller too. */
   readonly requestTimeoutMs?: number;
+  /** Connect deadline, in ms. Default: requestTimeoutMs. */
+  readonly connectionTimeoutMs?: number;
   /** Credentials other than the default chain's (an assumed role). */
   readonly credentials?: SQSClientConfig['credentials'];
 }
@@ -67,7 +69,10 @@ export function createSqsClient(settings: SqsClientSettings): SQSClient {
     ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
     maxAttempts: settings.maxAttempts ?? 3,
     useQueueUrlAsEndpoint: false,
-    requestHandler: awsRequestHandler({ connectionTimeoutMs: timeout, requestTimeoutMs: timeout }),
+    requestHandler: awsRequestHandler({
+      connectionTimeoutMs: settings.connectionTimeoutMs ?? timeout,
+      requestTimeoutMs: timeout,
+    }),
   });
 }
 
