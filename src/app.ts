@@ -245,6 +245,7 @@ export async function startApp(
   });
   const clients = new AwsClientPool({
     credentials: new AssumedRoleCredentials({ sts, clock, logger }),
+    ...(config.awsRegion === undefined ? {} : { defaultRegion: config.awsRegion }),
     createEcsClient: (credentials) =>
       new ECSClient({
         ...(config.awsRegion === undefined ? {} : { region: config.awsRegion }),
