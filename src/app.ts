@@ -244,7 +244,7 @@ export async function startApp(
     maxAttempts: config.awsMaxAttempts,
   });
   const clients = new AwsClientPool({
-    credentials: new AssumedRoleCredentials({ sts, clock, logger }),
+    credentials: new AssumedRoleCredentials({ sts, clock, logger, sessionTags: config.stsSessionTags }),
     ...(config.awsRegion === undefined ? {} : { defaultRegion: config.awsRegion }),
     createEcsClient: (credentials) =>
       new ECSClient({
