@@ -20,7 +20,11 @@ import type { Config } from './config.js';
 import { awsRequestHandler } from './ecs/aws-http-handler.js';
 import { createAwsTaskLauncher } from './ecs/aws-task-launcher.js';
 import { DryRunLauncher } from './ecs/dry-run-launcher.js';
-import { TaskStateEvents } from './ecs/task-state-events.js';
+import {
+  createTaskEventsSqsClient,
+  TASK_EVENTS_WAIT_SECONDS,
+  TaskStateEvents,
+} from './ecs/task-state-events.js';
 import { createEcsRateLimiters } from './ecs/ecs-rate-limiters.js';
 import {
   createKubeAdapters,
@@ -241,7 +245,8 @@ export async function startApp(
     maxAttempts: config.awsMaxAttempts,
   });
   const clients = new AwsClientPool({
-    credentials: new AssumedRoleCredentials({ sts, clock, logger }),
+    credentials: new AssumedRoleCredentials({ sts, clock, logger, sessionTags: config.stsSessionTags }),
+    ...(config.awsRegion === undefined ? {} : { defaultRegion: config.awsRegion }),
     createEcsClient: (credentials) =>
       new ECSClient({
         ...(config.awsRegion === undefined ? {} : { region: config.awsRegion }),
@@ -315,11 +320,22 @@ export async function startApp(
   });
   // Only the leader follows tasks, so only the leader reads the events: a follower would delete
   // messages the leader needs.
-  const taskEvents =
+  // Its own SQS client: a long poll needs a request timeout longer than its wait.
+  const taskEventsSqs =
     config.taskEventsQueue === undefined
       ? undefined
+      : createTaskEventsSqsClient({
+          ...awsOptions,
+          endpoint: config.sqsEndpoint,
+          region: regionOfQueueUrl(config.taskEventsQueue) ?? config.awsRegion,
+          waitSeconds: TASK_EVENTS_WAIT_SECONDS,
+        });
+  const taskEvents =
+    config.taskEventsQueue === undefined || taskEventsSqs === undefined
+      ? undefined
       : new TaskStateEvents({
-          sqs: clients.sqsClientFor(undefined, regionOfQueueUrl(config.taskEventsQueue) ?? config.awsRegion),
+          sqs: taskEventsSqs,
+          waitSeconds: TASK_EVENTS_WAIT_SECONDS,
           queueUrl: config.taskEventsQueue,
           clock,
           logger,
@@ -456,6 +472,7 @@ export async function startApp(
       else await terms.finish();
       await terms.settled();
       await taskEvents?.stop();
+      taskEventsSqs?.destroy();
       tracker.stop();
       await source.stop();
       // The kept-alive API server connections: closed only once nothing will use them again.

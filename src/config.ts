@@ -49,6 +49,11 @@ export interface Config {
   /** STS endpoint override for a policy's assumeRoleArn (moto, LocalStack, a VPC endpoint). */
   readonly stsEndpoint?: string;
   /**
+   * Tag each assumed-role session with ecs-scheduler.dev/namespace (needs sts:TagSession in the
+   * role's trust policy). The session name names the namespace either way.
+   */
+  readonly stsSessionTags: boolean;
+  /**
    * SIGTERM ends the process within this many seconds whatever is in flight; kept below
    * Kubernetes' default terminationGracePeriodSeconds (30) so the kubelet never has to SIGKILL.
    */
@@ -113,6 +118,7 @@ const FLAGS = {
   'dry-run': { type: 'boolean' },
   policy: { type: 'string' },
   'sts-endpoint': { type: 'string' },
+  'sts-session-tags': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
   'cache-sync-timeout': { type: 'string' },
   'stuck-reconcile-timeout': { type: 'string' },
@@ -135,6 +141,8 @@ Both:
   --dry-run                         launch nothing; log the RunTask request and record DryRun runs
   --policy enforce|off              enforce EcsSchedulerPolicies (default), or off for a single tenant
   --sts-endpoint URL                STS endpoint override, for policies' assumeRoleArn
+  --sts-session-tags true|false     tag assumed-role sessions with the namespace (default true;
+                                    needs sts:TagSession in the role's trust policy)
   --ecs-endpoint URL                ECS/SQS endpoint override (moto, LocalStack)
   --sqs-endpoint URL                SQS endpoint override, when it differs from --ecs-endpoint
   --task-events-queue URL           SQS queue of ECS Task State Change events (EventBridge): task
@@ -279,6 +287,7 @@ export function loadConfig(
     dryRun: bool('dry-run'),
     policy: oneOf('policy', str('policy') ?? 'enforce', ['enforce', 'off'] as const),
     stsEndpoint: str('sts-endpoint') ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL,
+    stsSessionTags: boolString('sts-session-tags', str('sts-session-tags') ?? 'true'),
     shutdownTimeoutSeconds: positiveSeconds('shutdown-timeout', str('shutdown-timeout') ?? '25s'),
     cacheSyncTimeoutSeconds: positiveSeconds('cache-sync-timeout', str('cache-sync-timeout') ?? '2m'),
     stuckReconcileSeconds: positiveSeconds(

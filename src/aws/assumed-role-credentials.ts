@@ -6,7 +6,16 @@
 // that package is not a dependency (and brings a dozen providers we do not use), and this way the
 // refresh window runs on our injected Clock (unit-tested without waiting), a failure becomes our
 // own error naming the role, and every refresh is logged.
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+//
+// A session acts for one namespace: its RoleSessionName names it (CloudTrail shows
+// assumed-role/<role>/ecs-scheduler@<namespace>) and it carries the session tag
+// ecs-scheduler.dev/namespace (aws:PrincipalTag in CloudTrail and in the role's own policies), so
+// two namespaces sharing a role can be told apart. Credentials are therefore per namespace, not per
+// resource: a resource's name in the session would cost an STS call and a client per resource.
+// Tagging needs sts:TagSession in the role's trust policy; without it AssumeRole is denied, and the
+// error says so and names both fixes (allow it, or --sts-session-tags=false).
+import { createHash } from 'node:crypto';
+import { AssumeRoleCommand, STSClient, type AssumeRoleCommandOutput } from '@aws-sdk/client-sts';
 import { systemClock, type Clock } from '../controller/clock.js';
 import { TransientError } from '../controller/errors.js';
 import type { AwsIdentity } from '../controller/ports.js';
@@ -24,6 +33,11 @@ export interface TemporaryCredentials {
 
 export type CredentialsProvider = () => Promise<TemporaryCredentials>;
 
+export interface SessionTag {
+  readonly key: string;
+  readonly value: string;
+}
+
 /** The one STS call we make, behind a port so the cache is tested with a fake. */
 export interface StsApi {
   assumeRole(request: {
@@ -31,7 +45,28 @@ export interface StsApi {
     externalId?: string;
     sessionName: string;
     durationSeconds: number;
+    /** Session tags; absent when none are sent. */
+    tags?: readonly SessionTag[];
   }): Promise<TemporaryCredentials>;
+}
+
+/** The session tag naming the namespace a session acts for. */
+export const NAMESPACE_SESSION_TAG = 'ecs-scheduler.dev/namespace';
+
+/** STS's limits on RoleSessionName: 2 to 64 characters of [\w+=,.@-]. */
+const SESSION_NAME_MAX = 64;
+const SESSION_NAME_UNSAFE = /[^\w+=,.@-]/g;
+
+/**
+ * The RoleSessionName for a session acting for `namespace`: `<base>@<namespace>`, with any
+ * character STS refuses replaced by `-`; past 64 characters it is cut and ends in 8 hex digits of
+ * the full name's hash, so two long names still differ.
+ */
+export function roleSessionName(base: string, namespace: string | undefined): string {
+  const full = (namespace === undefined ? base : `${base}@${namespace}`).replace(SESSION_NAME_UNSAFE, '-');
+  if (full.length <= SESSION_NAME_MAX) return full.length >= 2 ? full : full.padEnd(2, '-');
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
+  return `${full.slice(0, SESSION_NAME_MAX - hash.length - 1)}-${hash}`;
 }
 
 /** AssumeRole failed: the role's trust policy, the external ID, or STS itself. Retried with backoff. */
@@ -46,8 +81,16 @@ export interface AssumedRoleCredentialsOptions {
   readonly sts: StsApi;
   readonly clock?: Clock;
   readonly logger?: Logger;
-  /** RoleSessionName: shows in CloudTrail as who acted. Default `ecs-scheduler`. */
+  /**
+   * RoleSessionName's prefix: CloudTrail shows `<sessionName>@<namespace>` as who acted. Default
+   * `ecs-scheduler`.
+   */
   readonly sessionName?: string;
+  /**
+   * Tag each session with ecs-scheduler.dev/namespace. Default true. Needs sts:TagSession in the
+   * role's trust policy (--sts-session-tags=false when it cannot have it).
+   */
+  readonly sessionTags?: boolean;
   /** Requested lifetime. Default 1 h, the most a role-chained session may have. */
   readonly durationSeconds?: number;
   /**
@@ -58,7 +101,7 @@ export interface AssumedRoleCredentialsOptions {
 }
 
 function cacheKey(identity: AwsIdentity): string {
-  return JSON.stringify([identity.roleArn, identity.externalId ?? null]);
+  return JSON.stringify([identity.roleArn, identity.externalId ?? null, identity.namespace ?? null]);
 }
 
 export class AssumedRoleCredentials {
@@ -66,6 +109,7 @@ export class AssumedRoleCredentials {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly sessionName: string;
+  private readonly sessionTags: boolean;
   private readonly durationSeconds: number;
   private readonly refreshBeforeMs: number;
   private readonly cached = new Map<string, TemporaryCredentials>();
@@ -77,6 +121,7 @@ export class AssumedRoleCredentials {
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? silentLogger).child({ component: 'sts' });
     this.sessionName = options.sessionName ?? 'ecs-scheduler';
+    this.sessionTags = options.sessionTags ?? true;
     this.durationSeconds = options.durationSeconds ?? 3600;
     this.refreshBeforeMs = options.refreshBeforeMs ?? 5 * 60_000;
   }
@@ -101,16 +146,21 @@ export class AssumedRoleCredentials {
 
   private async assume(identity: AwsIdentity): Promise<TemporaryCredentials> {
     const key = cacheKey(identity);
+    const sessionName = roleSessionName(this.sessionName, identity.namespace);
+    const tagged = this.sessionTags && identity.namespace !== undefined;
     try {
       const credentials = await this.sts.assumeRole({
         roleArn: identity.roleArn,
         ...(identity.externalId === undefined ? {} : { externalId: identity.externalId }),
-        sessionName: this.sessionName,
+        sessionName,
         durationSeconds: this.durationSeconds,
+        ...(tagged ? { tags: [{ key: NAMESPACE_SESSION_TAG, value: identity.namespace! }] } : {}),
       });
       this.cached.set(key, credentials);
       this.log.info('assumed role', {
         roleArn: identity.roleArn,
+        sessionName,
+        ...(identity.namespace === undefined ? {} : { namespace: identity.namespace }),
         expiresAt: credentials.expiration.toISOString(),
       });
       return credentials;
@@ -127,10 +177,15 @@ export class AssumedRoleCredentials {
         );
         return stale;
       }
+      const denied = /AccessDenied/.test(awsErrorName(err));
       throw new AssumeRoleError(
         `cannot assume ${identity.roleArn}${identity.externalId === undefined ? '' : ' (with externalId)'}: ` +
           `${awsErrorName(err)}: ${awsErrorMessage(err)}. Check that the role's trust policy allows the controller's role` +
-          ' and that the external IDs match.',
+          ' and that the external IDs match.' +
+          (tagged && denied
+            ? ` The session is tagged (${NAMESPACE_SESSION_TAG}), so the trust policy must also allow` +
+              ' sts:TagSession (README, "IAM permissions"), or start the controller with --sts-session-tags=false.'
+            : ''),
         { cause: err },
       );
     }
@@ -144,14 +199,23 @@ export interface StsClientSettings {
   readonly maxAttempts?: number;
 }
 
+/** What createStsApi needs of an STSClient (a fake in tests). */
+export interface StsSender {
+  // Method syntax on purpose: it keeps the SDK client's generic, overloaded `send` assignable.
+  send(command: AssumeRoleCommand): Promise<AssumeRoleCommandOutput>;
+  destroy(): void;
+}
+
 /** StsApi on a real STSClient with the controller's own credentials (the SDK's default chain). */
-export function createStsApi(settings: StsClientSettings): StsApi & { close(): void } {
-  const client = new STSClient({
+export function createStsApi(
+  settings: StsClientSettings,
+  client: StsSender = new STSClient({
     ...(settings.region === undefined ? {} : { region: settings.region }),
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     maxAttempts: settings.maxAttempts ?? 3,
     requestHandler: awsRequestHandler(),
-  });
+  }),
+): StsApi & { close(): void } {
   return {
     async assumeRole(request) {
       const out = await client.send(
@@ -160,6 +224,9 @@ export function createStsApi(settings: StsClientSettings): StsApi & { close(): v
           RoleSessionName: request.sessionName,
           DurationSeconds: request.durationSeconds,
           ...(request.externalId === undefined ? {} : { ExternalId: request.externalId }),
+          ...(request.tags === undefined
+            ? {}
+            : { Tags: request.tags.map((t) => ({ Key: t.key, Value: t.value })) }),
         }),
       );
       const c = out.Credentials;

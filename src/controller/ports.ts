@@ -151,6 +151,11 @@ export interface QueueDepthSource {
 export interface AwsIdentity {
   readonly roleArn: string;
   readonly externalId?: string;
+  /**
+   * The namespace the role acts for: it names the STS session and tags it, so CloudTrail tells
+   * namespaces apart. Credentials (and clients) are kept per namespace for that reason.
+   */
+  readonly namespace?: string;
 }
 
 /** The admin policy's verdict on one resource, decided before any AWS call. */

@@ -210,7 +210,11 @@ export class Reconciler {
       log,
       cluster: resource.spec.task.cluster ?? this.#deps.defaultCluster,
       signal,
-      identity: decision.identity,
+      // The role acts for this namespace: its STS session is named and tagged after it.
+      identity: decision.identity && {
+        ...decision.identity,
+        namespace: resource.metadata.namespace ?? 'default',
+      },
       retryWindowSeconds: this.#retryWindowSeconds,
       maxTasksPerRun: Math.min(
         this.#deps.maxTasksPerRun ?? DEFAULT_MAX_TASKS_PER_RUN,

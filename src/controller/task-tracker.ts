@@ -74,8 +74,11 @@ interface Followed {
   readonly reportedMissing: Set<string>;
 }
 
+// The namespace too: each namespace's session describes its own tasks (CloudTrail tells them apart).
 const identityKey = (identity?: AwsIdentity) =>
-  identity === undefined ? '' : `${identity.roleArn}|${identity.externalId ?? ''}`;
+  identity === undefined
+    ? ''
+    : `${identity.roleArn}|${identity.externalId ?? ''}|${identity.namespace ?? ''}`;
 
 /** True when a change from `before` to `after` is worth a status write. */
 function isWakeWorthy(

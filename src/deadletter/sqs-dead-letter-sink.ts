@@ -13,7 +13,7 @@ import {
   type GetQueueUrlCommandOutput,
   type SendMessageCommandOutput,
 } from '@aws-sdk/client-sqs';
-import { AWS_REGION_PATTERN } from '../api/schema.js';
+import { awsRegionProblem } from '../aws/aws-region.js';
 import { systemClock, type Clock } from '../controller/clock.js';
 import type {
   DeadLetterMessage,
@@ -68,11 +68,9 @@ export class SqsDeadLetterSink implements DeadLetterSink {
     message: DeadLetterMessage,
     options: DeadLetterSendOptions = {},
   ): Promise<{ messageId?: string }> {
-    if (queue.region !== undefined && !new RegExp(AWS_REGION_PATTERN).test(queue.region)) {
-      throw new TerminalError(
-        `${FIELD}.region: ${JSON.stringify(queue.region.slice(0, 64))} is not an AWS region`,
-        'RegionRefused',
-      );
+    const regionProblem = queue.region === undefined ? undefined : awsRegionProblem(queue.region);
+    if (regionProblem !== undefined) {
+      throw new TerminalError(`${FIELD}.region: ${regionProblem}`, 'RegionRefused');
     }
     const region =
       queue.region ??

@@ -3,12 +3,58 @@
 // minutes later for a long task). An event is only a hint: the tracker asks DescribeTasks about the
 // task before anything is recorded, so a late, repeated, reordered or forged event costs one
 // batched call at most, and a lost one is found by the polls, which go on as the fallback.
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+//
+// The queue is read with long polls: SQS holds each ReceiveMessage until a message arrives or the
+// wait ends. An idle queue answers only when the wait ends, so the reading client must allow each
+// request longer than the wait (createTaskEventsSqsClient); with the 10 s every other SQS call
+// gets, every idle poll failed as a timeout, backed off, and left SQS to hand the next message to
+// a poll nobody read any more, hidden for the queue's visibility timeout.
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Clock } from '../controller/clock.js';
 import { RUN_STARTED_BY_PREFIX } from '../controller/run-identity.js';
 import { backoffDelayMs, type BackoffPolicy } from '../flow/backoff.js';
 import type { Logger } from '../log/logger.js';
-import type { SqsApi } from '../trigger/sqs-queue-depth.js';
+import { createSqsClient, type SqsApi, type SqsClientSettings } from '../trigger/sqs-queue-depth.js';
+
+/** SQS's longest long poll: the fewest empty receives, and a message still read as it arrives. */
+export const TASK_EVENTS_WAIT_SECONDS = 20;
+/**
+ * How long past the wait a ReceiveMessage may take before it is called hung: the 10 s any other
+ * SQS call gets, for the answer (up to 10 messages of 256 KiB) to travel once the wait is over.
+ */
+export const RECEIVE_MARGIN_MS = 10_000;
+
+/** The request timeout of a client long-polling for `waitSeconds`: the wait plus the margin. */
+export function receiveRequestTimeoutMs(waitSeconds: number = TASK_EVENTS_WAIT_SECONDS): number {
+  return waitSeconds * 1000 + RECEIVE_MARGIN_MS;
+}
+
+/** What the task-events client is built with, beside the region, endpoint and credentials. */
+export function taskEventsClientTimeouts(waitSeconds: number = TASK_EVENTS_WAIT_SECONDS): {
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+} {
+  // Connecting is not waiting for messages: it keeps the deadline of every other SQS call.
+  return { connectionTimeoutMs: RECEIVE_MARGIN_MS, requestTimeoutMs: receiveRequestTimeoutMs(waitSeconds) };
+}
+
+/**
+ * The SQS client that reads --task-events-queue: its own, not one shared with the trigger, whose
+ * calls keep their 10 s deadline. Pass the same `waitSeconds` to TaskStateEvents.
+ */
+export function createTaskEventsSqsClient(
+  settings: Omit<SqsClientSettings, 'requestTimeoutMs' | 'connectionTimeoutMs'> & {
+    readonly waitSeconds?: number;
+  },
+): SQSClient {
+  const { waitSeconds, ...rest } = settings;
+  return createSqsClient({ ...rest, ...taskEventsClientTimeouts(waitSeconds) });
+}
 
 export type TaskEventOutcome = 'stopped' | 'other' | 'foreign' | 'malformed';
 
@@ -27,7 +73,10 @@ export interface TaskStateEventsOptions {
   /** A task this controller may have launched reached STOPPED. */
   readonly onStopped: (taskArn: string) => void;
   readonly metrics?: TaskEventMetrics;
-  /** Long-poll wait per ReceiveMessage, in seconds (SQS allows 0-20). Default 20. */
+  /**
+   * Long-poll wait per ReceiveMessage, in whole seconds (SQS allows 1-20 for a long poll). Default
+   * 20. The client's request timeout must be longer: build it with createTaskEventsSqsClient.
+   */
   readonly waitSeconds?: number;
   /** Between failed receives. Default 1 s doubling to 60 s, half jittered. */
   readonly backoff?: BackoffPolicy;
@@ -73,6 +122,9 @@ export class TaskStateEvents {
   #cancelSleep: (() => void) | undefined;
 
   constructor(options: TaskStateEventsOptions) {
+    const wait = options.waitSeconds ?? TASK_EVENTS_WAIT_SECONDS;
+    if (!Number.isInteger(wait) || wait < 1 || wait > 20)
+      throw new RangeError(`task events: waitSeconds ${wait} is not a whole number of seconds from 1 to 20`);
     this.#o = options;
     this.#log = options.logger.child({ component: 'task-events', queue: options.queueUrl });
   }
@@ -125,11 +177,12 @@ export class TaskStateEvents {
 
   async #receiveOnce(signal: AbortSignal): Promise<void> {
     const { sqs, queueUrl } = this.#o;
+    // Nothing in the queue is an empty answer when the wait ends: no error, no backoff.
     const out = (await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
         MaxNumberOfMessages: 10,
-        WaitTimeSeconds: this.#o.waitSeconds ?? 20,
+        WaitTimeSeconds: this.#o.waitSeconds ?? TASK_EVENTS_WAIT_SECONDS,
       }),
       { abortSignal: signal },
     )) as { Messages?: Message[] };

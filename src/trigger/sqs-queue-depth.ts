@@ -17,7 +17,7 @@ import {
   type QueueAttributeName,
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
-import { AWS_REGION_PATTERN } from '../api/schema.js';
+import { awsRegionProblem } from '../aws/aws-region.js';
 import { systemClock, type Clock } from '../controller/clock.js';
 import { awsRequestHandler } from '../ecs/aws-http-handler.js';
 import { TerminalError, TransientError } from '../controller/errors.js';
@@ -49,8 +49,10 @@ export interface SqsClientSettings {
   readonly endpoint?: string;
   /** SDK-level attempts per call. Default 3. */
   readonly maxAttempts?: number;
-  /** Socket-level timeouts, in ms. Default 10 s; the whole call is bounded by the caller too. */
+  /** Whole-request deadline, in ms. Default 10 s; the whole call is bounded by the caller too. */
   readonly requestTimeoutMs?: number;
+  /** Connect deadline, in ms. Default: requestTimeoutMs. */
+  readonly connectionTimeoutMs?: number;
   /** Credentials other than the default chain's (an assumed role). */
   readonly credentials?: SQSClientConfig['credentials'];
 }
@@ -67,7 +69,10 @@ export function createSqsClient(settings: SqsClientSettings): SQSClient {
     ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
     maxAttempts: settings.maxAttempts ?? 3,
     useQueueUrlAsEndpoint: false,
-    requestHandler: awsRequestHandler({ connectionTimeoutMs: timeout, requestTimeoutMs: timeout }),
+    requestHandler: awsRequestHandler({
+      connectionTimeoutMs: settings.connectionTimeoutMs ?? timeout,
+      requestTimeoutMs: timeout,
+    }),
   });
 }
 
@@ -106,10 +111,11 @@ export function regionOfQueueUrl(queueUrl: string): string | undefined {
   } catch {
     return undefined;
   }
-  return (
+  const region =
     /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1] ??
-    /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/.exec(host)?.[1]
-  );
+    /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
+  // Each region gets a client: a host label that is no AWS region makes the URL no SQS endpoint.
+  return region !== undefined && awsRegionProblem(region) === undefined ? region : undefined;
 }
 
 /**
@@ -206,12 +212,11 @@ export class SqsQueueDepth implements QueueDepthSource {
       trigger.region ??
       (trigger.queueUrl === undefined ? undefined : regionOfQueueUrl(trigger.queueUrl)) ??
       this.#defaultRegion;
-    if (trigger.region !== undefined && !new RegExp(AWS_REGION_PATTERN).test(trigger.region)) {
-      // The SDK builds the endpoint from the region: it must stay one host label.
-      throw new TerminalError(
-        `spec.trigger.sqs.region: ${JSON.stringify(trigger.region.slice(0, 64))} is not an AWS region`,
-        'RegionRefused',
-      );
+    // The SDK builds the endpoint from the region (it must stay one host label), and each region
+    // gets a client of its own.
+    const regionProblem = trigger.region === undefined ? undefined : awsRegionProblem(trigger.region);
+    if (regionProblem !== undefined) {
+      throw new TerminalError(`spec.trigger.sqs.region: ${regionProblem}`, 'RegionRefused');
     }
     if (trigger.queueUrl !== undefined) {
       const problem = queueUrlProblem(trigger.queueUrl, region, this.#endpoint);

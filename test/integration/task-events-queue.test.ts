@@ -1,7 +1,8 @@
 // --task-events-queue with the real binary, the real API server and moto's ECS and SQS: the queue
 // an EventBridge rule would fill with ECS Task State Change events. A stop event gets the run
 // recorded before the tracker's first poll would have looked (10 s after launch), the queue is
-// drained, and the metrics say which way tasks are followed.
+// drained, and the metrics say which way tasks are followed. An idle queue is no error: after long
+// polls that found nothing, a message is read at once.
 import { DescribeTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import {
   CreateQueueCommand,
@@ -16,6 +17,7 @@ import {
   ecsClient,
   EST,
   loadTestEnv,
+  sleep,
   sqsClient,
   startController,
   useTestNamespace,
@@ -31,6 +33,10 @@ import {
 } from './support/scheduled-runs.js';
 
 const FIRST_POLL_MS = 10_000;
+/** The controller's long poll: ReceiveMessage's WaitTimeSeconds, which moto honours. */
+const LONG_POLL_MS = 20_000;
+/** SQS's default visibility timeout: how long a message handed to a poll nobody reads stays hidden. */
+const VISIBILITY_TIMEOUT_MS = 30_000;
 
 describe('controller: --task-events-queue (real API server, moto ECS and SQS)', function () {
   this.timeout(120_000);
@@ -131,5 +137,61 @@ describe('controller: --task-events-queue (real API server, moto ECS and SQS)', 
     const stopping = Date.now();
     expect(await controller.kill('SIGTERM')).to.equal(0);
     expect(Date.now() - stopping).to.be.below(10_000);
+  });
+
+  it('an idle queue is no error: after a long poll with nothing, a message is read at once', async () => {
+    // Its own queue and controller, so nothing of the test above is in it.
+    const idle = await sqs.send(
+      new CreateQueueCommand({ QueueName: `ecs-task-events-idle-${randomUUID()}` }),
+    );
+    const idleUrl = idle.QueueUrl!;
+    const idler = await startController(['--namespace', ns.name, '--task-events-queue', idleUrl]);
+    try {
+      // Longer than one long poll with the queue empty: a client whose request timeout is shorter
+      // than the wait gives up first, counts a receive error and backs off, and moto then hands the
+      // next message to the abandoned poll, where it stays hidden until the visibility timeout.
+      await sleep(LONG_POLL_MS + 3_000);
+      const quiet = await scrapeMetrics(idler.metricsPort);
+      expect(
+        metricSum(quiet, 'ecs_scheduler_task_events_receive_errors_total'),
+        'receive errors while the queue was idle',
+      ).to.equal(0);
+      expect(
+        idler.lines.filter((l) => l.level === 'warn' && /task state change events/.test(String(l.msg))),
+        'warnings while the queue was idle',
+      ).to.deep.equal([]);
+
+      const sentAt = Date.now();
+      // Any event will do: the count of messages read says it arrived.
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: idleUrl,
+          MessageBody: JSON.stringify({
+            version: '0',
+            id: randomUUID(),
+            'detail-type': 'ECS Container Instance State Change',
+            source: 'aws.ecs',
+            detail: {},
+          }),
+        }),
+      );
+      const readAt = await waitFor(
+        'the message to be read',
+        async () =>
+          metricSum(await scrapeMetrics(idler.metricsPort), 'ecs_scheduler_task_events_total', {
+            outcome: 'other',
+          }) === 1 && Date.now(),
+        VISIBILITY_TIMEOUT_MS + 10_000,
+        100,
+      );
+      expect(readAt - sentAt, 'read by the long poll in flight, not after a visibility timeout').to.be.below(
+        5_000,
+      );
+      const after = await scrapeMetrics(idler.metricsPort);
+      expect(metricSum(after, 'ecs_scheduler_task_events_receive_errors_total')).to.equal(0);
+    } finally {
+      await idler.kill('SIGKILL');
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: idleUrl })).catch(() => undefined);
+    }
   });
 });

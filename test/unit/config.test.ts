@@ -143,4 +143,14 @@ describe('loadConfig', () => {
       /--per-resource-metrics: "maybe" must be true or false/,
     );
   });
+
+  it('--sts-session-tags: on by default; false (or ECS_SCHEDULER_STS_SESSION_TAGS=false) turns it off', () => {
+    expect(loadConfig([], {}, false).stsSessionTags).to.equal(true);
+    expect(loadConfig(['--sts-session-tags=false'], {}, false).stsSessionTags).to.equal(false);
+    expect(loadConfig([], { ECS_SCHEDULER_STS_SESSION_TAGS: 'false' }, false).stsSessionTags).to.equal(false);
+    expect(() => loadConfig(['--sts-session-tags=maybe'], {}, false)).to.throw(
+      ConfigError,
+      /--sts-session-tags: "maybe" must be true or false/,
+    );
+  });
 });

@@ -1,7 +1,12 @@
 import { expect } from 'chai';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import {
   AssumeRoleError,
   AssumedRoleCredentials,
+  createStsApi,
+  NAMESPACE_SESSION_TAG,
+  roleSessionName,
+  type SessionTag,
   type StsApi,
   type TemporaryCredentials,
 } from '../../../src/aws/assumed-role-credentials.js';
@@ -15,7 +20,12 @@ const MINUTE = 60_000;
 
 /** Answers AssumeRole with numbered credentials valid for an hour from the clock's now. */
 class FakeSts implements StsApi {
-  readonly calls: { roleArn: string; externalId?: string; sessionName: string }[] = [];
+  readonly calls: {
+    roleArn: string;
+    externalId?: string;
+    sessionName: string;
+    tags?: readonly SessionTag[];
+  }[] = [];
   fail: Error | undefined;
   private pending: (() => void)[] = [];
   hold = false;
@@ -25,6 +35,7 @@ class FakeSts implements StsApi {
     roleArn: string;
     externalId?: string;
     sessionName: string;
+    tags?: readonly SessionTag[];
   }): Promise<TemporaryCredentials> {
     this.calls.push(request);
     if (this.hold) await new Promise<void>((resolve) => this.pending.push(resolve));
@@ -125,6 +136,132 @@ describe('AssumedRoleCredentials', () => {
   });
 });
 
+describe('AssumedRoleCredentials: sessions per namespace, for CloudTrail', () => {
+  let clock: FakeClock;
+  let sts: FakeSts;
+  beforeEach(() => {
+    clock = new FakeClock();
+    sts = new FakeSts(clock);
+  });
+
+  it('names the session after the namespace and tags it with ecs-scheduler.dev/namespace', async () => {
+    const credentials = new AssumedRoleCredentials({ sts, clock });
+    await credentials.credentialsFor({ roleArn: ROLE, externalId: 'x', namespace: 'team-a' });
+    expect(sts.calls).to.deep.equal([
+      {
+        roleArn: ROLE,
+        externalId: 'x',
+        sessionName: 'ecs-scheduler@team-a',
+        durationSeconds: 3600,
+        tags: [{ key: 'ecs-scheduler.dev/namespace', value: 'team-a' }],
+      },
+    ]);
+  });
+
+  it('one session per namespace under the same role, each cached', async () => {
+    const credentials = new AssumedRoleCredentials({ sts, clock });
+    const a = await credentials.credentialsFor({ roleArn: ROLE, namespace: 'team-a' });
+    const b = await credentials.credentialsFor({ roleArn: ROLE, namespace: 'team-b' });
+    await credentials.credentialsFor({ roleArn: ROLE, namespace: 'team-a' });
+    expect(a.accessKeyId).to.not.equal(b.accessKeyId);
+    expect(sts.calls.map((c) => c.sessionName)).to.deep.equal([
+      'ecs-scheduler@team-a',
+      'ecs-scheduler@team-b',
+    ]);
+  });
+
+  it('with sessionTags off, the session still names the namespace but carries no tags', async () => {
+    const credentials = new AssumedRoleCredentials({ sts, clock, sessionTags: false });
+    await credentials.credentialsFor({ roleArn: ROLE, namespace: 'team-a' });
+    expect(sts.calls[0]).to.deep.equal({
+      roleArn: ROLE,
+      sessionName: 'ecs-scheduler@team-a',
+      durationSeconds: 3600,
+    });
+  });
+
+  it('a denied tagged AssumeRole names the fix: sts:TagSession, or --sts-session-tags=false', async () => {
+    const credentials = new AssumedRoleCredentials({ sts, clock });
+    sts.fail = Object.assign(
+      new Error(
+        'User: arn:aws:sts::123456789012:assumed-role/ecs-scheduler/x is not authorized to perform: sts:TagSession',
+      ),
+      { name: 'AccessDenied' },
+    );
+    const err = await credentials
+      .credentialsFor({ roleArn: ROLE, namespace: 'team-a' })
+      .catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(AssumeRoleError);
+    expect((err as Error).message)
+      .to.contain(ROLE)
+      .and.contain('sts:TagSession')
+      .and.contain('--sts-session-tags=false');
+    // Untagged sessions cannot be refused for tags: no such hint.
+    const untagged = new AssumedRoleCredentials({ sts, clock, sessionTags: false });
+    const plain = await untagged
+      .credentialsFor({ roleArn: ROLE, namespace: 'team-a' })
+      .catch((e: unknown) => e);
+    expect((plain as Error).message).to.not.contain('--sts-session-tags');
+  });
+
+  describe('roleSessionName: STS allows 2-64 characters of [\\w+=,.@-]', () => {
+    const valid = /^[\w+=,.@-]{2,64}$/;
+    it('short names are kept as they are', () => {
+      expect(roleSessionName('ecs-scheduler', 'team-a')).to.equal('ecs-scheduler@team-a');
+      expect(roleSessionName('ecs-scheduler', undefined)).to.equal('ecs-scheduler');
+    });
+    it('a 63-character namespace is cut to 64 with a hash, and two such names still differ', () => {
+      const one = roleSessionName('ecs-scheduler', `${'a'.repeat(62)}1`);
+      const two = roleSessionName('ecs-scheduler', `${'a'.repeat(62)}2`);
+      for (const name of [one, two]) {
+        expect(name).to.match(valid);
+        expect(name).to.have.length(64);
+        expect(name).to.match(/^ecs-scheduler@a+-[0-9a-f]{8}$/);
+      }
+      expect(one).to.not.equal(two);
+    });
+    it('characters STS refuses are replaced', () => {
+      const name = roleSessionName('ecs scheduler/x', 'ns:1');
+      expect(name).to.equal('ecs-scheduler-x@ns-1');
+      expect(name).to.match(valid);
+      expect(roleSessionName('x', undefined)).to.match(valid);
+    });
+  });
+
+  it('createStsApi sends RoleSessionName and Tags in the AssumeRole input', async () => {
+    const sent: AssumeRoleCommand[] = [];
+    const api = createStsApi(
+      {},
+      {
+        send: async (command) => {
+          sent.push(command);
+          return {
+            $metadata: {},
+            Credentials: {
+              AccessKeyId: 'ASIA1',
+              SecretAccessKey: 's',
+              SessionToken: 't',
+              Expiration: new Date('2026-01-01T01:00:00Z'),
+            },
+          };
+        },
+        destroy: () => undefined,
+      },
+    );
+    const credentials = new AssumedRoleCredentials({ sts: api, clock });
+    await credentials.credentialsFor({ roleArn: ROLE, externalId: 'x', namespace: 'team-a' });
+    expect(sent).to.have.length(1);
+    expect(sent[0]).to.be.instanceOf(AssumeRoleCommand);
+    expect(sent[0]!.input).to.deep.equal({
+      RoleArn: ROLE,
+      RoleSessionName: 'ecs-scheduler@team-a',
+      DurationSeconds: 3600,
+      ExternalId: 'x',
+      Tags: [{ Key: NAMESPACE_SESSION_TAG, Value: 'team-a' }],
+    });
+  });
+});
+
 describe('AwsClientPool', () => {
   it('one client per identity (and region for SQS); the controller’s own has no provider', async () => {
     const clock = new FakeClock();
@@ -146,12 +283,16 @@ describe('AwsClientPool', () => {
     expect(pool.ecsClientFor()).to.equal(own);
     expect(pool.ecsClientFor({ roleArn: ROLE, externalId: 'a' })).to.equal(teamA);
     expect(pool.ecsClientFor({ roleArn: ROLE, externalId: 'b' })).to.not.equal(teamA);
+    // Another namespace under the same role: its own session, so its own client.
+    const otherNamespace = pool.ecsClientFor({ roleArn: ROLE, externalId: 'a', namespace: 'n2' });
+    expect(otherNamespace).to.not.equal(teamA);
     pool.sqsClientFor(undefined, 'eu-west-1');
     pool.sqsClientFor(undefined, 'eu-west-1');
     pool.sqsClientFor({ roleArn: ROLE }, 'eu-west-1');
     pool.sqsClientFor({ roleArn: ROLE }, 'us-east-1');
     expect(built).to.deep.equal([
       { service: 'ecs', assumed: false },
+      { service: 'ecs', assumed: true },
       { service: 'ecs', assumed: true },
       { service: 'ecs', assumed: true },
       { service: 'sqs', region: 'eu-west-1', assumed: false },

@@ -202,12 +202,14 @@ describe('Reconciler: launch once, fenced, per tenant', () => {
       h.queueDepth.depth = 5;
       await h.reconcile(fiveSecondsPastTen);
       await h.reconcile('2026-03-01T10:01:10Z');
-      expect(h.launcher.runRequests[0]!.identity).to.deep.equal(role);
+      // The role acts for the resource's namespace: its STS session is named and tagged after it.
+      const acting = { ...role, namespace: 'data' };
+      expect(h.launcher.runRequests[0]!.identity).to.deep.equal(acting);
       expect(new Set(h.launcher.identities.map((i) => i.split(' ')[1]))).to.deep.equal(
         new Set([role.roleArn]),
       );
       expect(h.launcher.identities.map((i) => i.split(' ')[0])).to.include.members(['RunTask', 'StopTask']);
-      expect(h.queueDepth.options[0]?.identity).to.deep.equal(role);
+      expect(h.queueDepth.options[0]?.identity).to.deep.equal(acting);
     });
 
     interface CapCase {

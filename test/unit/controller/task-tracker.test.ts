@@ -71,6 +71,15 @@ describe('TaskTracker', () => {
     ]);
   });
 
+  it("asks separately per namespace under one role: each namespace's STS session describes its own tasks", async () => {
+    const t = setup();
+    t.tracker.follow('a/one', await t.launch('prod', 1), { identity: { ...role, namespace: 'a' } });
+    t.tracker.follow('a/two', await t.launch('prod', 1), { identity: { ...role, namespace: 'a' } });
+    t.tracker.follow('b/three', await t.launch('prod', 1), { identity: { ...role, namespace: 'b' } });
+    await t.tick();
+    expect(t.launcher.describeRequests.map((r) => r.taskArns.length)).to.deep.equal([2, 1]);
+  });
+
   interface WakeCase {
     readonly name: string;
     readonly wakeOnStart?: boolean;

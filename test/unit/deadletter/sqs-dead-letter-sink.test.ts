@@ -96,6 +96,11 @@ describe('SqsDeadLetterSink', () => {
       queue: { queueName: 'q', region: 'evil.example' },
       field: /^spec\.deadLetter\.sqs\.region: /,
     },
+    {
+      name: 'a region in no AWS partition',
+      queue: { queueName: 'q', region: 'zz-top-1' },
+      field: /^spec\.deadLetter\.sqs\.region: "zz-top-1" is not an AWS region/,
+    },
   ];
   for (const c of refused) {
     it(`refuses ${c.name} before any call, naming the field`, async () => {

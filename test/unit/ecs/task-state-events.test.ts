@@ -1,6 +1,15 @@
 import { expect } from 'chai';
-import { readTaskEvent, TaskStateEvents, type TaskEventOutcome } from '../../../src/ecs/task-state-events.js';
-import { silentLogger } from '../../../src/log/logger.js';
+import {
+  createTaskEventsSqsClient,
+  readTaskEvent,
+  RECEIVE_MARGIN_MS,
+  receiveRequestTimeoutMs,
+  TASK_EVENTS_WAIT_SECONDS,
+  taskEventsClientTimeouts,
+  TaskStateEvents,
+  type TaskEventOutcome,
+} from '../../../src/ecs/task-state-events.js';
+import { createLogger, type Logger } from '../../../src/log/logger.js';
 import { FakeClock, flushPromises } from '../../support/fake-clock.js';
 import { FakeAws, awsError } from './support.js';
 
@@ -71,6 +80,13 @@ describe('readTaskEvent', () => {
 describe('TaskStateEvents', () => {
   function setup(receive: (call: number) => unknown) {
     const clock = new FakeClock('2026-03-01T10:00:00Z');
+    const warnings: string[] = [];
+    const logger: Logger = createLogger({
+      write: (line) => {
+        const entry = JSON.parse(line) as { level: string; msg: string };
+        if (entry.level === 'warn' || entry.level === 'error') warnings.push(entry.msg);
+      },
+    });
     const stopped: string[] = [];
     const outcomes: string[] = [];
     let failures = 0;
@@ -94,12 +110,39 @@ describe('TaskStateEvents', () => {
       sqs,
       queueUrl: QUEUE,
       clock,
-      logger: silentLogger,
+      logger,
       onStopped: (arn) => stopped.push(arn),
       metrics: { received: (o) => outcomes.push(o), failed: () => failures++ },
     });
-    return { clock, sqs, events, stopped, outcomes, failures: () => failures, release: () => release?.() };
+    return {
+      clock,
+      sqs,
+      events,
+      stopped,
+      outcomes,
+      warnings,
+      failures: () => failures,
+      release: () => release?.(),
+    };
   }
+
+  it('an idle queue is no error: empty long polls follow each other, without warning or backoff', async () => {
+    // SQS answers an idle long poll with no Messages when the wait ends.
+    const t = setup((call) => (call < 3 ? {} : call === 3 ? { Messages: [] } : 'hold'));
+    t.events.start();
+    await flushPromises();
+    expect(
+      t.sqs.of('ReceiveMessage'),
+      'three empty answers, one empty list, then the poll in flight',
+    ).to.have.length(5);
+    expect(t.failures()).to.equal(0);
+    expect(t.warnings).to.deep.equal([]);
+    expect(t.clock.pendingDelays(), 'no backoff timer').to.deep.equal([]);
+    expect(t.sqs.of('DeleteMessageBatch')).to.deep.equal([]);
+    const stopping = t.events.stop();
+    t.release();
+    await stopping;
+  });
 
   it('hints each stop of our tasks, deletes every message it read, and long-polls again', async () => {
     const t = setup((call) =>
@@ -153,5 +196,68 @@ describe('TaskStateEvents', () => {
     await flushPromises();
     await u.events.stop(); // mid-backoff: no timer left to wait for
     expect(u.sqs.of('ReceiveMessage')).to.have.length(1);
+  });
+});
+
+describe('task events: the long poll and the client that waits for it', () => {
+  it('the client waits longer than the long poll, by a margin (the default relation)', () => {
+    const { requestTimeoutMs, connectionTimeoutMs } = taskEventsClientTimeouts();
+    expect(TASK_EVENTS_WAIT_SECONDS).to.equal(20);
+    // An idle queue answers only when the wait ends: a timeout at or below it fails every idle poll.
+    expect(requestTimeoutMs).to.equal(TASK_EVENTS_WAIT_SECONDS * 1000 + RECEIVE_MARGIN_MS);
+    expect(requestTimeoutMs - TASK_EVENTS_WAIT_SECONDS * 1000).to.be.at.least(5_000);
+    expect(connectionTimeoutMs).to.be.below(TASK_EVENTS_WAIT_SECONDS * 1000);
+    expect(receiveRequestTimeoutMs(3)).to.equal(3_000 + RECEIVE_MARGIN_MS);
+  });
+
+  it('the client built for the queue carries those deadlines to the SDK', async () => {
+    const client = createTaskEventsSqsClient({ region: 'us-east-1' });
+    try {
+      // The SDK's NodeHttpHandler resolves the options we gave it as its configProvider.
+      const handler = client.config.requestHandler as unknown as {
+        configProvider: Promise<{
+          requestTimeout?: number;
+          connectionTimeout?: number;
+          throwOnRequestTimeout?: boolean;
+        }>;
+      };
+      const resolved = await handler.configProvider;
+      expect(resolved.requestTimeout).to.equal(receiveRequestTimeoutMs(TASK_EVENTS_WAIT_SECONDS));
+      expect(resolved.requestTimeout).to.be.above(TASK_EVENTS_WAIT_SECONDS * 1000);
+      expect(resolved.connectionTimeout).to.equal(RECEIVE_MARGIN_MS);
+      expect(resolved.throwOnRequestTimeout).to.equal(true);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('TaskStateEvents asks for the same wait by default, and refuses a wait SQS would not long-poll', async () => {
+    const sqs = new FakeAws({
+      ReceiveMessage: () => new Promise(() => undefined),
+    });
+    const events = new TaskStateEvents({
+      sqs,
+      queueUrl: QUEUE,
+      clock: new FakeClock('2026-03-01T10:00:00Z'),
+      logger: createLogger({ write: () => undefined }),
+      onStopped: () => undefined,
+    });
+    events.start();
+    await flushPromises();
+    expect(sqs.of('ReceiveMessage')[0]!.input.WaitTimeSeconds).to.equal(TASK_EVENTS_WAIT_SECONDS);
+    void events.stop();
+    for (const waitSeconds of [0, 21, 2.5]) {
+      expect(
+        () =>
+          new TaskStateEvents({
+            sqs,
+            queueUrl: QUEUE,
+            clock: new FakeClock('2026-03-01T10:00:00Z'),
+            logger: createLogger({ write: () => undefined }),
+            onStopped: () => undefined,
+            waitSeconds,
+          }),
+      ).to.throw(RangeError, /waitSeconds/);
+    }
   });
 });

@@ -170,6 +170,11 @@ describe('SqsQueueDepth', () => {
     { name: 'a loopback host', queueUrl: 'http://127.0.0.1:9324/123/q', problem: /host 127\.0\.0\.1:9324/ },
     { name: 'a foreign host', queueUrl: 'https://evil.example/123/q', problem: /not an SQS endpoint/ },
     {
+      name: 'the SQS host of a region in no AWS partition',
+      queueUrl: 'https://sqs.zz-top-1.amazonaws.com/123/q',
+      problem: /not an SQS endpoint/,
+    },
+    {
       name: 'an AWS-looking prefix of a foreign domain',
       queueUrl: 'https://sqs.us-east-1.amazonaws.com.evil.example/123/q',
       problem: /not an SQS endpoint/,
@@ -217,7 +222,7 @@ describe('SqsQueueDepth', () => {
     });
   }
 
-  for (const region of ['evil.example', 'us-east-1.evil', '127.0.0.1', 'us-east-1/x', '']) {
+  for (const region of ['evil.example', 'us-east-1.evil', '127.0.0.1', 'us-east-1/x', '', 'zz-top-1']) {
     it(`refuses the region ${JSON.stringify(region)}, naming the field, before any call`, async () => {
       const { source, identities } = setup({ GetQueueUrl: () => ({ QueueUrl: url('us-east-1', 'q') }) });
       const error = await source.queueDepth({ queueName: 'jobs', region }).then(
@@ -225,7 +230,8 @@ describe('SqsQueueDepth', () => {
         (e: unknown) => e,
       );
       expect(error).to.be.instanceOf(TerminalError);
-      expect((error as Error).message).to.match(/^spec\.trigger\.sqs\.region: .* is not an AWS region$/);
+      expect((error as Error).message).to.match(/^spec\.trigger\.sqs\.region: .* is not an AWS region/);
+      expect((error as TerminalError).reason).to.equal('RegionRefused');
       expect(identities).to.have.length(0);
     });
   }
