@@ -12,13 +12,16 @@ import {
 import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 
 export interface EventBridgeSource {
-  /** GetSchedule of every schedule (of one group when given). */
-  schedules(group?: string): Promise<unknown[]>;
+  /** GetSchedule of every schedule (of one group, and with a name prefix, when given). */
+  schedules(filter?: { group?: string; namePrefix?: string }): Promise<unknown[]>;
   /**
    * Every rule of the bus that has a schedule expression, with its targets under `Targets`; and
    * how many rules were left out for having none (event-pattern rules are not schedules).
    */
-  rules(eventBus?: string): Promise<{ rules: unknown[]; withoutSchedule: number }>;
+  rules(filter?: {
+    eventBus?: string;
+    namePrefix?: string;
+  }): Promise<{ rules: unknown[]; withoutSchedule: number }>;
 }
 
 /** Reading the account failed; the message names the call. */
@@ -52,7 +55,7 @@ async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
 export function awsEventBridgeSource(options: EventBridgeSourceOptions = {}): EventBridgeSource {
   const config = options.region === undefined ? {} : { region: options.region };
   return {
-    async schedules(group) {
+    async schedules({ group, namePrefix } = {}) {
       const scheduler = new SchedulerClient(config);
       try {
         const out: unknown[] = [];
@@ -62,6 +65,7 @@ export function awsEventBridgeSource(options: EventBridgeSourceOptions = {}): Ev
             scheduler.send(
               new ListSchedulesCommand({
                 ...(group !== undefined && { GroupName: group }),
+                ...(namePrefix !== undefined && { NamePrefix: namePrefix }),
                 ...(token !== undefined && { NextToken: token }),
               }),
             ),
@@ -82,7 +86,7 @@ export function awsEventBridgeSource(options: EventBridgeSourceOptions = {}): Ev
       }
     },
 
-    async rules(eventBus) {
+    async rules({ eventBus, namePrefix } = {}) {
       const events = new EventBridgeClient(config);
       try {
         const rules: unknown[] = [];
@@ -93,6 +97,7 @@ export function awsEventBridgeSource(options: EventBridgeSourceOptions = {}): Ev
             events.send(
               new ListRulesCommand({
                 ...(eventBus !== undefined && { EventBusName: eventBus }),
+                ...(namePrefix !== undefined && { NamePrefix: namePrefix }),
                 ...(token !== undefined && { NextToken: token }),
               }),
             ),

@@ -48,6 +48,7 @@ Flags:
   --from SOURCE    old-service (default), eventbridge-scheduler, eventbridge-rules or ecschedule
   --group NAME     eventbridge-scheduler: only this schedule group (default: every group)
   --event-bus NAME eventbridge-rules: the event bus (default "default")
+  --name-prefix P  eventbridge-*: only schedules or rules whose name starts with P
   --region R       the AWS region to read (default: the SDK's, from AWS_REGION or the profile)
   --rate-start ISO eventbridge-rules, ecschedule: when the rate() rules were created
   --account-id ID  ecschedule: the account its names (cluster, role, queue) are ARNs in
@@ -77,6 +78,7 @@ interface ImportArgs {
   readonly explicitInput: boolean;
   readonly group?: string;
   readonly eventBus?: string;
+  readonly namePrefix?: string;
   readonly region?: string;
   readonly rateStart?: number;
   readonly accountId?: string;
@@ -101,6 +103,7 @@ function parseArgs(args: readonly string[]): ImportArgs | 'help' {
     '--from',
     '--group',
     '--event-bus',
+    '--name-prefix',
     '--region',
     '--rate-start',
     '--account-id',
@@ -141,6 +144,7 @@ function parseArgs(args: readonly string[]): ImportArgs | 'help' {
   only('--group', ['eventbridge-scheduler']);
   only('--event-bus', ['eventbridge-rules']);
   only('--region', ['eventbridge-scheduler', 'eventbridge-rules']);
+  only('--name-prefix', ['eventbridge-scheduler', 'eventbridge-rules']);
   only('--rate-start', ['eventbridge-rules', 'ecschedule']);
   only('--account-id', ['ecschedule']);
   if (from === 'ecschedule' && positional.length === 0)
@@ -160,7 +164,9 @@ function parseArgs(args: readonly string[]): ImportArgs | 'help' {
   const group = flags.get('--group');
   const eventBus = flags.get('--event-bus');
   const region = flags.get('--region');
+  const namePrefix = flags.get('--name-prefix');
   return {
+    ...(namePrefix !== undefined && { namePrefix }),
     from,
     explicitInput: positional.length > 0,
     ...(group !== undefined && { group }),
@@ -321,17 +327,23 @@ async function readConversions(args: ImportArgs, deps: ImportDeps, io: CliIo): P
     case 'eventbridge-scheduler': {
       const schedules = args.explicitInput
         ? parseAwsJsonList(await readText(args, deps), 'Schedules', where)
-        : await deps.eventBridge(args.region).schedules(args.group);
-      const wanted =
-        args.group === undefined || !args.explicitInput
-          ? schedules
-          : schedules.filter((s) => ((s as { GroupName?: string }).GroupName ?? 'default') === args.group);
+        : await deps.eventBridge(args.region).schedules({
+            ...(args.group !== undefined && { group: args.group }),
+            ...(args.namePrefix !== undefined && { namePrefix: args.namePrefix }),
+          });
+      const wanted = !args.explicitInput ? schedules : schedules.filter((s) => selected(s, args));
       return convertSchedules(wanted, base);
     }
     case 'eventbridge-rules': {
       if (args.explicitInput)
-        return convertRules(parseAwsJsonList(await readText(args, deps), 'Rules', where), base);
-      const { rules, withoutSchedule } = await deps.eventBridge(args.region).rules(args.eventBus);
+        return convertRules(
+          parseAwsJsonList(await readText(args, deps), 'Rules', where).filter((r) => selected(r, args)),
+          base,
+        );
+      const { rules, withoutSchedule } = await deps.eventBridge(args.region).rules({
+        ...(args.eventBus !== undefined && { eventBus: args.eventBus }),
+        ...(args.namePrefix !== undefined && { namePrefix: args.namePrefix }),
+      });
       if (withoutSchedule > 0)
         io.stderr(
           `import: ${withoutSchedule} rule(s) without a schedule expression (event patterns) left out\n`,
@@ -344,6 +356,14 @@ async function readConversions(args: ImportArgs, deps: ImportDeps, io: CliIo): P
         ...(args.accountId !== undefined && { accountId: args.accountId }),
       });
   }
+}
+
+/** --group, --event-bus and --name-prefix applied to a file as the AWS API applies them to the account. */
+function selected(item: unknown, args: ImportArgs): boolean {
+  const o = (item ?? {}) as { GroupName?: unknown; EventBusName?: unknown; Name?: unknown };
+  if (args.group !== undefined && (o.GroupName ?? 'default') !== args.group) return false;
+  if (args.eventBus !== undefined && (o.EventBusName ?? 'default') !== args.eventBus) return false;
+  return args.namePrefix === undefined || String(o.Name ?? '').startsWith(args.namePrefix);
 }
 
 async function importSchedules(args: ImportArgs, deps: ImportDeps, io: CliIo): Promise<number> {
