@@ -20,6 +20,7 @@ import {
   CreateScheduleCommand,
   CreateScheduleGroupCommand,
   DeleteScheduleGroupCommand,
+  GetScheduleCommand,
   SchedulerClient,
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
@@ -220,7 +221,6 @@ describe('import from EventBridge (moto)', function () {
   const dlq = `arn:aws:sqs:${env.region}:${ACCOUNT}:import-dlq`;
   // Whole minutes, so the reference and moto's dates agree to the second.
   const now = Math.ceil(Date.now() / MIN) * MIN;
-  const hour = 3_600_000;
 
   after(async () => {
     await scheduler.send(new DeleteScheduleGroupCommand({ Name: group })).catch(() => undefined);
@@ -432,21 +432,23 @@ describe('import from EventBridge (moto)', function () {
     );
     expect(byName.get('capacity-tags')!.spec.task.tags).to.deep.equal([{ key: 'team', value: 'data' }]);
 
+    // rate() without StartDate counts from the schedule's creation, as moto reports it.
+    const created = (
+      await scheduler.send(new GetScheduleCommand({ Name: 'every-five', GroupName: group }))
+    ).CreationDate!.getTime();
     // The differential: ecs-scheduler next against the reference, 20 fire times each.
     const from = new Date(now);
     const got = await nextTimes(resources, from);
     for (const c of cases) {
       const r = byName.get(c.Name!);
       if (r === undefined) continue;
-      const anchor = r.spec.startTime === undefined ? undefined : Date.parse(r.spec.startTime);
       const expected = referenceFires(
         c.ScheduleExpression!,
         {
           zone: c.ScheduleExpressionTimezone ?? 'UTC',
           ...(c.StartDate !== undefined && { start: c.StartDate.getTime() }),
           ...(c.EndDate !== undefined && { end: c.EndDate.getTime() }),
-          // rate() without StartDate counts from creation: moto's CreationDate, to the second.
-          ...(anchor !== undefined && { anchor: c.StartDate?.getTime() ?? anchor }),
+          anchor: c.StartDate?.getTime() ?? Math.floor(created / 1000) * 1000,
         },
         now,
         20,
