@@ -98,8 +98,7 @@ function gapsOf(
 }
 
 function checkCronGaps(text: string, zone: TimeZone, context: ExpressionContext): ExpressionCheck {
-  if (zone.offsetAt(context.now) === zone.offsetAt(context.now + DAY / 2) && isFixedOffset(zone, context.now))
-    return { ok: true };
+  if (isFixedOffset(zone, context.now)) return { ok: true };
   // Wall times read as UTC: the expression's own calendar, free of any zone.
   const wallCalendar = compileSchedule(text, { timeZone: 'UTC', hashKey: CHECK_KEY });
   const from = Math.max(context.now, context.startTime ?? context.now);
