@@ -100,7 +100,15 @@ export function convertEcsTarget(
   let cluster: string;
   let parameters: unknown;
   let input: unknown = member(target, 'Input');
+  if (typeof input === 'string' && input.includes('<aws.scheduler.')) {
+    reasons.push(
+      `${where}.Input: holds Scheduler context attributes (<aws.scheduler.*>), filled in per invocation; an EcsScheduledTask sends the same request every run`,
+    );
+    input = undefined;
+  }
   if (UNIVERSAL_RUN_TASK.test(arn)) {
+    // Its whole request is the Input: with context attributes nothing of it can be read as is.
+    if (input === undefined && reasons.length > 0) return { ok: false, notEcs: false };
     const request = parseJsonMember(input, `${where}.Input`, reasons);
     if (request === undefined) return { ok: false, notEcs: false };
     const normalized = fromRunTaskRequest(request, `${where}.Input`, reasons);
@@ -343,12 +351,6 @@ function convertOverridesInput(
   where: string,
   reasons: string[],
 ): TaskSpec['overrides'] | undefined {
-  if (typeof input === 'string' && input.includes('<aws.scheduler.')) {
-    reasons.push(
-      `${where}: holds Scheduler context attributes (<aws.scheduler.*>), filled in per invocation; an EcsScheduledTask sends the same overrides every run`,
-    );
-    return undefined;
-  }
   const overrides = parseJsonMember(input, where, reasons);
   if (overrides === undefined) return undefined;
   for (const key of unknownKeys(overrides, TASK_OVERRIDE_FIELDS))

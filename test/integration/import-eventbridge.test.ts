@@ -33,7 +33,7 @@ import { validateResource } from '../../src/api/validation.js';
 import { importCommand } from '../../src/cli/import-command.js';
 import { nextCommand } from '../../src/cli/next-command.js';
 import { recordingIo } from '../support/recording-io.js';
-import { loadTestEnv } from './support/index.js';
+import { kubectlOk, loadTestEnv } from './support/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // The reference: EventBridge's cron(), rate() and at(), as its documentation describes them.
@@ -378,7 +378,7 @@ describe('import from EventBridge (moto)', function () {
 
     const io = recordingIo(new Date(now));
     const code = await importCommand(
-      ['--from', 'eventbridge-scheduler', '--group', group, '--namespace', 'imported'],
+      ['--from', 'eventbridge-scheduler', '--group', group, '--namespace', 'default'],
       io,
     );
     expect(code, io.err).to.equal(1);
@@ -396,6 +396,8 @@ describe('import from EventBridge (moto)', function () {
         .sort(),
     );
     for (const r of resources) expect(validateResource(r), r.metadata.name).to.deep.equal([]);
+    // Ready for kubectl apply: the real API server (its CRD schemas and CEL rules) accepts it all.
+    await kubectlOk(['apply', '--dry-run=server', '-f', '-'], { input: io.out });
     expect(policies).to.have.length(1);
     expect(validatePolicy(policies[0])).to.deep.equal([]);
     expect(policies[0]!.spec.assumeRoleArn).to.equal(role);
@@ -455,7 +457,7 @@ describe('import from EventBridge (moto)', function () {
       );
       expect(expected.length, `${c.Name}: the reference finds fires`).to.be.greaterThan(0);
       expect(
-        (got.get(`imported/${r.metadata.name}`) ?? []).map((t) => new Date(t).toISOString()),
+        (got.get(`default/${r.metadata.name}`) ?? []).map((t) => new Date(t).toISOString()),
         c.Name,
       ).to.deep.equal(expected.map((t) => new Date(t).toISOString()));
     }
@@ -539,7 +541,7 @@ describe('import from EventBridge (moto)', function () {
         '--rate-start',
         new Date(rateStart).toISOString(),
         '--namespace',
-        'imported',
+        'default',
       ],
       io,
     );
@@ -557,6 +559,7 @@ describe('import from EventBridge (moto)', function () {
     for (const r of resources) expect(validateResource(r), r.metadata.name).to.deep.equal([]);
     const policies = docs.filter((d) => (d as { kind: string }).kind === 'EcsSchedulerPolicy');
     expect(policies.map((p) => validatePolicy(p))).to.deep.equal([[]]);
+    await kubectlOk(['apply', '--dry-run=server', '-f', '-'], { input: io.out });
     expect(io.err).to.include(
       `rule default/${prefix}mixed-targets target notify: Targets[Id=notify].Arn: the target is not ECS RunTask`,
     );
@@ -571,7 +574,7 @@ describe('import from EventBridge (moto)', function () {
       const expected = referenceFires(rule.expression, { zone: 'UTC', anchor: rateStart }, now, 20);
       expect(expected).to.have.length(20);
       expect(
-        (got.get(`imported/${prefix}${rule.name}`) ?? []).map((t) => new Date(t).toISOString()),
+        (got.get(`default/${prefix}${rule.name}`) ?? []).map((t) => new Date(t).toISOString()),
         rule.name,
       ).to.deep.equal(expected.map((t) => new Date(t).toISOString()));
     }

@@ -231,3 +231,81 @@ describe('import --from ecschedule', () => {
     expect(io2.err).to.include('ecschedule dump');
   });
 });
+
+describe('EventBridge targets and policies', () => {
+  const options = { namespace: 'ns', now: now.getTime() };
+  const schedule = (name: string, target: Record<string, unknown>) => ({
+    Name: name,
+    ScheduleExpression: 'cron(0 6 * * ? *)',
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    Target: target,
+  });
+
+  it("reads Scheduler's universal RunTask target from its Input", () => {
+    const c = convertSchedule(
+      schedule('universal', {
+        Arn: 'arn:aws:scheduler:::aws-sdk:ecs:runTask',
+        RoleArn: 'arn:aws:iam::123456789012:role/x',
+        Input: JSON.stringify({
+          cluster: 'batch',
+          taskDefinition: 'etl:4',
+          count: 2,
+          launchType: 'FARGATE',
+          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+          overrides: { containerOverrides: [{ name: 'etl', command: ['go'] }] },
+        }),
+      }),
+      options,
+    );
+    expect(c.ok, JSON.stringify(c)).to.equal(true);
+    if (!c.ok) return;
+    expect(c.resource.spec.taskCount).to.equal(2);
+    expect(c.resource.spec.task).to.deep.include({
+      cluster: 'batch',
+      taskDefinition: 'etl:4',
+      launchType: 'FARGATE',
+    });
+    expect(c.resource.spec.task.overrides?.containerOverrides).to.deep.equal([
+      { name: 'etl', command: ['go'] },
+    ]);
+  });
+
+  it('refuses a universal target whose request names a RunTask member we have no field for', () => {
+    const c = convertSchedule(
+      schedule('universal', {
+        Arn: 'arn:aws:scheduler:::aws-sdk:ecs:runTask',
+        RoleArn: 'arn:aws:iam::123456789012:role/x',
+        Input: JSON.stringify({ taskDefinition: 'etl', startedBy: 'me' }),
+      }),
+      options,
+    );
+    expect(!c.ok && c.reasons).to.deep.equal([
+      'Target.Input.startedBy: a RunTask member an EcsScheduledTask has no field for',
+    ]);
+  });
+
+  it('refuses schedules of two roles that one namespace cannot tell apart', async () => {
+    const target = (role: string) => ({
+      Arn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/batch',
+      RoleArn: `arn:aws:iam::123456789012:role/${role}`,
+      EcsParameters: { TaskDefinitionArn: 'etl:1' },
+    });
+    const source: EventBridgeSource = {
+      schedules: () => Promise.resolve([schedule('as-a', target('a')), schedule('as-b', target('b'))]),
+      rules: () => Promise.reject(new Error('not read')),
+    };
+    const io = recordingIo(now);
+    const code = await createImportCommand({ eventBridge: () => source })(
+      ['--from', 'eventbridge-scheduler'],
+      io,
+    );
+    expect(code).to.equal(1);
+    const { resources, policies } = docs(io.out);
+    // The first policy by name (role a) allows both runs, so the one of role b cannot keep its role.
+    expect(resources.map((r) => r.metadata.name)).to.deep.equal(['as-a']);
+    expect(policies.map((p) => p.spec.assumeRoleArn)).to.deep.equal(['arn:aws:iam::123456789012:role/a']);
+    expect(io.err).to.match(
+      /schedule default\/as-b: RoleArn: .*role\/b cannot be kept: policy imported-default-a/,
+    );
+  });
+});
