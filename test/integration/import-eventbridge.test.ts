@@ -249,6 +249,9 @@ describe('import from EventBridge (moto)', function () {
       FlexibleTimeWindow?: CreateScheduleCommandInput['FlexibleTimeWindow'];
     };
     const start = new Date(now + 2 * DAY_MS);
+    // Relative to today, so the one-off and the year range stay in the future.
+    const oneOffDay = new Date(now + 60 * DAY_MS).toISOString().slice(0, 10);
+    const nextYear = new Date(now).getUTCFullYear() + 1;
     const cases: Case[] = [
       { Name: 'quarter-hourly', ScheduleExpression: 'cron(0/15 * * * ? *)' },
       {
@@ -279,7 +282,7 @@ describe('import from EventBridge (moto)', function () {
       { Name: 'three-daily', ScheduleExpression: 'rate(3 days)', StartDate: start },
       {
         Name: 'one-off',
-        ScheduleExpression: 'at(2027-02-01T09:30:00)',
+        ScheduleExpression: `at(${oneOffDay}T09:30:00)`,
         ScheduleExpressionTimezone: 'Europe/Paris',
         ActionAfterCompletion: 'DELETE',
       },
@@ -334,7 +337,7 @@ describe('import from EventBridge (moto)', function () {
       },
       {
         Name: 'capacity-tags',
-        ScheduleExpression: 'cron(15 1 ? * * 2027-2029)',
+        ScheduleExpression: `cron(15 1 ? * * ${nextYear}-${nextYear + 2})`,
         Target: ecs({
           CapacityProviderStrategy: [
             { capacityProvider: 'FARGATE_SPOT', weight: 2, base: 0 },
