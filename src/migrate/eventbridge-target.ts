@@ -100,7 +100,8 @@ export function convertEcsTarget(
   let cluster: string;
   let parameters: unknown;
   let input: unknown = member(target, 'Input');
-  if (typeof input === 'string' && input.includes('<aws.scheduler.')) {
+  const contextAttributes = typeof input === 'string' && input.includes('<aws.scheduler.');
+  if (contextAttributes) {
     reasons.push(
       `${where}.Input: holds Scheduler context attributes (<aws.scheduler.*>), filled in per invocation; an EcsScheduledTask sends the same request every run`,
     );
@@ -108,7 +109,7 @@ export function convertEcsTarget(
   }
   if (UNIVERSAL_RUN_TASK.test(arn)) {
     // Its whole request is the Input: with context attributes nothing of it can be read as is.
-    if (input === undefined && reasons.length > 0) return { ok: false, notEcs: false };
+    if (contextAttributes) return { ok: false, notEcs: false };
     const request = parseJsonMember(input, `${where}.Input`, reasons);
     if (request === undefined) return { ok: false, notEcs: false };
     const normalized = fromRunTaskRequest(request, `${where}.Input`, reasons);
