@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { AssumeRoleCommand, STSClient, type AssumeRoleCommandOutput } from '@aws-sdk/client-sts';
 import { systemClock, type Clock } from '../controller/clock.js';
-import { TransientError } from '../controller/errors.js';
+import { AccessDeniedError, TransientError } from '../controller/errors.js';
 import type { AwsIdentity } from '../controller/ports.js';
 import { awsErrorMessage, awsErrorName } from '../ecs/aws-errors.js';
 import { awsRequestHandler } from '../ecs/aws-http-handler.js';
@@ -69,11 +69,22 @@ export function roleSessionName(base: string, namespace: string | undefined): st
   return `${full.slice(0, SESSION_NAME_MAX - hash.length - 1)}-${hash}`;
 }
 
-/** AssumeRole failed: the role's trust policy, the external ID, or STS itself. Retried with backoff. */
+/** AssumeRole failed: the external ID, or STS itself. Retried with backoff. */
 export class AssumeRoleError extends TransientError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'AssumeRoleFailed', options);
     this.name = 'AssumeRoleError';
+  }
+}
+
+/**
+ * AssumeRole was denied (the role's trust policy). An AccessDeniedError, so a denial that outlasts
+ * IAM propagation stalls the resource as a denied ECS or SQS call does, instead of retrying forever.
+ */
+export class AssumeRoleDeniedError extends AccessDeniedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'AssumeRoleDenied', options);
+    this.name = 'AssumeRoleDeniedError';
   }
 }
 
@@ -178,7 +189,7 @@ export class AssumedRoleCredentials {
         return stale;
       }
       const denied = /AccessDenied/.test(awsErrorName(err));
-      throw new AssumeRoleError(
+      throw new (denied ? AssumeRoleDeniedError : AssumeRoleError)(
         `cannot assume ${identity.roleArn}${identity.externalId === undefined ? '' : ' (with externalId)'}: ` +
           `${awsErrorName(err)}: ${awsErrorMessage(err)}. Check that the role's trust policy allows the controller's role` +
           ' and that the external IDs match.' +

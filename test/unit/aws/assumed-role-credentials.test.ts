@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import {
+  AssumeRoleDeniedError,
   AssumeRoleError,
   AssumedRoleCredentials,
   createStsApi,
@@ -11,7 +12,7 @@ import {
   type TemporaryCredentials,
 } from '../../../src/aws/assumed-role-credentials.js';
 import { AwsClientPool } from '../../../src/aws/aws-client-pool.js';
-import { TransientError } from '../../../src/controller/errors.js';
+import { AccessDeniedError, TransientError } from '../../../src/controller/errors.js';
 import { FakeClock } from '../../support/fake-clock.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/team-a';
@@ -104,7 +105,7 @@ describe('AssumedRoleCredentials', () => {
     expect(new Set(got.map((c) => c.accessKeyId))).to.deep.equal(new Set(['ASIA1']));
   });
 
-  it('a failure names the role and is transient (an admin can fix the trust policy)', async () => {
+  it('a denial names the role and counts as AccessDenied (retried, then stalls past IAM propagation)', async () => {
     sts.fail = Object.assign(new Error('User is not authorized to perform: sts:AssumeRole'), {
       name: 'AccessDenied',
     });
@@ -112,7 +113,7 @@ describe('AssumedRoleCredentials', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(err).to.be.instanceOf(AssumeRoleError).and.instanceOf(TransientError);
+    expect(err).to.be.instanceOf(AssumeRoleDeniedError).and.instanceOf(AccessDeniedError);
     expect((err as Error).message)
       .to.contain(ROLE)
       .and.contain('AccessDenied')
@@ -131,7 +132,11 @@ describe('AssumedRoleCredentials', () => {
     clock.advance(2 * MINUTE);
     await credentials.credentialsFor({ roleArn: ROLE }).then(
       () => expect.fail('expired credentials were handed out'),
-      (e: unknown) => expect(e).to.be.instanceOf(AssumeRoleError),
+      (e: unknown) => {
+        // An outage is not a denial: retried with backoff, never a reason to stall.
+        expect(e).to.be.instanceOf(AssumeRoleError).and.instanceOf(TransientError);
+        expect(e).to.not.be.instanceOf(AccessDeniedError);
+      },
     );
   });
 });
@@ -191,7 +196,7 @@ describe('AssumedRoleCredentials: sessions per namespace, for CloudTrail', () =>
     const err = await credentials
       .credentialsFor({ roleArn: ROLE, namespace: 'team-a' })
       .catch((e: unknown) => e);
-    expect(err).to.be.instanceOf(AssumeRoleError);
+    expect(err).to.be.instanceOf(AssumeRoleDeniedError);
     expect((err as Error).message)
       .to.contain(ROLE)
       .and.contain('sts:TagSession')
