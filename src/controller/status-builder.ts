@@ -105,6 +105,8 @@ export function buildStatus(input: StatusInput): Status {
       active,
       lastRunNow: input.lastRunNow,
       missedRunsTotal: input.missedRunsTotal,
+      // boundStatus adds the runs it leaves out this time.
+      droppedRunsTotal: input.previous.droppedRunsTotal,
       runs,
     }),
   );
