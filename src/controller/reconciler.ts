@@ -395,7 +395,8 @@ export class Reconciler {
     if (deadline) candidates.push(deadline.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
     const retryAt = nextRetryAt(pass.runs);
     if (retryAt) candidates.push(retryAt.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
-    const letterAt = nextDeadLetterAttempt(pass.runs);
+    // Without a sink nothing is tried, so a letter's past time must not requeue at once, forever.
+    const letterAt = this.#deps.deadLetters ? nextDeadLetterAttempt(pass.runs) : undefined;
     if (letterAt) candidates.push(letterAt.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
     for (const run of pass.runs.filter((r) => isPending(pass, r))) {
       const waited = pass.now.getTime() - Date.parse(run.scheduledTime);

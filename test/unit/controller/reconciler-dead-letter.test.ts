@@ -171,6 +171,24 @@ describe('Reconciler: dead letters (spec.deadLetter)', () => {
     expect(h.metrics.deadLetters.map((d) => d.outcome)).to.deep.equal(['failed', 'abandoned']);
   });
 
+  it('a controller without an SQS client gives a letter up once it is too old, and does not requeue for it', async () => {
+    const h = harness(spec, { deps: { deadLetterRetry: { maxAgeMs: 60 * 60_000 } } });
+    await failTwice(h);
+    const first = await h.reconcile(retrySeen);
+    expect(only(h.runs()).deadLetter).to.deep.equal({ state: 'Pending' });
+    expect(first.requeueAfterMs ?? Infinity, 'no requeue loop for a letter nobody can send').to.be.above(
+      60_000,
+    );
+    await h.reconcile('2026-03-01T11:02:05.000Z');
+    const failed = h.runs().find((r) => r.scheduledTime === '2026-03-01T10:00:00.000Z');
+    expect(failed?.deadLetter).to.deep.equal({
+      state: 'Failed',
+      attempts: 0,
+      error: 'gave up after 0 failed attempt(s): this controller has no SQS client',
+    });
+    expect(h.metrics.deadLetters.map((d) => d.outcome)).to.deep.equal(['abandoned']);
+  });
+
   it('a crash between the send and the status write sends again with the same deduplication id (a FIFO queue keeps one)', async () => {
     const { h, sink } = setup();
     await failTwice(h);
