@@ -356,6 +356,10 @@ export async function startApp(
     logger,
     queueDepth,
     deadLetters,
+    deadLetterRetry: {
+      maxAttempts: config.deadLetterMaxAttempts,
+      maxAgeMs: config.deadLetterMaxAgeSeconds * 1000,
+    },
     defaultCluster: config.defaultCluster,
     tracker,
     maxTasksPerRun: config.maxTasksPerRun,

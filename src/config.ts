@@ -24,6 +24,10 @@ export interface Config {
   readonly maxConcurrentReconciles: number;
   /** Upper bound on the tasks any one run launches, whatever the spec or queue depth asks. */
   readonly maxTasksPerRun: number;
+  /** A dead letter whose sends keep failing is given up after this many attempts... */
+  readonly deadLetterMaxAttempts: number;
+  /** ...or once it is this old (seconds since its run failed), whichever comes first. */
+  readonly deadLetterMaxAgeSeconds: number;
   /** `off` drops the client-side RunTask buckets: only for endpoints without quotas (a simulator). */
   readonly ecsRateLimits: 'aws' | 'off';
   readonly ecsEndpoint?: string;
@@ -104,6 +108,8 @@ const FLAGS = {
   'retry-period': { type: 'string' },
   'max-concurrent-reconciles': { type: 'string' },
   'max-tasks-per-run': { type: 'string' },
+  'dead-letter-max-attempts': { type: 'string' },
+  'dead-letter-max-age': { type: 'string' },
   'ecs-rate-limits': { type: 'string' },
   'ecs-endpoint': { type: 'string' },
   'sqs-endpoint': { type: 'string' },
@@ -152,6 +158,8 @@ Both:
   --health-probe-bind-address ADDR  /healthz and /readyz address (default :8081; 0 disables)
   --max-concurrent-reconciles N     parallel reconciles (default 64)
   --max-tasks-per-run N             cap on the tasks one run launches, for every resource (default 100)
+  --dead-letter-max-attempts N      give a dead letter up after N failed sends (default 8)
+  --dead-letter-max-age 60m         ... or once it is this old, whichever comes first
   --ecs-rate-limits aws|off         hold RunTask to ECS's documented per-account quotas (default aws);
                                     off only for an endpoint without quotas, such as a load simulator
   --log-level debug|info|warn|error
@@ -265,6 +273,8 @@ export function loadConfig(
       str('max-concurrent-reconciles') ?? '64',
     ),
     maxTasksPerRun: positiveInt('max-tasks-per-run', str('max-tasks-per-run') ?? '100'),
+    deadLetterMaxAttempts: positiveInt('dead-letter-max-attempts', str('dead-letter-max-attempts') ?? '8'),
+    deadLetterMaxAgeSeconds: positiveSeconds('dead-letter-max-age', str('dead-letter-max-age') ?? '60m'),
     ecsRateLimits: oneOf('ecs-rate-limits', str('ecs-rate-limits') ?? 'aws', ['aws', 'off'] as const),
     ecsEndpoint: str('ecs-endpoint') ?? env.AWS_ENDPOINT_URL_ECS ?? env.AWS_ENDPOINT_URL,
     sqsEndpoint:

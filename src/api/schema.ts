@@ -549,12 +549,16 @@ const RunRecord = Type.Object(
       Type.Object(
         {
           state: str(
-            'Pending until the queue accepts the message, then Sent; Failed when the queue can never be used as written.',
+            'Pending until the queue accepts the message, then Sent; Failed when the queue can never be used as written, or when the controller gave up on it (too many attempts, too old).',
             { enum: ['Pending', 'Sent', 'Failed'] },
           ),
           sentAt: opt(time('When the queue accepted the message.')),
           messageId: opt(str('The message id SQS returned.', { maxLength: 128 })),
-          error: opt(str('Why the message cannot be sent.', { maxLength: 1024 })),
+          error: opt(
+            str('Why the message cannot be sent, or why the last attempt failed.', { maxLength: 1024 }),
+          ),
+          attempts: opt(int('Sends tried and failed so far.', { minimum: 0 })),
+          nextAttemptAt: opt(time('While Pending after a failed send: when it is tried again.')),
         },
         { description: 'The dead-letter message of a run that failed after its last retry.' },
       ),
@@ -611,6 +615,12 @@ export const EcsScheduledTaskStatus = Type.Object(
       }),
     ),
     missedRunsTotal: opt(int('Scheduled times recorded as Missed since creation.', { minimum: 0 })),
+    droppedRunsTotal: opt(
+      int(
+        'Runs left out of status.runs to keep the status under its size cap (not those past the history limits), since creation.',
+        { minimum: 0 },
+      ),
+    ),
     runs: opt(
       Type.Array(RunRecord, { description: 'Recent runs, newest first, trimmed by the history limits.' }),
     ),

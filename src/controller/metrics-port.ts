@@ -9,7 +9,11 @@ import type { ResourceKey } from './ports.js';
  */
 export type ReconcileOutcome = 'success' | 'error' | 'terminal' | 'aborted' | 'requeue' | 'requeue_after';
 
-export type DeadLetterOutcome = 'sent' | 'failed' | 'refused';
+/**
+ * `failed`: a send failed and is retried later; `refused`: the queue can never be used as written;
+ * `abandoned`: given up after its attempts or its age, or dropped with its run from a full status.
+ */
+export type DeadLetterOutcome = 'sent' | 'failed' | 'refused' | 'abandoned';
 
 export interface ControllerMetrics {
   reconciled(outcome: ReconcileOutcome, seconds: number): void;
@@ -30,7 +34,7 @@ export interface ControllerMetrics {
   lastRun?(key: ResourceKey, result: RunResult, lastSuccess: Date | undefined): void;
   /** A failed attempt that will be retried (ecs_scheduler_run_retries_total{reason}). */
   runRetried?(key: ResourceKey, reason: string): void;
-  /** A dead letter sent, failed (retried later) or refused for good (ecs_scheduler_dead_letters_total). */
+  /** A dead letter sent, failed (retried later), refused or abandoned (ecs_scheduler_dead_letters_total). */
   deadLetter?(key: ResourceKey, outcome: DeadLetterOutcome): void;
   /** Policy denials (ecs_scheduler_policy_denials_total). */
   policyDenied?(key: ResourceKey, field: string): void;

@@ -10,7 +10,13 @@ import { compileSchedule, ScheduleError, type CompiledSchedule } from '../schedu
 import type { Clock } from './clock.js';
 import { ACCESS_DENIED_REASON, AccessDenials } from './access-denial.js';
 import { ConditionType, findCondition } from './conditions.js';
-import { deliverDeadLetters, type DeadLetterSink } from './dead-letter.js';
+import {
+  deliverDeadLetters,
+  nextDeadLetterAttempt,
+  type DeadLetterRetryOptions,
+  type DeadLetterSink,
+} from './dead-letter.js';
+import { reportDroppedRuns } from './dropped-runs.js';
 import { AccessDeniedError, TerminalError } from './errors.js';
 import { PassAbortedError } from './fencing.js';
 import type { ControllerMetrics } from './metrics-port.js';
@@ -41,6 +47,7 @@ import { RunReason, unfinishedTaskArns } from './run-tracking.js';
 import { ScheduleStep, wantsRunNow } from './schedule-step.js';
 import { buildStatus, newestVerdict, stalledStatus } from './status-builder.js';
 import { repairStatus } from './status-repair.js';
+import { droppedRuns } from './status-size.js';
 import { TaskTracker } from './task-tracker.js';
 
 export interface ReconcilerDeps {
@@ -75,6 +82,8 @@ export interface ReconcilerDeps {
   readonly launchRetryWindowSeconds?: number;
   /** Where spec.deadLetter messages go; without one they stay Pending in the run records. */
   readonly deadLetters?: DeadLetterSink;
+  /** When a dead letter that cannot be sent is given up (--dead-letter-max-attempts, --dead-letter-max-age). */
+  readonly deadLetterRetry?: DeadLetterRetryOptions;
 }
 
 /**
@@ -270,6 +279,7 @@ export class Reconciler {
       ...(this.#deps.deadLetters ? { sink: this.#deps.deadLetters } : {}),
       fence: this.#deps.fence,
       fenceMarginMs: this.#deps.fenceMarginMs ?? DEFAULT_FENCE_MARGIN_MS,
+      ...(this.#deps.deadLetterRetry ? { retry: this.#deps.deadLetterRetry } : {}),
     });
 
     // An AccessDenied that outlasted IAM propagation: a policy problem, not worth retrying hot.
@@ -295,6 +305,7 @@ export class Reconciler {
       limits: pass.spec,
       ...(problem ? { trigger: problem } : {}),
     });
+    reportDroppedRuns(pass, droppedRuns(pass.runs, next.runs));
     // Leadership lost mid-pass or while the write waited its turn: what this pass decided may
     // already be another replica's to decide.
     const fenced = () => {
@@ -428,6 +439,9 @@ export class Reconciler {
     if (deadline) candidates.push(deadline.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
     const retryAt = nextRetryAt(pass.runs);
     if (retryAt) candidates.push(retryAt.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
+    // Without a sink nothing is tried, so a letter's past time must not requeue at once, forever.
+    const letterAt = this.#deps.deadLetters ? nextDeadLetterAttempt(pass.runs) : undefined;
+    if (letterAt) candidates.push(letterAt.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
     for (const run of pass.runs.filter((r) => isPending(pass, r))) {
       const waited = pass.now.getTime() - Date.parse(run.scheduledTime);
       candidates.push(Math.min(MAX_CAPACITY_RETRY_MS, Math.max(MIN_CAPACITY_RETRY_MS, waited)));

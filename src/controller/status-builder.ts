@@ -111,6 +111,8 @@ export function buildStatus(input: StatusInput): Status {
       active,
       lastRunNow: input.lastRunNow,
       missedRunsTotal: input.missedRunsTotal,
+      // boundStatus adds the runs it leaves out this time.
+      droppedRunsTotal: input.previous.droppedRunsTotal,
       runs,
     }),
   );

@@ -188,7 +188,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const deadLetters = new Counter({
     name: 'ecs_scheduler_dead_letters_total',
-    help: 'Dead letters of finally-failed runs: sent, failed (retried), refused (never sendable)',
+    help: 'Dead letters of finally-failed runs: sent, failed (retried), refused (never sendable), abandoned (given up)',
     labelNames: ['namespace', 'name', 'outcome'] as const,
     registers,
   });

@@ -18,8 +18,8 @@ import {
   useTestNamespace,
   type ControllerProcess,
 } from './support/index.js';
-import { getScheduledTask, waitFor } from './support/scheduled-runs.js';
-import { EST } from './support/kube.js';
+import { eventsFor, getScheduledTask, metricSum, scrapeMetrics, waitFor } from './support/scheduled-runs.js';
+import { EST, kubeConfig } from './support/kube.js';
 
 const MAX_RETRIES = 2;
 
@@ -65,6 +65,9 @@ describe('retries and the dead letter (controller, API server, ECS simulator, mo
       simulator.endpoint,
       '--sqs-endpoint',
       env.awsEndpoint,
+      // The second test's letter is given up at its second failed send, 15 s after the first.
+      '--dead-letter-max-attempts',
+      '2',
     ]);
   });
   after(async () => {
@@ -157,5 +160,62 @@ describe('retries and the dead letter (controller, API server, ECS simulator, mo
     expect(lastRun).to.include({ status: 'False', reason: 'Failed' });
     const health = argoCdHealth(done);
     expect(health.status, JSON.stringify(done.status?.conditions)).to.equal('Degraded');
+  });
+
+  it('gives up a dead letter whose queue does not exist, with a Warning event and the abandoned metric', async () => {
+    const name = 'letter-to-nowhere';
+    await api.createNamespacedCustomObject({
+      ...EST,
+      namespace: ns.name,
+      body: {
+        apiVersion: 'ecs-scheduler.dev/v1alpha1',
+        kind: 'EcsScheduledTask',
+        metadata: { name, namespace: ns.name, annotations: { [RUN_NOW_ANNOTATION]: 'go' } },
+        spec: {
+          schedule: '0 0 1 1 *',
+          deadLetter: { sqs: { queueName: `it-never-created-${Date.now().toString(36)}` } },
+          task: {
+            cluster: 'batch',
+            taskDefinition: 'always-fails',
+            launchType: 'FARGATE',
+            networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+          },
+        },
+      },
+    });
+    const done = await waitFor(
+      'the dead letter was given up',
+      async () => {
+        const r = await getScheduledTask(api, ns.name, name);
+        const run = r.status?.runs?.[0];
+        return run?.result === 'Failed' && run.deadLetter?.state === 'Failed' ? r : undefined;
+      },
+      120_000,
+    );
+    const letter = done.status!.runs![0]!.deadLetter!;
+    expect(letter.attempts).to.equal(2);
+    expect(letter.error).to.match(/^gave up after 2 failed attempt\(s\): .*does not exist/);
+    // Events and metrics follow the status write that explains them.
+    await waitFor(
+      'a Warning DeadLetterGaveUp event',
+      async () => {
+        const events = await eventsFor(kubeConfig(), ns.name, name);
+        return events.some((e) => e.type === 'Warning' && e.reason === 'DeadLetterGaveUp') || undefined;
+      },
+      15_000,
+    );
+    const outcomes = await waitFor(
+      'the abandoned dead letter counted',
+      async () => {
+        const text = await scrapeMetrics(controller!.metricsPort);
+        const count = (outcome: string) =>
+          metricSum(text, 'ecs_scheduler_dead_letters_total', { namespace: ns.name, name, outcome });
+        return count('abandoned') === undefined
+          ? undefined
+          : { failed: count('failed'), abandoned: count('abandoned') };
+      },
+      15_000,
+    );
+    expect(outcomes).to.deep.equal({ failed: 1, abandoned: 1 });
   });
 });

@@ -6,6 +6,7 @@ import type {
   DeadLetterSendOptions,
   DeadLetterSink,
 } from '../../src/controller/dead-letter.js';
+import { TransientError } from '../../src/controller/errors.js';
 
 export interface SentLetter {
   readonly queue: DeadLetterQueue;
@@ -20,6 +21,10 @@ export class MemoryDeadLetterSink implements DeadLetterSink {
   readonly delivered: SentLetter[] = [];
   /** The next send calls throw these, one per call. */
   readonly failures: Error[] = [];
+  /** While true every send fails as SQS answers for a queue that does not exist. */
+  queueMissing = false;
+  /** Send calls that failed, scripted or with the queue missing. */
+  failedSends = 0;
   #nextId = 1;
 
   async send(
@@ -27,8 +32,15 @@ export class MemoryDeadLetterSink implements DeadLetterSink {
     message: DeadLetterMessage,
     options: DeadLetterSendOptions = {},
   ): Promise<{ messageId: string }> {
-    const failure = this.failures.shift();
-    if (failure) throw failure;
+    const failure =
+      this.failures.shift() ??
+      (this.queueMissing
+        ? new TransientError(`SQS dead-letter queue ${queue.queueName} does not exist (yet)`, 'QueueNotFound')
+        : undefined);
+    if (failure) {
+      this.failedSends++;
+      throw failure;
+    }
     const letter = { queue, message, identity: options.identity?.roleArn ?? 'own' };
     this.sends.push(letter);
     if (!this.delivered.some((d) => d.message.deduplicationId === message.deduplicationId)) {

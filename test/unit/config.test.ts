@@ -56,6 +56,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it('--dead-letter-max-attempts and --dead-letter-max-age say when an unsendable dead letter is given up', () => {
+    expect(loadConfig([], {})).to.deep.include({ deadLetterMaxAttempts: 8, deadLetterMaxAgeSeconds: 3600 });
+    expect(
+      loadConfig(['--dead-letter-max-attempts', '3'], { ECS_SCHEDULER_DEAD_LETTER_MAX_AGE: '10m' }),
+    ).to.deep.include({ deadLetterMaxAttempts: 3, deadLetterMaxAgeSeconds: 600 });
+    expect(() => loadConfig(['--dead-letter-max-attempts', '0'], {})).to.throw(
+      ConfigError,
+      /dead-letter-max-attempts/,
+    );
+    expect(() => loadConfig(['--dead-letter-max-age', '0s'], {})).to.throw(
+      ConfigError,
+      /dead-letter-max-age/,
+    );
+  });
+
   it('switches to standalone mode with --manifests', () => {
     const c = loadConfig(['--manifests', 'examples', '--dry-run', '--state', 's.json'], {});
     expect(c).to.deep.include({

@@ -101,25 +101,92 @@ describe('Reconciler: dead letters (spec.deadLetter)', () => {
     expect(only(h.runs()).deadLetter).to.equal(undefined);
   });
 
-  it('a failed send keeps the letter Pending in the stored status, even past the history limit, and a later pass sends it once', async () => {
+  it('a failed send keeps the letter Pending in the stored status, even past the history limit, and it is sent once when due', async () => {
     const { h, sink } = setup({ failedRunsHistoryLimit: 0 });
     await failTwice(h);
     sink.failures.push(new TransientError('connect ECONNREFUSED 127.0.0.1:5000', 'Unknown'));
-    await h.reconcile(retrySeen).then(
-      () => expect.fail('a failed send is retried with backoff'),
-      (error: Error) => expect(error.message).to.match(/connect ECONNREFUSED/),
-    );
+    // The pass does not fail: the letter keeps its own backoff, and the schedule its times.
+    const result = await h.reconcile(retrySeen);
     const pending = only(h.runs());
     expect(pending).to.include({ result: 'Failed' });
-    expect(pending.deadLetter).to.deep.equal({ state: 'Pending' });
+    expect(pending.deadLetter).to.deep.equal({
+      state: 'Pending',
+      attempts: 1,
+      nextAttemptAt: '2026-03-01T10:02:25.000Z',
+      error: 'connect ECONNREFUSED 127.0.0.1:5000',
+    });
+    expect(result.requeueAfterMs, 'the pass comes back when the letter is due').to.equal(15_025);
     expect(h.events.events.at(-1)).to.include({ type: 'Warning', reason: 'DeadLetterFailed' });
 
+    await h.reconcile('2026-03-01T10:02:20.000Z');
+    expect(sink.sends, 'not before its time').to.deep.equal([]);
     await h.reconcile(later);
     expect(sink.sends).to.have.length(1);
     expect(h.runs(), 'sent, the run now obeys failedRunsHistoryLimit 0').to.deep.equal([]);
     expect(h.metrics.deadLetters.map((d) => d.outcome)).to.deep.equal(['failed', 'sent']);
     await h.reconcile('2026-03-01T10:30:00.000Z');
     expect(sink.sends).to.have.length(1);
+  });
+
+  it('a letter whose queue is missing is retried with backoff and given up after its attempts, with a Warning and the abandoned metric', async () => {
+    const sink = new MemoryDeadLetterSink();
+    const h = harness(
+      { ...spec, failedRunsHistoryLimit: 0 },
+      { deps: { deadLetters: sink, deadLetterRetry: { maxAttempts: 3 } } },
+    );
+    await failTwice(h);
+    sink.queueMissing = true;
+    await h.reconcile(retrySeen);
+    expect(only(h.runs()).deadLetter).to.include({ state: 'Pending', attempts: 1 });
+    // 15 s, then 30 s: each attempt at its time.
+    await h.reconcile('2026-03-01T10:02:25.000Z');
+    expect(only(h.runs()).deadLetter).to.include({
+      state: 'Pending',
+      attempts: 2,
+      nextAttemptAt: '2026-03-01T10:02:55.000Z',
+    });
+    await h.reconcile('2026-03-01T10:02:55.000Z');
+    expect(sink.failedSends).to.equal(3);
+    expect(h.runs(), 'given up, the run obeys failedRunsHistoryLimit 0').to.deep.equal([]);
+    const gaveUp = h.events.events.at(-1)!;
+    expect(gaveUp).to.include({ type: 'Warning', reason: 'DeadLetterGaveUp' });
+    expect(gaveUp.message).to.match(/gave up after 3 failed attempt\(s\): .*does not exist/);
+    expect(h.metrics.deadLetters.map((d) => d.outcome)).to.deep.equal(['failed', 'failed', 'abandoned']);
+    await h.reconcile('2026-03-01T11:00:00.000Z');
+    expect(sink.failedSends, 'never tried again').to.equal(3);
+  });
+
+  it('a letter past its maximum age is given up at its next failure, whatever its attempts', async () => {
+    const sink = new MemoryDeadLetterSink();
+    const h = harness(spec, {
+      deps: { deadLetters: sink, deadLetterRetry: { maxAttempts: 100, maxAgeMs: 60_000 } },
+    });
+    await failTwice(h);
+    sink.queueMissing = true;
+    await h.reconcile(retrySeen);
+    expect(only(h.runs()).deadLetter).to.include({ state: 'Pending', attempts: 1 });
+    await h.reconcile('2026-03-01T10:03:05.000Z');
+    expect(only(h.runs()).deadLetter).to.deep.include({ state: 'Failed', attempts: 2 });
+    expect(only(h.runs()).deadLetter!.error).to.match(/^gave up after 2 failed attempt/);
+    expect(h.metrics.deadLetters.map((d) => d.outcome)).to.deep.equal(['failed', 'abandoned']);
+  });
+
+  it('a controller without an SQS client gives a letter up once it is too old, and does not requeue for it', async () => {
+    const h = harness(spec, { deps: { deadLetterRetry: { maxAgeMs: 60 * 60_000 } } });
+    await failTwice(h);
+    const first = await h.reconcile(retrySeen);
+    expect(only(h.runs()).deadLetter).to.deep.equal({ state: 'Pending' });
+    expect(first.requeueAfterMs ?? Infinity, 'no requeue loop for a letter nobody can send').to.be.above(
+      60_000,
+    );
+    await h.reconcile('2026-03-01T11:02:05.000Z');
+    const failed = h.runs().find((r) => r.scheduledTime === '2026-03-01T10:00:00.000Z');
+    expect(failed?.deadLetter).to.deep.equal({
+      state: 'Failed',
+      attempts: 0,
+      error: 'gave up after 0 failed attempt(s): this controller has no SQS client',
+    });
+    expect(h.metrics.deadLetters.map((d) => d.outcome)).to.deep.equal(['abandoned']);
   });
 
   it('a crash between the send and the status write sends again with the same deduplication id (a FIFO queue keeps one)', async () => {
@@ -149,7 +216,8 @@ describe('Reconciler: dead letters (spec.deadLetter)', () => {
     await failTwice(h);
     sink.failures.push(new Error('process killed before the send'));
     await h.reconcile(retrySeen).catch(() => undefined);
-    expect(only(h.runs()).deadLetter).to.deep.equal({ state: 'Pending' });
+    expect(only(h.runs()).deadLetter).to.include({ state: 'Pending' });
+    h.clock.set(later);
     const restarted = harness(
       {},
       { deps: { deadLetters: sink, store: h.store, launcher: h.launcher, clock: h.clock } },

@@ -3,7 +3,15 @@ import type { RunRecord, Status, TaskRecord } from '../../../src/api/types.js';
 import { validateResource } from '../../../src/api/validation.js';
 import { launchedTaskCount } from '../../../src/controller/run-tracking.js';
 import { buildStatus } from '../../../src/controller/status-builder.js';
-import { compactRun, MAX_FINISHED_TASKS_PER_RUN } from '../../../src/controller/status-size.js';
+import {
+  boundStatus,
+  compactRun,
+  droppedRuns,
+  MAX_FINISHED_TASKS_PER_RUN,
+  MAX_RUNS_KEPT,
+  STATUS_BUDGET_BYTES,
+  STATUS_LIMIT_BYTES,
+} from '../../../src/controller/status-size.js';
 import { scheduledTask } from '../../support/resources.js';
 
 const now = new Date('2026-03-01T10:00:00Z');
@@ -201,5 +209,88 @@ describe('bounded status', () => {
       i.path.startsWith('status'),
     );
     expect(issues).to.deep.equal([]);
+  });
+
+  describe('a hard cap on runs, whatever their state', () => {
+    const minute = (i: number) => new Date(now.getTime() - i * 60_000).toISOString();
+    const small = (i: number, result: RunRecord['result'], pending = false): RunRecord => ({
+      scheduledTime: minute(i),
+      result,
+      ...(result === 'Running'
+        ? { tasks: [{ taskArn: arn(i, 0), lastStatus: 'RUNNING' }] }
+        : { finishedAt: minute(i), reason: 'NonZeroExit' }),
+      ...(pending ? { deadLetter: { state: 'Pending' as const } } : {}),
+    });
+    const statusOf = (runs: RunRecord[], droppedRunsTotal?: number): Status => ({
+      lastScheduleTime: now.toISOString(),
+      ...(droppedRunsTotal === undefined ? {} : { droppedRunsTotal }),
+      runs,
+    });
+
+    it('drops settled runs first, then runs with a letter to send, running runs last, oldest first, and counts them', () => {
+      // Newest first, as status.runs is: 100 running, 250 with a letter to send, 100 settled.
+      const runs = [
+        ...Array.from({ length: 100 }, (_, i) => small(i, 'Running')),
+        ...Array.from({ length: 250 }, (_, i) => small(100 + i, 'Failed', true)),
+        ...Array.from({ length: 100 }, (_, i) => small(350 + i, 'Succeeded')),
+      ];
+      const bounded = boundStatus(statusOf(runs, 7));
+      expect(bounded.runs).to.have.length(MAX_RUNS_KEPT);
+      expect(
+        bounded.runs!.filter((r) => r.result === 'Running'),
+        'every running run kept',
+      ).to.have.length(100);
+      expect(bounded.runs!.filter((r) => r.result === 'Succeeded')).to.have.length(0);
+      const letters = bounded.runs!.filter((r) => r.deadLetter?.state === 'Pending');
+      expect(
+        letters.map((r) => r.scheduledTime),
+        'the 200 newest letters',
+      ).to.deep.equal(Array.from({ length: 200 }, (_, i) => minute(100 + i)));
+      expect(bounded.droppedRunsTotal).to.equal(7 + 150);
+      expect(bounded.lastScheduleTime, 'the watermark is never touched').to.equal(now.toISOString());
+      const lost = droppedRuns(runs, bounded.runs);
+      expect(
+        lost.map((r) => r.scheduledTime),
+        'what the reconciler reports',
+      ).to.deep.equal(Array.from({ length: 50 }, (_, i) => minute(300 + i)));
+    });
+
+    it('a week of letters that cannot be sent stays within the cap and the budget', () => {
+      const runs = Array.from({ length: 7 * 24 * 60 }, (_, i) => ({
+        ...small(i, 'Failed', true),
+        message: 'Essential container in task exited',
+        attempt: 1,
+      }));
+      const bounded = boundStatus(statusOf(runs));
+      expect(bounded.runs).to.have.length(MAX_RUNS_KEPT);
+      expect(Buffer.byteLength(JSON.stringify(bounded))).to.be.at.most(STATUS_BUDGET_BYTES);
+      expect(bounded.droppedRunsTotal).to.equal(runs.length - MAX_RUNS_KEPT);
+    });
+
+    it('running runs may pass the budget up to the limit, keeping every unfinished task; past it the oldest go', () => {
+      // 20 runs of 1000 running tasks: about 170 KiB each.
+      const runs = Array.from({ length: 20 }, (_, r) => ({
+        ...small(r, 'Running'),
+        tasks: Array.from({ length: 1000 }, (_, i) => task(r, i, undefined)),
+      }));
+      const bounded = boundStatus(statusOf(runs));
+      const bytes = Buffer.byteLength(JSON.stringify(bounded));
+      expect(bytes).to.be.above(STATUS_BUDGET_BYTES).and.at.most(STATUS_LIMIT_BYTES);
+      const kept = bounded.runs!;
+      expect(kept.length).to.be.within(2, 19);
+      expect(
+        kept.map((r) => r.scheduledTime),
+        'the newest kept',
+      ).to.deep.equal(runs.slice(0, kept.length).map((r) => r.scheduledTime));
+      for (const r of kept) expect(r.tasks, 'every unfinished task still followed').to.have.length(1000);
+      expect(bounded.droppedRunsTotal).to.equal(20 - kept.length);
+      expect(droppedRuns(runs, kept)).to.have.length(20 - kept.length);
+    });
+
+    it('a status that fits is left as it was, without a dropped count', () => {
+      const runs = [small(0, 'Running'), small(1, 'Failed', true), small(2, 'Succeeded')];
+      const bounded = boundStatus(statusOf(runs));
+      expect(bounded).to.deep.equal(statusOf(runs));
+    });
   });
 });
