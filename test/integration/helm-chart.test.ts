@@ -446,6 +446,7 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
         // Relative: kustomize refuses an absolute path as a root.
         resources: [relative(overlay, join(REPO_ROOT, 'manifests'))],
         components: [
+          relative(overlay, join(REPO_ROOT, 'manifests', 'components', 'metrics-auth')),
           relative(overlay, join(REPO_ROOT, 'manifests', 'components', 'prometheus')),
           relative(overlay, join(REPO_ROOT, 'manifests', 'monitoring')),
         ],
