@@ -7,8 +7,10 @@
  * scrapes it while a 1 ms timer chain measures how late its timers fire. The largest lateness
  * during a scrape is how long a launch or a Lease renewal due then would have waited (what
  * perf_hooks' monitorEventLoopDelay reports too, but its max missed whole blocked stretches here).
- * Prints, per scrape and as the median over scrapes: that lateness, the scrape's wall time and the
- * page size. The last line is BENCH_RESULT {json}.
+ * On a busy machine the lateness also counts time the process waited for a CPU, so the CPU time
+ * the process used between two ticks is printed too: the longest synchronous stretch, whatever
+ * the load. Prints, per scrape and as the median over scrapes: both, the scrape's wall time and
+ * the page size. The last line is BENCH_RESULT {json}.
  */
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -53,18 +55,26 @@ function scrape(port: number): Promise<number> {
   });
 }
 
-/** Runs `work` while a 1 ms timer chain records how late each timer fired; returns the worst. */
-async function lateness<T>(work: () => Promise<T>): Promise<{ result: T; lateMs: number }> {
+/**
+ * Runs `work` while a 1 ms timer chain records how late each timer fired and the CPU time used
+ * between ticks; returns the worst of each.
+ */
+async function lateness<T>(work: () => Promise<T>): Promise<{ result: T; lateMs: number; cpuMs: number }> {
   let worst = 0;
+  let worstCpu = 0;
   let running = true;
+  let cpu = process.cpuUsage();
   const tick = (expected: number) => {
     worst = Math.max(worst, performance.now() - expected);
+    const used = process.cpuUsage(cpu);
+    worstCpu = Math.max(worstCpu, (used.user + used.system) / 1000);
+    cpu = process.cpuUsage();
     if (running) setTimeout(tick, 1, performance.now() + 1);
   };
   setTimeout(tick, 1, performance.now() + 1);
   const result = await work();
   running = false;
-  return { result, lateMs: worst };
+  return { result, lateMs: worst, cpuMs: worstCpu };
 }
 
 const http = await startHttpServer({
@@ -76,19 +86,31 @@ const http = await startHttpServer({
 const port = http.metricsPort!;
 await scrape(port); // warm up (JIT, the first allocation of the page)
 
+// The same probe with no scrape, for what the machine's load alone costs.
+const idle: number[] = [];
+for (let i = 0; i < 5; i++) {
+  idle.push((await lateness(() => new Promise((r) => setTimeout(r, 300)))).lateMs);
+}
+console.log(
+  `idle (no scrape): timer lateness max, median of 5 windows of 300 ms: ${median(idle).toFixed(1)} ms`,
+);
+
 const late: number[] = [];
+const cpu: number[] = [];
 const wall: number[] = [];
 let bytes = 0;
 console.log(`${RESOURCES} resources, ${SCRAPES} scrapes`);
 for (let i = 0; i < SCRAPES; i++) {
   const start = performance.now();
-  const { result, lateMs } = await lateness(() => scrape(port));
+  const { result, lateMs, cpuMs } = await lateness(() => scrape(port));
   const ms = performance.now() - start;
   bytes = result;
   late.push(lateMs);
+  cpu.push(cpuMs);
   wall.push(ms);
   console.log(
-    `scrape ${i + 1}: timer lateness max ${lateMs.toFixed(1)} ms, ${ms.toFixed(0)} ms, ${(bytes / 1e6).toFixed(2)} MB`,
+    `scrape ${i + 1}: timer lateness max ${lateMs.toFixed(1)} ms, CPU between ticks max ${cpuMs.toFixed(1)} ms, ` +
+      `${ms.toFixed(0)} ms, ${(bytes / 1e6).toFixed(2)} MB`,
   );
   await new Promise((r) => setTimeout(r, 50));
 }
@@ -97,11 +119,14 @@ await http.close();
 const result = {
   resources: RESOURCES,
   bytes,
+  idleTimerLatenessMaxMsMedian: median(idle),
   timerLatenessMaxMsMedian: median(late),
+  cpuBetweenTicksMaxMsMedian: median(cpu),
   scrapeMsMedian: median(wall),
 };
 console.log(
-  `median: timer lateness max ${result.timerLatenessMaxMsMedian.toFixed(1)} ms, ` +
+  `median: timer lateness max ${result.timerLatenessMaxMsMedian.toFixed(1)} ms, CPU between ticks max ` +
+    `${result.cpuBetweenTicksMaxMsMedian.toFixed(1)} ms, ` +
     `scrape ${result.scrapeMsMedian.toFixed(0)} ms, ${(bytes / 1e6).toFixed(2)} MB`,
 );
 console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
