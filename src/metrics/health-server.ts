@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { renderMetricsPage } from './metrics-page.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -61,6 +62,28 @@ function send(
 ): void {
   res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
   res.end(body);
+}
+
+/**
+ * Writes the page chunk by chunk (metrics-page.ts), waiting for a slow scraper to drain rather
+ * than buffering the whole page; a scraper that goes away ends the rendering.
+ */
+async function streamMetrics(registry: Registry, res: ServerResponse): Promise<void> {
+  for await (const chunk of renderMetricsPage(registry)) {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+  }
+  res.end();
 }
 
 function probe(check: () => Readiness, failure: string): Handler {
@@ -123,9 +146,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const metricsRoutes = new Map<string, Handler>([
     [
       '/metrics',
-      async (_req, res) => {
-        const body = await options.registry.metrics();
-        send(res, 200, body, options.registry.contentType);
+      async (req, res) => {
+        res.writeHead(200, { 'content-type': options.registry.contentType, 'cache-control': 'no-store' });
+        if (req.method === 'HEAD') return void res.end();
+        await streamMetrics(options.registry, res);
       },
     ],
   ]);

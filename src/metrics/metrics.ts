@@ -2,7 +2,6 @@
 // passed in), never in prom-client's global one, so tests and several controllers in one process
 // do not collide.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
-import { RUN_RESULTS } from '../api/schema.js';
 import type { RunResult } from '../api/types.js';
 import type {
   ControllerMetrics,
@@ -15,6 +14,7 @@ import type { TaskTrackerMetrics } from '../controller/task-tracker.js';
 import type { TaskEventMetrics, TaskEventOutcome } from '../ecs/task-state-events.js';
 import type { EcsRequestMetrics, EcsRequestOutcome } from '../ecs/ports.js';
 import type { LeaderMetrics, WatchMetrics } from '../kube/metrics-port.js';
+import { ResourceSeries, splitKey, type ResourceGauge } from './resource-series.js';
 
 export type { LeaderMetrics, WatchMetrics };
 
@@ -65,13 +65,6 @@ const WORKQUEUE_BUCKETS = exponentialBuckets(10e-9, 10, 12);
 // From "on time" to the 10 minutes after which a run is usually past any sensible deadline.
 const LAUNCH_DELAY_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600];
 
-function splitKey(key: ResourceKey): { namespace: string; name: string } {
-  const slash = key.indexOf('/');
-  return slash < 0
-    ? { namespace: '', name: key }
-    : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}
-
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = options.registry ?? new Registry();
   const perResource = options.perResource ?? true;
@@ -80,6 +73,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const queueLabel = options.workQueueName ?? 'ecsscheduledtask';
   const leaseLabel = options.leaseName ?? 'ecs-scheduler';
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  // Every series labelled with a resource is made through `resources`, so forget() removes it.
+  const resources = new ResourceSeries(registry);
+  // With --per-resource-metrics=false, a per-resource counter keeps only `namespace`.
+  const resourceCounter = <E extends string>(config: { name: string; help: string; extraLabels: E[] }) => {
+    if (perResource) return resources.counter(config);
+    const counter = new Counter({ ...config, labelNames: ['namespace', ...config.extraLabels], registers });
+    return {
+      inc: (key: ResourceKey | undefined, extra: Record<E, string>) =>
+        counter.inc(key === undefined ? extra : { namespace: splitKey(key).namespace, ...extra }),
+    };
+  };
 
   const reconcileTotal = new Counter({
     name: 'controller_runtime_reconcile_total',
@@ -174,23 +178,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
   // One series per resource and result seen (at most 7 results, in practice 2 or 3 per resource).
-  const runsTotal = new Counter({
+  const runsTotal = resourceCounter({
     name: 'ecs_scheduler_runs_total',
     help: 'Runs recorded, by resource (namespace, name) and result',
-    labelNames: ['namespace', 'name', 'result'] as const,
-    registers,
+    extraLabels: ['result'],
   });
-  const runRetries = new Counter({
+  const runRetries = resourceCounter({
     name: 'ecs_scheduler_run_retries_total',
     help: 'Failed run attempts retried under spec.retryPolicy, by resource and the failure reason',
-    labelNames: ['namespace', 'name', 'reason'] as const,
-    registers,
+    extraLabels: ['reason'],
   });
-  const deadLetters = new Counter({
+  const deadLetters = resourceCounter({
     name: 'ecs_scheduler_dead_letters_total',
     help: 'Dead letters of finally-failed runs: sent, failed (retried), refused (never sendable), abandoned (given up)',
-    labelNames: ['namespace', 'name', 'outcome'] as const,
-    registers,
+    extraLabels: ['outcome'],
   });
   const ecsRequests = new Counter({
     name: 'ecs_scheduler_ecs_requests_total',
@@ -198,36 +199,31 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['operation', 'outcome'] as const,
     registers,
   });
-  const nextSchedule = new Gauge({
+  const nextSchedule = resources.gauge({
     name: 'ecs_scheduler_next_schedule_time',
     help: 'Next time the resource is scheduled to run, in unix seconds',
-    labelNames: ['namespace', 'name'] as const,
-    registers,
+    extraLabels: [],
   });
-  const lastSchedule = new Gauge({
+  const lastSchedule = resources.gauge({
     name: 'ecs_scheduler_last_schedule_time',
     help: 'Last time the resource was scheduled to run, in unix seconds',
-    labelNames: ['namespace', 'name'] as const,
-    registers,
+    extraLabels: [],
   });
-  const triggerDepth = new Gauge({
+  const triggerDepth = resources.gauge({
     name: 'ecs_scheduler_trigger_queue_depth',
     help: 'Messages in the trigger queue of the resource at its last check',
-    labelNames: ['namespace', 'name'] as const,
-    registers,
+    extraLabels: [],
   });
   // Only the current result has a series (value 1), so one series per resource, not seven.
-  const lastRunResult = new Gauge({
+  const lastRunResult = resources.gauge({
     name: 'ecs_scheduler_last_run_result',
     help: 'Result of the newest finished run of the resource: 1 on the series of its result',
-    labelNames: ['namespace', 'name', 'result'] as const,
-    registers,
+    extraLabels: ['result'],
   });
-  const lastSuccess = new Gauge({
+  const lastSuccess = resources.gauge({
     name: 'ecs_scheduler_last_success_time',
     help: 'When the newest successful run of the resource finished (status.lastSuccessfulTime), in unix seconds',
-    labelNames: ['namespace', 'name'] as const,
-    registers,
+    extraLabels: [],
   });
   const policyDenials = new Counter({
     name: 'ecs_scheduler_policy_denials_total',
@@ -267,17 +263,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const perResourceGauges = [nextSchedule, lastSchedule, triggerDepth, lastRunResult, lastSuccess];
   let leading: boolean | undefined;
   const writable = () => perResource && leading !== false;
-  const lastResultOf = new Map<ResourceKey, RunResult>();
   const clearPerResource = () => {
     for (const gauge of perResourceGauges) gauge.reset();
-    lastResultOf.clear();
   };
 
-  const setOrRemove = (gauge: Gauge<'namespace' | 'name'>, key: ResourceKey, at: Date | undefined) => {
+  const setOrRemove = (gauge: ResourceGauge<never>, key: ResourceKey, at: Date | undefined) => {
     if (!writable()) return;
-    const labels = splitKey(key);
-    if (at === undefined) gauge.remove(labels);
-    else gauge.set(labels, at.getTime() / 1000);
+    if (at === undefined) gauge.remove(key, {});
+    else gauge.set(key, {}, at.getTime() / 1000);
   };
 
   const controller: ControllerMetrics = {
@@ -293,12 +286,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       activeWorkers.set({ controller: controllerLabel }, active);
     },
     runRecorded(result: RunResult, key?: ResourceKey) {
-      if (key === undefined) {
-        runsTotal.inc({ result });
-        return;
-      }
-      const { namespace, name } = splitKey(key);
-      runsTotal.inc(perResource ? { namespace, name, result } : { namespace, result });
+      runsTotal.inc(key, { result });
     },
     launchDelay(seconds: number) {
       launchDelay.observe(Math.max(0, seconds));
@@ -308,42 +296,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       setOrRemove(lastSchedule, key, last);
     },
     queueDepth(key: ResourceKey, depth: number) {
-      if (writable()) triggerDepth.set(splitKey(key), depth);
+      if (writable()) triggerDepth.set(key, {}, depth);
     },
     lastRun(key: ResourceKey, result: RunResult, at: Date | undefined) {
       if (!writable()) return;
-      const labels = splitKey(key);
-      const previous = lastResultOf.get(key);
-      if (previous !== undefined && previous !== result)
-        lastRunResult.remove({ ...labels, result: previous });
-      lastRunResult.set({ ...labels, result }, 1);
-      lastResultOf.set(key, result);
-      if (at === undefined) lastSuccess.remove(labels);
-      else lastSuccess.set(labels, at.getTime() / 1000);
+      lastRunResult.removeAll(key);
+      lastRunResult.set(key, { result }, 1);
+      setOrRemove(lastSuccess, key, at);
     },
     runRetried(key: ResourceKey, reason: string) {
-      const { namespace, name } = splitKey(key);
-      runRetries.inc(perResource ? { namespace, name, reason } : { namespace, reason });
+      runRetries.inc(key, { reason });
     },
     deadLetter(key: ResourceKey, outcome: DeadLetterOutcome) {
-      const { namespace, name } = splitKey(key);
-      deadLetters.inc(perResource ? { namespace, name, outcome } : { namespace, outcome });
+      deadLetters.inc(key, { outcome });
     },
     policyDenied(key: ResourceKey, field: string) {
       policyDenials.inc({ namespace: splitKey(key).namespace, field });
     },
-    forget(key: ResourceKey) {
-      const labels = splitKey(key);
-      nextSchedule.remove(labels);
-      lastSchedule.remove(labels);
-      triggerDepth.remove(labels);
-      lastSuccess.remove(labels);
-      const previous = lastResultOf.get(key);
-      if (previous !== undefined) lastRunResult.remove({ ...labels, result: previous });
-      lastResultOf.delete(key);
-      // A deleted resource's counters go too, or every name ever used would stay exported.
-      if (perResource) for (const result of RUN_RESULTS) runsTotal.remove({ ...labels, result });
-    },
+    // Every series of a deleted resource goes, counters too, or every name ever used would stay
+    // exported.
+    forget: (key: ResourceKey) => resources.forget(key),
   };
 
   const workQueue: WorkQueueMetrics = {

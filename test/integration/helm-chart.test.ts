@@ -40,7 +40,20 @@ interface PodSpec {
     topologyKey: string;
     labelSelector: { matchLabels: Record<string, string> };
   }[];
-  containers: { image: string; args: string[]; env: { name: string; value?: string }[] }[];
+  containers: {
+    name: string;
+    image: string;
+    args: string[];
+    env: { name: string; value?: string }[];
+    ports?: { name: string; containerPort: number }[];
+  }[];
+}
+
+interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  nonResourceURLs?: string[];
+  verbs: string[];
 }
 
 const parse = (text: string): K8sObject[] =>
@@ -106,6 +119,7 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
   }
 
   const everything = {
+    metrics: { rbacProxy: { enabled: true }, networkPolicy: { enabled: true } },
     prometheus: { podMonitor: { enabled: true }, rules: { enabled: true } },
     grafana: { dashboard: { enabled: true } },
   };
@@ -140,9 +154,14 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
     expect(error).to.match(/polcy/);
   });
 
-  it('renders the CRDs, RBAC, Deployment, PDB, metrics Service and the default policy, and applies them with --dry-run=server', async function () {
+  it('renders the CRDs, RBAC, Deployment, PDB and the default policy, and applies them with --dry-run=server', async function () {
     this.timeout(60_000);
     const objects = await render();
+    // /metrics on loopback only, so no port and no Service: nothing outside the pod reaches it.
+    const [controller, ...sidecars] = podSpec(objects).containers;
+    expect(sidecars).to.deep.equal([]);
+    expect(controller!.args).to.include('--metrics-bind-address=127.0.0.1:8080');
+    expect(controller!.ports!.map((p) => p.name)).to.deep.equal(['health']);
     expect(objects.map((o) => o.kind).sort()).to.deep.equal([
       'ClusterRole',
       'ClusterRoleBinding',
@@ -153,7 +172,6 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
       'PodDisruptionBudget',
       'Role',
       'RoleBinding',
-      'Service',
       'ServiceAccount',
     ]);
     const applied = await dryRunServer(objects);
@@ -196,6 +214,111 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
     expect(json.templating.list.map((v) => v.name)).to.include.members(['namespace', 'resource']);
     await dryRunServer(applicable(objects));
   });
+
+  it('metrics.rbacProxy: a kube-rbac-proxy sidecar on https, its TokenReview/SubjectAccessReview RBAC, and the Service, PodMonitor and NetworkPolicy on its port', async function () {
+    this.timeout(60_000);
+    const objects = await render(everything);
+    const [controller, proxy] = podSpec(objects).containers;
+    expect(controller!.args).to.include('--metrics-bind-address=127.0.0.1:8080');
+    expect(controller!.ports!.map((p) => p.name)).to.deep.equal(['health']);
+    expect(proxy!.name).to.equal('kube-rbac-proxy');
+    expect(proxy!.image).to.equal('quay.io/brancz/kube-rbac-proxy:v0.19.1');
+    expect(proxy!.args).to.include.members([
+      '--secure-listen-address=0.0.0.0:8443',
+      '--upstream=http://127.0.0.1:8080/',
+    ]);
+    expect(proxy!.ports).to.deep.equal([{ name: 'https', containerPort: 8443 }]);
+
+    const named = (kind: string, suffix: string) => {
+      const hit = objects.find((o) => o.kind === kind && o.metadata.name.endsWith(suffix));
+      if (!hit) throw new Error(`the render has no ${kind} *${suffix}`);
+      return hit;
+    };
+    const rules = (o: K8sObject) => (o as unknown as { rules: PolicyRule[] }).rules;
+    expect(rules(named('ClusterRole', '-metrics-auth'))).to.deep.equal([
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ]);
+    const authBinding = named('ClusterRoleBinding', '-metrics-auth') as unknown as {
+      subjects: { name: string }[];
+    };
+    expect(authBinding.subjects[0]!.name).to.equal(podSpec(objects).serviceAccountName);
+    expect(rules(named('ClusterRole', '-metrics-reader'))).to.deep.equal([
+      { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+    ]);
+
+    const service = find(objects, 'Service').spec as { ports: { name: string; targetPort: string }[] };
+    expect(service.ports).to.deep.equal([{ name: 'https', port: 8443, targetPort: 'https' }]);
+    const endpoint = (
+      find(objects, 'PodMonitor').spec as {
+        podMetricsEndpoints: {
+          port: string;
+          scheme: string;
+          authorization: { credentials: { name: string; key: string } };
+        }[];
+      }
+    ).podMetricsEndpoints[0]!;
+    expect(endpoint.port).to.equal('https');
+    expect(endpoint.scheme).to.equal('https');
+    // The PodMonitor's token: a Secret of a ServiceAccount bound to the metrics-reader role.
+    const secret = find(objects, 'Secret') as K8sObject & { type: string };
+    expect(secret.type).to.equal('kubernetes.io/service-account-token');
+    expect(endpoint.authorization.credentials).to.deep.equal({ name: secret.metadata.name, key: 'token' });
+    const scraper = named('ClusterRoleBinding', '-metrics-scraper') as unknown as {
+      roleRef: { name: string };
+      subjects: { name: string }[];
+    };
+    expect(scraper.roleRef.name).to.equal(named('ClusterRole', '-metrics-reader').metadata.name);
+    expect(scraper.subjects[0]!.name).to.equal(
+      secret.metadata.annotations?.['kubernetes.io/service-account.name'],
+    );
+
+    const policy = find(objects, 'NetworkPolicy').spec as {
+      podSelector: { matchLabels: Record<string, string> };
+      policyTypes: string[];
+      ingress: { from: unknown[]; ports: { port: number }[] }[];
+    };
+    expect(policy.policyTypes).to.deep.equal(['Ingress']);
+    expect(policy.podSelector.matchLabels).to.deep.equal({
+      'app.kubernetes.io/name': 'ecs-scheduler',
+      'app.kubernetes.io/instance': 'scheduler',
+    });
+    expect(policy.ingress).to.deep.equal([
+      {
+        from: [
+          {
+            namespaceSelector: {},
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 8443 }],
+      },
+    ]);
+    await dryRunServer(applicable(objects));
+  });
+
+  const refusals: { name: string; values: Record<string, unknown>; error: RegExp }[] = [
+    {
+      name: 'a PodMonitor with /metrics on loopback and no proxy (it could not scrape)',
+      values: { prometheus: { podMonitor: { enabled: true } } },
+      error: /prometheus\.podMonitor\.enabled needs a reachable \/metrics/,
+    },
+    {
+      name: 'the proxy beside an open /metrics',
+      values: { metrics: { bindAddress: '', rbacProxy: { enabled: true } } },
+      error: /metrics\.rbacProxy\.enabled needs metrics\.bindAddress on loopback/,
+    },
+  ];
+  for (const c of refusals) {
+    it(`refuses ${c.name}`, async function () {
+      this.timeout(60_000);
+      const error = await render(c.values).then(
+        () => undefined,
+        (e: { stderr?: string }) => e.stderr ?? String(e),
+      );
+      expect(error).to.match(c.error);
+    });
+  }
 
   const valueCases: {
     name: string;
@@ -255,6 +378,20 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
         });
       },
     },
+    {
+      name: "metrics.bindAddress '' (every interface) with the NetworkPolicy: the plain port, its Service and only it admitted",
+      values: { metrics: { bindAddress: '', networkPolicy: { enabled: true } } },
+      check: (objects) => {
+        const [controller, ...sidecars] = podSpec(objects).containers;
+        expect(sidecars).to.deep.equal([]);
+        expect(controller!.args).to.include('--metrics-bind-address=:8080');
+        expect(controller!.ports).to.deep.include({ name: 'metrics', containerPort: 8080 });
+        const service = find(objects, 'Service').spec as { ports: unknown[] };
+        expect(service.ports).to.deep.equal([{ name: 'metrics', port: 8080, targetPort: 'metrics' }]);
+        const policy = find(objects, 'NetworkPolicy').spec as { ingress: { ports: unknown[] }[] };
+        expect(policy.ingress[0]!.ports).to.deep.equal([{ protocol: 'TCP', port: 8080 }]);
+      },
+    },
   ];
   for (const c of valueCases) {
     it(`values: ${c.name} (and it applies)`, async function () {
@@ -309,6 +446,7 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
         // Relative: kustomize refuses an absolute path as a root.
         resources: [relative(overlay, join(REPO_ROOT, 'manifests'))],
         components: [
+          relative(overlay, join(REPO_ROOT, 'manifests', 'components', 'metrics-auth')),
           relative(overlay, join(REPO_ROOT, 'manifests', 'components', 'prometheus')),
           relative(overlay, join(REPO_ROOT, 'manifests', 'monitoring')),
         ],

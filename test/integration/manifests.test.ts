@@ -90,7 +90,7 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
     objects = parseRender(render);
   });
 
-  it('renders the CRD, namespace, ServiceAccount, RBAC, Deployment, PDB and metrics Service', () => {
+  it('renders the CRD, namespace, ServiceAccount, RBAC, Deployment and PDB; no metrics Service', () => {
     const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
     expect(kinds).to.include.members([
       'ClusterRole/ecs-scheduler',
@@ -103,7 +103,8 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
       'RoleBinding/ecs-scheduler-leader-election',
       'ServiceAccount/ecs-scheduler',
     ]);
-    expect(objects.some((o) => o.kind === 'Service')).to.equal(true);
+    // /metrics is on loopback: a Service could reach nothing (components/metrics-auth adds one).
+    expect(objects.some((o) => o.kind === 'Service')).to.equal(false);
     // Everything namespaced lands in the controller's namespace.
     for (const o of objects) {
       if (['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind))
@@ -139,8 +140,9 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
     const healthPort = c.ports?.find((p) => p.name === 'health');
     expect(healthPort, 'a port named health').to.not.equal(undefined);
     expect(healthArg).to.equal(`--health-probe-bind-address=:${healthPort!.containerPort}`);
-    const metricsPort = c.ports?.find((p) => p.name === 'metrics');
-    expect(c.args).to.include(`--metrics-bind-address=:${metricsPort!.containerPort}`);
+    // /metrics on loopback only: it names every tenant's resources and has no authentication.
+    expect(c.args).to.include('--metrics-bind-address=127.0.0.1:8080');
+    expect(c.ports?.map((p) => p.name)).to.deep.equal(['health']);
     expect(c.livenessProbe?.httpGet).to.deep.equal({ path: '/healthz', port: 'health' });
     expect(c.readinessProbe?.httpGet).to.deep.equal({ path: '/readyz', port: 'health' });
     for (const r of ['cpu', 'memory']) {
@@ -164,7 +166,7 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
     expect(c.securityContext?.allowPrivilegeEscalation).to.equal(false);
   });
 
-  it('the PodDisruptionBudget and the metrics Service select the Deployment pods', () => {
+  it('the PodDisruptionBudget selects the Deployment pods', () => {
     const labels = (find(objects, 'Deployment', 'ecs-scheduler').spec as DeploymentSpec).template.metadata
       .labels;
     const pdb = find(objects, 'PodDisruptionBudget').spec as {
@@ -175,12 +177,6 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
     expect(selects(pdb.selector.matchLabels, labels)).to.equal(true);
     // With two replicas, the budget must let one go (a drain must not block) and keep one.
     expect(pdb.minAvailable === 1 || pdb.maxUnavailable === 1).to.equal(true);
-    const svc = find(objects, 'Service').spec as {
-      selector: Record<string, string>;
-      ports: { targetPort: unknown }[];
-    };
-    expect(selects(svc.selector, labels)).to.equal(true);
-    expect(svc.ports.map((p) => p.targetPort)).to.include('metrics');
   });
 
   it('the ClusterRole: our kind, its status, events and reading our CRD; no secrets, no wildcards', () => {
@@ -261,31 +257,16 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
     expect(text).to.match(/pod-identity/i);
   });
 
-  describe('the optional Prometheus component', () => {
+  describe('the optional components', () => {
     let dir: string;
     before(() => {
       dir = mkdtempSync(join(tmpdir(), 'ecs-scheduler-kustomize-'));
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    // PodMonitor and PrometheusRule CRDs are not installed in the test API server: render only.
-    function checkMonitors(objs: K8sObject[]) {
-      const monitors = objs.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1');
-      expect(monitors.map((o) => o.kind).sort()).to.deep.equal(['PodMonitor', 'PrometheusRule']);
-      for (const m of monitors) expect(m.metadata.namespace, m.kind).to.equal(SYSTEM_NAMESPACE);
-      const podMonitor = find(objs, 'PodMonitor').spec as {
-        selector: { matchLabels: Record<string, string> };
-        podMetricsEndpoints: { port: string }[];
-      };
-      const labels = (find(objs, 'Deployment', 'ecs-scheduler').spec as DeploymentSpec).template.metadata
-        .labels;
-      expect(selects(podMonitor.selector.matchLabels, labels)).to.equal(true);
-      expect(podMonitor.podMetricsEndpoints.map((e) => e.port)).to.deep.equal(['metrics']);
-      expect(objs.length).to.equal(objects.length + 2);
-    }
-
-    it('renders from an overlay that adds components/prometheus to manifests/', async () => {
-      const overlay = join(dir, 'overlay');
+    /** An overlay of manifests/ with these components, rendered. */
+    async function withComponents(name: string, components: string[]): Promise<K8sObject[]> {
+      const overlay = join(dir, name);
       const base = relative(overlay, MANIFESTS);
       mkdirSync(overlay);
       writeFileSync(
@@ -296,18 +277,112 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
           'resources:',
           `  - ${base}`,
           'components:',
-          `  - ${base}/components/prometheus`,
+          ...components.map((c) => `  - ${base}/components/${c}`),
           '',
         ].join('\n'),
       );
-      checkMonitors(parseRender(await kustomize(overlay)));
+      return parseRender(await kustomize(overlay));
+    }
+
+    it('metrics-auth: a kube-rbac-proxy sidecar in front of the loopback /metrics, its RBAC and an https Service; it applies', async () => {
+      const objs = await withComponents('metrics-auth', ['metrics-auth']);
+      const spec = find(objs, 'Deployment', 'ecs-scheduler').spec as DeploymentSpec & {
+        template: { metadata: { annotations?: Record<string, string> } };
+      };
+      const containers = spec.template.spec.containers;
+      expect(containers.map((c) => c.name).sort()).to.deep.equal(['controller', 'kube-rbac-proxy']);
+      expect(spec.template.metadata.annotations?.['kubectl.kubernetes.io/default-container']).to.equal(
+        'controller',
+      );
+      const controller = containers.find((c) => c.name === 'controller')!;
+      const proxy = containers.find((c) => c.name === 'kube-rbac-proxy')!;
+      expect(controller.args).to.include('--metrics-bind-address=127.0.0.1:8080');
+      expect(proxy.args).to.include('--upstream=http://127.0.0.1:8080/');
+      expect(proxy.ports).to.deep.equal([{ name: 'https', containerPort: 8443 }]);
+      expect(proxy.securityContext?.capabilities?.drop).to.deep.equal(['ALL']);
+      expect(proxy.securityContext?.readOnlyRootFilesystem).to.equal(true);
+      const svc = find(objs, 'Service', 'ecs-scheduler-metrics') as K8sObject & {
+        spec: { selector: Record<string, string>; ports: { targetPort: unknown }[] };
+      };
+      expect(selects(svc.spec.selector, spec.template.metadata.labels)).to.equal(true);
+      expect(svc.spec.ports.map((p) => p.targetPort)).to.deep.equal(['https']);
+      const rules = (name: string) => (find(objs, 'ClusterRole', name) as { rules?: PolicyRule[] }).rules;
+      expect(rules('ecs-scheduler-metrics-auth')).to.deep.equal([
+        { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+        { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+      ]);
+      expect(rules('ecs-scheduler-metrics-reader')).to.deep.equal([
+        { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+      ]);
+      const binding = find(objs, 'ClusterRoleBinding', 'ecs-scheduler-metrics-auth') as {
+        subjects?: { name: string; namespace: string }[];
+      };
+      expect(binding.subjects).to.deep.equal([
+        { kind: 'ServiceAccount', name: 'ecs-scheduler', namespace: SYSTEM_NAMESPACE },
+      ]);
+      const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], {
+        input: objs.map((o) => `---\n${JSON.stringify(o)}\n`).join(''),
+      });
+      expect(r.code, r.stderr).to.equal(0);
     });
 
-    it('renders as manifests/kustomization.yaml says: `components: [components/prometheus]` added in place', async () => {
+    it('network-policy: ingress only from Prometheus pods, only to the proxy port; it applies', async () => {
+      const objs = await withComponents('network-policy', ['metrics-auth', 'network-policy']);
+      const policy = find(objs, 'NetworkPolicy', 'ecs-scheduler-metrics') as K8sObject & {
+        spec: {
+          podSelector: { matchLabels: Record<string, string> };
+          policyTypes: string[];
+          ingress: { from: unknown[]; ports: { port: number }[] }[];
+        };
+      };
+      expect(policy.metadata.namespace).to.equal(SYSTEM_NAMESPACE);
+      expect(policy.spec.podSelector.matchLabels).to.deep.equal({
+        'app.kubernetes.io/name': 'ecs-scheduler',
+      });
+      expect(policy.spec.policyTypes).to.deep.equal(['Ingress']);
+      expect(policy.spec.ingress).to.have.length(1);
+      expect(policy.spec.ingress[0]!.ports).to.deep.equal([{ protocol: 'TCP', port: 8443 }]);
+      const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], {
+        input: objs.map((o) => `---\n${JSON.stringify(o)}\n`).join(''),
+      });
+      expect(r.code, r.stderr).to.equal(0);
+    });
+
+    // PodMonitor and PrometheusRule CRDs are not installed in the test API server: render only.
+    function checkMonitors(objs: K8sObject[]) {
+      const monitors = objs.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1');
+      expect(monitors.map((o) => o.kind).sort()).to.deep.equal(['PodMonitor', 'PrometheusRule']);
+      for (const m of monitors) expect(m.metadata.namespace, m.kind).to.equal(SYSTEM_NAMESPACE);
+      const podMonitor = find(objs, 'PodMonitor').spec as {
+        selector: { matchLabels: Record<string, string> };
+        podMetricsEndpoints: {
+          port: string;
+          scheme: string;
+          authorization: { credentials: { name: string } };
+        }[];
+      };
+      const labels = (find(objs, 'Deployment', 'ecs-scheduler').spec as DeploymentSpec).template.metadata
+        .labels;
+      expect(selects(podMonitor.selector.matchLabels, labels)).to.equal(true);
+      // Through the proxy of components/metrics-auth, with its scraper's token.
+      expect(podMonitor.podMetricsEndpoints.map((e) => [e.port, e.scheme])).to.deep.equal([
+        ['https', 'https'],
+      ]);
+      const secret = podMonitor.podMetricsEndpoints[0]!.authorization.credentials.name;
+      expect(find(objs, 'Secret', secret).type).to.equal('kubernetes.io/service-account-token');
+    }
+
+    it('prometheus: renders from an overlay that adds components/metrics-auth and components/prometheus', async () => {
+      checkMonitors(await withComponents('prometheus', ['metrics-auth', 'prometheus']));
+    });
+
+    it('prometheus: renders as manifests/kustomization.yaml says, the components added in place', async () => {
       const copy = join(dir, 'manifests');
       cpSync(MANIFESTS, copy, { recursive: true });
       const file = join(copy, 'kustomization.yaml');
-      writeFileSync(file, `${readFileSync(file, 'utf8')}components:\n  - components/prometheus\n`);
+      const text = readFileSync(file, 'utf8');
+      expect(text).to.contain('`components: [components/metrics-auth, components/prometheus]`');
+      writeFileSync(file, `${text}components:\n  - components/metrics-auth\n  - components/prometheus\n`);
       checkMonitors(parseRender(await kustomize(copy)));
     });
   });

@@ -1,7 +1,7 @@
 // The per-resource series as Prometheus scrapes them from the real binary (standalone mode):
 // ecs_scheduler_last_run_result and ecs_scheduler_last_success_time carry namespace and name, for a
 // dry run and for a real run in moto's ECS that succeeds; --per-resource-metrics=false exports
-// none of them.
+// none of them; a deleted resource leaves no series behind, its retry counter included.
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -144,6 +144,42 @@ describe('per-resource metrics from the real binary', function () {
     expect(Number(success!.split(' ')[1]))
       .to.be.at.least(next.getTime() / 1000)
       .and.at.most(Date.now() / 1000);
+  });
+
+  it('a deleted resource whose runs failed and were retried leaves no series of any metric', async () => {
+    const env = loadTestEnv();
+    // ECS refuses RunTask for a task definition it does not have: LaunchFailed, retried after 1 s.
+    writeFileSync(
+      join(dir, 'doomed.yaml'),
+      JSON.stringify({
+        apiVersion: 'ecs-scheduler.dev/v1alpha1',
+        kind: 'EcsScheduledTask',
+        metadata: { name: 'doomed', namespace: 'team-a' },
+        spec: {
+          schedule: '* * * * * *',
+          retryPolicy: { maxRetries: 1, backoffSeconds: 1 },
+          task: { cluster: env.ecsCluster, taskDefinition: 'no-such-task-definition', launchType: 'EC2' },
+        },
+      }),
+    );
+    const port = await start(['--ecs-endpoint', env.awsEndpoint, '--region', env.region]);
+    const failed = await scrapeUntil(
+      port,
+      'a retried and a failed run',
+      (t) =>
+        t
+          .split('\n')
+          .some((l) => l.startsWith('ecs_scheduler_runs_total{namespace="team-a",name="doomed"')) &&
+        t.includes('ecs_scheduler_run_retries_total{namespace="team-a",name="doomed"'),
+    );
+    expect(series(failed, 'ecs_scheduler_last_run_result').join('\n')).to.contain('name="doomed"');
+    rmSync(join(dir, 'doomed.yaml'));
+    const text = await scrapeUntil(
+      port,
+      'no series of the deleted resource',
+      (t) => !t.includes('name="doomed"'),
+    );
+    expect(text).to.contain('ecs_scheduler_run_retries_total');
   });
 
   it('with --per-resource-metrics=false, exports no series labelled with a resource name', async () => {

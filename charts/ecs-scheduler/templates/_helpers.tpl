@@ -41,3 +41,28 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "ecs-scheduler.prometheusJob" -}}
 {{- printf "%s/%s" .Release.Namespace (include "ecs-scheduler.fullname" .) -}}
 {{- end -}}
+
+{{/* "true" when /metrics listens on loopback only (reachable inside the pod, not from the network). */}}
+{{- define "ecs-scheduler.metricsLoopback" -}}
+{{- has .Values.metrics.bindAddress (list "127.0.0.1" "localhost" "::1") -}}
+{{- end -}}
+
+{{/* --metrics-bind-address: an IPv6 address goes in brackets. */}}
+{{- define "ecs-scheduler.metricsBindAddress" -}}
+{{- $host := .Values.metrics.bindAddress -}}
+{{- if contains ":" $host }}[{{ $host }}]{{ else }}{{ $host }}{{ end }}:{{ .Values.metrics.port }}
+{{- end -}}
+
+{{/* The named container port scrapers reach: the proxy's when it is on. */}}
+{{- define "ecs-scheduler.scrapePort" -}}
+{{- if .Values.metrics.rbacProxy.enabled }}https{{ else }}metrics{{ end -}}
+{{- end -}}
+
+{{- define "ecs-scheduler.rbacProxyImage" -}}
+{{- $image := .Values.metrics.rbacProxy.image -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $image.repository $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $image.repository $image.tag -}}
+{{- end -}}
+{{- end -}}
