@@ -140,7 +140,7 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
     expect(error).to.match(/polcy/);
   });
 
-  it('renders the CRDs, RBAC, Deployment, PDB, metrics Service and the default policy, and applies them with --dry-run=server', async function () {
+  it('renders the CRDs, RBAC, Deployment, PDB and metrics Service, and no policy, and applies them with --dry-run=server', async function () {
     this.timeout(60_000);
     const objects = await render();
     expect(objects.map((o) => o.kind).sort()).to.deep.equal([
@@ -149,7 +149,6 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
       'CustomResourceDefinition',
       'CustomResourceDefinition',
       'Deployment',
-      'EcsSchedulerPolicy',
       'PodDisruptionBudget',
       'Role',
       'RoleBinding',
@@ -223,6 +222,25 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
         const [container] = podSpec(objects).containers;
         expect(container!.image).to.equal('registry.example/ecs-scheduler:1.2.3');
         expect(container!.env).to.deep.include({ name: 'AWS_REGION', value: 'eu-west-1' });
+      },
+    },
+    {
+      // Helm merges a user's policies map into the chart's: a default policy there would survive.
+      name: "a user's policy is the only one created: no default survives Helm's merge of the values",
+      values: {
+        policy: {
+          policies: {
+            'team-a': {
+              namespaceSelector: { matchLabels: { team: 'a' } },
+              clusters: ['prod'],
+              taskDefinitions: ['report'],
+            },
+          },
+        },
+      },
+      check: (objects) => {
+        const policies = objects.filter((o) => o.kind === 'EcsSchedulerPolicy');
+        expect(policies.map((o) => (o.metadata as { name: string }).name)).to.deep.equal(['team-a']);
       },
     },
     {
