@@ -244,9 +244,9 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
       },
     },
     {
-      name: 'policy.mode off (unquoted, so YAML 1.1 false) and per-resource metrics off become flags; a null policy is not created',
+      name: 'policy.mode off (unquoted, so YAML 1.1 false) and per-resource metrics off become flags; no policy is created',
       values: {
-        policy: { mode: 'off', policies: { 'default-namespace': null } },
+        policy: { mode: 'off' },
         metrics: { perResource: false },
       },
       check: (objects) => {
