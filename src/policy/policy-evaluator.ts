@@ -226,21 +226,21 @@ function overrideChecks(spec: PolicySpec, task: Task): (() => Denial | undefined
   for (const [i, c] of containerOverrides.entries()) {
     const at = `spec.task.overrides.containerOverrides[${i}]`;
     const covering = rules.filter((r) => globMatch(r.name, c.name));
-    const ruleNames = showList(
-      'overrides.containers',
-      covering.length > 0 ? covering.map((r) => r.name) : undefined,
-    );
+    const why = (what: string) =>
+      covering.length === 0
+        ? `no overrides.containers rule covers container ${c.name}`
+        : `overrides.containers rules for ${c.name} (${covering.map((r) => r.name).join(', ')}) allow no such ${what}`;
     if (c.command !== undefined)
       checks.push(() =>
         covering.some((r) => r.command === true)
           ? undefined
-          : { field: `${at}.command`, value: c.name, allowed: `${ruleNames} (none with command: true)` },
+          : { field: `${at}.command`, value: c.name, allowed: why('command') },
       );
     for (const [j, e] of (c.environment ?? []).entries())
       checks.push(() =>
         covering.some((r) => some(r.environment, e.name))
           ? undefined
-          : { field: `${at}.environment[${j}].name`, value: e.name, allowed: `${ruleNames}: environment` },
+          : { field: `${at}.environment[${j}].name`, value: e.name, allowed: why('environment variable') },
       );
     for (const [j, f] of (c.environmentFiles ?? []).entries())
       checks.push(() =>
@@ -249,7 +249,7 @@ function overrideChecks(spec: PolicySpec, task: Task): (() => Denial | undefined
           : {
               field: `${at}.environmentFiles[${j}].value`,
               value: f.value,
-              allowed: `${ruleNames}: environmentFiles`,
+              allowed: why('environment file'),
             },
       );
     for (const key of ['cpu', 'memory', 'memoryReservation', 'resourceRequirements'] as const)

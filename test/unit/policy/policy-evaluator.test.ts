@@ -547,6 +547,30 @@ describe('evaluatePolicies', () => {
       expect(decision).to.deep.include({ allowed: false, policies: [] });
     });
 
+    it('an override denial names the container and what the rules covering it allow', () => {
+      const task = {
+        overrides: {
+          containerOverrides: [{ name: 'app', command: ['sh'], environment: [{ name: 'X', value: '1' }] }],
+        },
+      } as Partial<Spec['task']>;
+      const none = evaluatePolicies(resource({}, task), { ...context, policies: [policy('team', tight)] });
+      expect(none.allowed ? '' : none.message).to.contain(
+        'team denies spec.task.overrides.containerOverrides[0].command "app" (no overrides.containers rule covers container app)',
+      );
+      const envOnly = evaluatePolicies(resource({}, task), {
+        ...context,
+        policies: [policy('team', { ...tight, overrides: { containers: [{ name: 'a*', command: true }] } })],
+      });
+      expect(envOnly).to.deep.include({
+        allowed: false,
+        field: 'spec.task.overrides.containerOverrides[0].environment[0].name',
+        value: 'X',
+      });
+      expect(envOnly.allowed ? '' : envOnly.message).to.contain(
+        '(overrides.containers rules for app (a*) allow no such environment variable)',
+      );
+    });
+
     it('the message stays under an Event note, however many policies deny', () => {
       const policies = Array.from({ length: 100 }, (_, i) =>
         policy(`policy-${String(i).padStart(3, '0')}`, { clusters: ['x'.repeat(200)] }),
