@@ -31,7 +31,11 @@ describe('ValidatingAdmissionPolicy with EcsSchedulerPolicy parameters (real API
   this.timeout(60_000);
   const id = randomBytes(3).toString('hex');
   const label = `admission-test-${id}`;
-  const ns = { a: `adm-a-${id}`, b: `adm-b-${id}` };
+  const ns = { a: `adm-a-${id}`, b: `adm-b-${id}`, roles: `adm-roles-${id}` };
+  const rolePolicies = ['x', 'y'].map((r) => ({
+    name: `it-admission-${id}-role-${r}`,
+    role: `arn:aws:iam::123456789012:role/team-${r}`,
+  }));
   const policyName = `it-admission-${id}`;
   const api = customObjects();
   const core = coreV1();
@@ -82,6 +86,21 @@ describe('ValidatingAdmissionPolicy with EcsSchedulerPolicy parameters (real API
           },
         });
     }
+    for (const { name, role } of rolePolicies)
+      await api.createClusterCustomObject({
+        ...POLICY,
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'EcsSchedulerPolicy',
+          metadata: { name },
+          spec: {
+            namespaceSelector: { matchLabels: { [label]: 'roles' } },
+            clusters: ['*'],
+            taskDefinitions: ['*'],
+            assumeRoleArn: role,
+          },
+        },
+      });
     // Created last: once it is in force, the parameters created before it are too.
     await api.createClusterCustomObject({
       ...POLICY,
@@ -124,6 +143,8 @@ describe('ValidatingAdmissionPolicy with EcsSchedulerPolicy parameters (real API
     await admission.deleteValidatingAdmissionPolicyBinding({ name: vapName }).catch(() => undefined);
     await admission.deleteValidatingAdmissionPolicy({ name: vapName }).catch(() => undefined);
     await api.deleteClusterCustomObject({ ...POLICY, name: policyName }).catch(() => undefined);
+    for (const { name } of rolePolicies)
+      await api.deleteClusterCustomObject({ ...POLICY, name }).catch(() => undefined);
     for (const [i, c] of policyCases.entries())
       for (const j of c.policies.keys())
         await api.deleteClusterCustomObject({ ...POLICY, name: casePolicy(i, j) }).catch(() => undefined);
@@ -150,6 +171,10 @@ describe('ValidatingAdmissionPolicy with EcsSchedulerPolicy parameters (real API
 
   it('admits anything in a namespace no policy selects (the controller denies it instead)', async () => {
     expect(await refusal(ns.b, spec({ cluster: 'anything' }))).to.equal(undefined);
+  });
+
+  it('admits a namespace whose policies name different roles (each is judged alone; the controller denies it)', async () => {
+    expect(await refusal(ns.roles, spec({}))).to.equal(undefined);
   });
 
   it('follows policy edits', async () => {
