@@ -5,8 +5,8 @@
  * - one-per-ns: one policy per team namespace, so only one selects the resource's (the usual case);
  * - indexed: the same through PolicyIndex, the gate the controller uses, which remembers which
  *   policies select each namespace until a policy or a namespace changes;
- * - allowed: every policy selects the namespace and only the last by name allows the run (the
- *   worst case: every policy's every aspect is checked);
+ * - allowed: every policy selects the namespace and allows the run (the worst case: a run must be
+ *   allowed by every selecting policy, so every policy's every aspect is checked);
  * - denied: every policy selects the namespace and denies, so the message names them all.
  */
 import type { EcsSchedulerPolicyResource } from '../src/api/policy-types.js';
@@ -76,14 +76,14 @@ function medianRate(fn: () => void): number {
 
 console.log('policies  case        verdicts/s   µs/verdict');
 for (const count of [1, 10, 100, 1000]) {
-  const allowedByLast = Array.from({ length: count }, (_, i) => policy(i, i === count - 1));
+  const allowedByAll = Array.from({ length: count }, (_, i) => policy(i, true));
   const deniedByAll = Array.from({ length: count }, (_, i) => policy(i, false));
   const onePerNamespace = Array.from({ length: count }, (_, i) =>
     i === count - 1 ? policy(i, true) : policy(i, true, `team-${i}`),
   );
   for (const [label, policies, allowed] of [
     ['one-per-ns', onePerNamespace, true],
-    ['allowed', allowedByLast, true],
+    ['allowed', allowedByAll, true],
     ['denied', deniedByAll, false],
   ] as const) {
     const context = { policies, namespaceLabels: labels, defaultCluster: 'default' };

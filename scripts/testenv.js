@@ -53,6 +53,13 @@ const ALLOW_ALL = {
   queues: ['*'],
   assignPublicIp: true,
   enableExecuteCommand: true,
+  overrides: {
+    containers: [{ name: '*', command: true, environment: ['*'], environmentFiles: ['*'] }],
+    resources: true,
+    tags: ['*'],
+    placement: true,
+    platformVersions: ['*'],
+  },
 };
 const SEED_POLICIES = [
   {

@@ -3,13 +3,14 @@
 // allow, with the field named. It is generated here, beside the schema its CEL reads, and checked
 // in under manifests/components/admission-policy/ by `npm run crd:generate`.
 //
-// It mirrors policy/policy-evaluator.ts with two differences the admission API imposes, and the
-// controller stays authoritative for both:
-// - Parameters are ANDed: every policy selecting the namespace must allow the object (the
-//   controller needs one). With one policy per namespace, the usual layout, the two agree.
-// - A namespace that no policy selects is let through here (nothing to evaluate); the controller
-//   still denies it. So is what needs the controller's flags: an unset spec.task.cluster
-//   (--default-cluster) and a queueUrl, of the trigger or the dead letter (its region and account).
+// It mirrors policy/policy-evaluator.ts: parameters are ANDed (every policy selecting the
+// namespace must allow the object), as the controller ANDs them, and test/support/policy-cases.ts
+// runs the same cases through both. What the admission API cannot see is let through here, and
+// the controller, authoritative, still denies it:
+// - a namespace that no policy selects (no parameter to evaluate), and policies naming different
+//   roles for one namespace (each parameter is judged alone);
+// - what needs the controller's flags: an unset spec.task.cluster (--default-cluster) and a
+//   queueUrl, of the trigger or the dead letter (its region and account).
 import { GROUP, PLURAL, POLICY_KIND, VERSION } from './constants.js';
 
 export const ADMISSION_POLICY_NAME = `${PLURAL}.${GROUP}`;
@@ -39,8 +40,17 @@ const formGlob = (p: string, v: string) =>
 const listed = (name: string, v: string, match: (p: string, v: string) => string = glob) =>
   `(has(params.spec.${name}) && params.spec.${name}.exists(p, ${match('p', v)}))`;
 
+/** CEL: the policy's spec.overrides field `name` is set. */
+const hasOverride = (name: string) => `(has(params.spec.overrides) && has(params.spec.overrides.${name}))`;
+/** CEL: the policy's boolean spec.overrides.`name` is true. */
+const overrideOn = (name: string) => `(${hasOverride(name)} && params.spec.overrides.${name})`;
+/** CEL: some spec.overrides.containers rule covering container `c` satisfies `cond` (of rule `r`). */
+const someRule = (c: string, cond: string) =>
+  `(${hasOverride('containers')} && params.spec.overrides.containers.exists(r, ${glob('r.name', `${c}.name`)} && ${cond}))`;
+
 const task = 'object.spec.task';
 const awsvpc = `${task}.networkConfiguration.awsvpcConfiguration`;
+const containers = `${task}.overrides.containerOverrides`;
 const hasAwsvpc = `has(${task}.networkConfiguration) && has(${awsvpc})`;
 const by = `' is not allowed by ${POLICY_KIND} ' + params.metadata.name`;
 
@@ -88,6 +98,38 @@ const validations: { expression: string; messageExpression: string }[] = [
   {
     expression: `!(has(${task}.enableExecuteCommand) && ${task}.enableExecuteCommand) || (has(params.spec.enableExecuteCommand) && params.spec.enableExecuteCommand)`,
     messageExpression: `'spec.task.enableExecuteCommand "true"' + ${by} + ' (enableExecuteCommand: false)'`,
+  },
+  {
+    expression: `!has(${task}.overrides) || !has(${containers}) || ${containers}.all(c, !has(c.command) || ${someRule('c', 'has(r.command) && r.command')})`,
+    messageExpression: `'spec.task.overrides.containerOverrides: a command override' + ${by} + ' (overrides.containers)'`,
+  },
+  {
+    expression: `!has(${task}.overrides) || !has(${containers}) || ${containers}.all(c, !has(c.environment) || c.environment.all(e, ${someRule('c', `has(r.environment) && r.environment.exists(p, ${glob('p', 'e.name')})`)}))`,
+    messageExpression: `'spec.task.overrides.containerOverrides: an environment override' + ${by} + ' (overrides.containers)'`,
+  },
+  {
+    expression: `!has(${task}.overrides) || !has(${containers}) || ${containers}.all(c, !has(c.environmentFiles) || c.environmentFiles.all(f, ${someRule('c', `has(r.environmentFiles) && r.environmentFiles.exists(p, ${glob('p', 'f.value')})`)}))`,
+    messageExpression: `'spec.task.overrides.containerOverrides: an environment file' + ${by} + ' (overrides.containers)'`,
+  },
+  {
+    expression:
+      `${overrideOn('resources')} || !has(${task}.overrides) || (!has(${task}.overrides.cpu) && !has(${task}.overrides.memory) && !has(${task}.overrides.ephemeralStorage) && ` +
+      `(!has(${containers}) || ${containers}.all(c, !has(c.cpu) && !has(c.memory) && !has(c.memoryReservation) && !has(c.resourceRequirements))))`,
+    messageExpression: `'spec.task.overrides: a CPU, memory, storage or resource override' + ${by} + ' (overrides.resources: false)'`,
+  },
+  {
+    expression: `!has(${task}.tags) || ${task}.tags.all(t, ${hasOverride('tags')} && params.spec.overrides.tags.exists(p, ${glob('p', 't.key')}))`,
+    messageExpression: `'spec.task.tags: a tag key' + ${by} + ' (overrides.tags)'`,
+  },
+  {
+    expression:
+      `${overrideOn('placement')} || ((!has(${task}.placementConstraints) || size(${task}.placementConstraints) == 0) && ` +
+      `(!has(${task}.placementStrategy) || size(${task}.placementStrategy) == 0))`,
+    messageExpression: `'spec.task.placementConstraints or placementStrategy' + ${by} + ' (overrides.placement: false)'`,
+  },
+  {
+    expression: `!has(${task}.platformVersion) || (${hasOverride('platformVersions')} && params.spec.overrides.platformVersions.exists(p, ${glob('p', `${task}.platformVersion`)}))`,
+    messageExpression: `'spec.task.platformVersion "' + ${task}.platformVersion + '"' + ${by} + ' (overrides.platformVersions)'`,
   },
   {
     expression:

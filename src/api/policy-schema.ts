@@ -75,6 +75,67 @@ const NamespaceSelector = Type.Object(
   },
 );
 
+// Overrides change what a task definition's role and secrets run: a command, an environment
+// variable or file, a tag an IAM condition reads, the instances it lands on. Each kind is denied
+// unless a policy allows it here. group, propagateTags and enableECSManagedTags are bookkeeping
+// that grants nothing, and are not listed.
+const ContainerOverrideRule = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'The containers this rule covers: a name, or a pattern where * matches any run of characters.',
+    }),
+    command: opt(
+      Type.Boolean({ description: "Whether runs may replace these containers' command.", default: false }),
+    ),
+    environment: patterns(
+      'Environment variables runs may set in these containers, by name',
+      'LOG_LEVEL, BATCH_*',
+    ),
+    environmentFiles: patterns(
+      'Environment files runs may add to these containers, by S3 object ARN',
+      'arn:aws:s3:::team-a-config/*.env',
+    ),
+  },
+  { description: 'What runs may override in the containers whose name matches.' },
+);
+
+const OverridesPolicy = Type.Object(
+  {
+    containers: opt(
+      Type.Array(ContainerOverrideRule, {
+        description:
+          'Container overrides runs may make (spec.task.overrides.containerOverrides). Absent or empty allows none; a container matched by several rules gets what any of them allows.',
+        maxItems: 20,
+      }),
+    ),
+    resources: opt(
+      Type.Boolean({
+        description:
+          'Whether runs may override CPU, memory, ephemeral storage and GPU or accelerator requirements (of the task or a container).',
+        default: false,
+      }),
+    ),
+    tags: patterns(
+      "Tag keys runs may set in spec.task.tags (the controller's own tags are added either way)",
+      'team, cost-*',
+    ),
+    placement: opt(
+      Type.Boolean({
+        description: 'Whether runs may set placementConstraints and placementStrategy.',
+        default: false,
+      }),
+    ),
+    platformVersions: patterns('Fargate platform versions runs may set', 'LATEST, 1.4.0'),
+  },
+  {
+    description:
+      'What runs may override beyond the task definition. Every kind absent here is denied: a run that overrides nothing needs none of it.',
+  },
+);
+
 export const policySpecRules: readonly CrossFieldRule<{ assumeRoleArn?: string; externalId?: string }>[] = [
   {
     path: 'spec',
@@ -120,6 +181,7 @@ export const EcsSchedulerPolicySpec = Type.Object(
         maximum: 1000,
       }),
     ),
+    overrides: opt(OverridesPolicy),
     queues: patterns(
       'SQS queues an SQS trigger may read and a dead letter may be sent to: a name matches queueName, an ARN matches the queue of a queueUrl',
       'data-*, arn:aws:sqs:eu-west-1:123456789012:data-*',
@@ -143,7 +205,7 @@ export const EcsSchedulerPolicySpec = Type.Object(
   },
   {
     description:
-      'What the EcsScheduledTasks of the selected namespaces may launch. A run is allowed when one policy selecting its namespace allows every aspect of it.',
+      'What the EcsScheduledTasks of the selected namespaces may launch. A run is allowed when every policy selecting its namespace allows every aspect of it; the one naming assumeRoleArn supplies the identity (policies naming different roles for one namespace allow nothing there).',
     ...celRules(policySpecRules),
   },
 );

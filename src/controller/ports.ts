@@ -162,7 +162,7 @@ export interface AwsIdentity {
 export type PolicyDecision =
   | {
       readonly allowed: true;
-      /** The policy that allowed it; undefined when enforcement is off. */
+      /** The policies that allowed it (every one selecting the namespace), comma-separated; undefined when enforcement is off. */
       readonly policy?: string;
       /** Run with this role instead of the controller's own. */
       readonly identity?: AwsIdentity;

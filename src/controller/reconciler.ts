@@ -22,6 +22,7 @@ import { PassAbortedError } from './fencing.js';
 import type { ControllerMetrics } from './metrics-port.js';
 import {
   EventReason,
+  keyOf,
   type EventRecorder,
   type LeaseFence,
   type PolicyGate,
@@ -42,7 +43,7 @@ import {
   observeRuns,
 } from './run-observation.js';
 import { planSchedule, type SchedulePlan } from './run-plan.js';
-import { awaitingRetry, nextRetryAt } from './run-retry.js';
+import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from './run-retry.js';
 import { RunReason, unfinishedTaskArns } from './run-tracking.js';
 import { ScheduleStep, wantsRunNow } from './schedule-step.js';
 import { buildStatus, newestVerdict, stalledStatus } from './status-builder.js';
@@ -364,20 +365,17 @@ export class Reconciler {
     details: Record<string, unknown> = {},
   ): Promise<ReconcileResult> {
     const previous = findCondition(resource.status?.conditions, ConditionType.Stalled);
+    const { status: before, cancelled } =
+      reason === RunReason.PolicyDenied
+        ? this.#cancelRetries(resource, message, now)
+        : { status: resource.status ?? {}, cancelled: [] };
     const waitingFor =
       reason === RunReason.PolicyDenied
         ? 'waiting for the spec or an EcsSchedulerPolicy to change'
         : reason === ACCESS_DENIED_REASON
           ? ACCESS_WAITING_FOR
           : 'waiting for the spec to be fixed';
-    const status = stalledStatus(
-      resource.status ?? {},
-      resource.metadata.generation,
-      reason,
-      message,
-      now,
-      waitingFor,
-    );
+    const status = stalledStatus(before, resource.metadata.generation, reason, message, now, waitingFor);
     if (!isDeepStrictEqual(status, resource.status ?? {}))
       await commit(() => this.#deps.store.writeStatus(resource, status));
     if (previous?.status !== 'True' || previous.reason !== reason || previous.message !== message) {
@@ -393,6 +391,15 @@ export class Reconciler {
       });
       this.#deps.events.record(resource, 'Warning', reason, message);
     }
+    for (const run of cancelled) {
+      this.#deps.metrics.runRecorded(run.result as RunResult, keyOf(resource));
+      this.#deps.events.record(
+        resource,
+        'Warning',
+        run.result === 'LaunchFailed' ? EventReason.LaunchFailed : EventReason.RunFailed,
+        `run scheduled at ${run.scheduledTime}: ${run.message ?? ''}`,
+      );
+    }
     return {};
   }
 
@@ -402,6 +409,31 @@ export class Reconciler {
     if (stalled?.status === 'True' && stalled.reason === reason && stalled.message === message.slice(0, 1024))
       return;
     pass.events.push({ type: 'Warning', reason, message });
+  }
+
+  /**
+   * A denied resource launches nothing, retries included: a retry waiting when the policies stopped
+   * allowing the resource ends now, recorded with why, rather than launching whenever they allow it
+   * again. Its dead letter waits for that, since the queue is the policy's to allow too.
+   */
+  #cancelRetries(
+    resource: EcsScheduledTaskResource,
+    message: string,
+    now: Date,
+  ): { status: Status; cancelled: RunRecord[] } {
+    const status = resource.status ?? {};
+    const cancelled: RunRecord[] = [];
+    const runs = (status.runs ?? []).map((run) => {
+      if (!awaitingRetry(run)) return run;
+      const closed = cancelledRetry(run, `the EcsSchedulerPolicies no longer allow it: ${message}`, now);
+      const marked: RunRecord =
+        resource.spec.deadLetter && isFailure(closed) && !closed.deadLetter
+          ? { ...closed, deadLetter: { state: 'Pending' } }
+          : closed;
+      cancelled.push(marked);
+      return marked;
+    });
+    return cancelled.length === 0 ? { status, cancelled } : { status: { ...status, runs }, cancelled };
   }
 
   /** Events and metrics, once the status that explains them is stored. */

@@ -51,6 +51,10 @@ export class LaunchStep {
   /** Scheduled runs short of tasks after capacity failures try again for the remainder. */
   async retryPending(pass: Pass): Promise<void> {
     for (const run of pass.runs.filter((r) => isPending(pass, r))) {
+      if (retargeted(pass, run)) {
+        this.#endShortRun(pass, run);
+        continue;
+      }
       const scheduled = new Date(run.scheduledTime);
       const known = (run.tasks ?? []).map((t) => t.taskArn);
       const remainder = plannedTasks(run) - launchedTaskCount(run);
@@ -62,7 +66,7 @@ export class LaunchStep {
         known,
         // Records from before attempts were counted made one attempt at least.
         attempt: run.launchAttempts ?? 1,
-        cluster: run.cluster ?? pass.cluster,
+        cluster: pass.cluster,
       });
       if (!outcome) continue;
       const updated = retriedRunRecord(run, outcome, pass.now);
@@ -86,6 +90,12 @@ export class LaunchStep {
    */
   async launchRetries(pass: Pass): Promise<void> {
     const policy = retryPolicyOf(pass.spec);
+    for (const run of pass.runs.filter((r) => awaitingRetry(r) && retargeted(pass, r))) {
+      const why = `spec.task.cluster is now ${pass.cluster}, and the run's was ${run.cluster}`;
+      const closed = cancelledRetry(run, why, pass.now);
+      replaceRun(pass, run, closed);
+      settled(pass, closed, { retry: false });
+    }
     for (const run of dueRetries(pass.runs, pass.now)) {
       const attempt = attemptOf(run);
       const count = plannedTasks(run);
@@ -97,7 +107,7 @@ export class LaunchStep {
         count,
         known: [],
         attempt: 0,
-        cluster: run.cluster ?? pass.cluster,
+        cluster: pass.cluster,
       });
       if (!outcome) continue;
       const { retryAt: _retryAt, reason: _reason, message: _message, ...base } = run;
@@ -224,6 +234,36 @@ export class LaunchStep {
       });
     }
     return true;
+  }
+
+  /** A run short of tasks whose cluster the spec no longer names: it keeps what it launched. */
+  #endShortRun(pass: Pass, run: RunRecord): void {
+    const launched = launchedTaskCount(run);
+    const message = `spec.task.cluster is now ${pass.cluster}, and the run's was ${run.cluster}: no more tasks are launched for it`;
+    if (launched === 0) {
+      const { tasks: _tasks, ...rest } = run;
+      const closed: RunRecord = {
+        ...rest,
+        result: 'LaunchFailed',
+        reason: RunReason.SpecChanged,
+        message,
+        finishedAt: pass.now.toISOString(),
+      };
+      replaceRun(pass, run, closed);
+      settled(pass, closed, { retry: false });
+      return;
+    }
+    // It keeps its reason (the capacity shortfall); the message says why no more are launched.
+    replaceRun(pass, run, {
+      ...run,
+      launchCount: launched,
+      message: `launched ${launched} of ${plannedTasks(run)}; ${message}`,
+    });
+    pass.events.push({
+      type: 'Warning',
+      reason: EventReason.LaunchFailed,
+      message: `run scheduled at ${run.scheduledTime}: ${message}`,
+    });
   }
 
   /**
@@ -424,4 +464,13 @@ export class LaunchStep {
       }
     }
   }
+}
+
+/**
+ * A further launch of `run` sends the current spec.task, which this pass's policy verdict judged
+ * with the current cluster. In the cluster the run was recorded in it would be a request no
+ * policy judged (the task definition of one, the cluster of the other), so it is not made.
+ */
+function retargeted(pass: Pass, run: RunRecord): boolean {
+  return run.cluster !== undefined && run.cluster !== pass.cluster;
 }

@@ -24,6 +24,8 @@ export const RunReason = {
   PolicyDenied: 'PolicyDenied',
   /** Waiting for the next attempt after a failed one (spec.retryPolicy). */
   Retrying: 'Retrying',
+  /** A retry or a capacity retry not made: the spec now names another cluster. */
+  SpecChanged: 'SpecChanged',
   /** The trigger's queue depth could not be read for now; the due run waits for it. */
   QueueDepthUnavailable: 'QueueDepthUnavailable',
 } as const;

@@ -1,8 +1,10 @@
 // The admin policy's verdict on one EcsScheduledTask: pure, no I/O. Both gates (Kubernetes and
 // standalone) feed it the policies and the namespace's labels they watch.
 //
-// A run is allowed when ONE policy that selects the namespace allows every aspect of it; the
-// first such policy by name decides the identity and the task cap. Every list is an allow-list of
+// A run is allowed when EVERY policy that selects the namespace allows every aspect of it, as the
+// admission policy (api/admission-policy.ts) judges its parameters, so the two agree: a policy can
+// only narrow what others allow. The one naming assumeRoleArn supplies the identity, and the
+// smallest maxTasksPerRun the cap. Every list is an allow-list of
 // exact values or `*` globs, and an absent list allows nothing. A name and an ARN are different
 // forms: a name pattern matches what a tenant writes as a name (resolved in the account the call is
 // made from), an ARN pattern matches ARNs, and a bare `*` matches both. So `prod` never lets a
@@ -176,6 +178,7 @@ export function firstDenial(
       task.enableExecuteCommand === true && spec.enableExecuteCommand !== true
         ? { field: 'spec.task.enableExecuteCommand', value: 'true', allowed: 'enableExecuteCommand: false' }
         : undefined,
+    ...overrideChecks(spec, task),
     () => {
       const max = spec.maxTasksPerRun;
       if (max === undefined) return undefined;
@@ -206,6 +209,85 @@ export function firstDenial(
     if (denial) return denial;
   }
   return undefined;
+}
+
+type Task = EcsScheduledTaskResource['spec']['task'];
+
+/** The checks of what a run overrides beyond its task definition: each kind denied unless allowed. */
+function overrideChecks(spec: PolicySpec, task: Task): (() => Denial | undefined)[] {
+  const allowed = spec.overrides ?? {};
+  const rules = allowed.containers ?? [];
+  const containerOverrides = task.overrides?.containerOverrides ?? [];
+  const some = (list: readonly string[] | undefined, value: string) =>
+    list?.some((pattern) => globMatch(pattern, value)) === true;
+  const resources = (field: string, value: string): Denial | undefined =>
+    allowed.resources === true ? undefined : { field, value, allowed: 'overrides.resources: false' };
+  const checks: (() => Denial | undefined)[] = [];
+  for (const [i, c] of containerOverrides.entries()) {
+    const at = `spec.task.overrides.containerOverrides[${i}]`;
+    const covering = rules.filter((r) => globMatch(r.name, c.name));
+    const why = (what: string) =>
+      covering.length === 0
+        ? `no overrides.containers rule covers container ${c.name}`
+        : `overrides.containers rules for ${c.name} (${covering.map((r) => r.name).join(', ')}) allow no such ${what}`;
+    if (c.command !== undefined)
+      checks.push(() =>
+        covering.some((r) => r.command === true)
+          ? undefined
+          : { field: `${at}.command`, value: c.name, allowed: why('command') },
+      );
+    for (const [j, e] of (c.environment ?? []).entries())
+      checks.push(() =>
+        covering.some((r) => some(r.environment, e.name))
+          ? undefined
+          : { field: `${at}.environment[${j}].name`, value: e.name, allowed: why('environment variable') },
+      );
+    for (const [j, f] of (c.environmentFiles ?? []).entries())
+      checks.push(() =>
+        covering.some((r) => some(r.environmentFiles, f.value))
+          ? undefined
+          : {
+              field: `${at}.environmentFiles[${j}].value`,
+              value: f.value,
+              allowed: why('environment file'),
+            },
+      );
+    for (const key of ['cpu', 'memory', 'memoryReservation', 'resourceRequirements'] as const)
+      if (c[key] !== undefined) checks.push(() => resources(`${at}.${key}`, c.name));
+  }
+  for (const key of ['cpu', 'memory', 'ephemeralStorage'] as const)
+    if (task.overrides?.[key] !== undefined)
+      checks.push(() => resources(`spec.task.overrides.${key}`, JSON.stringify(task.overrides![key])));
+  for (const [i, tag] of (task.tags ?? []).entries())
+    checks.push(() =>
+      some(allowed.tags, tag.key)
+        ? undefined
+        : {
+            field: `spec.task.tags[${i}].key`,
+            value: tag.key,
+            allowed: showList('overrides.tags', allowed.tags),
+          },
+    );
+  for (const key of ['placementConstraints', 'placementStrategy'] as const)
+    if ((task[key]?.length ?? 0) > 0 && allowed.placement !== true)
+      checks.push(() => ({
+        field: `spec.task.${key}`,
+        value: task[key]![0]!.type,
+        allowed: 'overrides.placement: false',
+      }));
+  if (task.platformVersion !== undefined) {
+    const version = task.platformVersion;
+    checks.push(() =>
+      some(allowed.platformVersions, version)
+        ? undefined
+        : {
+            field: 'spec.task.platformVersion',
+            value: version,
+            allowed: showList('overrides.platformVersions', allowed.platformVersions),
+          },
+    );
+  }
+  return checks;
 }
 
 function byName(a: EcsSchedulerPolicyResource, b: EcsSchedulerPolicyResource): number {
@@ -261,32 +343,54 @@ export function evaluatePolicies(
   const denials: { policy: string; denial: Denial }[] = [];
   for (const policy of selecting) {
     const denial = firstDenial(policy.spec, resource, context);
-    if (denial === undefined) {
-      const { assumeRoleArn, externalId, maxTasksPerRun } = policy.spec;
-      const identity: AwsIdentity | undefined =
-        assumeRoleArn === undefined
-          ? undefined
-          : { roleArn: assumeRoleArn, ...(externalId === undefined ? {} : { externalId }) };
-      return {
-        allowed: true,
-        policy: policy.metadata.name ?? '',
-        ...(identity === undefined ? {} : { identity }),
-        ...(maxTasksPerRun === undefined ? {} : { maxTasksPerRun }),
-      };
-    }
-    denials.push({ policy: policy.metadata.name ?? '', denial });
+    if (denial !== undefined) denials.push({ policy: policy.metadata.name ?? '', denial });
   }
-  const first = denials[0]!.denial;
-  const reasons = denials.map(
-    ({ policy, denial }) => `${policy} denies ${denial.field} "${denial.value}" (${denial.allowed})`,
-  );
+  if (denials.length > 0) {
+    const first = denials[0]!.denial;
+    const reasons = denials.map(
+      ({ policy, denial }) => `${policy} denies ${denial.field} "${denial.value}" (${denial.allowed})`,
+    );
+    return {
+      allowed: false,
+      field: first.field,
+      value: first.value,
+      policies: names,
+      message: clip(
+        `${first.field} "${first.value}" is not allowed by every EcsSchedulerPolicy selecting namespace ${namespace}: ${reasons.join('; ')}`,
+      ),
+    };
+  }
+  // Every selecting policy allows the run; the one that names a role says whose it is. A broader
+  // policy without a role never lets a team's runs fall back to the controller's own identity,
+  // and two roles for one namespace are a conflict no order of names may settle.
+  const roles = selecting.filter((p) => p.spec.assumeRoleArn !== undefined);
+  const distinct = new Set(roles.map((p) => `${p.spec.assumeRoleArn} ${p.spec.externalId ?? ''}`));
+  if (distinct.size > 1) {
+    return {
+      allowed: false,
+      field: 'metadata.namespace',
+      value: namespace,
+      policies: names,
+      message: clip(
+        `the EcsSchedulerPolicies selecting namespace ${namespace} name different identities (${roles
+          .map((p) => `${p.metadata.name ?? ''}: ${p.spec.assumeRoleArn}`)
+          .join(', ')}), so nothing may run here until a cluster admin leaves one`,
+      ),
+    };
+  }
+  const role = roles[0]?.spec;
+  const identity: AwsIdentity | undefined =
+    role?.assumeRoleArn === undefined
+      ? undefined
+      : {
+          roleArn: role.assumeRoleArn,
+          ...(role.externalId === undefined ? {} : { externalId: role.externalId }),
+        };
+  const caps = selecting.flatMap((p) => (p.spec.maxTasksPerRun === undefined ? [] : [p.spec.maxTasksPerRun]));
   return {
-    allowed: false,
-    field: first.field,
-    value: first.value,
-    policies: names,
-    message: clip(
-      `${first.field} "${first.value}" is not allowed by any EcsSchedulerPolicy selecting namespace ${namespace}: ${reasons.join('; ')}`,
-    ),
+    allowed: true,
+    policy: names.join(','),
+    ...(identity === undefined ? {} : { identity }),
+    ...(caps.length === 0 ? {} : { maxTasksPerRun: Math.min(...caps) }),
   };
 }

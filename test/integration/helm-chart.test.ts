@@ -154,7 +154,7 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
     expect(error).to.match(/polcy/);
   });
 
-  it('renders the CRDs, RBAC, Deployment, PDB and the default policy, and applies them with --dry-run=server', async function () {
+  it('renders the CRDs, RBAC, Deployment and PDB, no metrics Service and no policy, and applies them with --dry-run=server', async function () {
     this.timeout(60_000);
     const objects = await render();
     // /metrics on loopback only, so no port and no Service: nothing outside the pod reaches it.
@@ -168,7 +168,6 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
       'CustomResourceDefinition',
       'CustomResourceDefinition',
       'Deployment',
-      'EcsSchedulerPolicy',
       'PodDisruptionBudget',
       'Role',
       'RoleBinding',
@@ -349,9 +348,28 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
       },
     },
     {
-      name: 'policy.mode off (unquoted, so YAML 1.1 false) and per-resource metrics off become flags; a null policy is not created',
+      // Helm merges a user's policies map into the chart's: a default policy there would survive.
+      name: "a user's policy is the only one created: no default survives Helm's merge of the values",
       values: {
-        policy: { mode: 'off', policies: { 'default-namespace': null } },
+        policy: {
+          policies: {
+            'team-a': {
+              namespaceSelector: { matchLabels: { team: 'a' } },
+              clusters: ['prod'],
+              taskDefinitions: ['report'],
+            },
+          },
+        },
+      },
+      check: (objects) => {
+        const policies = objects.filter((o) => o.kind === 'EcsSchedulerPolicy');
+        expect(policies.map((o) => (o.metadata as { name: string }).name)).to.deep.equal(['team-a']);
+      },
+    },
+    {
+      name: 'policy.mode off (unquoted, so YAML 1.1 false) and per-resource metrics off become flags; no policy is created',
+      values: {
+        policy: { mode: 'off' },
         metrics: { perResource: false },
       },
       check: (objects) => {

@@ -105,6 +105,8 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
     ]);
     // /metrics is on loopback: a Service could reach nothing (components/metrics-auth adds one).
     expect(objects.some((o) => o.kind === 'Service')).to.equal(false);
+    // No policy: nothing runs until a cluster admin says what may (a default grant is a deputy).
+    expect(objects.filter((o) => o.kind === 'EcsSchedulerPolicy')).to.deep.equal([]);
     // Everything namespaced lands in the controller's namespace.
     for (const o of objects) {
       if (['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind))

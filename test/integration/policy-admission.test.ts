@@ -1,6 +1,7 @@
 // The optional ValidatingAdmissionPolicy (manifests/components/admission-policy) on the real API
 // server: EcsSchedulerPolicies as its parameters reject at apply time what they do not allow,
-// naming the field. The binding is narrowed to this file's namespaces so that nothing else in the
+// naming the field. It runs the cases of test/support/policy-cases.ts, which the controller's
+// evaluator runs too (test/unit/policy/policy-cases.test.ts): the two judges agree on each. The binding is narrowed to this file's namespaces so that nothing else in the
 // shared test environment is judged by it, and both are removed afterwards.
 import {
   AdmissionregistrationV1Api,
@@ -21,6 +22,7 @@ import {
   kubeConfig,
   waitFor,
 } from './support/index.js';
+import { caseSpec, policyCases } from '../support/policy-cases.js';
 import { createScheduledTask } from './support/scheduled-runs.js';
 
 const POLICY = { group: GROUP, version: VERSION, plural: POLICY_PLURAL } as const;
@@ -29,7 +31,11 @@ describe('ValidatingAdmissionPolicy with EcsSchedulerPolicy parameters (real API
   this.timeout(60_000);
   const id = randomBytes(3).toString('hex');
   const label = `admission-test-${id}`;
-  const ns = { a: `adm-a-${id}`, b: `adm-b-${id}` };
+  const ns = { a: `adm-a-${id}`, b: `adm-b-${id}`, roles: `adm-roles-${id}` };
+  const rolePolicies = ['x', 'y'].map((r) => ({
+    name: `it-admission-${id}-role-${r}`,
+    role: `arn:aws:iam::123456789012:role/team-${r}`,
+  }));
   const policyName = `it-admission-${id}`;
   const api = customObjects();
   const core = coreV1();
@@ -59,9 +65,43 @@ describe('ValidatingAdmissionPolicy with EcsSchedulerPolicy parameters (real API
     }
   }
 
+  const caseNamespace = (i: number) => `adm-c${i}-${id}`;
+  const casePolicy = (i: number, j: number) => `it-admission-${id}-c${i}-${j}`;
+
   before(async () => {
     for (const [team, name] of Object.entries(ns))
       await core.createNamespace({ body: { metadata: { name, labels: { [label]: team } } } });
+    for (const [i, c] of policyCases.entries()) {
+      await core.createNamespace({
+        body: { metadata: { name: caseNamespace(i), labels: { [label]: `c${i}` } } },
+      });
+      for (const [j, spec] of c.policies.entries())
+        await api.createClusterCustomObject({
+          ...POLICY,
+          body: {
+            apiVersion: `${GROUP}/${VERSION}`,
+            kind: 'EcsSchedulerPolicy',
+            metadata: { name: casePolicy(i, j) },
+            spec: { namespaceSelector: { matchLabels: { [label]: `c${i}` } }, ...spec },
+          },
+        });
+    }
+    for (const { name, role } of rolePolicies)
+      await api.createClusterCustomObject({
+        ...POLICY,
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'EcsSchedulerPolicy',
+          metadata: { name },
+          spec: {
+            namespaceSelector: { matchLabels: { [label]: 'roles' } },
+            clusters: ['*'],
+            taskDefinitions: ['*'],
+            assumeRoleArn: role,
+          },
+        },
+      });
+    // Created last: once it is in force, the parameters created before it are too.
     await api.createClusterCustomObject({
       ...POLICY,
       body: {
@@ -71,10 +111,7 @@ describe('ValidatingAdmissionPolicy with EcsSchedulerPolicy parameters (real API
         spec: {
           namespaceSelector: { matchExpressions: [{ key: label, operator: 'In', values: ['a'] }] },
           clusters: ['team-a-*'],
-          taskDefinitions: ['report', 'etl:12', 'job.v2'],
-          launchTypes: ['FARGATE'],
-          subnets: ['subnet-a*'],
-          maxTasksPerRun: 5,
+          taskDefinitions: ['report'],
         },
       },
     });
@@ -106,120 +143,38 @@ describe('ValidatingAdmissionPolicy with EcsSchedulerPolicy parameters (real API
     await admission.deleteValidatingAdmissionPolicyBinding({ name: vapName }).catch(() => undefined);
     await admission.deleteValidatingAdmissionPolicy({ name: vapName }).catch(() => undefined);
     await api.deleteClusterCustomObject({ ...POLICY, name: policyName }).catch(() => undefined);
-    for (const name of Object.values(ns)) {
+    for (const { name } of rolePolicies)
+      await api.deleteClusterCustomObject({ ...POLICY, name }).catch(() => undefined);
+    for (const [i, c] of policyCases.entries())
+      for (const j of c.policies.keys())
+        await api.deleteClusterCustomObject({ ...POLICY, name: casePolicy(i, j) }).catch(() => undefined);
+    for (const name of [...Object.values(ns), ...policyCases.map((_, i) => caseNamespace(i))]) {
       await deleteAllTasks(name, api);
       await core.deleteNamespace({ name }).catch(() => undefined);
     }
   });
 
-  const cases: { name: string; spec: Record<string, unknown>; rejected?: RegExp }[] = [
-    { name: 'a pattern with a dot, exactly', spec: spec({ taskDefinition: 'job.v2:4' }) },
-    { name: 'what the policy allows', spec: spec({ launchType: 'FARGATE' }) },
-    { name: 'a family allows its revisions', spec: spec({ taskDefinition: 'report:3' }) },
-    { name: 'family:revision exactly', spec: spec({ taskDefinition: 'etl:12' }) },
-    {
-      name: 'a subnet by glob',
-      spec: spec({ networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a1'] } } }),
-    },
-    {
-      name: 'an unset cluster (the controller decides with --default-cluster)',
-      spec: spec({ cluster: undefined }),
-    },
-    {
-      name: 'a cluster not listed',
-      spec: spec({ cluster: 'team-b-prod' }),
-      rejected: /spec\.task\.cluster "team-b-prod" is not allowed by EcsSchedulerPolicy it-admission/,
-    },
-    {
-      name: 'a cluster ARN against name patterns',
-      spec: spec({ cluster: 'arn:aws:ecs:us-east-1:999999999999:cluster/team-a-prod' }),
-      rejected: /spec\.task\.cluster/,
-    },
-    {
-      name: 'another family',
-      spec: spec({ taskDefinition: 'payments' }),
-      rejected: /spec\.task\.taskDefinition "payments"/,
-    },
-    {
-      name: 'another revision',
-      spec: spec({ taskDefinition: 'etl:13' }),
-      rejected: /spec\.task\.taskDefinition "etl:13"/,
-    },
-    {
-      name: 'a regex metacharacter in a pattern is literal (job.v2 is not jobXv2)',
-      spec: spec({ taskDefinition: 'jobXv2' }),
-      rejected: /spec\.task\.taskDefinition/,
-    },
-    {
-      name: 'a taskRoleArn override',
-      spec: spec({ overrides: { taskRoleArn: 'arn:aws:iam::123456789012:role/payments' } }),
-      rejected: /spec\.task\.overrides\.taskRoleArn "arn:aws:iam::123456789012:role\/payments"/,
-    },
-    {
-      name: 'an executionRoleArn override',
-      spec: spec({ overrides: { executionRoleArn: 'arn:aws:iam::123456789012:role/x' } }),
-      rejected: /spec\.task\.overrides\.executionRoleArn/,
-    },
-    {
-      name: 'a launch type not listed',
-      spec: spec({ launchType: 'EC2' }),
-      rejected: /spec\.task\.launchType "EC2"/,
-    },
-    {
-      name: 'a capacity provider (none listed)',
-      spec: spec({ capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT' }] }),
-      rejected: /capacityProviders/,
-    },
-    {
-      name: 'a subnet not matching',
-      spec: spec({ networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a1', 'subnet-b1'] } } }),
-      rejected: /subnets/,
-    },
-    {
-      name: 'a security group (none listed)',
-      spec: spec({
-        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a1'], securityGroups: ['sg-1'] } },
-      }),
-      rejected: /securityGroups/,
-    },
-    {
-      name: 'a public IP',
-      spec: spec({
-        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a1'], assignPublicIp: 'ENABLED' } },
-      }),
-      rejected: /assignPublicIp "ENABLED"/,
-    },
-    {
-      name: 'ECS Exec',
-      spec: spec({ enableExecuteCommand: true }),
-      rejected: /spec\.task\.enableExecuteCommand "true"/,
-    },
-    {
-      name: 'taskCount above maxTasksPerRun',
-      spec: spec({}, { taskCount: 6 }),
-      rejected: /maxTasksPerRun 5/,
-    },
-    {
-      name: 'an SQS queue (none listed)',
-      spec: spec({}, { maxCount: 5, trigger: { sqs: { queueName: 'jobs', messagesPerTask: 1 } } }),
-      rejected: /spec\.trigger\.sqs\.queueName "jobs"/,
-    },
-    {
-      name: 'a dead-letter queue (none listed)',
-      spec: spec({}, { deadLetter: { sqs: { queueName: 'failed-runs' } } }),
-      rejected: /spec\.deadLetter\.sqs\.queueName "failed-runs"/,
-    },
-  ];
-  for (const c of cases) {
-    it(`${c.rejected ? 'rejects' : 'admits'} ${c.name}`, async () => {
-      const message = await refusal(ns.a, c.spec);
-      if (c.rejected) expect(message, 'admitted').to.match(c.rejected);
-      else expect(message).to.equal(undefined);
+  for (const [i, c] of policyCases.entries()) {
+    it(`${c.denied ? `rejects at ${c.denied}` : 'admits'}: ${c.name}`, async () => {
+      const message = await refusal(caseNamespace(i), caseSpec(c));
+      if (c.denied === undefined) expect(message).to.equal(undefined);
+      else {
+        expect(message, 'admitted').to.be.a('string');
+        expect(message).to.contain(c.denied);
+      }
     });
   }
 
+  it('admits an unset cluster (the controller decides with --default-cluster)', async () => {
+    expect(await refusal(ns.a, spec({ cluster: undefined }))).to.equal(undefined);
+  });
+
   it('admits anything in a namespace no policy selects (the controller denies it instead)', async () => {
     expect(await refusal(ns.b, spec({ cluster: 'anything' }))).to.equal(undefined);
+  });
+
+  it('admits a namespace whose policies name different roles (each is judged alone; the controller denies it)', async () => {
+    expect(await refusal(ns.roles, spec({}))).to.equal(undefined);
   });
 
   it('follows policy edits', async () => {

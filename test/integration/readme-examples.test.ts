@@ -130,6 +130,7 @@ const COVERED_ELSEWHERE: [RegExp, string][] = [
 ];
 const RUN_HERE: RegExp[] = [
   /^node bin\/ecs-scheduler\.js validate examples\//,
+  /^kubectl apply -f examples\/policy\.yaml$/,
   /^kubectl annotate est nightly-report ecs-scheduler\.dev\/run-now=/,
 ];
 
@@ -305,6 +306,17 @@ describe('README.md examples (real API server)', function () {
         'jsonpath={.metadata.annotations.ecs-scheduler\\.dev/run-now}',
       ]);
       expect(value).to.match(/^\d{10}$/);
+    });
+
+    it('kubectl apply -f examples/policy.yaml applies (server dry run: the policy is cluster-wide)', async () => {
+      const command = shCommands().find((c) =>
+        c.command.startsWith('kubectl apply -f examples/policy.yaml'),
+      )!;
+      const r = await sh(`${command.command} --dry-run=server`, { KUBECONFIG: loadTestEnv().kubeconfigPath });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(
+        /ecsschedulerpolicy\.ecs-scheduler\.dev\/examples created \(server dry run\)/,
+      );
     });
 
     it('`node bin/ecs-scheduler.js crd | kubectl apply -f -` (in the prose) applies', async () => {

@@ -103,17 +103,20 @@ describe('Reconciler: launch once, fenced, per tenant', () => {
 
     it('records the cluster and the attempt, so a capacity retry sends its own deterministic token', async () => {
       const h = harness({ taskCount: 2, task: { taskDefinition: 'report', cluster: 'batch' } });
-      h.launcher.script({ launch: 1 });
+      h.launcher.script({ launch: 1 }, { launch: 0 });
       await h.reconcile(nineFifty);
       await h.reconcile(fiveSecondsPastTen);
       expect(h.runs()[0]).to.include({ cluster: 'batch', launchAttempts: 1 });
-      // The spec moves to another cluster; the run's tasks stay where they were launched.
-      h.apply({ task: { taskDefinition: 'report', cluster: 'other' } });
       await h.reconcile(tenSecondsPastTen);
       const tokens = h.launcher.runRequests.map((r) => r.clientToken);
       expect(tokens[1]).to.equal(`${tokens[0]}-a1`);
-      expect(h.launcher.runRequests.map((r) => r.cluster)).to.deep.equal(['batch', 'batch']);
       expect(h.runs()[0]).to.include({ launchAttempts: 2 });
+      // The spec moves to another cluster: the run's tasks stay where they were launched, and no
+      // remainder goes there (the policy judged the new cluster, not the old).
+      h.apply({ task: { taskDefinition: 'report', cluster: 'other' } });
+      await h.reconcile('2026-03-01T10:00:30Z');
+      expect(h.launcher.runRequests.map((r) => r.cluster)).to.deep.equal(['batch', 'batch']);
+      expect(h.runs()[0]).to.include({ cluster: 'batch', launchCount: 1 });
       expect(h.launcher.describeRequests.every((d) => d.cluster === 'batch')).to.equal(true);
     });
   });

@@ -445,7 +445,7 @@ describe('evaluatePolicies', () => {
       expect(decision).to.include({ allowed: true, policy: 'by-name' });
     });
 
-    it('one policy allowing every aspect is enough, even when others deny', () => {
+    it('every selecting policy must allow the run: one that denies is enough to deny (as admission ANDs them)', () => {
       const decision = evaluatePolicies(resource({}, { launchType: 'FARGATE' }), {
         ...context,
         policies: [
@@ -453,7 +453,18 @@ describe('evaluatePolicies', () => {
           policy('b-all', { ...tight, launchTypes: ['FARGATE'] }),
         ],
       });
-      expect(decision).to.include({ allowed: true, policy: 'b-all' });
+      expect(decision).to.deep.include({ allowed: false, policies: ['a-clusters', 'b-all'] });
+    });
+
+    it('policies that all allow it let it run, under the smallest cap', () => {
+      const decision = evaluatePolicies(resource(), {
+        ...context,
+        policies: [
+          policy('a-guard', { clusters: ['*'], taskDefinitions: ['*'], maxTasksPerRun: 2 }),
+          policy('b-team', { ...tight, maxTasksPerRun: 5 }),
+        ],
+      });
+      expect(decision).to.deep.equal({ allowed: true, policy: 'a-guard,b-team', maxTasksPerRun: 2 });
     });
 
     it('aspects allowed by different policies do not add up', () => {
@@ -475,25 +486,51 @@ describe('evaluatePolicies', () => {
       expect(message).to.contain('b-launch denies spec.task.cluster "prod" (clusters: none)');
     });
 
-    it('the first allowing policy by name decides the identity and the cap', () => {
+    const teamRole = {
+      ...tight,
+      maxTasksPerRun: 3,
+      assumeRoleArn: `arn:aws:iam::${ACCOUNT}:role/team-a`,
+      externalId: 'team-a',
+    };
+    const broad = { clusters: ['*'], taskDefinitions: ['*'] };
+
+    it("a broader policy without a role never downgrades a team's runs to the controller's identity", () => {
+      // a-broad sorts first and allows the run too: it used to supply the (absent) identity.
       const decision = evaluatePolicies(resource(), {
         ...context,
-        policies: [
-          policy('z-plain', tight),
-          policy('m-role', {
-            ...tight,
-            maxTasksPerRun: 3,
-            assumeRoleArn: `arn:aws:iam::${ACCOUNT}:role/team-a`,
-            externalId: 'team-a',
-          }),
-        ],
+        policies: [policy('z-team', teamRole), policy('a-broad', broad)],
       });
       expect(decision).to.deep.equal({
         allowed: true,
-        policy: 'm-role',
+        policy: 'a-broad,z-team',
         identity: { roleArn: `arn:aws:iam::${ACCOUNT}:role/team-a`, externalId: 'team-a' },
         maxTasksPerRun: 3,
       });
+    });
+
+    it('a run the role-naming policy denies is denied, however broad another policy is', () => {
+      const decision = evaluatePolicies(resource({}, { taskDefinition: 'payments' }), {
+        ...context,
+        policies: [policy('z-team', teamRole), policy('a-broad', broad)],
+      });
+      expect(decision).to.deep.include({
+        allowed: false,
+        field: 'spec.task.taskDefinition',
+        value: 'payments',
+      });
+      expect(decision.allowed ? '' : decision.message).to.contain('z-team denies spec.task.taskDefinition');
+    });
+
+    it('policies naming different roles for one namespace allow nothing there', () => {
+      const decision = evaluatePolicies(resource(), {
+        ...context,
+        policies: [
+          policy('z-team', teamRole),
+          policy('a-other', { ...tight, assumeRoleArn: `arn:aws:iam::${ACCOUNT}:role/other` }),
+        ],
+      });
+      expect(decision).to.deep.include({ allowed: false, field: 'metadata.namespace', value: 'team-a' });
+      expect(decision.allowed ? '' : decision.message).to.match(/different identities.*a-other.*z-team/);
     });
 
     it('a policy for other namespaces is not considered', () => {
@@ -508,6 +545,30 @@ describe('evaluatePolicies', () => {
         ],
       });
       expect(decision).to.deep.include({ allowed: false, policies: [] });
+    });
+
+    it('an override denial names the container and what the rules covering it allow', () => {
+      const task = {
+        overrides: {
+          containerOverrides: [{ name: 'app', command: ['sh'], environment: [{ name: 'X', value: '1' }] }],
+        },
+      } as Partial<Spec['task']>;
+      const none = evaluatePolicies(resource({}, task), { ...context, policies: [policy('team', tight)] });
+      expect(none.allowed ? '' : none.message).to.contain(
+        'team denies spec.task.overrides.containerOverrides[0].command "app" (no overrides.containers rule covers container app)',
+      );
+      const envOnly = evaluatePolicies(resource({}, task), {
+        ...context,
+        policies: [policy('team', { ...tight, overrides: { containers: [{ name: 'a*', command: true }] } })],
+      });
+      expect(envOnly).to.deep.include({
+        allowed: false,
+        field: 'spec.task.overrides.containerOverrides[0].environment[0].name',
+        value: 'X',
+      });
+      expect(envOnly.allowed ? '' : envOnly.message).to.contain(
+        '(overrides.containers rules for app (a*) allow no such environment variable)',
+      );
     });
 
     it('the message stays under an Event note, however many policies deny', () => {

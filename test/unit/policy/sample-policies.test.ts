@@ -1,5 +1,7 @@
-// The policies we ship must keep a newcomer's first run working: examples/policy.yaml allows every
-// example in examples/, and the kustomize deploy's sample policy allows them in `default` too.
+// examples/policy.yaml must keep a newcomer's first run working: it allows every example in
+// examples/. The kustomize template policy, and the deploys themselves, must allow nothing until
+// an admin says what may run: a default that lets `default` run any task definition hands out
+// every task definition's role to whoever can create a resource there.
 import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,38 +19,55 @@ function documents(dir: string): { kind?: string; metadata?: { name?: string } }
 
 const examples = documents('examples');
 const tasks = examples.filter((d) => d.kind === 'EcsScheduledTask') as unknown as EcsScheduledTaskResource[];
-const shipped: { name: string; policies: EcsSchedulerPolicyResource[] }[] = [
-  {
-    name: 'examples/policy.yaml',
-    policies: examples.filter(
-      (d) => d.kind === 'EcsSchedulerPolicy',
-    ) as unknown as EcsSchedulerPolicyResource[],
-  },
-  {
-    name: 'manifests/policies/default-namespace.yaml',
-    policies: documents('manifests/policies') as unknown as EcsSchedulerPolicyResource[],
-  },
-];
+const policiesIn = (docs: { kind?: string }[]) =>
+  docs.filter((d) => d.kind === 'EcsSchedulerPolicy') as unknown as EcsSchedulerPolicyResource[];
+const examplePolicies = policiesIn(examples);
+const template = policiesIn(documents('manifests/policies'));
 
 describe('shipped sample policies', () => {
   it('there are examples to check', () => expect(tasks.length).to.be.greaterThan(2));
 
-  for (const { name, policies } of shipped) {
-    describe(name, () => {
-      it('is one valid EcsSchedulerPolicy', () => {
-        expect(policies).to.have.length(1);
-        expect(validatePolicy(policies[0])).to.deep.equal([]);
-      });
-      for (const task of tasks) {
-        it(`allows the ${task.metadata.name} example`, () => {
-          const decision = evaluatePolicies(task, { policies, defaultCluster: 'default' });
-          expect(decision, JSON.stringify(decision)).to.include({ allowed: true });
-        });
-      }
-      it('allows nothing in another namespace', () => {
-        const elsewhere = { ...tasks[0]!, metadata: { ...tasks[0]!.metadata, namespace: 'team-x' } };
-        expect(evaluatePolicies(elsewhere, { policies, defaultCluster: 'default' }).allowed).to.equal(false);
-      });
+  describe('examples/policy.yaml', () => {
+    it('is one valid EcsSchedulerPolicy', () => {
+      expect(examplePolicies).to.have.length(1);
+      expect(validatePolicy(examplePolicies[0])).to.deep.equal([]);
     });
-  }
+    for (const task of tasks) {
+      it(`allows the ${task.metadata.name} example`, () => {
+        const decision = evaluatePolicies(task, { policies: examplePolicies, defaultCluster: 'default' });
+        expect(decision, JSON.stringify(decision)).to.include({ allowed: true });
+      });
+    }
+    it('allows nothing in another namespace', () => {
+      const elsewhere = { ...tasks[0]!, metadata: { ...tasks[0]!.metadata, namespace: 'team-x' } };
+      expect(
+        evaluatePolicies(elsewhere, { policies: examplePolicies, defaultCluster: 'default' }).allowed,
+      ).to.equal(false);
+    });
+  });
+
+  describe('manifests/policies/default-namespace.yaml (a template)', () => {
+    it('is one valid EcsSchedulerPolicy', () => {
+      expect(template).to.have.length(1);
+      expect(validatePolicy(template[0])).to.deep.equal([]);
+    });
+    for (const task of tasks) {
+      it(`allows nothing as shipped: denies the ${task.metadata.name} example`, () => {
+        expect(evaluatePolicies(task, { policies: template, defaultCluster: 'default' }).allowed).to.equal(
+          false,
+        );
+      });
+    }
+    it('is not deployed by manifests/kustomization.yaml', () => {
+      const kustomization = readFileSync('manifests/kustomization.yaml', 'utf8');
+      expect(kustomization).not.to.match(/^\s*-\s*policies\//m);
+    });
+  });
+
+  it("the chart's values create no policy", () => {
+    const values = parseAllDocuments(readFileSync('charts/ecs-scheduler/values.yaml', 'utf8'))[0]!.toJS() as {
+      policy: { policies: Record<string, unknown> };
+    };
+    expect(values.policy.policies).to.deep.equal({});
+  });
 });
