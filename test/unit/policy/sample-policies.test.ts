@@ -1,4 +1,4 @@
-// The policies we ship must keep a newcomer's first run working: examples/policy.yaml allows every
+// The policies we ship must keep a newcomer's first run working: examples/policies/ allows every
 // example in examples/, and the kustomize deploy's sample policy allows them in `default` too.
 import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -19,10 +19,8 @@ const examples = documents('examples');
 const tasks = examples.filter((d) => d.kind === 'EcsScheduledTask') as unknown as EcsScheduledTaskResource[];
 const shipped: { name: string; policies: EcsSchedulerPolicyResource[] }[] = [
   {
-    name: 'examples/policy.yaml',
-    policies: examples.filter(
-      (d) => d.kind === 'EcsSchedulerPolicy',
-    ) as unknown as EcsSchedulerPolicyResource[],
+    name: 'examples/policies/policy.yaml',
+    policies: documents('examples/policies') as unknown as EcsSchedulerPolicyResource[],
   },
   {
     name: 'manifests/policies/default-namespace.yaml',

@@ -316,7 +316,8 @@ describe('ManifestStore', () => {
     const file = join(manifests, 'a.yaml');
     await writeFile(file, est('job'));
     const store = await started(2000);
-    expect(clock.pendingDelays()).to.deep.equal([2000]);
+    // The poll, and the state file lock's renewal.
+    expect(clock.pendingDelays()).to.deep.equal([2000, 2000]);
     const changed = new Promise<string>((resolve) => store.onChange(resolve));
 
     clock.advance(2000);
