@@ -262,7 +262,13 @@ export class StateLock {
       const verdict = this.#judge(this.path, text, holder, observed);
       if (verdict.kind === 'refuse') throw new StateFileLockedError(this.path, holder, verdict.detail);
       if (verdict.kind === 'wait') {
-        await this.#wait(verdict.untilMs - this.#monotonicNow());
+        const waitMs = verdict.untilMs - this.#monotonicNow();
+        this.#logger?.info(
+          'the state file is locked by a process that cannot be checked from here: waiting for its lease ' +
+            'to expire unrenewed (taken over then) or to be renewed (refused then)',
+          { lock: this.path, holder, waitMs: Math.round(waitMs) },
+        );
+        await this.#wait(waitMs);
         continue;
       }
       if (await this.#takeOver(text)) return this.#took(holder);
