@@ -70,7 +70,8 @@ export interface JudgeInput {
 /** True when pids of `holder` can be checked from `self`'s process: same kernel, same namespace. */
 export function sharesProcessSpace(holder: LockHolder, self: LockHolder): boolean {
   if (holder.host !== self.host) return false;
-  if (holder.bootId === undefined || self.bootId === undefined || holder.bootId !== self.bootId) return false;
+  // Off Linux neither side knows its boot id: the host decides, as kill(pid, 0) is all there is.
+  if (holder.bootId !== self.bootId) return false;
   // Missing on either side (not Linux, or a lock from an older version): host and boot decide.
   if (holder.pidNamespace !== undefined && self.pidNamespace !== undefined)
     return holder.pidNamespace === self.pidNamespace;

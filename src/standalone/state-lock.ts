@@ -22,7 +22,8 @@
 // margin: a holder paused past its lease launches nothing when it resumes, and its next renewal
 // finds the lock taken and reports the loss.
 import { constants, readFileSync, readlinkSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open, readdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -331,6 +332,7 @@ export class StateLock {
     this.#held = true;
     this.#lost = false;
     this.#scheduleRenewal();
+    void this.#removeStaleTemporaryFiles();
     return previous ? { takenOverFrom: previous } : {};
   }
 
@@ -362,6 +364,11 @@ export class StateLock {
     }, this.#renewMs);
   }
 
+  /** Resolves once the renewal in flight, if any, has finished and the next one is scheduled. */
+  async settled(): Promise<void> {
+    await this.#renewing;
+  }
+
   /**
    * One renewal: rewrites the lock if it is still ours. Tests call this directly instead of
    * waiting for the timer. A failed write is retried on the next period; the fence closes if
@@ -388,6 +395,14 @@ export class StateLock {
     } catch (error) {
       this.#logger?.warn('cannot renew the state file lock; retrying', { lock: this.path, error });
     }
+  }
+
+  /** Renewals a kill interrupted between create and rename; only the lock's holder removes them. */
+  async #removeStaleTemporaryFiles(): Promise<void> {
+    const prefix = `${basename(this.path)}.tmp-`;
+    const names = await readdir(dirname(this.path)).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.startsWith(prefix)))
+      await unlink(join(dirname(this.path), name)).catch(() => undefined);
   }
 
   /** O_EXCL create with our identity; false when the file exists. */

@@ -76,6 +76,15 @@ describe('judgeLock (lock-lease)', () => {
         sharesProcessSpace(holder({ host: 'pod-b', pidNamespace: 'pid:[1]', bootId: 'boot-0' }), self),
         'before a reboot',
       ).to.equal(false);
+      expect(
+        sharesProcessSpace(holder({ host: 'pod-b', pidNamespace: 'pid:[1]', bootId: undefined }), self),
+        'one side without a boot id',
+      ).to.equal(false);
+      const { bootId: _b, pidNamespace: _n, ...noProc } = self;
+      expect(
+        sharesProcessSpace({ ...noProc, pid: 200 }, noProc),
+        'neither side has /proc (macOS): the host decides',
+      ).to.equal(true);
     });
 
     it('first read: waits the lease duration, on our clock, whatever the holder wrote as times', () => {

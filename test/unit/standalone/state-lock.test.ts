@@ -89,24 +89,20 @@ describe('StateLock', () => {
     expect(await exists(lockPath)).to.equal(false);
   });
 
-  /** The renewal count in the lock file, once it reaches `n` (the write is real file I/O). */
-  const renewalsAfterWrite = async (n: number): Promise<number | undefined> => {
-    let renewals: number | undefined;
-    for (let turn = 0; turn < 1_000 && renewals !== n; turn++) {
-      await flushPromises(1);
-      renewals = (JSON.parse(await readFile(lockPath, 'utf8')) as LockHolder).renewals;
-    }
-    return renewals;
-  };
+  const renewalsIn = async () => (JSON.parse(await readFile(lockPath, 'utf8')) as LockHolder).renewals;
 
   it('renews on the clock, and its fence closes when no renewal lands within the lease', async () => {
     const lock = lockFor(holder(100));
     await lock.acquire();
     expect(lock.holds(2_000)).to.equal(true);
+    expect(clock.pendingDelays()).to.deep.equal([2_000]);
     clock.advance(2_000);
-    expect(await renewalsAfterWrite(1)).to.equal(1);
+    await lock.settled();
+    expect(await renewalsIn()).to.equal(1);
+    expect(clock.pendingDelays(), 'the next renewal').to.deep.equal([2_000]);
     clock.advance(2_000);
-    expect(await renewalsAfterWrite(2)).to.equal(2);
+    await lock.settled();
+    expect(await renewalsIn()).to.equal(2);
     // Paused past the lease (no timer fired): the fence is closed before anyone may take over.
     clock.set(new Date(clock.now().getTime() + 8_500));
     expect(lock.holds(2_000)).to.equal(false);
