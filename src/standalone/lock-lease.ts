@@ -63,8 +63,6 @@ export interface JudgeInput {
   /** What this same path held when we read it before, if we did. */
   readonly observed: Observation | undefined;
   readonly probe: ProcessProbe;
-  /** The lock's path, for messages. */
-  readonly path: string;
 }
 
 /** True when pids of `holder` can be checked from `self`'s process: same kernel, same namespace. */
@@ -79,13 +77,9 @@ export function sharesProcessSpace(holder: LockHolder, self: LockHolder): boolea
 }
 
 export function judgeLock(input: JudgeInput): LockVerdict {
-  const { holder, self, probe, path } = input;
-  if (!holder)
-    return {
-      kind: 'refuse',
-      detail: `If no ecs-scheduler uses this state file, delete ${path} and start again.`,
-    };
-  if (sharesProcessSpace(holder, self)) {
+  const { holder, self, probe } = input;
+  // A lock that names no holder (a kill between its create and its write) can only be watched.
+  if (holder && sharesProcessSpace(holder, self)) {
     // Our own pid, but not us: the process that wrote it is gone (a restarted container).
     if (holder.pid === self.pid && holder.startedAt !== self.startedAt) return { kind: 'take' };
     if (!probe.isRunning(holder.pid)) return { kind: 'take' };
@@ -105,7 +99,7 @@ export function judgeLock(input: JudgeInput): LockVerdict {
     };
   }
   const leaseMs =
-    holder.leaseDurationMs !== undefined && holder.leaseDurationMs > 0
+    holder?.leaseDurationMs !== undefined && holder.leaseDurationMs > 0
       ? holder.leaseDurationMs
       : DEFAULT_LEASE_DURATION_MS;
   const observation = input.observed ?? { text: input.text, sinceMs: input.nowMs };

@@ -322,7 +322,6 @@ export class StateLock {
       nowMs: this.#monotonicNow(),
       observed: observed.get(path),
       probe: this.#probe,
-      path,
     });
     if (verdict.kind === 'wait') observed.set(path, verdict.observation);
     return verdict;

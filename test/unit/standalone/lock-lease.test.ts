@@ -36,13 +36,17 @@ const judge = (h: LockHolder | undefined, extra: Partial<JudgeInput> = {}) =>
     nowMs: 1_000,
     observed: undefined,
     probe: { isRunning: () => false, startTicks: () => undefined },
-    path: '/state.json.lock',
     ...extra,
   });
 
 describe('judgeLock (lock-lease)', () => {
-  it('refuses a lock that names no holder', () => {
-    expect(judge(undefined).kind).to.equal('refuse');
+  it('watches a lock that names no holder (a kill between create and write), as one without a lease', () => {
+    const v = judge(undefined, { text: '' });
+    expect(v.kind === 'wait' && v.untilMs).to.equal(1_000 + DEFAULT_LEASE_DURATION_MS);
+    const observed = { text: '', sinceMs: 1_000 };
+    expect(judge(undefined, { text: '', observed, nowMs: 1_000 + DEFAULT_LEASE_DURATION_MS })).to.deep.equal({
+      kind: 'take',
+    });
   });
 
   describe('a holder in our pid namespace: the pid decides, at once', () => {

@@ -139,12 +139,6 @@ describe('StateLock', () => {
       message:
         /in use by pid 200 on host node-a, running since 2026-11-27T10:00:20Z .*Stop that process first/,
     },
-    {
-      name: 'a lock file that names no holder',
-      existing: 'garbage',
-      running: [],
-      message: /locked by .*state\.json\.lock, which names no holder/,
-    },
   ];
   for (const c of refusals) {
     it(`refuses ${c.name}, and leaves its lock alone`, async () => {
@@ -199,6 +193,15 @@ describe('StateLock', () => {
       await lock.release();
     });
   }
+
+  it('takes over an empty lock (a kill between its create and its write) once unchanged for the default lease', async () => {
+    await writeFile(lockPath, '');
+    const lock = lockFor(holder(100));
+    expect(await lock.acquire()).to.deep.equal({});
+    expect(waited).to.equal(15_000);
+    expect(identity(await readFile(lockPath, 'utf8'))).to.deep.equal(holder(100));
+    await lock.release();
+  });
 
   it('refuses a holder on another host that renews while it watches, and leaves its lock alone', async () => {
     const live = holder(200, { host: 'node-b', leaseDurationMs: 6_000, renewals: 4 });
