@@ -52,6 +52,8 @@ export interface ListedIdentity {
 export interface ListOptions {
   /** Folders not to descend into (the policies folder, when it sits inside the manifests). */
   readonly skip?: readonly string[];
+  /** What the folder is, for messages. Default "manifests folder". */
+  readonly label?: string;
 }
 
 /** An entry that looks like a manifest (or a folder of them) but cannot be read. */
@@ -123,13 +125,14 @@ function byName(a: string, b: string): number {
  * skipped on the way. Throws only when `dir` itself cannot be read.
  */
 export async function listManifestFiles(dir: string, options: ListOptions = {}): Promise<ManifestListing> {
+  const label = options.label ?? 'manifests folder';
   let root: string;
   try {
     root = await realpath(dir);
     if (!(await stat(root)).isDirectory())
       throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
   } catch (error) {
-    throw new Error(`cannot read the manifests folder ${dir}: ${describeError(error)}`, { cause: error });
+    throw new Error(`cannot read the ${label} ${dir}: ${describeError(error)}`, { cause: error });
   }
   const files: ManifestFile[] = [];
   const skipped: SkippedEntry[] = [];
@@ -148,7 +151,7 @@ export async function listManifestFiles(dir: string, options: ListOptions = {}):
       names = await readdir(folder);
     } catch (error) {
       if (folder === dir)
-        throw new Error(`cannot read the manifests folder ${dir}: ${describeError(error)}`, { cause: error });
+        throw new Error(`cannot read the ${label} ${dir}: ${describeError(error)}`, { cause: error });
       if (errorCode(error) !== 'ENOENT')
         skipped.push({ path: folder, problem: `cannot list: ${describeError(error)}` });
       return;
@@ -177,7 +180,7 @@ export async function listManifestFiles(dir: string, options: ListOptions = {}):
         if (!inside(root, targetReal)) {
           skipped.push({
             path,
-            problem: `symbolic link resolves outside the manifests folder, to ${targetReal}`,
+            problem: `symbolic link resolves outside the ${label}, to ${targetReal}`,
           });
           continue;
         }

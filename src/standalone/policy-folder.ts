@@ -88,7 +88,9 @@ export class PolicyFolder {
   }
 
   async #scanOnce(): Promise<void> {
-    const { files, skipped } = await listManifestFiles(this.#o.dir);
+    const { files, skipped } = await listManifestFiles(this.#o.dir, {
+      label: 'policies folder (--policies)',
+    });
     const read = await readFolder(files, 'policies');
     for (const entry of skipped) {
       read.problems.push(`${entry.path}: skipped: ${entry.problem}`);
@@ -126,7 +128,9 @@ export class PolicyFolder {
 
   async #poll(): Promise<void> {
     try {
-      const { files, skipped } = await listManifestFiles(this.#o.dir);
+      const { files, skipped } = await listManifestFiles(this.#o.dir, {
+        label: 'policies folder (--policies)',
+      });
       if (signatureOf(files, skipped) === this.#signature) return;
     } catch (error) {
       this.#o.logger.error('cannot list the policies folder; keeping the policies read before', {
