@@ -1,11 +1,13 @@
 // The composition root: the only place that builds real adapters and wires them to the core.
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { systemClock, type Clock } from './controller/clock.js';
 import { Controller } from './controller/controller.js';
 import { ControllerTerms } from './controller/controller-terms.js';
 import {
   keysAffectedBy,
   type EventRecorder,
+  type LeaseFence,
   type PolicyGate,
   type QueueDepthSource,
   type ResourceKey,
@@ -43,7 +45,9 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { PolicyIndex } from './policy/policy-index.js';
 import { FileEventRecorder } from './standalone/file-event-recorder.js';
 import { ManifestStore } from './standalone/manifest-store.js';
+import { PolicyFolder } from './standalone/policy-folder.js';
 import { StateFile } from './standalone/state-file.js';
+import { StateLock } from './standalone/state-lock.js';
 import { SqsDeadLetterSink } from './deadletter/sqs-dead-letter-sink.js';
 import { WriteLane } from './flow/write-lane.js';
 import { createSqsClient, regionOfQueueUrl, SqsQueueDepth } from './trigger/sqs-queue-depth.js';
@@ -83,6 +87,8 @@ interface ResourceSource {
   silence?(): { silentMs: number; watchdogMs: number };
   /** The admin policies of this source (EcsSchedulerPolicy), when enforced; start() syncs them too. */
   readonly policy?: PolicyGate;
+  /** Standalone mode: the state file's lock, which launches must still hold. */
+  readonly fence?: LeaseFence;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -119,28 +125,70 @@ async function checkAwsCredentials(config: Config): Promise<void> {
 }
 
 function standaloneSource(config: Config, logger: Logger, clock: Clock): ResourceSource {
-  // Policies are documents in the folder, read with the rest; each read replaces them all.
+  const manifestsDir = config.manifestsDir ?? '.';
+  // Policies come from their own folder, which tenants cannot write; each read replaces them all.
   const policies =
     config.policy === 'enforce'
       ? new PolicyIndex({ defaultCluster: config.defaultCluster, region: config.awsRegion, logger })
       : undefined;
+  const policyFolder =
+    policies && config.policiesDir !== undefined
+      ? new PolicyFolder({ dir: config.policiesDir, sink: policies, logger, clock })
+      : undefined;
+  if (policies && config.policiesDir === undefined) {
+    logger.warn(
+      'no --policies folder: no EcsSchedulerPolicy applies, so every EcsScheduledTask is denied. Pass ' +
+        '--policies DIR (a folder the tenants cannot write; policies in --manifests are not honoured), ' +
+        'or --policy off for a single tenant',
+      { manifests: manifestsDir },
+    );
+  }
+  if (config.policiesDir !== undefined && isInside(manifestsDir, config.policiesDir)) {
+    logger.warn(
+      '--policies is inside --manifests: it is not read as manifests, but whoever may write the manifests ' +
+        'folder can replace it. Keep it apart outside a single-user setup.',
+      { manifests: manifestsDir, policies: config.policiesDir },
+    );
+  }
+  const lock = new StateLock({
+    statePath: config.stateFile,
+    host: config.host,
+    clock,
+    logger,
+    leaseDurationMs: config.leaseDurationSeconds * 1000,
+    renewPeriodMs: Math.min(config.retryPeriodSeconds, config.leaseDurationSeconds / 3) * 1000,
+  });
   const store = new ManifestStore({
-    dir: config.manifestsDir ?? '.',
+    dir: manifestsDir,
     stateFile: new StateFile({ path: config.stateFile, logger }),
     logger,
     clock,
-    ...(policies === undefined ? {} : { policies }),
+    lock,
+    ...(config.policiesDir === undefined ? {} : { skip: [config.policiesDir] }),
   });
   return {
     store,
     events: new FileEventRecorder(logger),
     ...(policies === undefined ? {} : { policy: policies }),
+    fence: lock,
     subscribe: (listener) => void store.onChange(listener),
     keys: () => store.keys(),
     hasSynced: () => store.hasSynced(),
-    start: () => store.start(),
-    stop: () => store.stop(),
+    start: async () => {
+      // Judging resources before the policies are in would deny them all, once, for nothing.
+      await policyFolder?.start();
+      await store.start();
+    },
+    stop: async () => {
+      await store.stop();
+      await policyFolder?.stop();
+    },
   };
+}
+
+function isInside(parent: string, child: string): boolean {
+  const rel = relative(resolve(parent), resolve(child));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 function kubernetesSource(
@@ -366,7 +414,8 @@ export async function startApp(
     ...(source.policy === undefined ? {} : { policy: source.policy }),
     // Without leader election this replica is alone; with it, only the elector's lease counts.
     fence: {
-      holds: (marginMs) => (elector ? elector.holds(marginMs) : !leaderElected),
+      holds: (marginMs) =>
+        elector ? elector.holds(marginMs) : source.fence ? source.fence.holds(marginMs) : !leaderElected,
     },
   });
 

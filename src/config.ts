@@ -1,6 +1,7 @@
 // The one place that reads flags and environment variables. Every flag of `ecs-scheduler run` can
 // also be set as ECS_SCHEDULER_<FLAG_IN_UPPER_SNAKE_CASE>; a flag wins over the environment.
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LogFormat, LogLevel } from './log/logger.js';
 
@@ -46,7 +47,17 @@ export interface Config {
    */
   readonly perResourceMetrics: boolean;
   readonly manifestsDir?: string;
+  /**
+   * Standalone mode: the folder of EcsSchedulerPolicy and Namespace documents, kept apart from the
+   * manifests because tenants write those; undefined: no policy, so enforcement denies every run.
+   */
+  readonly policiesDir?: string;
   readonly stateFile: string;
+  /**
+   * The host named in the state file's lock: $HOSTNAME (what a container runtime sets, a pod's
+   * name in Kubernetes), else the system's host name.
+   */
+  readonly host: string;
   readonly dryRun: boolean;
   /** `enforce`: EcsSchedulerPolicies decide what may run (default); `off`: anything may (single tenant). */
   readonly policy: 'enforce' | 'off';
@@ -120,6 +131,7 @@ const FLAGS = {
   'log-format': { type: 'string' },
   'per-resource-metrics': { type: 'string' },
   manifests: { type: 'string' },
+  policies: { type: 'string' },
   state: { type: 'string' },
   'dry-run': { type: 'boolean' },
   policy: { type: 'string' },
@@ -141,7 +153,11 @@ Kubernetes mode (default):
   --lease-duration 15s --renew-deadline 10s --retry-period 2s
 Standalone mode:
   --manifests DIR                   read EcsScheduledTask YAML from DIR instead of the API server
-  --state FILE                      status and run history file (default .ecs-scheduler-state.json)
+  --policies DIR                    EcsSchedulerPolicy (and Namespace) YAML, in a folder tenants cannot
+                                    write; policies in --manifests are not honoured
+  --state FILE                      status and run history file (default .ecs-scheduler-state.json);
+                                    its lock is renewed every --retry-period and taken over by another
+                                    host once unrenewed for --lease-duration
 Both:
   --default-cluster NAME            ECS cluster when spec.task.cluster is unset (default "default")
   --dry-run                         launch nothing; log the RunTask request and record DryRun runs
@@ -241,6 +257,13 @@ export function loadConfig(
   };
 
   const manifestsDir = str('manifests');
+  const policiesDir = str('policies');
+  if (
+    policiesDir !== undefined &&
+    manifestsDir !== undefined &&
+    resolve(policiesDir) === resolve(manifestsDir)
+  )
+    throw new ConfigError('--policies: must be a folder apart from --manifests, which tenants write');
   const awsCredentialsHint = Boolean(
     env.AWS_ACCESS_KEY_ID ||
     env.AWS_PROFILE ||
@@ -293,7 +316,9 @@ export function loadConfig(
     ),
     perResourceMetrics: boolString('per-resource-metrics', str('per-resource-metrics') ?? 'true'),
     manifestsDir,
+    policiesDir,
     stateFile: str('state') ?? '.ecs-scheduler-state.json',
+    host: env.HOSTNAME || hostname(),
     dryRun: bool('dry-run'),
     policy: oneOf('policy', str('policy') ?? 'enforce', ['enforce', 'off'] as const),
     stsEndpoint: str('sts-endpoint') ?? env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL,

@@ -1,7 +1,10 @@
-// One read of the manifests folder: every file's YAML documents, sorted into EcsScheduledTasks,
-// EcsSchedulerPolicies and Namespaces, with the problems to report and the files that could not be
-// read (whose earlier content the store keeps). Nothing here knows about the state file or the
-// cache; the store decides what a read changes.
+// One read of a folder: every file's YAML documents, sorted into EcsScheduledTasks (the manifests
+// folder, which tenants write) or EcsSchedulerPolicies and Namespaces (the policies folder, which
+// only admins write), with the problems to report and the files that could not be read (whose
+// earlier content the reader keeps). A document of the other folder's kinds is reported, never
+// used: a policy (or a Namespace's labels, which select policies) in the manifests folder would
+// let a tenant grant itself anything, or shadow an admin's policy by a file sorted earlier.
+// Nothing here knows about the state file or the cache; the readers decide what a read changes.
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { KIND, POLICY_KIND } from '../api/constants.js';
@@ -32,7 +35,15 @@ export interface FolderRead {
   namespaces: Map<string, Located<Record<string, string>>>;
   brokenFiles: Set<string>;
   problems: string[];
+  /** Two policies (or Namespaces) of one name in the policies folder: the read must not be used. */
+  conflicts: string[];
 }
+
+/** Which folder is read: what its documents may be. */
+export type FolderKind = 'manifests' | 'policies';
+
+/** The flag that names the policies folder, for messages. */
+export const POLICIES_FLAG = '--policies';
 
 /** A DNS subdomain, the longest name the API server accepts; keys the state file. */
 const MAX_NAME_LENGTH = 253;
@@ -75,19 +86,30 @@ function stringMap(value: unknown): Record<string, string> {
 }
 
 /** Reads and sorts every listed file, yielding to the event loop between files. */
-export async function readFolder(files: readonly ManifestFile[]): Promise<FolderRead> {
+export async function readFolder(
+  files: readonly ManifestFile[],
+  folder: FolderKind = 'manifests',
+): Promise<FolderRead> {
   const read: FolderRead = {
     documents: new Map(),
     policies: new Map(),
     namespaces: new Map(),
     brokenFiles: new Set(),
     problems: [],
+    conflicts: [],
   };
-  for (const { path: file } of files) {
-    const text = await readManifestText(file);
+  for (const listed of files) {
+    const file = listed.path;
+    const text = await readManifestText(file, listed);
     if ('problem' in text) {
       // Deleted between listing and reading: the next read settles it. Anything else is logged.
       if (text.gone) continue;
+      // Replaced since the listing (an editor's save by rename): keep what it held until the
+      // next read, which the new file's mtime triggers.
+      if (text.changed) {
+        read.brokenFiles.add(file);
+        continue;
+      }
       read.problems.push(`${file}: skipped: ${text.problem}`);
       read.brokenFiles.add(file);
       continue;
@@ -99,7 +121,7 @@ export async function readFolder(files: readonly ManifestFile[]): Promise<Folder
         read.brokenFiles.add(file);
         continue;
       }
-      classify(read, file, document.index, document.value);
+      classify(read, folder, file, document.index, document.value);
     }
     await nextTurn();
   }
@@ -107,12 +129,27 @@ export async function readFolder(files: readonly ManifestFile[]): Promise<Folder
 }
 
 /** Files one document under resources, policies or namespaces; anything else is not ours. */
-function classify(read: FolderRead, file: string, index: number, value: unknown): void {
+function classify(read: FolderRead, folder: FolderKind, file: string, index: number, value: unknown): void {
   if (!isObject(value)) return;
   const where = `${file}:${index}`;
   const kind = value.kind;
   if (kind !== KIND && kind !== POLICY_KIND && !(kind === 'Namespace' && value.apiVersion === 'v1')) return;
   const metadata = isObject(value.metadata) ? value.metadata : {};
+  if (folder === 'manifests' && kind !== KIND) {
+    read.problems.push(
+      `${where}: ${String(kind)} ${String(metadata.name)} is NOT honoured in the manifests folder: ` +
+        `policies and namespace labels are read only from ${POLICIES_FLAG} DIR, a folder the tenants ` +
+        'cannot write; move it there',
+    );
+    return;
+  }
+  if (folder === 'policies' && kind === KIND) {
+    read.problems.push(
+      `${where}: ${KIND} ${String(metadata.name)} is ignored in the policies folder: tasks are read ` +
+        'from --manifests DIR',
+    );
+    return;
+  }
   const problem = nameProblem('metadata.name', metadata.name);
   if (problem) {
     read.problems.push(`${where}: ${String(kind)} ${problem}; skipped`);
@@ -122,8 +159,8 @@ function classify(read: FolderRead, file: string, index: number, value: unknown)
   if (kind === 'Namespace') {
     const first = read.namespaces.get(name);
     if (first) {
-      read.problems.push(
-        `${where}: Namespace ${name} is already defined at ${first.file}:${first.index}; skipped`,
+      read.conflicts.push(
+        `Namespace ${name} is defined twice, in ${first.file}:${first.index} and in ${where}`,
       );
       return;
     }
@@ -133,8 +170,9 @@ function classify(read: FolderRead, file: string, index: number, value: unknown)
   if (kind === POLICY_KIND) {
     const first = read.policies.get(name);
     if (first) {
-      read.problems.push(
-        `${where}: ${POLICY_KIND} ${name} is already defined at ${first.file}:${first.index}; skipped`,
+      // Neither may win: which one the admin meant is not ours to guess.
+      read.conflicts.push(
+        `${POLICY_KIND} ${name} is defined twice, in ${first.file}:${first.index} and in ${where}`,
       );
       return;
     }

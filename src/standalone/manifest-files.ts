@@ -4,6 +4,10 @@
 // - it stays inside the folder: a symlink whose target resolves outside it is skipped (a link to
 //   `..` or `/` would otherwise read the whole disk); links inside it, such as a mounted
 //   ConfigMap's `file.yaml -> ..data/file.yaml`, are followed;
+// - it reads what it listed, and nothing swapped in since: a listed file is opened by its resolved
+//   path with O_NOFOLLOW, and the open handle must be the same regular file (device and inode)
+//   inside the folder (on Linux, the handle's own path is checked too), so a symbolic link to
+//   `/etc` put in place between the listing and the read is refused, not followed;
 // - it reads regular files only: opening a FIFO blocks, and a device never ends;
 // - a file over 3 MiB is skipped: the API server refuses requests above that, so no manifest
 //   that works in a cluster is larger;
@@ -12,7 +16,7 @@
 // - every entry it cannot use comes back as a SkippedEntry naming the path and the problem.
 // Names starting with a dot are not read (`.git`, editor swap files, a ConfigMap's `..data`).
 import { constants } from 'node:fs';
-import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Composer, Lexer, LineCounter, Parser, type Document, type CST } from 'yaml';
@@ -31,6 +35,25 @@ export interface ManifestFile {
   readonly path: string;
   readonly mtimeMs: number;
   readonly size: number;
+  /** Set by listManifestFiles: what the read must find, so that nothing swapped in is read. */
+  readonly listed?: ListedIdentity;
+}
+
+/** A listed file as the listing saw it: where it resolved, and which file that was. */
+export interface ListedIdentity {
+  /** The folder's real path. */
+  readonly root: string;
+  /** The file's real path, every symbolic link resolved. */
+  readonly realPath: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+export interface ListOptions {
+  /** Folders not to descend into (the policies folder, when it sits inside the manifests). */
+  readonly skip?: readonly string[];
+  /** What the folder is, for messages. Default "manifests folder". */
+  readonly label?: string;
 }
 
 /** An entry that looks like a manifest (or a folder of them) but cannot be read. */
@@ -101,18 +124,23 @@ function byName(a: string, b: string): number {
  * Every `*.yaml`/`*.yml` regular file under `dir`, recursively, in path order, and the entries
  * skipped on the way. Throws only when `dir` itself cannot be read.
  */
-export async function listManifestFiles(dir: string): Promise<ManifestListing> {
+export async function listManifestFiles(dir: string, options: ListOptions = {}): Promise<ManifestListing> {
+  const label = options.label ?? 'manifests folder';
   let root: string;
   try {
     root = await realpath(dir);
     if (!(await stat(root)).isDirectory())
       throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
   } catch (error) {
-    throw new Error(`cannot read the manifests folder ${dir}: ${describeError(error)}`, { cause: error });
+    throw new Error(`cannot read the ${label} ${dir}: ${describeError(error)}`, { cause: error });
   }
   const files: ManifestFile[] = [];
   const skipped: SkippedEntry[] = [];
   const visited = new Set<string>();
+  for (const folder of options.skip ?? []) {
+    const real = await realpath(folder).catch(() => undefined);
+    if (real !== undefined) visited.add(real);
+  }
 
   const walk = async (folder: string, real: string): Promise<void> => {
     // A link to a folder further up the tree would otherwise loop.
@@ -123,7 +151,7 @@ export async function listManifestFiles(dir: string): Promise<ManifestListing> {
       names = await readdir(folder);
     } catch (error) {
       if (folder === dir)
-        throw new Error(`cannot read the manifests folder ${dir}: ${describeError(error)}`, { cause: error });
+        throw new Error(`cannot read the ${label} ${dir}: ${describeError(error)}`, { cause: error });
       if (errorCode(error) !== 'ENOENT')
         skipped.push({ path: folder, problem: `cannot list: ${describeError(error)}` });
       return;
@@ -152,7 +180,7 @@ export async function listManifestFiles(dir: string): Promise<ManifestListing> {
         if (!inside(root, targetReal)) {
           skipped.push({
             path,
-            problem: `symbolic link resolves outside the manifests folder, to ${targetReal}`,
+            problem: `symbolic link resolves outside the ${label}, to ${targetReal}`,
           });
           continue;
         }
@@ -170,7 +198,12 @@ export async function listManifestFiles(dir: string): Promise<ManifestListing> {
         skipped.push({ path, problem: tooBig(target.size) });
         continue;
       }
-      files.push({ path, mtimeMs: target.mtimeMs, size: target.size });
+      files.push({
+        path,
+        mtimeMs: target.mtimeMs,
+        size: target.size,
+        listed: { root, realPath: targetReal, dev: target.dev, ino: target.ino },
+      });
     }
   };
   await walk(dir, root);
@@ -184,20 +217,37 @@ function tooBig(size: number): string {
 /**
  * The text of one manifest file, read without blocking on a FIFO (opened non-blocking and
  * checked on the open descriptor, so a file swapped for a FIFO after listing is still refused)
- * and never beyond the size limit. Returns a problem instead of throwing.
+ * and never beyond the size limit. Returns a problem instead of throwing. Given what a listing
+ * saw (`file.listed`), it opens the resolved path without following a symbolic link and reads
+ * only that same file; `changed` then says the file was replaced since (often an editor's save
+ * by rename), for the next read to settle.
  */
 export async function readManifestText(
   path: string,
-): Promise<{ text: string } | { problem: string; gone?: true }> {
+  file?: ManifestFile,
+): Promise<{ text: string } | { problem: string; gone?: true; changed?: true }> {
+  const listed = file?.listed;
   let handle;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    handle = await open(
+      listed?.realPath ?? path,
+      constants.O_RDONLY | constants.O_NONBLOCK | (listed ? constants.O_NOFOLLOW : 0),
+    );
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return { problem: 'does not exist', gone: true };
+    if (listed && errorCode(error) === 'ELOOP')
+      return { problem: 'became a symbolic link after it was listed; refused, not followed' };
     return { problem: `cannot read: ${describeError(error)}` };
   }
   try {
     const info = await handle.stat();
+    if (listed) {
+      const where = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+      if (where !== undefined && !inside(listed.root, where))
+        return { problem: `resolves outside the folder since it was listed, to ${where}; refused` };
+      if (info.dev !== listed.dev || info.ino !== listed.ino)
+        return { problem: 'was replaced after it was listed', changed: true };
+    }
     if (!info.isFile()) return { problem: `${kindOf(info)}, not a regular file` };
     if (info.size > MAX_MANIFEST_BYTES) return { problem: tooBig(info.size) };
     // Read until the end, never past the limit: a file that grew since stat() is caught here.

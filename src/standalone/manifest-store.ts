@@ -3,36 +3,30 @@
 // - manifest-files.ts turns the folder into YAML documents (and refuses what it must not read);
 // - object-metadata.ts assigns uid, generation and resourceVersion, and keeps them in the state
 //   file's records;
-// - folder-read.ts sorts a read of the folder into resources, policies and namespaces, and
+// - folder-read.ts sorts a read of the folder into resources (and reports anything else), and
 //   folder-watcher.ts says when to read again (fs.watch and polling);
 // - this store applies each read to its cache, writes status, and holds the state file's lock so
 //   that a second process on the same file refuses to start.
 //
 // Only `kind: EcsScheduledTask` documents become resources. `EcsSchedulerPolicy` and `Namespace`
-// documents go to the policy sink, as the API server's would. A document that is not YAML, or has
+// documents are reported and not honoured: tenants write this folder, so policies come from their
+// own folder (policy-folder.ts, `--policies`). A document that is not YAML, or has
 // no usable name, is logged as `file:document: problem` and skipped. When a file cannot be read
 // or has a YAML syntax error (often a half-saved edit), what it held last is kept until it reads
 // cleanly again, as `kubectl apply` of a broken file would not delete anything either. Schema
 // problems do not hide a resource: it is stored, and the reconciler marks it Stalled.
-import type { EcsSchedulerPolicyResource } from '../api/policy-types.js';
 import type { EcsScheduledTaskResource, Status } from '../api/types.js';
 import { validateResource } from '../api/validation.js';
 import type { Clock } from '../controller/clock.js';
 import { ConflictError, TransientError } from '../controller/errors.js';
 import { keyOf, type ResourceKey, type ResourceStore } from '../controller/ports.js';
 import type { Logger } from '../log/logger.js';
-import { readFolder, type FolderRead, type Located, type ParsedDocument } from './folder-read.js';
+import { readFolder, type ParsedDocument } from './folder-read.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { listManifestFiles, type ManifestFile } from './manifest-files.js';
 import { ObjectMetadata } from './object-metadata.js';
 import { StateFile } from './state-file.js';
 import { StateLock } from './state-lock.js';
-
-/** Where the policies and namespaces found in the folder go: the PolicyIndex of standalone mode. */
-export interface PolicySink {
-  replacePolicies(policies: readonly EcsSchedulerPolicyResource[]): void;
-  setNamespace(name: string, labels: Readonly<Record<string, string>> | undefined): void;
-}
 
 export interface ManifestStoreOptions {
   /** Folder of manifests, read recursively. */
@@ -56,8 +50,8 @@ export interface ManifestStoreOptions {
   readonly removedRetentionMs?: number;
   /** Hold `<state file>.lock` while running. Default true; read-only tools turn it off. */
   readonly lock?: StateLock | boolean;
-  /** Receives the EcsSchedulerPolicy and Namespace documents after every read. */
-  readonly policies?: PolicySink;
+  /** Folders inside `dir` not to read: the policies folder, when it sits there. */
+  readonly skip?: readonly string[];
 }
 
 export type ChangeListener = (key: ResourceKey) => void;
@@ -75,12 +69,10 @@ export class ManifestStore implements ResourceStore {
   private readonly clock: Clock;
   private readonly removedRetentionMs: number;
   private readonly lock: StateLock | undefined;
-  private readonly policySink: PolicySink | undefined;
+  private readonly skip: readonly string[];
 
   private metadata: ObjectMetadata | undefined;
   private entries = new Map<ResourceKey, Entry>();
-  private policies = new Map<string, Located<EcsSchedulerPolicyResource>>();
-  private namespaces = new Map<string, Located<Record<string, string>>>();
   private readonly listeners = new Set<ChangeListener>();
   /** Set when the in-memory state has changes a failed write did not persist. */
   private unsaved = false;
@@ -118,8 +110,8 @@ export class ManifestStore implements ResourceStore {
         ? options.lock
         : options.lock === false
           ? undefined
-          : new StateLock({ statePath: this.stateFile.path });
-    this.policySink = options.policies;
+          : new StateLock({ statePath: this.stateFile.path, clock: options.clock, logger: options.logger });
+    this.skip = options.skip ?? [];
   }
 
   /**
@@ -229,6 +221,8 @@ export class ManifestStore implements ResourceStore {
   }
 
   private async persist(): Promise<void> {
+    // Another process took the file over (we were paused past our lease): its state wins.
+    if (this.lock?.lost) throw new Error(`the lock ${this.lock.path} was taken over by another process`);
     this.unsaved = false;
     try {
       await this.stateFile.save(this.requireMetadata().state);
@@ -240,8 +234,8 @@ export class ManifestStore implements ResourceStore {
 
   private async scanOnce(): Promise<void> {
     const metadata = this.requireMetadata();
-    const { files, skipped } = await listManifestFiles(this.dir);
-    const read = await readFolder(files);
+    const { files, skipped } = await listManifestFiles(this.dir, { skip: this.skip });
+    const read = await readFolder(files, 'manifests');
     for (const entry of skipped) {
       read.problems.push(`${entry.path}: skipped: ${entry.problem}`);
       read.brokenFiles.add(entry.path);
@@ -253,12 +247,6 @@ export class ManifestStore implements ResourceStore {
     const { documents, brokenFiles } = read;
     for (const entry of this.entries.values()) {
       if (brokenFiles.has(entry.file) && !documents.has(entry.key)) documents.set(entry.key, entry);
-    }
-    for (const [name, policy] of this.policies) {
-      if (brokenFiles.has(policy.file) && !read.policies.has(name)) read.policies.set(name, policy);
-    }
-    for (const [name, ns] of this.namespaces) {
-      if (brokenFiles.has(ns.file) && !read.namespaces.has(name)) read.namespaces.set(name, ns);
     }
 
     const now = this.clock.now();
@@ -297,19 +285,7 @@ export class ManifestStore implements ResourceStore {
       this.logValidation(parsed);
       notify.push(parsed.key);
     }
-    this.publishPolicies(read);
     for (const key of notify) this.emit(key);
-  }
-
-  /** Hands the policies and namespaces to the sink; it notices what actually changed. */
-  private publishPolicies(read: FolderRead): void {
-    const goneNamespaces = [...this.namespaces.keys()].filter((name) => !read.namespaces.has(name));
-    this.policies = read.policies;
-    this.namespaces = read.namespaces;
-    if (!this.policySink) return;
-    this.policySink.replacePolicies([...read.policies.values()].map((p) => p.value));
-    for (const name of goneNamespaces) this.policySink.setNamespace(name, undefined);
-    for (const [name, ns] of read.namespaces) this.policySink.setNamespace(name, ns.value);
   }
 
   /** Builds the cached object from the manifest and its assigned metadata. */
@@ -366,7 +342,7 @@ export class ManifestStore implements ResourceStore {
   /** One polling tick: re-read only when a file was added, removed or touched. */
   async poll(): Promise<void> {
     try {
-      const { files, skipped } = await listManifestFiles(this.dir);
+      const { files, skipped } = await listManifestFiles(this.dir, { skip: this.skip });
       if (signatureOf(files, skipped) === this.lastSignature && !this.unsaved) return;
     } catch (error) {
       this.logger.error('cannot list the manifests folder; keeping the resources read before', {

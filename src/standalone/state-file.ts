@@ -7,7 +7,8 @@
 // replaces the target in one step, so after a crash at any point the file holds either the old or
 // the new complete content. Temporary files left behind by a crash are removed by the next load.
 import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Status } from '../api/types.js';
 import type { ResourceKey } from '../controller/ports.js';
@@ -94,14 +95,28 @@ export function parseState(path: string, text: string): StateData {
   return value as unknown as StateData;
 }
 
-/** Reads and checks a state file. Throws StateFileMissingError or StateFileCorruptError. */
+/**
+ * Reads and checks a state file. Throws StateFileMissingError or StateFileCorruptError. The file
+ * is opened without following a symbolic link and checked on the open handle: every write
+ * replaces it by rename, so a link there was put by someone else, and its target is not ours.
+ */
 export async function readStateFile(path: string): Promise<StateData> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new StateFileMissingError(path);
+    if (code === 'ELOOP')
+      throw new StateFileCorruptError(path, 'it is a symbolic link; refusing to follow it');
+    throw error;
+  }
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StateFileMissingError(path);
-    throw error;
+    if (!(await handle.stat()).isFile()) throw new StateFileCorruptError(path, 'it is not a regular file');
+    text = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
   return parseState(path, text);
 }

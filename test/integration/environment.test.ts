@@ -79,7 +79,12 @@ describe('integration environment', function () {
 
   describe('examples/', function () {
     const dir = join(REPO_ROOT, 'examples');
-    const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+    // The examples' policy sits in its own folder, as standalone mode's --policies reads it.
+    const files = ['.', 'policies'].flatMap((sub) =>
+      readdirSync(join(dir, sub))
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => join(sub, f)),
+    );
 
     it('has examples to check', function () {
       expect(files.length).to.be.greaterThan(0);

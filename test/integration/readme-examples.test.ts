@@ -308,9 +308,9 @@ describe('README.md examples (real API server)', function () {
       expect(value).to.match(/^\d{10}$/);
     });
 
-    it('kubectl apply -f examples/policy.yaml applies (server dry run: the policy is cluster-wide)', async () => {
+    it('kubectl apply -f examples/policies/policy.yaml applies (server dry run: the policy is cluster-wide)', async () => {
       const command = shCommands().find((c) =>
-        c.command.startsWith('kubectl apply -f examples/policy.yaml'),
+        c.command.startsWith('kubectl apply -f examples/policies/policy.yaml'),
       )!;
       const r = await sh(`${command.command} --dry-run=server`, { KUBECONFIG: loadTestEnv().kubeconfigPath });
       expect(r.code, r.stderr).to.equal(0);

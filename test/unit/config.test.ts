@@ -81,6 +81,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads --policies (standalone policies folder) and names the lock host from $HOSTNAME', () => {
+    const c = loadConfig(['--manifests', 'jobs', '--policies', 'policies'], { HOSTNAME: 'pod-7' });
+    expect(c).to.deep.include({ policiesDir: 'policies', host: 'pod-7' });
+    expect(loadConfig([], { ECS_SCHEDULER_POLICIES: '/etc/p' }).policiesDir).to.equal('/etc/p');
+    expect(loadConfig([], {}).host).to.be.a('string').and.not.equal('');
+    expect(() => loadConfig(['--manifests', 'jobs', '--policies', './jobs/'], {})).to.throw(
+      /--policies: must be a folder apart from --manifests/,
+    );
+  });
+
   const bad: [string, string[], Record<string, string>, RegExp][] = [
     ['an unknown flag', ['--frobnicate'], {}, /frobnicate/],
     ['a non-integer concurrency', ['--max-concurrent-reconciles', 'two'], {}, /max-concurrent-reconciles/],

@@ -1,7 +1,7 @@
 // Standalone mode as a user runs it, for the integration tests: the built CLI in dry-run mode on a
 // manifests folder, and what its logs and state file say about recorded runs.
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { StateData } from '../../../src/standalone/state-file.js';
 import { spawnLogged, type LogLine } from '../../support/logged-process.js';
 import { REPO_ROOT } from './env.js';
@@ -12,11 +12,18 @@ export const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
 
 /**
  * `ecs-scheduler run` in standalone dry-run mode on `manifests`, keeping state in `statePath`.
- * Policy enforcement is on, so the folder gets the examples' policy, which allows the `default`
- * namespace.
+ * Policy enforcement is on, so a `policies` folder beside `manifests` gets the examples' policy,
+ * which allows the `default` namespace. `extra` flags and `env` go to the process as well.
  */
-export function runStandalone(manifests: string, statePath: string) {
-  copyFileSync(join(REPO_ROOT, 'examples', 'policy.yaml'), join(manifests, 'policy.yaml'));
+export function runStandalone(
+  manifests: string,
+  statePath: string,
+  extra: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+) {
+  const policies = join(dirname(manifests), 'policies');
+  mkdirSync(policies, { recursive: true });
+  copyFileSync(join(REPO_ROOT, 'examples', 'policies', 'policy.yaml'), join(policies, 'policy.yaml'));
   return spawnLogged(
     NODE,
     [
@@ -24,8 +31,11 @@ export function runStandalone(manifests: string, statePath: string) {
       'run',
       '--manifests',
       manifests,
+      '--policies',
+      policies,
       '--state',
       statePath,
+      ...extra,
       '--dry-run',
       '--log-format',
       'json',
@@ -34,7 +44,7 @@ export function runStandalone(manifests: string, statePath: string) {
       '--health-probe-bind-address',
       '127.0.0.1:0',
     ],
-    { cwd: REPO_ROOT, env: process.env },
+    { cwd: REPO_ROOT, env },
   );
 }
 

@@ -1,4 +1,4 @@
-// examples/policy.yaml must keep a newcomer's first run working: it allows every example in
+// examples/policies/ must keep a newcomer's first run working: it allows every example in
 // examples/. The kustomize template policy, and the deploys themselves, must allow nothing until
 // an admin says what may run: a default that lets `default` run any task definition hands out
 // every task definition's role to whoever can create a resource there.
@@ -21,13 +21,13 @@ const examples = documents('examples');
 const tasks = examples.filter((d) => d.kind === 'EcsScheduledTask') as unknown as EcsScheduledTaskResource[];
 const policiesIn = (docs: { kind?: string }[]) =>
   docs.filter((d) => d.kind === 'EcsSchedulerPolicy') as unknown as EcsSchedulerPolicyResource[];
-const examplePolicies = policiesIn(examples);
+const examplePolicies = policiesIn(documents('examples/policies'));
 const template = policiesIn(documents('manifests/policies'));
 
 describe('shipped sample policies', () => {
   it('there are examples to check', () => expect(tasks.length).to.be.greaterThan(2));
 
-  describe('examples/policy.yaml', () => {
+  describe('examples/policies/policy.yaml', () => {
     it('is one valid EcsSchedulerPolicy', () => {
       expect(examplePolicies).to.have.length(1);
       expect(validatePolicy(examplePolicies[0])).to.deep.equal([]);

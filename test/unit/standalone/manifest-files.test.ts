@@ -3,7 +3,7 @@
 // follows (a mounted ConfigMap's links), and that one bad entry never stops the rest.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -15,6 +15,7 @@ import {
   parseManifestDocuments,
   readManifestText,
 } from '../../../src/standalone/manifest-files.js';
+import { readFolder } from '../../../src/standalone/folder-read.js';
 
 const est = (name: string) =>
   `apiVersion: ecs-scheduler.dev/v1alpha1\nkind: EcsScheduledTask\nmetadata: {name: ${name}}\nspec: {schedule: '@daily', task: {taskDefinition: t}}\n`;
@@ -163,6 +164,42 @@ describe('manifest files', () => {
       expect('problem' in read && read.problem).to.match(c.problem);
     });
   }
+
+  describe('a symbolic link swapped in between the listing and the read', () => {
+    it('in place of a listed file: refused (O_NOFOLLOW), never followed out of the folder', async () => {
+      const { files } = await listManifestFiles(dir);
+      await unlink(join(dir, 'good.yaml'));
+      await symlink(join(base, 'secret.yaml'), join(dir, 'good.yaml'));
+      const read = await readFolder(files);
+      expect([...read.documents.keys()]).to.deep.equal([]);
+      expect(read.problems).to.deep.equal([
+        `${join(dir, 'good.yaml')}: skipped: became a symbolic link after it was listed; refused, not followed`,
+      ]);
+      expect(read.brokenFiles.has(join(dir, 'good.yaml')), 'what it held before is kept').to.equal(true);
+    });
+
+    it('in place of a listed folder: the open handle is outside the folder, refused', async () => {
+      await mkdir(join(dir, 'team'));
+      await writeFile(join(dir, 'team', 'job.yaml'), est('job'));
+      await mkdir(join(base, 'elsewhere'));
+      await writeFile(join(base, 'elsewhere', 'job.yaml'), est('outside'));
+      const { files } = await listManifestFiles(dir);
+      await rename(join(dir, 'team'), join(dir, 'team-old'));
+      await symlink(join(base, 'elsewhere'), join(dir, 'team'));
+      const read = await readFolder(files);
+      expect([...read.documents.keys()]).to.deep.equal(['default/good']);
+      expect(read.problems.join('\n')).to.match(/team\/job\.yaml: skipped: resolves outside the folder/);
+    });
+
+    it('an editor saving by rename is not a problem: the file is kept until the next read', async () => {
+      const { files } = await listManifestFiles(dir);
+      await writeFile(join(dir, 'good.yaml.tmp'), est('good'));
+      await rename(join(dir, 'good.yaml.tmp'), join(dir, 'good.yaml'));
+      const read = await readFolder(files);
+      expect(read.problems).to.deep.equal([]);
+      expect(read.brokenFiles.has(join(dir, 'good.yaml'))).to.equal(true);
+    });
+  });
 
   it('readManifestText reports a file gone since listing as gone, not as a problem to log', async () => {
     expect(await readManifestText(join(dir, 'nope.yaml'))).to.deep.equal({

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Status } from '../../../src/api/types.js';
 import { ConflictError } from '../../../src/controller/errors.js';
-import { createLogger } from '../../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../../src/log/logger.js';
 import { ManifestStore } from '../../../src/standalone/manifest-store.js';
+import { StateLock } from '../../../src/standalone/state-lock.js';
 import { readStateFile, StateFileCorruptError } from '../../../src/standalone/state-file.js';
 import { FakeClock, flushPromises } from '../../support/fake-clock.js';
 
@@ -250,6 +251,31 @@ describe('ManifestStore', () => {
     expect(store.get('default/job')!.status).to.deep.equal(someStatus);
   });
 
+  it("writes nothing more once its lock was taken over (paused past its lease): the new holder's state wins", async () => {
+    await writeFile(join(manifests, 'a.yaml'), est('job'));
+    const lock = new StateLock({ statePath, clock });
+    const store = new ManifestStore({
+      dir: manifests,
+      stateFile: statePath,
+      logger: silentLogger,
+      clock,
+      lock,
+      watch: false,
+      pollIntervalMs: 0,
+    });
+    stores.push(store);
+    await store.start();
+    const other = { pid: 1, host: 'another-pod', startedAt: '2026-11-27T10:00:00Z' };
+    await writeFile(`${statePath}.lock`, JSON.stringify(other));
+    await lock.renew(); // finds the lock taken
+    expect(lock.lost).to.equal(true);
+    const before = await readFile(statePath, 'utf8');
+    const error = await store.writeStatus(store.get('default/job')!, someStatus).catch((e: unknown) => e);
+    expect((error as Error).message).to.match(/could not write the state file/);
+    expect(await readFile(statePath, 'utf8')).to.equal(before);
+    expect(JSON.parse(await readFile(`${statePath}.lock`, 'utf8'))).to.deep.equal(other);
+  });
+
   it('rejects a status write for a resource whose manifest was edited since it was read', async () => {
     const file = join(manifests, 'a.yaml');
     await writeFile(file, est('job'));
@@ -316,7 +342,8 @@ describe('ManifestStore', () => {
     const file = join(manifests, 'a.yaml');
     await writeFile(file, est('job'));
     const store = await started(2000);
-    expect(clock.pendingDelays()).to.deep.equal([2000]);
+    // The poll, and the state file lock's renewal.
+    expect(clock.pendingDelays()).to.deep.equal([2000, 2000]);
     const changed = new Promise<string>((resolve) => store.onChange(resolve));
 
     clock.advance(2000);

@@ -1,6 +1,6 @@
 // The crash test (a writer process SIGKILLed at random) is test/integration/state-file-crash.test.ts.
 import { expect } from 'chai';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, silentLogger } from '../../../src/log/logger.js';
@@ -127,6 +127,15 @@ describe('StateFile', () => {
       expect(lines[0]).to.include({ level: 'error', path, movedTo: aside });
       expect(lines[0]!.problem).to.match(/invalid JSON/);
     });
+  });
+
+  it('refuses a state file that is a symbolic link, and reads nothing through it', async () => {
+    const elsewhere = join(dir, 'elsewhere.json');
+    await writeFile(elsewhere, JSON.stringify(stateWith(1)));
+    await symlink(elsewhere, path);
+    const error = await new StateFile({ path, logger: silentLogger }).load().catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(StateFileCorruptError);
+    expect((error as Error).message).to.match(/state\.json is corrupt: it is a symbolic link/);
   });
 
   it('readStateFile reports a missing file', async () => {

@@ -1,5 +1,6 @@
-// One process per state file: the lock's decisions with injected identities and liveness, and
-// then the real thing, a second process on the same file while the first runs and after it died.
+// One process per state file: the lock's decisions with injected identities, liveness and clock
+// (a holder on another host is judged by its lease, renewed on the clock), and then the real
+// thing, a second process on the same file while the first runs and after it died.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../../src/controller/clock.js';
 import { createLogger } from '../../../src/log/logger.js';
+import { FakeClock, flushPromises } from '../../support/fake-clock.js';
 import { ManifestStore } from '../../../src/standalone/manifest-store.js';
 import { StateFileLockedError, StateLock, type LockHolder } from '../../../src/standalone/state-lock.js';
 
@@ -42,6 +44,16 @@ describe('StateLock', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  let clock: FakeClock;
+  /** Waits the lock asked for, on the fake clock; `onWait` runs first (a holder renewing meanwhile). */
+  let onWait: () => Promise<void>;
+  let waited: number;
+  beforeEach(() => {
+    clock = new FakeClock();
+    onWait = async () => undefined;
+    waited = 0;
+  });
+
   /** A lock for `self`, on a host where only `running` pids run, each started at tick 7 unless told. */
   const lockFor = (self: LockHolder, running: readonly number[] = [], ticks: Record<number, number> = {}) =>
     new StateLock({
@@ -50,14 +62,73 @@ describe('StateLock', () => {
       isRunning: (pid) => running.includes(pid),
       processStartTicks: (pid) => (running.includes(pid) ? (ticks[pid] ?? 7) : undefined),
       pause: () => new Promise((resolve) => setImmediate(resolve)),
+      clock,
+      monotonicNow: () => clock.now().getTime(),
+      wait: async (ms) => {
+        await onWait();
+        waited += ms;
+        clock.advance(ms);
+      },
+      leaseDurationMs: 10_000,
+      renewPeriodMs: 2_000,
     });
 
-  it('writes who holds it, and release removes it', async () => {
+  /** Who a lock file names, without its lease fields. */
+  const identity = (text: string) => {
+    const { leaseDurationMs: _l, renewals: _r, renewedAt: _a, ...who } = JSON.parse(text) as LockHolder;
+    return who;
+  };
+
+  it('writes who holds it and its lease, and release removes it', async () => {
     const lock = lockFor(holder(100));
     expect(await lock.acquire()).to.deep.equal({});
-    expect(JSON.parse(await readFile(lockPath, 'utf8'))).to.deep.equal(holder(100));
+    const written = JSON.parse(await readFile(lockPath, 'utf8')) as LockHolder;
+    expect(identity(JSON.stringify(written))).to.deep.equal(holder(100));
+    expect(written).to.include({ leaseDurationMs: 10_000, renewals: 0 });
     await lock.release();
     expect(await exists(lockPath)).to.equal(false);
+  });
+
+  const renewalsIn = async () => (JSON.parse(await readFile(lockPath, 'utf8')) as LockHolder).renewals;
+
+  it('renews on the clock, and its fence closes when no renewal lands within the lease', async () => {
+    const lock = lockFor(holder(100));
+    await lock.acquire();
+    expect(lock.holds(2_000)).to.equal(true);
+    expect(clock.pendingDelays()).to.deep.equal([2_000]);
+    clock.advance(2_000);
+    await lock.settled();
+    expect(await renewalsIn()).to.equal(1);
+    expect(clock.pendingDelays(), 'the next renewal').to.deep.equal([2_000]);
+    clock.advance(2_000);
+    await lock.settled();
+    expect(await renewalsIn()).to.equal(2);
+    // Paused past the lease (no timer fired): the fence is closed before anyone may take over.
+    clock.set(new Date(clock.now().getTime() + 8_500));
+    expect(lock.holds(2_000)).to.equal(false);
+    await lock.release();
+  });
+
+  it('a renewal that finds the lock taken over reports the loss and renews no more', async () => {
+    const lost: (LockHolder | undefined)[] = [];
+    const lock = new StateLock({
+      statePath,
+      self: holder(100),
+      clock,
+      monotonicNow: () => clock.now().getTime(),
+      onLost: (h) => lost.push(h),
+    });
+    await lock.acquire();
+    await writeFile(lockPath, JSON.stringify(holder(300, { host: 'node-b' })));
+    await lock.renew();
+    expect(lock.lost).to.equal(true);
+    expect(lock.holds(0)).to.equal(false);
+    expect(lost.map((h) => h?.pid)).to.deep.equal([300]);
+    clock.advance(2_000);
+    await flushPromises();
+    expect(clock.pendingDelays(), 'no renewal scheduled after the loss').to.deep.equal([]);
+    await lock.release();
+    expect(identity(await readFile(lockPath, 'utf8'))).to.deep.equal(holder(300, { host: 'node-b' }));
   });
 
   const refusals: { name: string; existing: string; running: number[]; message: RegExp }[] = [
@@ -67,18 +138,6 @@ describe('StateLock', () => {
       running: [200],
       message:
         /in use by pid 200 on host node-a, running since 2026-11-27T10:00:20Z .*Stop that process first/,
-    },
-    {
-      name: 'a holder on another host, which cannot be checked',
-      existing: JSON.stringify(holder(200, { host: 'node-b' })),
-      running: [],
-      message: /pid 200 on host node-b.*another host.*delete .*state\.json\.lock/,
-    },
-    {
-      name: 'a lock file that names no holder',
-      existing: 'garbage',
-      running: [],
-      message: /locked by .*state\.json\.lock, which names no holder/,
     },
   ];
   for (const c of refusals) {
@@ -96,12 +155,6 @@ describe('StateLock', () => {
   const takeovers: { name: string; stale: LockHolder; self: LockHolder; running: number[] }[] = [
     { name: 'a process that no longer runs', stale: holder(200), self: holder(100), running: [] },
     {
-      name: 'a process from before a reboot, whatever runs under its pid now',
-      stale: holder(200, { bootId: 'boot-0' }),
-      self: holder(100),
-      running: [200],
-    },
-    {
       name: 'an earlier run of a restarted container, with our own pid',
       stale: holder(1, { startedAt: '2026-11-27T09:00:00Z' }),
       self: holder(1),
@@ -109,14 +162,79 @@ describe('StateLock', () => {
     },
   ];
   for (const c of takeovers) {
-    it(`takes over the lock of ${c.name}`, async () => {
+    it(`takes over the lock of ${c.name}, at once`, async () => {
       await writeFile(lockPath, JSON.stringify(c.stale));
       const lock = lockFor(c.self, c.running);
       expect(await lock.acquire()).to.deep.equal({ takenOverFrom: c.stale });
-      expect(JSON.parse(await readFile(lockPath, 'utf8'))).to.deep.equal(c.self);
+      expect(identity(await readFile(lockPath, 'utf8'))).to.deep.equal(c.self);
       expect(await exists(`${lockPath}.takeover`)).to.equal(false);
+      expect(waited).to.equal(0);
+      await lock.release();
     });
   }
+
+  const leased: { name: string; stale: LockHolder }[] = [
+    {
+      name: 'a holder on another host (a killed pod; the new pod has a new hostname)',
+      stale: holder(200, { host: 'node-b', leaseDurationMs: 6_000, renewals: 4 }),
+    },
+    {
+      name: 'a process from before a reboot, whatever runs under its pid now',
+      stale: holder(200, { bootId: 'boot-0', leaseDurationMs: 6_000 }),
+    },
+  ];
+  for (const c of leased) {
+    it(`takes over the lock of ${c.name} once unrenewed for its lease`, async () => {
+      await writeFile(lockPath, JSON.stringify(c.stale));
+      const lock = lockFor(holder(100), [200]);
+      expect(await lock.acquire()).to.deep.equal({ takenOverFrom: c.stale });
+      expect(waited).to.equal(6_000);
+      expect(identity(await readFile(lockPath, 'utf8'))).to.deep.equal(holder(100));
+      await lock.release();
+    });
+  }
+
+  it('takes over an empty lock (a kill between its create and its write) once unchanged for the default lease', async () => {
+    await writeFile(lockPath, '');
+    const lock = lockFor(holder(100));
+    expect(await lock.acquire()).to.deep.equal({});
+    expect(waited).to.equal(15_000);
+    expect(identity(await readFile(lockPath, 'utf8'))).to.deep.equal(holder(100));
+    await lock.release();
+  });
+
+  it('refuses a holder on another host that renews while it watches, and leaves its lock alone', async () => {
+    const live = holder(200, { host: 'node-b', leaseDurationMs: 6_000, renewals: 4 });
+    await writeFile(lockPath, JSON.stringify(live));
+    const renewed = JSON.stringify({ ...live, renewals: 5 });
+    onWait = () => writeFile(lockPath, renewed);
+    const error = await lockFor(holder(100))
+      .acquire()
+      .catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(StateFileLockedError);
+    expect((error as Error).message).to.match(
+      /in use by pid 200 on host node-b.*renewed its lock while this process watched/,
+    );
+    expect(await readFile(lockPath, 'utf8')).to.equal(renewed);
+  });
+
+  it('clears a takeover file abandoned on another host once it went unchanged for its lease', async () => {
+    await writeFile(lockPath, JSON.stringify(holder(999)));
+    await writeFile(`${lockPath}.takeover`, JSON.stringify(holder(300, { host: 'node-b' })));
+    const lock = lockFor(holder(100));
+    expect(await lock.acquire()).to.deep.equal({ takenOverFrom: holder(999) });
+    await lock.release();
+  });
+
+  it('refuses a lock file that is a symbolic link', async () => {
+    await writeFile(join(dir, 'elsewhere'), JSON.stringify(holder(999)));
+    const { symlink } = await import('node:fs/promises');
+    await symlink(join(dir, 'elsewhere'), lockPath);
+    const error = await lockFor(holder(100))
+      .acquire()
+      .catch((e: unknown) => e);
+    expect((error as Error).message).to.match(/symbolic link/);
+  });
 
   it('takes over from a reused pid: the process under it started at another tick', async () => {
     const stale = holder(200, { startTicks: 5 });
@@ -141,6 +259,7 @@ describe('StateLock', () => {
     expect(winners).to.have.length(1);
     const held = JSON.parse(await readFile(lockPath, 'utf8')) as LockHolder;
     expect(locks.filter((l) => l.held)).to.have.length(1);
+    await Promise.all(locks.map((l) => l.release()));
     for (const o of outcomes) {
       if (o.status === 'rejected')
         expect((o.reason as Error).message).to.contain(`in use by pid ${held.pid} on host node-a`);
@@ -152,7 +271,7 @@ describe('StateLock', () => {
     await lock.acquire();
     await writeFile(lockPath, JSON.stringify(holder(300)));
     await lock.release();
-    expect(JSON.parse(await readFile(lockPath, 'utf8'))).to.deep.equal(holder(300));
+    expect(identity(await readFile(lockPath, 'utf8'))).to.deep.equal(holder(300));
   });
 });
 
