@@ -7,7 +7,7 @@
 // module lookup cannot climb into it either.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -126,6 +126,37 @@ describe('npm package: packed, installed globally on a clean prefix, both comman
     const dev = ['tsx', 'typescript', 'mocha', 'node', 'chai', 'eslint', 'prettier', 'fast-check', 'fengari'];
     expect(dev.filter(has)).to.deep.equal([]);
     expect(['@kubernetes/client-node', '@aws-sdk/client-ecs', 'yaml'].filter(has)).to.have.length(3);
+  });
+
+  it('every module of the installed dist/ loads: each import resolves from the package and its dependencies', async function () {
+    this.timeout(60_000);
+    // The commands below load only the modules their verbs need; this loads all of them.
+    const script = join(dir, 'load-all.mjs');
+    writeFileSync(
+      script,
+      `import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+const dist = join(process.argv[2], 'dist');
+const files = readdirSync(dist, { recursive: true }).filter((f) => f.endsWith('.js'));
+const failed = [];
+for (const f of files) {
+  try { await import(pathToFileURL(join(dist, f)).href); } catch (e) { failed.push(f + ': ' + String(e).split('\\n')[0]); }
+}
+console.log(JSON.stringify({ loaded: files.length - failed.length, failed }));
+process.exit(0);
+`,
+    );
+    const r = await run(node24(), [script, join(prefix, 'lib', 'node_modules', 'ecs-scheduler')], {
+      cwd: dir,
+    });
+    expect(r.code, r.stderr).to.equal(0);
+    const { loaded, failed } = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      loaded: number;
+      failed: string[];
+    };
+    expect(failed).to.deep.equal([]);
+    expect(loaded).to.equal(packed.filter((p) => p.startsWith('dist/') && p.endsWith('.js')).length);
   });
 
   it('puts ecs-scheduler on the PATH: --version, --help, and validate on an example', async function () {
