@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Entry point. The controller needs Node 24 (@kubernetes/client-node 2.x does not load on older
 // runtimes). In a checkout, the `node` devDependency provides Node 24, so an older interpreter
-// hands over to it instead of failing deep inside an import.
+// hands over to it instead of failing deep inside an import. The published package does not depend
+// on `node` (a second, pinned 50 MB runtime in every install, fetched by an install script that a
+// global install may not run): there, an older interpreter gets a message saying what to install.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -11,8 +13,12 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   const local = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
   if (!existsSync(local)) {
+    // An installed package has no devDependencies, so this is where a user on an older Node lands:
+    // name the fix they can apply, rather than fail on a syntax or import error later.
     process.stderr.write(
-      `ecs-scheduler needs Node.js 24 or newer (this is ${process.version}); install it, or run \`npm ci\` in the checkout to get it as a dev dependency.\n`,
+      `ecs-scheduler needs Node.js 24 or newer, and this is Node.js ${process.version} (${process.execPath}).\n` +
+        'Install Node.js 24 (https://nodejs.org/en/download, or `nvm install 24`) and put it first on your PATH;\n' +
+        'in a checkout of the repository, `npm ci` also provides it as a dev dependency.\n',
     );
     process.exit(1);
   }

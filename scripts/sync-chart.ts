@@ -1,6 +1,6 @@
 // Keeps the Helm chart's copies in step with their sources: the CRDs (generated from the schema,
-// as crds/ is), the alerts of manifests/components/prometheus and the Grafana dashboard of
-// manifests/monitoring. With --check it writes nothing and fails on a difference (CI, and a unit
+// as crds/ is), the alerts of manifests/components/prometheus, the Grafana dashboard of
+// manifests/monitoring, and the chart's README (scripts/chart-readme.ts, from the values schema). With --check it writes nothing and fails on a difference (CI, and a unit
 // test, run it that way), so the chart can never ship an older CRD or other alerts than kustomize.
 //
 //   node --import tsx scripts/sync-chart.ts [--check]
@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { crdYaml, policyCrdYaml } from '../src/api/crd-yaml.js';
+import { chartReadme } from './chart-readme.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHART = 'charts/ecs-scheduler';
@@ -46,6 +47,15 @@ export function chartFiles(root = ROOT): ChartFile[] {
     },
     { target: `${CHART}/files/prometheus-rules.yaml`, source: rules, content: chartRules(read(rules)) },
     { target: `${CHART}/files/grafana-dashboard.json`, source: dashboard, content: read(dashboard) },
+    {
+      target: `${CHART}/README.md`,
+      source: `${CHART}/values.schema.json and values.yaml`,
+      content: chartReadme(
+        read(`${CHART}/Chart.yaml`),
+        read(`${CHART}/values.schema.json`),
+        read(`${CHART}/values.yaml`),
+      ),
+    },
   ];
 }
 

@@ -106,6 +106,19 @@ const COVERED_ELSEWHERE: [RegExp, string][] = [
   ],
   [/^docker buildx /, 'not run by the tests: it needs a Docker daemon with buildx and a registry'],
   [
+    /^(npm ci && npm pack && npm install -g \.\/ecs-scheduler-[\d.]+\.tgz|ecs-scheduler --version && kubectl ecs-scheduler --help)$/,
+    'test/integration/npm-package.test.ts packs a copy of the checkout, installs the tarball globally on an empty prefix and runs both commands',
+  ],
+  [
+    /^npm install -g ecs-scheduler$/,
+    'not run by the tests: the registry holds a published release; test/integration/npm-package.test.ts installs the tarball that `npm publish` would upload',
+  ],
+  [
+    /^helm package charts\/ecs-scheduler$/,
+    'test/integration/helm-package.test.ts packages the chart and installs the archive (server dry run)',
+  ],
+  [/^helm (registry login|push) /, 'not run by the tests: it needs an OCI registry account'],
+  [
     /^(aws (sqs|events) |--(event-pattern|targets) )/,
     'not run by the tests: EventBridge needs an AWS account; test/integration/task-events-queue.test.ts feeds the queue the events such a rule delivers',
   ],

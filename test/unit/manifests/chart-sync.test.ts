@@ -1,12 +1,13 @@
 // The Helm chart carries copies (CRDs, alerts, dashboard) that scripts/sync-chart.ts derives from
-// their sources; this fails when one was changed without `npm run chart:sync`.
+// their sources, and its README generated from the values schema; this fails when one was changed
+// without `npm run chart:sync`.
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { chartDrift, chartFiles, chartRules } from '../../../scripts/sync-chart.js';
 
 describe('Helm chart copies (scripts/sync-chart.ts)', () => {
   it('are in step with the CRDs, the alerts and the dashboard', () => {
-    expect(chartFiles().map((f) => f.target)).to.have.length(4);
+    expect(chartFiles().map((f) => f.target)).to.have.length(5);
     expect(
       chartDrift().map((f) => `${f.target} is out of date with ${f.source}: run npm run chart:sync`),
     ).to.deep.equal([]);
