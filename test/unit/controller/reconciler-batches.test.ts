@@ -68,11 +68,11 @@ function simulatorApi(sim: EcsSimulator, wire: Wire): AwsApi {
 function setup(options: { fence?: LeaseFence } = {}) {
   const wire: Wire = {};
   // The harness makes the fake clock; the launcher and the simulator read it once it exists.
-  let clock: FakeClock | undefined;
+  const made: { clock?: FakeClock } = {};
   const time: Clock = {
     // The harness's start, until the harness exists.
-    now: () => clock?.now() ?? new Date('2026-03-01T09:45:00Z'),
-    setTimer: (fn, delayMs) => clock!.setTimer(fn, delayMs),
+    now: () => made.clock?.now() ?? new Date('2026-03-01T09:45:00Z'),
+    setTimer: (fn, delayMs) => made.clock!.setTimer(fn, delayMs),
   };
   const sim = new EcsSimulator({
     now: () => time.now().getTime(),
@@ -92,7 +92,7 @@ function setup(options: { fence?: LeaseFence } = {}) {
     { taskCount: TASK_COUNT },
     { deps: { launcher, ...(options.fence ? { fence: options.fence } : {}) } },
   );
-  clock = h.clock;
+  made.clock = h.clock;
   const startedBy = scheduledRunIdentity(h.resource(), ten).startedBy;
   const accepted = () => sim.ledger.entries().filter((e) => e.outcome === 'accepted');
   return { h, sim, wire, startedBy, accepted };
