@@ -175,7 +175,7 @@ export function confirmedRunRecord(
   if (outcome.unconfirmed)
     return withUnconfirmed(updated, outcome.unconfirmed, describeFailures(outcome.failures));
   const { reason: _reason, ...clean } = updated;
-  const base = updated.reason === RunReason.LaunchUnconfirmed ? clean : updated;
+  const base: RunRecord = updated.reason === RunReason.LaunchUnconfirmed ? clean : updated;
   const launched = launchedTaskCount(base);
   const desired = plannedTasks(base);
   if (launched >= desired) {
@@ -183,7 +183,8 @@ export function confirmedRunRecord(
   }
   const why = describeFailures(outcome.failures);
   const capacity = outcome.failures.length === 0 || onlyCapacity(outcome.failures);
-  if (capacity && retryable) {
+  const open = base.reason === undefined || base.reason === RunReason.CapacityUnavailable;
+  if (capacity && retryable && open) {
     return {
       ...base,
       reason: RunReason.CapacityUnavailable,

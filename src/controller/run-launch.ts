@@ -404,8 +404,11 @@ export class LaunchStep {
           await this.#deps.launcher.findTasks(cluster, identity.startedBy, callOptions(pass))
         ).filter((arn) => !known.has(arn) && known.add(arn));
         const firstBatch = Math.min(TASKS_PER_BATCH, missing.count);
-        const resend =
-          found.length === 0
+        // A run being stopped (its deadline, a Replace) only adopts what runs, to stop it too.
+        const stopping = run.reason === RunReason.DeadlineExceeded || run.reason === RunReason.Replaced;
+        const resend = stopping
+          ? { fromBatch: missing.fromBatch, count: 0 }
+          : found.length === 0
             ? { fromBatch: missing.fromBatch, count: missing.count }
             : { fromBatch: missing.fromBatch + 1, count: missing.count - Math.max(firstBatch, found.length) };
         let result: LaunchResult = { tasks: [], failures: [] };
