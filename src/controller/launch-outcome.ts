@@ -21,12 +21,17 @@ export interface LaunchOutcome {
 export type UnconfirmedLaunch = NonNullable<RunRecord['unconfirmedLaunch']>;
 
 /** The run waiting for its unanswered batches: not fully known, so never a shortfall yet. */
-function withUnconfirmed(run: RunRecord, unconfirmed: UnconfirmedLaunch, why: string): RunRecord {
+function withUnconfirmed(
+  run: RunRecord,
+  unconfirmed: UnconfirmedLaunch,
+  failures: readonly LaunchFailure[],
+): RunRecord {
+  const also = failures.length > 0 ? `; earlier batches: ${describeFailures(failures)}` : '';
   return {
     ...run,
     unconfirmedLaunch: unconfirmed,
     reason: RunReason.LaunchUnconfirmed,
-    message: `launched ${launchedTaskCount(run)} of ${plannedTasks(run)}; ${unconfirmed.count} in RunTask batches without an answer, confirming them: ${why}`,
+    message: `launched ${launchedTaskCount(run)} of ${plannedTasks(run)}; ${unconfirmed.count} in RunTask batches without an answer, confirming them before anything new launches${also}`,
   };
 }
 
@@ -82,8 +87,7 @@ export function newRunRecord(input: NewRunInput): RunRecord {
         ? `${input.message} (${outcome.adopted} adopted from an earlier attempt)`
         : input.message,
   };
-  if (outcome.unconfirmed)
-    return withUnconfirmed(running, outcome.unconfirmed, describeFailures(outcome.failures));
+  if (outcome.unconfirmed) return withUnconfirmed(running, outcome.unconfirmed, outcome.failures);
   if (launched >= count) return running;
   const why = describeFailures(outcome.failures);
   if (onlyCapacity(outcome.failures) && input.retryable) {
@@ -119,8 +123,7 @@ export function retriedRunRecord(run: RunRecord, outcome: LaunchOutcome, now: Da
     launchAttempts: outcome.attempts,
     ...(launchedAt ? { launchedAt } : {}),
   };
-  if (outcome.unconfirmed)
-    return withUnconfirmed(updated, outcome.unconfirmed, describeFailures(outcome.failures));
+  if (outcome.unconfirmed) return withUnconfirmed(updated, outcome.unconfirmed, outcome.failures);
   if (launched >= desired) {
     if (updated.reason !== RunReason.CapacityUnavailable) return updated;
     const { reason: _reason, ...rest } = updated;
@@ -172,8 +175,7 @@ export function confirmedRunRecord(
     tasks: [...(run.tasks ?? []), ...outcome.tasks],
     ...(launchedAt ? { launchedAt } : {}),
   };
-  if (outcome.unconfirmed)
-    return withUnconfirmed(updated, outcome.unconfirmed, describeFailures(outcome.failures));
+  if (outcome.unconfirmed) return withUnconfirmed(updated, outcome.unconfirmed, outcome.failures);
   const { reason: _reason, ...clean } = updated;
   const base: RunRecord = updated.reason === RunReason.LaunchUnconfirmed ? clean : updated;
   const launched = launchedTaskCount(base);
