@@ -517,6 +517,23 @@ const RunRecord = Type.Object(
         { minimum: 0 },
       ),
     ),
+    unconfirmedLaunch: opt(
+      Type.Object(
+        {
+          launchAttempt: int('The RunTask attempt they belong to (its token number, 0 for the first).', {
+            minimum: 0,
+          }),
+          fromBatch: int('The first batch without an answer; the batches after it were never sent.', {
+            minimum: 0,
+          }),
+          count: int('Tasks those batches asked for.', { minimum: 1 }),
+        },
+        {
+          description:
+            'RunTask batches that got no answer (a timeout, a lost reply, a lost lease): their tasks may run. Before anything new is launched, they are resent with their original tokens or their tasks are found by startedBy.',
+        },
+      ),
+    ),
     tasks: opt(
       Type.Array(TaskRecord, {
         description:

@@ -3,7 +3,7 @@
 // replica paused past its lease (a long GC, a partition) fails this check when it resumes, so the
 // new leader is the only one launching.
 import { TransientError } from './errors.js';
-import type { LeaseFence } from './ports.js';
+import type { LaunchCheck, LeaseFence } from './ports.js';
 
 /** Standalone mode and tests: the state file lock (or nothing) is the fence. */
 export const alwaysHeld: LeaseFence = { holds: () => true };
@@ -22,4 +22,13 @@ export function assertMayLaunch(signal: AbortSignal, fence: LeaseFence, marginMs
   if (!fence.holds(marginMs)) {
     throw new PassAbortedError(`the lease is not held for another ${marginMs} ms: not launching`);
   }
+}
+
+/**
+ * The same check as a LaunchCheck, for the launcher to ask before each of its RunTask calls: a
+ * launch of many batches spends seconds in rate-limiter waits and calls, and the lease may lapse
+ * between two of them.
+ */
+export function launchCheck(signal: AbortSignal, fence: LeaseFence, marginMs: number): LaunchCheck {
+  return () => assertMayLaunch(signal, fence, marginMs);
 }

@@ -14,6 +14,25 @@ export interface LaunchOutcome {
   readonly attempts: number;
   /** When ECS accepted the first tasks of this attempt (after any quota wait); else `now`. */
   readonly acceptedAt?: Date;
+  /** Batches of this attempt that got no answer; the run records them until they are confirmed. */
+  readonly unconfirmed?: UnconfirmedLaunch;
+}
+
+export type UnconfirmedLaunch = NonNullable<RunRecord['unconfirmedLaunch']>;
+
+/** The run waiting for its unanswered batches: not fully known, so never a shortfall yet. */
+function withUnconfirmed(
+  run: RunRecord,
+  unconfirmed: UnconfirmedLaunch,
+  failures: readonly LaunchFailure[],
+): RunRecord {
+  const also = failures.length > 0 ? `; earlier batches: ${describeFailures(failures)}` : '';
+  return {
+    ...run,
+    unconfirmedLaunch: unconfirmed,
+    reason: RunReason.LaunchUnconfirmed,
+    message: `launched ${launchedTaskCount(run)} of ${plannedTasks(run)}; ${unconfirmed.count} in RunTask batches without an answer, confirming them before anything new launches${also}`,
+  };
 }
 
 export function describeFailures(failures: readonly LaunchFailure[]): string {
@@ -68,6 +87,7 @@ export function newRunRecord(input: NewRunInput): RunRecord {
         ? `${input.message} (${outcome.adopted} adopted from an earlier attempt)`
         : input.message,
   };
+  if (outcome.unconfirmed) return withUnconfirmed(running, outcome.unconfirmed, outcome.failures);
   if (launched >= count) return running;
   const why = describeFailures(outcome.failures);
   if (onlyCapacity(outcome.failures) && input.retryable) {
@@ -103,6 +123,7 @@ export function retriedRunRecord(run: RunRecord, outcome: LaunchOutcome, now: Da
     launchAttempts: outcome.attempts,
     ...(launchedAt ? { launchedAt } : {}),
   };
+  if (outcome.unconfirmed) return withUnconfirmed(updated, outcome.unconfirmed, outcome.failures);
   if (launched >= desired) {
     if (updated.reason !== RunReason.CapacityUnavailable) return updated;
     const { reason: _reason, ...rest } = updated;
@@ -131,6 +152,50 @@ export function retriedRunRecord(run: RunRecord, outcome: LaunchOutcome, now: Da
   return withReason(
     { ...updated, launchCount: launched },
     RunReason.RunTaskFailure,
+    `launched ${launched} of ${desired}: ${why}`,
+  );
+}
+
+/**
+ * A run after its unanswered batches were resent under their original tokens or found by
+ * startedBy. What is still missing then is a shortfall like any other: retried for capacity
+ * (`retryable`: a scheduled run's first attempt), else final.
+ */
+export function confirmedRunRecord(
+  run: RunRecord,
+  outcome: LaunchOutcome,
+  now: Date,
+  retryable: boolean,
+): RunRecord {
+  const { unconfirmedLaunch: _unconfirmed, ...rest } = run;
+  const launchedAt =
+    run.launchedAt ?? (outcome.tasks.length > 0 ? (outcome.acceptedAt ?? now).toISOString() : undefined);
+  const updated: RunRecord = {
+    ...rest,
+    tasks: [...(run.tasks ?? []), ...outcome.tasks],
+    ...(launchedAt ? { launchedAt } : {}),
+  };
+  if (outcome.unconfirmed) return withUnconfirmed(updated, outcome.unconfirmed, outcome.failures);
+  const { reason: _reason, ...clean } = updated;
+  const base: RunRecord = updated.reason === RunReason.LaunchUnconfirmed ? clean : updated;
+  const launched = launchedTaskCount(base);
+  const desired = plannedTasks(base);
+  if (launched >= desired) {
+    return { ...base, message: `launched ${launched} task(s); the batches without an answer are confirmed` };
+  }
+  const why = describeFailures(outcome.failures);
+  const capacity = outcome.failures.length === 0 || onlyCapacity(outcome.failures);
+  const open = base.reason === undefined || base.reason === RunReason.CapacityUnavailable;
+  if (capacity && retryable && open) {
+    return {
+      ...base,
+      reason: RunReason.CapacityUnavailable,
+      message: `launched ${launched} of ${desired}, retrying: ${why}`,
+    };
+  }
+  return withReason(
+    { ...base, launchCount: launched },
+    capacity ? RunReason.CapacityUnavailable : RunReason.RunTaskFailure,
     `launched ${launched} of ${desired}: ${why}`,
   );
 }

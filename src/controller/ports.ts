@@ -56,6 +56,44 @@ export interface LaunchRequest {
   readonly tags: readonly { key: string; value: string }[];
   /** Launch as this role (the policy's `assumeRoleArn`); default: the controller's own. */
   readonly identity?: AwsIdentity;
+  /**
+   * Index of the first batch (default 0). Resending the unconfirmed batches of an earlier launch
+   * starts at the first of them, so each batch goes out again under its own original token.
+   */
+  readonly firstBatch?: number;
+}
+
+/** RunTask starts at most 10 tasks per call: a launch goes out in batches of this many. */
+export const TASKS_PER_BATCH = 10;
+
+/**
+ * Asked right before every call that can start tasks (each RunTask batch, each retry of one after
+ * throttling, after every wait for the rate limiter); throws PassAbortedError when this replica may
+ * no longer launch. The lease fence today (see fencing.ts); a per-shard fence implements the same.
+ */
+export type LaunchCheck = () => void;
+
+/** Options of TaskLauncher.runTasks. */
+export interface LaunchCallOptions {
+  /** Abandons the call in flight (TransientError 'Aborted'), e.g. when leadership is lost. */
+  readonly signal?: AbortSignal;
+  /** Default: every call may go out. */
+  readonly mayLaunch?: LaunchCheck;
+}
+
+/**
+ * Batches of a launch that got no answer: the first of them was sent and its answer lost (a
+ * timeout, a 5xx, throttling past the retries, an abort), or the fence stopped the launch before
+ * it; the ones after it were never sent. Their tasks may or may not run: the run is not fully
+ * known until they are resent with their original tokens or found by startedBy.
+ */
+export interface UnconfirmedBatches {
+  /** Index of the first batch without an answer (absolute: `firstBatch` counted in). */
+  readonly fromBatch: number;
+  /** Tasks those batches asked for. */
+  readonly count: number;
+  /** Why the answer is missing. */
+  readonly error: Error;
 }
 
 /** Per-call options of the TaskLauncher port. */
@@ -89,6 +127,8 @@ export interface LaunchResult {
    * launchedAt. Absent when nothing started.
    */
   readonly acceptedAt?: Date;
+  /** Set when a batch after the first tasks started got no answer; see UnconfirmedBatches. */
+  readonly unconfirmed?: UnconfirmedBatches;
 }
 
 export interface TaskObservation {
@@ -110,9 +150,10 @@ export interface TaskLauncher {
   /**
    * Launches `count` tasks, in batches of at most 10. A batch ECS answers with ConflictException
    * (its token already used with other parameters) contributes the tasks ECS names for that token,
-   * as launched tasks: they are this run's, never a failure.
+   * as launched tasks: they are this run's, never a failure. When nothing started yet, an error
+   * is thrown; once tasks started, a batch without an answer ends the launch with `unconfirmed`.
    */
-  runTasks(request: LaunchRequest, options?: { readonly signal?: AbortSignal }): Promise<LaunchResult>;
+  runTasks(request: LaunchRequest, options?: LaunchCallOptions): Promise<LaunchResult>;
   /** ARNs of tasks (running or stopped) started with this `startedBy`. */
   findTasks(cluster: string, startedBy: string, options?: EcsCallOptions): Promise<string[]>;
   /** Observations for the given ARNs (batched at 100). Unknown ARNs come back as MISSING. */

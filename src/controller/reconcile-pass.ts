@@ -70,6 +70,8 @@ export function jitterOf(pass: Pass, scheduledTime: Date): number {
 
 /** A scheduled run short of tasks after capacity failures, still inside its launch window. */
 export function isPending(pass: Pass, run: RunRecord): boolean {
+  // Batches without an answer are confirmed whatever the window: their tasks may already run.
+  if (run.result === 'Running' && run.unconfirmedLaunch !== undefined) return true;
   if (run.result !== 'Running' || launchedTaskCount(run) >= plannedTasks(run)) return false;
   // A retry launches once, at its time; a capacity shortfall there fails the attempt instead.
   if (run.retryAt !== undefined || attemptOf(run) > 1) return false;

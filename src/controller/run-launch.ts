@@ -7,9 +7,22 @@ import { decideLaunch } from './concurrency-policy.js';
 import { ConditionType, findCondition } from './conditions.js';
 import { desiredTaskCount } from './desired-count.js';
 import { TerminalError } from './errors.js';
-import { assertMayLaunch, PassAbortedError } from './fencing.js';
-import { newRunRecord, retriedRunRecord, type LaunchOutcome } from './launch-outcome.js';
-import { EventReason, type LeaseFence, type QueueDepthSource, type TaskLauncher } from './ports.js';
+import { assertMayLaunch, launchCheck, PassAbortedError } from './fencing.js';
+import {
+  confirmedRunRecord,
+  newRunRecord,
+  retriedRunRecord,
+  type LaunchOutcome,
+  type UnconfirmedLaunch,
+} from './launch-outcome.js';
+import {
+  EventReason,
+  type LaunchResult,
+  type LeaseFence,
+  type QueueDepthSource,
+  type TaskLauncher,
+  TASKS_PER_BATCH,
+} from './ports.js';
 import {
   addRun,
   callOptions,
@@ -48,9 +61,13 @@ export class LaunchStep {
     this.#deps = deps;
   }
 
-  /** Scheduled runs short of tasks after capacity failures try again for the remainder. */
+  /**
+   * Scheduled runs short of tasks after capacity failures try again for the remainder; first,
+   * every run's batches without an answer are confirmed.
+   */
   async retryPending(pass: Pass): Promise<void> {
-    for (const run of pass.runs.filter((r) => isPending(pass, r))) {
+    await this.#confirmBatches(pass);
+    for (const run of pass.runs.filter((r) => isPending(pass, r) && !r.unconfirmedLaunch)) {
       if (retargeted(pass, run)) {
         this.#endShortRun(pass, run);
         continue;
@@ -140,6 +157,8 @@ export class LaunchStep {
     kind: RunKind,
     runNowKey?: string,
   ): Promise<boolean> {
+    // Tasks of batches without an answer may run: nothing new launches until they are known.
+    if (pass.runs.some((r) => r.unconfirmedLaunch !== undefined)) return false;
     const scheduledTime = scheduled.toISOString();
     const sqs = pass.spec.trigger?.sqs;
     let depth: number | undefined;
@@ -319,8 +338,9 @@ export class LaunchStep {
           tags: identity.tags,
           ...(pass.identity ? { identity: pass.identity } : {}),
         },
-        { signal: pass.signal },
+        this.#callOptions(pass),
       );
+      const unconfirmed = this.#unconfirmed(pass, identity, attempt, result);
       // A replayed or conflicting token names tasks we may already hold: keep each task once.
       const seen = new Set([...already, ...found]);
       const launched = result.tasks
@@ -340,6 +360,7 @@ export class LaunchStep {
         dryRun: result.dryRun === true,
         attempts: attempt + 1,
         ...(result.acceptedAt ? { acceptedAt: result.acceptedAt } : {}),
+        ...(unconfirmed ? { unconfirmed } : {}),
       };
     } catch (error) {
       if (error instanceof PassAbortedError) throw error;
@@ -357,6 +378,138 @@ export class LaunchStep {
       pass.log.warn('launch attempt failed; will retry', { startedBy: identity.startedBy, error });
       pass.errors.push(toTransient(error, 'launching tasks'));
       return undefined;
+    }
+  }
+
+  /** The pass's cancellation, and the fence asked before every RunTask call of the launch. */
+  #callOptions(pass: Pass) {
+    return {
+      signal: pass.signal,
+      mayLaunch: launchCheck(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs),
+    };
+  }
+
+  /**
+   * The batches of a launch that got no answer, as the run records them. The pass ends with an
+   * error, so this process keeps looking the key's tasks up (see LaunchLedger) and the next pass
+   * comes soon. A launch the fence or the term stopped ends the pass as aborted instead: the lease
+   * is gone, so the next leader confirms the batches (its term started after this run was due).
+   */
+  #unconfirmed(
+    pass: Pass,
+    identity: RunIdentity,
+    attempt: number,
+    result: LaunchResult,
+  ): UnconfirmedLaunch | undefined {
+    const missing = result.unconfirmed;
+    if (!missing) return undefined;
+    const known = {
+      startedBy: identity.startedBy,
+      launched: result.tasks.length,
+      unconfirmedFromBatch: missing.fromBatch,
+      unconfirmed: missing.count,
+    };
+    if (missing.error instanceof PassAbortedError || pass.signal.aborted) {
+      pass.log.warn('launch stopped: the lease is lost or the pass cancelled', {
+        ...known,
+        error: missing.error,
+      });
+      throw missing.error instanceof PassAbortedError
+        ? missing.error
+        : new PassAbortedError('the pass was cancelled while launching');
+    }
+    pass.log.warn('RunTask batches without an answer; confirming them next pass', {
+      ...known,
+      error: missing.error,
+    });
+    pass.errors.push(toTransient(missing.error, 'launching tasks'));
+    return { launchAttempt: attempt, fromBatch: missing.fromBatch, count: missing.count };
+  }
+
+  /**
+   * Every run with batches that got no answer: its tasks are looked up by startedBy (moto ignores
+   * tokens) and adopted. With none found, the batches are resent under their original tokens, so
+   * ECS answers with the tasks it already started and starts the rest. With some found, the first
+   * batch did reach ECS and the ones after it never went out: only those are sent, still under
+   * their own tokens, and a shortfall of the first is a capacity shortfall like any other.
+   */
+  async #confirmBatches(pass: Pass): Promise<void> {
+    for (const run of pass.runs.filter((r) => r.result === 'Running' && r.unconfirmedLaunch)) {
+      const missing = run.unconfirmedLaunch!;
+      const identity = attemptIdentity(recordedRunIdentity(pass.resource, run), attemptOf(run));
+      const cluster = run.cluster ?? pass.cluster;
+      try {
+        const known = new Set((run.tasks ?? []).map((t) => t.taskArn));
+        const found = (
+          await this.#deps.launcher.findTasks(cluster, identity.startedBy, callOptions(pass))
+        ).filter((arn) => !known.has(arn) && known.add(arn));
+        const firstBatch = Math.min(TASKS_PER_BATCH, missing.count);
+        // A run being stopped (its deadline, a Replace) only adopts what runs, to stop it too. So
+        // does a run whose cluster the spec no longer names: a resend would go to a cluster this
+        // pass's policy decision did not judge, and every launch is judged on what it sends.
+        const stopping =
+          run.reason === RunReason.DeadlineExceeded ||
+          run.reason === RunReason.Replaced ||
+          retargeted(pass, run);
+        const resend = stopping
+          ? { fromBatch: missing.fromBatch, count: 0 }
+          : found.length === 0
+            ? { fromBatch: missing.fromBatch, count: missing.count }
+            : { fromBatch: missing.fromBatch + 1, count: missing.count - Math.max(firstBatch, found.length) };
+        let result: LaunchResult = { tasks: [], failures: [] };
+        if (resend.count > 0) {
+          assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs);
+          this.#deps.ledger.launching(pass.key);
+          result = await this.#deps.launcher.runTasks(
+            {
+              cluster,
+              task: pass.spec.task,
+              count: resend.count,
+              startedBy: identity.startedBy,
+              clientToken: launchClientToken(identity, missing.launchAttempt),
+              tags: identity.tags,
+              firstBatch: resend.fromBatch,
+              ...(pass.identity ? { identity: pass.identity } : {}),
+            },
+            this.#callOptions(pass),
+          );
+        }
+        const unconfirmed = this.#unconfirmed(pass, identity, missing.launchAttempt, result);
+        const launched = result.tasks.filter((t) => !known.has(t.taskArn) && known.add(t.taskArn));
+        pass.log.info('confirmed RunTask batches without an answer', {
+          startedBy: identity.startedBy,
+          found: found.length,
+          resent: resend.count,
+          launched: launched.length,
+        });
+        const outcome: LaunchOutcome = {
+          tasks: [
+            ...found.map((taskArn) => ({ taskArn })),
+            ...launched.map((t) => ({
+              taskArn: t.taskArn,
+              ...(t.lastStatus ? { lastStatus: t.lastStatus } : {}),
+            })),
+          ],
+          adopted: found.length,
+          failures: result.failures,
+          dryRun: false,
+          attempts: run.launchAttempts ?? missing.launchAttempt + 1,
+          ...(result.acceptedAt ? { acceptedAt: result.acceptedAt } : {}),
+          ...(unconfirmed ? { unconfirmed } : {}),
+        };
+        const retryable = run.runNowKey === undefined && attemptOf(run) <= 1;
+        const updated = confirmedRunRecord(run, outcome, pass.now, retryable);
+        replaceRun(pass, run, updated);
+      } catch (error) {
+        if (error instanceof PassAbortedError) throw error;
+        if (pass.signal.aborted) throw new PassAbortedError('the pass was cancelled while launching');
+        // The record keeps the batches: the next pass confirms them, and nothing new launches first.
+        pass.log.warn('could not confirm RunTask batches without an answer; will retry', {
+          startedBy: identity.startedBy,
+          error,
+        });
+        pass.errors.push(toTransient(error, 'confirming RunTask batches without an answer'));
+      }
     }
   }
 

@@ -28,6 +28,8 @@ export const RunReason = {
   SpecChanged: 'SpecChanged',
   /** The trigger's queue depth could not be read for now; the due run waits for it. */
   QueueDepthUnavailable: 'QueueDepthUnavailable',
+  /** RunTask batches got no answer: their tasks are confirmed before anything new launches. */
+  LaunchUnconfirmed: 'LaunchUnconfirmed',
 } as const;
 
 /**

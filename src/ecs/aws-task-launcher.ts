@@ -21,12 +21,14 @@ import { ThrottledError, TransientError } from '../controller/errors.js';
 import type {
   AwsIdentity,
   EcsCallOptions,
+  LaunchCallOptions,
   LaunchFailure,
   LaunchRequest,
   LaunchResult,
   LaunchedTask,
   TaskLauncher,
   TaskObservation,
+  UnconfirmedBatches,
 } from '../controller/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { backoffDelayMs } from '../flow/backoff.js';
@@ -149,22 +151,33 @@ export class AwsTaskLauncher implements TaskLauncher {
 
   /**
    * Launches in batches of at most 10. A batch ECS refuses (bad task definition, access denied)
-   * ends the launch with a non-capacity failure. A throttled or failed batch after earlier ones
-   * succeeded is reported as a retryable failure rather than thrown, so the launched ARNs are not
-   * lost; when nothing launched at all, the error is thrown for the core to retry.
+   * ends the launch with a non-capacity failure. A batch without an answer (a timeout, a 5xx,
+   * throttling past the retries, an abort) is thrown when nothing started yet, for the core to
+   * retry. After tasks started, it ends the launch with `unconfirmed`: that batch may have started
+   * its tasks and the ones after it were never sent, so none of them is a capacity shortfall; the
+   * core resends them under their original tokens or finds their tasks before launching more.
+   *
+   * `mayLaunch` is asked before every RunTask call: the first batch, every later one after its
+   * wait for the rate limiter, and every retry after throttling. When it throws, nothing more is
+   * sent and the launch ends as above.
    *
    * A ConflictException means ECS already holds a launch under that batch's token, made with other
    * parameters (a TopUp count that changed between a crashed attempt and its repeat): the tasks it
    * names are the batch's tasks. An idempotent replay needs no such care: ECS answers it with the
    * first answer.
    */
-  async runTasks(request: LaunchRequest, options: { signal?: AbortSignal } = {}): Promise<LaunchResult> {
-    const call = { identity: request.identity, signal: options.signal };
+  async runTasks(request: LaunchRequest, options: LaunchCallOptions = {}): Promise<LaunchResult> {
+    const call = {
+      identity: request.identity,
+      signal: options.signal,
+      ...(options.mayLaunch ? { beforeAttempt: options.mayLaunch } : {}),
+    };
     const inputs = buildRunTaskInputs(request);
     const fargate = isFargate(request.task);
     const tasks: LaunchedTask[] = [];
     const failures: LaunchFailure[] = [];
     let acceptedAt: Date | undefined;
+    let unconfirmed: UnconfirmedBatches | undefined;
     for (const [index, input] of inputs.entries()) {
       try {
         await this.#limitRunTask(fargate, input.count ?? 1);
@@ -199,12 +212,18 @@ export class AwsTaskLauncher implements TaskLauncher {
           break;
         }
         if (tasks.length === 0) throw err;
-        const notLaunched = inputs.slice(index).reduce((n, batch) => n + (batch.count ?? 0), 0);
-        const reason = err instanceof TransientError ? err.reason : 'TransientError';
-        failures.push({
-          reason,
-          detail: `${notLaunched} task(s) not launched: ${err instanceof Error ? err.message : String(err)}`,
-          capacity: true,
+        unconfirmed = {
+          fromBatch: (request.firstBatch ?? 0) + index,
+          count: inputs.slice(index).reduce((n, batch) => n + (batch.count ?? 0), 0),
+          error: err instanceof Error ? err : new TransientError(String(err), 'TransientError'),
+        };
+        this.#log.warn('RunTask batch without an answer: its tasks are unconfirmed', {
+          cluster: request.cluster,
+          startedBy: request.startedBy,
+          clientToken: input.clientToken,
+          launched: tasks.length,
+          unconfirmed: unconfirmed.count,
+          error: unconfirmed.error.message,
         });
         break;
       }
@@ -216,7 +235,12 @@ export class AwsTaskLauncher implements TaskLauncher {
       launched: tasks.length,
       failures: failures.length,
     });
-    return { tasks, failures, ...(acceptedAt ? { acceptedAt } : {}) };
+    return {
+      tasks,
+      failures,
+      ...(acceptedAt ? { acceptedAt } : {}),
+      ...(unconfirmed ? { unconfirmed } : {}),
+    };
   }
 
   async findTasks(cluster: string, startedBy: string, options: EcsCallOptions = {}): Promise<string[]> {
@@ -327,10 +351,16 @@ export class AwsTaskLauncher implements TaskLauncher {
    * One ECS call: counted, retried with backoff while throttled, errors mapped to ours. The
    * command is built per attempt so that no SDK state carries over between attempts.
    */
-  async #call<T>(operation: string, command: () => unknown, options: EcsCallOptions = {}): Promise<T> {
+  async #call<T>(
+    operation: string,
+    command: () => unknown,
+    options: EcsCallOptions & { readonly beforeAttempt?: () => void } = {},
+  ): Promise<T> {
     const api = options.identity === undefined ? this.#api : this.#clientFor(options.identity);
     for (let attempt = 0; ; attempt++) {
       if (options.signal?.aborted) throw aborted(operation);
+      // After every wait (the rate limiter, a throttling backoff) the fence may have fallen.
+      options.beforeAttempt?.();
       // One controller per attempt: the pass's cancellation or our own timeout, whichever is first.
       const abort = new AbortController();
       const onAbort = () => abort.abort();

@@ -15,10 +15,10 @@ import type {
   TaskOverride,
 } from '@aws-sdk/client-ecs';
 import type { TaskSpec } from '../api/types.js';
-import type { LaunchRequest } from '../controller/ports.js';
+import { TASKS_PER_BATCH, type LaunchRequest } from '../controller/ports.js';
 
 /** RunTask starts at most 10 tasks per call. */
-export const MAX_TASKS_PER_RUN_TASK = 10;
+export const MAX_TASKS_PER_RUN_TASK = TASKS_PER_BATCH;
 /** RunTask rejects a clientToken longer than 64 characters. */
 export const MAX_CLIENT_TOKEN_LENGTH = 64;
 /** ECS allows 50 tags per task. */
@@ -55,11 +55,14 @@ export function isFargate(task: TaskSpec): boolean {
   );
 }
 
-/** The RunTask requests for a launch: one per batch of at most 10 tasks, in order. */
+/**
+ * The RunTask requests for a launch: one per batch of at most 10 tasks, in order, numbered from
+ * `firstBatch`.
+ */
 export function buildRunTaskInputs(request: LaunchRequest): RunTaskCommandInput[] {
   const inputs: RunTaskCommandInput[] = [];
   const base = baseInput(request);
-  for (let index = 0, remaining = request.count; remaining > 0; index++) {
+  for (let index = request.firstBatch ?? 0, remaining = request.count; remaining > 0; index++) {
     const count = Math.min(MAX_TASKS_PER_RUN_TASK, remaining);
     remaining -= count;
     inputs.push({

@@ -4,6 +4,7 @@
 // keep it from launching anything. Counted in moto by startedBy, every scheduled time has at most
 // one task, and the thawed replica logs that it lost leadership and launches nothing.
 import { expect } from 'chai';
+import { startEcsSimulatorServer, type EcsSimulatorServer } from '../support/ecs-simulator/server.js';
 import {
   customObjects,
   ecsClient,
@@ -135,5 +136,106 @@ describe('controller: a leader paused past its lease is fenced (real API server 
       );
       expect([...perTick.values()].filter((arns) => arns.length === 1).length).to.be.at.least(2);
     }
+  });
+});
+
+// The fence before every RunTask call of a launch, not just the first. The leader is frozen while
+// the first of three RunTask calls is in flight (a GC pause between two batches) for 2.45 s: when it
+// thaws, its lease is no longer held with the fence's 2 s margin (4 s lease, renewed every second),
+// while its renew deadline (3.9 s) has not yet ended the term, so only the fence stands between the
+// answer of batch 1 and batches 2 and 3. Counted in the ECS simulator's ledger, which holds every
+// RunTask with its token (moto cannot hold an answer back).
+describe('controller: the fence is asked before every RunTask batch (simulator ledger)', function () {
+  this.timeout(120_000);
+  const ns = useTestNamespace('fence-batches');
+  const api = customObjects();
+  const TASKS = 30;
+  const FROZEN_MS = 2_450;
+  let controller: ControllerProcess | undefined;
+  let sim: EcsSimulatorServer;
+
+  before(async () => {
+    sim = await startEcsSimulatorServer({
+      quotas: 'off',
+      lifecycle: { runningMs: null },
+      // Each RunTask answers after 1.5 s: the leader can be frozen while one is in flight.
+      faults: { latencyMs: 1_500, operations: ['RunTask'] },
+      taskDefinitions: [{ family: 'app', containerDefinitions: [{ name: 'main', image: 'busybox' }] }],
+    });
+  });
+
+  after(async () => {
+    controller?.child.kill('SIGCONT');
+    await controller?.kill('SIGKILL');
+    await sim?.close();
+  });
+
+  it('lease not held after the first RunTask (taskCount 30): no further RunTask call goes out; the run gets its 30 tasks once', async () => {
+    const c = await startController(
+      [
+        '--namespace',
+        ns.name,
+        '--ecs-endpoint',
+        sim.endpoint,
+        '--leader-elect',
+        '--leader-election-namespace',
+        ns.name,
+        '--leader-election-id',
+        'fence-batches-lease',
+        '--lease-duration',
+        `${LEASE_SECONDS}s`,
+        '--renew-deadline',
+        '3900ms',
+        '--retry-period',
+        '1s',
+      ],
+      { env: { AWS_ENDPOINT_URL: sim.endpoint } },
+    );
+    controller = c;
+    await c.waitForLine((l) => l.msg === 'became leader', 20_000, 'the replica to lead');
+    await createScheduledTask(api, ns.name, 'fenced-batches', {
+      schedule: '*/10 * * * * *',
+      taskCount: TASKS,
+      startingDeadlineSeconds: 120,
+      successfulRunsHistoryLimit: 50,
+      task: { cluster: 'default', taskDefinition: 'app', launchType: 'FARGATE' },
+    });
+
+    // Freeze as soon as the first batch of a run reached ECS: its answer comes 1.5 s later.
+    const first = await waitFor(
+      'the first RunTask of a run',
+      () => sim.simulator.ledger.entries().find((e) => !/-b\d+$/.test(e.clientToken ?? '')),
+      30_000,
+      5,
+    );
+    c.child.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    await sleep(FROZEN_MS);
+    c.child.kill('SIGCONT');
+    const startedBy = first.startedBy!;
+    const token = first.clientToken!;
+    await waitFor(
+      'the run to get all its tasks',
+      () => (sim.simulator.ledger.run(startedBy)?.tasks ?? 0) >= TASKS,
+      30_000,
+    );
+    // Time for anything late to show.
+    await sleep(3_000);
+    expect(await c.kill('SIGTERM')).to.equal(0);
+
+    const unfenced = sim.simulator.ledger
+      .entries()
+      .filter((e) => e.startedBy === startedBy && (e.clientToken ?? '').startsWith(`${token}-b`));
+    expect(
+      unfenced.map((e) => `${e.clientToken} ${e.outcome} +${e.at - stoppedAt} ms`),
+      'batches 2 and 3 sent after the lease was no longer held',
+    ).to.deep.equal([]);
+    expect(sim.simulator.ledger.run(startedBy)?.tasks, 'tasks of the run in ECS').to.equal(TASKS);
+    const stopped = c.lines.filter(
+      (l) => l.msg === 'launch stopped: the lease is lost or the pass cancelled',
+    );
+    console.log(
+      `      frozen ${FROZEN_MS} ms with batch 1 in flight; launches stopped by the fence: ${stopped.length}`,
+    );
   });
 });

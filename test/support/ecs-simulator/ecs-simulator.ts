@@ -195,6 +195,8 @@ export class EcsSimulator {
   #quotaProfile: QuotaProfile;
   #quotas: QuotaGate;
   #faults: FaultConfig;
+  /** RunTask calls since the faults were set: what `lostResponseCalls` numbers. */
+  #runTaskCalls = 0;
   #lifecycle: LifecycleConfig;
   #clusters = new Map<string, Map<string, SimTask>>();
   #definitions = new Map<string, TaskDefinition[]>();
@@ -239,6 +241,7 @@ export class EcsSimulator {
   /** Replaces the faults (fields left out take their defaults: no fault). */
   setFaults(input: unknown): FaultConfig {
     this.#faults = faultConfig(input);
+    this.#runTaskCalls = 0;
     return this.#faults;
   }
 
@@ -279,6 +282,7 @@ export class EcsSimulator {
     this.ledger.clear();
     this.faultLog.clear();
     this.#faults = this.#initialFaults;
+    this.#runTaskCalls = 0;
     this.#lifecycle = this.#initialLifecycle;
     this.#quotaProfile = this.#initialQuotas;
     this.#quotas = new QuotaGate(this.#quotaProfile, this.#now);
@@ -315,7 +319,8 @@ export class EcsSimulator {
   serve(operation: string, input: unknown): Served {
     const stats = this.#statsFor(operation);
     stats.calls++;
-    const decision = decideFaults(this.#faults, operation, this.#random);
+    const runTaskCall = operation === 'RunTask' ? ++this.#runTaskCalls : 0;
+    const decision = decideFaults(this.#faults, operation, this.#random, runTaskCall);
     const injected = (fault: InjectedFaultKind, detail?: number) =>
       this.#recordFault(operation, input, fault, detail);
     if (decision.blackHole) {

@@ -11,6 +11,12 @@ export interface FaultConfig {
    */
   readonly lostResponseRate: number;
   /**
+   * RunTask calls, numbered from 1 since these faults were set (or the simulator reset), that
+   * launch their tasks and answer ServerException: the answer of exactly those calls is lost, for
+   * example batch 2 of a 30-task launch. Counted whatever `operations` says. Default: none.
+   */
+  readonly lostResponseCalls: readonly number[];
+  /**
    * Share of RunTask calls that launch their tasks and then never answer, as when the caller dies
    * or the connection drops while the call is in flight. The ledger records the launch. Default 0.
    */
@@ -36,6 +42,7 @@ export interface FaultConfig {
 export const NO_FAULTS: FaultConfig = {
   serverErrorRate: 0,
   lostResponseRate: 0,
+  lostResponseCalls: [],
   hangAfterLaunchRate: 0,
   throttleRate: 0,
   capacityFailureRate: 0,
@@ -64,7 +71,13 @@ const DURATIONS = ['latencyMs', 'latencySpikeMs'] as const;
 export function faultConfig(input: unknown): FaultConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new Error(`faults: expected a JSON object, got ${JSON.stringify(input)}`);
-  const known = new Set<string>([...RATES, ...DURATIONS, 'capacityReason', 'operations']);
+  const known = new Set<string>([
+    ...RATES,
+    ...DURATIONS,
+    'capacityReason',
+    'operations',
+    'lostResponseCalls',
+  ]);
   const raw = input as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) throw new Error(`faults.${key}: unknown field (known: ${[...known].join(', ')})`);
@@ -89,6 +102,12 @@ export function faultConfig(input: unknown): FaultConfig {
       throw new Error('faults.capacityReason: must be a non-empty string');
     out.capacityReason = raw.capacityReason;
   }
+  if (raw.lostResponseCalls !== undefined) {
+    const calls = raw.lostResponseCalls;
+    if (!Array.isArray(calls) || calls.some((n) => !Number.isInteger(n) || (n as number) < 1))
+      throw new Error('faults.lostResponseCalls: must be an array of RunTask call numbers >= 1');
+    out.lostResponseCalls = [...(calls as number[])];
+  }
   if (raw.operations !== undefined) {
     if (!Array.isArray(raw.operations) || raw.operations.some((o) => typeof o !== 'string'))
       throw new Error('faults.operations: must be an array of operation names');
@@ -109,7 +128,16 @@ export interface FaultDecision {
   readonly delayMs: number;
 }
 
-export function decideFaults(config: FaultConfig, operation: string, random: () => number): FaultDecision {
+/**
+ * `runTaskCall`: for a RunTask, its number since the faults were set (1 for the first); 0 for
+ * other operations.
+ */
+export function decideFaults(
+  config: FaultConfig,
+  operation: string,
+  random: () => number,
+  runTaskCall = 0,
+): FaultDecision {
   const applies = config.operations === undefined || config.operations.includes(operation);
   // A share of 0 draws nothing, so that a scripted random source in a test feeds only the faults
   // it turned on (and the task lifecycle's own draws).
@@ -117,7 +145,9 @@ export function decideFaults(config: FaultConfig, operation: string, random: () 
   const blackHole = draw(config.blackHoleRate);
   const serverError = draw(config.serverErrorRate);
   const throttle = draw(config.throttleRate);
-  const loseResponse = draw(config.lostResponseRate) && operation === 'RunTask';
+  const loseResponse =
+    (draw(config.lostResponseRate) && operation === 'RunTask') ||
+    (runTaskCall > 0 && config.lostResponseCalls.includes(runTaskCall));
   const hangAfterLaunch = draw(config.hangAfterLaunchRate) && operation === 'RunTask';
   const spike = draw(config.latencySpikeRate);
   const delayMs = applies ? config.latencyMs + (spike ? config.latencySpikeMs : 0) : 0;

@@ -59,6 +59,27 @@ describe('ECS simulator faults', () => {
     expect(sim.ledger.report()).to.include({ accepted: 1, replays: 1, duplicates: 0 });
   });
 
+  it('lostResponseCalls loses the answer of exactly the numbered RunTask calls, counted from when faults were set', () => {
+    const { sim } = simulator({ faults: { lostResponseCalls: [2] } });
+    runTask(sim, { startedBy: 'before' });
+    expect(errorOf(() => runTask(sim, { startedBy: 'before' })).type).to.equal('ServerException');
+    sim.setFaults({ lostResponseCalls: [2], operations: ['DescribeTasks'] });
+    expect(runTask(sim, { clientToken: 'b0', startedBy: 's' }).tasks).to.have.length(1);
+    expect(errorOf(() => runTask(sim, { clientToken: 'b1', startedBy: 's' })).type).to.equal(
+      'ServerException',
+    );
+    expect(runTask(sim, { clientToken: 'b2', startedBy: 's' }).tasks).to.have.length(1);
+    expect(sim.ledger.run('s')).to.include({ acceptedLaunches: 3, tasks: 3 });
+    const struck = sim.faultLog.entries().filter((f) => f.startedBy === 's');
+    expect(struck.map((f) => [f.fault, f.clientToken])).to.deep.equal([['lostResponse', 'b1']]);
+    sim.reset();
+    runTask(sim, { startedBy: 'after' });
+    expect(
+      errorOf(() => runTask(sim, { startedBy: 'after' })).type,
+      'reset keeps the start-up faults',
+    ).to.equal('ServerException');
+  });
+
   it('hangAfterLaunchRate launches, then never answers; the retry with the same token gets the task', () => {
     const { sim } = simulator({ faults: { hangAfterLaunchRate: 1 } });
     const input = { cluster: CLUSTER, taskDefinition: 'app', clientToken: 't', startedBy: 's' };

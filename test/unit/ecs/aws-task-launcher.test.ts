@@ -1,6 +1,7 @@
 import { InvalidParameterException, ServerException } from '@aws-sdk/client-ecs';
 import { expect } from 'chai';
 import { ThrottledError, TransientError } from '../../../src/controller/errors.js';
+import { PassAbortedError } from '../../../src/controller/fencing.js';
 import type { LaunchRequest } from '../../../src/controller/ports.js';
 import { AwsTaskLauncher, isCapacityFailure, toLaunchFailure } from '../../../src/ecs/aws-task-launcher.js';
 import type { EcsRequestOutcome } from '../../../src/ecs/ports.js';
@@ -224,7 +225,33 @@ describe('AwsTaskLauncher', () => {
       expect(clock.sleeps).to.have.length(3);
     });
 
-    it('keeps launched ARNs when a later batch fails, reporting the rest as retryable', async () => {
+    it('keeps launched ARNs when a later batch gets no answer, reporting it and the rest unconfirmed, not as capacity', async () => {
+      const ok = runTaskOk();
+      const { api, launcher } = setup({
+        RunTask: (input, call) => {
+          if (call === 1) throw new ServerException({ message: 'boom', $metadata: {} });
+          return ok(input);
+        },
+      });
+      const result = await launcher.runTasks(launchRequest(30));
+      expect(api.of('RunTask'), 'nothing sent after the batch without an answer').to.have.length(2);
+      expect(result.tasks).to.have.length(10);
+      expect(result.failures, 'a lost answer is no capacity shortfall').to.deep.equal([]);
+      expect(result.unconfirmed).to.include({ fromBatch: 1, count: 20 });
+      expect(result.unconfirmed?.error).to.be.instanceOf(TransientError);
+    });
+
+    it("resends from `firstBatch` under each batch's original token", async () => {
+      const { api, launcher } = setup({ RunTask: runTaskOk() });
+      const result = await launcher.runTasks(launchRequest(15, { firstBatch: 1 }));
+      expect(api.of('RunTask').map((c) => [c.input.clientToken, c.input.count])).to.deep.equal([
+        ['token-1-b1', 10],
+        ['token-1-b2', 5],
+      ]);
+      expect(result.unconfirmed).to.equal(undefined);
+    });
+
+    it('numbers an unconfirmed batch of a resend from `firstBatch`', async () => {
       const ok = runTaskOk();
       const { launcher } = setup({
         RunTask: (input, call) => {
@@ -232,11 +259,8 @@ describe('AwsTaskLauncher', () => {
           return ok(input);
         },
       });
-      const result = await launcher.runTasks(launchRequest(25));
-      expect(result.tasks).to.have.length(10);
-      expect(result.failures).to.have.length(1);
-      expect(result.failures[0]).to.include({ reason: 'ServerException', capacity: true });
-      expect(result.failures[0]?.detail).to.match(/^15 task\(s\) not launched/);
+      const result = await launcher.runTasks(launchRequest(20, { firstBatch: 1 }));
+      expect(result.unconfirmed).to.include({ fromBatch: 2, count: 10 });
     });
 
     it('keeps the Fargate RunTask call rate: calls beyond the burst of 20 wait 50 ms each', async () => {
@@ -509,6 +533,81 @@ describe('AwsTaskLauncher', () => {
       expect(assumed.calls.map((c) => c.operation)).to.deep.equal(['RunTask', 'ListTasks', 'ListTasks']);
       expect(own.calls.map((c) => c.operation)).to.deep.equal(['RunTask']);
       expect(seen.every((r) => r === role.roleArn)).to.equal(true);
+    });
+  });
+
+  describe('the fence before every RunTask call', () => {
+    /** A fence that holds for the first `calls` checks, then not. */
+    function fenceFor(calls: number) {
+      const checks: number[] = [];
+      return {
+        checks,
+        mayLaunch: () => {
+          checks.push(checks.length);
+          if (checks.length > calls) throw new PassAbortedError('the lease is not held: not launching');
+        },
+      };
+    }
+
+    it('asks before each batch, after its wait for the rate limiter', async () => {
+      const { api, clock, launcher } = setup({ RunTask: runTaskOk() });
+      const fence = fenceFor(Infinity);
+      // Fargate: the 20-call burst is spent first, so every batch below waits 50 ms for the limiter.
+      const task = { taskDefinition: 't', launchType: 'FARGATE' };
+      for (let i = 0; i < 20; i++) await launcher.runTasks(launchRequest(1, { task }));
+      const order: string[] = [];
+      const sleep = clock.sleep;
+      const waited = new AwsTaskLauncher({
+        client: api,
+        clock,
+        sleep: (ms) => (order.push('wait'), sleep(ms)),
+        random: () => 0.5,
+        limiters: createEcsRateLimiters(clock, (ms) => (order.push('wait'), sleep(ms))),
+      });
+      await waited.runTasks(launchRequest(30, { task }), {
+        mayLaunch: () => (order.push('check'), fence.mayLaunch()),
+      });
+      expect(order.filter((o) => o === 'check')).to.have.length(3);
+      expect(order.at(-1), 'the last check comes after the last wait').to.equal('check');
+      expect(order.indexOf('check'), 'the first check comes after the first wait').to.be.greaterThan(
+        order.indexOf('wait'),
+      );
+    });
+
+    it('asks before each retry after throttling', async () => {
+      const ok = runTaskOk();
+      const { api, launcher } = setup({
+        RunTask: (input, call) => {
+          if (call === 1) throw awsError('ThrottlingException');
+          return ok(input);
+        },
+      });
+      const fence = fenceFor(2);
+      const result = await launcher.runTasks(launchRequest(20), { mayLaunch: fence.mayLaunch });
+      expect(api.of('RunTask'), 'the retry after the backoff is not sent').to.have.length(2);
+      expect(result.tasks).to.have.length(10);
+      expect(result.unconfirmed).to.include({ fromBatch: 1, count: 10 });
+    });
+
+    it('lost after the first call (taskCount 30): no further RunTask call, the first tasks kept', async () => {
+      const { api, launcher } = setup({ RunTask: runTaskOk() });
+      const fence = fenceFor(1);
+      const result = await launcher.runTasks(launchRequest(30), { mayLaunch: fence.mayLaunch });
+      expect(api.of('RunTask')).to.have.length(1);
+      expect(fence.checks).to.have.length(2);
+      expect(result.tasks).to.have.length(10);
+      expect(result.unconfirmed).to.include({ fromBatch: 1, count: 20 });
+      expect(result.unconfirmed?.error).to.be.instanceOf(PassAbortedError);
+    });
+
+    it('lost before the first call: nothing sent, PassAbortedError thrown', async () => {
+      const { api, launcher } = setup({ RunTask: runTaskOk() });
+      const error = await launcher.runTasks(launchRequest(30), { mayLaunch: fenceFor(0).mayLaunch }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(PassAbortedError);
+      expect(api.of('RunTask')).to.deep.equal([]);
     });
   });
 
