@@ -24,9 +24,10 @@ const USAGE = `Usage: ecs-scheduler import [FILE|URL|-] [--namespace NS] [--clus
 Converts schedules into EcsScheduledTask YAML. Default source (--from old-service): the jobs of the
 old ECS Scheduler service.
 
-Other sources write, after the resources, the EcsSchedulerPolicy that allows them (one per IAM role
-the tasks ran as, selecting --namespace). A schedule whose target is not ECS RunTask, or with a
-field that cannot be mapped exactly, is listed on stderr with a reason per field.
+Other sources write, after the resources, the one EcsSchedulerPolicy that allows exactly them and
+their overrides, selecting --namespace and assuming the IAM role the tasks ran as (schedules of
+another role are refused: a namespace has one). A schedule whose target is not ECS RunTask, or with
+a field that cannot be mapped exactly, is listed on stderr with a reason per field.
   eventbridge-scheduler  EventBridge Scheduler schedules, read from the account with the AWS SDK's
                          usual configuration (AWS_REGION, credentials, AWS_ENDPOINT_URL), or FILE:
                          \`aws scheduler get-schedule\` output, a list of it, or {"Schedules": [...]}.

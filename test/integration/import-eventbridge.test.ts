@@ -32,6 +32,7 @@ import type { EcsScheduledTaskResource } from '../../src/api/types.js';
 import { validateResource } from '../../src/api/validation.js';
 import { importCommand } from '../../src/cli/import-command.js';
 import { nextCommand } from '../../src/cli/next-command.js';
+import { expectPoliciesAllowExactly } from '../support/imported-policy-check.js';
 import { recordingIo } from '../support/recording-io.js';
 import { kubectlOk, loadTestEnv } from './support/index.js';
 
@@ -404,6 +405,13 @@ describe('import from EventBridge (moto)', function () {
     expect(policies).to.have.length(1);
     expect(validatePolicy(policies[0])).to.deep.equal([]);
     expect(policies[0]!.spec.assumeRoleArn).to.equal(role);
+    // The controller's evaluator allows all 18 as the role they ran as, and none with one override more.
+    expectPoliciesAllowExactly(resources, policies, () => role);
+    expect(policies[0]!.spec.overrides).to.deep.equal({
+      containers: [{ name: 'sleeper', command: true, environment: ['A'] }],
+      tags: ['team'],
+      platformVersions: ['LATEST'],
+    });
 
     // Not ECS: named with the reason. Unmappable: one reason per field.
     expect(io.err).to.match(
@@ -560,8 +568,14 @@ describe('import from EventBridge (moto)', function () {
         .sort(),
     );
     for (const r of resources) expect(validateResource(r), r.metadata.name).to.deep.equal([]);
-    const policies = docs.filter((d) => (d as { kind: string }).kind === 'EcsSchedulerPolicy');
+    const policies = docs.filter(
+      (d) => (d as { kind: string }).kind === 'EcsSchedulerPolicy',
+    ) as EcsSchedulerPolicyResource[];
     expect(policies.map((p) => validatePolicy(p))).to.deep.equal([[]]);
+    expectPoliciesAllowExactly(resources, policies, () => role);
+    expect(policies[0]!.spec.overrides).to.deep.equal({
+      containers: [{ name: 'sleeper', environment: ['X'] }],
+    });
     await kubectlOk(['apply', '--dry-run=server', '-f', '-'], { input: io.out });
     expect(io.err).to.include(
       `rule default/${prefix}mixed-targets target notify: Targets[Id=notify].Arn: the target is not ECS RunTask`,

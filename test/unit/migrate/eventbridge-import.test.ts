@@ -12,6 +12,8 @@ import { createImportCommand } from '../../../src/cli/import-command.js';
 import type { EventBridgeSource } from '../../../src/aws/eventbridge-source.js';
 import { checkEventBridgeExpression } from '../../../src/migrate/eventbridge-expression.js';
 import { convertSchedule } from '../../../src/migrate/eventbridge-scheduler.js';
+import { policyFor } from '../../../src/migrate/import-policy.js';
+import { expectPoliciesAllowExactly } from '../../support/imported-policy-check.js';
 import { recordingIo } from '../../support/recording-io.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/eventbridge/', import.meta.url));
@@ -305,7 +307,188 @@ describe('EventBridge targets and policies', () => {
     expect(resources.map((r) => r.metadata.name)).to.deep.equal(['as-a']);
     expect(policies.map((p) => p.spec.assumeRoleArn)).to.deep.equal(['arn:aws:iam::123456789012:role/a']);
     expect(io.err).to.match(
-      /schedule default\/as-b: RoleArn: .*role\/b cannot be kept: policy imported-default-a/,
+      /schedule default\/as-b: RoleArn: .*role\/b cannot be kept: the other schedules imported into namespace default run as .*role\/a/,
+    );
+  });
+});
+
+describe("the generated EcsSchedulerPolicy, judged by the controller's evaluator", () => {
+  const role = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
+  const run = async (source: EventBridgeSource, args: string[] = []) => {
+    const io = recordingIo(now);
+    const code = await createImportCommand({ eventBridge: () => source })(
+      ['--from', 'eventbridge-scheduler', '--namespace', 'jobs', ...args],
+      io,
+    );
+    return { code, io, ...docs(io.out) };
+  };
+  const scheduled = (name: string, roleName: string, ecs: Record<string, unknown>, input?: unknown) => ({
+    Name: name,
+    ScheduleExpression: 'cron(0 6 * * ? *)',
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    Target: {
+      Arn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/batch',
+      RoleArn: role(roleName),
+      EcsParameters: { TaskDefinitionArn: 'etl:3', ...ecs },
+      ...(input !== undefined && { Input: JSON.stringify(input) }),
+    },
+  });
+  const from = (schedules: unknown[]): EventBridgeSource => ({
+    schedules: () => Promise.resolve(schedules),
+    rules: () => Promise.reject(new Error('not read')),
+  });
+
+  for (const [what, args, runAs] of [
+    [
+      'a Scheduler schedule',
+      ['--from', 'eventbridge-scheduler', join(fixtures, 'get-schedule-ecs-fargate.json')],
+      'scheduler-report-role',
+    ],
+    [
+      'a rule with targets',
+      ['--from', 'eventbridge-rules', join(fixtures, 'describe-rule-with-targets.json')],
+      'ecsEventsRole',
+    ],
+    [
+      'an ecschedule file',
+      [
+        '--from',
+        'ecschedule',
+        join(fixtures, 'ecschedule.yaml'),
+        '--account-id',
+        '123456789012',
+        '--rate-start',
+        '2026-06-01T00:00:00Z',
+      ],
+      'ecsEventsRole',
+    ],
+  ] as const) {
+    it(`allows every resource of ${what} as its role, and nothing with one override more`, async () => {
+      const io = recordingIo(now);
+      await command([...args], io);
+      const { resources, policies } = docs(io.out);
+      expect(io.err).not.to.match(/cannot be kept|cannot allow it/);
+      expectPoliciesAllowExactly(resources, policies, () => role(runAs));
+    });
+  }
+
+  it('lists exactly the overrides the schedules make, one rule per container', async () => {
+    const { code, io, resources, policies } = await run(
+      from([
+        scheduled(
+          'env-and-files',
+          'etl',
+          { Tags: [{ team: 'data' }], PlatformVersion: '1.4.0', LaunchType: 'FARGATE' },
+          {
+            containerOverrides: [
+              {
+                name: 'etl',
+                environment: [{ name: 'MODE', value: 'full' }],
+                environmentFiles: [{ type: 's3', value: 'arn:aws:s3:::cfg/etl.env' }],
+              },
+              { name: 'sidecar', memory: 256 },
+            ],
+          },
+        ),
+        scheduled(
+          'command',
+          'etl',
+          {
+            PlacementConstraints: [{ type: 'distinctInstance' }],
+            Tags: [{ 'cost-center': '42' }],
+            TaskCount: 4,
+          },
+          {
+            containerOverrides: [
+              { name: 'etl', command: ['run'], environment: [{ name: 'DAY', value: '1' }] },
+            ],
+          },
+        ),
+      ]),
+    );
+    expect(code, io.err).to.equal(0);
+    expect(policies).to.have.length(1);
+    expect(validatePolicy(policies[0])).to.deep.equal([]);
+    expect(policies[0]!.spec).to.deep.include({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'jobs' } },
+      assumeRoleArn: role('etl'),
+      maxTasksPerRun: 4,
+      overrides: {
+        containers: [
+          {
+            name: 'etl',
+            command: true,
+            environment: ['DAY', 'MODE'],
+            environmentFiles: ['arn:aws:s3:::cfg/etl.env'],
+          },
+        ],
+        tags: ['cost-center', 'team'],
+        platformVersions: ['1.4.0'],
+        resources: true,
+        placement: true,
+      },
+    });
+    expectPoliciesAllowExactly(resources, policies, () => role('etl'));
+  });
+
+  it('policyFor() alone allows the overrides of the resources it is given', () => {
+    const c = convertSchedule(
+      scheduled(
+        'one',
+        'etl',
+        { Tags: [{ team: 'data' }] },
+        {
+          containerOverrides: [
+            { name: 'etl', command: ['run'], environment: [{ name: 'MODE', value: 'x' }] },
+          ],
+        },
+      ),
+      { namespace: 'jobs', now: now.getTime() },
+    );
+    if (!c.ok) throw new Error(c.reasons.join());
+    expectPoliciesAllowExactly([c.resource], [policyFor('jobs', role('etl'), [c.resource])], () =>
+      role('etl'),
+    );
+  });
+
+  it('gives a namespace one policy and one role: the schedules of another role are refused with the reason', async () => {
+    const { code, io, resources, policies } = await run(
+      from([
+        scheduled(
+          'a1',
+          'team-a',
+          {},
+          { containerOverrides: [{ name: 'etl', environment: [{ name: 'A', value: '1' }] }] },
+        ),
+        scheduled('b1', 'team-b', {}),
+        scheduled('a2', 'team-a', { TaskCount: 2 }),
+      ]),
+    );
+    expect(code).to.equal(1);
+    expect(resources.map((r) => r.metadata.name)).to.deep.equal(['a1', 'a2']);
+    expect(policies.map((p) => p.spec.assumeRoleArn)).to.deep.equal([role('team-a')]);
+    expect(io.err).to.match(
+      /schedule default\/b1: RoleArn: .*role\/team-b cannot be kept: the other schedules imported into namespace jobs run as .*role\/team-a.*--namespace/,
+    );
+    expectPoliciesAllowExactly(resources, policies, () => role('team-a'));
+  });
+
+  it('refuses a value the allow-lists would read as a pattern', async () => {
+    const { code, io, resources } = await run(
+      from([
+        scheduled(
+          'starred',
+          'etl',
+          {},
+          { containerOverrides: [{ name: 'etl', environment: [{ name: 'A*', value: '1' }] }] },
+        ),
+        scheduled('plain', 'etl', {}),
+      ]),
+    );
+    expect(code).to.equal(1);
+    expect(resources.map((r) => r.metadata.name)).to.deep.equal(['plain']);
+    expect(io.err).to.include(
+      'schedule default/starred: spec.task.overrides.containerOverrides[0].environment[0].name: "A*" has a *',
     );
   });
 });
