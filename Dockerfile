@@ -5,8 +5,8 @@
 # replace the tag and digest together (Dependabot's docker ecosystem does the same).
 
 # Build: compile TypeScript with the dev toolchain, on the build machine's own platform: its output
-# is the same JavaScript for every architecture, so a multi-arch build (README, "Building and
-# publishing the image") compiles once instead of once per architecture under emulation.
+# is the same JavaScript for every architecture, so a multi-arch build (docs/operating/deploying.md,
+# "Building and publishing the image") compiles once instead of once per architecture under emulation.
 FROM --platform=$BUILDPLATFORM node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d AS build
 WORKDIR /src
 COPY package.json package-lock.json ./

@@ -119,7 +119,7 @@ edit those, then run \`npm run chart:sync\`. \`npm run chart:check\` (CI) fails 
 ${chart.description ?? ''}
 
 Chart version ${chart.version}, application version ${chart.appVersion ?? chart.version}${chart.kubeVersion ? `, Kubernetes ${chart.kubeVersion}` : ''}.
-The controller's documentation is the project's README: https://github.com/ecs-scheduler/ecs-scheduler#readme
+The controller's documentation: https://github.com/ecs-scheduler/ecs-scheduler/tree/main/docs (start with the project's README).
 
 ## Installing
 

@@ -273,8 +273,8 @@ export async function startApp(
     logger.warn(
       'POLICY ENFORCEMENT IS OFF (--policy off): anyone who may create an EcsScheduledTask in any watched ' +
         "namespace can run any task definition, in any cluster, with any role override this controller's " +
-        'IAM role can pass. Use it only when every namespace is trusted (a single tenant); see README ' +
-        '"Multi-tenant clusters".',
+        'IAM role can pass. Use it only when every namespace is trusted (a single tenant); see ' +
+        'docs/operating/tenancy.md.',
     );
   }
   const metrics = createMetrics({
@@ -336,7 +336,7 @@ export async function startApp(
   });
 
   // Status writes and events wait behind passes that are deciding (and may launch). Measured with
-  // 1,000 resources due in the same second (README, Performance): the concurrency bounds below
+  // 1,000 resources due in the same second (docs/developing/performance.md): the concurrency bounds below
   // keep the API server busy without taking the event loop from the launches.
   const writeLane = new WriteLane({
     concurrency: STATUS_WRITE_CONCURRENCY,

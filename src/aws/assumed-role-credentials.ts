@@ -195,7 +195,7 @@ export class AssumedRoleCredentials {
           ' and that the external IDs match.' +
           (tagged && denied
             ? ` The session is tagged (${NAMESPACE_SESSION_TAG}), so the trust policy must also allow` +
-              ' sts:TagSession (README, "IAM permissions"), or start the controller with --sts-session-tags=false.'
+              ' sts:TagSession (docs/operating/tenancy.md, "One IAM role per team"), or start the controller with --sts-session-tags=false.'
             : ''),
         { cause: err },
       );

@@ -2,8 +2,8 @@
 // ThrottledError, an AwsRejectedError (the service refused the request as given) or a
 // TransientError (anything else, retried with backoff by the core).
 //
-// AWS_ERROR_TABLE below is the one place that decides what an error means for a run; the README's
-// "Error handling" table is the same table, and test/unit/ecs/aws-errors.test.ts checks both.
+// AWS_ERROR_TABLE below is the one place that decides what an error means for a run; the "Error handling"
+// table of docs/concepts/error-handling.md is the same table, and test/unit/ecs/aws-errors.test.ts checks both.
 import {
   AccessDeniedError,
   IAM_PROPAGATION_MS,

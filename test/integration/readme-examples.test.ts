@@ -1,21 +1,23 @@
-// Every example in README.md is applied or run:
+// Every example in README.md and in the Markdown pages under docs/ is applied or run (an example
+// that moved from the README to a docs/ page is still tested there):
 // - each ```yaml block: an EcsScheduledTask is applied with `kubectl apply --dry-run=server` (in
 //   this suite's namespace) and checked by `ecs-scheduler validate`; a spec fragment is embedded
 //   into a minimal resource first;
 // - each EcsSchedulerPolicy in a ```yaml block is validated offline and applied with --dry-run=server;
 // - each ```json block parses;
 // - each ```console block: the `$ node bin/ecs-scheduler.js ...` lines are run as written, and
-//   their output must equal the lines the README shows under them; `$ kubectl get est` is run
+//   their output must equal the lines the page shows under them; `$ kubectl get est` is run
 //   against the README's first example and its columns compared;
 // - each command in a ```sh block is either run here or named in COVERED_ELSEWHERE with the test
-//   that runs it, so a new README command fails this test until someone decides how it is tested.
+//   that runs it, so a new command in the docs fails this test until someone decides how it is tested.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { POLICY_KIND } from '../../src/api/constants.js';
 import { validatePolicy } from '../../src/api/policy-validation.js';
+import { codeBlocks, markdownFiles, readText } from '../support/markdown.js';
 import {
   REPO_ROOT,
   captureRun,
@@ -31,31 +33,20 @@ function isPolicy(doc: unknown): boolean {
   return (doc as { kind?: unknown } | null)?.kind === POLICY_KIND;
 }
 
+/** A code block of one of the files, with where it is, for messages. */
 interface Block {
   readonly lang: string;
   readonly body: string;
-  /** 1-based line of the opening fence, for messages. */
-  readonly line: number;
+  /** `file:line` of the opening fence. */
+  readonly at: string;
 }
 
-function codeBlocks(markdown: string): Block[] {
-  const blocks: Block[] = [];
-  const lines = markdown.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)```(\w*)\s*$/.exec(lines[i]!);
-    if (!open) continue;
-    const indent = open[1]!.length;
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length && !/^\s*```\s*$/.test(lines[j]!); j++) body.push(lines[j]!.slice(indent));
-    blocks.push({ lang: open[2]!, body: body.join('\n'), line: i + 1 });
-    i = j;
-  }
-  return blocks;
-}
-
-const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-const blocks = codeBlocks(README);
+const FILES = markdownFiles(REPO_ROOT);
+/** Every file's text, for examples given in the prose rather than in a block. */
+const ALL_TEXT = FILES.map((f) => readText(REPO_ROOT, f)).join('\n');
+const blocks: Block[] = FILES.flatMap((file) =>
+  codeBlocks(readText(REPO_ROOT, file)).map((b) => ({ lang: b.lang, body: b.body, at: `${file}:${b.line}` })),
+);
 
 /** Runs a shell command line as a user would type it, from the repository root. */
 function sh(command: string, env: Record<string, string> = {}): Promise<CapturedRun> {
@@ -65,17 +56,17 @@ function sh(command: string, env: Record<string, string> = {}): Promise<Captured
 interface ConsoleExample {
   readonly command: string;
   readonly output: string[];
-  readonly line: number;
+  readonly at: string;
 }
 
 function consoleExamples(): ConsoleExample[] {
   const examples: ConsoleExample[] = [];
   for (const b of blocks.filter((x) => x.lang === 'console')) {
-    let current: { command: string; output: string[]; line: number } | undefined;
+    let current: { command: string; output: string[]; at: string } | undefined;
     for (const l of b.body.split('\n')) {
       if (l.startsWith('$ ')) {
         if (current) examples.push(current);
-        current = { command: l.slice(2), output: [], line: b.line };
+        current = { command: l.slice(2), output: [], at: b.at };
       } else if (current && l !== '') {
         current.output.push(l);
       }
@@ -143,11 +134,11 @@ const COVERED_ELSEWHERE: [RegExp, string][] = [
 ];
 const RUN_HERE: RegExp[] = [
   /^node bin\/ecs-scheduler\.js validate examples\//,
-  /^kubectl apply -f examples\/policy\.yaml$/,
+  /^kubectl apply -f examples\/policies\/policy\.yaml$/,
   /^kubectl annotate est nightly-report ecs-scheduler\.dev\/run-now=/,
 ];
 
-function shCommands(): { command: string; line: number }[] {
+function shCommands(): { command: string; at: string }[] {
   return blocks
     .filter((b) => b.lang === 'sh')
     .flatMap((b) =>
@@ -155,7 +146,7 @@ function shCommands(): { command: string; line: number }[] {
         .split('\n')
         .map((l) => l.replace(/\s+#.*$/, '').trim())
         .filter((l) => l !== '' && !l.startsWith('#'))
-        .map((command) => ({ command, line: b.line })),
+        .map((command) => ({ command, at: b.at })),
     );
 }
 
@@ -166,7 +157,7 @@ interface Est {
   spec: Record<string, unknown>;
 }
 
-describe('README.md examples (real API server)', function () {
+describe('documentation examples, README.md and docs/ (real API server)', function () {
   this.timeout(120_000);
   const ns = useTestNamespace('readme');
   let dir: string;
@@ -176,18 +167,20 @@ describe('README.md examples (real API server)', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('has the examples this test knows how to check', () => {
+  it('reads README.md and the docs/ pages, and has the examples this test knows how to check', () => {
+    expect(FILES[0]).to.equal('README.md');
+    expect(FILES).to.include('docs/operating/tenancy.md');
     expect(blocks.filter((b) => b.lang === 'yaml').length).to.be.at.least(3);
     expect(consoleExamples().length).to.be.at.least(3);
     const unknown = blocks.filter((b) => !['yaml', 'json', 'console', 'sh', 'text'].includes(b.lang));
     expect(
-      unknown.map((b) => `line ${b.line}: \`\`\`${b.lang || '(no language)'}`),
+      unknown.map((b) => `${b.at}: \`\`\`${b.lang || '(no language)'}`),
       'code blocks without a language this test handles',
     ).to.deep.equal([]);
   });
 
   /** Every ```yaml block as resources in this namespace: full ones as written, fragments embedded. */
-  function yamlExamples(): { resource: Est; line: number; fragment: boolean }[] {
+  function yamlExamples(): { resource: Est; at: string; fragment: boolean }[] {
     return blocks
       .filter((b) => b.lang === 'yaml')
       .flatMap((b, i) =>
@@ -196,10 +189,10 @@ describe('README.md examples (real API server)', function () {
           .map((d, j) => {
             const doc = d.toJS() as Partial<Est> | null;
             if (doc?.kind === 'EcsScheduledTask') {
-              expect(doc.apiVersion, `line ${b.line}`).to.equal('ecs-scheduler.dev/v1alpha1');
+              expect(doc.apiVersion, b.at).to.equal('ecs-scheduler.dev/v1alpha1');
               return {
                 resource: { ...doc, metadata: { ...doc.metadata!, namespace: ns.name } } as Est,
-                line: b.line,
+                at: b.at,
                 fragment: false,
               };
             }
@@ -212,13 +205,11 @@ describe('README.md examples (real API server)', function () {
                   metadata: { name: `readme-fragment-${i}-${j}`, namespace: ns.name },
                   spec: { ...doc.spec, task },
                 },
-                line: b.line,
+                at: b.at,
                 fragment: true,
               };
             }
-            throw new Error(
-              `README.md line ${b.line}: a YAML example that is neither an EcsScheduledTask nor a spec`,
-            );
+            throw new Error(`${b.at}: a YAML example that is neither an EcsScheduledTask nor a spec`);
           }),
       );
   }
@@ -230,7 +221,7 @@ describe('README.md examples (real API server)', function () {
       const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], {
         input: JSON.stringify(e.resource),
       });
-      expect(r.code, `README.md line ${e.line}: ${r.stderr}`).to.equal(0);
+      expect(r.code, `${e.at}: ${r.stderr}`).to.equal(0);
       expect(r.stdout).to.contain('(server dry run)');
     }
   });
@@ -247,32 +238,29 @@ describe('README.md examples (real API server)', function () {
   it('every EcsSchedulerPolicy example is valid offline and applies with --dry-run=server', async () => {
     const policies = blocks
       .filter((b) => b.lang === 'yaml')
-      .flatMap((b) => parseAllDocuments(b.body).map((d) => ({ doc: d.toJS() as unknown, line: b.line })))
+      .flatMap((b) => parseAllDocuments(b.body).map((d) => ({ doc: d.toJS() as unknown, at: b.at })))
       .filter((p) => isPolicy(p.doc));
     expect(policies.length, 'the Multi-tenant clusters section shows a policy').to.be.at.least(1);
     for (const p of policies) {
-      expect(validatePolicy(p.doc), `README.md line ${p.line}`).to.deep.equal([]);
+      expect(validatePolicy(p.doc), p.at).to.deep.equal([]);
       const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(p.doc) });
-      expect(r.code, `README.md line ${p.line}: ${r.stderr}`).to.equal(0);
+      expect(r.code, `${p.at}: ${r.stderr}`).to.equal(0);
     }
   });
 
   it('every JSON example parses', () => {
     const json = blocks.filter((b) => b.lang === 'json');
     expect(json.length).to.be.at.least(1);
-    for (const b of json)
-      expect(() => JSON.parse(b.body) as unknown, `README.md line ${b.line}`).to.not.throw();
+    for (const b of json) expect(() => JSON.parse(b.body) as unknown, b.at).to.not.throw();
   });
 
   describe('console examples', () => {
     for (const example of consoleExamples()) {
       if (example.command.startsWith('node bin/ecs-scheduler.js ')) {
-        it(`$ ${example.command}`, async () => {
+        it(`$ ${example.command} (${example.at})`, async () => {
           const r = await sh(example.command);
           expect(r.code, r.stderr).to.equal(0);
-          expect(r.stdout.trimEnd().split('\n'), `README.md line ${example.line}`).to.deep.equal(
-            example.output,
-          );
+          expect(r.stdout.trimEnd().split('\n'), example.at).to.deep.equal(example.output);
         });
       } else if (example.command === 'kubectl get est') {
         it('$ kubectl get est (the first YAML example, applied for real)', async () => {
@@ -287,7 +275,7 @@ describe('README.md examples (real API server)', function () {
         });
       } else {
         it(`$ ${example.command}`, () => {
-          throw new Error(`README.md line ${example.line}: no way to run this console example; add one here`);
+          throw new Error(`${example.at}: no way to run this console example; add one here`);
         });
       }
     }
@@ -333,7 +321,7 @@ describe('README.md examples (real API server)', function () {
     });
 
     it('`node bin/ecs-scheduler.js crd | kubectl apply -f -` (in the prose) applies', async () => {
-      expect(README).to.contain('`node bin/ecs-scheduler.js crd | kubectl apply -f -`');
+      expect(ALL_TEXT).to.contain('`node bin/ecs-scheduler.js crd | kubectl apply -f -`');
       const r = await sh('node bin/ecs-scheduler.js crd | kubectl apply --dry-run=server -f -', {
         KUBECONFIG: loadTestEnv().kubeconfigPath,
       });
@@ -349,8 +337,8 @@ describe('README.md examples (real API server)', function () {
           !RUN_HERE.some((re) => re.test(c.command)) && !COVERED_ELSEWHERE.some(([re]) => re.test(c.command)),
       );
       expect(
-        unhandled.map((c) => `README.md line ${c.line}: ${c.command}`),
-        'README commands no test runs',
+        unhandled.map((c) => `${c.at}: ${c.command}`),
+        'commands in the docs that no test runs',
       ).to.deep.equal([]);
     });
   });

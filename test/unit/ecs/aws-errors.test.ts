@@ -101,9 +101,8 @@ describe('KUBE_ERROR_TABLE: every entry of every row classifies as its row says'
   });
 });
 
-describe("README's Error handling table", () => {
-  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('## Error handling'), readme.indexOf('## Troubleshooting'));
+describe('the Error handling tables (docs/concepts/error-handling.md)', () => {
+  const section = readFileSync(new URL('../../../docs/concepts/error-handling.md', import.meta.url), 'utf8');
   const kubeAt = section.indexOf('| Kubernetes HTTP status');
   const tables = [
     { name: 'AWS', rows: AWS_ERROR_TABLE, text: section.slice(0, kubeAt) },
@@ -115,7 +114,7 @@ describe("README's Error handling table", () => {
         const lines = table.text
           .split('\n')
           .filter((l) => l.includes(`| ${row.disposition} | \`${row.reason}\` |`));
-        expect(lines, `README rows for ${row.reason} (${row.disposition})`).to.have.length(1);
+        expect(lines, `docs rows for ${row.reason} (${row.disposition})`).to.have.length(1);
         for (const entry of row.errors) expect(lines[0]).to.include(String(entry));
       });
     }

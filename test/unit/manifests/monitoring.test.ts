@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { RUN_RESULTS } from '../../../src/api/schema.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
 import { REPO_ROOT } from '../../integration/support/env.js';
+import { anchorOf, headingAnchors } from '../../support/markdown.js';
 
 // Series Prometheus itself adds for every scrape target (an alert on the controller being absent
 // needs one), with the target labels the Prometheus Operator sets on a PodMonitor's targets.
@@ -16,19 +17,8 @@ const PROMETHEUS_SERIES: [string, string[]][] = [
   ['up', ['job', 'instance', 'namespace', 'pod', 'container']],
 ];
 
-/** GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to dashes. */
-function anchorOf(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-    .replace(/\s/g, '-');
-}
-
-const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-const README_ANCHORS = new Set(
-  [...README.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchorOf(m[1]!.replace(/`/g, ''))),
-);
+const RUNBOOKS = 'docs/operating/runbooks.md';
+const RUNBOOK_ANCHORS = headingAnchors(readFileSync(join(REPO_ROOT, RUNBOOKS), 'utf8'));
 
 /** Every series name the registry can expose, with its label names (histograms: the 3 series). */
 async function exportedSeries(registry: Registry): Promise<Map<string, string[]>> {
@@ -161,13 +151,17 @@ describe('monitoring manifests', () => {
       }
     });
 
-    it("every alert's runbook_url points at a README heading that exists, named after the alert", () => {
+    it("every alert's runbook_url points at a heading of the runbooks page, named after the alert", () => {
       for (const r of rules) {
         const url = r.annotations?.runbook_url;
-        expect(url, `${r.alert}: runbook_url`).to.match(/^https:\/\/github\.com\/.+\/README\.md#[a-z0-9-]+$/);
+        expect(url, `${r.alert}: runbook_url`).to.match(
+          /^https:\/\/github\.com\/.+\/docs\/operating\/runbooks\.md#[a-z0-9-]+$/,
+        );
         const anchor = url!.split('#')[1]!;
         expect(anchor, `${r.alert}: the anchor is the alert's name`).to.equal(anchorOf(r.alert!));
-        expect(README_ANCHORS.has(anchor), `${r.alert}: README has no heading for #${anchor}`).to.equal(true);
+        expect(RUNBOOK_ANCHORS.has(anchor), `${r.alert}: ${RUNBOOKS} has no heading for #${anchor}`).to.equal(
+          true,
+        );
       }
     });
 
