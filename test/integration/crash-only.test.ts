@@ -204,7 +204,11 @@ describe('crash-only binary (bin/ecs-scheduler.js run)', function () {
 
   it('an uncaught exception exits non-zero with it as the last log line', async () => {
     const preload = join(dir, 'throw-soon.mjs');
-    writeFileSync(preload, "setTimeout(() => { throw new Error('injected bug'); }, 1500);\n");
+    // The bug fires when the test says so, once the process runs: a timer raced a slow start-up.
+    writeFileSync(
+      preload,
+      "process.on('SIGUSR2', () => setImmediate(() => { throw new Error('injected bug'); }));\n",
+    );
     mkdirSync(join(dir, 'jobs'));
     writeFileSync(join(dir, 'jobs', 'job.yaml'), manifest('job', '@daily'));
     const proc = run(
@@ -213,6 +217,7 @@ describe('crash-only binary (bin/ecs-scheduler.js run)', function () {
       ['--import', preload],
     );
     await proc.waitFor((l) => l.msg === 'running', 20_000, '"running"');
+    proc.child.kill('SIGUSR2');
     const { code } = await exitWithin(proc, 15_000);
     expect(code, proc.output()).to.equal(EXIT_SOFTWARE);
     const last = lastLine(proc);

@@ -109,11 +109,9 @@ describe('Helm chart package: helm package, then install from the archive (real 
     const objects = parseAllDocuments(manifest)
       .map((d) => d.toJS() as { kind: string } | null)
       .filter((o): o is { kind: string } => o !== null && typeof o === 'object' && 'kind' in o);
-    expect(objects.map((o) => o.kind)).to.include.members([
-      'Deployment',
-      'ServiceAccount',
-      'EcsSchedulerPolicy',
-    ]);
+    expect(objects.map((o) => o.kind)).to.include.members(['Deployment', 'ServiceAccount']);
+    // The chart grants nothing by default: no EcsSchedulerPolicy until values name one.
+    expect(objects.map((o) => o.kind)).to.not.include('EcsSchedulerPolicy');
 
     const applied = await kubectl(['apply', '--dry-run=server', '-n', ns, '-f', '-'], { input: manifest });
     expect(applied.code, applied.stderr).to.equal(0);
