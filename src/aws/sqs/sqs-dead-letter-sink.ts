@@ -13,23 +13,23 @@ import {
   type GetQueueUrlCommandOutput,
   type SendMessageCommandOutput,
 } from '@aws-sdk/client-sqs';
-import { awsRegionProblem } from '../aws/aws-region.js';
-import { systemClock, type Clock } from '../controller/clock.js';
+import { awsRegionProblem } from '../aws-region.js';
+import { systemClock, type Clock } from '../../controller/clock.js';
 import type {
   DeadLetterMessage,
   DeadLetterQueue,
   DeadLetterSendOptions,
   DeadLetterSink,
-} from '../controller/dead-letter.js';
-import { TerminalError, TransientError } from '../controller/errors.js';
-import type { AwsIdentity } from '../controller/ports.js';
-import { awsErrorName, mapAwsError } from '../ecs/aws-errors.js';
+} from '../../controller/dead-letter.js';
+import { TerminalError, TransientError } from '../../controller/errors.js';
+import type { AwsIdentity } from '../../controller/ports.js';
+import { awsErrorName, mapAwsError } from '../aws-errors.js';
 import {
   queueUrlProblem,
   regionOfQueueUrl,
   type SqsApi,
   type SqsClientFor,
-} from '../trigger/sqs-queue-depth.js';
+} from './sqs-queue-depth.js';
 
 /** The message attribute that carries the run's identity on every queue type. */
 export const RUN_ID_ATTRIBUTE = 'ecs-scheduler-run-id';

@@ -1,7 +1,7 @@
 // Test doubles for the ECS adapter: a fake clock whose sleeps move time forward at once, and a
 // fake SDK client that records commands and answers from per-operation handlers.
-import type { Clock } from '../../../src/controller/clock.js';
-import type { AwsApi } from '../../../src/ecs/ports.js';
+import type { Clock } from '../../../../src/controller/clock.js';
+import type { AwsApi } from '../../../../src/aws/ecs/ports.js';
 
 export class FakeClock implements Clock {
   #ms: number;

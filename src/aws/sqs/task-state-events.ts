@@ -15,11 +15,11 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Clock } from '../controller/clock.js';
-import { RUN_STARTED_BY_PREFIX } from '../controller/run-identity.js';
-import { backoffDelayMs, type BackoffPolicy } from '../flow/backoff.js';
-import type { Logger } from '../log/logger.js';
-import { createSqsClient, type SqsApi, type SqsClientSettings } from '../trigger/sqs-queue-depth.js';
+import type { Clock } from '../../controller/clock.js';
+import { RUN_STARTED_BY_PREFIX } from '../../controller/run-identity.js';
+import { backoffDelayMs, type BackoffPolicy } from '../../flow/backoff.js';
+import type { Logger } from '../../log/logger.js';
+import { createSqsClient, type SqsApi, type SqsClientSettings } from './sqs-queue-depth.js';
 
 /** SQS's longest long poll: the fewest empty receives, and a message still read as it arrives. */
 export const TASK_EVENTS_WAIT_SECONDS = 20;

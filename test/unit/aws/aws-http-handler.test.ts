@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { awsRequestHandler, type AwsHttpOptions } from '../../../src/ecs/aws-http-handler.js';
+import { awsRequestHandler, type AwsHttpOptions } from '../../../src/aws/aws-http-handler.js';
 
 describe('awsRequestHandler', () => {
   const cases: {

@@ -8,10 +8,10 @@ import {
   taskEventsClientTimeouts,
   TaskStateEvents,
   type TaskEventOutcome,
-} from '../../../src/ecs/task-state-events.js';
-import { createLogger, type Logger } from '../../../src/log/logger.js';
-import { FakeClock, flushPromises } from '../../support/fake-clock.js';
-import { FakeAws, awsError } from './support.js';
+} from '../../../../src/aws/sqs/task-state-events.js';
+import { createLogger, type Logger } from '../../../../src/log/logger.js';
+import { FakeClock, flushPromises } from '../../../support/fake-clock.js';
+import { FakeAws, awsError } from '../ecs/support.js';
 
 const TASK = 'arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef';
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-task-events';

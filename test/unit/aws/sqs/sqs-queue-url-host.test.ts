@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { TerminalError } from '../../../src/controller/errors.js';
-import { SqsQueueDepth, createSqsClient } from '../../../src/trigger/sqs-queue-depth.js';
+import { TerminalError } from '../../../../src/controller/errors.js';
+import { SqsQueueDepth, createSqsClient } from '../../../../src/aws/sqs/sqs-queue-depth.js';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'session' };
 

@@ -1,8 +1,8 @@
 // `--dry-run`: a TaskLauncher that launches nothing and logs the exact RunTask requests a real
 // launch would send, built by the same function the AWS launcher uses.
-import { TAG_RESOURCE } from '../api/constants.js';
-import type { LaunchRequest, LaunchResult, TaskLauncher, TaskObservation } from '../controller/ports.js';
-import type { Logger } from '../log/logger.js';
+import { TAG_RESOURCE } from '../../api/constants.js';
+import type { LaunchRequest, LaunchResult, TaskLauncher, TaskObservation } from '../../controller/ports.js';
+import type { Logger } from '../../log/logger.js';
 import { buildRunTaskInputs } from './run-task-request.js';
 
 export interface DryRunLauncherOptions {

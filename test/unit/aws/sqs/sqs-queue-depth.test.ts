@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { TerminalError, ThrottledError, TransientError } from '../../../src/controller/errors.js';
-import { SqsQueueDepth, regionOfQueueUrl } from '../../../src/trigger/sqs-queue-depth.js';
-import type { AwsIdentity } from '../../../src/controller/ports.js';
-import { FakeClock } from '../../support/fake-clock.js';
+import { TerminalError, ThrottledError, TransientError } from '../../../../src/controller/errors.js';
+import { SqsQueueDepth, regionOfQueueUrl } from '../../../../src/aws/sqs/sqs-queue-depth.js';
+import type { AwsIdentity } from '../../../../src/controller/ports.js';
+import { FakeClock } from '../../../support/fake-clock.js';
 import { FakeAws, awsError } from '../ecs/support.js';
 
 /** Any of our error classes, whatever its constructor takes. */

@@ -14,8 +14,8 @@ import type {
   Tag,
   TaskOverride,
 } from '@aws-sdk/client-ecs';
-import type { TaskSpec } from '../api/types.js';
-import { TASKS_PER_BATCH, type LaunchRequest } from '../controller/ports.js';
+import type { TaskSpec } from '../../api/types.js';
+import { TASKS_PER_BATCH, type LaunchRequest } from '../../controller/ports.js';
 
 /** RunTask starts at most 10 tasks per call. */
 export const MAX_TASKS_PER_RUN_TASK = TASKS_PER_BATCH;

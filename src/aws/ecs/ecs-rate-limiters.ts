@@ -1,7 +1,7 @@
 // ECS's documented per-account RunTask throttles as client-side token buckets, so that we stay
 // inside them instead of discovering them through ThrottlingException.
-import type { Clock } from '../controller/clock.js';
-import { TokenBucket } from '../flow/token-bucket.js';
+import type { Clock } from '../../controller/clock.js';
+import { TokenBucket } from '../../flow/token-bucket.js';
 
 /** A sleep driven by the Clock port, so a fake clock also drives every wait. */
 export function clockSleep(clock: Clock): (ms: number) => Promise<void> {

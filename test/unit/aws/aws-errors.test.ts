@@ -7,9 +7,9 @@ import {
   classifyAwsError,
   IAM_PROPAGATION_MS,
   mapAwsError,
-} from '../../../src/ecs/aws-errors.js';
+} from '../../../src/aws/aws-errors.js';
 import { classifyKubeError, KUBE_ERROR_TABLE, RBAC_PROPAGATION_MS } from '../../../src/kube/api-errors.js';
-import { awsError } from './support.js';
+import { awsError } from './ecs/support.js';
 
 /** An example error for a table entry, shaped as the SDK, Node or ECS's failures[] produce it. */
 function exampleAwsError(entry: string): unknown {

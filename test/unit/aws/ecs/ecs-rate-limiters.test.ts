@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { clockSleep, createEcsRateLimiters } from '../../../src/ecs/ecs-rate-limiters.js';
+import { clockSleep, createEcsRateLimiters } from '../../../../src/aws/ecs/ecs-rate-limiters.js';
 import { FakeClock } from './support.js';
 
 describe('ECS rate limiters', () => {

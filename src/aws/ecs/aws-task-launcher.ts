@@ -16,8 +16,8 @@ import {
   type RunTaskCommandOutput,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { systemClock, type Clock } from '../controller/clock.js';
-import { ThrottledError, TransientError } from '../controller/errors.js';
+import { systemClock, type Clock } from '../../controller/clock.js';
+import { ThrottledError, TransientError } from '../../controller/errors.js';
 import type {
   AwsIdentity,
   EcsCallOptions,
@@ -29,17 +29,17 @@ import type {
   TaskLauncher,
   TaskObservation,
   UnconfirmedBatches,
-} from '../controller/ports.js';
-import { silentLogger, type Logger } from '../log/logger.js';
-import { backoffDelayMs } from '../flow/backoff.js';
+} from '../../controller/ports.js';
+import { silentLogger, type Logger } from '../../log/logger.js';
+import { backoffDelayMs } from '../../flow/backoff.js';
 import {
   AwsRejectedError,
   awsErrorMessage,
   awsErrorName,
   classifyAwsError,
   mapAwsError,
-} from './aws-errors.js';
-import { awsRequestHandler } from './aws-http-handler.js';
+} from '../aws-errors.js';
+import { awsRequestHandler } from '../aws-http-handler.js';
 import { noopEcsRequestMetrics, type AwsApi, type EcsRequestMetrics } from './ports.js';
 import { buildRunTaskInputs, isFargate } from './run-task-request.js';
 import { clockSleep, createEcsRateLimiters, type EcsRateLimiters } from './ecs-rate-limiters.js';

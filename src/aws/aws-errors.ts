@@ -3,7 +3,7 @@
 // TransientError (anything else, retried with backoff by the core).
 //
 // AWS_ERROR_TABLE below is the one place that decides what an error means for a run; the README's
-// "Error handling" table is the same table, and test/unit/ecs/aws-errors.test.ts checks both.
+// "Error handling" table is the same table, and test/unit/aws/aws-errors.test.ts checks both.
 import {
   AccessDeniedError,
   IAM_PROPAGATION_MS,

@@ -2,7 +2,7 @@
 // on CloudWatch Logs. One client per service and region; SDK errors become LogsError.
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { awsRequestHandler } from '../ecs/aws-http-handler.js';
+import { awsRequestHandler } from '../aws-http-handler.js';
 import type { ContainerLogSettings, LogStreamRef } from './log-streams.js';
 import { LogsError, type LogEventSource, type LogPage, type TaskFacts, type TaskLookup } from './ports.js';
 

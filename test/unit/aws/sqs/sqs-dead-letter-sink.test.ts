@@ -1,10 +1,10 @@
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
-import type { DeadLetterMessage } from '../../../src/controller/dead-letter.js';
-import { TerminalError, TransientError } from '../../../src/controller/errors.js';
-import type { AwsIdentity } from '../../../src/controller/ports.js';
-import { RUN_ID_ATTRIBUTE, SqsDeadLetterSink } from '../../../src/deadletter/sqs-dead-letter-sink.js';
-import { FakeClock } from '../../support/fake-clock.js';
+import type { DeadLetterMessage } from '../../../../src/controller/dead-letter.js';
+import { TerminalError, TransientError } from '../../../../src/controller/errors.js';
+import type { AwsIdentity } from '../../../../src/controller/ports.js';
+import { RUN_ID_ATTRIBUTE, SqsDeadLetterSink } from '../../../../src/aws/sqs/sqs-dead-letter-sink.js';
+import { FakeClock } from '../../../support/fake-clock.js';
 
 const message: DeadLetterMessage = {
   body: '{"kind":"EcsScheduledTaskRunFailed"}',

@@ -17,13 +17,13 @@ import {
   type QueueAttributeName,
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
-import { awsRegionProblem } from '../aws/aws-region.js';
-import { systemClock, type Clock } from '../controller/clock.js';
-import { awsRequestHandler } from '../ecs/aws-http-handler.js';
-import { TerminalError, TransientError } from '../controller/errors.js';
-import type { AwsIdentity, QueueDepthSource } from '../controller/ports.js';
-import { silentLogger, type Logger } from '../log/logger.js';
-import { awsErrorMessage, awsErrorName, classifyAwsError, mapAwsError } from '../ecs/aws-errors.js';
+import { awsRegionProblem } from '../aws-region.js';
+import { systemClock, type Clock } from '../../controller/clock.js';
+import { awsRequestHandler } from '../aws-http-handler.js';
+import { TerminalError, TransientError } from '../../controller/errors.js';
+import type { AwsIdentity, QueueDepthSource } from '../../controller/ports.js';
+import { silentLogger, type Logger } from '../../log/logger.js';
+import { awsErrorMessage, awsErrorName, classifyAwsError, mapAwsError } from '../aws-errors.js';
 
 export type SqsTrigger = Parameters<QueueDepthSource['queueDepth']>[0];
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { DryRunLauncher } from '../../../src/ecs/dry-run-launcher.js';
-import { buildRunTaskInputs } from '../../../src/ecs/run-task-request.js';
-import { createLogger } from '../../../src/log/logger.js';
-import type { LaunchRequest } from '../../../src/controller/ports.js';
+import { DryRunLauncher } from '../../../../src/aws/ecs/dry-run-launcher.js';
+import { buildRunTaskInputs } from '../../../../src/aws/ecs/run-task-request.js';
+import { createLogger } from '../../../../src/log/logger.js';
+import type { LaunchRequest } from '../../../../src/controller/ports.js';
 
 function recordingLogger() {
   const lines: Record<string, unknown>[] = [];

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
-import type { TaskSpec } from '../../../src/api/types.js';
-import type { LaunchRequest } from '../../../src/controller/ports.js';
+import type { TaskSpec } from '../../../../src/api/types.js';
+import type { LaunchRequest } from '../../../../src/controller/ports.js';
 import {
   MAX_CLIENT_TOKEN_LENGTH,
   batchClientToken,
   buildRunTaskInputs,
   isFargate,
   mergeTags,
-} from '../../../src/ecs/run-task-request.js';
+} from '../../../../src/aws/ecs/run-task-request.js';
 
 const everyParameter: TaskSpec = {
   cluster: 'ignored-the-request-cluster-wins',
