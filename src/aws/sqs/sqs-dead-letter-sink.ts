@@ -24,12 +24,7 @@ import type {
 import { TerminalError, TransientError } from '../../controller/errors.js';
 import type { AwsIdentity } from '../../controller/ports.js';
 import { awsErrorName, mapAwsError } from '../aws-errors.js';
-import {
-  queueUrlProblem,
-  regionOfQueueUrl,
-  type SqsApi,
-  type SqsClientFor,
-} from './sqs-queue-depth.js';
+import { queueUrlProblem, regionOfQueueUrl, type SqsApi, type SqsClientFor } from './sqs-queue-depth.js';
 
 /** The message attribute that carries the run's identity on every queue type. */
 export const RUN_ID_ATTRIBUTE = 'ecs-scheduler-run-id';

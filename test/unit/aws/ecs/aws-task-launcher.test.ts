@@ -3,7 +3,11 @@ import { expect } from 'chai';
 import { ThrottledError, TransientError } from '../../../../src/controller/errors.js';
 import { PassAbortedError } from '../../../../src/controller/fencing.js';
 import type { LaunchRequest } from '../../../../src/controller/ports.js';
-import { AwsTaskLauncher, isCapacityFailure, toLaunchFailure } from '../../../../src/aws/ecs/aws-task-launcher.js';
+import {
+  AwsTaskLauncher,
+  isCapacityFailure,
+  toLaunchFailure,
+} from '../../../../src/aws/ecs/aws-task-launcher.js';
 import type { EcsRequestOutcome } from '../../../../src/aws/ecs/ports.js';
 import { createEcsRateLimiters } from '../../../../src/aws/ecs/ecs-rate-limiters.js';
 import { FakeAws, FakeClock, awsError } from './support.js';
