@@ -39,6 +39,7 @@ import {
   classifyAwsError,
   mapAwsError,
 } from '../aws-errors.js';
+import { awsCall } from '../aws-call.js';
 import { awsRequestHandler } from '../aws-http-handler.js';
 import { noopEcsRequestMetrics, type AwsApi, type EcsRequestMetrics } from './ports.js';
 import { buildRunTaskInputs, isFargate } from './run-task-request.js';
@@ -361,24 +362,23 @@ export class AwsTaskLauncher implements TaskLauncher {
       if (options.signal?.aborted) throw aborted(operation);
       // After every wait (the rate limiter, a throttling backoff) the fence may have fallen.
       options.beforeAttempt?.();
-      // One controller per attempt: the pass's cancellation or our own timeout, whichever is first.
-      const abort = new AbortController();
-      const onAbort = () => abort.abort();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      const cancelTimer = this.#clock.setTimer(() => abort.abort(), this.#callTimeoutMs);
+      // One deadline per attempt: the pass's cancellation or our own timeout, whichever is first.
+      // The client's answer settles an abandoned attempt (the SDK rejects at once on abort).
       try {
-        const out = (await api.send(command(), { abortSignal: abort.signal })) as T;
+        const out = await awsCall<T>((abortSignal) => api.send(command(), { abortSignal }) as Promise<T>, {
+          clock: this.#clock,
+          timeoutMs: this.#callTimeoutMs,
+          ...(options.signal ? { signal: options.signal } : {}),
+          settle: 'client',
+          timedOut: (cause) =>
+            new TransientError(`ECS ${operation} timed out after ${this.#callTimeoutMs} ms`, 'Timeout', {
+              cause,
+            }),
+          cancelled: () => aborted(operation),
+        });
         this.#metrics.request(operation, 'success');
         return out;
       } catch (err) {
-        if (abort.signal.aborted) {
-          this.#metrics.request(operation, 'error');
-          throw options.signal?.aborted
-            ? aborted(operation)
-            : new TransientError(`ECS ${operation} timed out after ${this.#callTimeoutMs} ms`, 'Timeout', {
-                cause: err,
-              });
-        }
         const mapped = mapAwsError(`ECS ${operation}`, err);
         if (mapped instanceof ThrottledError) {
           this.#metrics.request(operation, 'throttled');
@@ -394,9 +394,6 @@ export class AwsTaskLauncher implements TaskLauncher {
         }
         this.#metrics.request(operation, 'error');
         throw mapped;
-      } finally {
-        cancelTimer();
-        options.signal?.removeEventListener('abort', onAbort);
       }
     }
   }

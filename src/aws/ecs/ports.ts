@@ -1,13 +1,8 @@
 // Small ports of the ECS adapter. The composition root passes real implementations; tests pass
 // fakes. Nothing here imports the SDK at runtime.
 
-/** What the adapter needs of an SDK client: `send`. An ECSClient or SQSClient satisfies it. */
-export interface AwsApi {
-  // Method syntax on purpose: it keeps the SDK clients' generic, overloaded `send` assignable.
-  // `abortSignal` ends the call early: our per-call timeout, or a pass cancelled on lost leadership.
-  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
-  destroy?(): void;
-}
+/** The ECS client's port is the base's AwsApi. */
+export type { AwsApi } from '../aws-call.js';
 
 export type EcsRequestOutcome = 'success' | 'error' | 'throttled';
 

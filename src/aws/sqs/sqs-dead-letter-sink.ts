@@ -22,15 +22,15 @@ import type {
   DeadLetterSink,
 } from '../../controller/dead-letter.js';
 import { TerminalError, TransientError } from '../../controller/errors.js';
-import type { AwsIdentity } from '../../controller/ports.js';
-import { awsErrorName, mapAwsError } from '../aws-errors.js';
+import { classifyAwsError, mapAwsError } from '../aws-errors.js';
+import { QueueUrlCache, type QueueRef } from '../queue-url-cache.js';
+import { sqsCall } from './sqs-call.js';
 import { queueUrlProblem, regionOfQueueUrl, type SqsApi, type SqsClientFor } from './sqs-queue-depth.js';
 
 /** The message attribute that carries the run's identity on every queue type. */
 export const RUN_ID_ATTRIBUTE = 'ecs-scheduler-run-id';
 
 const FIELD = 'spec.deadLetter.sqs';
-const QUEUE_NOT_FOUND = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue']);
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface SqsDeadLetterSinkOptions {
@@ -50,7 +50,7 @@ export class SqsDeadLetterSink implements DeadLetterSink {
   readonly #options: SqsDeadLetterSinkOptions;
   readonly #timeoutMs: number;
   readonly #clock: Clock;
-  readonly #urls = new Map<string, string>();
+  readonly #urls = new QueueUrlCache();
 
   constructor(options: SqsDeadLetterSinkOptions) {
     this.#options = options;
@@ -78,9 +78,10 @@ export class SqsDeadLetterSink implements DeadLetterSink {
       throw new TerminalError(`${FIELD}: exactly one of queueName and queueUrl must be set`, 'QueueNotFound');
     }
     const client = this.#options.sqsClientFor(options.identity, region);
+    const ref: QueueRef = { identity: options.identity, region, queueName: queue.queueName };
     const queueUrl =
       queue.queueUrl ??
-      (await this.#resolveUrl(client, options.identity, region, queue.queueName!, options.signal));
+      (await this.#resolveUrl(client, { ...ref, queueName: queue.queueName! }, options.signal));
     const fifo = (queue.queueName ?? new URL(queueUrl).pathname).endsWith('.fifo');
     let out: SendMessageCommandOutput;
     try {
@@ -100,76 +101,52 @@ export class SqsDeadLetterSink implements DeadLetterSink {
       )) as SendMessageCommandOutput;
     } catch (error) {
       // A cached URL may name a queue deleted since: resolve it afresh next time.
-      this.#urls.delete(urlKey(options.identity, region, queue.queueName));
-      throw sqsError('SendMessage', queueUrl, error);
+      this.#urls.forget(ref);
+      throw deadLetterSendError('SendMessage', queueUrl, error);
     }
     return out.MessageId === undefined ? {} : { messageId: out.MessageId };
   }
 
-  async #resolveUrl(
+  #resolveUrl(
     client: SqsApi,
-    identity: AwsIdentity | undefined,
-    region: string | undefined,
-    queueName: string,
+    queue: QueueRef & { readonly queueName: string },
     signal: AbortSignal | undefined,
-  ): Promise<string> {
-    const key = urlKey(identity, region, queueName);
-    const cached = this.#urls.get(key);
-    if (cached !== undefined) return cached;
-    let out: GetQueueUrlCommandOutput;
-    try {
-      out = (await this.#call(
-        client,
-        new GetQueueUrlCommand({ QueueName: queueName }),
-        signal,
-      )) as GetQueueUrlCommandOutput;
-    } catch (error) {
-      throw sqsError('GetQueueUrl', queueName, error);
-    }
-    if (out.QueueUrl === undefined)
-      throw new TransientError(`SQS GetQueueUrl returned no URL for ${queueName}`, 'QueueNotFound');
-    this.#urls.set(key, out.QueueUrl);
-    return out.QueueUrl;
+  ) {
+    return this.#urls.resolve(queue, async () => {
+      try {
+        const out = (await this.#call(
+          client,
+          new GetQueueUrlCommand({ QueueName: queue.queueName }),
+          signal,
+        )) as GetQueueUrlCommandOutput;
+        return out.QueueUrl;
+      } catch (error) {
+        throw deadLetterSendError('GetQueueUrl', queue.queueName, error);
+      }
+    });
   }
 
   /** One SDK call, bounded by the timeout and the caller's signal, whichever comes first. */
-  async #call(client: SqsApi, command: unknown, signal: AbortSignal | undefined): Promise<unknown> {
-    if (signal?.aborted) throw new TransientError('SQS call cancelled', 'Aborted', { cause: signal.reason });
-    const controller = new AbortController();
-    const cancelTimer = this.#clock.setTimer(
-      () => controller.abort(new TransientError(`no answer within ${this.#timeoutMs} ms`, 'SqsTimeout')),
-      this.#timeoutMs,
-    );
-    const onAbort = () =>
-      controller.abort(new TransientError('SQS call cancelled', 'Aborted', { cause: signal?.reason }));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    // A client that ignores the signal still settles: the race ends the call regardless.
-    const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
-        once: true,
-      });
+  #call(client: SqsApi, command: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+    return sqsCall(client, command, {
+      clock: this.#clock,
+      timeoutMs: this.#timeoutMs,
+      ...(signal ? { signal } : {}),
     });
-    try {
-      return await Promise.race([client.send(command, { abortSignal: controller.signal }), aborted]);
-    } catch (error) {
-      if (controller.signal.aborted && controller.signal.reason instanceof TransientError)
-        throw controller.signal.reason;
-      throw error;
-    } finally {
-      cancelTimer();
-      signal?.removeEventListener('abort', onAbort);
-      if (!controller.signal.aborted) controller.abort();
-    }
   }
 }
 
-function urlKey(identity: AwsIdentity | undefined, region: string | undefined, queueName?: string): string {
-  return [identity?.roleArn ?? '', identity?.externalId ?? '', region ?? '', queueName ?? ''].join('\u0000');
-}
-
-function sqsError(operation: string, queue: string, error: unknown): TransientError {
+/**
+ * AWS_ERROR_TABLE calls QueueNotFound and PolicyDenied terminal-resource: right for the trigger,
+ * whose resource is Stalled while its queue is missing. A dead letter's queue may be created after
+ * the resource, and the controller (deliverDeadLetters) retries a failed send with backoff and
+ * gives the letter up itself. So for the dead letter every row of the table is a failed send: a
+ * TransientError, never a TerminalError (mapAwsError's AwsRejectedError is one). Only a queue the
+ * spec can never name (a foreign host, no name) is a TerminalError, before any call.
+ */
+export function deadLetterSendError(operation: string, queue: string, error: unknown): TransientError {
   if (error instanceof TransientError) return error;
-  if (QUEUE_NOT_FOUND.has(awsErrorName(error))) {
+  if (classifyAwsError(error).reason === 'QueueNotFound') {
     // The queue may be created after the resource: keep the letter Pending and try again.
     return new TransientError(`SQS dead-letter queue ${queue} does not exist (yet)`, 'QueueNotFound', {
       cause: error,

@@ -1,6 +1,7 @@
 // The SQS trigger's signal: how many messages wait in a queue. Queue URLs are resolved once per
-// (identity, region, name). Errors leave as ours: a missing queue is transient (it may be created
-// after the resource), throttling is ThrottledError, a queue URL on a foreign host is terminal.
+// (identity, region, name). Errors leave as ours, as AWS_ERROR_TABLE says: a missing queue is
+// terminal (QueueNotFound: the resource is Stalled until the spec changes or the resync finds the
+// queue), throttling is ThrottledError, a queue URL on a foreign host is terminal.
 //
 // A tenant writes `queueUrl`, so it is hostile input. The SDK's default is to send the request to
 // the queue URL's host whenever it differs from the client's endpoint, which would let a tenant
@@ -19,6 +20,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { awsRegionProblem } from '../aws-region.js';
 import { systemClock, type Clock } from '../../controller/clock.js';
+import type { AwsApi } from '../aws-call.js';
+import { QueueUrlCache, type QueueRef } from '../queue-url-cache.js';
+import { sqsCall } from './sqs-call.js';
 import { awsRequestHandler } from '../aws-http-handler.js';
 import { TerminalError, TransientError } from '../../controller/errors.js';
 import type { AwsIdentity, QueueDepthSource } from '../../controller/ports.js';
@@ -27,12 +31,8 @@ import { awsErrorMessage, awsErrorName, classifyAwsError, mapAwsError } from '..
 
 export type SqsTrigger = Parameters<QueueDepthSource['queueDepth']>[0];
 
-/** What the trigger needs of an SDK client. An SQSClient satisfies it. */
-export interface SqsApi {
-  // Method syntax on purpose: it keeps the SDK client's generic, overloaded `send` assignable.
-  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
-  destroy?(): void;
-}
+/** What the SQS adapters need of an SDK client: the base's AwsApi. An SQSClient satisfies it. */
+export type SqsApi = AwsApi;
 
 /**
  * The SQS client to use for a region, with the controller's own credentials (no identity) or
@@ -175,7 +175,7 @@ export class SqsQueueDepth implements QueueDepthSource {
   readonly #log: Logger;
   /** Clients this instance built itself (the default provider); closed by close(). */
   readonly #ownClients = new Map<string, SqsApi>();
-  readonly #urls = new Map<string, string>();
+  readonly #urls = new QueueUrlCache();
 
   constructor(options: SqsQueueDepthOptions = {}) {
     this.#defaultRegion = options.region;
@@ -225,9 +225,8 @@ export class SqsQueueDepth implements QueueDepthSource {
       }
     }
     const client = this.#clientFor(options.identity, region);
-    const cacheKey = urlKey(options.identity, region, trigger.queueName);
-    const queueUrl =
-      trigger.queueUrl ?? (await this.#resolveUrl(client, cacheKey, trigger.queueName, options.signal));
+    const queue: QueueRef = { identity: options.identity, region, queueName: trigger.queueName };
+    const queueUrl = trigger.queueUrl ?? (await this.#resolveUrl(client, queue, options.signal));
     const attributes: QueueAttributeName[] = trigger.includeInFlight
       ? ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible']
       : ['ApproximateNumberOfMessages'];
@@ -240,7 +239,7 @@ export class SqsQueueDepth implements QueueDepthSource {
       )) as GetQueueAttributesCommandOutput;
     } catch (err) {
       // A cached URL may belong to a queue deleted since; resolve it afresh next time.
-      this.#urls.delete(cacheKey);
+      this.#urls.forget(queue);
       throw toSqsError('GetQueueAttributes', queueUrl, err);
     }
     let depth = 0;
@@ -270,69 +269,34 @@ export class SqsQueueDepth implements QueueDepthSource {
   }
 
   /** One SDK call, bounded by the timeout and the caller's signal, whichever comes first. */
-  async #send(client: SqsApi, command: unknown, signal: AbortSignal | undefined): Promise<unknown> {
-    if (signal?.aborted) throw abortedError(signal);
-    const controller = new AbortController();
-    let timedOut = false;
-    const cancelTimer = this.#clock.setTimer(() => {
-      timedOut = true;
-      controller.abort(new Error(`no answer within ${this.#timeoutMs} ms`));
-    }, this.#timeoutMs);
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    // Some clients (and fakes) ignore the signal: the race settles the call regardless.
-    const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+  #send(client: SqsApi, command: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+    return sqsCall(client, command, {
+      clock: this.#clock,
+      timeoutMs: this.#timeoutMs,
+      ...(signal ? { signal } : {}),
     });
-    try {
-      return await Promise.race([client.send(command, { abortSignal: controller.signal }), aborted]);
-    } catch (error) {
-      if (timedOut) throw new TransientError(`no answer within ${this.#timeoutMs} ms`, 'SqsTimeout');
-      if (signal?.aborted) throw abortedError(signal);
-      throw error;
-    } finally {
-      cancelTimer();
-      signal?.removeEventListener('abort', onAbort);
-      if (!controller.signal.aborted) controller.abort();
-    }
   }
 
-  async #resolveUrl(
-    client: SqsApi,
-    cacheKey: string,
-    queueName: string | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<string> {
+  async #resolveUrl(client: SqsApi, queue: QueueRef, signal: AbortSignal | undefined): Promise<string> {
+    const queueName = queue.queueName;
     if (queueName === undefined)
       throw new TerminalError(
         'spec.trigger.sqs: exactly one of queueName and queueUrl must be set',
         'QueueNotFound',
       );
-    const cached = this.#urls.get(cacheKey);
-    if (cached !== undefined) return cached;
-    let out: GetQueueUrlCommandOutput;
-    try {
-      out = (await this.#send(
-        client,
-        new GetQueueUrlCommand({ QueueName: queueName }),
-        signal,
-      )) as GetQueueUrlCommandOutput;
-    } catch (err) {
-      throw toSqsError('GetQueueUrl', queueName, err);
-    }
-    if (out.QueueUrl === undefined)
-      throw new TransientError(`SQS GetQueueUrl returned no URL for ${queueName}`, 'QueueNotFound');
-    this.#urls.set(cacheKey, out.QueueUrl);
-    return out.QueueUrl;
+    return this.#urls.resolve({ ...queue, queueName }, async () => {
+      try {
+        const out = (await this.#send(
+          client,
+          new GetQueueUrlCommand({ QueueName: queueName }),
+          signal,
+        )) as GetQueueUrlCommandOutput;
+        return out.QueueUrl;
+      } catch (err) {
+        throw toSqsError('GetQueueUrl', queueName, err);
+      }
+    });
   }
-}
-
-function urlKey(identity: AwsIdentity | undefined, region: string | undefined, queueName?: string): string {
-  return [identity?.roleArn ?? '', identity?.externalId ?? '', region ?? '', queueName ?? ''].join('\u0000');
-}
-
-function abortedError(signal: AbortSignal): TransientError {
-  return new TransientError('SQS call cancelled', 'Aborted', { cause: signal.reason });
 }
 
 /**
