@@ -9,26 +9,8 @@ import {
   mapAwsError,
 } from '../../../src/aws/aws-errors.js';
 import { classifyKubeError, KUBE_ERROR_TABLE, RBAC_PROPAGATION_MS } from '../../../src/kube/api-errors.js';
+import { exampleAwsError } from './aws-error-examples.js';
 import { awsError } from './ecs/support.js';
-
-/** An example error for a table entry, shaped as the SDK, Node or ECS's failures[] produce it. */
-function exampleAwsError(entry: string): unknown {
-  if (entry === 'HTTP 429') return awsError('SomethingNew', { status: 429, fault: 'client' });
-  if (entry === 'HTTP 5xx') return awsError('SomethingNew', { status: 502, fault: 'server' });
-  if (entry === 'any other client fault') return awsError('SomethingNewException', { fault: 'client' });
-  if (entry === 'anything else') return new Error('something odd');
-  if (entry === 'socket hang up') return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-  if (/^[A-Z_]+$/.test(entry) && entry.startsWith('E'))
-    return Object.assign(new Error(entry), { code: entry });
-  if (entry === 'UND_ERR_SOCKET') return Object.assign(new Error('other side closed'), { code: entry });
-  if (entry === 'TimeoutError' || entry === 'AbortError')
-    return Object.assign(new Error('timed out'), { name: entry });
-  // RunTask failures[].reason strings, classified as they come.
-  if (entry.endsWith('*'))
-    return `${entry.slice(0, -1)}${entry.startsWith('RESOURCE') ? 'MEMORY' : '. Please try again later'}`;
-  if (entry === 'AGENT' || entry === 'MISSING' || entry === 'ATTRIBUTE') return entry;
-  return awsError(entry, { fault: 'client' });
-}
 
 describe('AWS_ERROR_TABLE: every entry of every row classifies as its row says', () => {
   for (const row of AWS_ERROR_TABLE) {

@@ -1,7 +1,9 @@
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import type { DeadLetterMessage } from '../../../../src/controller/dead-letter.js';
-import { TerminalError, TransientError } from '../../../../src/controller/errors.js';
+import { TerminalError, ThrottledError, TransientError } from '../../../../src/controller/errors.js';
+import { AWS_ERROR_TABLE } from '../../../../src/aws/aws-errors.js';
+import { exampleAwsError } from '../aws-error-examples.js';
 import type { AwsIdentity } from '../../../../src/controller/ports.js';
 import { RUN_ID_ATTRIBUTE, SqsDeadLetterSink } from '../../../../src/aws/sqs/sqs-dead-letter-sink.js';
 import { FakeClock } from '../../../support/fake-clock.js';
@@ -138,4 +140,29 @@ describe('SqsDeadLetterSink', () => {
     expect(error).to.be.instanceOf(TransientError);
     expect((error as TransientError).reason).to.equal('SqsTimeout');
   });
+});
+
+// The one error table calls QueueNotFound and PolicyDenied terminal-resource (the trigger stalls);
+// the dead letter is retried with backoff and given up by the controller, so for the sink every
+// row is a failed send.
+describe('SqsDeadLetterSink: every row of AWS_ERROR_TABLE is a failed send, never a TerminalError', () => {
+  for (const row of AWS_ERROR_TABLE) {
+    for (const entry of row.errors) {
+      const example = exampleAwsError(entry);
+      // RunTask failures[].reason strings are no SQS error.
+      if (typeof example === 'string') continue;
+      it(`${row.reason} (${row.disposition}): ${entry}`, async () => {
+        const { sqs, sink } = setup();
+        sqs.error = example as Error;
+        const error = await sink.send({ queueName: 'later' }, message).catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(TransientError);
+        expect(error).not.to.be.instanceOf(TerminalError);
+        if (row.reason === 'QueueNotFound') {
+          expect((error as TransientError).reason).to.equal('QueueNotFound');
+          expect((error as Error).message).to.equal('SQS dead-letter queue later does not exist (yet)');
+        }
+        if (row.reason === 'Throttled') expect(error).to.be.instanceOf(ThrottledError);
+      });
+    }
+  }
 });

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { TerminalError, ThrottledError, TransientError } from '../../../../src/controller/errors.js';
 import { SqsQueueDepth, regionOfQueueUrl } from '../../../../src/aws/sqs/sqs-queue-depth.js';
+import { AWS_ERROR_TABLE } from '../../../../src/aws/aws-errors.js';
+import { exampleAwsError } from '../aws-error-examples.js';
 import type { AwsIdentity } from '../../../../src/controller/ports.js';
 import { FakeClock } from '../../../support/fake-clock.js';
 import { FakeAws, awsError } from '../ecs/support.js';
@@ -363,4 +365,29 @@ describe('regionOfQueueUrl', () => {
     { url: 'not a url', expected: undefined },
   ];
   for (const c of cases) it(c.url, () => expect(regionOfQueueUrl(c.url)).to.equal(c.expected));
+});
+
+// The same table, as the trigger reads it: a terminal-resource row stalls the resource with the
+// row's reason; every other row is retried (a terminal-run row is only final for RunTask).
+describe('SqsQueueDepth: every row of AWS_ERROR_TABLE, as the trigger reads it', () => {
+  for (const row of AWS_ERROR_TABLE) {
+    for (const entry of row.errors) {
+      const example = exampleAwsError(entry);
+      if (typeof example === 'string') continue;
+      it(`${row.reason} (${row.disposition}): ${entry}`, async () => {
+        const { source } = setup({
+          GetQueueUrl: () => {
+            throw example;
+          },
+        });
+        const error = await source.queueDepth({ queueName: 'jobs' }).catch((e: unknown) => e);
+        if (row.disposition === 'terminal-resource') {
+          expect(error).to.be.instanceOf(TerminalError);
+          expect((error as TerminalError).reason).to.equal(row.reason);
+        } else {
+          expect(error).to.be.instanceOf(TransientError);
+        }
+      });
+    }
+  }
 });
