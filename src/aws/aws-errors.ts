@@ -4,6 +4,10 @@
 //
 // AWS_ERROR_TABLE below is the one place that decides what an error means for a run; the README's
 // "Error handling" table is the same table, and test/unit/aws/aws-errors.test.ts checks both.
+// Each caller reads a row for what its own controller does: a terminal-resource row stalls the
+// resource whose spec names the thing (the trigger's queue, a policy); the dead-letter sink, whose
+// sends the controller retries and gives up on its own, reads every row as a failed send
+// (deadLetterSendError in sqs/sqs-dead-letter-sink.ts).
 import {
   AccessDeniedError,
   IAM_PROPAGATION_MS,
@@ -172,13 +176,13 @@ export const AWS_ERROR_TABLE: readonly ErrorRow[] = [
     reason: 'QueueNotFound',
     errors: ['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'InvalidAddress'],
     disposition: 'terminal-resource',
-    why: 'spec.trigger.sqs names no queue: a spec problem, Stalled until the spec changes or the 10-minute resync finds the queue. For spec.deadLetter the letter stays Pending and is retried with backoff: the queue may be created after the resource',
+    why: 'spec.trigger.sqs names no queue: a spec problem, Stalled until the spec changes or the 10-minute resync finds the queue. For spec.deadLetter it is a failed send: the letter stays Pending, is retried with backoff and given up after --dead-letter-max-attempts or --dead-letter-max-age: the queue may be created after the resource',
   },
   {
     reason: 'PolicyDenied',
     errors: ['PolicyDenied', 'InvalidSecurity', 'KMS.DisabledException', 'KMS.NotFoundException'],
     disposition: 'terminal-resource',
-    why: 'an EcsSchedulerPolicy (Stalled until the spec or a policy changes), or a queue or key policy of the trigger queue (Stalled until the spec changes or the resync), forbids what the spec asks; a person must change one of them. For spec.deadLetter these are retried with backoff',
+    why: 'an EcsSchedulerPolicy (Stalled until the spec or a policy changes), or a queue or key policy of the trigger queue (Stalled until the spec changes or the resync), forbids what the spec asks; a person must change one of them. For spec.deadLetter these are failed sends, retried and given up the same way',
   },
   {
     reason: 'Unknown',
