@@ -50,7 +50,9 @@ import { StateFile } from './standalone/state-file.js';
 import { StateLock } from './standalone/state-lock.js';
 import { SqsDeadLetterSink } from './aws/sqs/sqs-dead-letter-sink.js';
 import { WriteLane } from './flow/write-lane.js';
-import { createSqsClient, regionOfQueueUrl, SqsQueueDepth } from './aws/sqs/sqs-queue-depth.js';
+import { createSqsClient } from './aws/sqs/sqs-client.js';
+import { SqsQueueDepth } from './aws/sqs/sqs-queue-depth.js';
+import { regionOfQueueUrl } from './aws/sqs/sqs-queue-url.js';
 
 // Writes in flight: when no pass is deciding, enough to keep the API server's write path full;
 // while passes decide, two, so writes keep moving under a steady stream of launches without taking

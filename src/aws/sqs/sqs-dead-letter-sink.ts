@@ -25,13 +25,13 @@ import { TerminalError, TransientError } from '../../controller/errors.js';
 import { classifyAwsError, mapAwsError } from '../aws-errors.js';
 import { QueueUrlCache, type QueueRef } from '../queue-url-cache.js';
 import { sqsCall } from './sqs-call.js';
-import { queueUrlProblem, regionOfQueueUrl, type SqsApi, type SqsClientFor } from './sqs-queue-depth.js';
+import { DEFAULT_SQS_TIMEOUT_MS, type SqsApi, type SqsClientFor } from './sqs-client.js';
+import { queueUrlProblem, regionOfQueueUrl } from './sqs-queue-url.js';
 
 /** The message attribute that carries the run's identity on every queue type. */
 export const RUN_ID_ATTRIBUTE = 'ecs-scheduler-run-id';
 
 const FIELD = 'spec.deadLetter.sqs';
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface SqsDeadLetterSinkOptions {
   /** The SQS clients per identity and region: the same provider the trigger uses. */
@@ -54,7 +54,7 @@ export class SqsDeadLetterSink implements DeadLetterSink {
 
   constructor(options: SqsDeadLetterSinkOptions) {
     this.#options = options;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_SQS_TIMEOUT_MS;
     this.#clock = options.clock ?? systemClock;
   }
 

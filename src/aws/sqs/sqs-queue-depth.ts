@@ -3,79 +3,31 @@
 // terminal (QueueNotFound: the resource is Stalled until the spec changes or the resync finds the
 // queue), throttling is ThrottledError, a queue URL on a foreign host is terminal.
 //
-// A tenant writes `queueUrl`, so it is hostile input. The SDK's default is to send the request to
-// the queue URL's host whenever it differs from the client's endpoint, which would let a tenant
-// aim SigV4-signed requests, session token included, at any host. So:
-// - clients are built with `useQueueUrlAsEndpoint: false`: the URL is only a request parameter;
-// - before any call, the URL's host must be the Region's SQS endpoint (or the configured endpoint
-//   override), else the run stops with a TerminalError naming `spec.trigger.sqs.queueUrl`.
+// A tenant writes `queueUrl`, so it is hostile input: the clients never send to its host
+// (sqs-client.ts), and before any call the URL's host must be the Region's SQS endpoint (or the
+// configured endpoint override), else the run stops with a TerminalError naming
+// `spec.trigger.sqs.queueUrl` (sqs-queue-url.ts).
 import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
-  SQSClient,
   type GetQueueAttributesCommandOutput,
   type GetQueueUrlCommandOutput,
   type QueueAttributeName,
-  type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
-import { awsRegionProblem } from '../aws-region.js';
 import { systemClock, type Clock } from '../../controller/clock.js';
-import type { AwsApi } from '../aws-call.js';
-import { QueueUrlCache, type QueueRef } from '../queue-url-cache.js';
-import { sqsCall } from './sqs-call.js';
-import { awsRequestHandler } from '../aws-http-handler.js';
 import { TerminalError, TransientError } from '../../controller/errors.js';
 import type { AwsIdentity, QueueDepthSource } from '../../controller/ports.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
+import { awsRegionProblem } from '../aws-region.js';
+import { QueueUrlCache, type QueueRef } from '../queue-url-cache.js';
+import { sqsCall } from './sqs-call.js';
+import { createSqsClient, DEFAULT_SQS_TIMEOUT_MS, type SqsApi, type SqsClientFor } from './sqs-client.js';
+import { queueUrlProblem, regionOfQueueUrl } from './sqs-queue-url.js';
 import { awsErrorMessage, awsErrorName, classifyAwsError, mapAwsError } from '../aws-errors.js';
 
 export type SqsTrigger = Parameters<QueueDepthSource['queueDepth']>[0];
 
-/** What the SQS adapters need of an SDK client: the base's AwsApi. An SQSClient satisfies it. */
-export type SqsApi = AwsApi;
-
-/**
- * The SQS client to use for a region, with the controller's own credentials (no identity) or
- * an admin policy's assumed role. The provider owns the clients it returns (caching, closing).
- */
-export type SqsClientFor = (identity: AwsIdentity | undefined, region: string | undefined) => SqsApi;
-
 const QUEUE_URL_FIELD = 'spec.trigger.sqs.queueUrl';
-const DEFAULT_TIMEOUT_MS = 10_000;
-
-export interface SqsClientSettings {
-  readonly region?: string;
-  /** Endpoint override, for moto or LocalStack; the same one ECS uses. */
-  readonly endpoint?: string;
-  /** SDK-level attempts per call. Default 3. */
-  readonly maxAttempts?: number;
-  /** Whole-request deadline, in ms. Default 10 s; the whole call is bounded by the caller too. */
-  readonly requestTimeoutMs?: number;
-  /** Connect deadline, in ms. Default: requestTimeoutMs. */
-  readonly connectionTimeoutMs?: number;
-  /** Credentials other than the default chain's (an assumed role). */
-  readonly credentials?: SQSClientConfig['credentials'];
-}
-
-/**
- * An SQSClient that never sends to a queue URL's host. Anything that builds SQS clients for the
- * trigger (the per-identity pool included) builds them here, so the setting cannot be forgotten.
- */
-export function createSqsClient(settings: SqsClientSettings): SQSClient {
-  const timeout = settings.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return new SQSClient({
-    ...(settings.region === undefined ? {} : { region: settings.region }),
-    ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-    ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
-    maxAttempts: settings.maxAttempts ?? 3,
-    useQueueUrlAsEndpoint: false,
-    requestHandler: awsRequestHandler({
-      connectionTimeoutMs: settings.connectionTimeoutMs ?? timeout,
-      requestTimeoutMs: timeout,
-    }),
-  });
-}
-
 export interface SqsQueueDepthOptions {
   /** Region of queues whose trigger names none. Default: the SDK's resolution (AWS_REGION, profile). */
   readonly region?: string;
@@ -103,69 +55,6 @@ export interface QueueDepthOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The region in a queue URL such as https://sqs.eu-west-1.amazonaws.com/123/q, if it names one. */
-export function regionOfQueueUrl(queueUrl: string): string | undefined {
-  let host: string;
-  try {
-    host = new URL(queueUrl).hostname;
-  } catch {
-    return undefined;
-  }
-  const region =
-    /^sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1] ??
-    /^([a-z0-9-]+)\.queue\.amazonaws\.com(\.cn)?$/.exec(host)?.[1];
-  // Each region gets a client: a host label that is no AWS region makes the URL no SQS endpoint.
-  return region !== undefined && awsRegionProblem(region) === undefined ? region : undefined;
-}
-
-/**
- * Why a tenant's queue URL may not be read in `region`, or undefined when it may. Allowed hosts:
- * sqs.<region>.amazonaws.com, the legacy <region>.queue.amazonaws.com (both also under
- * .amazonaws.com.cn), and the endpoint override's host and port.
- */
-export function queueUrlProblem(
-  queueUrl: string,
-  region: string | undefined,
-  endpoint: string | undefined,
-  regionField = 'spec.trigger.sqs.region',
-): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(queueUrl);
-  } catch {
-    return 'is not a URL';
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `has scheme ${url.protocol}, not https:`;
-  if (url.username !== '' || url.password !== '') return 'must not carry credentials';
-  if (endpoint !== undefined) {
-    try {
-      if (new URL(endpoint).host === url.host) return undefined;
-    } catch {
-      // An unparsable override allows nothing extra.
-    }
-  }
-  const urlRegion = regionOfQueueUrl(queueUrl);
-  const official = urlRegion !== undefined && url.port === '';
-  if (!official) {
-    const allowed = [
-      region === undefined ? 'sqs.<region>.amazonaws.com' : `sqs.${region}.amazonaws.com`,
-      ...(endpoint === undefined ? [] : [safeHost(endpoint)]),
-    ];
-    return `host ${url.host} is not an SQS endpoint (allowed: ${allowed.join(', ')})`;
-  }
-  if (region !== undefined && urlRegion !== region)
-    return `is in region ${urlRegion}, but the queue is read in ${region} (${regionField})`;
-  return undefined;
-}
-
-function safeHost(endpoint: string): string {
-  try {
-    return new URL(endpoint).host;
-  } catch {
-    return endpoint;
-  }
-}
-
 export class SqsQueueDepth implements QueueDepthSource {
   readonly #defaultRegion: string | undefined;
   readonly #endpoint: string | undefined;
@@ -180,7 +69,7 @@ export class SqsQueueDepth implements QueueDepthSource {
   constructor(options: SqsQueueDepthOptions = {}) {
     this.#defaultRegion = options.region;
     this.#endpoint = options.endpoint;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_SQS_TIMEOUT_MS;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? silentLogger;
     this.#clientFor =

@@ -19,7 +19,7 @@ import type { Clock } from '../../controller/clock.js';
 import { RUN_STARTED_BY_PREFIX } from '../../controller/run-identity.js';
 import { backoffDelayMs, type BackoffPolicy } from '../../flow/backoff.js';
 import type { Logger } from '../../log/logger.js';
-import { createSqsClient, type SqsApi, type SqsClientSettings } from './sqs-queue-depth.js';
+import { createSqsClient, type SqsApi, type SqsClientSettings } from './sqs-client.js';
 
 /** SQS's longest long poll: the fewest empty receives, and a message still read as it arrives. */
 export const TASK_EVENTS_WAIT_SECONDS = 20;

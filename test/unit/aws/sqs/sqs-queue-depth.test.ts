@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { TerminalError, ThrottledError, TransientError } from '../../../../src/controller/errors.js';
-import { SqsQueueDepth, regionOfQueueUrl } from '../../../../src/aws/sqs/sqs-queue-depth.js';
+import { SqsQueueDepth } from '../../../../src/aws/sqs/sqs-queue-depth.js';
+import { regionOfQueueUrl } from '../../../../src/aws/sqs/sqs-queue-url.js';
 import { AWS_ERROR_TABLE } from '../../../../src/aws/aws-errors.js';
 import { exampleAwsError } from '../aws-error-examples.js';
 import type { AwsIdentity } from '../../../../src/controller/ports.js';

@@ -5,7 +5,8 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { TerminalError } from '../../../../src/controller/errors.js';
-import { SqsQueueDepth, createSqsClient } from '../../../../src/aws/sqs/sqs-queue-depth.js';
+import { createSqsClient } from '../../../../src/aws/sqs/sqs-client.js';
+import { SqsQueueDepth } from '../../../../src/aws/sqs/sqs-queue-depth.js';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'session' };
 
