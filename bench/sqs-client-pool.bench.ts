@@ -9,7 +9,7 @@
  */
 import { AssumedRoleCredentials } from '../src/aws/assumed-role-credentials.js';
 import { AwsClientPool, DEFAULT_MAX_SQS_CLIENTS } from '../src/aws/aws-client-pool.js';
-import { createSqsClient } from '../src/trigger/sqs-queue-depth.js';
+import { createSqsClient } from '../src/aws/sqs/sqs-client.js';
 
 const REGIONS = 2_028;
 const gc = (globalThis as { gc?: () => void }).gc;

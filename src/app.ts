@@ -19,15 +19,15 @@ import { overviewOf, summarize } from './controller/startup-summary.js';
 import { TaskTracker } from './controller/task-tracker.js';
 import { WorkQueue } from './controller/work-queue.js';
 import type { Config } from './config.js';
-import { awsRequestHandler } from './ecs/aws-http-handler.js';
-import { createAwsTaskLauncher } from './ecs/aws-task-launcher.js';
-import { DryRunLauncher } from './ecs/dry-run-launcher.js';
+import { awsRequestHandler } from './aws/aws-http-handler.js';
+import { createAwsTaskLauncher } from './aws/ecs/aws-task-launcher.js';
+import { DryRunLauncher } from './aws/ecs/dry-run-launcher.js';
 import {
   createTaskEventsSqsClient,
   TASK_EVENTS_WAIT_SECONDS,
   TaskStateEvents,
-} from './ecs/task-state-events.js';
-import { createEcsRateLimiters } from './ecs/ecs-rate-limiters.js';
+} from './aws/sqs/task-state-events.js';
+import { createEcsRateLimiters } from './aws/ecs/ecs-rate-limiters.js';
 import {
   createKubeAdapters,
   createLeaseElector,
@@ -48,9 +48,11 @@ import { ManifestStore } from './standalone/manifest-store.js';
 import { PolicyFolder } from './standalone/policy-folder.js';
 import { StateFile } from './standalone/state-file.js';
 import { StateLock } from './standalone/state-lock.js';
-import { SqsDeadLetterSink } from './deadletter/sqs-dead-letter-sink.js';
+import { SqsDeadLetterSink } from './aws/sqs/sqs-dead-letter-sink.js';
 import { WriteLane } from './flow/write-lane.js';
-import { createSqsClient, regionOfQueueUrl, SqsQueueDepth } from './trigger/sqs-queue-depth.js';
+import { createSqsClient } from './aws/sqs/sqs-client.js';
+import { SqsQueueDepth } from './aws/sqs/sqs-queue-depth.js';
+import { regionOfQueueUrl } from './aws/sqs/sqs-queue-url.js';
 
 // Writes in flight: when no pass is deciding, enough to keep the API server's write path full;
 // while passes decide, two, so writes keep moving under a steady stream of launches without taking

@@ -19,8 +19,8 @@ import { AssumeRoleCommand, STSClient, type AssumeRoleCommandOutput } from '@aws
 import { systemClock, type Clock } from '../controller/clock.js';
 import { AccessDeniedError, TransientError } from '../controller/errors.js';
 import type { AwsIdentity } from '../controller/ports.js';
-import { awsErrorMessage, awsErrorName } from '../ecs/aws-errors.js';
-import { awsRequestHandler } from '../ecs/aws-http-handler.js';
+import { awsErrorMessage, awsErrorName } from './aws-errors.js';
+import { awsRequestHandler } from './aws-http-handler.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 
 /** What the SDK clients take as `credentials`: a function returning fresh credentials. */

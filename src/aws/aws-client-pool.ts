@@ -10,7 +10,7 @@
 // region one new TLS connection; assumed-role credentials are cached apart, so no STS call.
 import { TerminalError } from '../controller/errors.js';
 import type { AwsIdentity } from '../controller/ports.js';
-import type { AwsApi } from '../ecs/ports.js';
+import type { AwsApi } from './aws-call.js';
 import type { AssumedRoleCredentials, CredentialsProvider } from './assumed-role-credentials.js';
 import { awsRegionProblem } from './aws-region.js';
 

@@ -5,7 +5,7 @@ import {
   awsEventBridgeSource,
   EventBridgeReadError,
   type EventBridgeSource,
-} from '../aws/eventbridge-source.js';
+} from '../aws/eventbridge/eventbridge-source.js';
 import { convertEcschedule, EcscheduleInputError } from '../migrate/ecschedule.js';
 import { AwsJsonInputError, parseAwsJsonList } from '../migrate/eventbridge-input.js';
 import { convertRules } from '../migrate/eventbridge-rules.js';

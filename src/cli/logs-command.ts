@@ -1,9 +1,9 @@
 // `logs NS/NAME`: the CloudWatch Logs of one run's tasks. The run comes from status.runs; each
-// task's log streams follow from its task definition's awslogs options (see src/logs/).
+// task's log streams follow from its task definition's awslogs options (see src/aws/logs/).
 import type { EcsScheduledTaskResource, RunRecord } from '../api/types.js';
-import { AwsRunLogs } from '../logs/aws-run-logs.js';
-import { LogLocationError, logStreamsFor, type LogStreamRef } from '../logs/log-streams.js';
-import { LogsError, type LogEventSource, type TaskLookup } from '../logs/ports.js';
+import { AwsRunLogs } from '../aws/logs/aws-run-logs.js';
+import { LogLocationError, logStreamsFor, type LogStreamRef } from '../aws/logs/log-streams.js';
+import { LogsError, type LogEventSource, type TaskLookup } from '../aws/logs/ports.js';
 import type { CliIo } from './cli-io.js';
 import { CLUSTER_FLAGS_HELP, clusterCommand, type ClusterVerb, type FlagValues } from './cluster-command.js';
 import { ClusterError, connectCluster, type Connect, type ResourceRef } from './cluster-client.js';

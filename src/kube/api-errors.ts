@@ -48,7 +48,7 @@ export function describeError(err: unknown): string {
 
 /**
  * What a failed Kubernetes call means, by HTTP status (or the absence of one). The same three
- * classes as AWS_ERROR_TABLE (src/ecs/aws-errors.ts), plus `gone`: the object was deleted, so
+ * classes as AWS_ERROR_TABLE (src/aws/aws-errors.ts), plus `gone`: the object was deleted, so
  * there is nothing left to report on. The "Error handling" table of docs/concepts/error-handling.md lists these rows too.
  */
 export type KubeErrorDisposition = 'retry' | 'terminal-run' | 'terminal-resource' | 'gone';

@@ -11,8 +11,8 @@ import type {
 } from '../controller/metrics-port.js';
 import type { ResourceKey } from '../controller/ports.js';
 import type { TaskTrackerMetrics } from '../controller/task-tracker.js';
-import type { TaskEventMetrics, TaskEventOutcome } from '../ecs/task-state-events.js';
-import type { EcsRequestMetrics, EcsRequestOutcome } from '../ecs/ports.js';
+import type { TaskEventMetrics, TaskEventOutcome } from '../aws/sqs/task-state-events.js';
+import type { EcsRequestMetrics, EcsRequestOutcome } from '../aws/ecs/ports.js';
 import type { LeaderMetrics, WatchMetrics } from '../kube/metrics-port.js';
 import { ResourceSeries, splitKey, type ResourceGauge } from './resource-series.js';
 

@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { expect } from 'chai';
 import { DescribeClustersCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { awsRequestHandler } from '../../src/ecs/aws-http-handler.js';
+import { awsRequestHandler } from '../../src/aws/aws-http-handler.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { startEcsSimulatorServer } from '../support/ecs-simulator/server.js';
 import { EST } from './support/kube.js';

@@ -11,8 +11,8 @@ import {
 import { expect } from 'chai';
 import { TerminalError } from '../../src/controller/errors.js';
 import type { LaunchRequest, TaskObservation } from '../../src/controller/ports.js';
-import { createAwsTaskLauncher, type AwsTaskLauncher } from '../../src/ecs/aws-task-launcher.js';
-import { SqsQueueDepth } from '../../src/trigger/sqs-queue-depth.js';
+import { createAwsTaskLauncher, type AwsTaskLauncher } from '../../src/aws/ecs/aws-task-launcher.js';
+import { SqsQueueDepth } from '../../src/aws/sqs/sqs-queue-depth.js';
 import {
   ecsClient,
   loadTestEnv,

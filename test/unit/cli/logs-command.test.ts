@@ -1,8 +1,14 @@
 import { expect } from 'chai';
 import { clusterCommand } from '../../../src/cli/cluster-command.js';
 import { FOLLOW_INTERVAL_MS, logsVerb, type LogsDeps } from '../../../src/cli/logs-command.js';
-import type { ContainerLogSettings, LogStreamRef } from '../../../src/logs/log-streams.js';
-import type { LogEvent, LogEventSource, LogPage, TaskFacts, TaskLookup } from '../../../src/logs/ports.js';
+import type { ContainerLogSettings, LogStreamRef } from '../../../src/aws/logs/log-streams.js';
+import type {
+  LogEvent,
+  LogEventSource,
+  LogPage,
+  TaskFacts,
+  TaskLookup,
+} from '../../../src/aws/logs/ports.js';
 import { recordingIo } from '../../support/recording-io.js';
 import { FakeCluster, scheduledTask } from './fake-cluster.js';
 

@@ -7,8 +7,8 @@
 import { expect } from 'chai';
 import { TransientError } from '../../../src/controller/errors.js';
 import type { ReconcileResult } from '../../../src/controller/reconciler.js';
-import { IAM_PROPAGATION_MS, mapAwsError } from '../../../src/ecs/aws-errors.js';
-import { awsError } from '../ecs/support.js';
+import { IAM_PROPAGATION_MS, mapAwsError } from '../../../src/aws/aws-errors.js';
+import { awsError } from '../aws/ecs/support.js';
 import { harness } from './harness.js';
 
 const denied = (what = 'ECS RunTask') =>

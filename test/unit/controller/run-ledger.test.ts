@@ -7,7 +7,7 @@ import {
   runNowKeyOf,
   scheduledRunIdentity,
 } from '../../../src/controller/run-identity.js';
-import { batchClientToken } from '../../../src/ecs/run-task-request.js';
+import { batchClientToken } from '../../../src/aws/ecs/run-task-request.js';
 import { fixtureUid, scheduledTask } from '../../support/resources.js';
 
 const ten = new Date('2026-03-01T10:00:00Z');

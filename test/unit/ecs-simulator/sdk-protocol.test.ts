@@ -12,7 +12,7 @@ import {
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { expect } from 'chai';
-import { mapAwsError } from '../../../src/ecs/aws-errors.js';
+import { mapAwsError } from '../../../src/aws/aws-errors.js';
 import { ThrottledError } from '../../../src/controller/errors.js';
 import { startEcsSimulatorServer, type EcsSimulatorServer } from '../../support/ecs-simulator/server.js';
 import { CLUSTER, ManualClock, scriptedRandom } from './support.js';

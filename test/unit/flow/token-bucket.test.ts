@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TokenBucket } from '../../../src/flow/token-bucket.js';
-import { FakeClock } from '../ecs/support.js';
+import { FakeClock } from '../aws/ecs/support.js';
 
 function bucket(clock: FakeClock, capacity: number, refillPerSecond: number) {
   return new TokenBucket({ capacity, refillPerSecond, now: () => clock.nowMs(), sleep: clock.sleep });

@@ -9,7 +9,7 @@ import { validatePolicy } from '../../../src/api/policy-validation.js';
 import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
 import { validateResource } from '../../../src/api/validation.js';
 import { createImportCommand } from '../../../src/cli/import-command.js';
-import type { EventBridgeSource } from '../../../src/aws/eventbridge-source.js';
+import type { EventBridgeSource } from '../../../src/aws/eventbridge/eventbridge-source.js';
 import { checkEventBridgeExpression } from '../../../src/migrate/eventbridge-expression.js';
 import { convertSchedule } from '../../../src/migrate/eventbridge-scheduler.js';
 import { policyFor } from '../../../src/migrate/import-policy.js';
