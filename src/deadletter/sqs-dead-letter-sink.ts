@@ -20,7 +20,7 @@ import type {
   DeadLetterQueue,
   DeadLetterSendOptions,
   DeadLetterSink,
-} from '../controller/dead-letter.js';
+} from '../controller/pass/dead-letter.js';
 import { TerminalError, TransientError } from '../controller/errors.js';
 import type { AwsIdentity } from '../controller/ports.js';
 import { awsErrorName, mapAwsError } from '../ecs/aws-errors.js';

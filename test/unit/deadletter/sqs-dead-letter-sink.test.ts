@@ -1,6 +1,6 @@
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
-import type { DeadLetterMessage } from '../../../src/controller/dead-letter.js';
+import type { DeadLetterMessage } from '../../../src/controller/pass/dead-letter.js';
 import { TerminalError, TransientError } from '../../../src/controller/errors.js';
 import type { AwsIdentity } from '../../../src/controller/ports.js';
 import { RUN_ID_ATTRIBUTE, SqsDeadLetterSink } from '../../../src/deadletter/sqs-dead-letter-sink.js';

@@ -1,0 +1,174 @@
+// The schedule's part of a pass: times passed over while nobody looked (adopted when an earlier
+// pass launched them unrecorded, else Missed), a time too late to start, the due time, and the
+// run-now annotation.
+import { RUN_NOW_ANNOTATION } from '../../api/constants.js';
+import type { EcsScheduledTaskResource } from '../../api/types.js';
+import { EventReason, type TaskLauncher } from '../ports.js';
+import { addRun, adoptedRun, callOptions, iso, later, toTransient, type Pass } from './reconcile-pass.js';
+import { runNowIdentity, runNowKeyOf, scheduledRunIdentity } from '../decide/run-identity.js';
+import type { LaunchStep } from './run-launch.js';
+import type { LaunchLedger } from '../runtime/run-ledger.js';
+import type { SchedulePlan } from '../decide/run-plan.js';
+import { RunReason } from '../decide/run-tracking.js';
+
+/** Passed-over times looked up in ECS per pass (each lookup is two ListTasks calls). */
+const MAX_MISSED_LOOKUPS = 10;
+
+export class ScheduleStep {
+  readonly #launcher: TaskLauncher;
+  readonly #launches: LaunchStep;
+  readonly #ledger: LaunchLedger;
+
+  constructor(launcher: TaskLauncher, launches: LaunchStep, ledger: LaunchLedger) {
+    this.#launcher = launcher;
+    this.#launches = launches;
+    this.#ledger = ledger;
+  }
+
+  /** Missed and due scheduled times. Returns the new lastScheduleTime (the watermark). */
+  async runSchedule(
+    pass: Pass,
+    plan: SchedulePlan,
+    previous: string | undefined,
+  ): Promise<string | undefined> {
+    // A passed-over time may have been launched by an earlier pass whose status write never
+    // landed (the API server was down, or the process died right after RunTask). Those tasks are
+    // adopted rather than reported Missed. The token cannot tell (asking RunTask would launch what
+    // was never launched), so they are looked up by startedBy. Only where the ledger says someone
+    // may have: a time due before this term began, or a launch of ours whose write did not land
+    // (a time this term passed over while it fell behind has no tasks: nobody else launches during
+    // our term). And only the oldest few: the time right after the watermark is the one a crash
+    // leaves behind; each lookup costs ListTasks calls.
+    // One after another: all at once, ten lookups of every resource after a failover came to
+    // hundreds of ListTasks together, past ECS's read quota; the throttled passes failed and were
+    // retried with growing backoff, and the torture suite recorded thousands of runs lost.
+    const adopted = new Map<Date, string[]>();
+    // plan.missed is newest first.
+    const lookedUp = plan.missed
+      .filter((time) =>
+        this.#ledger.needsLookup({
+          key: pass.key,
+          scheduledTime: time,
+          kind: 'scheduled',
+          now: pass.now,
+          signal: pass.signal,
+        }),
+      )
+      .slice(-MAX_MISSED_LOOKUPS);
+    for (const time of lookedUp) {
+      try {
+        const found = await this.#launcher.findTasks(
+          pass.cluster,
+          scheduledRunIdentity(pass.resource, time).startedBy,
+          callOptions(pass),
+        );
+        if (found.length > 0) adopted.set(time, found);
+      } catch (error) {
+        // Nothing added yet: the whole schedule step is retried with the watermark unmoved.
+        pass.errors.push(toTransient(error, 'looking for tasks already launched'));
+        return previous;
+      }
+    }
+    for (const time of plan.missed) {
+      const found = adopted.get(time);
+      addRun(
+        pass,
+        found
+          ? adoptedRun(time, found, pass.cluster)
+          : {
+              scheduledTime: time.toISOString(),
+              result: 'Missed',
+              reason: RunReason.Coalesced,
+              message: 'a later scheduled time was due at the same pass; only the most recent one runs',
+            },
+      );
+    }
+    // Counted beyond the records kept, so missedRunsTotal stays true after a long outage.
+    for (let i = plan.missed.length; i < plan.missedCount; i++) pass.recorded.push('Missed');
+    const missedCount = plan.missedCount - adopted.size;
+    pass.missedRunsTotal += missedCount;
+    if (missedCount > 0) {
+      const count = plan.missedMore ? `at least ${missedCount}` : String(missedCount);
+      pass.events.push({
+        type: 'Warning',
+        reason: EventReason.MissedSchedule,
+        message: `missed ${count} scheduled time(s) before ${iso(plan.lastScheduleTime)}; only the most recent is considered`,
+      });
+    }
+    const handledUpTo = later(previous, iso(plan.missed[0]));
+    if (plan.tooLate) {
+      if (!(await this.#recordTooLate(pass, plan.tooLate))) return handledUpTo;
+    }
+    if (
+      plan.due &&
+      !(await this.#launches.startRun(
+        pass,
+        plan.due,
+        scheduledRunIdentity(pass.resource, plan.due),
+        'scheduled',
+      ))
+    ) {
+      return handledUpTo;
+    }
+    return later(previous, iso(plan.lastScheduleTime));
+  }
+
+  /** Missed by startingDeadlineSeconds, unless an earlier pass launched it and crashed before writing. */
+  async #recordTooLate(pass: Pass, time: Date): Promise<boolean> {
+    let found: string[];
+    try {
+      found = await this.#launcher.findTasks(
+        pass.cluster,
+        scheduledRunIdentity(pass.resource, time).startedBy,
+        callOptions(pass),
+      );
+    } catch (error) {
+      pass.errors.push(toTransient(error, 'looking for tasks already launched'));
+      return false;
+    }
+    if (found.length > 0) {
+      addRun(pass, adoptedRun(time, found, pass.cluster));
+      return true;
+    }
+    const deadline = pass.spec.startingDeadlineSeconds ?? 0;
+    const message = `too late to start: more than startingDeadlineSeconds (${deadline}s) after ${time.toISOString()}`;
+    pass.missedRunsTotal += 1;
+    addRun(pass, {
+      scheduledTime: time.toISOString(),
+      result: 'Missed',
+      reason: RunReason.StartingDeadlineExceeded,
+      message,
+    });
+    pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message });
+    return true;
+  }
+
+  /** Run-now by annotation: once per distinct value. Returns the new status.lastRunNow. */
+  async runNow(pass: Pass, previous: string | undefined): Promise<string | undefined> {
+    if (!wantsRunNow(pass.resource, previous)) return previous;
+    const value = pass.resource.metadata.annotations![RUN_NOW_ANNOTATION]!;
+    if (pass.spec.suspend) {
+      addRun(pass, {
+        scheduledTime: pass.now.toISOString(),
+        result: 'Skipped',
+        reason: RunReason.Suspended,
+        message: `run-now "${value}" ignored: the resource is suspended`,
+      });
+      return value;
+    }
+    const started = await this.#launches.startRun(
+      pass,
+      pass.now,
+      runNowIdentity(pass.resource, value, pass.now),
+      'run-now',
+      runNowKeyOf(value),
+    );
+    return started ? value : previous;
+  }
+}
+
+/** A run-now value this resource has not acted on yet (whether it launches or is Skipped). */
+export function wantsRunNow(resource: EcsScheduledTaskResource, previous: string | undefined): boolean {
+  const value = resource.metadata.annotations?.[RUN_NOW_ANNOTATION];
+  return value !== undefined && value !== '' && value !== previous;
+}
