@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { planFaults } from '../../torture/fault-plan.js';
-import { parseScenario, ScenarioError } from '../../torture/scenario.js';
+import { planFaults } from '../../../test/torture/fault-plan.js';
+import { parseScenario, ScenarioError } from '../../../test/torture/scenario.js';
 import { seededRandom } from '../../support/seeded-random.js';
 
 const minimal = `

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { formatScorecard, scorecard, type EcsFault, type ScorecardInput } from '../../torture/scorecard.js';
+import {
+  formatScorecard,
+  scorecard,
+  type EcsFault,
+  type ScorecardInput,
+} from '../../../test/torture/scorecard.js';
 
 const at = (s: number) => Date.parse('2026-03-01T00:00:00Z') + s * 1000;
 const run = (resource: string, s: number, tasksWanted = 1) => ({
