@@ -8,7 +8,7 @@ import { TransientError } from '../errors.js';
 import type { DeadLetterOutcome } from '../metrics-port.js';
 import { EventReason, type AwsIdentity, type EcsCallOptions, type EventType } from '../ports.js';
 import { sortRuns } from '../decide/run-history.js';
-import { launchWindowEnd } from '../decide/run-plan.js';
+import { launchWindowEnd } from '../decide/run-decision.js';
 import { attemptOf, isFailure, retryPolicyOf, retryRecord } from '../decide/run-retry.js';
 import { launchedTaskCount, plannedTasks, RunReason } from '../decide/run-tracking.js';
 

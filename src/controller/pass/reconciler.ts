@@ -42,10 +42,10 @@ import {
   nextDeadline,
   observeRuns,
 } from './run-observation.js';
-import { planSchedule, type SchedulePlan } from '../decide/run-plan.js';
+import { planSchedule, wantsRunNow, type SchedulePlan } from '../decide/run-decision.js';
 import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from '../decide/run-retry.js';
 import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
-import { ScheduleStep, wantsRunNow } from './schedule-step.js';
+import { ScheduleStep } from './schedule-step.js';
 import { buildStatus, newestVerdict, stalledStatus } from '../decide/status-builder.js';
 import { repairStatus } from '../decide/status-repair.js';
 import { droppedRuns } from '../decide/status-size.js';

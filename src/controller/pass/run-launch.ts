@@ -2,10 +2,9 @@
 // one RunTask attempt with its deterministic token, fenced by the lease. Capacity retries of
 // runs short of tasks go through the same attempt, with the next token; so does the next attempt
 // of a failed run (spec.retryPolicy), under that attempt's own identity.
-import type { ConcurrencyPolicy, RunRecord } from '../../api/types.js';
-import { decideLaunch } from '../decide/concurrency-policy.js';
+import type { RunRecord } from '../../api/types.js';
 import { ConditionType, findCondition } from '../decide/conditions.js';
-import { desiredTaskCount } from '../decide/desired-count.js';
+import { decideDueRun } from '../decide/run-decision.js';
 import { TerminalError } from '../errors.js';
 import { assertMayLaunch, launchCheck, PassAbortedError } from '../runtime/fencing.js';
 import {
@@ -36,13 +35,7 @@ import {
 import { attemptIdentity, recordedRunIdentity, type RunIdentity } from '../decide/run-identity.js';
 import { launchClientToken, type LaunchLedger } from '../runtime/run-ledger.js';
 import { attemptOf, awaitingRetry, cancelledRetry, dueRetries, retryPolicyOf } from '../decide/run-retry.js';
-import {
-  launchedTaskCount,
-  plannedTasks,
-  RunReason,
-  unfinishedTaskArns,
-  withReason,
-} from '../decide/run-tracking.js';
+import { launchedTaskCount, plannedTasks, RunReason, withReason } from '../decide/run-tracking.js';
 
 export type RunKind = 'scheduled' | 'run-now';
 
@@ -157,30 +150,35 @@ export class LaunchStep {
     kind: RunKind,
     runNowKey?: string,
   ): Promise<boolean> {
-    // Tasks of batches without an answer may run: nothing new launches until they are known.
-    if (pass.runs.some((r) => r.unconfirmedLaunch !== undefined)) return false;
+    const ask = (queueDepth?: number) =>
+      decideDueRun({
+        spec: pass.spec,
+        runs: pass.runs,
+        maxTasksPerRun: pass.maxTasksPerRun,
+        queueClient: this.#deps.queueDepth !== undefined,
+        ...(queueDepth !== undefined ? { queueDepth } : {}),
+      });
     const scheduledTime = scheduled.toISOString();
     const sqs = pass.spec.trigger?.sqs;
+    const source = this.#deps.queueDepth;
+    let decision = ask();
     let depth: number | undefined;
-    if (sqs) {
-      if (!this.#deps.queueDepth) {
-        addRun(pass, {
-          scheduledTime,
-          result: 'Skipped',
-          reason: RunReason.TriggerUnavailable,
-          message: 'this controller has no SQS client configured',
-        });
-        return true;
-      }
+    if (decision.action === 'read-queue-depth' && sqs && source) {
       // The queue already failed this pass (the due time, then a run-now): it is reported once.
       if (pass.triggerProblem) return false;
       try {
-        depth = await this.#deps.queueDepth.queueDepth(sqs, callOptions(pass));
+        depth = await source.queueDepth(sqs, callOptions(pass));
       } catch (error) {
         this.#triggerFailed(pass, error);
         return false;
       }
       pass.queueDepth = depth;
+      decision = ask(depth);
+    }
+    if (decision.action === 'wait' || decision.action === 'read-queue-depth') return false;
+    if (decision.action === 'skip' && decision.desiredCount === undefined) {
+      addRun(pass, { scheduledTime, result: 'Skipped', reason: decision.reason, message: decision.message });
+      return true;
     }
     const base: RunRecord = {
       scheduledTime,
@@ -189,33 +187,13 @@ export class LaunchStep {
       ...(depth !== undefined ? { queueDepth: depth } : {}),
       ...(runNowKey !== undefined ? { runNowKey } : {}),
     };
-    const wanted = desiredTaskCount(pass.spec, depth);
-    const desired = Math.min(wanted, pass.maxTasksPerRun);
-    const policy = (pass.spec.concurrencyPolicy ?? 'Allow') as ConcurrencyPolicy;
-    const retrying = pass.runs.filter(awaitingRetry);
-    if (policy === 'Forbid' && retrying.length > 0 && desired > 0) {
-      // A run between attempts is still in progress: Forbid waits for it as for running tasks.
-      addRun(pass, {
-        ...base,
-        result: 'Skipped',
-        reason: RunReason.ConcurrencyForbid,
-        message: `the run scheduled at ${retrying[0]!.scheduledTime} is waiting for attempt ${attemptOf(retrying[0]!)} at ${retrying[0]!.retryAt}`,
-        desiredCount: desired,
-      });
-      return true;
-    }
-    const decision = decideLaunch(
-      pass.spec.concurrencyPolicy as ConcurrencyPolicy | undefined,
-      desired,
-      unfinishedTaskArns(pass.runs),
-    );
     if (decision.action === 'skip') {
       addRun(pass, {
         ...base,
         result: 'Skipped',
         reason: decision.reason,
         message: decision.message,
-        desiredCount: desired,
+        desiredCount: decision.desiredCount,
       });
       return true;
     }
@@ -231,17 +209,15 @@ export class LaunchStep {
       cluster: pass.cluster,
     });
     if (!outcome) return false;
-    if (policy !== 'Allow') this.#supersedePending(pass, scheduledTime);
-    const capped =
-      wanted > desired ? ` (capped from ${wanted} by maxTasksPerRun ${pass.maxTasksPerRun})` : '';
+    if (decision.supersede) this.#supersedePending(pass, scheduledTime);
     const run = newRunRecord({
       base,
-      desired,
+      desired: decision.desiredCount,
       count: decision.count,
       outcome,
       now: pass.now,
       retryable: kind === 'scheduled',
-      message: `${decision.message}${capped}`,
+      message: decision.message,
     });
     addRun(pass, run);
     if (run.result === 'Running' && outcome.tasks.length > 0) {

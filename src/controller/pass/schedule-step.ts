@@ -2,13 +2,12 @@
 // pass launched them unrecorded, else Missed), a time too late to start, the due time, and the
 // run-now annotation.
 import { RUN_NOW_ANNOTATION } from '../../api/constants.js';
-import type { EcsScheduledTaskResource } from '../../api/types.js';
 import { EventReason, type TaskLauncher } from '../ports.js';
 import { addRun, adoptedRun, callOptions, iso, later, toTransient, type Pass } from './reconcile-pass.js';
 import { runNowIdentity, runNowKeyOf, scheduledRunIdentity } from '../decide/run-identity.js';
 import type { LaunchStep } from './run-launch.js';
 import type { LaunchLedger } from '../runtime/run-ledger.js';
-import type { SchedulePlan } from '../decide/run-plan.js';
+import { wantsRunNow, type SchedulePlan } from '../decide/run-decision.js';
 import { RunReason } from '../decide/run-tracking.js';
 
 /** Passed-over times looked up in ECS per pass (each lookup is two ListTasks calls). */
@@ -165,10 +164,4 @@ export class ScheduleStep {
     );
     return started ? value : previous;
   }
-}
-
-/** A run-now value this resource has not acted on yet (whether it launches or is Skipped). */
-export function wantsRunNow(resource: EcsScheduledTaskResource, previous: string | undefined): boolean {
-  const value = resource.metadata.annotations?.[RUN_NOW_ANNOTATION];
-  return value !== undefined && value !== '' && value !== previous;
 }

@@ -1,17 +1,17 @@
 // The pure decision functions, table by table.
 import { expect } from 'chai';
 import type { RunRecord, Spec } from '../../../../src/api/types.js';
-import { decideLaunch } from '../../../../src/controller/decide/concurrency-policy.js';
 import { setCondition } from '../../../../src/controller/decide/conditions.js';
-import { desiredTaskCount } from '../../../../src/controller/decide/desired-count.js';
 import { newRunRecord } from '../../../../src/controller/decide/launch-outcome.js';
 import { lastResult, trimRuns } from '../../../../src/controller/decide/run-history.js';
 import { runNowIdentity, scheduledRunIdentity } from '../../../../src/controller/decide/run-identity.js';
 import {
+  decideLaunch,
+  desiredTaskCount,
   MAX_FIRES_SCANNED,
   planSchedule,
   type FireTimes,
-} from '../../../../src/controller/decide/run-plan.js';
+} from '../../../../src/controller/decide/run-decision.js';
 import { trackRuns } from '../../../../src/controller/decide/run-tracking.js';
 import { capacityFailure, missingTaskDefinition } from '../../../support/recording-launcher.js';
 import { scheduledTask } from '../../../support/resources.js';

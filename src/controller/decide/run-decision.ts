@@ -1,0 +1,313 @@
+// The run decision, in one place and pure: the caller passes `now`, the fire times, the runs and
+// what it observed, and gets a plain decision back, so every branch is a row of a table test
+// (test/unit/controller/decide/run-decision.test.ts). The pass (../pass/) only carries it out.
+//
+// It is taken in the two steps a pass takes, because I/O lies between them and the second step
+// reads what the I/O found:
+// - planSchedule: which scheduled time is due now, which were passed over (coalesced) or are too
+//   late to start (startingDeadlineSeconds), suspension, and when to look again;
+// - decideDueRun: what one due run (a scheduled time or a run-now) does, given the runs as
+//   observed, the trigger's queue depth and the concurrency policy: launch how many tasks and
+//   stop which, be Skipped and why, or wait. It is asked once per due run, after the runs before
+//   it were launched, so a run-now sees the scheduled run of the same pass.
+import { RUN_NOW_ANNOTATION } from '../../api/constants.js';
+import type { ConcurrencyPolicy, EcsScheduledTaskResource, RunRecord, Spec } from '../../api/types.js';
+import { attemptOf, awaitingRetry } from './run-retry.js';
+import { RunReason, unfinishedTaskArns } from './run-tracking.js';
+
+// ---- Which scheduled time is due, which were missed, and when to look again ----
+
+/** The part of a compiled schedule the plan needs (window and time zone already applied). */
+export interface FireTimes {
+  /** The first fire strictly after `after`, or null when there is none. */
+  next(after: Date): Date | null;
+  /** The most recent fire at or before `atOrBefore`, or null. */
+  previous(atOrBefore: Date): Date | null;
+}
+
+export interface PlanInput {
+  readonly fires: FireTimes;
+  readonly now: Date;
+  /** Times at or before this were dealt with: status.lastScheduleTime, else creationTimestamp. */
+  readonly after: Date;
+  readonly suspend: boolean;
+  readonly startingDeadlineSeconds?: number;
+  /** Seconds the run for a scheduled time waits after it (stable per resource and time). */
+  readonly jitterSeconds: (scheduledTime: Date) => number;
+}
+
+export interface SchedulePlan {
+  /** The scheduled time to launch now. */
+  readonly due?: Date;
+  /** The most recent time, too late to start: recorded Missed with a MissedSchedule event. */
+  readonly tooLate?: Date;
+  /** Older times passed over (coalesced), newest first, at most MAX_MISSED_RECORDS. */
+  readonly missed: readonly Date[];
+  /** How many older times were passed over; a lower bound when `missedMore` is set. */
+  readonly missedCount: number;
+  readonly missedMore: boolean;
+  /** The newest scheduled time dealt with by this plan (the new watermark), if it moved. */
+  readonly lastScheduleTime?: Date;
+  /** The next fire strictly after now (undefined when suspended or the schedule has ended). */
+  readonly nextScheduleTime?: Date;
+  /** When a pass should look again: a pending jitter, or the next fire plus its jitter. */
+  readonly wakeAt?: Date;
+}
+
+/**
+ * Scanning stops after this many fire times. An every-second schedule after a day of downtime has
+ * 86,400 of them; walking them all would stall the worker for nothing, since only the newest is
+ * launched. CronJob stops at 100 for the same reason; we go further so the count stays honest.
+ */
+export const MAX_FIRES_SCANNED = 1000;
+
+/** Missed times kept as run records per pass; the history limit trims them further anyway. */
+export const MAX_MISSED_RECORDS = 100;
+
+const at = (d: Date, seconds: number) => new Date(d.getTime() + seconds * 1000);
+
+/** Fire times in (after, now], newest first, and whether the scan stopped early. */
+function firesSince(fires: FireTimes, after: Date, now: Date): { times: Date[]; more: boolean } {
+  const times: Date[] = [];
+  let t = fires.previous(now);
+  while (t && t.getTime() > after.getTime()) {
+    if (times.length === MAX_FIRES_SCANNED) return { times, more: true };
+    times.push(t);
+    t = fires.previous(new Date(t.getTime() - 1));
+  }
+  return { times, more: false };
+}
+
+export function planSchedule(input: PlanInput): SchedulePlan {
+  const { fires, now, after, jitterSeconds } = input;
+  const next = fires.next(now) ?? undefined;
+  const nextWake = next ? at(next, jitterSeconds(next)) : undefined;
+
+  if (input.suspend) {
+    // Times passing while suspended are neither launched nor Missed: the watermark just follows
+    // the clock, so resuming does not launch or report what fell inside the suspension.
+    const latest = fires.previous(now);
+    return {
+      missed: [],
+      missedCount: 0,
+      missedMore: false,
+      ...(latest && latest.getTime() > after.getTime() ? { lastScheduleTime: latest } : {}),
+      ...(next ? { wakeAt: next } : {}),
+    };
+  }
+
+  const { times, more } = firesSince(fires, after, now);
+  // The newest time whose jittered launch moment has come; newer ones still wait for their jitter.
+  const dueIndex = times.findIndex((t) => at(t, jitterSeconds(t)).getTime() <= now.getTime());
+  const waiting = dueIndex < 0 ? times : times.slice(0, dueIndex);
+  const wakeAt = [...waiting.map((t) => at(t, jitterSeconds(t))), ...(nextWake ? [nextWake] : [])].reduce<
+    Date | undefined
+  >((a, b) => (a && a.getTime() <= b.getTime() ? a : b), undefined);
+  const base = { ...(next ? { nextScheduleTime: next } : {}), ...(wakeAt ? { wakeAt } : {}) };
+
+  const candidate = dueIndex < 0 ? undefined : times[dueIndex];
+  if (!candidate) return { missed: [], missedCount: 0, missedMore: false, ...base };
+
+  const older = times.slice(dueIndex + 1);
+  // Lateness counts from the jittered launch moment: a run jittered by 10 minutes is not late at 5.
+  const lateMs = now.getTime() - at(candidate, jitterSeconds(candidate)).getTime();
+  const tooLate =
+    input.startingDeadlineSeconds !== undefined && lateMs > input.startingDeadlineSeconds * 1000;
+  return {
+    ...(tooLate ? { tooLate: candidate } : { due: candidate }),
+    missed: older.slice(0, MAX_MISSED_RECORDS),
+    missedCount: older.length,
+    missedMore: more,
+    lastScheduleTime: candidate,
+    ...base,
+  };
+}
+
+/**
+ * Until when a run for `scheduledTime` may still (re)try to launch after capacity failures:
+ * startingDeadlineSeconds after its jittered launch moment, or `defaultWindowSeconds` when unset.
+ */
+export function launchWindowEnd(
+  scheduledTime: Date,
+  jitter: number,
+  startingDeadlineSeconds: number | undefined,
+  defaultWindowSeconds: number,
+): Date {
+  return at(scheduledTime, jitter + (startingDeadlineSeconds ?? defaultWindowSeconds));
+}
+
+// ---- What a due run does ----
+
+/** The reasons a due run is Skipped for (RunReason values). */
+export type SkipReason = 'ConcurrencyForbid' | 'AlreadyRunning' | 'QueueEmpty' | 'TriggerUnavailable';
+
+export type LaunchDecision =
+  | {
+      readonly action: 'launch';
+      readonly count: number;
+      /** Tasks to stop first (Replace). */
+      readonly stop: readonly string[];
+      readonly message: string;
+    }
+  | { readonly action: 'skip'; readonly reason: SkipReason; readonly message: string };
+
+/** The concurrency policy: what a due run does, given how many tasks it wants and which still run. */
+export function decideLaunch(
+  policy: ConcurrencyPolicy | undefined,
+  desired: number,
+  runningTaskArns: readonly string[],
+): LaunchDecision {
+  const running = runningTaskArns.length;
+  if (desired <= 0) return { action: 'skip', reason: 'QueueEmpty', message: 'the trigger queue is empty' };
+  switch (policy ?? 'Allow') {
+    case 'Forbid':
+      if (running > 0) {
+        return {
+          action: 'skip',
+          reason: 'ConcurrencyForbid',
+          message: `${running} task(s) of an earlier run still running`,
+        };
+      }
+      break;
+    case 'Replace':
+      return {
+        action: 'launch',
+        count: desired,
+        stop: runningTaskArns,
+        message: running > 0 ? `replacing ${running} running task(s)` : `launching ${desired} task(s)`,
+      };
+    case 'TopUp': {
+      const shortfall = desired - running;
+      if (shortfall <= 0) {
+        return {
+          action: 'skip',
+          reason: 'AlreadyRunning',
+          message: `${running} task(s) running, ${desired} desired`,
+        };
+      }
+      return {
+        action: 'launch',
+        count: shortfall,
+        stop: [],
+        message: `${running} task(s) running, topping up by ${shortfall} to ${desired}`,
+      };
+    }
+    case 'Allow':
+      break;
+  }
+  return { action: 'launch', count: desired, stop: [], message: `launching ${desired} task(s)` };
+}
+
+/**
+ * How many tasks a run wants. A trigger plugs in here as "desired task count", so the rest of the
+ * decision (concurrency policy, launching) does not know triggers exist.
+ *
+ * `taskCount` (default 1) capped by `maxCount`. With an SQS trigger: 0 when the queue is empty,
+ * else `min(maxCount, max(taskCount, ceil(depth / messagesPerTask)))`, the old ECS Scheduler's
+ * formula. Defaults are applied here, never assumed from the API server (standalone mode has none).
+ */
+export function desiredTaskCount(spec: Spec, queueDepth?: number): number {
+  const taskCount = spec.taskCount ?? 1;
+  const cap = spec.maxCount ?? Number.POSITIVE_INFINITY;
+  const sqs = spec.trigger?.sqs;
+  if (!sqs || queueDepth === undefined) return Math.min(cap, taskCount);
+  if (queueDepth <= 0) return 0;
+  const perTask = Math.max(1, sqs.messagesPerTask);
+  return Math.min(cap, Math.max(taskCount, Math.ceil(queueDepth / perTask)));
+}
+
+export interface DueRunInput {
+  readonly spec: Spec;
+  /** The resource's runs as this pass knows them now (observed, retried, earlier launches added). */
+  readonly runs: readonly RunRecord[];
+  /** Tasks one run may launch: the controller's and the policy's caps. */
+  readonly maxTasksPerRun: number;
+  /** Whether this controller can read a trigger queue at all (it has an SQS client). */
+  readonly queueClient: boolean;
+  /** The trigger queue's depth, once read; undefined before (or without a trigger). */
+  readonly queueDepth?: number;
+}
+
+export type DueRunDecision =
+  /**
+   * Not now, and the time stays due: batches of an earlier launch got no answer, so their tasks
+   * may run, and nothing new launches until they are known.
+   */
+  | { readonly action: 'wait' }
+  /** The trigger's queue depth is needed: read it, then ask again with `queueDepth`. */
+  | { readonly action: 'read-queue-depth' }
+  /**
+   * Recorded Skipped. `desiredCount` is absent when no count was reached (no SQS client): that
+   * record carries nothing but the reason.
+   */
+  | {
+      readonly action: 'skip';
+      readonly reason: SkipReason;
+      readonly message: string;
+      readonly desiredCount?: number;
+    }
+  | {
+      readonly action: 'launch';
+      /** Tasks to launch now (TopUp: the shortfall). */
+      readonly count: number;
+      /** The run's desired task count, after maxTasksPerRun. */
+      readonly desiredCount: number;
+      /** Tasks to stop before launching (Replace). */
+      readonly stop: readonly string[];
+      /** The new run takes over: older runs stop retrying (every policy but Allow). */
+      readonly supersede: boolean;
+      readonly message: string;
+    };
+
+/** What one due run does. See DueRunDecision for the branches. */
+export function decideDueRun(input: DueRunInput): DueRunDecision {
+  const { spec, runs } = input;
+  if (runs.some((r) => r.unconfirmedLaunch !== undefined)) return { action: 'wait' };
+  if (spec.trigger?.sqs) {
+    if (!input.queueClient) {
+      return {
+        action: 'skip',
+        reason: RunReason.TriggerUnavailable,
+        message: 'this controller has no SQS client configured',
+      };
+    }
+    if (input.queueDepth === undefined) return { action: 'read-queue-depth' };
+  }
+  const wanted = desiredTaskCount(spec, input.queueDepth);
+  const desired = Math.min(wanted, input.maxTasksPerRun);
+  const policy = (spec.concurrencyPolicy ?? 'Allow') as ConcurrencyPolicy;
+  const retrying = runs.filter(awaitingRetry);
+  if (policy === 'Forbid' && retrying.length > 0 && desired > 0) {
+    // A run between attempts is still in progress: Forbid waits for it as for running tasks.
+    const waiting = retrying[0]!;
+    return {
+      action: 'skip',
+      reason: RunReason.ConcurrencyForbid,
+      message: `the run scheduled at ${waiting.scheduledTime} is waiting for attempt ${attemptOf(waiting)} at ${waiting.retryAt}`,
+      desiredCount: desired,
+    };
+  }
+  const decision = decideLaunch(
+    spec.concurrencyPolicy as ConcurrencyPolicy | undefined,
+    desired,
+    unfinishedTaskArns(runs),
+  );
+  if (decision.action === 'skip') return { ...decision, desiredCount: desired };
+  const capped = wanted > desired ? ` (capped from ${wanted} by maxTasksPerRun ${input.maxTasksPerRun})` : '';
+  return {
+    action: 'launch',
+    count: decision.count,
+    desiredCount: desired,
+    stop: decision.stop,
+    supersede: policy !== 'Allow',
+    message: `${decision.message}${capped}`,
+  };
+}
+
+// ---- Run-now ----
+
+/** A run-now value this resource has not acted on yet (whether it launches or is Skipped). */
+export function wantsRunNow(resource: EcsScheduledTaskResource, previous: string | undefined): boolean {
+  const value = resource.metadata.annotations?.[RUN_NOW_ANNOTATION];
+  return value !== undefined && value !== '' && value !== previous;
+}
