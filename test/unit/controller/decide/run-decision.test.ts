@@ -1,0 +1,505 @@
+// The run decision, one table row per branch. decideDueRun is compared whole (deep.equal), so a
+// field added or lost in any branch shows here; planSchedule rows pin the fields each case sets.
+import { expect } from 'chai';
+import { RUN_NOW_ANNOTATION } from '../../../../src/api/constants.js';
+import type { RunRecord, Spec } from '../../../../src/api/types.js';
+import {
+  decideDueRun,
+  launchWindowEnd,
+  MAX_MISSED_RECORDS,
+  planSchedule,
+  wantsRunNow,
+  type DueRunDecision,
+  type DueRunInput,
+  type FireTimes,
+  type PlanInput,
+} from '../../../../src/controller/decide/run-decision.js';
+import { dueRetries } from '../../../../src/controller/decide/run-retry.js';
+import { scheduledTask } from '../../../support/resources.js';
+
+const sqs = { queueName: 'q', messagesPerTask: 100 };
+const running = (scheduledTime: string, ...arns: string[]): RunRecord => ({
+  scheduledTime,
+  result: 'Running',
+  tasks: arns.map((taskArn) => ({ taskArn, lastStatus: 'RUNNING' })),
+});
+const twoRunning = running('2026-03-01T09:00:00Z', 'arn:1', 'arn:2');
+const waitingForRetry: RunRecord = {
+  scheduledTime: '2026-03-01T09:00:00Z',
+  result: 'Running',
+  attempt: 2,
+  retryAt: '2026-03-01T10:01:00Z',
+};
+
+describe('decideDueRun: what a due run does', () => {
+  const cases: {
+    name: string;
+    spec?: Partial<Spec>;
+    runs?: RunRecord[];
+    maxTasksPerRun?: number;
+    queueClient?: boolean;
+    queueDepth?: number;
+    want: DueRunDecision;
+  }[] = [
+    // Unconfirmed batches block every new launch, before anything else is looked at.
+    {
+      name: 'unconfirmed batches of an earlier launch: wait, the time stays due',
+      runs: [{ ...twoRunning, unconfirmedLaunch: { launchAttempt: 0, fromBatch: 1, count: 10 } }],
+      want: { action: 'wait' },
+    },
+    {
+      name: 'unconfirmed batches wait even where the trigger could not be read',
+      spec: { trigger: { sqs } },
+      queueClient: false,
+      runs: [{ ...twoRunning, unconfirmedLaunch: { launchAttempt: 0, fromBatch: 0, count: 1 } }],
+      want: { action: 'wait' },
+    },
+    // The trigger.
+    {
+      name: 'trigger without an SQS client: Skipped TriggerUnavailable, no desired count',
+      spec: { trigger: { sqs } },
+      queueClient: false,
+      want: {
+        action: 'skip',
+        reason: 'TriggerUnavailable',
+        message: 'this controller has no SQS client configured',
+      },
+    },
+    {
+      name: 'trigger, depth not read yet: read it',
+      spec: { trigger: { sqs } },
+      want: { action: 'read-queue-depth' },
+    },
+    {
+      name: 'trigger, empty queue: Skipped QueueEmpty',
+      spec: { trigger: { sqs } },
+      queueDepth: 0,
+      want: { action: 'skip', reason: 'QueueEmpty', message: 'the trigger queue is empty', desiredCount: 0 },
+    },
+    {
+      name: 'trigger, 250 messages at 100 per task: 3 tasks',
+      spec: { trigger: { sqs } },
+      queueDepth: 250,
+      want: {
+        action: 'launch',
+        count: 3,
+        desiredCount: 3,
+        stop: [],
+        supersede: false,
+        message: 'launching 3 task(s)',
+      },
+    },
+    {
+      name: 'trigger, 5000 messages, maxCount 10: capped by maxCount',
+      spec: { trigger: { sqs }, maxCount: 10 },
+      queueDepth: 5000,
+      want: {
+        action: 'launch',
+        count: 10,
+        desiredCount: 10,
+        stop: [],
+        supersede: false,
+        message: 'launching 10 task(s)',
+      },
+    },
+    {
+      name: 'trigger, 5000 messages, maxTasksPerRun 20: capped, and the message says by what',
+      spec: { trigger: { sqs } },
+      queueDepth: 5000,
+      maxTasksPerRun: 20,
+      want: {
+        action: 'launch',
+        count: 20,
+        desiredCount: 20,
+        stop: [],
+        supersede: false,
+        message: 'launching 20 task(s) (capped from 50 by maxTasksPerRun 20)',
+      },
+    },
+    {
+      name: 'trigger with TopUp: the shortfall against the depth',
+      spec: { trigger: { sqs }, concurrencyPolicy: 'TopUp' },
+      queueDepth: 500,
+      runs: [twoRunning],
+      want: {
+        action: 'launch',
+        count: 3,
+        desiredCount: 5,
+        stop: [],
+        supersede: true,
+        message: '2 task(s) running, topping up by 3 to 5',
+      },
+    },
+    {
+      name: 'without a trigger the queue is never asked for',
+      spec: { taskCount: 2 },
+      queueClient: false,
+      want: {
+        action: 'launch',
+        count: 2,
+        desiredCount: 2,
+        stop: [],
+        supersede: false,
+        message: 'launching 2 task(s)',
+      },
+    },
+    // Allow.
+    {
+      name: 'Allow (the default) launches beside running tasks and supersedes nothing',
+      runs: [twoRunning],
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: [],
+        supersede: false,
+        message: 'launching 1 task(s)',
+      },
+    },
+    {
+      name: 'Allow launches while a run waits for its retry',
+      spec: { concurrencyPolicy: 'Allow' },
+      runs: [waitingForRetry],
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: [],
+        supersede: false,
+        message: 'launching 1 task(s)',
+      },
+    },
+    // Forbid.
+    {
+      name: 'Forbid, nothing running: launches and supersedes',
+      spec: { concurrencyPolicy: 'Forbid' },
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: [],
+        supersede: true,
+        message: 'launching 1 task(s)',
+      },
+    },
+    {
+      name: 'Forbid, tasks running: Skipped ConcurrencyForbid',
+      spec: { concurrencyPolicy: 'Forbid' },
+      runs: [twoRunning],
+      want: {
+        action: 'skip',
+        reason: 'ConcurrencyForbid',
+        message: '2 task(s) of an earlier run still running',
+        desiredCount: 1,
+      },
+    },
+    {
+      name: 'Forbid, only stopped tasks: launches',
+      spec: { concurrencyPolicy: 'Forbid' },
+      runs: [
+        {
+          ...twoRunning,
+          tasks: [
+            { taskArn: 'arn:1', lastStatus: 'STOPPED' },
+            { taskArn: 'arn:2', lastStatus: 'MISSING' },
+          ],
+        },
+      ],
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: [],
+        supersede: true,
+        message: 'launching 1 task(s)',
+      },
+    },
+    {
+      name: 'Forbid, a run waiting for its retry: Skipped ConcurrencyForbid, naming the attempt',
+      spec: { concurrencyPolicy: 'Forbid' },
+      runs: [waitingForRetry],
+      want: {
+        action: 'skip',
+        reason: 'ConcurrencyForbid',
+        message: 'the run scheduled at 2026-03-01T09:00:00Z is waiting for attempt 2 at 2026-03-01T10:01:00Z',
+        desiredCount: 1,
+      },
+    },
+    {
+      name: 'Forbid, a run waiting for its retry, empty queue: QueueEmpty comes first',
+      spec: { concurrencyPolicy: 'Forbid', trigger: { sqs } },
+      queueDepth: 0,
+      runs: [waitingForRetry],
+      want: { action: 'skip', reason: 'QueueEmpty', message: 'the trigger queue is empty', desiredCount: 0 },
+    },
+    // Replace.
+    {
+      name: 'Replace, tasks running: stops them, then launches',
+      spec: { concurrencyPolicy: 'Replace' },
+      runs: [twoRunning],
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: ['arn:1', 'arn:2'],
+        supersede: true,
+        message: 'replacing 2 running task(s)',
+      },
+    },
+    {
+      name: 'Replace, nothing running: launches',
+      spec: { concurrencyPolicy: 'Replace', taskCount: 2 },
+      want: {
+        action: 'launch',
+        count: 2,
+        desiredCount: 2,
+        stop: [],
+        supersede: true,
+        message: 'launching 2 task(s)',
+      },
+    },
+    // TopUp.
+    {
+      name: 'TopUp, short of the desired count: launches the shortfall',
+      spec: { concurrencyPolicy: 'TopUp', taskCount: 5 },
+      runs: [twoRunning],
+      want: {
+        action: 'launch',
+        count: 3,
+        desiredCount: 5,
+        stop: [],
+        supersede: true,
+        message: '2 task(s) running, topping up by 3 to 5',
+      },
+    },
+    {
+      name: 'TopUp, at the desired count: Skipped AlreadyRunning',
+      spec: { concurrencyPolicy: 'TopUp', taskCount: 2 },
+      runs: [twoRunning],
+      want: {
+        action: 'skip',
+        reason: 'AlreadyRunning',
+        message: '2 task(s) running, 2 desired',
+        desiredCount: 2,
+      },
+    },
+    {
+      name: 'TopUp counts against the capped count: 2 running, maxTasksPerRun 2',
+      spec: { concurrencyPolicy: 'TopUp', taskCount: 5 },
+      maxTasksPerRun: 2,
+      runs: [twoRunning],
+      want: {
+        action: 'skip',
+        reason: 'AlreadyRunning',
+        message: '2 task(s) running, 2 desired',
+        desiredCount: 2,
+      },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const input: DueRunInput = {
+        spec: scheduledTask(c.spec ?? {}).spec,
+        runs: c.runs ?? [],
+        maxTasksPerRun: c.maxTasksPerRun ?? 100,
+        queueClient: c.queueClient ?? true,
+        ...(c.queueDepth !== undefined ? { queueDepth: c.queueDepth } : {}),
+      };
+      expect(decideDueRun(input)).to.deep.equal(c.want);
+    });
+  }
+});
+
+const HOUR = 3_600_000;
+/** Every whole hour, UTC; none after `end` when given (the schedule's endTime). */
+const hourly = (end?: Date): FireTimes => ({
+  next: (after) => {
+    const t = new Date(Math.floor(after.getTime() / HOUR) * HOUR + HOUR);
+    return end && t.getTime() > end.getTime() ? null : t;
+  },
+  previous: (t) => new Date(Math.floor(t.getTime() / HOUR) * HOUR),
+});
+const d = (iso: string) => new Date(iso);
+const iso = (t: Date | undefined) => t?.toISOString();
+
+describe('planSchedule: which scheduled time is due, which are missed', () => {
+  const base: PlanInput = {
+    fires: hourly(),
+    now: d('2026-03-01T10:00:30Z'),
+    after: d('2026-03-01T09:00:00Z'),
+    suspend: false,
+    jitterSeconds: () => 0,
+  };
+  const cases: {
+    name: string;
+    input: Partial<PlanInput>;
+    want: {
+      due?: string;
+      tooLate?: string;
+      missed?: string[];
+      missedCount?: number;
+      missedMore?: boolean;
+      lastScheduleTime?: string;
+      nextScheduleTime?: string;
+      wakeAt?: string;
+    };
+  }[] = [
+    {
+      name: 'on time: the time is due, the next one is where to look again',
+      input: {},
+      want: {
+        due: '2026-03-01T10:00:00.000Z',
+        missed: [],
+        missedCount: 0,
+        missedMore: false,
+        lastScheduleTime: '2026-03-01T10:00:00.000Z',
+        nextScheduleTime: '2026-03-01T11:00:00.000Z',
+        wakeAt: '2026-03-01T11:00:00.000Z',
+      },
+    },
+    {
+      name: 'missed within startingDeadlineSeconds: still due',
+      input: { startingDeadlineSeconds: 60 },
+      want: { due: '2026-03-01T10:00:00.000Z', lastScheduleTime: '2026-03-01T10:00:00.000Z' },
+    },
+    {
+      name: 'after startingDeadlineSeconds: too late (recorded Missed), not due',
+      input: { startingDeadlineSeconds: 10 },
+      want: {
+        tooLate: '2026-03-01T10:00:00.000Z',
+        missed: [],
+        lastScheduleTime: '2026-03-01T10:00:00.000Z',
+      },
+    },
+    {
+      name: 'coalesced: older times are passed over newest first, only the newest is due',
+      input: { after: d('2026-03-01T07:00:00Z') },
+      want: {
+        due: '2026-03-01T10:00:00.000Z',
+        missed: ['2026-03-01T09:00:00.000Z', '2026-03-01T08:00:00.000Z'],
+        missedCount: 2,
+        missedMore: false,
+      },
+    },
+    {
+      name: 'coalesced and too late: the newest is too late, the older ones are passed over',
+      input: { after: d('2026-03-01T08:00:00Z'), startingDeadlineSeconds: 10 },
+      want: { tooLate: '2026-03-01T10:00:00.000Z', missed: ['2026-03-01T09:00:00.000Z'], missedCount: 1 },
+    },
+    {
+      name: 'a long outage: records are capped, the count stays whole',
+      input: { after: d('2026-02-20T10:00:00Z') },
+      want: { due: '2026-03-01T10:00:00.000Z', missedCount: 9 * 24 - 1, missedMore: false },
+    },
+    {
+      name: 'jitter not yet over: nothing due, wake at the jittered moment',
+      input: { jitterSeconds: () => 60 },
+      want: {
+        missed: [],
+        missedCount: 0,
+        nextScheduleTime: '2026-03-01T11:00:00.000Z',
+        wakeAt: '2026-03-01T10:01:00.000Z',
+      },
+    },
+    {
+      name: 'lateness counts from the jittered moment',
+      input: { jitterSeconds: () => 20, startingDeadlineSeconds: 15 },
+      want: { due: '2026-03-01T10:00:00.000Z' },
+    },
+    {
+      name: 'suspended: nothing due or missed, the watermark follows the clock',
+      input: { suspend: true, after: d('2026-03-01T07:00:00Z') },
+      want: {
+        missed: [],
+        missedCount: 0,
+        missedMore: false,
+        lastScheduleTime: '2026-03-01T10:00:00.000Z',
+        wakeAt: '2026-03-01T11:00:00.000Z',
+      },
+    },
+    {
+      name: 'suspended with nothing new: the watermark stays',
+      input: { suspend: true, after: d('2026-03-01T10:00:00Z') },
+      want: { missedCount: 0, wakeAt: '2026-03-01T11:00:00.000Z' },
+    },
+    {
+      name: 'the schedule has ended: its last time is still due',
+      input: { fires: hourly(d('2026-03-01T10:00:00Z')) },
+      want: { due: '2026-03-01T10:00:00.000Z' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const plan = planSchedule({ ...base, ...c.input });
+      const got = {
+        due: iso(plan.due),
+        tooLate: iso(plan.tooLate),
+        missed: plan.missed.map((t) => t.toISOString()),
+        missedCount: plan.missedCount,
+        missedMore: plan.missedMore,
+        lastScheduleTime: iso(plan.lastScheduleTime),
+        nextScheduleTime: iso(plan.nextScheduleTime),
+        wakeAt: iso(plan.wakeAt),
+      };
+      const picked = Object.fromEntries(Object.keys(c.want).map((k) => [k, got[k as keyof typeof got]]));
+      expect(picked).to.deep.equal(c.want);
+    });
+  }
+
+  it('keeps at most MAX_MISSED_RECORDS records of a long outage', () => {
+    const plan = planSchedule({ ...base, after: d('2026-02-20T10:00:00Z') });
+    expect(plan.missed).to.have.length(MAX_MISSED_RECORDS);
+    expect(plan.missedCount).to.be.greaterThan(MAX_MISSED_RECORDS);
+  });
+
+  it('an ended schedule has no next time and nothing to wake for', () => {
+    const plan = planSchedule({ ...base, fires: hourly(d('2026-03-01T10:00:00Z')) });
+    expect(plan.nextScheduleTime).to.equal(undefined);
+    expect(plan.wakeAt).to.equal(undefined);
+  });
+});
+
+describe('launchWindowEnd: how long a short run retries for capacity', () => {
+  const t = d('2026-03-01T10:00:00Z');
+  const cases: { name: string; args: [number, number | undefined, number]; want: string }[] = [
+    { name: 'startingDeadlineSeconds after the jittered moment', args: [30, 120, 300], want: '10:02:30' },
+    { name: 'the default window without a deadline', args: [0, undefined, 300], want: '10:05:00' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      expect(launchWindowEnd(t, ...c.args).toISOString()).to.equal(`2026-03-01T${c.want}.000Z`);
+    });
+  }
+});
+
+describe('wantsRunNow: a run-now value not acted on yet', () => {
+  const cases: { name: string; annotation?: string; previous?: string; want: boolean }[] = [
+    { name: 'no annotation', want: false },
+    { name: 'an empty value', annotation: '', want: false },
+    { name: 'the value already acted on', annotation: 'go-1', previous: 'go-1', want: false },
+    { name: 'a new value', annotation: 'go-2', previous: 'go-1', want: true },
+    { name: 'a first value', annotation: 'go-1', want: true },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const resource = scheduledTask(
+        {},
+        c.annotation !== undefined ? { annotations: { [RUN_NOW_ANNOTATION]: c.annotation } } : {},
+      );
+      expect(wantsRunNow(resource, c.previous)).to.equal(c.want);
+    });
+  }
+});
+
+describe('dueRetries: the retries a pass launches', () => {
+  const now = d('2026-03-01T10:01:00Z');
+  const cases: { name: string; run: RunRecord; want: boolean }[] = [
+    { name: 'its time has come', run: waitingForRetry, want: true },
+    { name: 'not yet', run: { ...waitingForRetry, retryAt: '2026-03-01T10:01:01Z' }, want: false },
+    { name: 'a run without a retry', run: twoRunning, want: false },
+    { name: 'a settled run', run: { ...waitingForRetry, result: 'Failed' }, want: false },
+  ];
+  for (const c of cases) {
+    it(c.name, () => expect(dueRetries([c.run], now)).to.have.length(c.want ? 1 : 0));
+  }
+});
