@@ -10,10 +10,12 @@
 //   observed, the trigger's queue depth and the concurrency policy: launch how many tasks and
 //   stop which, be Skipped and why, or wait. It is asked once per due run, after the runs before
 //   it were launched, so a run-now sees the scheduled run of the same pass.
+// Beside them: isPendingRun (a run short of tasks still retries for capacity) and requeueAfterMs
+// (when the pass looks again), both read after the pass has acted.
 import { RUN_NOW_ANNOTATION } from '../../api/constants.js';
 import type { ConcurrencyPolicy, EcsScheduledTaskResource, RunRecord, Spec } from '../../api/types.js';
 import { attemptOf, awaitingRetry } from './run-retry.js';
-import { RunReason, unfinishedTaskArns } from './run-tracking.js';
+import { launchedTaskCount, plannedTasks, RunReason, unfinishedTaskArns } from './run-tracking.js';
 
 // ---- Which scheduled time is due, which were missed, and when to look again ----
 
@@ -310,4 +312,78 @@ export function decideDueRun(input: DueRunInput): DueRunDecision {
 export function wantsRunNow(resource: EcsScheduledTaskResource, previous: string | undefined): boolean {
   const value = resource.metadata.annotations?.[RUN_NOW_ANNOTATION];
   return value !== undefined && value !== '' && value !== previous;
+}
+
+// ---- Capacity retries, and when to look again ----
+
+export interface LaunchWindowInput {
+  readonly now: Date;
+  readonly startingDeadlineSeconds?: number;
+  /** How long capacity failures are retried when startingDeadlineSeconds is unset. */
+  readonly retryWindowSeconds: number;
+  /** The stable jitter of a scheduled time of this resource. */
+  readonly jitterSeconds: (scheduledTime: Date) => number;
+}
+
+/** A scheduled run short of tasks after capacity failures, still inside its launch window. */
+export function isPendingRun(run: RunRecord, window: LaunchWindowInput): boolean {
+  // Batches without an answer are confirmed whatever the window: their tasks may already run.
+  if (run.result === 'Running' && run.unconfirmedLaunch !== undefined) return true;
+  if (run.result !== 'Running' || launchedTaskCount(run) >= plannedTasks(run)) return false;
+  // A retry launches once, at its time; a capacity shortfall there fails the attempt instead.
+  if (run.retryAt !== undefined || attemptOf(run) > 1) return false;
+  if (run.reason === RunReason.DeadlineExceeded || run.reason === RunReason.Replaced) return false;
+  const scheduled = new Date(run.scheduledTime);
+  const end = launchWindowEnd(
+    scheduled,
+    window.jitterSeconds(scheduled),
+    window.startingDeadlineSeconds,
+    window.retryWindowSeconds,
+  );
+  return window.now.getTime() < end.getTime();
+}
+
+/**
+ * Requeue a little after the fire time, so a timer that fires a hair early by the wall clock (NTP
+ * slewing it against the monotonic one) does not find the time not yet due. The pass reads the
+ * only clock that decides, so a few milliseconds cover it; every run's launch waits this long.
+ */
+export const REQUEUE_PADDING_MS = 25;
+// Capacity retries back off with the time already spent, between these bounds: roughly doubling,
+// without keeping an attempt counter anywhere (the run's scheduled time is the only state).
+const MIN_CAPACITY_RETRY_MS = 5_000;
+const MAX_CAPACITY_RETRY_MS = 60_000;
+
+export interface RequeueInput {
+  readonly now: Date;
+  /** The schedule's next moment (planSchedule's wakeAt). */
+  readonly wakeAt?: Date;
+  /** Set when nobody else wakes the resource while its tasks run (no shared tracker): poll this often. */
+  readonly pollMs?: number;
+  /** The earliest activeDeadlineSeconds expiry of a running run. */
+  readonly deadline?: Date;
+  /** The earliest retry attempt still to come. */
+  readonly retryAt?: Date;
+  /** The next dead-letter attempt (only where there is a sink to send to). */
+  readonly letterAt?: Date;
+  /** Scheduled times of the runs still retrying for capacity (isPendingRun). */
+  readonly pending: readonly Date[];
+}
+
+/** How long after `now` the pass looks at the resource again; undefined: only when something changes. */
+export function requeueAfterMs(input: RequeueInput): number | undefined {
+  const { now } = input;
+  const candidates: number[] = [];
+  const at = (t: Date) => t.getTime() - now.getTime() + REQUEUE_PADDING_MS;
+  if (input.wakeAt) candidates.push(at(input.wakeAt));
+  if (input.pollMs !== undefined) candidates.push(input.pollMs);
+  if (input.deadline) candidates.push(at(input.deadline));
+  if (input.retryAt) candidates.push(at(input.retryAt));
+  if (input.letterAt) candidates.push(at(input.letterAt));
+  for (const scheduled of input.pending) {
+    const waited = now.getTime() - scheduled.getTime();
+    candidates.push(Math.min(MAX_CAPACITY_RETRY_MS, Math.max(MIN_CAPACITY_RETRY_MS, waited)));
+  }
+  if (candidates.length === 0) return undefined;
+  return Math.max(0, Math.min(...candidates));
 }

@@ -8,9 +8,8 @@ import { TransientError } from '../errors.js';
 import type { DeadLetterOutcome } from '../metrics-port.js';
 import { EventReason, type AwsIdentity, type EcsCallOptions, type EventType } from '../ports.js';
 import { sortRuns } from '../decide/run-history.js';
-import { launchWindowEnd } from '../decide/run-decision.js';
+import { isPendingRun } from '../decide/run-decision.js';
 import { attemptOf, isFailure, retryPolicyOf, retryRecord } from '../decide/run-retry.js';
-import { launchedTaskCount, plannedTasks, RunReason } from '../decide/run-tracking.js';
 
 export interface PendingEvent {
   readonly type: EventType;
@@ -70,20 +69,12 @@ export function jitterOf(pass: Pass, scheduledTime: Date): number {
 
 /** A scheduled run short of tasks after capacity failures, still inside its launch window. */
 export function isPending(pass: Pass, run: RunRecord): boolean {
-  // Batches without an answer are confirmed whatever the window: their tasks may already run.
-  if (run.result === 'Running' && run.unconfirmedLaunch !== undefined) return true;
-  if (run.result !== 'Running' || launchedTaskCount(run) >= plannedTasks(run)) return false;
-  // A retry launches once, at its time; a capacity shortfall there fails the attempt instead.
-  if (run.retryAt !== undefined || attemptOf(run) > 1) return false;
-  if (run.reason === RunReason.DeadlineExceeded || run.reason === RunReason.Replaced) return false;
-  const scheduled = new Date(run.scheduledTime);
-  const end = launchWindowEnd(
-    scheduled,
-    jitterOf(pass, scheduled),
-    pass.spec.startingDeadlineSeconds,
-    pass.retryWindowSeconds,
-  );
-  return pass.now.getTime() < end.getTime();
+  return isPendingRun(run, {
+    now: pass.now,
+    startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
+    retryWindowSeconds: pass.retryWindowSeconds,
+    jitterSeconds: (t) => jitterOf(pass, t),
+  });
 }
 
 /** Every ECS or SQS call of the pass: cancelled with it, made as the policy's role. */

@@ -42,7 +42,7 @@ import {
   nextDeadline,
   observeRuns,
 } from './run-observation.js';
-import { planSchedule, wantsRunNow, type SchedulePlan } from '../decide/run-decision.js';
+import { planSchedule, requeueAfterMs, wantsRunNow, type SchedulePlan } from '../decide/run-decision.js';
 import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from '../decide/run-retry.js';
 import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
 import { ScheduleStep } from './schedule-step.js';
@@ -101,12 +101,6 @@ export interface ReconcileResult {
   readonly requeueAfterMs?: number;
 }
 
-/**
- * Requeue a little after the fire time, so a timer that fires a hair early by the wall clock (NTP
- * slewing it against the monotonic one) does not find the time not yet due. The pass reads the
- * only clock that decides, so a few milliseconds cover it; every run's launch waits this long.
- */
-const REQUEUE_PADDING_MS = 25;
 const DEFAULT_MISSING_GRACE_MS = 2 * 60_000;
 const DEFAULT_ACTIVE_POLL_MS = 10_000;
 const DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS = 300;
@@ -114,10 +108,6 @@ const DEFAULT_MAX_TASKS_PER_RUN = 100;
 const DEFAULT_FENCE_MARGIN_MS = 2_000;
 const ACCESS_WAITING_FOR =
   "waiting for the role's permissions to be fixed: tried again at the next scheduled time, resync or change";
-// Capacity retries back off with the time already spent, between these bounds: roughly doubling,
-// without keeping an attempt counter anywhere (the run's scheduled time is the only state).
-const MIN_CAPACITY_RETRY_MS = 5_000;
-const MAX_CAPACITY_RETRY_MS = 60_000;
 /** A pass that nobody cancels: tests, and callers from before cancellation existed. */
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -463,22 +453,20 @@ export class Reconciler {
   }
 
   #requeue(pass: Pass, plan: SchedulePlan): ReconcileResult {
-    const candidates: number[] = [];
-    if (plan.wakeAt) candidates.push(plan.wakeAt.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
-    // With the shared tracker a task's end wakes the resource; inline, the pass must come back.
-    if (this.#inline && unfinishedTaskArns(pass.runs).length > 0) candidates.push(this.#activePollMs);
-    const deadline = nextDeadline(pass);
-    if (deadline) candidates.push(deadline.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
-    const retryAt = nextRetryAt(pass.runs);
-    if (retryAt) candidates.push(retryAt.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
     // Without a sink nothing is tried, so a letter's past time must not requeue at once, forever.
     const letterAt = this.#deps.deadLetters ? nextDeadLetterAttempt(pass.runs) : undefined;
-    if (letterAt) candidates.push(letterAt.getTime() - pass.now.getTime() + REQUEUE_PADDING_MS);
-    for (const run of pass.runs.filter((r) => isPending(pass, r))) {
-      const waited = pass.now.getTime() - Date.parse(run.scheduledTime);
-      candidates.push(Math.min(MAX_CAPACITY_RETRY_MS, Math.max(MIN_CAPACITY_RETRY_MS, waited)));
-    }
-    if (candidates.length === 0) return {};
-    return { requeueAfterMs: Math.max(0, Math.min(...candidates)) };
+    const deadline = nextDeadline(pass);
+    const retryAt = nextRetryAt(pass.runs);
+    const after = requeueAfterMs({
+      now: pass.now,
+      ...(plan.wakeAt ? { wakeAt: plan.wakeAt } : {}),
+      // With the shared tracker a task's end wakes the resource; inline, the pass must come back.
+      ...(this.#inline && unfinishedTaskArns(pass.runs).length > 0 ? { pollMs: this.#activePollMs } : {}),
+      ...(deadline ? { deadline } : {}),
+      ...(retryAt ? { retryAt } : {}),
+      ...(letterAt ? { letterAt } : {}),
+      pending: pass.runs.filter((r) => isPending(pass, r)).map((r) => new Date(r.scheduledTime)),
+    });
+    return after === undefined ? {} : { requeueAfterMs: after };
   }
 }

@@ -5,14 +5,18 @@ import { RUN_NOW_ANNOTATION } from '../../../../src/api/constants.js';
 import type { RunRecord, Spec } from '../../../../src/api/types.js';
 import {
   decideDueRun,
+  isPendingRun,
   launchWindowEnd,
   MAX_MISSED_RECORDS,
   planSchedule,
+  REQUEUE_PADDING_MS,
+  requeueAfterMs,
   wantsRunNow,
   type DueRunDecision,
   type DueRunInput,
   type FireTimes,
   type PlanInput,
+  type RequeueInput,
 } from '../../../../src/controller/decide/run-decision.js';
 import { dueRetries } from '../../../../src/controller/decide/run-retry.js';
 import { scheduledTask } from '../../../support/resources.js';
@@ -501,5 +505,111 @@ describe('dueRetries: the retries a pass launches', () => {
   ];
   for (const c of cases) {
     it(c.name, () => expect(dueRetries([c.run], now)).to.have.length(c.want ? 1 : 0));
+  }
+});
+
+describe('isPendingRun: a run short of tasks still retries for capacity', () => {
+  const short: RunRecord = {
+    scheduledTime: '2026-03-01T10:00:00Z',
+    result: 'Running',
+    desiredCount: 3,
+    launchCount: 3,
+    tasks: [{ taskArn: 'arn:1', lastStatus: 'RUNNING' }],
+    reason: 'CapacityUnavailable',
+  };
+  const window = {
+    now: d('2026-03-01T10:04:59Z'),
+    retryWindowSeconds: 300,
+    jitterSeconds: () => 0,
+  };
+  const cases: {
+    name: string;
+    run: RunRecord;
+    window?: Partial<typeof window>;
+    deadline?: number;
+    want: boolean;
+  }[] = [
+    { name: 'short, inside the default window', run: short, want: true },
+    {
+      name: 'short, the window is over',
+      run: short,
+      window: { now: d('2026-03-01T10:05:00Z') },
+      want: false,
+    },
+    {
+      name: 'short, the jitter moves the window',
+      run: short,
+      window: { now: d('2026-03-01T10:05:00Z'), jitterSeconds: () => 1 },
+      want: true,
+    },
+    { name: 'startingDeadlineSeconds is the window when set', run: short, deadline: 60, want: false },
+    { name: 'all tasks launched', run: { ...short, launchCount: 1 }, want: false },
+    { name: 'a retry attempt does not retry for capacity', run: { ...short, attempt: 2 }, want: false },
+    { name: 'a run waiting for its retry', run: { ...short, retryAt: '2026-03-01T10:06:00Z' }, want: false },
+    { name: 'a run stopped at its deadline', run: { ...short, reason: 'DeadlineExceeded' }, want: false },
+    { name: 'a replaced run', run: { ...short, reason: 'Replaced' }, want: false },
+    { name: 'a settled run', run: { ...short, result: 'Failed' }, want: false },
+    {
+      name: 'unconfirmed batches: pending whatever the window',
+      run: { ...short, launchCount: 1, unconfirmedLaunch: { launchAttempt: 0, fromBatch: 0, count: 1 } },
+      window: { now: d('2026-03-02T00:00:00Z') },
+      want: true,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const w = {
+        ...window,
+        ...c.window,
+        ...(c.deadline !== undefined ? { startingDeadlineSeconds: c.deadline } : {}),
+      };
+      expect(isPendingRun(c.run, w)).to.equal(c.want);
+    });
+  }
+});
+
+describe('requeueAfterMs: when the pass looks again', () => {
+  const now = d('2026-03-01T10:00:00Z');
+  const p = REQUEUE_PADDING_MS;
+  const cases: { name: string; input: Partial<RequeueInput>; want: number | undefined }[] = [
+    { name: 'nothing to wait for: only a change brings it back', input: {}, want: undefined },
+    { name: 'the next fire, padded', input: { wakeAt: d('2026-03-01T11:00:00Z') }, want: 3_600_000 + p },
+    {
+      name: 'tasks running without a shared tracker: the poll, if sooner',
+      input: { wakeAt: d('2026-03-01T11:00:00Z'), pollMs: 10_000 },
+      want: 10_000,
+    },
+    {
+      name: 'an activeDeadlineSeconds expiry, padded',
+      input: { wakeAt: d('2026-03-01T11:00:00Z'), deadline: d('2026-03-01T10:10:00Z') },
+      want: 600_000 + p,
+    },
+    { name: 'a retry attempt, padded', input: { retryAt: d('2026-03-01T10:01:00Z') }, want: 60_000 + p },
+    {
+      name: 'a dead letter to send, padded',
+      input: { letterAt: d('2026-03-01T10:00:30Z') },
+      want: 30_000 + p,
+    },
+    { name: 'a time already past: at once', input: { letterAt: d('2026-03-01T09:00:00Z') }, want: 0 },
+    { name: 'capacity retry: at least 5 s', input: { pending: [d('2026-03-01T09:59:58Z')] }, want: 5_000 },
+    {
+      name: 'capacity retry: the time already waited',
+      input: { pending: [d('2026-03-01T09:59:40Z')] },
+      want: 20_000,
+    },
+    { name: 'capacity retry: at most 60 s', input: { pending: [d('2026-03-01T09:50:00Z')] }, want: 60_000 },
+    {
+      name: 'the earliest of them all',
+      input: {
+        wakeAt: d('2026-03-01T11:00:00Z'),
+        pollMs: 10_000,
+        retryAt: d('2026-03-01T10:00:05Z'),
+        pending: [d('2026-03-01T09:59:40Z')],
+      },
+      want: 5_000 + p,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => expect(requeueAfterMs({ now, pending: [], ...c.input })).to.equal(c.want));
   }
 });
