@@ -314,6 +314,38 @@ export function wantsRunNow(resource: EcsScheduledTaskResource, previous: string
   return value !== undefined && value !== '' && value !== previous;
 }
 
+export type RunNowDecision =
+  /** No new value: status.lastRunNow stays. */
+  | { readonly action: 'none' }
+  /** Recorded Skipped Suspended; the value counts as acted on. */
+  | {
+      readonly action: 'skip';
+      readonly value: string;
+      readonly reason: 'Suspended';
+      readonly message: string;
+    }
+  /** A due run (decideDueRun decides how); the value counts as acted on once it started. */
+  | { readonly action: 'start'; readonly value: string };
+
+/** Run-now by annotation: once per distinct value, never while suspended. */
+export function decideRunNow(
+  resource: EcsScheduledTaskResource,
+  previous: string | undefined,
+  suspend: boolean,
+): RunNowDecision {
+  if (!wantsRunNow(resource, previous)) return { action: 'none' };
+  const value = resource.metadata.annotations![RUN_NOW_ANNOTATION]!;
+  if (suspend) {
+    return {
+      action: 'skip',
+      value,
+      reason: RunReason.Suspended,
+      message: `run-now "${value}" ignored: the resource is suspended`,
+    };
+  }
+  return { action: 'start', value };
+}
+
 // ---- Capacity retries, and when to look again ----
 
 export interface LaunchWindowInput {

@@ -42,7 +42,7 @@ import {
   nextDeadline,
   observeRuns,
 } from './run-observation.js';
-import { planSchedule, requeueAfterMs, wantsRunNow, type SchedulePlan } from '../decide/run-decision.js';
+import { decideRunNow, planSchedule, requeueAfterMs, type SchedulePlan } from '../decide/run-decision.js';
 import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from '../decide/run-retry.js';
 import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
 import { ScheduleStep } from './schedule-step.js';
@@ -244,7 +244,7 @@ export class Reconciler {
     });
     const fresh = needsFreshTasks(pass, {
       scheduled: plan.due !== undefined,
-      runNow: wantsRunNow(resource, status.lastRunNow) && !(pass.spec.suspend ?? false),
+      runNow: decideRunNow(resource, status.lastRunNow, pass.spec.suspend ?? false).action === 'start',
     });
     try {
       await observeRuns(pass, this.#tracker, {

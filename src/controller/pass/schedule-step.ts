@@ -1,13 +1,12 @@
 // The schedule's part of a pass: times passed over while nobody looked (adopted when an earlier
 // pass launched them unrecorded, else Missed), a time too late to start, the due time, and the
 // run-now annotation.
-import { RUN_NOW_ANNOTATION } from '../../api/constants.js';
 import { EventReason, type TaskLauncher } from '../ports.js';
 import { addRun, adoptedRun, callOptions, iso, later, toTransient, type Pass } from './reconcile-pass.js';
 import { runNowIdentity, runNowKeyOf, scheduledRunIdentity } from '../decide/run-identity.js';
 import type { LaunchStep } from './run-launch.js';
 import type { LaunchLedger } from '../runtime/run-ledger.js';
-import { wantsRunNow, type SchedulePlan } from '../decide/run-decision.js';
+import { decideRunNow, type SchedulePlan } from '../decide/run-decision.js';
 import { RunReason } from '../decide/run-tracking.js';
 
 /** Passed-over times looked up in ECS per pass (each lookup is two ListTasks calls). */
@@ -144,14 +143,15 @@ export class ScheduleStep {
 
   /** Run-now by annotation: once per distinct value. Returns the new status.lastRunNow. */
   async runNow(pass: Pass, previous: string | undefined): Promise<string | undefined> {
-    if (!wantsRunNow(pass.resource, previous)) return previous;
-    const value = pass.resource.metadata.annotations![RUN_NOW_ANNOTATION]!;
-    if (pass.spec.suspend) {
+    const decision = decideRunNow(pass.resource, previous, pass.spec.suspend ?? false);
+    if (decision.action === 'none') return previous;
+    const { value } = decision;
+    if (decision.action === 'skip') {
       addRun(pass, {
         scheduledTime: pass.now.toISOString(),
         result: 'Skipped',
-        reason: RunReason.Suspended,
-        message: `run-now "${value}" ignored: the resource is suspended`,
+        reason: decision.reason,
+        message: decision.message,
       });
       return value;
     }

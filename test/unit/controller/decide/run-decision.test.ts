@@ -5,6 +5,7 @@ import { RUN_NOW_ANNOTATION } from '../../../../src/api/constants.js';
 import type { RunRecord, Spec } from '../../../../src/api/types.js';
 import {
   decideDueRun,
+  decideRunNow,
   isPendingRun,
   launchWindowEnd,
   MAX_MISSED_RECORDS,
@@ -611,5 +612,51 @@ describe('requeueAfterMs: when the pass looks again', () => {
   ];
   for (const c of cases) {
     it(c.name, () => expect(requeueAfterMs({ now, pending: [], ...c.input })).to.equal(c.want));
+  }
+});
+
+describe('decideRunNow: the run-now annotation', () => {
+  const cases: { name: string; annotation?: string; previous?: string; suspend?: boolean; want: object }[] = [
+    { name: 'no annotation: nothing', want: { action: 'none' } },
+    {
+      name: 'the value already acted on: nothing',
+      annotation: 'go-1',
+      previous: 'go-1',
+      want: { action: 'none' },
+    },
+    {
+      name: 'a new value: start a run',
+      annotation: 'go-2',
+      previous: 'go-1',
+      want: { action: 'start', value: 'go-2' },
+    },
+    {
+      name: 'a new value while suspended: Skipped Suspended, and acted on',
+      annotation: 'go-2',
+      previous: 'go-1',
+      suspend: true,
+      want: {
+        action: 'skip',
+        value: 'go-2',
+        reason: 'Suspended',
+        message: 'run-now "go-2" ignored: the resource is suspended',
+      },
+    },
+    {
+      name: 'suspended, no new value: nothing',
+      annotation: 'go-1',
+      previous: 'go-1',
+      suspend: true,
+      want: { action: 'none' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const resource = scheduledTask(
+        {},
+        c.annotation !== undefined ? { annotations: { [RUN_NOW_ANNOTATION]: c.annotation } } : {},
+      );
+      expect(decideRunNow(resource, c.previous, c.suspend ?? false)).to.deep.equal(c.want);
+    });
   }
 });
