@@ -138,6 +138,89 @@ export function launchWindowEnd(
   return at(scheduledTime, jitter + (startingDeadlineSeconds ?? defaultWindowSeconds));
 }
 
+// ---- What becomes of the times not launched ----
+
+/** A scheduled time whose tasks an earlier pass launched but never recorded. */
+export function adoptedRun(time: Date, taskArns: readonly string[], cluster: string): RunRecord {
+  return {
+    scheduledTime: time.toISOString(),
+    result: 'Running',
+    cluster,
+    desiredCount: taskArns.length,
+    launchCount: taskArns.length,
+    tasks: taskArns.map((taskArn) => ({ taskArn })),
+    message: `${taskArns.length} task(s) adopted from an earlier attempt`,
+  };
+}
+
+export interface MissedDecision {
+  /** One record per passed-over time kept (plan.missed, newest first): adopted, else Missed. */
+  readonly runs: readonly RunRecord[];
+  /** Missed times past the records kept: counted all the same, so the metrics stay true. */
+  readonly uncounted: number;
+  /** Times passed over that nobody launched (missedRunsTotal grows by this). */
+  readonly missed: number;
+  /** The MissedSchedule Warning, when something was missed. */
+  readonly warning?: string;
+}
+
+/**
+ * The times planSchedule passed over (coalesced). `adopted` holds those whose tasks were found
+ * launched by an earlier pass that never recorded them: they are adopted, not Missed.
+ */
+export function decideMissed(
+  plan: SchedulePlan,
+  adopted: ReadonlyMap<Date, readonly string[]>,
+  cluster: string,
+): MissedDecision {
+  const runs = plan.missed.map((time): RunRecord => {
+    const found = adopted.get(time);
+    return found
+      ? adoptedRun(time, found, cluster)
+      : {
+          scheduledTime: time.toISOString(),
+          result: 'Missed',
+          reason: RunReason.Coalesced,
+          message: 'a later scheduled time was due at the same pass; only the most recent one runs',
+        };
+  });
+  const missed = plan.missedCount - adopted.size;
+  const count = plan.missedMore ? `at least ${missed}` : String(missed);
+  return {
+    runs,
+    uncounted: Math.max(0, plan.missedCount - plan.missed.length),
+    missed,
+    ...(missed > 0
+      ? {
+          warning: `missed ${count} scheduled time(s) before ${plan.lastScheduleTime?.toISOString()}; only the most recent is considered`,
+        }
+      : {}),
+  };
+}
+
+/**
+ * The time too late to start (plan.tooLate): adopted when an earlier pass launched it and crashed
+ * before writing (`found` its tasks), else Missed with a MissedSchedule Warning.
+ */
+export function decideTooLate(
+  time: Date,
+  found: readonly string[],
+  cluster: string,
+  startingDeadlineSeconds: number | undefined,
+): { readonly run: RunRecord; readonly warning?: string } {
+  if (found.length > 0) return { run: adoptedRun(time, found, cluster) };
+  const message = `too late to start: more than startingDeadlineSeconds (${startingDeadlineSeconds ?? 0}s) after ${time.toISOString()}`;
+  return {
+    run: {
+      scheduledTime: time.toISOString(),
+      result: 'Missed',
+      reason: RunReason.StartingDeadlineExceeded,
+      message,
+    },
+    warning: message,
+  };
+}
+
 // ---- What a due run does ----
 
 /** The reasons a due run is Skipped for (RunReason values). */

@@ -93,19 +93,6 @@ export const iso = (d: Date | undefined) => d?.toISOString();
 export const later = (a: string | undefined, b: string | undefined) =>
   a === undefined ? b : b === undefined ? a : Date.parse(a) >= Date.parse(b) ? a : b;
 
-/** A scheduled time whose tasks an earlier pass launched but never recorded. */
-export function adoptedRun(time: Date, taskArns: readonly string[], cluster: string): RunRecord {
-  return {
-    scheduledTime: time.toISOString(),
-    result: 'Running',
-    cluster,
-    desiredCount: taskArns.length,
-    launchCount: taskArns.length,
-    tasks: taskArns.map((taskArn) => ({ taskArn })),
-    message: `${taskArns.length} task(s) adopted from an earlier attempt`,
-  };
-}
-
 export function replaceRun(pass: Pass, old: RunRecord, updated: RunRecord): void {
   pass.runs = pass.runs.map((r) => (r === old ? updated : r));
 }

@@ -2,12 +2,11 @@
 // pass launched them unrecorded, else Missed), a time too late to start, the due time, and the
 // run-now annotation.
 import { EventReason, type TaskLauncher } from '../ports.js';
-import { addRun, adoptedRun, callOptions, iso, later, toTransient, type Pass } from './reconcile-pass.js';
+import { addRun, callOptions, iso, later, toTransient, type Pass } from './reconcile-pass.js';
 import { runNowIdentity, runNowKeyOf, scheduledRunIdentity } from '../decide/run-identity.js';
 import type { LaunchStep } from './run-launch.js';
 import type { LaunchLedger } from '../runtime/run-ledger.js';
-import { decideRunNow, type SchedulePlan } from '../decide/run-decision.js';
-import { RunReason } from '../decide/run-tracking.js';
+import { decideMissed, decideRunNow, decideTooLate, type SchedulePlan } from '../decide/run-decision.js';
 
 /** Passed-over times looked up in ECS per pass (each lookup is two ListTasks calls). */
 const MAX_MISSED_LOOKUPS = 10;
@@ -67,31 +66,13 @@ export class ScheduleStep {
         return previous;
       }
     }
-    for (const time of plan.missed) {
-      const found = adopted.get(time);
-      addRun(
-        pass,
-        found
-          ? adoptedRun(time, found, pass.cluster)
-          : {
-              scheduledTime: time.toISOString(),
-              result: 'Missed',
-              reason: RunReason.Coalesced,
-              message: 'a later scheduled time was due at the same pass; only the most recent one runs',
-            },
-      );
-    }
+    const missed = decideMissed(plan, adopted, pass.cluster);
+    for (const run of missed.runs) addRun(pass, run);
     // Counted beyond the records kept, so missedRunsTotal stays true after a long outage.
-    for (let i = plan.missed.length; i < plan.missedCount; i++) pass.recorded.push('Missed');
-    const missedCount = plan.missedCount - adopted.size;
-    pass.missedRunsTotal += missedCount;
-    if (missedCount > 0) {
-      const count = plan.missedMore ? `at least ${missedCount}` : String(missedCount);
-      pass.events.push({
-        type: 'Warning',
-        reason: EventReason.MissedSchedule,
-        message: `missed ${count} scheduled time(s) before ${iso(plan.lastScheduleTime)}; only the most recent is considered`,
-      });
+    for (let i = 0; i < missed.uncounted; i++) pass.recorded.push('Missed');
+    pass.missedRunsTotal += missed.missed;
+    if (missed.warning) {
+      pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: missed.warning });
     }
     const handledUpTo = later(previous, iso(plan.missed[0]));
     if (plan.tooLate) {
@@ -124,20 +105,12 @@ export class ScheduleStep {
       pass.errors.push(toTransient(error, 'looking for tasks already launched'));
       return false;
     }
-    if (found.length > 0) {
-      addRun(pass, adoptedRun(time, found, pass.cluster));
-      return true;
+    const decision = decideTooLate(time, found, pass.cluster, pass.spec.startingDeadlineSeconds);
+    addRun(pass, decision.run);
+    if (decision.warning) {
+      pass.missedRunsTotal += 1;
+      pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: decision.warning });
     }
-    const deadline = pass.spec.startingDeadlineSeconds ?? 0;
-    const message = `too late to start: more than startingDeadlineSeconds (${deadline}s) after ${time.toISOString()}`;
-    pass.missedRunsTotal += 1;
-    addRun(pass, {
-      scheduledTime: time.toISOString(),
-      result: 'Missed',
-      reason: RunReason.StartingDeadlineExceeded,
-      message,
-    });
-    pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message });
     return true;
   }
 

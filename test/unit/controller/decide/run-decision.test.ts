@@ -5,7 +5,9 @@ import { RUN_NOW_ANNOTATION } from '../../../../src/api/constants.js';
 import type { RunRecord, Spec } from '../../../../src/api/types.js';
 import {
   decideDueRun,
+  decideMissed,
   decideRunNow,
+  decideTooLate,
   isPendingRun,
   launchWindowEnd,
   MAX_MISSED_RECORDS,
@@ -659,4 +661,109 @@ describe('decideRunNow: the run-now annotation', () => {
       expect(decideRunNow(resource, c.previous, c.suspend ?? false)).to.deep.equal(c.want);
     });
   }
+});
+
+describe('decideMissed: the times passed over', () => {
+  const base: PlanInput = {
+    fires: hourly(),
+    now: d('2026-03-01T10:00:30Z'),
+    after: d('2026-03-01T07:00:00Z'),
+    suspend: false,
+    jitterSeconds: () => 0,
+  };
+  const coalesced = (scheduledTime: string): RunRecord => ({
+    scheduledTime,
+    result: 'Missed',
+    reason: 'Coalesced',
+    message: 'a later scheduled time was due at the same pass; only the most recent one runs',
+  });
+
+  it('nothing passed over: no records, no warning', () => {
+    const plan = planSchedule({ ...base, after: d('2026-03-01T09:00:00Z') });
+    expect(decideMissed(plan, new Map(), 'c')).to.deep.equal({ runs: [], uncounted: 0, missed: 0 });
+  });
+
+  it('passed over: Missed Coalesced, newest first, with one warning', () => {
+    const plan = planSchedule(base);
+    expect(decideMissed(plan, new Map(), 'c')).to.deep.equal({
+      runs: [coalesced('2026-03-01T09:00:00.000Z'), coalesced('2026-03-01T08:00:00.000Z')],
+      uncounted: 0,
+      missed: 2,
+      warning:
+        'missed 2 scheduled time(s) before 2026-03-01T10:00:00.000Z; only the most recent is considered',
+    });
+  });
+
+  it('a passed-over time an earlier pass launched is adopted, not Missed', () => {
+    const plan = planSchedule(base);
+    const adopted = new Map([[plan.missed[1]!, ['arn:a']]]);
+    expect(decideMissed(plan, adopted, 'c')).to.deep.equal({
+      runs: [
+        coalesced('2026-03-01T09:00:00.000Z'),
+        {
+          scheduledTime: '2026-03-01T08:00:00.000Z',
+          result: 'Running',
+          cluster: 'c',
+          desiredCount: 1,
+          launchCount: 1,
+          tasks: [{ taskArn: 'arn:a' }],
+          message: '1 task(s) adopted from an earlier attempt',
+        },
+      ],
+      uncounted: 0,
+      missed: 1,
+      warning:
+        'missed 1 scheduled time(s) before 2026-03-01T10:00:00.000Z; only the most recent is considered',
+    });
+  });
+
+  it('every passed-over time adopted: no warning', () => {
+    const plan = planSchedule({ ...base, after: d('2026-03-01T08:00:00Z') });
+    const decision = decideMissed(plan, new Map([[plan.missed[0]!, ['arn:a']]]), 'c');
+    expect(decision.missed).to.equal(0);
+    expect(decision).not.to.have.property('warning');
+  });
+
+  it('a long outage: records up to the cap, the rest counted', () => {
+    const plan = planSchedule({ ...base, after: d('2026-02-20T10:00:00Z') });
+    const decision = decideMissed(plan, new Map(), 'c');
+    expect(decision.runs).to.have.length(MAX_MISSED_RECORDS);
+    expect(decision.uncounted).to.equal(9 * 24 - 1 - MAX_MISSED_RECORDS);
+    expect(decision.missed).to.equal(9 * 24 - 1);
+  });
+
+  it('a scan stopped early says "at least"', () => {
+    const plan = { ...planSchedule(base), missedMore: true };
+    expect(decideMissed(plan, new Map(), 'c').warning).to.match(/^missed at least 2 scheduled time/);
+  });
+});
+
+describe('decideTooLate: the time past startingDeadlineSeconds', () => {
+  const time = d('2026-03-01T10:00:00Z');
+  it('nothing found: Missed StartingDeadlineExceeded, with a warning', () => {
+    const message =
+      'too late to start: more than startingDeadlineSeconds (10s) after 2026-03-01T10:00:00.000Z';
+    expect(decideTooLate(time, [], 'c', 10)).to.deep.equal({
+      run: {
+        scheduledTime: '2026-03-01T10:00:00.000Z',
+        result: 'Missed',
+        reason: 'StartingDeadlineExceeded',
+        message,
+      },
+      warning: message,
+    });
+  });
+  it('tasks found: an earlier pass launched it, adopted', () => {
+    expect(decideTooLate(time, ['arn:a', 'arn:b'], 'c', 10)).to.deep.equal({
+      run: {
+        scheduledTime: '2026-03-01T10:00:00.000Z',
+        result: 'Running',
+        cluster: 'c',
+        desiredCount: 2,
+        launchCount: 2,
+        tasks: [{ taskArn: 'arn:a' }, { taskArn: 'arn:b' }],
+        message: '2 task(s) adopted from an earlier attempt',
+      },
+    });
+  });
 });
