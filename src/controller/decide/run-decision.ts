@@ -14,7 +14,7 @@
 // (when the pass looks again), both read after the pass has acted.
 import { RUN_NOW_ANNOTATION } from '../../api/constants.js';
 import type { ConcurrencyPolicy, EcsScheduledTaskResource, RunRecord, Spec } from '../../api/types.js';
-import { attemptOf, awaitingRetry } from './run-retry.js';
+import { attemptOf, awaitingRetry, dueRetries } from './run-retry.js';
 import { launchedTaskCount, plannedTasks, RunReason, unfinishedTaskArns } from './run-tracking.js';
 
 // ---- Which scheduled time is due, which were missed, and when to look again ----
@@ -219,6 +219,23 @@ export function decideTooLate(
     },
     warning: message,
   };
+}
+
+/**
+ * True when this pass is about to decide a launch (a scheduled time due now, a new run-now value,
+ * a retry attempt due) and the decision depends on which tasks still run: Forbid, Replace or TopUp
+ * with unfinished tasks on record. Only then is the cost of a DescribeTasks worth it; passes that
+ * decide nothing keep to the tracker's batched polls.
+ */
+export function needsFreshTasks(
+  spec: Spec,
+  runs: readonly RunRecord[],
+  now: Date,
+  due: { readonly scheduled: boolean; readonly runNow: boolean },
+): boolean {
+  const policy = spec.concurrencyPolicy ?? 'Allow';
+  if (policy === 'Allow' || unfinishedTaskArns(runs).length === 0) return false;
+  return due.scheduled || due.runNow || dueRetries(runs, now).length > 0;
 }
 
 // ---- What a due run does ----

@@ -35,14 +35,14 @@ import { isPending, iso, jitterOf, type Pass } from './reconcile-pass.js';
 import { lastResult, sortRuns } from '../decide/run-history.js';
 import { LaunchLedger } from '../runtime/run-ledger.js';
 import { LaunchStep } from './run-launch.js';
+import { enforceActiveDeadline, followTasks, nextDeadline, observeRuns } from './run-observation.js';
 import {
-  enforceActiveDeadline,
-  followTasks,
+  decideRunNow,
   needsFreshTasks,
-  nextDeadline,
-  observeRuns,
-} from './run-observation.js';
-import { decideRunNow, planSchedule, requeueAfterMs, type SchedulePlan } from '../decide/run-decision.js';
+  planSchedule,
+  requeueAfterMs,
+  type SchedulePlan,
+} from '../decide/run-decision.js';
 import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from '../decide/run-retry.js';
 import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
 import { ScheduleStep } from './schedule-step.js';
@@ -242,7 +242,7 @@ export class Reconciler {
       startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
       jitterSeconds: (t) => jitterOf(pass, t),
     });
-    const fresh = needsFreshTasks(pass, {
+    const fresh = needsFreshTasks(pass.spec, pass.runs, now, {
       scheduled: plan.due !== undefined,
       runNow: decideRunNow(resource, status.lastRunNow, pass.spec.suspend ?? false).action === 'start',
     });

@@ -3,15 +3,8 @@
 // launched in.
 import { EventReason, type TaskLauncher } from '../ports.js';
 import { callOptions, isPending, replaceRun, settled, toTransient, type Pass } from './reconcile-pass.js';
-import { awaitingRetry, dueRetries } from '../decide/run-retry.js';
-import {
-  isFinished,
-  overdueRuns,
-  RunReason,
-  trackRuns,
-  unfinishedTaskArns,
-  withReason,
-} from '../decide/run-tracking.js';
+import { awaitingRetry } from '../decide/run-retry.js';
+import { isFinished, overdueRuns, RunReason, trackRuns, withReason } from '../decide/run-tracking.js';
 import type { TaskTracker, TrackedTask } from '../runtime/task-tracker.js';
 
 /** The tasks of unfinished runs, each in the cluster it was launched in. */
@@ -27,21 +20,6 @@ export function trackedTasks(pass: Pass): TrackedTask[] {
           launchedAt: new Date(r.launchedAt ?? r.scheduledTime),
         })),
     );
-}
-
-/**
- * True when this pass is about to decide a launch (a scheduled time due now, a new run-now value,
- * a retry attempt due) and the decision depends on which tasks still run: Forbid, Replace or TopUp
- * with unfinished tasks on record. Only then is the cost of a DescribeTasks worth it; passes that
- * decide nothing keep to the tracker's batched polls.
- */
-export function needsFreshTasks(
-  pass: Pass,
-  due: { readonly scheduled: boolean; readonly runNow: boolean },
-): boolean {
-  const policy = pass.spec.concurrencyPolicy ?? 'Allow';
-  if (policy === 'Allow' || unfinishedTaskArns(pass.runs).length === 0) return false;
-  return due.scheduled || due.runNow || dueRetries(pass.runs, pass.now).length > 0;
 }
 
 /** The earliest activeDeadlineSeconds expiry among running runs. */

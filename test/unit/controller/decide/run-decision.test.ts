@@ -11,6 +11,7 @@ import {
   isPendingRun,
   launchWindowEnd,
   MAX_MISSED_RECORDS,
+  needsFreshTasks,
   planSchedule,
   REQUEUE_PADDING_MS,
   requeueAfterMs,
@@ -766,4 +767,58 @@ describe('decideTooLate: the time past startingDeadlineSeconds', () => {
       },
     });
   });
+});
+
+describe('needsFreshTasks: whether a launch decision waits for DescribeTasks', () => {
+  const now = d('2026-03-01T10:01:00Z');
+  const cases: {
+    name: string;
+    policy?: Spec['concurrencyPolicy'];
+    runs: RunRecord[];
+    due: { scheduled: boolean; runNow: boolean };
+    want: boolean;
+  }[] = [
+    { name: 'Allow never does', runs: [twoRunning], due: { scheduled: true, runNow: false }, want: false },
+    {
+      name: 'nothing on record running',
+      policy: 'Forbid',
+      runs: [],
+      due: { scheduled: true, runNow: false },
+      want: false,
+    },
+    {
+      name: 'Forbid, tasks running, a time due',
+      policy: 'Forbid',
+      runs: [twoRunning],
+      due: { scheduled: true, runNow: false },
+      want: true,
+    },
+    {
+      name: 'Replace, tasks running, a run-now',
+      policy: 'Replace',
+      runs: [twoRunning],
+      due: { scheduled: false, runNow: true },
+      want: true,
+    },
+    {
+      name: 'TopUp, tasks running, a retry due',
+      policy: 'TopUp',
+      runs: [twoRunning, { ...waitingForRetry, scheduledTime: '2026-03-01T08:00:00Z' }],
+      due: { scheduled: false, runNow: false },
+      want: true,
+    },
+    {
+      name: 'Forbid, tasks running, nothing to decide',
+      policy: 'Forbid',
+      runs: [twoRunning],
+      due: { scheduled: false, runNow: false },
+      want: false,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const spec = scheduledTask(c.policy ? { concurrencyPolicy: c.policy } : {}).spec;
+      expect(needsFreshTasks(spec, c.runs, now, c.due)).to.equal(c.want);
+    });
+  }
 });
