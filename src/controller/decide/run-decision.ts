@@ -2,16 +2,20 @@
 // what it observed, and gets a plain decision back, so every branch is a row of a table test
 // (test/unit/controller/decide/run-decision.test.ts). The pass (../pass/) only carries it out.
 //
-// It is taken in the two steps a pass takes, because I/O lies between them and the second step
-// reads what the I/O found:
+// It is taken in the steps a pass takes, because I/O lies between them and each step reads what
+// the I/O before it found:
 // - planSchedule: which scheduled time is due now, which were passed over (coalesced) or are too
 //   late to start (startingDeadlineSeconds), suspension, and when to look again;
+// - needsFreshTasks: whether what is due depends on which tasks still run (ask ECS first);
+// - decideMissed, decideTooLate: the passed-over and too-late times become Missed records, or are
+//   adopted where an earlier pass's tasks were found for them;
 // - decideDueRun: what one due run (a scheduled time or a run-now) does, given the runs as
 //   observed, the trigger's queue depth and the concurrency policy: launch how many tasks and
 //   stop which, be Skipped and why, or wait. It is asked once per due run, after the runs before
-//   it were launched, so a run-now sees the scheduled run of the same pass.
-// Beside them: isPendingRun (a run short of tasks still retries for capacity) and requeueAfterMs
-// (when the pass looks again), both read after the pass has acted.
+//   it were launched, so a run-now sees the scheduled run of the same pass; decideRunNow says
+//   whether a run-now is due at all;
+// - isPendingRun and requeueAfterMs: whether a run short of tasks still retries for capacity, and
+//   when the pass looks again, read after the pass has acted.
 import { RUN_NOW_ANNOTATION } from '../../api/constants.js';
 import type { ConcurrencyPolicy, EcsScheduledTaskResource, RunRecord, Spec } from '../../api/types.js';
 import { attemptOf, awaitingRetry, dueRetries } from './run-retry.js';
@@ -221,6 +225,8 @@ export function decideTooLate(
   };
 }
 
+// ---- What a due run does ----
+
 /**
  * True when this pass is about to decide a launch (a scheduled time due now, a new run-now value,
  * a retry attempt due) and the decision depends on which tasks still run: Forbid, Replace or TopUp
@@ -237,8 +243,6 @@ export function needsFreshTasks(
   if (policy === 'Allow' || unfinishedTaskArns(runs).length === 0) return false;
   return due.scheduled || due.runNow || dueRetries(runs, now).length > 0;
 }
-
-// ---- What a due run does ----
 
 /** The reasons a due run is Skipped for (RunReason values). */
 export type SkipReason = 'ConcurrencyForbid' | 'AlreadyRunning' | 'QueueEmpty' | 'TriggerUnavailable';
