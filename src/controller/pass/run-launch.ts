@@ -4,7 +4,7 @@
 // of a failed run (spec.retryPolicy), under that attempt's own identity.
 import type { RunRecord } from '../../api/types.js';
 import { ConditionType, findCondition } from '../decide/conditions.js';
-import { decideDueRun } from '../decide/run-decision.js';
+import { decideDueRun, decideRetries, decideSupersede, retargeted } from '../decide/run-decision.js';
 import { TerminalError } from '../errors.js';
 import { assertMayLaunch, launchCheck, PassAbortedError } from '../runtime/fencing.js';
 import {
@@ -34,7 +34,7 @@ import {
 } from './reconcile-pass.js';
 import { attemptIdentity, recordedRunIdentity, type RunIdentity } from '../decide/run-identity.js';
 import { launchClientToken, type LaunchLedger } from '../runtime/run-ledger.js';
-import { attemptOf, awaitingRetry, cancelledRetry, dueRetries, retryPolicyOf } from '../decide/run-retry.js';
+import { attemptOf, cancelledRetry } from '../decide/run-retry.js';
 import { launchedTaskCount, plannedTasks, RunReason, withReason } from '../decide/run-tracking.js';
 
 export type RunKind = 'scheduled' | 'run-now';
@@ -61,7 +61,7 @@ export class LaunchStep {
   async retryPending(pass: Pass): Promise<void> {
     await this.#confirmBatches(pass);
     for (const run of pass.runs.filter((r) => isPending(pass, r) && !r.unconfirmedLaunch)) {
-      if (retargeted(pass, run)) {
+      if (retargeted(run, pass.cluster)) {
         this.#endShortRun(pass, run);
         continue;
       }
@@ -99,16 +99,13 @@ export class LaunchStep {
    * is the run it belongs to, not a new one.
    */
   async launchRetries(pass: Pass): Promise<void> {
-    const policy = retryPolicyOf(pass.spec);
-    for (const run of pass.runs.filter((r) => awaitingRetry(r) && retargeted(pass, r))) {
-      const why = `spec.task.cluster is now ${pass.cluster}, and the run's was ${run.cluster}`;
+    const retries = decideRetries(pass.spec, pass.runs, pass.cluster, pass.now);
+    for (const { run, why } of retries.cancel) {
       const closed = cancelledRetry(run, why, pass.now);
       replaceRun(pass, run, closed);
       settled(pass, closed, { retry: false });
     }
-    for (const run of dueRetries(pass.runs, pass.now)) {
-      const attempt = attemptOf(run);
-      const count = plannedTasks(run);
+    for (const { run, attempt, count, desiredCount, message } of retries.launch) {
       const outcome = await this.#launch(pass, {
         identity: attemptIdentity(recordedRunIdentity(pass.resource, run), attempt),
         // The attempt's own due time: the ledger compares it with the start of this term.
@@ -123,12 +120,12 @@ export class LaunchStep {
       const { retryAt: _retryAt, reason: _reason, message: _message, ...base } = run;
       const record = newRunRecord({
         base,
-        desired: run.desiredCount ?? count,
+        desired: desiredCount,
         count,
         outcome,
         now: pass.now,
         retryable: false,
-        message: `attempt ${attempt} of ${policy.maxRetries + 1}: launching ${count} task(s)`,
+        message,
       });
       replaceRun(pass, run, record);
       if (record.result === 'LaunchFailed') settled(pass, record);
@@ -426,7 +423,7 @@ export class LaunchStep {
         const stopping =
           run.reason === RunReason.DeadlineExceeded ||
           run.reason === RunReason.Replaced ||
-          retargeted(pass, run);
+          retargeted(run, pass.cluster);
         const resend = stopping
           ? { fromBatch: missing.fromBatch, count: 0 }
           : found.length === 0
@@ -562,44 +559,12 @@ export class LaunchStep {
    * and a run waiting for its next attempt ends with its last attempt's result.
    */
   #supersedePending(pass: Pass, scheduledTime: string): void {
-    for (const run of pass.runs.filter(awaitingRetry)) {
-      const closed = cancelledRetry(run, `the run scheduled at ${scheduledTime} took over`, pass.now);
-      replaceRun(pass, run, closed);
-      settled(pass, closed, { retry: false });
-    }
-    for (const run of pass.runs.filter((r) => isPending(pass, r))) {
-      const launched = launchedTaskCount(run);
-      if (launched === 0) {
-        const { tasks: _tasks, ...rest } = run;
-        const closed: RunRecord = {
-          ...rest,
-          result: 'LaunchFailed',
-          reason: RunReason.Superseded,
-          message: 'a newer run started before capacity was found',
-          finishedAt: pass.now.toISOString(),
-        };
-        replaceRun(pass, run, closed);
-        settled(pass, closed);
-      } else {
-        replaceRun(
-          pass,
-          run,
-          withReason(
-            { ...run, launchCount: launched },
-            RunReason.CapacityUnavailable,
-            `launched ${launched} of ${plannedTasks(run)}; a newer run took over`,
-          ),
-        );
-      }
+    for (const { run, updated, settle } of decideSupersede(pass.runs, scheduledTime, pass.now, (r) =>
+      isPending(pass, r),
+    )) {
+      replaceRun(pass, run, updated);
+      if (settle === 'final') settled(pass, updated, { retry: false });
+      else if (settle === 'retryable') settled(pass, updated);
     }
   }
-}
-
-/**
- * A further launch of `run` sends the current spec.task, which this pass's policy verdict judged
- * with the current cluster. In the cluster the run was recorded in it would be a request no
- * policy judged (the task definition of one, the cluster of the other), so it is not made.
- */
-function retargeted(pass: Pass, run: RunRecord): boolean {
-  return run.cluster !== undefined && run.cluster !== pass.cluster;
 }

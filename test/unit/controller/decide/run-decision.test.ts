@@ -6,7 +6,9 @@ import type { RunRecord, Spec } from '../../../../src/api/types.js';
 import {
   decideDueRun,
   decideMissed,
+  decideRetries,
   decideRunNow,
+  decideSupersede,
   decideTooLate,
   isPendingRun,
   launchWindowEnd,
@@ -821,4 +823,141 @@ describe('needsFreshTasks: whether a launch decision waits for DescribeTasks', (
       expect(needsFreshTasks(spec, c.runs, now, c.due)).to.equal(c.want);
     });
   }
+});
+
+describe('decideRetries: which retry attempts launch now', () => {
+  const now = d('2026-03-01T10:01:00Z');
+  const spec = scheduledTask({ retryPolicy: { maxRetries: 2 } }).spec;
+  const due: RunRecord = { ...waitingForRetry, cluster: 'c', desiredCount: 3, launchCount: 2 };
+  const cases: { name: string; runs: RunRecord[]; want: object }[] = [
+    {
+      name: 'a retry due: its planned count, the attempt named out of maxRetries + 1',
+      runs: [due],
+      want: {
+        cancel: [],
+        launch: [
+          { run: due, attempt: 2, count: 2, desiredCount: 3, message: 'attempt 2 of 3: launching 2 task(s)' },
+        ],
+      },
+    },
+    {
+      name: 'a retry not yet due: nothing',
+      runs: [{ ...due, retryAt: '2026-03-01T10:01:01Z' }],
+      want: { cancel: [], launch: [] },
+    },
+    {
+      name: 'a waiting retry whose cluster the spec no longer names: closed, due or not',
+      runs: [{ ...due, cluster: 'old' }],
+      want: {
+        cancel: [
+          { run: { ...due, cluster: 'old' }, why: "spec.task.cluster is now c, and the run's was old" },
+        ],
+        launch: [],
+      },
+    },
+    {
+      name: 'a record from before clusters were recorded is not retargeted',
+      runs: [{ ...waitingForRetry }],
+      want: {
+        cancel: [],
+        launch: [
+          {
+            run: waitingForRetry,
+            attempt: 2,
+            count: 0,
+            desiredCount: 0,
+            message: 'attempt 2 of 3: launching 0 task(s)',
+          },
+        ],
+      },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => expect(decideRetries(spec, c.runs, 'c', now)).to.deep.equal(c.want));
+  }
+});
+
+describe('decideSupersede: a new run takes over from older ones', () => {
+  const now = d('2026-03-01T10:00:00Z');
+  const shortNone: RunRecord = {
+    scheduledTime: '2026-03-01T09:00:00Z',
+    result: 'Running',
+    desiredCount: 2,
+    launchCount: 2,
+    reason: 'CapacityUnavailable',
+    message: 'launched 0 of 2',
+  };
+  const shortSome: RunRecord = {
+    ...shortNone,
+    scheduledTime: '2026-03-01T08:00:00Z',
+    tasks: [{ taskArn: 'arn:1', lastStatus: 'RUNNING' }],
+  };
+  const retry: RunRecord = {
+    ...waitingForRetry,
+    scheduledTime: '2026-03-01T07:00:00Z',
+    attempts: [{ attempt: 1, result: 'Failed', reason: 'NonZeroExit', message: 'exit 1' }],
+  };
+  const pendingOnes = new Set([shortNone, shortSome]);
+  const decide = (runs: RunRecord[]) =>
+    decideSupersede(runs, '2026-03-01T10:00:00Z', now, (r) => pendingOnes.has(r));
+
+  it('a run waiting for its retry ends with its last attempt, never retried', () => {
+    const [only, ...rest] = decide([retry]);
+    expect(rest).to.deep.equal([]);
+    expect(only!.settle).to.equal('final');
+    expect(only!.updated).to.deep.include({
+      result: 'Failed',
+      reason: 'NonZeroExit',
+      message: 'exit 1; no retry: the run scheduled at 2026-03-01T10:00:00Z took over',
+    });
+  });
+
+  it('a run short of every task: LaunchFailed Superseded, settled and retryable', () => {
+    expect(decide([shortNone])).to.deep.equal([
+      {
+        run: shortNone,
+        updated: {
+          scheduledTime: '2026-03-01T09:00:00Z',
+          result: 'LaunchFailed',
+          desiredCount: 2,
+          launchCount: 2,
+          reason: 'Superseded',
+          message: 'a newer run started before capacity was found',
+          finishedAt: '2026-03-01T10:00:00.000Z',
+        },
+        settle: 'retryable',
+      },
+    ]);
+  });
+
+  it('a run with some tasks keeps them and stops retrying for the rest', () => {
+    const unexplained: RunRecord = { ...shortSome, reason: undefined, message: undefined };
+    pendingOnes.add(unexplained);
+    expect(decide([unexplained])).to.deep.equal([
+      {
+        run: unexplained,
+        updated: {
+          ...unexplained,
+          launchCount: 1,
+          reason: 'CapacityUnavailable',
+          message: 'launched 1 of 2; a newer run took over',
+        },
+        settle: 'no',
+      },
+    ]);
+  });
+
+  it('a run with some tasks that already says CapacityUnavailable keeps its message', () => {
+    expect(decide([shortSome])).to.deep.equal([
+      { run: shortSome, updated: { ...shortSome, launchCount: 1 }, settle: 'no' },
+    ]);
+  });
+
+  it('runs neither pending nor waiting are left alone; waiting retries come first', () => {
+    const got = decide([shortSome, twoRunning, retry]);
+    expect(got.map((s) => [s.run.scheduledTime, s.settle])).to.deep.equal([
+      ['2026-03-01T07:00:00Z', 'final'],
+      ['2026-03-01T08:00:00Z', 'no'],
+    ]);
+  });
 });
