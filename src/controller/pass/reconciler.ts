@@ -1,5 +1,5 @@
 // One level-based pass over one EcsScheduledTask: read the cached object and the clock once, fold
-// in what the task tracker observed, decide with the pure functions next door, act through the
+// in what the task tracker observed, decide with the pure functions of ../decide/, act through the
 // ports, and write the status once at the end. Events and metrics go out only after that write
 // succeeded, so a pass that loses a conflict and is retried does not report twice.
 import { isDeepStrictEqual } from 'node:util';

@@ -1,7 +1,8 @@
-// Launching a run: the concurrency decision, the trigger's count, the capped desired count, and
-// one RunTask attempt with its deterministic token, fenced by the lease. Capacity retries of
-// runs short of tasks go through the same attempt, with the next token; so does the next attempt
-// of a failed run (spec.retryPolicy), under that attempt's own identity.
+// Launching a run as decided in ../decide/run-decision.ts (the concurrency policy, the trigger's
+// count, the capped desired count): the queue depth read when the decision asks for it, the stops
+// of a Replace, and one RunTask attempt with its deterministic token, fenced by the lease.
+// Capacity retries of runs short of tasks go through the same attempt, with the next token; so
+// does the next attempt of a failed run (spec.retryPolicy), under that attempt's own identity.
 import type { RunRecord } from '../../api/types.js';
 import { ConditionType, findCondition } from '../decide/conditions.js';
 import { decideDueRun, decideRetries, decideSupersede, retargeted } from '../decide/run-decision.js';
@@ -173,6 +174,7 @@ export class LaunchStep {
       decision = ask(depth);
     }
     if (decision.action === 'wait' || decision.action === 'read-queue-depth') return false;
+    // Skipped before any count was reached (no SQS client): the record carries only the reason.
     if (decision.action === 'skip' && decision.desiredCount === undefined) {
       addRun(pass, { scheduledTime, result: 'Skipped', reason: decision.reason, message: decision.message });
       return true;
