@@ -14,10 +14,10 @@ import {
   type ResourceStore,
   type TaskLauncher,
 } from './controller/ports.js';
-import { Reconciler } from './controller/reconciler.js';
-import { overviewOf, summarize } from './controller/startup-summary.js';
-import { TaskTracker } from './controller/task-tracker.js';
-import { WorkQueue } from './controller/work-queue.js';
+import { Reconciler } from './controller/pass/reconciler.js';
+import { overviewOf, summarize } from './controller/runtime/startup-summary.js';
+import { TaskTracker } from './controller/runtime/task-tracker.js';
+import { WorkQueue } from './controller/runtime/work-queue.js';
 import type { Config } from './config.js';
 import { awsRequestHandler } from './aws/aws-http-handler.js';
 import { createAwsTaskLauncher } from './aws/ecs/aws-task-launcher.js';

@@ -7,11 +7,11 @@ import type { WriteLane } from '../flow/write-lane.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from './clock.js';
 import { ConflictError, TerminalError } from './errors.js';
-import { PassAbortedError } from './fencing.js';
+import { PassAbortedError } from './runtime/fencing.js';
 import type { ControllerMetrics, ReconcileOutcome } from './metrics-port.js';
 import type { ResourceKey } from './ports.js';
-import type { Commit, ReconcileResult } from './reconciler.js';
-import type { WorkQueue } from './work-queue.js';
+import type { Commit, ReconcileResult } from './pass/reconciler.js';
+import type { WorkQueue } from './runtime/work-queue.js';
 
 /**
  * One pass over one key. `signal` aborts when the pass must stop: leadership was lost. The pass

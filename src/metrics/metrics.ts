@@ -10,7 +10,7 @@ import type {
   WorkQueueMetrics,
 } from '../controller/metrics-port.js';
 import type { ResourceKey } from '../controller/ports.js';
-import type { TaskTrackerMetrics } from '../controller/task-tracker.js';
+import type { TaskTrackerMetrics } from '../controller/runtime/task-tracker.js';
 import type { TaskEventMetrics, TaskEventOutcome } from '../aws/sqs/task-state-events.js';
 import type { EcsRequestMetrics, EcsRequestOutcome } from '../aws/ecs/ports.js';
 import type { LeaderMetrics, WatchMetrics } from '../kube/metrics-port.js';

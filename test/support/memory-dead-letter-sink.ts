@@ -5,7 +5,7 @@ import type {
   DeadLetterQueue,
   DeadLetterSendOptions,
   DeadLetterSink,
-} from '../../src/controller/dead-letter.js';
+} from '../../src/controller/pass/dead-letter.js';
 import { TransientError } from '../../src/controller/errors.js';
 
 export interface SentLetter {

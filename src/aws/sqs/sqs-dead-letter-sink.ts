@@ -20,7 +20,7 @@ import type {
   DeadLetterQueue,
   DeadLetterSendOptions,
   DeadLetterSink,
-} from '../../controller/dead-letter.js';
+} from '../../controller/pass/dead-letter.js';
 import { TerminalError, TransientError } from '../../controller/errors.js';
 import { classifyAwsError, mapAwsError } from '../aws-errors.js';
 import { QueueUrlCache, type QueueRef } from '../queue-url-cache.js';

@@ -16,7 +16,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Clock } from '../../controller/clock.js';
-import { RUN_STARTED_BY_PREFIX } from '../../controller/run-identity.js';
+import { RUN_STARTED_BY_PREFIX } from '../../controller/decide/run-identity.js';
 import { backoffDelayMs, type BackoffPolicy } from '../../flow/backoff.js';
 import type { Logger } from '../../log/logger.js';
 import { createSqsClient, type SqsApi, type SqsClientSettings } from './sqs-client.js';

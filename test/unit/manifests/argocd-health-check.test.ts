@@ -4,7 +4,7 @@
 // returns a table with `status` and `message`.
 import { expect } from 'chai';
 import type { RunRecord } from '../../../src/api/types.js';
-import { lastRunCondition } from '../../../src/controller/status-builder.js';
+import { lastRunCondition } from '../../../src/controller/decide/status-builder.js';
 import { argoCdHealth as health, HEALTH_CHECK_SCRIPT as SCRIPT } from '../../support/argocd-health.js';
 
 function condition(type: string, status: 'True' | 'False', reason: string, message: string) {

@@ -1,7 +1,7 @@
 import { InvalidParameterException, ServerException } from '@aws-sdk/client-ecs';
 import { expect } from 'chai';
 import { ThrottledError, TransientError } from '../../../../src/controller/errors.js';
-import { PassAbortedError } from '../../../../src/controller/fencing.js';
+import { PassAbortedError } from '../../../../src/controller/runtime/fencing.js';
 import type { LaunchRequest } from '../../../../src/controller/ports.js';
 import {
   AwsTaskLauncher,

@@ -1,6 +1,6 @@
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
-import type { DeadLetterMessage } from '../../../../src/controller/dead-letter.js';
+import type { DeadLetterMessage } from '../../../../src/controller/pass/dead-letter.js';
 import { TerminalError, ThrottledError, TransientError } from '../../../../src/controller/errors.js';
 import { AWS_ERROR_TABLE } from '../../../../src/aws/aws-errors.js';
 import { exampleAwsError } from '../aws-error-examples.js';

@@ -1,0 +1,472 @@
+// One level-based pass over one EcsScheduledTask: read the cached object and the clock once, fold
+// in what the task tracker observed, decide with the pure functions of ../decide/, act through the
+// ports, and write the status once at the end. Events and metrics go out only after that write
+// succeeded, so a pass that loses a conflict and is retried does not report twice.
+import { isDeepStrictEqual } from 'node:util';
+import type { EcsScheduledTaskResource, RunRecord, RunResult, Status } from '../../api/types.js';
+import { validateResource } from '../../api/validation.js';
+import type { Logger } from '../../log/logger.js';
+import { compileSchedule, ScheduleError, type CompiledSchedule } from '../../schedule/schedule.js';
+import type { Clock } from '../clock.js';
+import { ACCESS_DENIED_REASON, AccessDenials } from '../runtime/access-denial.js';
+import { ConditionType, findCondition } from '../decide/conditions.js';
+import {
+  deliverDeadLetters,
+  nextDeadLetterAttempt,
+  type DeadLetterRetryOptions,
+  type DeadLetterSink,
+} from './dead-letter.js';
+import { reportDroppedRuns } from './dropped-runs.js';
+import { AccessDeniedError, TerminalError } from '../errors.js';
+import { PassAbortedError } from '../runtime/fencing.js';
+import type { ControllerMetrics } from '../metrics-port.js';
+import {
+  EventReason,
+  keyOf,
+  type EventRecorder,
+  type LeaseFence,
+  type PolicyGate,
+  type QueueDepthSource,
+  type ResourceKey,
+  type ResourceStore,
+  type TaskLauncher,
+} from '../ports.js';
+import { isPending, iso, jitterOf, type Pass } from './reconcile-pass.js';
+import { lastResult, sortRuns } from '../decide/run-history.js';
+import { LaunchLedger } from '../runtime/run-ledger.js';
+import { LaunchStep } from './run-launch.js';
+import { enforceActiveDeadline, followTasks, nextDeadline, observeRuns } from './run-observation.js';
+import {
+  decideRunNow,
+  needsFreshTasks,
+  planSchedule,
+  requeueAfterMs,
+  type SchedulePlan,
+} from '../decide/run-decision.js';
+import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from '../decide/run-retry.js';
+import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
+import { ScheduleStep } from './schedule-step.js';
+import { buildStatus, newestVerdict, stalledStatus } from '../decide/status-builder.js';
+import { repairStatus } from '../decide/status-repair.js';
+import { droppedRuns } from '../decide/status-size.js';
+import { TaskTracker } from '../runtime/task-tracker.js';
+
+export interface ReconcilerDeps {
+  readonly store: ResourceStore;
+  readonly launcher: TaskLauncher;
+  readonly events: EventRecorder;
+  readonly clock: Clock;
+  readonly metrics: ControllerMetrics;
+  readonly logger: Logger;
+  /** Launches go out only while this holds the lease (`fenceMarginMs` ahead). */
+  readonly fence: LeaseFence;
+  /** Safety margin of the fence check before each RunTask. Default 2 s. */
+  readonly fenceMarginMs?: number;
+  /**
+   * The shared task tracker (app.ts wakes the controller from it). Without one, each pass asks
+   * ECS about its own resource's tasks and requeues every `activePollMs` while they run.
+   */
+  readonly tracker?: TaskTracker;
+  /** Tenancy: decides before any AWS call whether the resource may run, and as which role. */
+  readonly policy?: PolicyGate;
+  /** Controller-wide cap on tasks per run (`--max-tasks-per-run`). Default 100. */
+  readonly maxTasksPerRun?: number;
+  /** Required for resources with `spec.trigger.sqs`; without it their runs are Skipped. */
+  readonly queueDepth?: QueueDepthSource;
+  /** ECS cluster for resources that do not name one (`--default-cluster`). */
+  readonly defaultCluster: string;
+  /** How long a fresh ARN may be MISSING from DescribeTasks before the task counts as lost. Default 2 min. */
+  readonly missingTaskGraceMs?: number;
+  /** Without a shared tracker: how often a resource with running tasks is looked at again. Default 10 s. */
+  readonly activePollMs?: number;
+  /** How long capacity failures are retried when startingDeadlineSeconds is unset. Default 300 s. */
+  readonly launchRetryWindowSeconds?: number;
+  /** Where spec.deadLetter messages go; without one they stay Pending in the run records. */
+  readonly deadLetters?: DeadLetterSink;
+  /** When a dead letter that cannot be sent is given up (--dead-letter-max-attempts, --dead-letter-max-age). */
+  readonly deadLetterRetry?: DeadLetterRetryOptions;
+}
+
+/**
+ * Ends the pass's deciding and runs `write` in its turn (the controller's write lane). Every write
+ * of a pass goes through it, once the pass has launched what it will launch.
+ */
+export type Commit = <T>(write: () => Promise<T>) => Promise<T>;
+
+/** A pass outside a controller (tests): writes go at once. */
+const WRITE_NOW: Commit = (write) => write();
+
+export interface ReconcileResult {
+  /** Look at the resource again this long after the pass's clock read (the next fire, a poll, or a retry). */
+  readonly requeueAfterMs?: number;
+}
+
+const DEFAULT_MISSING_GRACE_MS = 2 * 60_000;
+const DEFAULT_ACTIVE_POLL_MS = 10_000;
+const DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS = 300;
+const DEFAULT_MAX_TASKS_PER_RUN = 100;
+const DEFAULT_FENCE_MARGIN_MS = 2_000;
+const ACCESS_WAITING_FOR =
+  "waiting for the role's permissions to be fixed: tried again at the next scheduled time, resync or change";
+/** A pass that nobody cancels: tests, and callers from before cancellation existed. */
+const NEVER_ABORTED = new AbortController().signal;
+
+export class Reconciler {
+  readonly #deps: ReconcilerDeps;
+  readonly #missingGraceMs: number;
+  readonly #activePollMs: number;
+  readonly #retryWindowSeconds: number;
+  readonly #tracker: TaskTracker;
+  /** True when the tracker is ours alone: each pass refreshes its own resource's tasks. */
+  readonly #inline: boolean;
+  readonly #ledger = new LaunchLedger();
+  readonly #denials = new AccessDenials();
+  readonly #launches: LaunchStep;
+  readonly #schedule: ScheduleStep;
+
+  constructor(deps: ReconcilerDeps) {
+    this.#deps = deps;
+    this.#missingGraceMs = deps.missingTaskGraceMs ?? DEFAULT_MISSING_GRACE_MS;
+    this.#activePollMs = deps.activePollMs ?? DEFAULT_ACTIVE_POLL_MS;
+    this.#retryWindowSeconds = deps.launchRetryWindowSeconds ?? DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS;
+    this.#inline = deps.tracker === undefined;
+    this.#tracker =
+      deps.tracker ??
+      new TaskTracker({
+        launcher: deps.launcher,
+        clock: deps.clock,
+        logger: deps.logger,
+        onWake: () => undefined,
+        missingGraceMs: this.#missingGraceMs,
+        autoPoll: false,
+      });
+    this.#launches = new LaunchStep({
+      launcher: deps.launcher,
+      ...(deps.queueDepth ? { queueDepth: deps.queueDepth } : {}),
+      fence: deps.fence,
+      fenceMarginMs: deps.fenceMarginMs ?? DEFAULT_FENCE_MARGIN_MS,
+      ledger: this.#ledger,
+    });
+    this.#schedule = new ScheduleStep(deps.launcher, this.#launches, this.#ledger);
+  }
+
+  /**
+   * One pass. `signal` is the leadership term's: when it aborts, ECS calls in flight are abandoned
+   * and the pass ends without writing (the next leader decides again from the same identities).
+   */
+  async reconcile(
+    key: ResourceKey,
+    signal: AbortSignal = NEVER_ABORTED,
+    commit: Commit = WRITE_NOW,
+  ): Promise<ReconcileResult> {
+    const resource = this.#deps.store.get(key);
+    if (!resource) {
+      this.#deps.metrics.forget(key);
+      this.#tracker.forget(key);
+      this.#denials.forget(key);
+      return {};
+    }
+    const now = this.#deps.clock.now();
+    const log = this.#deps.logger.child({ resource: key });
+
+    const issues = validateResource(resource);
+    const specIssues = issues.filter((i) => !i.path.startsWith('status'));
+    if (specIssues.length > 0) {
+      const message = specIssues.map((i) => `${i.path}: ${i.message}`).join('; ');
+      return this.#stall(resource, EventReason.InvalidSpec, message, now, log, commit);
+    }
+    let schedule: CompiledSchedule;
+    try {
+      schedule = compileSchedule(resource.spec.schedule, {
+        timeZone: resource.spec.timeZone,
+        startTime: resource.spec.startTime ? new Date(resource.spec.startTime) : undefined,
+        endTime: resource.spec.endTime ? new Date(resource.spec.endTime) : undefined,
+        hashKey: key,
+      });
+    } catch (error) {
+      if (error instanceof ScheduleError)
+        return this.#stall(resource, EventReason.InvalidSpec, error.message, now, log, commit);
+      throw error;
+    }
+    // Before any AWS or SQS call: a denied resource is never acted on.
+    const decision = this.#deps.policy?.evaluate(resource) ?? { allowed: true as const };
+    if (!decision.allowed) {
+      this.#deps.metrics.policyDenied?.(key, decision.field);
+      return this.#stall(resource, RunReason.PolicyDenied, decision.message, now, log, commit, {
+        field: decision.field,
+        value: decision.value,
+        policies: decision.policies,
+      });
+    }
+    const status = this.#readStatus(resource, issues.length > specIssues.length, log);
+
+    this.#ledger.enterTerm(signal, now);
+    const previousVerdict = newestVerdict(status.runs);
+    const pass: Pass = {
+      key,
+      resource,
+      spec: resource.spec,
+      now,
+      log,
+      cluster: resource.spec.task.cluster ?? this.#deps.defaultCluster,
+      signal,
+      // The role acts for this namespace: its STS session is named and tagged after it.
+      identity: decision.identity && {
+        ...decision.identity,
+        namespace: resource.metadata.namespace ?? 'default',
+      },
+      retryWindowSeconds: this.#retryWindowSeconds,
+      maxTasksPerRun: Math.min(
+        this.#deps.maxTasksPerRun ?? DEFAULT_MAX_TASKS_PER_RUN,
+        decision.maxTasksPerRun ?? Number.POSITIVE_INFINITY,
+      ),
+      runs: sortRuns(status.runs ?? []),
+      events: [],
+      recorded: [],
+      retried: [],
+      deadLetters: [],
+      launchDelays: [],
+      errors: [],
+      missedRunsTotal: status.missedRunsTotal ?? 0,
+      lastSuccessfulTime: status.lastSuccessfulTime,
+      queueDepth: undefined,
+      triggerProblem: undefined,
+      lastSettledResult: lastResult(status.runs ?? []) ?? status.lastResult,
+    };
+
+    const plan = planSchedule({
+      fires: schedule,
+      now,
+      after: new Date(status.lastScheduleTime ?? resource.metadata.creationTimestamp ?? now.toISOString()),
+      suspend: pass.spec.suspend ?? false,
+      startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
+      jitterSeconds: (t) => jitterOf(pass, t),
+    });
+    const fresh = needsFreshTasks(pass.spec, pass.runs, now, {
+      scheduled: plan.due !== undefined,
+      runNow: decideRunNow(resource, status.lastRunNow, pass.spec.suspend ?? false).action === 'start',
+    });
+    try {
+      await observeRuns(pass, this.#tracker, {
+        inline: this.#inline,
+        fresh,
+        missingGraceMs: this.#missingGraceMs,
+      });
+    } catch (error) {
+      // Nothing is decided yet; a denial past the bound stalls here as it would at the end.
+      const denial =
+        error instanceof AccessDeniedError ? this.#denials.observe(key, [error], now) : undefined;
+      if (!denial) throw error;
+      await this.#stall(resource, denial.reason, denial.message, now, log, commit);
+      return this.#requeue(pass, plan);
+    }
+    await enforceActiveDeadline(pass, this.#deps.launcher);
+    await this.#launches.retryPending(pass);
+    await this.#launches.launchRetries(pass);
+
+    const lastScheduleTime = await this.#schedule.runSchedule(pass, plan, status.lastScheduleTime);
+    const lastRunNow = await this.#schedule.runNow(pass, status.lastRunNow);
+    await deliverDeadLetters(pass, {
+      ...(this.#deps.deadLetters ? { sink: this.#deps.deadLetters } : {}),
+      fence: this.#deps.fence,
+      fenceMarginMs: this.#deps.fenceMarginMs ?? DEFAULT_FENCE_MARGIN_MS,
+      ...(this.#deps.deadLetterRetry ? { retry: this.#deps.deadLetterRetry } : {}),
+    });
+
+    // An AccessDenied that outlasted IAM propagation: a policy problem, not worth retrying hot.
+    const denial = this.#denials.observe(key, pass.errors, now);
+    if (denial) this.#warnOnce(pass, denial.reason, denial.message);
+    const problem = denial
+      ? { terminal: true, ...denial, waitingFor: ACCESS_WAITING_FOR }
+      : pass.triggerProblem;
+    const next = buildStatus({
+      previous: status,
+      generation: resource.metadata.generation,
+      now,
+      suspended: pass.spec.suspend ?? false,
+      pending: pass.runs.some((r) => isPending(pass, r)),
+      retrying: pass.runs.find(awaitingRetry),
+      resolvedSchedule: schedule.resolved,
+      nextScheduleTime: iso(plan.nextScheduleTime),
+      lastScheduleTime,
+      lastSuccessfulTime: pass.lastSuccessfulTime,
+      lastRunNow,
+      missedRunsTotal: pass.missedRunsTotal,
+      runs: pass.runs,
+      limits: pass.spec,
+      ...(problem ? { trigger: problem } : {}),
+    });
+    reportDroppedRuns(pass, droppedRuns(pass.runs, next.runs));
+    // Leadership lost mid-pass or while the write waited its turn: what this pass decided may
+    // already be another replica's to decide.
+    const fenced = () => {
+      if (signal.aborted) throw new PassAbortedError('the pass was cancelled before its status write');
+    };
+    fenced();
+    if (!isDeepStrictEqual(next, resource.status ?? {})) {
+      // A ConflictError propagates: the queue retries, and the next pass re-reads and decides again.
+      await commit(async () => {
+        fenced();
+        await this.#deps.store.writeStatus(resource, next);
+      });
+    }
+    // A launch whose answer was lost (a timeout) may have started tasks that no record shows
+    // yet: until a pass ends clean, the next one looks them up before launching.
+    if (pass.errors.length === 0) this.#ledger.recorded(key);
+    followTasks(this.#tracker, pass);
+    this.#report(pass, plan, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
+
+    // No retry with backoff: the next attempt is the next scheduled time's (or the resync's), so a
+    // denial of a side call (a dead letter, DescribeTasks) does not stop the schedule as well.
+    if (denial) return this.#requeue(pass, plan);
+    if (pass.errors[0]) throw pass.errors[0];
+    // Like an invalid spec: nothing this controller can do changes the answer, so no requeue.
+    if (pass.triggerProblem?.terminal) {
+      throw new TerminalError(pass.triggerProblem.message, pass.triggerProblem.reason);
+    }
+    return this.#requeue(pass, plan);
+  }
+
+  /** The stored status, repaired field by field when it fails the schema. */
+  #readStatus(resource: EcsScheduledTaskResource, malformed: boolean, log: Logger): Status {
+    const status = structuredClone(resource.status ?? {});
+    if (!malformed) return status;
+    const validate = (candidate: Status) =>
+      validateResource({ ...resource, status: candidate }).filter((i) => i.path.startsWith('status'));
+    const repaired = repairStatus(status, validate(status), validate);
+    log.warn('repaired a malformed status: dropped the fields that fail the schema', {
+      removed: repaired.removed,
+    });
+    return repaired.status;
+  }
+
+  /**
+   * A resource the controller will not act on (an invalid spec, a policy denial, a lasting AWS
+   * access denial): report it once on the object and as a Warning event, and do not retry. The
+   * status keeps everything else.
+   */
+  async #stall(
+    resource: EcsScheduledTaskResource,
+    reason: string,
+    message: string,
+    now: Date,
+    log: Logger,
+    commit: Commit,
+    details: Record<string, unknown> = {},
+  ): Promise<ReconcileResult> {
+    const previous = findCondition(resource.status?.conditions, ConditionType.Stalled);
+    const { status: before, cancelled } =
+      reason === RunReason.PolicyDenied
+        ? this.#cancelRetries(resource, message, now)
+        : { status: resource.status ?? {}, cancelled: [] };
+    const waitingFor =
+      reason === RunReason.PolicyDenied
+        ? 'waiting for the spec or an EcsSchedulerPolicy to change'
+        : reason === ACCESS_DENIED_REASON
+          ? ACCESS_WAITING_FOR
+          : 'waiting for the spec to be fixed';
+    const status = stalledStatus(before, resource.metadata.generation, reason, message, now, waitingFor);
+    if (!isDeepStrictEqual(status, resource.status ?? {}))
+      await commit(() => this.#deps.store.writeStatus(resource, status));
+    if (previous?.status !== 'True' || previous.reason !== reason || previous.message !== message) {
+      const what =
+        reason === RunReason.PolicyDenied
+          ? 'denied by policy'
+          : reason === ACCESS_DENIED_REASON
+            ? 'AWS denied access for longer than IAM takes to apply a change'
+            : 'invalid spec';
+      log.warn(what, {
+        issues: message,
+        ...details,
+      });
+      this.#deps.events.record(resource, 'Warning', reason, message);
+    }
+    for (const run of cancelled) {
+      this.#deps.metrics.runRecorded(run.result as RunResult, keyOf(resource));
+      this.#deps.events.record(
+        resource,
+        'Warning',
+        run.result === 'LaunchFailed' ? EventReason.LaunchFailed : EventReason.RunFailed,
+        `run scheduled at ${run.scheduledTime}: ${run.message ?? ''}`,
+      );
+    }
+    return {};
+  }
+
+  /** A Warning event for a stall, unless the resource already shows that same stall. */
+  #warnOnce(pass: Pass, reason: string, message: string): void {
+    const stalled = findCondition(pass.resource.status?.conditions, ConditionType.Stalled);
+    if (stalled?.status === 'True' && stalled.reason === reason && stalled.message === message.slice(0, 1024))
+      return;
+    pass.events.push({ type: 'Warning', reason, message });
+  }
+
+  /**
+   * A denied resource launches nothing, retries included: a retry waiting when the policies stopped
+   * allowing the resource ends now, recorded with why, rather than launching whenever they allow it
+   * again. Its dead letter waits for that, since the queue is the policy's to allow too.
+   */
+  #cancelRetries(
+    resource: EcsScheduledTaskResource,
+    message: string,
+    now: Date,
+  ): { status: Status; cancelled: RunRecord[] } {
+    const status = resource.status ?? {};
+    const cancelled: RunRecord[] = [];
+    const runs = (status.runs ?? []).map((run) => {
+      if (!awaitingRetry(run)) return run;
+      const closed = cancelledRetry(run, `the EcsSchedulerPolicies no longer allow it: ${message}`, now);
+      const marked: RunRecord =
+        resource.spec.deadLetter && isFailure(closed) && !closed.deadLetter
+          ? { ...closed, deadLetter: { state: 'Pending' } }
+          : closed;
+      cancelled.push(marked);
+      return marked;
+    });
+    return cancelled.length === 0 ? { status, cancelled } : { status: { ...status, runs }, cancelled };
+  }
+
+  /** Events and metrics, once the status that explains them is stored. */
+  #report(
+    pass: Pass,
+    plan: SchedulePlan,
+    lastScheduleTime: string | undefined,
+    before: RunRecord | undefined,
+    after: RunRecord | undefined,
+  ): void {
+    const { events, metrics } = this.#deps;
+    for (const e of pass.events) {
+      events.record(pass.resource, e.type, e.reason, e.message);
+      if (e.type === 'Warning') pass.log.warn(e.message, { reason: e.reason });
+    }
+    for (const result of pass.recorded) metrics.runRecorded(result, pass.key);
+    for (const reason of pass.retried) metrics.runRetried?.(pass.key, reason);
+    for (const outcome of pass.deadLetters) metrics.deadLetter?.(pass.key, outcome);
+    for (const seconds of pass.launchDelays) metrics.launchDelay(seconds);
+    const last = lastScheduleTime ? new Date(lastScheduleTime) : undefined;
+    metrics.scheduleTimes(pass.key, pass.spec.suspend ? undefined : plan.nextScheduleTime, last);
+    if (pass.queueDepth !== undefined) metrics.queueDepth(pass.key, pass.queueDepth);
+    if (after && (before?.scheduledTime !== after.scheduledTime || before.result !== after.result)) {
+      const lastSuccess = pass.lastSuccessfulTime ? new Date(pass.lastSuccessfulTime) : undefined;
+      metrics.lastRun?.(pass.key, after.result as RunResult, lastSuccess);
+    }
+  }
+
+  #requeue(pass: Pass, plan: SchedulePlan): ReconcileResult {
+    // Without a sink nothing is tried, so a letter's past time must not requeue at once, forever.
+    const letterAt = this.#deps.deadLetters ? nextDeadLetterAttempt(pass.runs) : undefined;
+    const deadline = nextDeadline(pass);
+    const retryAt = nextRetryAt(pass.runs);
+    const after = requeueAfterMs({
+      now: pass.now,
+      ...(plan.wakeAt ? { wakeAt: plan.wakeAt } : {}),
+      // With the shared tracker a task's end wakes the resource; inline, the pass must come back.
+      ...(this.#inline && unfinishedTaskArns(pass.runs).length > 0 ? { pollMs: this.#activePollMs } : {}),
+      ...(deadline ? { deadline } : {}),
+      ...(retryAt ? { retryAt } : {}),
+      ...(letterAt ? { letterAt } : {}),
+      pending: pass.runs.filter((r) => isPending(pass, r)).map((r) => new Date(r.scheduledTime)),
+    });
+    return after === undefined ? {} : { requeueAfterMs: after };
+  }
+}

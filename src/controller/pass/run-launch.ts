@@ -1,0 +1,572 @@
+// Launching a run as decided in ../decide/run-decision.ts (the concurrency policy, the trigger's
+// count, the capped desired count): the queue depth read when the decision asks for it, the stops
+// of a Replace, and one RunTask attempt with its deterministic token, fenced by the lease.
+// Capacity retries of runs short of tasks go through the same attempt, with the next token; so
+// does the next attempt of a failed run (spec.retryPolicy), under that attempt's own identity.
+import type { RunRecord } from '../../api/types.js';
+import { ConditionType, findCondition } from '../decide/conditions.js';
+import { decideDueRun, decideRetries, decideSupersede, retargeted } from '../decide/run-decision.js';
+import { TerminalError } from '../errors.js';
+import { assertMayLaunch, launchCheck, PassAbortedError } from '../runtime/fencing.js';
+import {
+  confirmedRunRecord,
+  newRunRecord,
+  retriedRunRecord,
+  type LaunchOutcome,
+  type UnconfirmedLaunch,
+} from '../decide/launch-outcome.js';
+import {
+  EventReason,
+  type LaunchResult,
+  type LeaseFence,
+  type QueueDepthSource,
+  type TaskLauncher,
+  TASKS_PER_BATCH,
+} from '../ports.js';
+import {
+  addRun,
+  callOptions,
+  isPending,
+  launchDelay,
+  replaceRun,
+  settled,
+  toTransient,
+  type Pass,
+} from './reconcile-pass.js';
+import { attemptIdentity, recordedRunIdentity, type RunIdentity } from '../decide/run-identity.js';
+import { launchClientToken, type LaunchLedger } from '../runtime/run-ledger.js';
+import { attemptOf, cancelledRetry } from '../decide/run-retry.js';
+import { launchedTaskCount, plannedTasks, RunReason, withReason } from '../decide/run-tracking.js';
+
+export type RunKind = 'scheduled' | 'run-now';
+
+export interface LaunchStepDeps {
+  readonly launcher: TaskLauncher;
+  readonly queueDepth?: QueueDepthSource;
+  readonly fence: LeaseFence;
+  readonly fenceMarginMs: number;
+  readonly ledger: LaunchLedger;
+}
+
+export class LaunchStep {
+  readonly #deps: LaunchStepDeps;
+
+  constructor(deps: LaunchStepDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Scheduled runs short of tasks after capacity failures try again for the remainder; first,
+   * every run's batches without an answer are confirmed.
+   */
+  async retryPending(pass: Pass): Promise<void> {
+    await this.#confirmBatches(pass);
+    for (const run of pass.runs.filter((r) => isPending(pass, r) && !r.unconfirmedLaunch)) {
+      if (retargeted(run, pass.cluster)) {
+        this.#endShortRun(pass, run);
+        continue;
+      }
+      const scheduled = new Date(run.scheduledTime);
+      const known = (run.tasks ?? []).map((t) => t.taskArn);
+      const remainder = plannedTasks(run) - launchedTaskCount(run);
+      const outcome = await this.#launch(pass, {
+        identity: recordedRunIdentity(pass.resource, run),
+        scheduled,
+        kind: 'scheduled',
+        count: remainder,
+        known,
+        // Records from before attempts were counted made one attempt at least.
+        attempt: run.launchAttempts ?? 1,
+        cluster: pass.cluster,
+      });
+      if (!outcome) continue;
+      const updated = retriedRunRecord(run, outcome, pass.now);
+      if (!run.launchedAt && updated.launchedAt) launchDelay(pass, scheduled, new Date(updated.launchedAt));
+      replaceRun(pass, run, updated);
+      if (updated.result === 'LaunchFailed') settled(pass, updated);
+      else if (outcome.tasks.length > 0) {
+        pass.events.push({
+          type: 'Normal',
+          reason: EventReason.Launched,
+          message: `run scheduled at ${run.scheduledTime}: launched ${outcome.tasks.length} more task(s) after capacity retries`,
+        });
+      }
+    }
+  }
+
+  /**
+   * The next attempt of each run whose retry is due: the same planned task count, in the run's
+   * cluster, under the attempt's own identity. The concurrency policy is not asked again: a retry
+   * is the run it belongs to, not a new one.
+   */
+  async launchRetries(pass: Pass): Promise<void> {
+    const retries = decideRetries(pass.spec, pass.runs, pass.cluster, pass.now);
+    for (const { run, why } of retries.cancel) {
+      const closed = cancelledRetry(run, why, pass.now);
+      replaceRun(pass, run, closed);
+      settled(pass, closed, { retry: false });
+    }
+    for (const { run, attempt, count, desiredCount, message } of retries.launch) {
+      const outcome = await this.#launch(pass, {
+        identity: attemptIdentity(recordedRunIdentity(pass.resource, run), attempt),
+        // The attempt's own due time: the ledger compares it with the start of this term.
+        scheduled: new Date(run.retryAt!),
+        kind: 'scheduled',
+        count,
+        known: [],
+        attempt: 0,
+        cluster: pass.cluster,
+      });
+      if (!outcome) continue;
+      const { retryAt: _retryAt, reason: _reason, message: _message, ...base } = run;
+      const record = newRunRecord({
+        base,
+        desired: desiredCount,
+        count,
+        outcome,
+        now: pass.now,
+        retryable: false,
+        message,
+      });
+      replaceRun(pass, run, record);
+      if (record.result === 'LaunchFailed') settled(pass, record);
+      else if (record.result === 'Running' && outcome.tasks.length > 0) {
+        pass.events.push({
+          type: 'Normal',
+          reason: EventReason.Launched,
+          message: `run scheduled at ${run.scheduledTime}: ${record.message}`,
+        });
+      }
+    }
+  }
+
+  /** Decides and launches one due run. False after a transient failure: the time stays due. */
+  async startRun(
+    pass: Pass,
+    scheduled: Date,
+    identity: RunIdentity,
+    kind: RunKind,
+    runNowKey?: string,
+  ): Promise<boolean> {
+    const ask = (queueDepth?: number) =>
+      decideDueRun({
+        spec: pass.spec,
+        runs: pass.runs,
+        maxTasksPerRun: pass.maxTasksPerRun,
+        queueClient: this.#deps.queueDepth !== undefined,
+        ...(queueDepth !== undefined ? { queueDepth } : {}),
+      });
+    const scheduledTime = scheduled.toISOString();
+    const sqs = pass.spec.trigger?.sqs;
+    const source = this.#deps.queueDepth;
+    let decision = ask();
+    let depth: number | undefined;
+    if (decision.action === 'read-queue-depth' && sqs && source) {
+      // The queue already failed this pass (the due time, then a run-now): it is reported once.
+      if (pass.triggerProblem) return false;
+      try {
+        depth = await source.queueDepth(sqs, callOptions(pass));
+      } catch (error) {
+        this.#triggerFailed(pass, error);
+        return false;
+      }
+      pass.queueDepth = depth;
+      decision = ask(depth);
+    }
+    if (decision.action === 'wait' || decision.action === 'read-queue-depth') return false;
+    // Skipped before any count was reached (no SQS client): the record carries only the reason.
+    if (decision.action === 'skip' && decision.desiredCount === undefined) {
+      addRun(pass, { scheduledTime, result: 'Skipped', reason: decision.reason, message: decision.message });
+      return true;
+    }
+    const base: RunRecord = {
+      scheduledTime,
+      result: 'Running',
+      cluster: pass.cluster,
+      ...(depth !== undefined ? { queueDepth: depth } : {}),
+      ...(runNowKey !== undefined ? { runNowKey } : {}),
+    };
+    if (decision.action === 'skip') {
+      addRun(pass, {
+        ...base,
+        result: 'Skipped',
+        reason: decision.reason,
+        message: decision.message,
+        desiredCount: decision.desiredCount,
+      });
+      return true;
+    }
+    if (decision.stop.length > 0 && !(await this.#replace(pass, decision.stop, scheduledTime))) return false;
+
+    const outcome = await this.#launch(pass, {
+      identity,
+      scheduled,
+      kind,
+      count: decision.count,
+      known: [],
+      attempt: 0,
+      cluster: pass.cluster,
+    });
+    if (!outcome) return false;
+    if (decision.supersede) this.#supersedePending(pass, scheduledTime);
+    const run = newRunRecord({
+      base,
+      desired: decision.desiredCount,
+      count: decision.count,
+      outcome,
+      now: pass.now,
+      retryable: kind === 'scheduled',
+      message: decision.message,
+    });
+    addRun(pass, run);
+    if (run.result === 'Running' && outcome.tasks.length > 0) {
+      if (kind === 'scheduled') launchDelay(pass, scheduled, new Date(run.launchedAt ?? pass.now));
+      pass.events.push({
+        type: 'Normal',
+        reason: EventReason.Launched,
+        message: `${kind === 'run-now' ? 'run-now' : `run scheduled at ${scheduledTime}`}: ${run.message}`,
+      });
+    }
+    return true;
+  }
+
+  /** A run short of tasks whose cluster the spec no longer names: it keeps what it launched. */
+  #endShortRun(pass: Pass, run: RunRecord): void {
+    const launched = launchedTaskCount(run);
+    const message = `spec.task.cluster is now ${pass.cluster}, and the run's was ${run.cluster}: no more tasks are launched for it`;
+    if (launched === 0) {
+      const { tasks: _tasks, ...rest } = run;
+      const closed: RunRecord = {
+        ...rest,
+        result: 'LaunchFailed',
+        reason: RunReason.SpecChanged,
+        message,
+        finishedAt: pass.now.toISOString(),
+      };
+      replaceRun(pass, run, closed);
+      settled(pass, closed, { retry: false });
+      return;
+    }
+    // It keeps its reason (the capacity shortfall); the message says why no more are launched.
+    replaceRun(pass, run, {
+      ...run,
+      launchCount: launched,
+      message: `launched ${launched} of ${plannedTasks(run)}; ${message}`,
+    });
+    pass.events.push({
+      type: 'Warning',
+      reason: EventReason.LaunchFailed,
+      message: `run scheduled at ${run.scheduledTime}: ${message}`,
+    });
+  }
+
+  /**
+   * One RunTask attempt of a run, with the attempt's deterministic token. Where the token cannot
+   * vouch for an earlier attempt (see LaunchLedger), tasks started under the run's startedBy are
+   * looked up first and adopted, and only the remainder is launched. Undefined after a transient
+   * failure, which is recorded on the pass. Throws PassAbortedError when the lease is not held.
+   */
+  async #launch(
+    pass: Pass,
+    a: {
+      readonly identity: RunIdentity;
+      readonly scheduled: Date;
+      readonly kind: RunKind;
+      readonly count: number;
+      readonly known: readonly string[];
+      readonly attempt: number;
+      readonly cluster: string;
+    },
+  ): Promise<LaunchOutcome | undefined> {
+    const { launcher } = this.#deps;
+    const { identity } = a;
+    try {
+      const already = new Set(a.known);
+      const lookup = this.#deps.ledger.needsLookup({
+        key: pass.key,
+        scheduledTime: a.scheduled,
+        kind: a.kind,
+        now: pass.now,
+        signal: pass.signal,
+      });
+      const found = lookup
+        ? (await launcher.findTasks(a.cluster, identity.startedBy, callOptions(pass))).filter(
+            (arn) => !already.has(arn),
+          )
+        : [];
+      const adopted = found.map((taskArn) => ({ taskArn }));
+      // Tasks found unrecorded mean this attempt already went out: the next one gets a new token.
+      const attempt = found.length > 0 ? a.attempt + 1 : a.attempt;
+      const remainder = a.count - found.length;
+      if (remainder <= 0) {
+        return { tasks: adopted, adopted: found.length, failures: [], dryRun: false, attempts: attempt };
+      }
+      assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs);
+      this.#deps.ledger.launching(pass.key);
+      const result = await launcher.runTasks(
+        {
+          cluster: a.cluster,
+          task: pass.spec.task,
+          count: remainder,
+          startedBy: identity.startedBy,
+          clientToken: launchClientToken(identity, attempt),
+          tags: identity.tags,
+          ...(pass.identity ? { identity: pass.identity } : {}),
+        },
+        this.#callOptions(pass),
+      );
+      const unconfirmed = this.#unconfirmed(pass, identity, attempt, result);
+      // A replayed or conflicting token names tasks we may already hold: keep each task once.
+      const seen = new Set([...already, ...found]);
+      const launched = result.tasks
+        .filter((t) => !seen.has(t.taskArn) && seen.add(t.taskArn))
+        .map((t) => ({ taskArn: t.taskArn, ...(t.lastStatus ? { lastStatus: t.lastStatus } : {}) }));
+      pass.log.info('launched tasks', {
+        startedBy: identity.startedBy,
+        attempt,
+        launched: launched.length,
+        adopted: found.length,
+        failures: result.failures.length,
+      });
+      return {
+        tasks: [...adopted, ...launched],
+        adopted: found.length,
+        failures: result.failures,
+        dryRun: result.dryRun === true,
+        attempts: attempt + 1,
+        ...(result.acceptedAt ? { acceptedAt: result.acceptedAt } : {}),
+        ...(unconfirmed ? { unconfirmed } : {}),
+      };
+    } catch (error) {
+      if (error instanceof PassAbortedError) throw error;
+      if (error instanceof TerminalError) {
+        // ECS refused the request itself (bad parameters): retrying the same request cannot help.
+        return {
+          tasks: [],
+          adopted: 0,
+          failures: [{ reason: error.reason, detail: error.message, capacity: false }],
+          dryRun: false,
+          attempts: a.attempt + 1,
+        };
+      }
+      if (pass.signal.aborted) throw new PassAbortedError('the pass was cancelled while launching');
+      pass.log.warn('launch attempt failed; will retry', { startedBy: identity.startedBy, error });
+      pass.errors.push(toTransient(error, 'launching tasks'));
+      return undefined;
+    }
+  }
+
+  /** The pass's cancellation, and the fence asked before every RunTask call of the launch. */
+  #callOptions(pass: Pass) {
+    return {
+      signal: pass.signal,
+      mayLaunch: launchCheck(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs),
+    };
+  }
+
+  /**
+   * The batches of a launch that got no answer, as the run records them. The pass ends with an
+   * error, so this process keeps looking the key's tasks up (see LaunchLedger) and the next pass
+   * comes soon. A launch the fence or the term stopped ends the pass as aborted instead: the lease
+   * is gone, so the next leader confirms the batches (its term started after this run was due).
+   */
+  #unconfirmed(
+    pass: Pass,
+    identity: RunIdentity,
+    attempt: number,
+    result: LaunchResult,
+  ): UnconfirmedLaunch | undefined {
+    const missing = result.unconfirmed;
+    if (!missing) return undefined;
+    const known = {
+      startedBy: identity.startedBy,
+      launched: result.tasks.length,
+      unconfirmedFromBatch: missing.fromBatch,
+      unconfirmed: missing.count,
+    };
+    if (missing.error instanceof PassAbortedError || pass.signal.aborted) {
+      pass.log.warn('launch stopped: the lease is lost or the pass cancelled', {
+        ...known,
+        error: missing.error,
+      });
+      throw missing.error instanceof PassAbortedError
+        ? missing.error
+        : new PassAbortedError('the pass was cancelled while launching');
+    }
+    pass.log.warn('RunTask batches without an answer; confirming them next pass', {
+      ...known,
+      error: missing.error,
+    });
+    pass.errors.push(toTransient(missing.error, 'launching tasks'));
+    return { launchAttempt: attempt, fromBatch: missing.fromBatch, count: missing.count };
+  }
+
+  /**
+   * Every run with batches that got no answer: its tasks are looked up by startedBy (moto ignores
+   * tokens) and adopted. With none found, the batches are resent under their original tokens, so
+   * ECS answers with the tasks it already started and starts the rest. With some found, the first
+   * batch did reach ECS and the ones after it never went out: only those are sent, still under
+   * their own tokens, and a shortfall of the first is a capacity shortfall like any other.
+   */
+  async #confirmBatches(pass: Pass): Promise<void> {
+    for (const run of pass.runs.filter((r) => r.result === 'Running' && r.unconfirmedLaunch)) {
+      const missing = run.unconfirmedLaunch!;
+      const identity = attemptIdentity(recordedRunIdentity(pass.resource, run), attemptOf(run));
+      const cluster = run.cluster ?? pass.cluster;
+      try {
+        const known = new Set((run.tasks ?? []).map((t) => t.taskArn));
+        const found = (
+          await this.#deps.launcher.findTasks(cluster, identity.startedBy, callOptions(pass))
+        ).filter((arn) => !known.has(arn) && known.add(arn));
+        const firstBatch = Math.min(TASKS_PER_BATCH, missing.count);
+        // A run being stopped (its deadline, a Replace) only adopts what runs, to stop it too. So
+        // does a run whose cluster the spec no longer names: a resend would go to a cluster this
+        // pass's policy decision did not judge, and every launch is judged on what it sends.
+        const stopping =
+          run.reason === RunReason.DeadlineExceeded ||
+          run.reason === RunReason.Replaced ||
+          retargeted(run, pass.cluster);
+        const resend = stopping
+          ? { fromBatch: missing.fromBatch, count: 0 }
+          : found.length === 0
+            ? { fromBatch: missing.fromBatch, count: missing.count }
+            : { fromBatch: missing.fromBatch + 1, count: missing.count - Math.max(firstBatch, found.length) };
+        let result: LaunchResult = { tasks: [], failures: [] };
+        if (resend.count > 0) {
+          assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs);
+          this.#deps.ledger.launching(pass.key);
+          result = await this.#deps.launcher.runTasks(
+            {
+              cluster,
+              task: pass.spec.task,
+              count: resend.count,
+              startedBy: identity.startedBy,
+              clientToken: launchClientToken(identity, missing.launchAttempt),
+              tags: identity.tags,
+              firstBatch: resend.fromBatch,
+              ...(pass.identity ? { identity: pass.identity } : {}),
+            },
+            this.#callOptions(pass),
+          );
+        }
+        const unconfirmed = this.#unconfirmed(pass, identity, missing.launchAttempt, result);
+        const launched = result.tasks.filter((t) => !known.has(t.taskArn) && known.add(t.taskArn));
+        pass.log.info('confirmed RunTask batches without an answer', {
+          startedBy: identity.startedBy,
+          found: found.length,
+          resent: resend.count,
+          launched: launched.length,
+        });
+        const outcome: LaunchOutcome = {
+          tasks: [
+            ...found.map((taskArn) => ({ taskArn })),
+            ...launched.map((t) => ({
+              taskArn: t.taskArn,
+              ...(t.lastStatus ? { lastStatus: t.lastStatus } : {}),
+            })),
+          ],
+          adopted: found.length,
+          failures: result.failures,
+          dryRun: false,
+          attempts: run.launchAttempts ?? missing.launchAttempt + 1,
+          ...(result.acceptedAt ? { acceptedAt: result.acceptedAt } : {}),
+          ...(unconfirmed ? { unconfirmed } : {}),
+        };
+        const retryable = run.runNowKey === undefined && attemptOf(run) <= 1;
+        const updated = confirmedRunRecord(run, outcome, pass.now, retryable);
+        replaceRun(pass, run, updated);
+      } catch (error) {
+        if (error instanceof PassAbortedError) throw error;
+        if (pass.signal.aborted) throw new PassAbortedError('the pass was cancelled while launching');
+        // The record keeps the batches: the next pass confirms them, and nothing new launches first.
+        pass.log.warn('could not confirm RunTask batches without an answer; will retry', {
+          startedBy: identity.startedBy,
+          error,
+        });
+        pass.errors.push(toTransient(error, 'confirming RunTask batches without an answer'));
+      }
+    }
+  }
+
+  /**
+   * The queue depth could not be read, so the due time stays due. A TerminalError (a refused
+   * queueUrl host or region, an unavailable identity) stalls the resource as an invalid spec does;
+   * anything else is retried with backoff and shown as Reconciling. Either way the first pass to
+   * see it says so in a Warning event; passes that see it again stay quiet.
+   */
+  #triggerFailed(pass: Pass, error: unknown): void {
+    const conditions = pass.resource.status?.conditions;
+    if (error instanceof TerminalError) {
+      pass.triggerProblem = { terminal: true, reason: error.reason, message: error.message };
+      const stalled = findCondition(conditions, ConditionType.Stalled);
+      if (
+        stalled?.status !== 'True' ||
+        stalled.reason !== error.reason ||
+        stalled.message !== error.message
+      ) {
+        pass.events.push({ type: 'Warning', reason: error.reason, message: error.message });
+      }
+      return;
+    }
+    const transient = toTransient(error, 'reading the trigger queue depth');
+    pass.errors.push(transient);
+    pass.triggerProblem = {
+      terminal: false,
+      reason: RunReason.QueueDepthUnavailable,
+      message: `could not read the trigger queue depth, retrying: ${transient.message}`,
+    };
+    const reconciling = findCondition(conditions, ConditionType.Reconciling);
+    if (reconciling?.status !== 'True' || reconciling.reason !== RunReason.QueueDepthUnavailable) {
+      pass.events.push({
+        type: 'Warning',
+        reason: RunReason.QueueDepthUnavailable,
+        message: pass.triggerProblem.message,
+      });
+    }
+  }
+
+  /** Replace: stop the running tasks before the new run launches. */
+  async #replace(pass: Pass, taskArns: readonly string[], scheduledTime: string): Promise<boolean> {
+    const stopped = new Set(taskArns);
+    const byCluster = new Map<string, string[]>();
+    for (const run of pass.runs.filter((r) => r.result === 'Running')) {
+      const cluster = run.cluster ?? pass.cluster;
+      for (const t of run.tasks ?? []) {
+        if (stopped.has(t.taskArn)) byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), t.taskArn]);
+      }
+    }
+    try {
+      for (const [cluster, arns] of byCluster) {
+        await this.#deps.launcher.stopTasks(
+          cluster,
+          arns,
+          `ecs-scheduler: replaced by the run scheduled at ${scheduledTime}`,
+          callOptions(pass),
+        );
+      }
+    } catch (error) {
+      pass.errors.push(toTransient(error, 'stopping tasks to replace them'));
+      return false;
+    }
+    pass.runs = pass.runs.map((r) =>
+      r.result === 'Running' && (r.tasks ?? []).some((t) => stopped.has(t.taskArn))
+        ? withReason(r, RunReason.Replaced, `replaced by the run scheduled at ${scheduledTime}`)
+        : r,
+    );
+    return true;
+  }
+
+  /**
+   * Under Forbid, Replace and TopUp a new run takes over: older runs stop retrying for capacity,
+   * and a run waiting for its next attempt ends with its last attempt's result.
+   */
+  #supersedePending(pass: Pass, scheduledTime: string): void {
+    for (const { run, updated, settle } of decideSupersede(pass.runs, scheduledTime, pass.now, (r) =>
+      isPending(pass, r),
+    )) {
+      replaceRun(pass, run, updated);
+      if (settle === 'final') settled(pass, updated, { retry: false });
+      else if (settle === 'retryable') settled(pass, updated);
+    }
+  }
+}
