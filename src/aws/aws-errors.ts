@@ -274,16 +274,10 @@ export class AwsRejectedError extends TransientError {
   }
 }
 
-const THROTTLING_NAMES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-]);
+// The Throttled row of the table, less its HTTP status: one list of names, not two.
+const THROTTLING_NAMES = new Set(
+  AWS_ERROR_TABLE.find((row) => row.reason === 'Throttled')!.errors.filter((e) => !e.startsWith('HTTP ')),
+);
 
 // Client faults that a retry of the identical request could cure; everything else with
 // $fault=client is a rejection.

@@ -203,3 +203,17 @@ function classify(read: FolderRead, folder: FolderKind, file: string, index: num
     specHash: hashOf(doc.spec),
   });
 }
+
+/**
+ * What a listing looked like, by path, mtime and size (and what was skipped, with why): a rescan
+ * whose signature is unchanged has nothing new to read.
+ */
+export function folderSignature(
+  files: readonly ManifestFile[],
+  skipped: readonly { path: string; problem: string }[],
+): string {
+  return [
+    ...files.map((f) => `${f.path}\u0000${f.mtimeMs}\u0000${f.size}`),
+    ...skipped.map((s) => `${s.path}\u0000${s.problem}`),
+  ].join('\n');
+}

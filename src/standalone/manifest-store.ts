@@ -21,9 +21,9 @@ import type { Clock } from '../controller/clock.js';
 import { ConflictError, TransientError } from '../controller/errors.js';
 import { keyOf, type ResourceKey, type ResourceStore } from '../controller/ports.js';
 import type { Logger } from '../log/logger.js';
-import { readFolder, type ParsedDocument } from './folder-read.js';
+import { folderSignature, readFolder, type ParsedDocument } from './folder-read.js';
 import { FolderWatcher } from './folder-watcher.js';
-import { listManifestFiles, type ManifestFile } from './manifest-files.js';
+import { listManifestFiles } from './manifest-files.js';
 import { ObjectMetadata } from './object-metadata.js';
 import { StateFile } from './state-file.js';
 import { StateLock } from './state-lock.js';
@@ -240,7 +240,7 @@ export class ManifestStore implements ResourceStore {
       read.problems.push(`${entry.path}: skipped: ${entry.problem}`);
       read.brokenFiles.add(entry.path);
     }
-    this.lastSignature = signatureOf(files, skipped);
+    this.lastSignature = folderSignature(files, skipped);
     this.reportProblems(read.problems);
 
     // Keep what a half-saved or unreadable file held, until it reads cleanly again.
@@ -343,7 +343,7 @@ export class ManifestStore implements ResourceStore {
   async poll(): Promise<void> {
     try {
       const { files, skipped } = await listManifestFiles(this.dir, { skip: this.skip });
-      if (signatureOf(files, skipped) === this.lastSignature && !this.unsaved) return;
+      if (folderSignature(files, skipped) === this.lastSignature && !this.unsaved) return;
     } catch (error) {
       this.logger.error('cannot list the manifests folder; keeping the resources read before', {
         manifests: this.dir,
@@ -365,14 +365,4 @@ export class ManifestStore implements ResourceStore {
       });
     }
   }
-}
-
-function signatureOf(
-  files: readonly ManifestFile[],
-  skipped: readonly { path: string; problem: string }[],
-): string {
-  return [
-    ...files.map((f) => `${f.path}\u0000${f.mtimeMs}\u0000${f.size}`),
-    ...skipped.map((s) => `${s.path}\u0000${s.problem}`),
-  ].join('\n');
 }

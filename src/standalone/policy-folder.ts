@@ -10,9 +10,9 @@
 import type { EcsSchedulerPolicyResource } from '../api/policy-types.js';
 import type { Clock } from '../controller/clock.js';
 import type { Logger } from '../log/logger.js';
-import { readFolder, type FolderRead, type Located } from './folder-read.js';
+import { folderSignature, readFolder, type FolderRead, type Located } from './folder-read.js';
 import { FolderWatcher } from './folder-watcher.js';
-import { listManifestFiles, type ManifestFile } from './manifest-files.js';
+import { listManifestFiles } from './manifest-files.js';
 
 /** Where the policies and namespaces read go: the PolicyIndex of standalone mode. */
 export interface PolicySink {
@@ -96,7 +96,7 @@ export class PolicyFolder {
       read.problems.push(`${entry.path}: skipped: ${entry.problem}`);
       read.brokenFiles.add(entry.path);
     }
-    this.#signature = signatureOf(files, skipped);
+    this.#signature = folderSignature(files, skipped);
     this.#report(read.problems);
     if (read.conflicts.length > 0) throw new PolicyConflictError(this.#o.dir, read.conflicts);
     this.#publish(read);
@@ -131,7 +131,7 @@ export class PolicyFolder {
       const { files, skipped } = await listManifestFiles(this.#o.dir, {
         label: 'policies folder (--policies)',
       });
-      if (signatureOf(files, skipped) === this.#signature) return;
+      if (folderSignature(files, skipped) === this.#signature) return;
     } catch (error) {
       this.#o.logger.error('cannot list the policies folder; keeping the policies read before', {
         policies: this.#o.dir,
@@ -153,14 +153,4 @@ export class PolicyFolder {
       });
     }
   }
-}
-
-function signatureOf(
-  files: readonly ManifestFile[],
-  skipped: readonly { path: string; problem: string }[],
-): string {
-  return [
-    ...files.map((f) => `${f.path}\u0000${f.mtimeMs}\u0000${f.size}`),
-    ...skipped.map((s) => `${s.path}\u0000${s.problem}`),
-  ].join('\n');
 }
