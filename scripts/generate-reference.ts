@@ -4,12 +4,12 @@
 // difference (`npm run crd:check`, which CI runs, and a unit test run it that way).
 //
 //   node --import tsx scripts/generate-reference.ts [--check]
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { API_VERSION, KIND, POLICY_KIND, POLICY_SHORT_NAMES, SHORT_NAMES } from '../src/api/constants.js';
 import { EcsSchedulerPolicySpec } from '../src/api/policy-schema.js';
 import { EcsScheduledTaskSpec, EcsScheduledTaskStatus, resourceValidations } from '../src/api/schema.js';
+import { driftOf, writeOrCheck, type GeneratedFile } from './generated-files.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -169,11 +169,7 @@ function rootRules(): FieldDoc {
   };
 }
 
-export interface ReferencePage {
-  readonly target: string;
-  readonly source: string;
-  readonly content: string;
-}
+export type ReferencePage = GeneratedFile;
 
 export function referencePages(): ReferencePage[] {
   const est = page({
@@ -206,25 +202,10 @@ the CRD declares it. For how policies combine and what each list allows, see
 
 /** The reference pages that differ from what the schema gives. */
 export function referenceDrift(root = ROOT): ReferencePage[] {
-  return referencePages().filter(({ target, content }) => {
-    try {
-      return readFileSync(join(root, target), 'utf8') !== content;
-    } catch {
-      return true;
-    }
-  });
+  return driftOf(referencePages(), root);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const check = process.argv.includes('--check');
-  const drift = referenceDrift();
-  for (const { target, source, content } of drift) {
-    if (check)
-      console.error(`${target} is out of date with ${source}: run \`npm run docs:generate\` and commit it`);
-    else {
-      writeFileSync(join(ROOT, target), content);
-      console.log(`wrote ${target}`);
-    }
-  }
-  process.exit(check && drift.length > 0 ? 1 : 0);
+  process.exit(writeOrCheck(referenceDrift(), { root: ROOT, check, regenerate: 'npm run docs:generate' }));
 }

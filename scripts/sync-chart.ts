@@ -4,21 +4,18 @@
 // test, run it that way), so the chart can never ship an older CRD or other alerts than kustomize.
 //
 //   node --import tsx scripts/sync-chart.ts [--check]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { crdYaml, policyCrdYaml } from '../src/api/crd-yaml.js';
 import { chartReadme } from './chart-readme.js';
+import { driftOf, writeOrCheck, type GeneratedFile } from './generated-files.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHART = 'charts/ecs-scheduler';
 
-export interface ChartFile {
-  readonly target: string;
-  readonly source: string;
-  readonly content: string;
-}
+export type ChartFile = GeneratedFile;
 
 /**
  * The kustomize alerts name the kustomize install (namespace ecs-scheduler-system, PodMonitor job
@@ -61,25 +58,10 @@ export function chartFiles(root = ROOT): ChartFile[] {
 
 /** The chart files that differ from what their sources give. */
 export function chartDrift(root = ROOT): ChartFile[] {
-  return chartFiles(root).filter(({ target, content }) => {
-    try {
-      return readFileSync(join(root, target), 'utf8') !== content;
-    } catch {
-      return true;
-    }
-  });
+  return driftOf(chartFiles(root), root);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const check = process.argv.includes('--check');
-  const drift = chartDrift();
-  for (const { target, source, content } of drift) {
-    if (check)
-      console.error(`${target} is out of date with ${source}: run \`npm run chart:sync\` and commit it`);
-    else {
-      writeFileSync(join(ROOT, target), content);
-      console.log(`wrote ${target}`);
-    }
-  }
-  process.exit(check && drift.length > 0 ? 1 : 0);
+  process.exit(writeOrCheck(chartDrift(), { root: ROOT, check, regenerate: 'npm run chart:sync' }));
 }
