@@ -158,19 +158,43 @@ async function stopProcess(proc) {
   }
 }
 
-/** Free loopback ports, all held at once so that they differ; the kernel picks them. */
-async function freePorts(n) {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise((res, rej) => {
-          const s = createServer();
-          s.once('error', rej);
-          s.listen(0, '127.0.0.1', () => res(s));
-        }),
-    ),
-  );
+/** The kernel's ephemeral range: the ports it hands out to outgoing connections too. */
+export function ephemeralPortRange() {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch {
+    // Not Linux: the IANA dynamic range.
+  }
+  return [49152, 65535];
+}
+
+const LOWEST_PORT = 10000;
+
+/**
+ * Free loopback ports, all held at once so that they differ, picked below the kernel's ephemeral
+ * range. A peer that a test restarts (etcd, the kube-apiserver) must find its port free again,
+ * and while it is down a port in that range can be taken by any outgoing connection: a torture
+ * run's etcd restart failed with EADDRINUSE that way, and the API server never came back.
+ */
+export async function freePorts(n) {
+  const [low] = ephemeralPortRange();
+  const listen = (port) =>
+    new Promise((res) => {
+      const s = createServer();
+      s.once('error', () => res(undefined));
+      s.listen(port, '127.0.0.1', () => res(s));
+    });
+  const servers = [];
+  for (let tries = 0; servers.length < n; tries++) {
+    // Too narrow a range below the ephemeral one (or no luck): let the kernel pick, as before.
+    const below = low - LOWEST_PORT > 1000 && tries < 1000;
+    const s = await listen(below ? LOWEST_PORT + Math.floor(Math.random() * (low - LOWEST_PORT)) : 0);
+    if (s) servers.push(s);
+  }
   const ports = servers.map((s) => s.address().port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
