@@ -6,7 +6,16 @@
 //   node --import tsx scripts/generate-reference.ts [--check]
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { API_VERSION, KIND, POLICY_KIND, POLICY_SHORT_NAMES, SHORT_NAMES } from '../src/api/constants.js';
+import {
+  API_VERSION,
+  BACKFILL_KIND,
+  BACKFILL_SHORT_NAMES,
+  KIND,
+  POLICY_KIND,
+  POLICY_SHORT_NAMES,
+  SHORT_NAMES,
+} from '../src/api/constants.js';
+import { EcsTaskBackfillSpec, EcsTaskBackfillStatus } from '../src/api/backfill-schema.js';
 import { EcsSchedulerPolicySpec } from '../src/api/policy-schema.js';
 import { EcsScheduledTaskSpec, EcsScheduledTaskStatus, resourceValidations } from '../src/api/schema.js';
 import { driftOf, writeOrCheck, type GeneratedFile } from './generated-files.js';
@@ -194,9 +203,20 @@ the CRD declares it. For how policies combine and what each list allows, see
 [Multi-tenant clusters](../operating/tenancy.md).`,
     parts: [{ heading: 'Spec', fields: fieldPaths(EcsSchedulerPolicySpec as unknown as JsonSchema, 'spec') }],
   });
+  const backfill = page({
+    title: `${BACKFILL_KIND} reference`,
+    source: 'src/api/backfill-schema.ts',
+    intro: `Every field of \`${API_VERSION}\` \`${BACKFILL_KIND}\` (short name ${BACKFILL_SHORT_NAMES.map(code).join(', ')}), as the
+CRD declares it. For what a backfill does, see [Backfill](../concepts/backfill.md).`,
+    parts: [
+      { heading: 'Spec', fields: fieldPaths(EcsTaskBackfillSpec as unknown as JsonSchema, 'spec') },
+      { heading: 'Status', fields: fieldPaths(EcsTaskBackfillStatus as unknown as JsonSchema, 'status') },
+    ],
+  });
   return [
     { target: 'docs/reference/ecsscheduledtask.md', source: 'src/api/schema.ts', content: est },
     { target: 'docs/reference/ecsschedulerpolicy.md', source: 'src/api/policy-schema.ts', content: policy },
+    { target: 'docs/reference/ecstaskbackfill.md', source: 'src/api/backfill-schema.ts', content: backfill },
   ];
 }
 

@@ -20,3 +20,9 @@ export const POLICY_KIND = 'EcsSchedulerPolicy';
 export const POLICY_PLURAL = 'ecsschedulerpolicies';
 export const POLICY_SINGULAR = 'ecsschedulerpolicy';
 export const POLICY_SHORT_NAMES = ['esp'];
+
+/** A run of a task's past schedule times: namespaced, in the same group and version. */
+export const BACKFILL_KIND = 'EcsTaskBackfill';
+export const BACKFILL_PLURAL = 'ecstaskbackfills';
+export const BACKFILL_SINGULAR = 'ecstaskbackfill';
+export const BACKFILL_SHORT_NAMES = ['etb'];

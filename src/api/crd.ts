@@ -2,6 +2,10 @@
 // properties, maps as additionalProperties, a description on every field.
 import {
   API_VERSION,
+  BACKFILL_KIND,
+  BACKFILL_PLURAL,
+  BACKFILL_SHORT_NAMES,
+  BACKFILL_SINGULAR,
   CATEGORIES,
   GROUP,
   KIND,
@@ -14,6 +18,7 @@ import {
   SINGULAR,
   VERSION,
 } from './constants.js';
+import { EcsTaskBackfillSpec, EcsTaskBackfillStatus } from './backfill-schema.js';
 import { EcsSchedulerPolicySpec } from './policy-schema.js';
 import { EcsScheduledTaskSpec, EcsScheduledTaskStatus, resourceValidations } from './schema.js';
 
@@ -160,6 +165,73 @@ export function buildPolicyCrd(): Record<string, unknown> {
                 kind: { type: 'string', description: 'Kind is the REST resource this object represents.' },
                 metadata: { type: 'object' },
                 spec,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * `kubectl get etb` columns: DONE reads `27/30` (succeeded, failed or skipped over total), FAILED
+ * and RUNNING are counts, COMPLETE is the Complete condition. The range shows with -o wide.
+ */
+export const BACKFILL_PRINTER_COLUMNS = [
+  { name: 'Task', type: 'string', jsonPath: '.spec.taskRef.name' },
+  { name: 'Done', type: 'string', jsonPath: '.status.progress' },
+  { name: 'Failed', type: 'integer', jsonPath: '.status.failed' },
+  { name: 'Running', type: 'integer', jsonPath: '.status.running' },
+  { name: 'Complete', type: 'string', jsonPath: '.status.conditions[?(@.type=="Complete")].status' },
+  { name: 'Start', type: 'string', jsonPath: '.spec.start', priority: 1 },
+  { name: 'End', type: 'string', jsonPath: '.spec.end', priority: 1 },
+  { name: 'Dry Run', type: 'boolean', jsonPath: '.spec.dryRun', priority: 1 },
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+] as const;
+
+/** The namespaced EcsTaskBackfill CRD, from api/backfill-schema.ts. */
+export function buildBackfillCrd(): Record<string, unknown> {
+  const spec = structural(JSON.parse(JSON.stringify(EcsTaskBackfillSpec)) as JsonSchema);
+  const status = structural(JSON.parse(JSON.stringify(EcsTaskBackfillStatus)) as JsonSchema);
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${BACKFILL_PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: BACKFILL_KIND,
+        listKind: `${BACKFILL_KIND}List`,
+        plural: BACKFILL_PLURAL,
+        singular: BACKFILL_SINGULAR,
+        shortNames: BACKFILL_SHORT_NAMES,
+        categories: CATEGORIES,
+      },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: BACKFILL_PRINTER_COLUMNS,
+          schema: {
+            openAPIV3Schema: {
+              description:
+                `${BACKFILL_KIND} runs the schedule times of one ${KIND} in a past range, with the ` +
+                `identities the schedule would have given them (${API_VERSION}).`,
+              type: 'object',
+              required: ['spec'],
+              properties: {
+                apiVersion: {
+                  type: 'string',
+                  description: 'APIVersion defines the versioned schema of this object.',
+                },
+                kind: { type: 'string', description: 'Kind is the REST resource this object represents.' },
+                metadata: { type: 'object' },
+                spec,
+                status,
               },
             },
           },

@@ -584,7 +584,7 @@ const RunRecord = Type.Object(
   { description: 'One scheduled run and its outcome.' },
 );
 
-const Condition = Type.Object(
+export const Condition = Type.Object(
   {
     type: str('Condition type: Ready, Stalled or Reconciling.', { maxLength: 316 }),
     status: str('True, False or Unknown.', { enum: ['True', 'False', 'Unknown'] }),

@@ -18,7 +18,7 @@ Cluster (uses the current kubeconfig context, like kubectl):
 Offline:
   next       print the next fire times of a schedule or of the resources in a manifest
   validate   check manifests offline against the CRD schema and the schedule parser
-  crd        print the CustomResourceDefinitions (EcsScheduledTask, EcsSchedulerPolicy)
+  crd        print the CustomResourceDefinitions (EcsScheduledTask, EcsSchedulerPolicy, EcsTaskBackfill)
   import     convert jobs of the old ECS Scheduler service into EcsScheduledTask YAML
 
 Flags:
