@@ -53,6 +53,9 @@ import { WriteLane } from './flow/write-lane.js';
 import { createSqsClient } from './aws/sqs/sqs-client.js';
 import { SqsQueueDepth } from './aws/sqs/sqs-queue-depth.js';
 import { regionOfQueueUrl } from './aws/sqs/sqs-queue-url.js';
+import { BackfillRuntime } from './backfill/backfill-runtime.js';
+import { createBackfillAdapters } from './kube/backfill-adapters.js';
+import type { EcsScheduledTaskResource } from './api/types.js';
 
 // Writes in flight: when no pass is deciding, enough to keep the API server's write path full;
 // while passes decide, two, so writes keep moving under a steady stream of launches without taking
@@ -396,6 +399,12 @@ export async function startApp(
   const lead = (signal: AbortSignal) => {
     taskEvents?.start();
     terms.lead(signal);
+    backfills?.lead(signal);
+  };
+  // Without leader election this replica is alone; with it, only the elector's lease counts.
+  const fence: LeaseFence = {
+    holds: (marginMs) =>
+      elector ? elector.holds(marginMs) : source.fence ? source.fence.holds(marginMs) : !leaderElected,
   };
   const reconciler = new Reconciler({
     store: source.store,
@@ -414,12 +423,30 @@ export async function startApp(
     tracker,
     maxTasksPerRun: config.maxTasksPerRun,
     ...(source.policy === undefined ? {} : { policy: source.policy }),
-    // Without leader election this replica is alone; with it, only the elector's lease counts.
-    fence: {
-      holds: (marginMs) =>
-        elector ? elector.holds(marginMs) : source.fence ? source.fence.holds(marginMs) : !leaderElected,
-    },
+    fence,
   });
+  // EcsTaskBackfills (Kubernetes mode only): their own cache and terms, with the same launcher,
+  // fence and policies as the schedule, and the EcsScheduledTasks they name from its cache.
+  const backfillSource =
+    kubeConfig && createBackfillAdapters({ kubeConfig, namespace: config.namespace, clock, logger });
+  const backfills =
+    backfillSource &&
+    new BackfillRuntime({
+      backfills: backfillSource,
+      tasks: source.store,
+      launcher,
+      events: {
+        record: (b, ...rest) => source.events.record(b as unknown as EcsScheduledTaskResource, ...rest),
+      },
+      clock,
+      logger,
+      defaultCluster: config.defaultCluster,
+      maxTasksPerRun: config.maxTasksPerRun,
+      ...(source.policy === undefined ? {} : { policy: source.policy }),
+      fence,
+      keys: () => backfillSource.informer.keys(),
+    });
+  backfillSource?.informer.subscribe((key) => backfills?.enqueue(key));
 
   // One controller per leadership term: a lost lease aborts its passes and stops its queue for
   // good; a term won back starts a fresh one over every cached key, once the old passes settled.
@@ -440,11 +467,15 @@ export async function startApp(
     concurrency: config.maxConcurrentReconciles,
     logger,
   });
-  source.subscribe((key) => terms.enqueue(key));
+  source.subscribe((key) => {
+    terms.enqueue(key);
+    backfills?.taskChanged(key);
+  });
   // A policy or a namespace's labels changed: the verdicts it may change are looked at again, so a
   // denied resource launches (or an allowed one stops launching) without a restart.
   source.policy?.onChange((change) => {
     for (const key of keysAffectedBy(change, source.keys())) terms.enqueue(key);
+    backfills?.policyChanged();
   });
 
   let stopping = false;
@@ -480,6 +511,8 @@ export async function startApp(
     await http.close();
     throw error;
   }
+  // Not waited for: a controller upgraded before the backfill CRD still runs the schedules.
+  backfillSource?.informer.start();
   const overviews = source
     .keys()
     .map((key) => source.store.get(key))
@@ -506,6 +539,7 @@ export async function startApp(
       onStoppedLeading: async () => {
         tracker.clear();
         await taskEvents?.stop();
+        await backfills?.finish();
         return terms.finish();
       },
     });
@@ -524,8 +558,9 @@ export async function startApp(
       logger.info('shutting down: draining in-flight work');
       // The elector keeps renewing while the term drains, then releases the lease.
       if (elector) await elector.stop();
-      else await terms.finish();
-      await terms.settled();
+      else await Promise.all([terms.finish(), backfills?.finish()]);
+      await Promise.all([terms.settled(), backfills?.settled()]);
+      backfillSource?.informer.stop();
       await taskEvents?.stop();
       taskEventsSqs?.destroy();
       tracker.stop();

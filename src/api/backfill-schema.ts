@@ -60,9 +60,7 @@ export const EcsTaskBackfillSpec = Type.Object(
     start: time(
       "First instant of the range (inclusive). The task's own schedule, timeZone and startTime/endTime give the times in it.",
     ),
-    end: time(
-      'End of the range (exclusive). Times after the backfill was created are left to the schedule.',
-    ),
+    end: time('End of the range (exclusive). Times after the backfill was created are left to the schedule.'),
     maxConcurrent: opt(
       Type.Integer({
         description: 'Runs of this backfill running at once, at most.',
@@ -81,7 +79,8 @@ export const EcsTaskBackfillSpec = Type.Object(
     ),
     dryRun: opt(
       Type.Boolean({
-        description: 'List the times that would be launched (status.dryRunTimes and an event) and launch nothing.',
+        description:
+          'List the times that would be launched (status.dryRunTimes and an event) and launch nothing.',
         default: false,
       }),
     ),

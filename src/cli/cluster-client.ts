@@ -9,7 +9,8 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { GROUP, PLURAL, SINGULAR, VERSION } from '../api/constants.js';
+import { BACKFILL_PLURAL, GROUP, PLURAL, SINGULAR, VERSION } from '../api/constants.js';
+import type { EcsTaskBackfillResource } from '../api/backfill-types.js';
 import type { EcsScheduledTaskResource } from '../api/types.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
 
@@ -27,6 +28,8 @@ export interface ScheduledTaskClient {
   get(ref: ResourceRef): Promise<EcsScheduledTaskResource>;
   /** RFC 7386 merge patch: only the fields given change, so concurrent writers keep theirs. */
   mergePatch(ref: ResourceRef, patch: Record<string, unknown>): Promise<EcsScheduledTaskResource>;
+  /** Creates an EcsTaskBackfill (metadata.generateName allowed); returns it as stored. */
+  createBackfill(backfill: EcsTaskBackfillResource): Promise<EcsTaskBackfillResource>;
 }
 
 export interface ClusterConnection {
@@ -111,6 +114,30 @@ class KubeScheduledTaskClient implements ScheduledTaskClient {
       )) as EcsScheduledTaskResource;
     } catch (error) {
       throw this.explain(error, 'patch', ref);
+    }
+  }
+
+  async createBackfill(backfill: EcsTaskBackfillResource): Promise<EcsTaskBackfillResource> {
+    const namespace = backfill.metadata.namespace ?? 'default';
+    try {
+      return (await this.api.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: BACKFILL_PLURAL,
+        namespace,
+        body: backfill,
+      })) as EcsTaskBackfillResource;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) {
+        throw new ClusterError(
+          `the API server does not know ${BACKFILL_PLURAL}.${GROUP}; install the CRDs: ecs-scheduler crd | kubectl apply --server-side -f -`,
+          { cause: error },
+        );
+      }
+      throw this.explain(error, 'create a backfill in', {
+        namespace,
+        name: backfill.metadata.name ?? '',
+      });
     }
   }
 

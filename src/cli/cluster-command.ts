@@ -1,4 +1,4 @@
-// What the cluster-mode verbs (trigger, runs, suspend, resume, logs) share: kubectl's flags for
+// What the cluster-mode verbs (trigger, runs, suspend, resume, logs, backfill) share: kubectl's flags for
 // choosing the cluster and namespace, a NAMESPACE/NAME or NAME argument, --help, and one place that
 // turns a ClusterError into a message and exit code 1.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';

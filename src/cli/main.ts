@@ -14,6 +14,7 @@ Cluster (uses the current kubeconfig context, like kubectl):
   logs       print the CloudWatch logs of a run
   suspend    stop scheduling new runs
   resume     schedule runs again
+  backfill   run a task's schedule times in a past range (creates an EcsTaskBackfill)
 
 Offline:
   next       print the next fire times of a schedule or of the resources in a manifest
@@ -41,6 +42,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./logs-command.js')).logsCommand,
   suspend: async () => (await import('./suspend-command.js')).suspendCommand,
   resume: async () => (await import('./suspend-command.js')).resumeCommand,
+  backfill: async () => (await import('./backfill-command.js')).backfillCommand,
 };
 
 /** package.json sits two levels above both src/cli/ and dist/cli/. */

@@ -2,7 +2,7 @@
 // never delays a reconcile. Repeats of the same event on the same object within a window are
 // dropped, so a resource stuck in a failing state does not flood etcd with identical Events.
 import { V1MicroTime, type EventsV1Api, type EventsV1Event } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, KIND } from '../api/constants.js';
+import { API_VERSION, BACKFILL_KIND, GROUP, KIND } from '../api/constants.js';
 import type { EcsScheduledTaskResource } from '../api/types.js';
 import { systemClock, type Clock } from '../controller/clock.js';
 import type { EventRecorder, EventType } from '../controller/ports.js';
@@ -97,7 +97,8 @@ export class KubeEventRecorder implements EventRecorder {
       note: truncateBytes(message, MAX_NOTE_BYTES),
       regarding: {
         apiVersion: API_VERSION,
-        kind: KIND,
+        // Backfills are reported on through the same recorder.
+        kind: resource.kind === BACKFILL_KIND ? BACKFILL_KIND : KIND,
         namespace,
         name,
         uid: resource.metadata.uid,

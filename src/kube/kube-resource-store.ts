@@ -18,14 +18,18 @@ export interface KubeResourceStoreOptions {
   readonly api: Pick<CustomObjectsApi, 'replaceNamespacedCustomObjectStatus'>;
   readonly cache: ResourceCacheView;
   readonly logger?: Logger;
+  /** Another kind of ours with a status subresource (EcsTaskBackfill); default EcsScheduledTask. */
+  readonly kind?: { readonly kind: string; readonly plural: string };
 }
 
 export class KubeResourceStore implements ResourceStore {
   private readonly api: KubeResourceStoreOptions['api'];
   private readonly cache: ResourceCacheView;
   private readonly log: Logger;
+  private readonly kind: { readonly kind: string; readonly plural: string };
 
   constructor(options: KubeResourceStoreOptions) {
+    this.kind = options.kind ?? { kind: KIND, plural: PLURAL };
     this.api = options.api;
     this.cache = options.cache;
     this.log = (options.logger ?? silentLogger).child({ component: 'resource-store' });
@@ -55,7 +59,7 @@ export class KubeResourceStore implements ResourceStore {
     const body: EcsScheduledTaskResource = {
       ...structuredClone(resource),
       apiVersion: API_VERSION,
-      kind: KIND,
+      kind: this.kind.kind,
       status: structuredClone(status),
     };
     let written: EcsScheduledTaskResource;
@@ -64,7 +68,7 @@ export class KubeResourceStore implements ResourceStore {
         group: GROUP,
         version: VERSION,
         namespace,
-        plural: PLURAL,
+        plural: this.kind.plural,
         name,
         body,
       })) as EcsScheduledTaskResource;

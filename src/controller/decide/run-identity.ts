@@ -104,3 +104,17 @@ export function attemptIdentity(run: RunIdentity, attempt: number): RunIdentity 
     tags: run.tags,
   };
 }
+
+/**
+ * A backfill's run of a time that already ran (a failed run, or any with rerun: All): the
+ * scheduled identity with `-b<hash of the backfill uid>`, so the schedule's own tasks and an
+ * earlier backfill's are never mistaken for it, while a restarted controller finds it again.
+ */
+export function backfillRerunIdentity(run: RunIdentity, backfillUid: string): RunIdentity {
+  const suffix = `-b${shortHash(backfillUid)}`;
+  return {
+    startedBy: `${run.startedBy.slice(0, STARTED_BY_MAX - suffix.length)}${suffix}`,
+    clientToken: `${run.clientToken}${suffix}`,
+    tags: run.tags,
+  };
+}

@@ -93,12 +93,13 @@ export function activeTasks(runs: readonly RunRecord[]): ActiveTask[] {
 
 const shortArn = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 
-interface TaskVerdict {
+export interface TaskVerdict {
   readonly task: TaskRecord;
   readonly failure?: { readonly reason: string; readonly message: string };
 }
 
-function stoppedVerdict(task: TaskRecord, obs: TaskObservation): TaskVerdict {
+/** A stopped task: a failure when an essential container exited non-zero or without an exit code. */
+export function stoppedVerdict(task: TaskRecord, obs: TaskObservation): TaskVerdict {
   const essentials =
     obs.essentialContainers.length > 0 ? obs.essentialContainers : Object.keys(obs.exitCodes);
   const nonZero = essentials.find((c) => (obs.exitCodes[c] ?? 0) !== 0 && obs.exitCodes[c] !== undefined);

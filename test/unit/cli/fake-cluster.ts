@@ -1,5 +1,6 @@
 // An in-memory ScheduledTaskClient for the cluster verbs: objects by namespace/name, RFC 7386
 // merge patches applied and recorded.
+import type { EcsTaskBackfillResource } from '../../../src/api/backfill-types.js';
 import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
 import {
   ClusterError,
@@ -24,6 +25,8 @@ function mergePatch(target: unknown, patch: unknown): unknown {
 export class FakeCluster implements ScheduledTaskClient {
   readonly objects = new Map<string, EcsScheduledTaskResource>();
   readonly patches: { ref: ResourceRef; patch: Record<string, unknown> }[] = [];
+  /** Backfills created, as stored (a generateName gets the suffix `x7k2p`). */
+  readonly backfills: EcsTaskBackfillResource[] = [];
   readonly connections: ConnectOptions[] = [];
   forbidden = false;
   /** Called with the stored object on every get, so a test can play the controller. */
@@ -53,6 +56,18 @@ export class FakeCluster implements ScheduledTaskClient {
     const next = mergePatch(current, patch) as EcsScheduledTaskResource;
     this.objects.set(`${ref.namespace}/${ref.name}`, next);
     return structuredClone(next);
+  }
+
+  async createBackfill(backfill: EcsTaskBackfillResource): Promise<EcsTaskBackfillResource> {
+    const { generateName, ...metadata } = backfill.metadata as EcsTaskBackfillResource['metadata'] & {
+      generateName?: string;
+    };
+    const stored = structuredClone({
+      ...backfill,
+      metadata: { ...metadata, name: metadata.name ?? `${generateName ?? ''}x7k2p`, uid: 'uid-backfill' },
+    });
+    this.backfills.push(stored);
+    return structuredClone(stored);
   }
 
   readonly connect: Connect = (options): ClusterConnection => {
