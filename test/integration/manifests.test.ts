@@ -96,6 +96,7 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
       'ClusterRole/ecs-scheduler',
       'ClusterRoleBinding/ecs-scheduler',
       'CustomResourceDefinition/ecsscheduledtasks.ecs-scheduler.dev',
+      'CustomResourceDefinition/ecstaskbackfills.ecs-scheduler.dev',
       'Deployment/ecs-scheduler',
       'Namespace/ecs-scheduler-system',
       'PodDisruptionBudget/ecs-scheduler',
@@ -203,6 +204,9 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
     const allowed: Record<string, { verbs: string[]; names?: string[] }> = {
       'ecs-scheduler.dev/ecsscheduledtasks': { verbs: ['get', 'list', 'patch', 'update', 'watch'] },
       'ecs-scheduler.dev/ecsscheduledtasks/status': { verbs: ['get', 'patch', 'update'] },
+      // Backfills: read, and their status written; never created or changed by the controller.
+      'ecs-scheduler.dev/ecstaskbackfills': { verbs: ['get', 'list', 'watch'] },
+      'ecs-scheduler.dev/ecstaskbackfills/status': { verbs: ['get', 'patch', 'update'] },
       'core/events': { verbs: ['create', 'patch'] },
       'events.k8s.io/events': { verbs: ['create', 'patch'] },
       'apiextensions.k8s.io/customresourcedefinitions': {
@@ -224,6 +228,8 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
     expect(granted.map((g) => g.what)).to.include.members([
       'ecs-scheduler.dev/ecsscheduledtasks',
       'ecs-scheduler.dev/ecsscheduledtasks/status',
+      'ecs-scheduler.dev/ecstaskbackfills',
+      'ecs-scheduler.dev/ecstaskbackfills/status',
       'core/events',
     ]);
   });
