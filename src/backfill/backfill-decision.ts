@@ -73,10 +73,30 @@ export function classifyTime(rerun: RerunMode, recorded: RunResult | undefined):
   }
 }
 
-/** After the ECS lookup of a `scheduled` time found tasks under its scheduled identity. */
-export function afterScheduledLookup(rerun: RerunMode, found: boolean): 'launch' | 'skip' | 'rerun' {
-  if (!found) return 'launch';
+/**
+ * After the ECS lookup of a `scheduled` time. `unknownOutcome`: the schedule handled the time (it
+ * lies between the task's creation and its status.lastScheduleTime) but its record has left
+ * status.runs, and ECS no longer lists its tasks (it forgets stopped tasks after about an hour).
+ * It may well have run: MissedAndFailed leaves it alone rather than risk a second run, and All
+ * reruns it under this backfill's identity.
+ */
+export function afterScheduledLookup(
+  rerun: RerunMode,
+  found: boolean,
+  unknownOutcome = false,
+): 'launch' | 'skip' | 'rerun' {
+  if (!found && !unknownOutcome) return 'launch';
   return rerun === 'All' ? 'rerun' : 'skip';
+}
+
+/** Whether the task's schedule was in charge of `time`: after its creation, up to its watermark. */
+export function handledBySchedule(
+  time: Date,
+  task: { readonly createdAt?: string; readonly lastScheduleTime?: string },
+): boolean {
+  if (task.createdAt === undefined || task.lastScheduleTime === undefined) return false;
+  const t = time.getTime();
+  return t > Date.parse(task.createdAt) && t <= Date.parse(task.lastScheduleTime);
 }
 
 /** Runs that may start now: the window is maxConcurrent minus those chosen or running. */

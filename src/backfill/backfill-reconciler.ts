@@ -39,6 +39,7 @@ import {
   backfillTimes,
   classifyTime,
   freeSlots,
+  handledBySchedule,
   isFinished,
   progressConditions,
   refusedConditions,
@@ -356,7 +357,14 @@ export class BackfillReconciler {
           scheduled.startedBy,
           this.#callOptions(pass),
         );
-        const next = afterScheduledLookup(rerun, found.length > 0);
+        const record = recorded.get(time.getTime());
+        const unknown =
+          record === undefined &&
+          handledBySchedule(time, {
+            createdAt: pass.task.metadata.creationTimestamp,
+            lastScheduleTime: pass.task.status?.lastScheduleTime,
+          });
+        const next = afterScheduledLookup(rerun, found.length > 0, unknown);
         if (next === 'skip') action = { action: 'skip', reason: 'AlreadyLaunched' };
         else if (next === 'rerun') action = { action: 'rerun' };
         else identity = scheduled;

@@ -9,6 +9,7 @@ import {
   backfillTimes,
   classifyTime,
   freeSlots,
+  handledBySchedule,
   isFinished,
   progressConditions,
   progressOf,
@@ -135,6 +136,34 @@ describe('backfill decision', () => {
         const first = classifyTime(mode, recorded);
         const got = first.action === 'scheduled' ? afterScheduledLookup(mode, found) : first.action;
         expect(got).to.equal(want);
+      });
+    }
+
+    // A time the schedule handled, whose record and tasks are both gone: it may have run.
+    const unknown: [RerunMode, boolean, string][] = [
+      ['MissedAndFailed', false, 'skip'],
+      ['MissedAndFailed', true, 'skip'],
+      ['All', false, 'rerun'],
+      ['All', true, 'rerun'],
+    ];
+    for (const [mode, found, want] of unknown) {
+      it(`${mode}, handled by the schedule, its outcome forgotten, ${found ? 'found' : 'not found'}: ${want}`, () => {
+        expect(afterScheduledLookup(mode, found, true)).to.equal(want);
+      });
+    }
+
+    const task = { createdAt: '2026-11-10T00:00:00Z', lastScheduleTime: '2026-11-20T00:00:00Z' };
+    const handled: [string, typeof task | Record<string, never>, boolean][] = [
+      ['2026-11-09T00:00:00Z', task, false], // before the task existed: never the schedule's
+      ['2026-11-10T00:00:00Z', task, false], // its creation instant: the schedule starts after it
+      ['2026-11-15T00:00:00Z', task, true],
+      ['2026-11-20T00:00:00Z', task, true], // the watermark itself was handled
+      ['2026-11-21T00:00:00Z', task, false],
+      ['2026-11-15T00:00:00Z', {}, false], // nothing handled yet
+    ];
+    for (const [time, t, want] of handled) {
+      it(`handled by the schedule: ${time} ${Object.keys(t).length ? '' : '(no watermark) '}${want}`, () => {
+        expect(handledBySchedule(new Date(time), t)).to.equal(want);
       });
     }
   });

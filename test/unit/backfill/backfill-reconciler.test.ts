@@ -188,6 +188,30 @@ describe('backfill reconciler', () => {
     expect(store.status('redo')).to.include({ total: 3, launched: 2, skipped: 1 });
   });
 
+  it('MissedAndFailed leaves alone a time the schedule handled whose outcome is forgotten; a recorded Missed one runs', async () => {
+    const handled = task({
+      metadata: {
+        namespace: 'data',
+        name: 'report',
+        uid: '11111111-2222-3333-4444-555555555555',
+        creationTimestamp: '2026-12-01T09:00:00Z',
+      },
+      status: {
+        lastScheduleTime: '2026-12-01T10:02:00Z',
+        runs: [{ scheduledTime: '2026-12-01T10:01:00Z', result: 'Missed' }],
+      },
+    });
+    const { launcher, store, runToEnd } = setup([handled]);
+    store.add(backfill('careful', { end: '2026-12-01T10:04:00Z' }));
+    await runToEnd('careful');
+    expect(launcher.runRequests.map((r) => r.startedBy)).to.deep.equal(
+      ['2026-12-01T10:01:00Z', '2026-12-01T10:03:00Z'].map(
+        (t) => scheduledRunIdentity(handled, new Date(t)).startedBy,
+      ),
+    );
+    expect(store.status('careful')).to.include({ total: 4, launched: 2, skipped: 2 });
+  });
+
   it('a failed run is counted, listed and reported, and the backfill ends Failed', async () => {
     const { clock, launcher, store, events, reconciler } = setup();
     store.add(backfill('one', { end: '2026-12-01T10:01:00Z' }));
