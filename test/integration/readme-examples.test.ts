@@ -15,7 +15,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { POLICY_KIND } from '../../src/api/constants.js';
+import { BACKFILL_KIND, POLICY_KIND } from '../../src/api/constants.js';
+import { validateBackfill } from '../../src/api/backfill-validation.js';
 import { validatePolicy } from '../../src/api/policy-validation.js';
 import { codeBlocks, markdownFiles, readText } from '../support/markdown.js';
 import {
@@ -31,6 +32,11 @@ import {
 /** An EcsSchedulerPolicy document (the Multi-tenant clusters section): checked on its own. */
 function isPolicy(doc: unknown): boolean {
   return (doc as { kind?: unknown } | null)?.kind === POLICY_KIND;
+}
+
+/** An EcsTaskBackfill document (docs/concepts/backfill.md): checked on its own. */
+function isBackfill(doc: unknown): boolean {
+  return (doc as { kind?: unknown } | null)?.kind === BACKFILL_KIND;
 }
 
 /** A code block of one of the files, with where it is, for messages. */
@@ -94,6 +100,10 @@ const COVERED_ELSEWHERE: [RegExp, string][] = [
   [
     /^kubectl apply --server-side -f charts\/ecs-scheduler\/crds\/$/,
     'test/integration/helm-chart.test.ts applies the chart with its CRDs (server dry run)',
+  ],
+  [
+    /^kubectl ecs-scheduler backfill /,
+    'test/integration/backfill.test.ts creates a backfill with the verb against the real API server; test/unit/cli/backfill-command.test.ts checks its flags',
   ],
   [/^docker buildx /, 'not run by the tests: it needs a Docker daemon with buildx and a registry'],
   [
@@ -185,7 +195,7 @@ describe('documentation examples, README.md and docs/ (real API server)', functi
       .filter((b) => b.lang === 'yaml')
       .flatMap((b, i) =>
         parseAllDocuments(b.body)
-          .filter((d) => !isPolicy(d.toJS()))
+          .filter((d) => !isPolicy(d.toJS()) && !isBackfill(d.toJS()))
           .map((d, j) => {
             const doc = d.toJS() as Partial<Est> | null;
             if (doc?.kind === 'EcsScheduledTask') {
@@ -244,6 +254,22 @@ describe('documentation examples, README.md and docs/ (real API server)', functi
     for (const p of policies) {
       expect(validatePolicy(p.doc), p.at).to.deep.equal([]);
       const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(p.doc) });
+      expect(r.code, `${p.at}: ${r.stderr}`).to.equal(0);
+    }
+  });
+
+  it('every EcsTaskBackfill example is valid offline and applies with --dry-run=server', async () => {
+    const backfills = blocks
+      .filter((b) => b.lang === 'yaml')
+      .flatMap((b) => parseAllDocuments(b.body).map((d) => ({ doc: d.toJS() as unknown, at: b.at })))
+      .filter((p) => isBackfill(p.doc));
+    expect(backfills.length, 'docs/concepts/backfill.md shows a backfill').to.be.at.least(1);
+    for (const p of backfills) {
+      expect(validateBackfill(p.doc), p.at).to.deep.equal([]);
+      const doc = p.doc as { metadata: Record<string, unknown> };
+      const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], {
+        input: JSON.stringify({ ...doc, metadata: { ...doc.metadata, namespace: ns.name } }),
+      });
       expect(r.code, `${p.at}: ${r.stderr}`).to.equal(0);
     }
   });
