@@ -3,6 +3,7 @@
 // status once. A time is chosen (written into status.active) before it is launched, so a
 // controller that dies between RunTask and its status write finds its own tasks by startedBy in
 // the next pass and never counts them as someone else's.
+import { isDeepStrictEqual } from 'node:util';
 import type {
   BackfillActiveRun,
   BackfillStatus,
@@ -229,7 +230,8 @@ export class BackfillReconciler {
       now,
     );
     if (finished) pass.events.push(finishedEvent(pass));
-    await this.#d.backfills.writeStatus(backfill, written);
+    // A poll that saw nothing new (runs still running) writes nothing.
+    if (!isDeepStrictEqual(written, status)) await this.#d.backfills.writeStatus(backfill, written);
     for (const e of pass.events) this.#d.events.record(backfill, e.type, e.reason, e.message);
     if (finished) log.info('backfill finished', { ...pass.counts });
     // Times left and room for them (the lookup budget ran out first): go on at once.

@@ -124,6 +124,7 @@ describe('backfill reconciler', () => {
       identities.map((i) => launchClientToken(i, 0)),
     );
     expect(mostRunning).to.equal(2);
+    // Every pass here changes something (the tasks end between passes): one write each.
     expect(store.writes).to.equal(passes);
     const status = store.status('november');
     expect(status).to.include({
@@ -137,6 +138,18 @@ describe('backfill reconciler', () => {
     expect(status.active).to.deep.equal([]);
     expect(status.conditions?.find((c) => c.type === 'Complete')?.status).to.equal('True');
     expect(events.map((e) => e.reason)).to.deep.equal(['BackfillComplete']);
+  });
+
+  it('a poll that sees its runs still running writes nothing', async () => {
+    const { clock, store, reconciler } = setup();
+    store.add(backfill('slow', { end: '2026-12-01T10:01:00Z' }));
+    await reconciler.reconcile('data/slow', NEVER); // chooses
+    await reconciler.reconcile('data/slow', NEVER); // launches
+    const writes = store.writes;
+    clock.advance(10_000);
+    const again = await reconciler.reconcile('data/slow', NEVER);
+    expect(store.writes).to.equal(writes);
+    expect(again.requeueAfterMs).to.equal(2_500); // a quarter of the run's 10 s
   });
 
   it('a second identical backfill finds every time launched and launches nothing', async () => {
