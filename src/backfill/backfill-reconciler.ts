@@ -214,7 +214,7 @@ export class BackfillReconciler {
       ...(generation === undefined ? {} : { observedGeneration: generation }),
       active: pass.active,
       failedTimes: pass.failedTimes,
-      ...(backfill.spec.dryRun ? { dryRunTimes: pass.dryRunTimes } : {}),
+      ...(pass.dryRunTimes.length > 0 ? { dryRunTimes: pass.dryRunTimes } : {}),
       ...(pass.lastDecidedTime === undefined ? {} : { lastDecidedTime: pass.lastDecidedTime }),
       ...(finished ? { completionTime: now.toISOString() } : {}),
     };
@@ -284,6 +284,7 @@ export class BackfillReconciler {
       const found = await this.#d.launcher.findTasks(run.cluster, run.startedBy, this.#callOptions(pass));
       let arns = found;
       let failure: string | undefined;
+      let dryRun = false;
       if (found.length === 0) {
         assertMayLaunch(pass.signal, this.#d.fence, this.#fenceMarginMs());
         try {
@@ -303,7 +304,9 @@ export class BackfillReconciler {
             },
           );
           arns = result.tasks.map((t) => t.taskArn);
-          if (arns.length === 0) failure = describeFailures(result.failures) || 'ECS placed no task';
+          dryRun = result.dryRun === true;
+          if (arns.length === 0 && !dryRun)
+            failure = describeFailures(result.failures) || 'ECS placed no task';
         } catch (error) {
           if (!(error instanceof TerminalError)) throw error;
           // ECS refused the request itself: the same request can never succeed.
@@ -311,6 +314,13 @@ export class BackfillReconciler {
         }
       }
       const index = pass.active.indexOf(run);
+      if (dryRun) {
+        // The controller runs with --dry-run: the request was logged, nothing started.
+        pass.active.splice(index, 1);
+        pass.counts.skipped++;
+        pass.dryRunTimes.push(run.scheduledTime);
+        continue;
+      }
       if (failure !== undefined) {
         pass.active.splice(index, 1);
         pass.counts.failed++;

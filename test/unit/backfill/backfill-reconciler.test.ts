@@ -180,6 +180,16 @@ describe('backfill reconciler', () => {
     expect(dryRun?.message).to.contain('would launch 3 of 6 times');
   });
 
+  it('under a controller started with --dry-run, nothing starts and the times are listed, not failed', async () => {
+    const { launcher, store, runToEnd } = setup();
+    launcher.script({ dryRun: true }, { dryRun: true });
+    store.add(backfill('logged', { end: '2026-12-01T10:02:00Z' }));
+    await runToEnd('logged');
+    expect(launcher.runRequests).to.have.length(2);
+    expect(store.status('logged')).to.include({ launched: 0, failed: 0, skipped: 2 });
+    expect(store.status('logged').dryRunTimes).to.have.length(2);
+  });
+
   it('MissedAndFailed reruns a time the task recorded as Failed under its own identity, and skips one that succeeded', async () => {
     const recorded = task({
       status: {
