@@ -14,6 +14,7 @@ import { startEcsSimulatorServer, type EcsSimulatorServer } from '../support/ecs
 import {
   captureRun,
   customObjects,
+  kubectlOk,
   loadTestEnv,
   REPO_ROOT,
   startController,
@@ -158,6 +159,14 @@ describe('backfill (controller, API server, ECS simulator)', function () {
 
     const reasons = (await eventsFor(kubeConfig(), ns.name, 'last-half-hour')).map((e) => e.reason);
     expect(reasons).to.include('BackfillComplete');
+
+    // kubectl get: DONE as done/total, FAILED, RUNNING, COMPLETE.
+    const [header, row] = (await kubectlOk(['get', 'etb', '-n', ns.name, 'last-half-hour']))
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.trim().split(/\s{2,}/));
+    expect(header).to.deep.equal(['NAME', 'TASK', 'DONE', 'FAILED', 'RUNNING', 'COMPLETE', 'AGE']);
+    expect(row!.slice(0, 6)).to.deep.equal(['last-half-hour', 'report', '30/30', '0', '0', 'True']);
   });
 
   it('a second identical backfill finds every time launched and launches nothing', async () => {
