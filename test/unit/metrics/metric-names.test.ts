@@ -2,7 +2,7 @@
 // so a rename or a lost label is a breaking change. The table was taken from the registry of
 // createMetrics before it was split into one file per subsystem.
 import { expect } from 'chai';
-import { createMetrics } from '../../../src/metrics/metrics.js';
+import { createMetrics } from '../../../src/metrics/index.js';
 
 type Row = [name: string, type: string, labels: string[]];
 
