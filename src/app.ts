@@ -41,7 +41,7 @@ import { AssumedRoleCredentials, createStsApi } from './aws/assumed-role-credent
 import type { Logger } from './log/logger.js';
 import { startHttpServer, type Readiness, type RunningHttpServer } from './metrics/health-server.js';
 import { liveness } from './metrics/liveness.js';
-import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
 import { PolicyIndex } from './policy/policy-index.js';
 import { FileEventRecorder } from './standalone/file-event-recorder.js';
 import { ManifestStore } from './standalone/manifest-store.js';
