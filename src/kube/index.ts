@@ -1,4 +1,4 @@
-// The Kubernetes adapters, wired for the composition root (src/app.ts).
+// The Kubernetes adapters, wired by the app's builders (src/app/).
 import { CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../controller/clock.js';
 import type { Logger } from '../log/logger.js';

@@ -63,7 +63,7 @@ export interface ReconcilerDeps {
   /** Safety margin of the fence check before each RunTask. Default 2 s. */
   readonly fenceMarginMs?: number;
   /**
-   * The shared task tracker (app.ts wakes the controller from it). Without one, each pass asks
+   * The shared task tracker (the app's reconcile loop wakes the controller from it). Without one, each pass asks
    * ECS about its own resource's tasks and requeues every `activePollMs` while they run.
    */
   readonly tracker?: TaskTracker;

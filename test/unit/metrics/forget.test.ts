@@ -4,7 +4,7 @@
 // metric added later that forget() misses fails this test.
 import { expect } from 'chai';
 import type { ControllerMetrics } from '../../../src/controller/metrics-port.js';
-import { createMetrics } from '../../../src/metrics/metrics.js';
+import { createMetrics } from '../../../src/metrics/index.js';
 
 type Calls = {
   [K in keyof ControllerMetrics]-?: (m: Required<ControllerMetrics>, key: string, i: number) => void;
