@@ -464,6 +464,108 @@ describe('translateApschedulerSchedule', () => {
       });
     }
 
+    describe('on sampled jobs in a restricted year, runs exactly when APScheduler ran them, or is refused', () => {
+      // An oracle written from APScheduler 3's definitions, independently of src/migrate: every
+      // restricted field must match; weekday 0 = Monday; week is the ISO week number.
+      type Pred = (d: Date) => boolean;
+      const wd = (d: Date) => (d.getUTCDay() + 6) % 7;
+      const dom = (d: Date) => d.getUTCDate();
+      const daysIn = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+      const iso = (d: Date) => {
+        const thursday = new Date(d.getTime() + (3 - wd(d)) * 86_400_000);
+        return (
+          Math.floor((thursday.getTime() - Date.UTC(thursday.getUTCFullYear(), 0, 1)) / 86_400_000 / 7) + 1
+        );
+      };
+      const dows: [string, Pred][] = [
+        ['*', () => true],
+        ['mon', (d) => wd(d) === 0],
+        ['sat', (d) => wd(d) === 5],
+        ['mon-fri', (d) => wd(d) <= 4],
+        ['0,2,4', (d) => [0, 2, 4].includes(wd(d))],
+      ];
+      const weeks: [string, Pred][] = [
+        ['*', () => true],
+        ['14', (d) => iso(d) === 14],
+        ['1-2', (d) => iso(d) <= 2],
+      ];
+      const days: [string, Pred][] = [
+        ['*', () => true],
+        ['3', (d) => dom(d) === 3],
+        ['1', (d) => dom(d) === 1],
+        ['3,10', (d) => [3, 10].includes(dom(d))],
+        ['1-7', (d) => dom(d) <= 7],
+        ['last', (d) => dom(d) === daysIn(d)],
+        ['last_fri', (d) => wd(d) === 4 && dom(d) + 7 > daysIn(d)],
+        ['2nd_tue', (d) => wd(d) === 1 && dom(d) >= 8 && dom(d) <= 14],
+      ];
+      const months: [string, Pred][] = [
+        ['*', () => true],
+        ['apr', (d) => d.getUTCMonth() === 3],
+        ['1-3', (d) => d.getUTCMonth() <= 2],
+      ];
+      const years: [string, number[]][] = [
+        ['2028', [2028]],
+        ['2028-2030', [2028, 2029, 2030]],
+        ['2028,2034', [2028, 2034]],
+      ];
+      const times: [string, [number, number, number][]][] = [
+        [
+          '0 14 11/8',
+          [
+            [11, 14, 0],
+            [19, 14, 0],
+          ],
+        ],
+        ['0 0 6', [[6, 0, 0]]],
+        ['30 0 6', [[6, 0, 30]]],
+      ];
+      // A fixed seed: the same 120 jobs every run.
+      let seed = 20_281_103;
+      const pick = <T>(list: readonly T[]): T => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        return list[seed % list.length] as T;
+      };
+      const expectedRuns = (fires: Pred, inYears: number[], at: [number, number, number][]): string[] => {
+        const out: string[] = [];
+        for (const y of inYears) {
+          for (let t = Date.UTC(y, 0, 1); t < Date.UTC(y + 1, 0, 1); t += 86_400_000) {
+            if (!fires(new Date(t))) continue;
+            for (const [h, m, sec] of at)
+              out.push(new Date(t + ((h * 60 + m) * 60 + sec) * 1000).toISOString());
+          }
+        }
+        return out.sort();
+      };
+
+      it('120 sampled jobs', () => {
+        let mapped = 0;
+        for (let i = 0; i < 120; i++) {
+          const [time, at] = pick(times);
+          const [dow, dowFires] = pick(dows);
+          const [week, weekFires] = pick(weeks);
+          const [day, dayFires] = pick(days);
+          const [month, monthFires] = pick(months);
+          const [year, inYears] = pick(years);
+          const old = `${time} ${dow} ${week} ${day} ${month} ${year}`;
+          const fires: Pred = (d) => dowFires(d) && weekFires(d) && dayFires(d) && monthFires(d);
+          const expected = expectedRuns(fires, inYears, at);
+          const result = translateApschedulerSchedule(old);
+          if (!result.ok) {
+            expect(/^never runs/.test(result.reason), `${old}: ${result.reason}`).to.equal(
+              expected.length === 0,
+            );
+            continue;
+          }
+          mapped++;
+          expect(runsOf(result.schedule).sort(), `${old} as ${result.schedule}`).to.deep.equal(
+            expected.length <= 100 ? expected : expected.slice(0, 100),
+          );
+        }
+        expect(mapped).to.be.greaterThan(30);
+      });
+    });
+
     const refused: { name: string; old: string; reason: RegExp }[] = [
       {
         name: 'a weekday the date is not: no run, and which weekday the date is',
