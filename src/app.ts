@@ -15,6 +15,7 @@ import {
   type TaskLauncher,
 } from './controller/ports.js';
 import { Reconciler } from './controller/pass/reconciler.js';
+import { LookupBudget } from './controller/runtime/lookup-budget.js';
 import { overviewOf, summarize } from './controller/runtime/startup-summary.js';
 import { TaskTracker } from './controller/runtime/task-tracker.js';
 import { WorkQueue } from './controller/runtime/work-queue.js';
@@ -413,6 +414,11 @@ export async function startApp(
     defaultCluster: config.defaultCluster,
     tracker,
     maxTasksPerRun: config.maxTasksPerRun,
+    // One budget for the process: every resource's lookups after a failover share it.
+    adoptionLookups: new LookupBudget({
+      perSecond: config.adoptionLookupsPerSecond,
+      now: () => clock.now().getTime(),
+    }),
     ...(source.policy === undefined ? {} : { policy: source.policy }),
     // Without leader election this replica is alone; with it, only the elector's lease counts.
     fence: {

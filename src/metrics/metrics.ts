@@ -232,6 +232,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
 
+  const adoptionLookups = new Counter({
+    name: 'ecs_scheduler_adoption_lookups_total',
+    help: 'Passed-over times looked up in ECS (ListTasks by startedBy), by result: found (adopted) or none (Missed)',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const adoptionWaiting = new Gauge({
+    name: 'ecs_scheduler_adoption_lookups_waiting',
+    help: 'Resources with passed-over times waiting for the lookup budget (--adoption-lookups-per-second)',
+    registers,
+  });
+  const waitingKeys = new Set<ResourceKey>();
+
   const watchRestarts = new Counter({
     name: 'ecs_scheduler_watch_restarts_total',
     help: 'Times the resource watch was restarted, by reason',
@@ -313,9 +326,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     policyDenied(key: ResourceKey, field: string) {
       policyDenials.inc({ namespace: splitKey(key).namespace, field });
     },
+    adoptionLookups(key: ResourceKey, done: { found: number; none: number }, waiting: boolean) {
+      if (done.found > 0) adoptionLookups.inc({ result: 'found' }, done.found);
+      if (done.none > 0) adoptionLookups.inc({ result: 'none' }, done.none);
+      if (waiting) waitingKeys.add(key);
+      else waitingKeys.delete(key);
+      adoptionWaiting.set(waitingKeys.size);
+    },
     // Every series of a deleted resource goes, counters too, or every name ever used would stay
     // exported.
-    forget: (key: ResourceKey) => resources.forget(key),
+    forget: (key: ResourceKey) => {
+      if (waitingKeys.delete(key)) adoptionWaiting.set(waitingKeys.size);
+      resources.forget(key);
+    },
   };
 
   const workQueue: WorkQueueMetrics = {
