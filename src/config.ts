@@ -29,6 +29,11 @@ export interface Config {
   readonly deadLetterMaxAttempts: number;
   /** ...or once it is this old (seconds since its run failed), whichever comes first. */
   readonly deadLetterMaxAgeSeconds: number;
+  /**
+   * Lookups of passed-over times (ListTasks by startedBy, two calls each) per second, shared by
+   * every resource: a failover's adoptions drain at this pace instead of throttling ECS reads.
+   */
+  readonly adoptionLookupsPerSecond: number;
   /** `off` drops the client-side RunTask buckets: only for endpoints without quotas (a simulator). */
   readonly ecsRateLimits: 'aws' | 'off';
   readonly ecsEndpoint?: string;
@@ -119,6 +124,7 @@ const FLAGS = {
   'retry-period': { type: 'string' },
   'max-concurrent-reconciles': { type: 'string' },
   'max-tasks-per-run': { type: 'string' },
+  'adoption-lookups-per-second': { type: 'string' },
   'dead-letter-max-attempts': { type: 'string' },
   'dead-letter-max-age': { type: 'string' },
   'ecs-rate-limits': { type: 'string' },
@@ -174,6 +180,8 @@ Both:
   --health-probe-bind-address ADDR  /healthz and /readyz address (default :8081; 0 disables)
   --max-concurrent-reconciles N     parallel reconciles (default 64)
   --max-tasks-per-run N             cap on the tasks one run launches, for every resource (default 100)
+  --adoption-lookups-per-second N   passed-over times looked up in ECS per second, shared by all
+                                    resources, before any is recorded Missed (default 5)
   --dead-letter-max-attempts N      give a dead letter up after N failed sends (default 8)
   --dead-letter-max-age 60m         ... or once it is this old, whichever comes first
   --ecs-rate-limits aws|off         hold RunTask to ECS's documented per-account quotas (default aws);
@@ -208,6 +216,12 @@ function positiveSeconds(flag: string, raw: string): number {
 function positiveInt(flag: string, raw: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--${flag}: "${raw}" must be a positive integer`);
+  return n;
+}
+
+function positiveNumber(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`--${flag}: "${raw}" must be a positive number`);
   return n;
 }
 
@@ -296,6 +310,10 @@ export function loadConfig(
       str('max-concurrent-reconciles') ?? '64',
     ),
     maxTasksPerRun: positiveInt('max-tasks-per-run', str('max-tasks-per-run') ?? '100'),
+    adoptionLookupsPerSecond: positiveNumber(
+      'adoption-lookups-per-second',
+      str('adoption-lookups-per-second') ?? '5',
+    ),
     deadLetterMaxAttempts: positiveInt('dead-letter-max-attempts', str('dead-letter-max-attempts') ?? '8'),
     deadLetterMaxAgeSeconds: positiveSeconds('dead-letter-max-age', str('dead-letter-max-age') ?? '60m'),
     ecsRateLimits: oneOf('ecs-rate-limits', str('ecs-rate-limits') ?? 'aws', ['aws', 'off'] as const),

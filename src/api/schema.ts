@@ -632,6 +632,22 @@ export const EcsScheduledTaskStatus = Type.Object(
       }),
     ),
     missedRunsTotal: opt(int('Scheduled times recorded as Missed since creation.', { minimum: 0 })),
+    pendingLookups: opt(
+      Type.Array(
+        Type.Object(
+          {
+            from: time('The oldest scheduled time of the range still to look up.'),
+            to: time('The newest scheduled time of the range (inclusive).'),
+          },
+          { description: 'Scheduled times from `from` to `to`, inclusive, still to look up.' },
+        ),
+        {
+          description:
+            'Scheduled times passed over (before lastScheduleTime) that an earlier leader may have launched without recording them. Each is looked up in ECS by its startedBy before it is recorded: adopted with its tasks, or Missed. Present only while the shared lookup budget (--adoption-lookups-per-second) is behind; oldest first.',
+          maxItems: 64,
+        },
+      ),
+    ),
     droppedRunsTotal: opt(
       int(
         'Runs left out of status.runs to keep the status under its size cap (not those past the history limits), since creation.',

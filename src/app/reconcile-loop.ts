@@ -6,6 +6,7 @@ import { ControllerTerms } from '../controller/controller-terms.js';
 import type { ControllerMetrics, WorkQueueMetrics } from '../controller/metrics-port.js';
 import { Reconciler } from '../controller/pass/reconciler.js';
 import type { LeaseFence } from '../controller/ports.js';
+import { LookupBudget } from '../controller/runtime/lookup-budget.js';
 import { TaskTracker, type TaskTrackerMetrics } from '../controller/runtime/task-tracker.js';
 import { WorkQueue } from '../controller/runtime/work-queue.js';
 import type { Config } from '../config.js';
@@ -67,6 +68,11 @@ export function buildReconcileLoop(options: ReconcileLoopOptions): ReconcileLoop
     defaultCluster: config.defaultCluster,
     tracker,
     maxTasksPerRun: config.maxTasksPerRun,
+    // One budget for the process: every resource's lookups after a failover share it.
+    adoptionLookups: new LookupBudget({
+      perSecond: config.adoptionLookupsPerSecond,
+      now: () => clock.now().getTime(),
+    }),
     ...(source.policy === undefined ? {} : { policy: source.policy }),
     fence: options.fence,
   });

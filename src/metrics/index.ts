@@ -5,6 +5,7 @@ import type { ControllerMetrics, WorkQueueMetrics } from '../controller/metrics-
 import type { TaskTrackerMetrics } from '../controller/runtime/task-tracker.js';
 import type { EcsRequestMetrics } from '../aws/ecs/ports.js';
 import type { LeaderMetrics, WatchMetrics } from '../kube/metrics-port.js';
+import { adoptionLookupMetrics } from './adoption-lookup-metrics.js';
 import { deadLetterMetrics } from './dead-letter-metrics.js';
 import { ecsRequestMetrics } from './ecs-request-metrics.js';
 import { leaderMetrics } from './leader-metrics.js';
@@ -70,6 +71,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const ecs = ecsRequestMetrics(scope);
   const gauges = resourceGauges(scope);
   const policy = policyMetrics(scope);
+  const adoption = adoptionLookupMetrics(scope);
   const watch = watchMetrics(scope);
   const leader = leaderMetrics(scope, options.leaseName ?? 'ecs-scheduler', gauges.leading);
   const tracker = trackerMetrics(scope);
@@ -83,9 +85,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     lastRun: gauges.lastRun,
     ...deadLetters,
     ...policy,
+    adoptionLookups: adoption.adoptionLookups,
     // Every series of a deleted resource goes, counters too, or every name ever used would stay
     // exported.
-    forget: (key) => scope.resources.forget(key),
+    forget: (key) => {
+      adoption.forget(key);
+      scope.resources.forget(key);
+    },
   };
   return {
     registry,

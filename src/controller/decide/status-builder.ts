@@ -48,6 +48,8 @@ export interface StatusInput {
   readonly lastSuccessfulTime: string | undefined;
   readonly lastRunNow: string | undefined;
   readonly missedRunsTotal: number;
+  /** Passed-over times still to look up in ECS (see passed-over.ts); omitted when none. */
+  readonly pendingLookups?: NonNullable<Status['pendingLookups']>;
   readonly runs: readonly RunRecord[];
   readonly limits: HistoryLimits;
   /**
@@ -111,6 +113,7 @@ export function buildStatus(input: StatusInput): Status {
       active,
       lastRunNow: input.lastRunNow,
       missedRunsTotal: input.missedRunsTotal,
+      pendingLookups: input.pendingLookups?.length ? [...input.pendingLookups] : undefined,
       // boundStatus adds the runs it leaves out this time.
       droppedRunsTotal: input.previous.droppedRunsTotal,
       runs,

@@ -9,6 +9,7 @@ import type { DeadLetterOutcome } from '../metrics-port.js';
 import { EventReason, type AwsIdentity, type EcsCallOptions, type EventType } from '../ports.js';
 import { sortRuns } from '../decide/run-history.js';
 import { isPendingRun } from '../decide/run-decision.js';
+import type { PendingLookup } from '../decide/passed-over.js';
 import { attemptOf, isFailure, retryPolicyOf, retryRecord } from '../decide/run-retry.js';
 
 export interface PendingEvent {
@@ -60,6 +61,12 @@ export interface Pass {
   triggerProblem: TriggerProblem | undefined;
   /** Result of the newest settled run so far: a success after a success needs no event. */
   lastSettledResult: string | undefined;
+  /** Passed-over times still to look up (status.pendingLookups), oldest first. */
+  pendingLookups: PendingLookup[];
+  /** Passed-over times looked up this pass: with tasks found, and without. */
+  readonly lookups: { found: number; none: number };
+  /** Set when pendingLookups wait for the shared budget: the pass looks again this much later. */
+  lookupWaitMs: number | undefined;
 }
 
 /** The stable jitter of a scheduled time of this resource. */

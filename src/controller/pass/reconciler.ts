@@ -34,6 +34,7 @@ import {
 import { isPending, iso, jitterOf, type Pass } from './reconcile-pass.js';
 import { lastResult, sortRuns } from '../decide/run-history.js';
 import { LaunchLedger } from '../runtime/run-ledger.js';
+import { DEFAULT_LOOKUPS_PER_SECOND, LookupBudget } from '../runtime/lookup-budget.js';
 import { LaunchStep } from './run-launch.js';
 import { enforceActiveDeadline, followTasks, nextDeadline, observeRuns } from './run-observation.js';
 import {
@@ -85,6 +86,11 @@ export interface ReconcilerDeps {
   readonly deadLetters?: DeadLetterSink;
   /** When a dead letter that cannot be sent is given up (--dead-letter-max-attempts, --dead-letter-max-age). */
   readonly deadLetterRetry?: DeadLetterRetryOptions;
+  /**
+   * The process's one budget of passed-over-time lookups (--adoption-lookups-per-second), shared
+   * by every resource. Default: a budget of this reconciler's own at the default rate.
+   */
+  readonly adoptionLookups?: LookupBudget;
 }
 
 /**
@@ -123,6 +129,7 @@ export class Reconciler {
   readonly #denials = new AccessDenials();
   readonly #launches: LaunchStep;
   readonly #schedule: ScheduleStep;
+  readonly #lookups: LookupBudget;
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -147,7 +154,10 @@ export class Reconciler {
       fenceMarginMs: deps.fenceMarginMs ?? DEFAULT_FENCE_MARGIN_MS,
       ledger: this.#ledger,
     });
-    this.#schedule = new ScheduleStep(deps.launcher, this.#launches, this.#ledger);
+    this.#lookups =
+      deps.adoptionLookups ??
+      new LookupBudget({ perSecond: DEFAULT_LOOKUPS_PER_SECOND, now: () => deps.clock.now().getTime() });
+    this.#schedule = new ScheduleStep(deps.launcher, this.#launches, this.#ledger, this.#lookups);
   }
 
   /**
@@ -164,6 +174,7 @@ export class Reconciler {
       this.#deps.metrics.forget(key);
       this.#tracker.forget(key);
       this.#denials.forget(key);
+      this.#lookups.forget(key);
       return {};
     }
     const now = this.#deps.clock.now();
@@ -232,12 +243,18 @@ export class Reconciler {
       queueDepth: undefined,
       triggerProblem: undefined,
       lastSettledResult: lastResult(status.runs ?? []) ?? status.lastResult,
+      pendingLookups: [...(status.pendingLookups ?? [])],
+      lookups: { found: 0, none: 0 },
+      lookupWaitMs: undefined,
     };
 
+    const after = new Date(
+      status.lastScheduleTime ?? resource.metadata.creationTimestamp ?? now.toISOString(),
+    );
     const plan = planSchedule({
       fires: schedule,
       now,
-      after: new Date(status.lastScheduleTime ?? resource.metadata.creationTimestamp ?? now.toISOString()),
+      after,
       suspend: pass.spec.suspend ?? false,
       startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
       jitterSeconds: (t) => jitterOf(pass, t),
@@ -264,7 +281,13 @@ export class Reconciler {
     await this.#launches.retryPending(pass);
     await this.#launches.launchRetries(pass);
 
-    const lastScheduleTime = await this.#schedule.runSchedule(pass, plan, status.lastScheduleTime);
+    const lastScheduleTime = await this.#schedule.runSchedule(
+      pass,
+      plan,
+      status.lastScheduleTime,
+      schedule,
+      after,
+    );
     const lastRunNow = await this.#schedule.runNow(pass, status.lastRunNow);
     await deliverDeadLetters(pass, {
       ...(this.#deps.deadLetters ? { sink: this.#deps.deadLetters } : {}),
@@ -292,6 +315,7 @@ export class Reconciler {
       lastSuccessfulTime: pass.lastSuccessfulTime,
       lastRunNow,
       missedRunsTotal: pass.missedRunsTotal,
+      pendingLookups: pass.pendingLookups,
       runs: pass.runs,
       limits: pass.spec,
       ...(problem ? { trigger: problem } : {}),
@@ -443,6 +467,11 @@ export class Reconciler {
     for (const reason of pass.retried) metrics.runRetried?.(pass.key, reason);
     for (const outcome of pass.deadLetters) metrics.deadLetter?.(pass.key, outcome);
     for (const seconds of pass.launchDelays) metrics.launchDelay(seconds);
+    const { found, none } = pass.lookups;
+    const waiting = pass.pendingLookups.length > 0;
+    if (found + none > 0 || waiting || pass.resource.status?.pendingLookups) {
+      metrics.adoptionLookups?.(pass.key, pass.lookups, waiting);
+    }
     const last = lastScheduleTime ? new Date(lastScheduleTime) : undefined;
     metrics.scheduleTimes(pass.key, pass.spec.suspend ? undefined : plan.nextScheduleTime, last);
     if (pass.queueDepth !== undefined) metrics.queueDepth(pass.key, pass.queueDepth);
@@ -467,6 +496,9 @@ export class Reconciler {
       ...(letterAt ? { letterAt } : {}),
       pending: pass.runs.filter((r) => isPending(pass, r)).map((r) => new Date(r.scheduledTime)),
     });
-    return after === undefined ? {} : { requeueAfterMs: after };
+    // Passed-over times waiting for the lookup budget: back when this resource's turn comes.
+    const wait = pass.lookupWaitMs;
+    const soonest = wait === undefined ? after : Math.min(after ?? wait, wait);
+    return soonest === undefined ? {} : { requeueAfterMs: soonest };
   }
 }

@@ -402,14 +402,24 @@ export class LaunchStep {
   }
 
   /**
+   * Confirms the batches of `runs` now (passed-over runs adopted short of their tasks), rather than
+   * at the next pass's retryPending: until then no due time launches.
+   */
+  async confirmBatches(pass: Pass, runs: readonly RunRecord[]): Promise<void> {
+    await this.#confirmBatches(pass, new Set(runs.map((r) => r.scheduledTime)));
+  }
+
+  /**
    * Every run with batches that got no answer: its tasks are looked up by startedBy (moto ignores
    * tokens) and adopted. With none found, the batches are resent under their original tokens, so
    * ECS answers with the tasks it already started and starts the rest. With some found, the first
    * batch did reach ECS and the ones after it never went out: only those are sent, still under
    * their own tokens, and a shortfall of the first is a capacity shortfall like any other.
    */
-  async #confirmBatches(pass: Pass): Promise<void> {
-    for (const run of pass.runs.filter((r) => r.result === 'Running' && r.unconfirmedLaunch)) {
+  async #confirmBatches(pass: Pass, only?: ReadonlySet<string>): Promise<void> {
+    for (const run of pass.runs.filter(
+      (r) => r.result === 'Running' && r.unconfirmedLaunch && (!only || only.has(r.scheduledTime)),
+    )) {
       const missing = run.unconfirmedLaunch!;
       const identity = attemptIdentity(recordedRunIdentity(pass.resource, run), attemptOf(run));
       const cluster = run.cluster ?? pass.cluster;

@@ -33,6 +33,7 @@ const everyMethod: Calls = {
   },
   policyDenied: (m, key) => m.policyDenied(key, 'spec.task.cluster'),
   workers: (m) => m.workers(4, 1),
+  adoptionLookups: (m, key) => m.adoptionLookups(key, { found: 1, none: 1 }, true),
   forget: () => undefined,
 };
 
