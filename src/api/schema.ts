@@ -317,6 +317,10 @@ const SqsTrigger = Type.Object(
   { description: 'Launch only when the SQS queue has messages.', ...celRules(sqsRules) },
 );
 
+/** Longest expression, and most expressions in spec.schedules: a pass walks each of them. */
+const SCHEDULE_MAX = 256;
+export const MAX_SCHEDULES = 20;
+
 export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace', 'TopUp'] as const;
 
 /** At most this many retries: each is a whole run's worth of tasks, and each is kept in the record. */
@@ -354,7 +358,16 @@ export const specRules: readonly CrossFieldRule<{
   startTime?: string;
   endTime?: string;
   trigger?: unknown;
+  schedule?: string;
+  schedules?: readonly string[];
 }>[] = [
+  {
+    path: 'spec.schedules',
+    fieldPath: '.schedules',
+    rule: 'has(self.schedule) != has(self.schedules)',
+    message: 'exactly one of schedule and schedules must be set',
+    check: (s) => (s.schedule === undefined) !== (s.schedules === undefined),
+  },
   {
     // A trigger's count grows with the queue: without a bound, a deep queue launches thousands.
     path: 'spec.maxCount',
@@ -381,9 +394,22 @@ export const specRules: readonly CrossFieldRule<{
 
 export const EcsScheduledTaskSpec = Type.Object(
   {
-    schedule: str(
-      'When to run: 5- or 6-field cron (seconds first), @macros, cron(...), rate(...), or at(...). H and ? pick a stable value.',
-      { minLength: 1, maxLength: 256 },
+    schedule: opt(
+      str(
+        'When to run: 5- or 6-field cron (seconds first), @macros, cron(...), rate(...), or at(...). H and ? pick a stable value. Exactly one of schedule and schedules.',
+        { minLength: 1, maxLength: SCHEDULE_MAX },
+      ),
+    ),
+    schedules: opt(
+      Type.Array(
+        str('One expression, of any kind schedule accepts.', { minLength: 1, maxLength: SCHEDULE_MAX }),
+        {
+          description:
+            'Several expressions, read in timeZone: the run times are their union, and an instant named by more than one runs once. Exactly one of schedule and schedules.',
+          minItems: 1,
+          maxItems: MAX_SCHEDULES,
+        },
+      ),
     ),
     timeZone: opt(
       str('IANA time zone the schedule is read in.', { default: 'UTC', minLength: 1, maxLength: 64 }),
@@ -395,6 +421,12 @@ export const EcsScheduledTaskSpec = Type.Object(
       str(
         'What to do when a run is due while earlier tasks still run: Allow, Forbid (skip), Replace (stop them), TopUp (launch only the shortfall).',
         { enum: [...CONCURRENCY_POLICIES], default: 'Allow' },
+      ),
+    ),
+    maxRuns: opt(
+      int(
+        'Stop scheduling after this many scheduled runs were launched (status.launchedRunsTotal); a run-now is neither counted nor stopped. The Ready condition then says MaxRunsReached.',
+        { minimum: 1 },
       ),
     ),
     startingDeadlineSeconds: opt(
@@ -606,7 +638,17 @@ export const EcsScheduledTaskStatus = Type.Object(
         'x-kubernetes-list-map-keys': ['type'],
       }),
     ),
-    resolvedSchedule: opt(str('The schedule with H and ? resolved to concrete values.', { maxLength: 4096 })),
+    resolvedSchedule: opt(
+      str(
+        "The schedule with H and ? resolved to concrete values; spec.schedules' expressions joined with '; '.",
+        { maxLength: 8192 },
+      ),
+    ),
+    scheduleSummary: opt(
+      str("For the Schedule column: the expressions as written, joined with '; ', cut at 64 characters.", {
+        maxLength: 256,
+      }),
+    ),
     nextScheduleTime: opt(time('The next time a run is due.')),
     lastScheduleTime: opt(time('The scheduled time of the most recent run.')),
     lastSuccessfulTime: opt(time('When the most recent successful run finished.')),
@@ -632,6 +674,12 @@ export const EcsScheduledTaskStatus = Type.Object(
       }),
     ),
     missedRunsTotal: opt(int('Scheduled times recorded as Missed since creation.', { minimum: 0 })),
+    launchedRunsTotal: opt(
+      int(
+        'Scheduled runs launched since creation (retries and run-now not counted); spec.maxRuns is checked against it.',
+        { minimum: 0 },
+      ),
+    ),
     droppedRunsTotal: opt(
       int(
         'Runs left out of status.runs to keep the status under its size cap (not those past the history limits), since creation.',

@@ -45,6 +45,8 @@ export interface PlanInput {
   /** Times at or before this were dealt with: status.lastScheduleTime, else creationTimestamp. */
   readonly after: Date;
   readonly suspend: boolean;
+  /** spec.maxRuns was reached (maxRunsReached): nothing more is scheduled, nothing is Missed. */
+  readonly exhausted?: boolean;
   readonly startingDeadlineSeconds?: number;
   /** Seconds the run for a scheduled time waits after it (stable per resource and time). */
   readonly jitterSeconds: (scheduledTime: Date) => number;
@@ -97,16 +99,18 @@ export function planSchedule(input: PlanInput): SchedulePlan {
   const next = fires.next(now) ?? undefined;
   const nextWake = next ? at(next, jitterSeconds(next)) : undefined;
 
-  if (input.suspend) {
+  if (input.suspend || input.exhausted) {
     // Times passing while suspended are neither launched nor Missed: the watermark just follows
-    // the clock, so resuming does not launch or report what fell inside the suspension.
+    // the clock, so resuming does not launch or report what fell inside the suspension. The same
+    // after maxRuns, which only a spec change (a higher maxRuns) lifts: that wakes the resource,
+    // so no timer is kept.
     const latest = fires.previous(now);
     return {
       missed: [],
       missedCount: 0,
       missedMore: false,
       ...(latest && latest.getTime() > after.getTime() ? { lastScheduleTime: latest } : {}),
-      ...(next ? { wakeAt: next } : {}),
+      ...(next && !input.exhausted ? { wakeAt: next } : {}),
     };
   }
 
@@ -135,6 +139,14 @@ export function planSchedule(input: PlanInput): SchedulePlan {
     lastScheduleTime: candidate,
     ...base,
   };
+}
+
+/**
+ * spec.maxRuns against status.launchedRunsTotal: once reached, the resource schedules nothing
+ * more (Temporal's limited actions). Run-now is not counted and still works.
+ */
+export function maxRunsReached(maxRuns: number | undefined, launchedRunsTotal: number): boolean {
+  return maxRuns !== undefined && launchedRunsTotal >= maxRuns;
 }
 
 /**

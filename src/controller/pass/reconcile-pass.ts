@@ -50,6 +50,8 @@ export interface Pass {
   readonly launchDelays: number[];
   readonly errors: TransientError[];
   missedRunsTotal: number;
+  /** Scheduled runs started since creation (spec.maxRuns counts these): launched or adopted. */
+  launchedRunsTotal: number;
   lastSuccessfulTime: string | undefined;
   queueDepth: number | undefined;
   /**

@@ -208,6 +208,7 @@ export class LaunchStep {
       cluster: pass.cluster,
     });
     if (!outcome) return false;
+    if (kind === 'scheduled') pass.launchedRunsTotal += 1;
     if (decision.supersede) this.#supersedePending(pass, scheduledTime);
     const run = newRunRecord({
       base,

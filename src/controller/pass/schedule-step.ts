@@ -68,6 +68,7 @@ export class ScheduleStep {
     }
     const missed = decideMissed(plan, adopted, pass.cluster);
     for (const run of missed.runs) addRun(pass, run);
+    pass.launchedRunsTotal += adopted.size;
     // Counted beyond the records kept, so missedRunsTotal stays true after a long outage.
     for (let i = 0; i < missed.uncounted; i++) pass.recorded.push('Missed');
     pass.missedRunsTotal += missed.missed;
@@ -107,6 +108,7 @@ export class ScheduleStep {
     }
     const decision = decideTooLate(time, found, pass.cluster, pass.spec.startingDeadlineSeconds);
     addRun(pass, decision.run);
+    if (found.length > 0) pass.launchedRunsTotal += 1;
     if (decision.warning) {
       pass.missedRunsTotal += 1;
       pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: decision.warning });

@@ -13,6 +13,7 @@ import {
   isPendingRun,
   launchWindowEnd,
   MAX_MISSED_RECORDS,
+  maxRunsReached,
   needsFreshTasks,
   planSchedule,
   REQUEUE_PADDING_MS,
@@ -433,6 +434,25 @@ describe('planSchedule: which scheduled time is due, which are missed', () => {
       want: { missedCount: 0, wakeAt: '2026-03-01T11:00:00.000Z' },
     },
     {
+      name: 'maxRuns reached: nothing due or missed, no next time, no timer, the watermark follows the clock',
+      input: { exhausted: true, after: d('2026-03-01T07:00:00Z') },
+      want: {
+        due: undefined,
+        tooLate: undefined,
+        missed: [],
+        missedCount: 0,
+        missedMore: false,
+        lastScheduleTime: '2026-03-01T10:00:00.000Z',
+        nextScheduleTime: undefined,
+        wakeAt: undefined,
+      },
+    },
+    {
+      name: 'maxRuns reached with nothing new: the watermark stays',
+      input: { exhausted: true, after: d('2026-03-01T10:00:00Z') },
+      want: { due: undefined, lastScheduleTime: undefined, wakeAt: undefined },
+    },
+    {
       name: 'the schedule has ended: its last time is still due',
       input: { fires: hourly(d('2026-03-01T10:00:00Z')) },
       want: { due: '2026-03-01T10:00:00.000Z' },
@@ -467,6 +487,16 @@ describe('planSchedule: which scheduled time is due, which are missed', () => {
     expect(plan.nextScheduleTime).to.equal(undefined);
     expect(plan.wakeAt).to.equal(undefined);
   });
+});
+
+describe('maxRunsReached: spec.maxRuns against status.launchedRunsTotal', () => {
+  const cases: { name: string; maxRuns?: number; launched: number; want: boolean }[] = [
+    { name: 'no maxRuns: never', launched: 1_000_000, want: false },
+    { name: 'fewer launched than maxRuns: not yet', maxRuns: 3, launched: 2, want: false },
+    { name: 'as many launched as maxRuns: reached', maxRuns: 3, launched: 3, want: true },
+    { name: 'more launched (maxRuns lowered since): reached', maxRuns: 3, launched: 5, want: true },
+  ];
+  for (const c of cases) it(c.name, () => expect(maxRunsReached(c.maxRuns, c.launched)).to.equal(c.want));
 });
 
 describe('launchWindowEnd: how long a short run retries for capacity', () => {
