@@ -321,7 +321,7 @@ const SqsTrigger = Type.Object(
 const SCHEDULE_MAX = 256;
 export const MAX_SCHEDULES = 20;
 
-export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace', 'TopUp'] as const;
+export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace', 'TopUp', 'BufferOne'] as const;
 
 /** At most this many retries: each is a whole run's worth of tasks, and each is kept in the record. */
 export const MAX_RETRIES = 10;
@@ -419,7 +419,7 @@ export const EcsScheduledTaskSpec = Type.Object(
     suspend: opt(bool('Stop scheduling new runs; running tasks are left alone.', { default: false })),
     concurrencyPolicy: opt(
       str(
-        'What to do when a run is due while earlier tasks still run: Allow, Forbid (skip), Replace (stop them), TopUp (launch only the shortfall).',
+        'What to do when a run is due while earlier tasks still run: Allow, Forbid (skip), Replace (stop them), TopUp (launch only the shortfall), BufferOne (one run waits for them and starts when they end; a further one is skipped).',
         { enum: [...CONCURRENCY_POLICIES], default: 'Allow' },
       ),
     ),
@@ -578,6 +578,11 @@ const RunRecord = Type.Object(
           'Finished tasks left out of tasks to keep the status small, counted by outcome (Succeeded, Failed, Missing).',
       }),
     ),
+    launchDelaySeconds: opt(
+      int('Seconds from the scheduled time to the launch, for a run that waited (BufferOne).', {
+        minimum: 0,
+      }),
+    ),
     runNowKey: opt(
       str('For a run-now run: the hash of the annotation value, part of its identity.', { maxLength: 16 }),
     ),
@@ -665,6 +670,18 @@ export const EcsScheduledTaskStatus = Type.Object(
           { description: 'A task still running.' },
         ),
         { description: 'Tasks of this resource that have not stopped.' },
+      ),
+    ),
+    bufferedRun: opt(
+      Type.Object(
+        {
+          scheduledTime: time('The scheduled time that waits.'),
+          since: time('When it began to wait.'),
+        },
+        {
+          description:
+            'BufferOne: the run that came while another was running. It starts when that one ends; a further one is recorded Skipped (BufferFull).',
+        },
       ),
     ),
     lastRunNow: opt(

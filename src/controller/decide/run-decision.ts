@@ -257,15 +257,16 @@ export function needsFreshTasks(
   spec: Spec,
   runs: readonly RunRecord[],
   now: Date,
-  due: { readonly scheduled: boolean; readonly runNow: boolean },
+  due: { readonly scheduled: boolean; readonly runNow: boolean; readonly buffered?: boolean },
 ): boolean {
   const policy = spec.concurrencyPolicy ?? 'Allow';
   if (policy === 'Allow' || unfinishedTaskArns(runs).length === 0) return false;
-  return due.scheduled || due.runNow || dueRetries(runs, now).length > 0;
+  return due.scheduled || due.runNow || due.buffered === true || dueRetries(runs, now).length > 0;
 }
 
 /** The reasons a due run is Skipped for (RunReason values). */
-export type SkipReason = 'ConcurrencyForbid' | 'AlreadyRunning' | 'QueueEmpty' | 'TriggerUnavailable';
+export type SkipReason =
+  'ConcurrencyForbid' | 'AlreadyRunning' | 'QueueEmpty' | 'TriggerUnavailable' | 'BufferFull';
 
 export type LaunchDecision =
   | {
@@ -318,6 +319,8 @@ export function decideLaunch(
         message: `${running} task(s) running, topping up by ${shortfall} to ${desired}`,
       };
     }
+    // BufferOne with nothing running launches as Allow does (decideDueRun makes it wait otherwise).
+    case 'BufferOne':
     case 'Allow':
       break;
   }
@@ -352,6 +355,13 @@ export interface DueRunInput {
   readonly queueClient: boolean;
   /** The trigger queue's depth, once read; undefined before (or without a trigger). */
   readonly queueDepth?: number;
+  /**
+   * BufferOne: the scheduled time already waiting (status.bufferedRun), if any. Absent when the
+   * waiting run itself is asked: it takes its own place again if it still has to wait.
+   */
+  readonly buffered?: string;
+  /** A run-now: BufferOne does not make it wait (it would outlive its annotation value). */
+  readonly runNow?: boolean;
 }
 
 export type DueRunDecision =
@@ -362,6 +372,8 @@ export type DueRunDecision =
   | { readonly action: 'wait' }
   /** The trigger's queue depth is needed: read it, then ask again with `queueDepth`. */
   | { readonly action: 'read-queue-depth' }
+  /** BufferOne: the run waits for the running one (status.bufferedRun) and starts when it ends. */
+  | { readonly action: 'buffer'; readonly message: string }
   /**
    * Recorded Skipped. `desiredCount` is absent when no count was reached (no SQS client): that
    * record carries nothing but the reason.
@@ -403,6 +415,30 @@ export function decideDueRun(input: DueRunInput): DueRunDecision {
   const desired = Math.min(wanted, input.maxTasksPerRun);
   const policy = (spec.concurrencyPolicy ?? 'Allow') as ConcurrencyPolicy;
   const retrying = runs.filter(awaitingRetry);
+  const running = unfinishedTaskArns(runs);
+  if (policy === 'BufferOne' && desired > 0 && (running.length > 0 || retrying.length > 0)) {
+    const busy =
+      running.length > 0
+        ? `${running.length} task(s) of an earlier run still running`
+        : `the run scheduled at ${retrying[0]!.scheduledTime} is waiting for attempt ${attemptOf(retrying[0]!)}`;
+    if (input.runNow) {
+      return {
+        action: 'skip',
+        reason: RunReason.ConcurrencyForbid,
+        message: `${busy}; BufferOne makes only scheduled runs wait`,
+        desiredCount: desired,
+      };
+    }
+    if (input.buffered !== undefined) {
+      return {
+        action: 'skip',
+        reason: RunReason.BufferFull,
+        message: `${busy}, and the run scheduled at ${input.buffered} already waits for it`,
+        desiredCount: desired,
+      };
+    }
+    return { action: 'buffer', message: `waiting: ${busy}` };
+  }
   if (policy === 'Forbid' && retrying.length > 0 && desired > 0) {
     // A run between attempts is still in progress: Forbid waits for it as for running tasks.
     const waiting = retrying[0]!;
@@ -428,6 +464,64 @@ export function decideDueRun(input: DueRunInput): DueRunDecision {
     supersede: policy !== 'Allow',
     message: `${decision.message}${capped}`,
   };
+}
+
+// ---- BufferOne: the run that waits ----
+
+export interface BufferedInput {
+  readonly spec: Spec;
+  /** status.bufferedRun */
+  readonly buffered: { readonly scheduledTime: string; readonly since: string };
+  readonly runs: readonly RunRecord[];
+  readonly now: Date;
+  /** The stable jitter of the buffered time, in seconds. */
+  readonly jitter: number;
+}
+
+export type BufferedDecision =
+  /** The running one has not ended: it keeps waiting. */
+  | { readonly action: 'wait' }
+  /** Start it now, as a due run of its own scheduled time (decideDueRun decides how). */
+  | { readonly action: 'start' }
+  /** It will not run: recorded with this record, and the buffer is emptied. */
+  | { readonly action: 'drop'; readonly run: RunRecord; readonly warning?: string };
+
+/**
+ * The run BufferOne keeps waiting: it starts once the running one ended (no unfinished tasks, no
+ * attempt to come), or at once if the policy is no longer BufferOne. It is dropped when the resource
+ * is suspended, and Missed past startingDeadlineSeconds as a late scheduled time is.
+ */
+export function decideBuffered(input: BufferedInput): BufferedDecision {
+  const { spec, buffered, runs, now } = input;
+  const time = new Date(buffered.scheduledTime);
+  if (spec.suspend) {
+    return {
+      action: 'drop',
+      run: {
+        scheduledTime: buffered.scheduledTime,
+        result: 'Skipped',
+        reason: RunReason.Suspended,
+        message: 'it waited for a running run (BufferOne), and the resource was suspended',
+      },
+    };
+  }
+  const deadline = spec.startingDeadlineSeconds;
+  if (deadline !== undefined && now.getTime() > at(time, input.jitter + deadline).getTime()) {
+    const message = `too late to start: it waited for a running run (BufferOne) for more than startingDeadlineSeconds (${deadline}s) after ${buffered.scheduledTime}`;
+    return {
+      action: 'drop',
+      run: {
+        scheduledTime: buffered.scheduledTime,
+        result: 'Missed',
+        reason: RunReason.StartingDeadlineExceeded,
+        message,
+      },
+      warning: message,
+    };
+  }
+  if ((spec.concurrencyPolicy ?? 'Allow') !== 'BufferOne') return { action: 'start' };
+  const busy = unfinishedTaskArns(runs).length > 0 || runs.some(awaitingRetry);
+  return busy ? { action: 'wait' } : { action: 'start' };
 }
 
 // ---- What a new run does to older ones; retry attempts ----

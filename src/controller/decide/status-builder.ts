@@ -51,6 +51,8 @@ export interface StatusInput {
   readonly lastRunNow: string | undefined;
   readonly missedRunsTotal: number;
   readonly launchedRunsTotal?: number;
+  /** BufferOne's waiting run, if any. */
+  readonly bufferedRun?: Status['bufferedRun'];
   /** Set to spec.maxRuns once that many scheduled runs were launched: Ready says MaxRunsReached. */
   readonly maxRunsReached?: number;
   readonly runs: readonly RunRecord[];
@@ -127,6 +129,7 @@ export function buildStatus(input: StatusInput): Status {
       missedRunsTotal: input.missedRunsTotal,
       // Absent until a first scheduled launch, so statuses of resources that never ran stay as they were.
       launchedRunsTotal: input.launchedRunsTotal || input.previous.launchedRunsTotal,
+      bufferedRun: input.bufferedRun,
       // boundStatus adds the runs it leaves out this time.
       droppedRunsTotal: input.previous.droppedRunsTotal,
       runs,

@@ -50,6 +50,8 @@ export interface Pass {
   readonly launchDelays: number[];
   readonly errors: TransientError[];
   missedRunsTotal: number;
+  /** BufferOne: the scheduled time waiting for the running run (status.bufferedRun). */
+  buffered: { readonly scheduledTime: string; readonly since: string } | undefined;
   /** Scheduled runs started since creation (spec.maxRuns counts these): launched or adopted. */
   launchedRunsTotal: number;
   lastSuccessfulTime: string | undefined;

@@ -48,6 +48,7 @@ import {
 import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from '../decide/run-retry.js';
 import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
 import { ScheduleStep } from './schedule-step.js';
+import { runBuffered } from './buffered-run.js';
 import { buildStatus, newestVerdict, stalledStatus } from '../decide/status-builder.js';
 import { repairStatus } from '../decide/status-repair.js';
 import { droppedRuns } from '../decide/status-size.js';
@@ -226,6 +227,7 @@ export class Reconciler {
       errors: [],
       missedRunsTotal: status.missedRunsTotal ?? 0,
       launchedRunsTotal: status.launchedRunsTotal ?? 0,
+      buffered: status.bufferedRun,
       lastSuccessfulTime: status.lastSuccessfulTime,
       queueDepth: undefined,
       triggerProblem: undefined,
@@ -244,6 +246,7 @@ export class Reconciler {
     const fresh = needsFreshTasks(pass.spec, pass.runs, now, {
       scheduled: plan.due !== undefined,
       runNow: decideRunNow(resource, status.lastRunNow, pass.spec.suspend ?? false).action === 'start',
+      buffered: pass.buffered !== undefined,
     });
     try {
       await observeRuns(pass, this.#tracker, {
@@ -262,6 +265,7 @@ export class Reconciler {
     await enforceActiveDeadline(pass, this.#deps.launcher);
     await this.#launches.retryPending(pass);
     await this.#launches.launchRetries(pass);
+    await runBuffered(pass, this.#launches);
 
     const lastScheduleTime = await this.#schedule.runSchedule(pass, plan, status.lastScheduleTime);
     const lastRunNow = await this.#schedule.runNow(pass, status.lastRunNow);
@@ -295,6 +299,7 @@ export class Reconciler {
       lastRunNow,
       missedRunsTotal: pass.missedRunsTotal,
       launchedRunsTotal: pass.launchedRunsTotal,
+      bufferedRun: pass.buffered,
       ...(exhausted ? { maxRunsReached: pass.spec.maxRuns } : {}),
       runs: pass.runs,
       limits: pass.spec,

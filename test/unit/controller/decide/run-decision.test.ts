@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { RUN_NOW_ANNOTATION } from '../../../../src/api/constants.js';
 import type { RunRecord, Spec } from '../../../../src/api/types.js';
 import {
+  decideBuffered,
   decideDueRun,
   decideMissed,
   decideRetries,
@@ -19,6 +20,7 @@ import {
   REQUEUE_PADDING_MS,
   requeueAfterMs,
   wantsRunNow,
+  type BufferedDecision,
   type DueRunDecision,
   type DueRunInput,
   type FireTimes,
@@ -50,6 +52,8 @@ describe('decideDueRun: what a due run does', () => {
     maxTasksPerRun?: number;
     queueClient?: boolean;
     queueDepth?: number;
+    buffered?: string;
+    runNow?: boolean;
     want: DueRunDecision;
   }[] = [
     // Unconfirmed batches block every new launch, before anything else is looked at.
@@ -306,6 +310,66 @@ describe('decideDueRun: what a due run does', () => {
         desiredCount: 2,
       },
     },
+    // BufferOne.
+    {
+      name: 'BufferOne, nothing running: launches, and takes over as every policy but Allow',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: [],
+        supersede: true,
+        message: 'launching 1 task(s)',
+      },
+    },
+    {
+      name: 'BufferOne, tasks running, nothing waiting: the run waits',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [twoRunning],
+      want: { action: 'buffer', message: 'waiting: 2 task(s) of an earlier run still running' },
+    },
+    {
+      name: 'BufferOne, a run between retry attempts: the run waits for it too',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [waitingForRetry],
+      want: {
+        action: 'buffer',
+        message: 'waiting: the run scheduled at 2026-03-01T09:00:00Z is waiting for attempt 2',
+      },
+    },
+    {
+      name: 'BufferOne, tasks running and a run already waiting: Skipped BufferFull',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [twoRunning],
+      buffered: '2026-03-01T09:30:00.000Z',
+      want: {
+        action: 'skip',
+        reason: 'BufferFull',
+        message:
+          '2 task(s) of an earlier run still running, and the run scheduled at 2026-03-01T09:30:00.000Z already waits for it',
+        desiredCount: 1,
+      },
+    },
+    {
+      name: 'BufferOne, a run-now while tasks run: Skipped, never made to wait',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [twoRunning],
+      runNow: true,
+      want: {
+        action: 'skip',
+        reason: 'ConcurrencyForbid',
+        message: '2 task(s) of an earlier run still running; BufferOne makes only scheduled runs wait',
+        desiredCount: 1,
+      },
+    },
+    {
+      name: 'BufferOne, an empty trigger queue: Skipped QueueEmpty, nothing waits for nothing',
+      spec: { concurrencyPolicy: 'BufferOne', trigger: { sqs }, maxCount: 5 },
+      runs: [twoRunning],
+      queueDepth: 0,
+      want: { action: 'skip', reason: 'QueueEmpty', message: 'the trigger queue is empty', desiredCount: 0 },
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -315,6 +379,8 @@ describe('decideDueRun: what a due run does', () => {
         maxTasksPerRun: c.maxTasksPerRun ?? 100,
         queueClient: c.queueClient ?? true,
         ...(c.queueDepth !== undefined ? { queueDepth: c.queueDepth } : {}),
+        ...(c.buffered !== undefined ? { buffered: c.buffered } : {}),
+        ...(c.runNow ? { runNow: true } : {}),
       };
       expect(decideDueRun(input)).to.deep.equal(c.want);
     });
@@ -487,6 +553,95 @@ describe('planSchedule: which scheduled time is due, which are missed', () => {
     expect(plan.nextScheduleTime).to.equal(undefined);
     expect(plan.wakeAt).to.equal(undefined);
   });
+});
+
+describe('decideBuffered: the run BufferOne keeps waiting', () => {
+  const buffered = { scheduledTime: '2026-03-01T10:00:00.000Z', since: '2026-03-01T10:00:00.000Z' };
+  const now = d('2026-03-01T10:00:20Z');
+  const finished: RunRecord = { scheduledTime: '2026-03-01T09:59:50Z', result: 'Succeeded' };
+  const cases: {
+    name: string;
+    spec?: Partial<Spec>;
+    runs?: RunRecord[];
+    jitter?: number;
+    want: BufferedDecision;
+  }[] = [
+    {
+      name: 'the running one still runs: it keeps waiting',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [twoRunning],
+      want: { action: 'wait' },
+    },
+    {
+      name: 'the running one waits for a retry attempt: it keeps waiting',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [waitingForRetry],
+      want: { action: 'wait' },
+    },
+    {
+      name: 'the running one ended: it starts',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [finished],
+      want: { action: 'start' },
+    },
+    {
+      name: 'the policy is no longer BufferOne: it starts, under the policy now in force',
+      spec: { concurrencyPolicy: 'Allow' },
+      runs: [twoRunning],
+      want: { action: 'start' },
+    },
+    {
+      name: 'suspended: Skipped Suspended',
+      spec: { concurrencyPolicy: 'BufferOne', suspend: true },
+      runs: [finished],
+      want: {
+        action: 'drop',
+        run: {
+          scheduledTime: buffered.scheduledTime,
+          result: 'Skipped',
+          reason: 'Suspended',
+          message: 'it waited for a running run (BufferOne), and the resource was suspended',
+        },
+      },
+    },
+    {
+      name: 'past startingDeadlineSeconds: Missed StartingDeadlineExceeded, with a warning',
+      spec: { concurrencyPolicy: 'BufferOne', startingDeadlineSeconds: 10 },
+      runs: [finished],
+      want: {
+        action: 'drop',
+        run: {
+          scheduledTime: buffered.scheduledTime,
+          result: 'Missed',
+          reason: 'StartingDeadlineExceeded',
+          message:
+            'too late to start: it waited for a running run (BufferOne) for more than startingDeadlineSeconds (10s) after 2026-03-01T10:00:00.000Z',
+        },
+        warning:
+          'too late to start: it waited for a running run (BufferOne) for more than startingDeadlineSeconds (10s) after 2026-03-01T10:00:00.000Z',
+      },
+    },
+    {
+      name: 'inside startingDeadlineSeconds counted from the jittered moment: it starts',
+      spec: { concurrencyPolicy: 'BufferOne', startingDeadlineSeconds: 10 },
+      runs: [finished],
+      jitter: 15,
+      want: { action: 'start' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () =>
+      expect(
+        decideBuffered({
+          spec: scheduledTask(c.spec ?? {}).spec,
+          buffered,
+          runs: c.runs ?? [],
+          now,
+          jitter: c.jitter ?? 0,
+        }),
+      ).to.deep.equal(c.want),
+    );
+  }
 });
 
 describe('maxRunsReached: spec.maxRuns against status.launchedRunsTotal', () => {
