@@ -320,6 +320,8 @@ const SqsTrigger = Type.Object(
 /** Longest expression, and most expressions in spec.schedules: a pass walks each of them. */
 const SCHEDULE_MAX = 256;
 export const MAX_SCHEDULES = 20;
+/** Missed times one pass may launch after downtime: each is a RunTask call of its own. */
+export const MAX_CATCHUP_RUNS = 100;
 
 export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace', 'TopUp', 'BufferOne'] as const;
 
@@ -421,6 +423,20 @@ export const EcsScheduledTaskSpec = Type.Object(
       str(
         'What to do when a run is due while earlier tasks still run: Allow, Forbid (skip), Replace (stop them), TopUp (launch only the shortfall), BufferOne (one run waits for them and starts when they end; a further one is skipped).',
         { enum: [...CONCURRENCY_POLICIES], default: 'Allow' },
+      ),
+    ),
+    catchup: opt(
+      Type.Object(
+        {
+          maxRuns: int(
+            'Launch up to this many of the scheduled times passed over while nobody ran them (the newest included), oldest first, each as its own run. Older ones, and those past startingDeadlineSeconds, are recorded Missed.',
+            { minimum: 1, maximum: MAX_CATCHUP_RUNS },
+          ),
+        },
+        {
+          description:
+            'After downtime, launch missed runs instead of only the latest one. Each goes through concurrencyPolicy. Without it, only the most recent missed time runs.',
+        },
       ),
     ),
     maxRuns: opt(

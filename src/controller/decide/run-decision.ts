@@ -50,11 +50,23 @@ export interface PlanInput {
   readonly startingDeadlineSeconds?: number;
   /** Seconds the run for a scheduled time waits after it (stable per resource and time). */
   readonly jitterSeconds: (scheduledTime: Date) => number;
+  /**
+   * spec.catchup.maxRuns: up to this many of the times passed over (the due one included) are
+   * launched rather than coalesced. Absent: only the newest (CronJob's behaviour).
+   */
+  readonly catchupRuns?: number;
+  /** Scheduled runs still allowed by spec.maxRuns (maxRuns - launchedRunsTotal); absent: no limit. */
+  readonly runsLeft?: number;
 }
 
 export interface SchedulePlan {
   /** The scheduled time to launch now. */
   readonly due?: Date;
+  /**
+   * Older times to launch as well (spec.catchup), oldest first, each as its own run, before `due`.
+   * Empty without catch-up.
+   */
+  readonly catchup: readonly Date[];
   /** The most recent time, too late to start: recorded Missed with a MissedSchedule event. */
   readonly tooLate?: Date;
   /** Older times passed over (coalesced), newest first, at most MAX_MISSED_RECORDS. */
@@ -106,6 +118,7 @@ export function planSchedule(input: PlanInput): SchedulePlan {
     // so no timer is kept.
     const latest = fires.previous(now);
     return {
+      catchup: [],
       missed: [],
       missedCount: 0,
       missedMore: false,
@@ -124,15 +137,28 @@ export function planSchedule(input: PlanInput): SchedulePlan {
   const base = { ...(next ? { nextScheduleTime: next } : {}), ...(wakeAt ? { wakeAt } : {}) };
 
   const candidate = dueIndex < 0 ? undefined : times[dueIndex];
-  if (!candidate) return { missed: [], missedCount: 0, missedMore: false, ...base };
+  if (!candidate) return { catchup: [], missed: [], missedCount: 0, missedMore: false, ...base };
 
-  const older = times.slice(dueIndex + 1);
   // Lateness counts from the jittered launch moment: a run jittered by 10 minutes is not late at 5.
-  const lateMs = now.getTime() - at(candidate, jitterSeconds(candidate)).getTime();
-  const tooLate =
-    input.startingDeadlineSeconds !== undefined && lateMs > input.startingDeadlineSeconds * 1000;
+  const late = (t: Date) =>
+    input.startingDeadlineSeconds !== undefined &&
+    now.getTime() - at(t, jitterSeconds(t)).getTime() > input.startingDeadlineSeconds * 1000;
+  const tooLate = late(candidate);
+  // Catch-up takes the newest of the older times, still inside startingDeadlineSeconds (the
+  // catch-up window), up to catchup.maxRuns with the due one and no more than maxRuns allows.
+  // Lateness grows with age, so those are a prefix of `older`, and the rest is Missed as ever.
+  const allowed = Math.min(input.catchupRuns ?? 1, input.runsLeft ?? Number.POSITIVE_INFINITY) - 1;
+  let older = times.slice(dueIndex + 1);
+  let catchup: Date[] = [];
+  if (!tooLate && allowed > 0) {
+    const inWindow = older.findIndex(late);
+    const eligible = inWindow < 0 ? older.length : inWindow;
+    catchup = older.slice(0, Math.min(allowed, eligible)).reverse();
+    older = older.slice(catchup.length);
+  }
   return {
     ...(tooLate ? { tooLate: candidate } : { due: candidate }),
+    catchup,
     missed: older.slice(0, MAX_MISSED_RECORDS),
     missedCount: older.length,
     missedMore: more,
@@ -197,6 +223,7 @@ export function decideMissed(
   adopted: ReadonlyMap<Date, readonly string[]>,
   cluster: string,
 ): MissedDecision {
+  const kept = plan.catchup.length + 1;
   const runs = plan.missed.map((time): RunRecord => {
     const found = adopted.get(time);
     return found
@@ -205,18 +232,22 @@ export function decideMissed(
           scheduledTime: time.toISOString(),
           result: 'Missed',
           reason: RunReason.Coalesced,
-          message: 'a later scheduled time was due at the same pass; only the most recent one runs',
+          message:
+            kept > 1
+              ? `later scheduled times were due at the same pass; only the ${kept} most recent run (spec.catchup)`
+              : 'a later scheduled time was due at the same pass; only the most recent one runs',
         };
   });
   const missed = plan.missedCount - adopted.size;
   const count = plan.missedMore ? `at least ${missed}` : String(missed);
+  const considered = kept > 1 ? `the ${kept} most recent are` : 'only the most recent is';
   return {
     runs,
     uncounted: Math.max(0, plan.missedCount - plan.missed.length),
     missed,
     ...(missed > 0
       ? {
-          warning: `missed ${count} scheduled time(s) before ${plan.lastScheduleTime?.toISOString()}; only the most recent is considered`,
+          warning: `missed ${count} scheduled time(s) before ${(plan.catchup[0] ?? plan.lastScheduleTime)?.toISOString()}; ${considered} considered`,
         }
       : {}),
   };

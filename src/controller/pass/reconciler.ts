@@ -240,6 +240,8 @@ export class Reconciler {
       after: new Date(status.lastScheduleTime ?? resource.metadata.creationTimestamp ?? now.toISOString()),
       suspend: pass.spec.suspend ?? false,
       exhausted: maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal),
+      ...(pass.spec.catchup ? { catchupRuns: pass.spec.catchup.maxRuns } : {}),
+      ...(pass.spec.maxRuns !== undefined ? { runsLeft: pass.spec.maxRuns - pass.launchedRunsTotal } : {}),
       startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
       jitterSeconds: (t) => jitterOf(pass, t),
     });

@@ -75,7 +75,13 @@ export class ScheduleStep {
     if (missed.warning) {
       pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: missed.warning });
     }
-    const handledUpTo = later(previous, iso(plan.missed[0]));
+    let handledUpTo = later(previous, iso(plan.missed[0]));
+    // spec.catchup: older times launched oldest first, each its own run (decided in planSchedule).
+    for (const time of plan.catchup) {
+      const identity = scheduledRunIdentity(pass.resource, time);
+      if (!(await this.#launches.startRun(pass, time, identity, 'scheduled'))) return handledUpTo;
+      handledUpTo = later(handledUpTo, iso(time));
+    }
     if (plan.tooLate) {
       if (!(await this.#recordTooLate(pass, plan.tooLate))) return handledUpTo;
     }

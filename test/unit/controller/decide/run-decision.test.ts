@@ -419,6 +419,7 @@ describe('planSchedule: which scheduled time is due, which are missed', () => {
       lastScheduleTime?: string;
       nextScheduleTime?: string;
       wakeAt?: string;
+      catchup?: string[];
     };
   }[] = [
     {
@@ -500,6 +501,62 @@ describe('planSchedule: which scheduled time is due, which are missed', () => {
       want: { missedCount: 0, wakeAt: '2026-03-01T11:00:00.000Z' },
     },
     {
+      name: 'catch-up: up to catchupRuns with the due one, oldest first; older ones passed over',
+      input: { after: d('2026-03-01T03:00:00Z'), catchupRuns: 3 },
+      want: {
+        due: '2026-03-01T10:00:00.000Z',
+        catchup: ['2026-03-01T08:00:00.000Z', '2026-03-01T09:00:00.000Z'],
+        missed: [
+          '2026-03-01T07:00:00.000Z',
+          '2026-03-01T06:00:00.000Z',
+          '2026-03-01T05:00:00.000Z',
+          '2026-03-01T04:00:00.000Z',
+        ],
+        missedCount: 4,
+        lastScheduleTime: '2026-03-01T10:00:00.000Z',
+      },
+    },
+    {
+      name: 'catch-up with fewer times passed over than allowed: all of them run',
+      input: { after: d('2026-03-01T07:00:00Z'), catchupRuns: 5 },
+      want: {
+        due: '2026-03-01T10:00:00.000Z',
+        catchup: ['2026-03-01T08:00:00.000Z', '2026-03-01T09:00:00.000Z'],
+        missed: [],
+        missedCount: 0,
+      },
+    },
+    {
+      name: 'catch-up of 1: as without it, only the newest runs',
+      input: { after: d('2026-03-01T07:00:00Z'), catchupRuns: 1 },
+      want: { due: '2026-03-01T10:00:00.000Z', catchup: [], missedCount: 2 },
+    },
+    {
+      name: 'catch-up keeps to startingDeadlineSeconds: times past it are Missed',
+      input: { after: d('2026-03-01T03:00:00Z'), catchupRuns: 5, startingDeadlineSeconds: 2 * 3600 },
+      want: {
+        due: '2026-03-01T10:00:00.000Z',
+        catchup: ['2026-03-01T09:00:00.000Z'],
+        missed: [
+          '2026-03-01T08:00:00.000Z',
+          '2026-03-01T07:00:00.000Z',
+          '2026-03-01T06:00:00.000Z',
+          '2026-03-01T05:00:00.000Z',
+          '2026-03-01T04:00:00.000Z',
+        ],
+      },
+    },
+    {
+      name: 'catch-up when even the newest is too late: nothing runs, as today',
+      input: { after: d('2026-03-01T07:00:00Z'), catchupRuns: 5, startingDeadlineSeconds: 10 },
+      want: { due: undefined, tooLate: '2026-03-01T10:00:00.000Z', catchup: [], missedCount: 2 },
+    },
+    {
+      name: 'catch-up stops at what maxRuns leaves',
+      input: { after: d('2026-03-01T03:00:00Z'), catchupRuns: 5, runsLeft: 2 },
+      want: { due: '2026-03-01T10:00:00.000Z', catchup: ['2026-03-01T09:00:00.000Z'], missedCount: 5 },
+    },
+    {
       name: 'maxRuns reached: nothing due or missed, no next time, no timer, the watermark follows the clock',
       input: { exhausted: true, after: d('2026-03-01T07:00:00Z') },
       want: {
@@ -536,6 +593,7 @@ describe('planSchedule: which scheduled time is due, which are missed', () => {
         lastScheduleTime: iso(plan.lastScheduleTime),
         nextScheduleTime: iso(plan.nextScheduleTime),
         wakeAt: iso(plan.wakeAt),
+        catchup: plan.catchup.map((t) => t.toISOString()),
       };
       const picked = Object.fromEntries(Object.keys(c.want).map((k) => [k, got[k as keyof typeof got]]));
       expect(picked).to.deep.equal(c.want);
