@@ -297,7 +297,12 @@ export function needsFreshTasks(
 
 /** The reasons a due run is Skipped for (RunReason values). */
 export type SkipReason =
-  'ConcurrencyForbid' | 'AlreadyRunning' | 'QueueEmpty' | 'TriggerUnavailable' | 'BufferFull';
+  | 'ConcurrencyForbid'
+  | 'AlreadyRunning'
+  | 'QueueEmpty'
+  | 'TriggerUnavailable'
+  | 'BufferFull'
+  | 'MaxRunsReached';
 
 export type LaunchDecision =
   | {
@@ -393,6 +398,11 @@ export interface DueRunInput {
   readonly buffered?: string;
   /** A run-now: BufferOne does not make it wait (it would outlive its annotation value). */
   readonly runNow?: boolean;
+  /**
+   * Scheduled runs spec.maxRuns still allows, now (maxRuns - launchedRunsTotal). The plan keeps
+   * within it, but a waiting run launched earlier in the same pass may have used the last one.
+   */
+  readonly runsLeft?: number;
 }
 
 export type DueRunDecision =
@@ -432,6 +442,13 @@ export type DueRunDecision =
 export function decideDueRun(input: DueRunInput): DueRunDecision {
   const { spec, runs } = input;
   if (runs.some((r) => r.unconfirmedLaunch !== undefined)) return { action: 'wait' };
+  if (!input.runNow && input.runsLeft !== undefined && input.runsLeft <= 0) {
+    return {
+      action: 'skip',
+      reason: RunReason.MaxRunsReached,
+      message: `maxRuns (${spec.maxRuns ?? 0}) scheduled runs were launched already`,
+    };
+  }
   if (spec.trigger?.sqs) {
     if (!input.queueClient) {
       return {
@@ -507,6 +524,8 @@ export interface BufferedInput {
   readonly now: Date;
   /** The stable jitter of the buffered time, in seconds. */
   readonly jitter: number;
+  /** Scheduled runs spec.maxRuns still allows (maxRuns - launchedRunsTotal); absent: no limit. */
+  readonly runsLeft?: number;
 }
 
 export type BufferedDecision =
@@ -533,6 +552,17 @@ export function decideBuffered(input: BufferedInput): BufferedDecision {
         result: 'Skipped',
         reason: RunReason.Suspended,
         message: 'it waited for a running run (BufferOne), and the resource was suspended',
+      },
+    };
+  }
+  if (input.runsLeft !== undefined && input.runsLeft <= 0) {
+    return {
+      action: 'drop',
+      run: {
+        scheduledTime: buffered.scheduledTime,
+        result: 'Skipped',
+        reason: RunReason.MaxRunsReached,
+        message: `it waited for a running run (BufferOne), and maxRuns (${spec.maxRuns ?? 0}) was reached meanwhile`,
       },
     };
   }

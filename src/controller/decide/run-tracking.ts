@@ -32,6 +32,8 @@ export const RunReason = {
   LaunchUnconfirmed: 'LaunchUnconfirmed',
   /** BufferOne: a run already waits for the running one; a further one is Skipped. */
   BufferFull: 'BufferFull',
+  /** spec.maxRuns scheduled runs were launched: no more are. */
+  MaxRunsReached: 'MaxRunsReached',
 } as const;
 
 /**

@@ -71,7 +71,7 @@ export interface StatusInput {
 }
 
 /** The Ready reason once spec.maxRuns scheduled runs were launched. */
-export const MAX_RUNS_REACHED = 'MaxRunsReached';
+export const MAX_RUNS_REACHED = RunReason.MaxRunsReached;
 
 /** What a stalled resource waits for, in its Reconciling condition. */
 export const WAITING_FOR_SPEC = 'waiting for the spec to be fixed';

@@ -17,6 +17,7 @@ export async function runBuffered(pass: Pass, launches: LaunchStep): Promise<voi
     runs: pass.runs,
     now: pass.now,
     jitter: jitterOf(pass, time),
+    ...(pass.spec.maxRuns !== undefined ? { runsLeft: pass.spec.maxRuns - pass.launchedRunsTotal } : {}),
   });
   if (decision.action === 'wait') return;
   pass.buffered = undefined;

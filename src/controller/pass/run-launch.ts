@@ -159,6 +159,7 @@ export class LaunchStep {
         ...(queueDepth !== undefined ? { queueDepth } : {}),
         ...(pass.buffered ? { buffered: pass.buffered.scheduledTime } : {}),
         ...(kind === 'run-now' ? { runNow: true } : {}),
+        ...(pass.spec.maxRuns !== undefined ? { runsLeft: pass.spec.maxRuns - pass.launchedRunsTotal } : {}),
       });
     const scheduledTime = scheduled.toISOString();
     const sqs = pass.spec.trigger?.sqs;

@@ -54,6 +54,7 @@ describe('decideDueRun: what a due run does', () => {
     queueDepth?: number;
     buffered?: string;
     runNow?: boolean;
+    runsLeft?: number;
     want: DueRunDecision;
   }[] = [
     // Unconfirmed batches block every new launch, before anything else is looked at.
@@ -310,6 +311,44 @@ describe('decideDueRun: what a due run does', () => {
         desiredCount: 2,
       },
     },
+    // maxRuns.
+    {
+      name: 'maxRuns used up within the pass (a waiting run took the last): Skipped MaxRunsReached',
+      spec: { maxRuns: 2 },
+      runsLeft: 0,
+      want: {
+        action: 'skip',
+        reason: 'MaxRunsReached',
+        message: 'maxRuns (2) scheduled runs were launched already',
+      },
+    },
+    {
+      name: 'maxRuns with runs left: launches',
+      spec: { maxRuns: 2 },
+      runsLeft: 1,
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: [],
+        supersede: false,
+        message: 'launching 1 task(s)',
+      },
+    },
+    {
+      name: 'maxRuns used up: a run-now still launches',
+      spec: { maxRuns: 2 },
+      runsLeft: 0,
+      runNow: true,
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: [],
+        supersede: false,
+        message: 'launching 1 task(s)',
+      },
+    },
     // BufferOne.
     {
       name: 'BufferOne, nothing running: launches, and takes over as every policy but Allow',
@@ -381,6 +420,7 @@ describe('decideDueRun: what a due run does', () => {
         ...(c.queueDepth !== undefined ? { queueDepth: c.queueDepth } : {}),
         ...(c.buffered !== undefined ? { buffered: c.buffered } : {}),
         ...(c.runNow ? { runNow: true } : {}),
+        ...(c.runsLeft !== undefined ? { runsLeft: c.runsLeft } : {}),
       };
       expect(decideDueRun(input)).to.deep.equal(c.want);
     });
@@ -622,6 +662,7 @@ describe('decideBuffered: the run BufferOne keeps waiting', () => {
     spec?: Partial<Spec>;
     runs?: RunRecord[];
     jitter?: number;
+    runsLeft?: number;
     want: BufferedDecision;
   }[] = [
     {
@@ -680,6 +721,21 @@ describe('decideBuffered: the run BufferOne keeps waiting', () => {
       },
     },
     {
+      name: 'maxRuns reached while it waited: Skipped MaxRunsReached',
+      spec: { concurrencyPolicy: 'BufferOne', maxRuns: 3 },
+      runs: [finished],
+      runsLeft: 0,
+      want: {
+        action: 'drop',
+        run: {
+          scheduledTime: buffered.scheduledTime,
+          result: 'Skipped',
+          reason: 'MaxRunsReached',
+          message: 'it waited for a running run (BufferOne), and maxRuns (3) was reached meanwhile',
+        },
+      },
+    },
+    {
       name: 'inside startingDeadlineSeconds counted from the jittered moment: it starts',
       spec: { concurrencyPolicy: 'BufferOne', startingDeadlineSeconds: 10 },
       runs: [finished],
@@ -696,6 +752,7 @@ describe('decideBuffered: the run BufferOne keeps waiting', () => {
           runs: c.runs ?? [],
           now,
           jitter: c.jitter ?? 0,
+          ...(c.runsLeft !== undefined ? { runsLeft: c.runsLeft } : {}),
         }),
       ).to.deep.equal(c.want),
     );

@@ -109,6 +109,26 @@ describe('Reconciler: concurrencyPolicy BufferOne', () => {
     expect(h.status().missedRunsTotal).to.equal(1);
   });
 
+  it('with maxRuns, the waiting run may take the last run: a time due in the same pass is Skipped', async () => {
+    const h = harness(
+      { ...everyTenSeconds, maxRuns: 2, failedRunsHistoryLimit: 5 },
+      { creationTimestamp: at(-1) },
+    );
+    await h.reconcile(at(0));
+    await h.reconcile(at(10));
+    h.launcher.finishAll();
+    await h.reconcile(at(20));
+    h.launcher.finishAll();
+    await h.reconcile(at(30));
+    expect(h.launcher.runRequests.map(scheduledAt)).to.deep.equal([0, 10]);
+    expect(h.runs().find((r) => r.scheduledTime === at(20))).to.include({
+      result: 'Skipped',
+      reason: 'MaxRunsReached',
+    });
+    expect(h.status().bufferedRun).to.equal(undefined);
+    expect(h.status().launchedRunsTotal).to.equal(2);
+  });
+
   it('suspending drops the waiting run as Skipped', async () => {
     const h = harness(everyTenSeconds, { creationTimestamp: at(-1) });
     await h.reconcile(at(0));
