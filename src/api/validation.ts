@@ -126,7 +126,8 @@ export function validateResource(resource: unknown): ValidationIssue[] {
     }
   } catch (error) {
     if (!(error instanceof ScheduleError)) throw error;
-    issues.push({ path: `spec.${error.field}`, message: error.message });
+    // The path names the field already: the detail alone, not "spec.schedule: schedule: ...".
+    issues.push({ path: `spec.${error.field}`, message: error.detail });
   }
   return issues;
 }
