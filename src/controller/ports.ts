@@ -33,6 +33,8 @@ export const EventReason = {
   DeadlineExceeded: 'DeadlineExceeded',
   Skipped: 'Skipped',
   DryRun: 'DryRun',
+  /** BufferOne: a due run waits for the running one. */
+  Buffered: 'Buffered',
 } as const;
 
 export interface EventRecorder {

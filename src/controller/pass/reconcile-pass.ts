@@ -51,6 +51,10 @@ export interface Pass {
   readonly launchDelays: number[];
   readonly errors: TransientError[];
   missedRunsTotal: number;
+  /** BufferOne: the scheduled time waiting for the running run (status.bufferedRun). */
+  buffered: { readonly scheduledTime: string; readonly since: string } | undefined;
+  /** Scheduled runs started since creation (spec.maxRuns counts these): launched or adopted. */
+  launchedRunsTotal: number;
   lastSuccessfulTime: string | undefined;
   queueDepth: number | undefined;
   /**

@@ -6,7 +6,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EcsScheduledTaskResource, RunRecord, RunResult, Status } from '../../api/types.js';
 import { validateResource } from '../../api/validation.js';
 import type { Logger } from '../../log/logger.js';
-import { compileSchedule, ScheduleError, type CompiledSchedule } from '../../schedule/schedule.js';
+import { ScheduleError, type CompiledSchedule } from '../../schedule/schedule.js';
+import { compileSpecSchedule, scheduleSummary } from '../../schedule/schedule-union.js';
 import type { Clock } from '../clock.js';
 import { ACCESS_DENIED_REASON, AccessDenials } from '../runtime/access-denial.js';
 import { ConditionType, findCondition } from '../decide/conditions.js';
@@ -39,6 +40,7 @@ import { LaunchStep } from './run-launch.js';
 import { enforceActiveDeadline, followTasks, nextDeadline, observeRuns } from './run-observation.js';
 import {
   decideRunNow,
+  maxRunsReached,
   needsFreshTasks,
   planSchedule,
   requeueAfterMs,
@@ -47,6 +49,7 @@ import {
 import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from '../decide/run-retry.js';
 import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
 import { ScheduleStep } from './schedule-step.js';
+import { runBuffered } from './buffered-run.js';
 import { buildStatus, newestVerdict, stalledStatus } from '../decide/status-builder.js';
 import { repairStatus } from '../decide/status-repair.js';
 import { droppedRuns } from '../decide/status-size.js';
@@ -188,12 +191,7 @@ export class Reconciler {
     }
     let schedule: CompiledSchedule;
     try {
-      schedule = compileSchedule(resource.spec.schedule, {
-        timeZone: resource.spec.timeZone,
-        startTime: resource.spec.startTime ? new Date(resource.spec.startTime) : undefined,
-        endTime: resource.spec.endTime ? new Date(resource.spec.endTime) : undefined,
-        hashKey: key,
-      });
+      schedule = compileSpecSchedule(resource.spec, key);
     } catch (error) {
       if (error instanceof ScheduleError)
         return this.#stall(resource, EventReason.InvalidSpec, error.message, now, log, commit);
@@ -239,6 +237,8 @@ export class Reconciler {
       launchDelays: [],
       errors: [],
       missedRunsTotal: status.missedRunsTotal ?? 0,
+      launchedRunsTotal: status.launchedRunsTotal ?? 0,
+      buffered: status.bufferedRun,
       lastSuccessfulTime: status.lastSuccessfulTime,
       queueDepth: undefined,
       triggerProblem: undefined,
@@ -256,12 +256,16 @@ export class Reconciler {
       now,
       after,
       suspend: pass.spec.suspend ?? false,
+      exhausted: maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal),
+      ...(pass.spec.catchup ? { catchupRuns: pass.spec.catchup.maxRuns } : {}),
+      ...(pass.spec.maxRuns !== undefined ? { runsLeft: pass.spec.maxRuns - pass.launchedRunsTotal } : {}),
       startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
       jitterSeconds: (t) => jitterOf(pass, t),
     });
     const fresh = needsFreshTasks(pass.spec, pass.runs, now, {
       scheduled: plan.due !== undefined,
       runNow: decideRunNow(resource, status.lastRunNow, pass.spec.suspend ?? false).action === 'start',
+      buffered: pass.buffered !== undefined,
     });
     try {
       await observeRuns(pass, this.#tracker, {
@@ -280,6 +284,7 @@ export class Reconciler {
     await enforceActiveDeadline(pass, this.#deps.launcher);
     await this.#launches.retryPending(pass);
     await this.#launches.launchRetries(pass);
+    await runBuffered(pass, this.#launches);
 
     const lastScheduleTime = await this.#schedule.runSchedule(
       pass,
@@ -302,6 +307,8 @@ export class Reconciler {
     const problem = denial
       ? { terminal: true, ...denial, waitingFor: ACCESS_WAITING_FOR }
       : pass.triggerProblem;
+    // The run that reached maxRuns may have launched in this very pass: no next time is shown.
+    const exhausted = maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal);
     const next = buildStatus({
       previous: status,
       generation: resource.metadata.generation,
@@ -310,12 +317,16 @@ export class Reconciler {
       pending: pass.runs.some((r) => isPending(pass, r)),
       retrying: pass.runs.find(awaitingRetry),
       resolvedSchedule: schedule.resolved,
-      nextScheduleTime: iso(plan.nextScheduleTime),
+      scheduleSummary: scheduleSummary(pass.spec),
+      nextScheduleTime: exhausted ? undefined : iso(plan.nextScheduleTime),
       lastScheduleTime,
       lastSuccessfulTime: pass.lastSuccessfulTime,
       lastRunNow,
       missedRunsTotal: pass.missedRunsTotal,
       pendingLookups: pass.pendingLookups,
+      launchedRunsTotal: pass.launchedRunsTotal,
+      bufferedRun: pass.buffered,
+      ...(exhausted ? { maxRunsReached: pass.spec.maxRuns } : {}),
       runs: pass.runs,
       limits: pass.spec,
       ...(problem ? { trigger: problem } : {}),
@@ -473,7 +484,8 @@ export class Reconciler {
       metrics.adoptionLookups?.(pass.key, pass.lookups, waiting);
     }
     const last = lastScheduleTime ? new Date(lastScheduleTime) : undefined;
-    metrics.scheduleTimes(pass.key, pass.spec.suspend ? undefined : plan.nextScheduleTime, last);
+    const stopped = pass.spec.suspend || maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal);
+    metrics.scheduleTimes(pass.key, stopped ? undefined : plan.nextScheduleTime, last);
     if (pass.queueDepth !== undefined) metrics.queueDepth(pass.key, pass.queueDepth);
     if (after && (before?.scheduledTime !== after.scheduledTime || before.result !== after.result)) {
       const lastSuccess = pass.lastSuccessfulTime ? new Date(pass.lastSuccessfulTime) : undefined;
@@ -486,9 +498,10 @@ export class Reconciler {
     const letterAt = this.#deps.deadLetters ? nextDeadLetterAttempt(pass.runs) : undefined;
     const deadline = nextDeadline(pass);
     const retryAt = nextRetryAt(pass.runs);
+    const exhausted = maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal);
     const after = requeueAfterMs({
       now: pass.now,
-      ...(plan.wakeAt ? { wakeAt: plan.wakeAt } : {}),
+      ...(plan.wakeAt && !exhausted ? { wakeAt: plan.wakeAt } : {}),
       // With the shared tracker a task's end wakes the resource; inline, the pass must come back.
       ...(this.#inline && unfinishedTaskArns(pass.runs).length > 0 ? { pollMs: this.#activePollMs } : {}),
       ...(deadline ? { deadline } : {}),

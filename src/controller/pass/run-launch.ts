@@ -147,6 +147,8 @@ export class LaunchStep {
     identity: RunIdentity,
     kind: RunKind,
     runNowKey?: string,
+    /** The run waited (BufferOne) since this instant: it keeps that place if it must wait on. */
+    waitingSince?: string,
   ): Promise<boolean> {
     const ask = (queueDepth?: number) =>
       decideDueRun({
@@ -155,6 +157,9 @@ export class LaunchStep {
         maxTasksPerRun: pass.maxTasksPerRun,
         queueClient: this.#deps.queueDepth !== undefined,
         ...(queueDepth !== undefined ? { queueDepth } : {}),
+        ...(pass.buffered ? { buffered: pass.buffered.scheduledTime } : {}),
+        ...(kind === 'run-now' ? { runNow: true } : {}),
+        ...(pass.spec.maxRuns !== undefined ? { runsLeft: pass.spec.maxRuns - pass.launchedRunsTotal } : {}),
       });
     const scheduledTime = scheduled.toISOString();
     const sqs = pass.spec.trigger?.sqs;
@@ -174,6 +179,17 @@ export class LaunchStep {
       decision = ask(depth);
     }
     if (decision.action === 'wait' || decision.action === 'read-queue-depth') return false;
+    if (decision.action === 'buffer') {
+      pass.buffered = { scheduledTime, since: waitingSince ?? pass.now.toISOString() };
+      if (waitingSince === undefined) {
+        pass.events.push({
+          type: 'Normal',
+          reason: EventReason.Buffered,
+          message: `run scheduled at ${scheduledTime}: ${decision.message}`,
+        });
+      }
+      return true;
+    }
     // Skipped before any count was reached (no SQS client): the record carries only the reason.
     if (decision.action === 'skip' && decision.desiredCount === undefined) {
       addRun(pass, { scheduledTime, result: 'Skipped', reason: decision.reason, message: decision.message });
@@ -185,6 +201,9 @@ export class LaunchStep {
       cluster: pass.cluster,
       ...(depth !== undefined ? { queueDepth: depth } : {}),
       ...(runNowKey !== undefined ? { runNowKey } : {}),
+      ...(waitingSince !== undefined
+        ? { launchDelaySeconds: Math.max(0, Math.round((pass.now.getTime() - scheduled.getTime()) / 1000)) }
+        : {}),
     };
     if (decision.action === 'skip') {
       addRun(pass, {
@@ -208,6 +227,7 @@ export class LaunchStep {
       cluster: pass.cluster,
     });
     if (!outcome) return false;
+    if (kind === 'scheduled') pass.launchedRunsTotal += 1;
     if (decision.supersede) this.#supersedePending(pass, scheduledTime);
     const run = newRunRecord({
       base,

@@ -79,7 +79,13 @@ export class ScheduleStep {
     if (missed.warning) {
       pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: missed.warning });
     }
-    const handledUpTo = later(previous, iso(plan.missed[0]));
+    let handledUpTo = later(previous, iso(plan.missed[0]));
+    // spec.catchup: older times launched oldest first, each its own run (decided in planSchedule).
+    for (const time of plan.catchup) {
+      const identity = scheduledRunIdentity(pass.resource, time);
+      if (!(await this.#launches.startRun(pass, time, identity, 'scheduled'))) return handledUpTo;
+      handledUpTo = later(handledUpTo, iso(time));
+    }
     if (plan.tooLate) {
       if (!(await this.#recordTooLate(pass, plan.tooLate))) return handledUpTo;
     }
@@ -148,7 +154,11 @@ export class ScheduleStep {
         if (decision.missed) {
           missed.push(time);
           pass.lookups.none++;
-        } else pass.lookups.found++;
+        } else {
+          pass.lookups.found++;
+          // Adopted: an earlier leader launched it, so it counts against spec.maxRuns.
+          pass.launchedRunsTotal++;
+        }
         if (decision.run.unconfirmedLaunch) short.push(decision.run);
         time = fires.next(time);
       }
@@ -181,6 +191,7 @@ export class ScheduleStep {
     }
     const decision = decideTooLate(time, found, pass.cluster, pass.spec.startingDeadlineSeconds);
     addRun(pass, decision.run);
+    if (found.length > 0) pass.launchedRunsTotal += 1;
     if (decision.warning) {
       pass.missedRunsTotal += 1;
       pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: decision.warning });
