@@ -32,6 +32,7 @@ import {
   createKubeAdapters,
   createLeaseElector,
   loadKubeConfig,
+  type KubeEventRecorder,
   type LeaseElector,
   type PooledKubeConfig,
 } from './kube/index.js';
@@ -209,6 +210,7 @@ function kubernetesSource(
     logger,
     watchMetrics: metrics.watch,
     writeLane,
+    eventSeriesIntervalMs: config.eventSeriesIntervalSeconds * 1000,
   });
   const policies =
     config.policy === 'enforce'
@@ -236,10 +238,11 @@ function kubernetesSource(
     stop: async () => {
       informer.stop();
       policies?.stop();
-      await events.flush();
+      // Best effort and bounded: the series counts not yet written, then the writes in flight.
+      await events.drain();
     },
   };
-  return { source, kubeConfig };
+  return { source, kubeConfig, events };
 }
 
 /** Starts the source; rejects with a StartupError when the first list takes longer than `seconds`. */
@@ -348,10 +351,15 @@ export async function startApp(
   let source: ResourceSource;
   let elector: LeaseElector | undefined;
   let kubeConfig: PooledKubeConfig | undefined;
+  let kubeEvents: KubeEventRecorder | undefined;
   if (config.mode === 'standalone') {
     source = standaloneSource(config, logger, clock);
   } else {
-    ({ source, kubeConfig } = kubernetesSource(config, logger, clock, metrics, writeLane));
+    ({
+      source,
+      kubeConfig,
+      events: kubeEvents,
+    } = kubernetesSource(config, logger, clock, metrics, writeLane));
   }
 
   // With an elector (Kubernetes mode with --leader-elect), launches wait for its lease.
@@ -505,6 +513,8 @@ export async function startApp(
       // spending this account's DescribeTasks budget on tasks another replica now follows.
       onStoppedLeading: async () => {
         tracker.clear();
+        // Lost, not handed back at shutdown: the next leader reports the events from here on.
+        if (!stopping) kubeEvents?.forget();
         await taskEvents?.stop();
         return terms.finish();
       },
