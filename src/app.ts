@@ -66,7 +66,10 @@ export async function startApp(
   const taskEvents = buildTaskEvents(config, clock, logger, metrics.taskEvents, (taskArn) =>
     loop.tracker.hint(taskArn),
   );
-  const term = leaderTerm(loop.terms, loop.tracker, taskEvents);
+  let stopping = false;
+  const term = leaderTerm(loop.terms, loop.tracker, taskEvents, () => {
+    if (!stopping) source.leadershipLost?.();
+  });
 
   source.subscribe((key) => loop.terms.enqueue(key));
   // A policy or a namespace's labels changed: the verdicts it may change are looked at again, so a
@@ -75,7 +78,6 @@ export async function startApp(
     for (const key of keysAffectedBy(change, source.keys())) loop.terms.enqueue(key);
   });
 
-  let stopping = false;
   const http = new HttpServers(config, metrics.registry, {
     stopping: () => stopping,
     synced: () => source.hasSynced(),

@@ -82,6 +82,11 @@ export interface Config {
   readonly cacheSyncTimeoutSeconds: number;
   /** /healthz fails while a reconcile has been in flight for longer than this many seconds. */
   readonly stuckReconcileSeconds: number;
+  /**
+   * Repeats of an identical event (same resource, type, reason and note) are written as the
+   * Event's series count at most this often, in seconds; a new reason is written at once.
+   */
+  readonly eventSeriesIntervalSeconds: number;
   /** Whether the SDK's default chain has anything obvious to work with (env, profile, web identity, container). */
   readonly awsCredentialsHint: boolean;
 }
@@ -146,6 +151,7 @@ const FLAGS = {
   'shutdown-timeout': { type: 'string' },
   'cache-sync-timeout': { type: 'string' },
   'stuck-reconcile-timeout': { type: 'string' },
+  'event-series-interval': { type: 'string' },
 } as const;
 
 export const RUN_USAGE = `Usage: ecs-scheduler run [flags]
@@ -192,6 +198,8 @@ Both:
   --shutdown-timeout 25s            SIGTERM exits within this, whatever is in flight
   --cache-sync-timeout 2m           exit non-zero when resources are not loaded by then
   --stuck-reconcile-timeout 10m     /healthz fails while a reconcile runs longer than this
+  --event-series-interval 5m        repeats of an identical event update its count at most this
+                                    often; a new reason is written at once
   -h, --help                        print this help
 Every flag can also be set as ECS_SCHEDULER_<FLAG> (e.g. ECS_SCHEDULER_DEFAULT_CLUSTER).`;
 
@@ -346,6 +354,10 @@ export function loadConfig(
     stuckReconcileSeconds: positiveSeconds(
       'stuck-reconcile-timeout',
       str('stuck-reconcile-timeout') ?? '10m',
+    ),
+    eventSeriesIntervalSeconds: positiveSeconds(
+      'event-series-interval',
+      str('event-series-interval') ?? '5m',
     ),
     awsCredentialsHint,
   };

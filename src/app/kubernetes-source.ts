@@ -35,6 +35,7 @@ export function kubernetesSource(
     logger,
     watchMetrics,
     writeLane,
+    eventSeriesIntervalMs: config.eventSeriesIntervalSeconds * 1000,
   });
   const policies =
     config.policy === 'enforce'
@@ -62,8 +63,11 @@ export function kubernetesSource(
     stop: async () => {
       informer.stop();
       policies?.stop();
-      await events.flush();
+      // Best effort and bounded: the series counts not yet written, then the writes in flight.
+      await events.drain();
     },
+    // Lost, not handed back at shutdown: the next leader reports the events from here on.
+    leadershipLost: () => events.forget(),
   };
   return { source, kubeConfig };
 }

@@ -23,6 +23,8 @@ export function leaderTerm(
   terms: ControllerTerms,
   tracker: TaskTracker,
   taskEvents?: TaskEvents,
+  /** Called when the lease is lost (not at shutdown): the term's leftovers elsewhere go. */
+  onLost?: () => void,
 ): LeaderTerm {
   return {
     begin: (signal) => {
@@ -31,6 +33,7 @@ export function leaderTerm(
     },
     lost: async () => {
       tracker.clear();
+      onLost?.();
       await taskEvents?.stop();
       return terms.finish();
     },

@@ -24,6 +24,8 @@ export interface ResourceSource {
   readonly policy?: PolicyGate;
   /** Standalone mode: the state file's lock, which launches must still hold. */
   readonly fence?: LeaseFence;
+  /** The lease was lost while running: what the source still holds for the term (event series) goes. */
+  leadershipLost?(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -77,6 +77,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('--event-series-interval says how often repeats of an identical event are written (default 5 min)', () => {
+    expect(loadConfig([], {}).eventSeriesIntervalSeconds).to.equal(300);
+    expect(loadConfig(['--event-series-interval', '30s'], {}).eventSeriesIntervalSeconds).to.equal(30);
+    expect(loadConfig([], { ECS_SCHEDULER_EVENT_SERIES_INTERVAL: '2m' }).eventSeriesIntervalSeconds).to.equal(
+      120,
+    );
+    expect(() => loadConfig(['--event-series-interval', '0s'], {})).to.throw(
+      ConfigError,
+      /event-series-interval.*longer than zero/,
+    );
+  });
+
   it('switches to standalone mode with --manifests', () => {
     const c = loadConfig(['--manifests', 'examples', '--dry-run', '--state', 's.json'], {});
     expect(c).to.deep.include({

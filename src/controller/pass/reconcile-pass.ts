@@ -11,11 +11,14 @@ import { sortRuns } from '../decide/run-history.js';
 import { isPendingRun } from '../decide/run-decision.js';
 import type { PendingLookup } from '../decide/passed-over.js';
 import { attemptOf, isFailure, retryPolicyOf, retryRecord } from '../decide/run-retry.js';
+import { DRY_RUN_NOTE, RUN_SUCCEEDED_NOTE, skippedNote } from '../decide/event-notes.js';
 
 export interface PendingEvent {
   readonly type: EventType;
   readonly reason: string;
   readonly message: string;
+  /** The run it is about, when the message leaves its time out (see event-notes.ts). */
+  readonly scheduledTime?: string;
 }
 
 export interface TriggerProblem {
@@ -144,7 +147,12 @@ export function settled(pass: Pass, run: RunRecord, options: { readonly retry?: 
   if (run.result === 'Succeeded') {
     pass.lastSuccessfulTime = later(pass.lastSuccessfulTime, run.finishedAt);
     if (previous !== 'Succeeded') {
-      pass.events.push({ type: 'Normal', reason: EventReason.RunSucceeded, message: `${what} succeeded` });
+      pass.events.push({
+        type: 'Normal',
+        reason: EventReason.RunSucceeded,
+        message: RUN_SUCCEEDED_NOTE,
+        scheduledTime: run.scheduledTime,
+      });
     }
   } else if (run.result === 'LaunchFailed') {
     pass.events.push({
@@ -171,13 +179,15 @@ export function addRun(pass: Pass, run: RunRecord): void {
     pass.events.push({
       type: 'Normal',
       reason: EventReason.Skipped,
-      message: `run scheduled at ${run.scheduledTime} skipped: ${run.reason}: ${run.message}`,
+      message: skippedNote(run.reason, run.message),
+      scheduledTime: run.scheduledTime,
     });
   } else if (run.result === 'DryRun') {
     pass.events.push({
       type: 'Normal',
       reason: EventReason.DryRun,
-      message: `run scheduled at ${run.scheduledTime}: ${run.message}`,
+      message: DRY_RUN_NOTE,
+      scheduledTime: run.scheduledTime,
     });
   }
 }

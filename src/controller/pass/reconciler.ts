@@ -471,8 +471,9 @@ export class Reconciler {
   ): void {
     const { events, metrics } = this.#deps;
     for (const e of pass.events) {
-      events.record(pass.resource, e.type, e.reason, e.message);
-      if (e.type === 'Warning') pass.log.warn(e.message, { reason: e.reason });
+      const details = e.scheduledTime === undefined ? undefined : { scheduledTime: e.scheduledTime };
+      events.record(pass.resource, e.type, e.reason, e.message, details);
+      if (e.type === 'Warning') pass.log.warn(e.message, { reason: e.reason, ...details });
     }
     for (const result of pass.recorded) metrics.runRecorded(result, pass.key);
     for (const reason of pass.retried) metrics.runRetried?.(pass.key, reason);

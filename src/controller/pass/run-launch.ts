@@ -37,6 +37,7 @@ import { attemptIdentity, recordedRunIdentity, type RunIdentity } from '../decid
 import { launchClientToken, type LaunchLedger } from '../runtime/run-ledger.js';
 import { attemptOf, cancelledRetry } from '../decide/run-retry.js';
 import { launchedTaskCount, plannedTasks, RunReason, withReason } from '../decide/run-tracking.js';
+import { launchedNote } from '../decide/event-notes.js';
 
 export type RunKind = 'scheduled' | 'run-now';
 
@@ -244,7 +245,8 @@ export class LaunchStep {
       pass.events.push({
         type: 'Normal',
         reason: EventReason.Launched,
-        message: `${kind === 'run-now' ? 'run-now' : `run scheduled at ${scheduledTime}`}: ${run.message}`,
+        message: launchedNote(kind),
+        scheduledTime,
       });
     }
     return true;
