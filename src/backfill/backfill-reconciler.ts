@@ -34,7 +34,8 @@ import type {
 import { assertMayLaunch, launchCheck } from '../controller/runtime/fencing.js';
 import { launchClientToken } from '../controller/runtime/run-ledger.js';
 import type { Logger } from '../log/logger.js';
-import { compileSchedule, ScheduleError } from '../schedule/schedule.js';
+import { ScheduleError } from '../schedule/schedule.js';
+import { compileSpecSchedule } from '../schedule/schedule-union.js';
 import {
   afterScheduledLookup,
   backfillTimes,
@@ -145,12 +146,8 @@ export class BackfillReconciler {
     }
     let times: readonly Date[];
     try {
-      const fires = compileSchedule(task.spec.schedule, {
-        timeZone: task.spec.timeZone,
-        startTime: task.spec.startTime ? new Date(task.spec.startTime) : undefined,
-        endTime: task.spec.endTime ? new Date(task.spec.endTime) : undefined,
-        hashKey: taskKey,
-      });
+      // spec.schedule, or the union of spec.schedules: an instant they share is one time.
+      const fires = compileSpecSchedule(task.spec, taskKey);
       const result = backfillTimes(
         fires,
         {

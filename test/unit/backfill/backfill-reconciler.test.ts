@@ -140,6 +140,24 @@ describe('backfill reconciler', () => {
     expect(events.map((e) => e.reason)).to.deep.equal(['BackfillComplete']);
   });
 
+  it("spec.schedules: the union's times, an instant two schedules share launched once", async () => {
+    const union = task({
+      spec: {
+        schedules: ['*/2 * * * *', '*/3 * * * *'],
+        task: { taskDefinition: 'report:3', cluster: 'prod' },
+      },
+    });
+    const { launcher, store, runToEnd } = setup([union]);
+    store.add(backfill('both'));
+    await runToEnd('both');
+    expect(launcher.runRequests.map((r) => r.startedBy)).to.deep.equal(
+      ['10:00', '10:02', '10:03', '10:04'].map(
+        (t) => scheduledRunIdentity(union, new Date(`2026-12-01T${t}:00Z`)).startedBy,
+      ),
+    );
+    expect(store.status('both')).to.include({ total: 4, launched: 4, succeeded: 4 });
+  });
+
   it('a poll that sees its runs still running writes nothing', async () => {
     const { clock, store, reconciler } = setup();
     store.add(backfill('slow', { end: '2026-12-01T10:01:00Z' }));
