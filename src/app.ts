@@ -413,6 +413,7 @@ export async function startApp(
     defaultCluster: config.defaultCluster,
     tracker,
     maxTasksPerRun: config.maxTasksPerRun,
+    launchWriteDelayMs: config.launchWriteDelaySeconds * 1000,
     ...(source.policy === undefined ? {} : { policy: source.policy }),
     // Without leader election this replica is alone; with it, only the elector's lease counts.
     fence: {
