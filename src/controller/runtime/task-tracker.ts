@@ -147,7 +147,8 @@ export class TaskTracker {
     const observations = new Map<string, TaskObservation>();
     for (const [arn, obs] of previous?.observations ?? []) if (byArn.has(arn)) observations.set(arn, obs);
     const now = this.#o.clock.now().getTime();
-    const checkBy = options.checkBy?.getTime();
+    // A pass that refreshes the tasks before deciding re-follows them without one: keep it.
+    const checkBy = options.checkBy?.getTime() ?? previous?.checkBy;
     const due = new Map<string, number>();
     for (const arn of byArn.keys()) {
       const next = previous?.due.get(arn) ?? now + this.#pollMs;

@@ -45,6 +45,25 @@ function setup(options: { wakeOnStart?: boolean; maxPollMs?: number } = {}) {
 }
 
 describe('TaskTracker', () => {
+  it('checkBy: tasks of a launch whose write waits are asked about by then, in one batch, and woken if ended', async () => {
+    const t = setup();
+    const early = await t.launch('prod', 1);
+    t.tracker.follow('a/early', early, { checkBy: new Date(Date.parse(start) + 8_000) });
+    t.tracker.follow('a/plain', await t.launch('prod', 1));
+    t.launcher.finishAll();
+    await t.tick(7_999);
+    expect(t.launcher.describeRequests, 'not before checkBy').to.deep.equal([]);
+    await t.tick(1);
+    expect(t.launcher.describeRequests.map((d) => d.taskArns)).to.deep.equal([[early[0]!.taskArn]]);
+    expect(t.woken).to.deep.equal(['a/early']);
+    // The other key waits for the ordinary poll, a poll interval after the last one.
+    await t.tick(9_999);
+    expect(t.woken).to.deep.equal(['a/early']);
+    await t.tick(1);
+    expect(t.woken).to.deep.equal(['a/early', 'a/plain']);
+    expect(t.launcher.describeRequests).to.have.length(2);
+  });
+
   it('asks ECS in batches of 100 per cluster across resources', async () => {
     const t = setup();
     t.tracker.follow('a/one', await t.launch('prod', 60));
