@@ -336,16 +336,20 @@ export class TaskTracker {
     const now = this.#o.clock.now().getTime();
     let delay = this.#pollMs;
     const deadlines = all
-      ? [...this.#followed.values()].flatMap((f) => [
-          ...(f.deadline ? [f.deadline] : []),
-          ...(f.checkBy === undefined ? [] : [new Date(f.checkBy)]),
-        ])
+      ? [...this.#followed.values()].flatMap((f) => (f.deadline ? [f.deadline] : []))
       : deadline
         ? [deadline]
         : [];
     for (const d of deadlines) {
       const until = d.getTime() - now;
       if (until > 0) delay = Math.min(delay, Math.max(this.#minPollMs, until));
+    }
+    if (all) {
+      // A checkBy stays until a poll at or after it: one that passed during the last poll (or
+      // before it, unasked) is due at the next, not a whole interval later.
+      for (const f of this.#followed.values()) {
+        if (f.checkBy !== undefined) delay = Math.min(delay, Math.max(this.#minPollMs, f.checkBy - now));
+      }
     }
     this.#scheduleIn(delay);
   }
