@@ -45,6 +45,51 @@ function setup(options: { wakeOnStart?: boolean; maxPollMs?: number } = {}) {
 }
 
 describe('TaskTracker', () => {
+  it('checkBy passed while a slow poll was out: asked at the next poll, not an interval later', async () => {
+    const clock = new FakeClock(start);
+    const launcher = new RecordingLauncher(clock);
+    let answer: (() => void) | undefined;
+    const slow = Object.assign(Object.create(launcher) as RecordingLauncher, {
+      describeTasks: async (...args: Parameters<RecordingLauncher['describeTasks']>) => {
+        await new Promise<void>((resolve) => (answer = resolve));
+        return launcher.describeTasks(...args);
+      },
+    });
+    const woken: string[] = [];
+    const tracker = new TaskTracker({
+      launcher: slow,
+      clock,
+      logger: silentLogger,
+      onWake: (k) => woken.push(k),
+    });
+    const launch = async (startedBy: string) =>
+      (
+        await launcher.runTasks({
+          cluster: 'prod',
+          task: { taskDefinition: 'x' },
+          count: 1,
+          startedBy,
+          clientToken: startedBy,
+          tags: [],
+        })
+      ).tasks.map((t) => ({ taskArn: t.taskArn, cluster: 'prod', launchedAt: clock.now() }));
+    tracker.follow('a/plain', await launch('plain'));
+    clock.advance(1_000);
+    tracker.follow('a/waiting', await launch('waiting'), { checkBy: new Date(Date.parse(start) + 10_500) });
+    launcher.finishAll();
+    clock.advance(9_000); // the plain task's first check, at 10 s: DescribeTasks is slow to answer
+    await flushPromises();
+    clock.advance(1_000); // the waiting launch's checkBy passes meanwhile
+    answer!();
+    await flushPromises();
+    expect(woken).to.deep.equal(['a/plain']);
+    clock.advance(1_000);
+    await flushPromises();
+    answer?.();
+    await flushPromises();
+    expect(woken, 'a second later, not ten').to.deep.equal(['a/plain', 'a/waiting']);
+  });
+
   it('checkBy: tasks of a launch whose write waits are asked about by then, in one batch, and woken if ended', async () => {
     const t = setup();
     const early = await t.launch('prod', 1);
