@@ -35,9 +35,17 @@ const MOVES_WITH_A_LAUNCH: ReadonlySet<string> = new Set([
   'droppedRunsTotal',
 ]);
 
+/**
+ * Launches one write may carry. A schedule faster than the delay folds several; if the process
+ * dies, the next term must find each of them by startedBy among the times passed over, and it
+ * looks up only a few of those per pass (schedule-step.ts), the oldest first.
+ */
+export const MAX_WAITING_LAUNCHES = 3;
+
 /** True when `next` differs from `written` only by young launches of ours, which may wait. */
 export function mayWaitToWrite(q: LaunchWriteQuestion): boolean {
-  if (q.launched.size === 0 || q.now.getTime() >= q.writeBy.getTime()) return false;
+  if (q.launched.size === 0 || q.launched.size > MAX_WAITING_LAUNCHES) return false;
+  if (q.now.getTime() >= q.writeBy.getTime()) return false;
   const fields = new Set([...Object.keys(q.written), ...Object.keys(q.next)]);
   for (const field of fields) {
     if (MOVES_WITH_A_LAUNCH.has(field)) continue;
