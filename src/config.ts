@@ -34,6 +34,11 @@ export interface Config {
    * every resource: a failover's adoptions drain at this pace instead of throttling ECS reads.
    */
   readonly adoptionLookupsPerSecond: number;
+  /**
+   * A run launched waits this long for its end before its launch is written, so a short run costs
+   * one status write instead of two; a longer one shows as Running once this has passed. 0: at once.
+   */
+  readonly launchWriteDelaySeconds: number;
   /** `off` drops the client-side RunTask buckets: only for endpoints without quotas (a simulator). */
   readonly ecsRateLimits: 'aws' | 'off';
   readonly ecsEndpoint?: string;
@@ -132,6 +137,7 @@ const FLAGS = {
   'adoption-lookups-per-second': { type: 'string' },
   'dead-letter-max-attempts': { type: 'string' },
   'dead-letter-max-age': { type: 'string' },
+  'launch-write-delay': { type: 'string' },
   'ecs-rate-limits': { type: 'string' },
   'ecs-endpoint': { type: 'string' },
   'sqs-endpoint': { type: 'string' },
@@ -190,6 +196,8 @@ Both:
                                     resources, before any is recorded Missed (default 5)
   --dead-letter-max-attempts N      give a dead letter up after N failed sends (default 8)
   --dead-letter-max-age 60m         ... or once it is this old, whichever comes first
+  --launch-write-delay 10s          a run's launch is written once it has run this long; a run that
+                                    ends sooner is written once, with its result (0: at once)
   --ecs-rate-limits aws|off         hold RunTask to ECS's documented per-account quotas (default aws);
                                     off only for an endpoint without quotas, such as a load simulator
   --log-level debug|info|warn|error
@@ -324,6 +332,9 @@ export function loadConfig(
     ),
     deadLetterMaxAttempts: positiveInt('dead-letter-max-attempts', str('dead-letter-max-attempts') ?? '8'),
     deadLetterMaxAgeSeconds: positiveSeconds('dead-letter-max-age', str('dead-letter-max-age') ?? '60m'),
+    // Most scheduled jobs of a minutely schedule end within seconds; 10 s keeps "Running" in status
+    // close to the launch for the rest.
+    launchWriteDelaySeconds: seconds('launch-write-delay', str('launch-write-delay') ?? '10s'),
     ecsRateLimits: oneOf('ecs-rate-limits', str('ecs-rate-limits') ?? 'aws', ['aws', 'off'] as const),
     ecsEndpoint: str('ecs-endpoint') ?? env.AWS_ENDPOINT_URL_ECS ?? env.AWS_ENDPOINT_URL,
     sqsEndpoint:

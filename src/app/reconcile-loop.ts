@@ -68,6 +68,7 @@ export function buildReconcileLoop(options: ReconcileLoopOptions): ReconcileLoop
     defaultCluster: config.defaultCluster,
     tracker,
     maxTasksPerRun: config.maxTasksPerRun,
+    launchWriteDelayMs: config.launchWriteDelaySeconds * 1000,
     // One budget for the process: every resource's lookups after a failover share it.
     adoptionLookups: new LookupBudget({
       perSecond: config.adoptionLookupsPerSecond,

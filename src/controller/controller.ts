@@ -19,6 +19,8 @@ import type { WorkQueue } from './runtime/work-queue.js';
  */
 export interface ReconcilePass {
   reconcile(key: ResourceKey, signal: AbortSignal, commit: Commit): Promise<ReconcileResult>;
+  /** A graceful stop: writes what the term's passes decided and left waiting (launch writes). */
+  flush?(signal: AbortSignal, commit: Commit): Promise<void>;
 }
 
 export interface ControllerDeps {
@@ -65,10 +67,16 @@ export class Controller {
     this.#deps.queue.start(concurrency, (key, releaseWorker) => this.#process(key, releaseWorker));
   }
 
-  /** Graceful stop: no new work is handed out, and in-flight passes (and their launches) finish. */
+  /**
+   * Graceful stop: no new work is handed out, in-flight passes (and their launches) finish, and
+   * status writes left waiting by them are made. After abort() those are dropped instead.
+   */
   async stop(): Promise<void> {
     this.#deps.queue.shutDown();
     await this.#deps.queue.drain();
+    const { writeLane, reconciler } = this.#deps;
+    if (this.#passes.signal.aborted || !reconciler.flush) return;
+    await reconciler.flush(this.#passes.signal, (write) => (writeLane ? writeLane.run(write) : write()));
   }
 
   /**

@@ -89,6 +89,15 @@ describe('loadConfig', () => {
     );
   });
 
+  it('--launch-write-delay: 10 s by default, 0 writes launches at once, a negative value is refused', () => {
+    expect(loadConfig([], {}).launchWriteDelaySeconds).to.equal(10);
+    expect(loadConfig(['--launch-write-delay', '0'], {}).launchWriteDelaySeconds).to.equal(0);
+    expect(loadConfig([], { ECS_SCHEDULER_LAUNCH_WRITE_DELAY: '2500ms' }).launchWriteDelaySeconds).to.equal(
+      2.5,
+    );
+    expect(() => loadConfig(['--launch-write-delay', '-1s'], {})).to.throw(ConfigError, /launch-write-delay/);
+  });
+
   it('switches to standalone mode with --manifests', () => {
     const c = loadConfig(['--manifests', 'examples', '--dry-run', '--state', 's.json'], {});
     expect(c).to.deep.include({

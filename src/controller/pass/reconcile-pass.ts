@@ -52,6 +52,11 @@ export interface Pass {
   readonly retried: string[];
   readonly deadLetters: DeadLetterOutcome[];
   readonly launchDelays: number[];
+  /**
+   * Scheduled times whose first RunTask this pass made and ECS answered in full: runs whose
+   * launch write may wait a little (see ../decide/launch-write.ts).
+   */
+  readonly launched: string[];
   readonly errors: TransientError[];
   missedRunsTotal: number;
   /** BufferOne: the scheduled time waiting for the running run (status.bufferedRun). */

@@ -54,6 +54,8 @@ import { buildStatus, newestVerdict, stalledStatus } from '../decide/status-buil
 import { repairStatus } from '../decide/status-repair.js';
 import { droppedRuns } from '../decide/status-size.js';
 import { TaskTracker } from '../runtime/task-tracker.js';
+import { mayWaitToWrite } from '../decide/launch-write.js';
+import { WaitingWrites, type WaitingWrite } from './waiting-writes.js';
 
 export interface ReconcilerDeps {
   readonly store: ResourceStore;
@@ -94,6 +96,11 @@ export interface ReconcilerDeps {
    * by every resource. Default: a budget of this reconciler's own at the default rate.
    */
   readonly adoptionLookups?: LookupBudget;
+  /**
+   * How long the status write of a run just launched may wait for the run to end, so that a short
+   * run is written once, with its result (--launch-write-delay). Default 0: written at once.
+   */
+  readonly launchWriteDelayMs?: number;
 }
 
 /**
@@ -115,8 +122,19 @@ const DEFAULT_ACTIVE_POLL_MS = 10_000;
 const DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS = 300;
 const DEFAULT_MAX_TASKS_PER_RUN = 100;
 const DEFAULT_FENCE_MARGIN_MS = 2_000;
+/**
+ * The tasks of a waiting launch are asked about this long before its write is due (at most a
+ * quarter of the delay): DescribeTasks, the wake and the pass take a moment, and a run seen ended
+ * then is written once.
+ */
+const LAUNCH_CHECK_LEAD_MS = 2_000;
 const ACCESS_WAITING_FOR =
   "waiting for the role's permissions to be fixed: tried again at the next scheduled time, resync or change";
+/**
+ * A graceful stop writes the waiting statuses within this; what is left is the next term's to
+ * adopt. Short beside --shutdown-timeout (25 s), which the whole shutdown must fit in.
+ */
+const WAITING_FLUSH_TIMEOUT_MS = 5_000;
 /** A pass that nobody cancels: tests, and callers from before cancellation existed. */
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -133,12 +151,15 @@ export class Reconciler {
   readonly #launches: LaunchStep;
   readonly #schedule: ScheduleStep;
   readonly #lookups: LookupBudget;
+  readonly #launchWriteDelayMs: number;
+  readonly #waiting = new WaitingWrites();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
     this.#missingGraceMs = deps.missingTaskGraceMs ?? DEFAULT_MISSING_GRACE_MS;
     this.#activePollMs = deps.activePollMs ?? DEFAULT_ACTIVE_POLL_MS;
     this.#retryWindowSeconds = deps.launchRetryWindowSeconds ?? DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS;
+    this.#launchWriteDelayMs = Math.max(0, deps.launchWriteDelayMs ?? 0);
     this.#inline = deps.tracker === undefined;
     this.#tracker =
       deps.tracker ??
@@ -178,36 +199,41 @@ export class Reconciler {
       this.#tracker.forget(key);
       this.#denials.forget(key);
       this.#lookups.forget(key);
+      this.#waiting.delete(key);
       return {};
     }
     const now = this.#deps.clock.now();
     const log = this.#deps.logger.child({ resource: key });
+    const waiting = this.#waiting.get(key, signal, resource.metadata.uid);
 
     const issues = validateResource(resource);
     const specIssues = issues.filter((i) => !i.path.startsWith('status'));
     if (specIssues.length > 0) {
       const message = specIssues.map((i) => `${i.path}: ${i.message}`).join('; ');
-      return this.#stall(resource, EventReason.InvalidSpec, message, now, log, commit);
+      return this.#stall(resource, EventReason.InvalidSpec, message, now, log, commit, waiting);
     }
     let schedule: CompiledSchedule;
     try {
       schedule = compileSpecSchedule(resource.spec, key);
     } catch (error) {
       if (error instanceof ScheduleError)
-        return this.#stall(resource, EventReason.InvalidSpec, error.message, now, log, commit);
+        return this.#stall(resource, EventReason.InvalidSpec, error.message, now, log, commit, waiting);
       throw error;
     }
     // Before any AWS or SQS call: a denied resource is never acted on.
     const decision = this.#deps.policy?.evaluate(resource) ?? { allowed: true as const };
     if (!decision.allowed) {
       this.#deps.metrics.policyDenied?.(key, decision.field);
-      return this.#stall(resource, RunReason.PolicyDenied, decision.message, now, log, commit, {
+      return this.#stall(resource, RunReason.PolicyDenied, decision.message, now, log, commit, waiting, {
         field: decision.field,
         value: decision.value,
         policies: decision.policies,
       });
     }
-    const status = this.#readStatus(resource, issues.length > specIssues.length, log);
+    // A waiting write is what this resource's status already is, as far as deciding goes.
+    const status = waiting
+      ? structuredClone(waiting.status)
+      : this.#readStatus(resource, issues.length > specIssues.length, log);
 
     this.#ledger.enterTerm(signal, now);
     const previousVerdict = newestVerdict(status.runs);
@@ -235,6 +261,7 @@ export class Reconciler {
       retried: [],
       deadLetters: [],
       launchDelays: [],
+      launched: [],
       errors: [],
       missedRunsTotal: status.missedRunsTotal ?? 0,
       launchedRunsTotal: status.launchedRunsTotal ?? 0,
@@ -278,7 +305,7 @@ export class Reconciler {
       const denial =
         error instanceof AccessDeniedError ? this.#denials.observe(key, [error], now) : undefined;
       if (!denial) throw error;
-      await this.#stall(resource, denial.reason, denial.message, now, log, commit);
+      await this.#stall(resource, denial.reason, denial.message, now, log, commit, waiting);
       return this.#requeue(pass, plan);
     }
     await enforceActiveDeadline(pass, this.#deps.launcher);
@@ -338,18 +365,50 @@ export class Reconciler {
       if (signal.aborted) throw new PassAbortedError('the pass was cancelled before its status write');
     };
     fenced();
-    if (!isDeepStrictEqual(next, resource.status ?? {})) {
-      // A ConflictError propagates: the queue retries, and the next pass re-reads and decides again.
+    const written = resource.status ?? {};
+    const report = () =>
+      this.#report(pass, plan, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
+    const launched = new Set([...(waiting?.launched ?? []), ...pass.launched]);
+    const writeBy = waiting?.writeBy ?? new Date(now.getTime() + this.#launchWriteDelayMs);
+    if (
+      this.#launchWriteDelayMs > 0 &&
+      pass.errors.length === 0 &&
+      !problem &&
+      pass.events.every((e) => e.type === 'Normal') &&
+      mayWaitToWrite({ written, next, launched, now, writeBy })
+    ) {
+      // Nothing here is news but launches of a moment ago: the write waits for their end (or
+      // the delay). The ledger keeps the key unrecorded meanwhile, and events wait with it.
+      this.#waiting.set(key, {
+        status: next,
+        signal,
+        uid: resource.metadata.uid,
+        writeBy,
+        launched,
+        reports: [...(waiting?.reports ?? []), report],
+      });
+      const checkBy = writeBy.getTime() - Math.min(LAUNCH_CHECK_LEAD_MS, this.#launchWriteDelayMs / 4);
+      followTasks(this.#tracker, pass, checkBy > now.getTime() ? new Date(checkBy) : undefined);
+      const { requeueAfterMs: after } = this.#requeue(pass, plan);
+      return {
+        requeueAfterMs: Math.min(after ?? Number.POSITIVE_INFINITY, writeBy.getTime() - now.getTime()),
+      };
+    }
+    if (!isDeepStrictEqual(next, written)) {
+      // A ConflictError propagates: the queue retries, and the next pass re-reads and decides again
+      // (from the waiting write, if there is one: it stays until a write carries it).
       await commit(async () => {
         fenced();
         await this.#deps.store.writeStatus(resource, next);
       });
     }
+    this.#waiting.delete(key);
     // A launch whose answer was lost (a timeout) may have started tasks that no record shows
     // yet: until a pass ends clean, the next one looks them up before launching.
     if (pass.errors.length === 0) this.#ledger.recorded(key);
     followTasks(this.#tracker, pass);
-    this.#report(pass, plan, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
+    for (const earlier of waiting?.reports ?? []) earlier();
+    report();
 
     // No retry with backoff: the next attempt is the next scheduled time's (or the resync's), so a
     // denial of a side call (a dead letter, DescribeTasks) does not stop the schedule as well.
@@ -360,6 +419,63 @@ export class Reconciler {
       throw new TerminalError(pass.triggerProblem.message, pass.triggerProblem.reason);
     }
     return this.#requeue(pass, plan);
+  }
+
+  /**
+   * A graceful stop of the term `signal` names (SIGTERM, the lease given up): writes the statuses
+   * still waiting for their launches' end, within a bound. A write that does not land leaves its
+   * launches to the next term, which finds them by startedBy. A lost term writes nothing.
+   */
+  async flush(
+    signal: AbortSignal,
+    commit: Commit = WRITE_NOW,
+    timeoutMs = WAITING_FLUSH_TIMEOUT_MS,
+  ): Promise<void> {
+    const entries = this.#waiting.of(signal);
+    if (entries.length === 0 || signal.aborted) return;
+    let cancel: (() => void) | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      cancel = this.#deps.clock.setTimer(() => resolve('timeout'), timeoutMs);
+    });
+    let failed = 0;
+    const writes = Promise.all(
+      entries.map(([key, waiting]) =>
+        this.#flushOne(key, waiting, signal, commit).catch((error: unknown) => {
+          failed++;
+          this.#deps.logger.warn(
+            'could not write a waiting status on shutdown; the next term adopts its runs',
+            {
+              resource: key,
+              error,
+            },
+          );
+        }),
+      ),
+    ).then(() => 'done' as const);
+    const outcome = await Promise.race([writes, timedOut]);
+    cancel?.();
+    this.#deps.logger.info('wrote the statuses waiting for their launches to end', {
+      waiting: entries.length,
+      failed,
+      timedOut: outcome === 'timeout',
+    });
+  }
+
+  async #flushOne(
+    key: ResourceKey,
+    waiting: WaitingWrite,
+    signal: AbortSignal,
+    commit: Commit,
+  ): Promise<void> {
+    const resource = this.#deps.store.get(key);
+    if (!resource || resource.metadata.uid !== waiting.uid) return;
+    await commit(async () => {
+      if (signal.aborted) throw new PassAbortedError('the term ended before the waiting status was written');
+      await this.#deps.store.writeStatus(resource, waiting.status);
+    });
+    if (this.#waiting.get(key, signal, waiting.uid) === waiting) this.#waiting.delete(key);
+    this.#ledger.recorded(key);
+    for (const report of waiting.reports) report();
   }
 
   /** The stored status, repaired field by field when it fails the schema. */
@@ -387,13 +503,16 @@ export class Reconciler {
     now: Date,
     log: Logger,
     commit: Commit,
+    waiting: WaitingWrite | undefined,
     details: Record<string, unknown> = {},
   ): Promise<ReconcileResult> {
     const previous = findCondition(resource.status?.conditions, ConditionType.Stalled);
+    // Launches whose write waits are part of the status: the stall is written with them.
+    const stored = waiting?.status ?? resource.status ?? {};
     const { status: before, cancelled } =
       reason === RunReason.PolicyDenied
-        ? this.#cancelRetries(resource, message, now)
-        : { status: resource.status ?? {}, cancelled: [] };
+        ? this.#cancelRetries(resource, stored, message, now)
+        : { status: stored, cancelled: [] };
     const waitingFor =
       reason === RunReason.PolicyDenied
         ? 'waiting for the spec or an EcsSchedulerPolicy to change'
@@ -403,6 +522,12 @@ export class Reconciler {
     const status = stalledStatus(before, resource.metadata.generation, reason, message, now, waitingFor);
     if (!isDeepStrictEqual(status, resource.status ?? {}))
       await commit(() => this.#deps.store.writeStatus(resource, status));
+    if (waiting) {
+      const key = keyOf(resource);
+      this.#waiting.delete(key);
+      this.#ledger.recorded(key);
+      for (const earlier of waiting.reports) earlier();
+    }
     if (previous?.status !== 'True' || previous.reason !== reason || previous.message !== message) {
       const what =
         reason === RunReason.PolicyDenied
@@ -443,10 +568,10 @@ export class Reconciler {
    */
   #cancelRetries(
     resource: EcsScheduledTaskResource,
+    status: Status,
     message: string,
     now: Date,
   ): { status: Status; cancelled: RunRecord[] } {
-    const status = resource.status ?? {};
     const cancelled: RunRecord[] = [];
     const runs = (status.runs ?? []).map((run) => {
       if (!awaitingRetry(run)) return run;

@@ -240,6 +240,9 @@ export class LaunchStep {
       message: decision.message,
     });
     addRun(pass, run);
+    // Adopted tasks, or batches without an answer, are another launch's outcome: written at once.
+    if (kind === 'scheduled' && outcome.adopted === 0 && !outcome.unconfirmed)
+      pass.launched.push(scheduledTime);
     if (run.result === 'Running' && outcome.tasks.length > 0) {
       if (kind === 'scheduled') launchDelay(pass, scheduled, new Date(run.launchedAt ?? pass.now));
       pass.events.push({

@@ -32,11 +32,13 @@ export function nextDeadline(pass: Pass): Date | undefined {
   return times.length > 0 ? new Date(Math.min(...times)) : undefined;
 }
 
-export function followTasks(tracker: TaskTracker, pass: Pass): void {
+/** `checkBy`: the tasks are asked about by then (a launch whose write waits for their end). */
+export function followTasks(tracker: TaskTracker, pass: Pass, checkBy?: Date): void {
   const deadline = nextDeadline(pass);
   tracker.follow(pass.key, trackedTasks(pass), {
     ...(pass.identity ? { identity: pass.identity } : {}),
     ...(deadline ? { deadline } : {}),
+    ...(checkBy ? { checkBy } : {}),
   });
 }
 

@@ -20,6 +20,12 @@ export interface FollowOptions {
   readonly identity?: AwsIdentity;
   /** The earliest activeDeadlineSeconds expiry among the runs: polls tighten as it nears. */
   readonly deadline?: Date;
+  /**
+   * Ask about the tasks by then at the latest: a run whose launch write waits (see the
+   * reconciler's launch-write delay) is written once with its result only if its end is seen
+   * before the wait is over, and the ordinary first check comes a poll interval or more later.
+   */
+  readonly checkBy?: Date;
 }
 
 /** Counts the tracker's work: ecs_scheduler_tracked_tasks and its polls. Optional. */
@@ -72,6 +78,8 @@ interface Followed {
   readonly due: Map<string, number>;
   /** ARNs already reported as lost, so MISSING wakes once. */
   readonly reportedMissing: Set<string>;
+  /** FollowOptions.checkBy (epoch ms), until a poll has asked about the tasks at or after it. */
+  checkBy?: number;
 }
 
 // The namespace too: each namespace's session describes its own tasks (CloudTrail tells them apart).
@@ -139,8 +147,13 @@ export class TaskTracker {
     const observations = new Map<string, TaskObservation>();
     for (const [arn, obs] of previous?.observations ?? []) if (byArn.has(arn)) observations.set(arn, obs);
     const now = this.#o.clock.now().getTime();
+    // A pass that refreshes the tasks before deciding re-follows them without one: keep it.
+    const checkBy = options.checkBy?.getTime() ?? previous?.checkBy;
     const due = new Map<string, number>();
-    for (const arn of byArn.keys()) due.set(arn, previous?.due.get(arn) ?? now + this.#pollMs);
+    for (const arn of byArn.keys()) {
+      const next = previous?.due.get(arn) ?? now + this.#pollMs;
+      due.set(arn, checkBy === undefined ? next : Math.min(next, checkBy));
+    }
     this.#followed.set(key, {
       tasks: byArn,
       observations,
@@ -148,10 +161,12 @@ export class TaskTracker {
       reportedMissing: new Set([...(previous?.reportedMissing ?? [])].filter((a) => byArn.has(a))),
       ...(options.identity ? { identity: options.identity } : {}),
       ...(options.deadline ? { deadline: options.deadline } : {}),
+      ...(checkBy === undefined ? {} : { checkBy }),
     });
     this.#size += byArn.size;
     this.#o.metrics?.tracked(this.#size);
     this.#schedule(options.deadline);
+    if (checkBy !== undefined) this.#scheduleIn(Math.max(0, checkBy - now));
   }
 
   forget(key: ResourceKey): void {
@@ -299,6 +314,7 @@ export class TaskTracker {
           wake = true;
         }
       }
+      if (current.checkBy !== undefined && asked >= current.checkBy) delete current.checkBy;
       // Inline refreshes come from the key's own pass: nothing to wake.
       if (wake && !rethrow) this.#o.onWake(key);
     }
@@ -327,6 +343,13 @@ export class TaskTracker {
     for (const d of deadlines) {
       const until = d.getTime() - now;
       if (until > 0) delay = Math.min(delay, Math.max(this.#minPollMs, until));
+    }
+    if (all) {
+      // A checkBy stays until a poll at or after it: one that passed during the last poll (or
+      // before it, unasked) is due at the next, not a whole interval later.
+      for (const f of this.#followed.values()) {
+        if (f.checkBy !== undefined) delay = Math.min(delay, Math.max(this.#minPollMs, f.checkBy - now));
+      }
     }
     this.#scheduleIn(delay);
   }

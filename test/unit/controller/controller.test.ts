@@ -341,6 +341,32 @@ describe('Controller', () => {
     expect(calls).to.deep.equal([key]);
   });
 
+  it('stop writes what the passes left waiting once they are done; after abort nothing is written', async () => {
+    for (const how of ['stop', 'abort'] as const) {
+      const order: string[] = [];
+      let release!: () => void;
+      const { controller } = setup({
+        reconcile: async () => {
+          await new Promise<void>((resolve) => (release = resolve));
+          order.push('pass');
+          return {};
+        },
+        flush: async (signal: AbortSignal, commit: Commit) => {
+          await commit(async () => {
+            order.push(`flush aborted=${signal.aborted}`);
+          });
+        },
+      } as { reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> });
+      controller.start(1);
+      controller.enqueue(key);
+      await flushPromises();
+      const stopping = how === 'stop' ? controller.stop() : controller.abort();
+      release();
+      await stopping;
+      expect(order, how).to.deep.equal(how === 'stop' ? ['pass', 'flush aborted=false'] : ['pass']);
+    }
+  });
+
   it('drives the real reconciler end to end on the fake clock: one launch per hour', async () => {
     const clock = new FakeClock('2026-03-01T09:45:00Z');
     const store = new MemoryResourceStore();

@@ -45,6 +45,70 @@ function setup(options: { wakeOnStart?: boolean; maxPollMs?: number } = {}) {
 }
 
 describe('TaskTracker', () => {
+  it('checkBy passed while a slow poll was out: asked at the next poll, not an interval later', async () => {
+    const clock = new FakeClock(start);
+    const launcher = new RecordingLauncher(clock);
+    let answer: (() => void) | undefined;
+    const slow = Object.assign(Object.create(launcher) as RecordingLauncher, {
+      describeTasks: async (...args: Parameters<RecordingLauncher['describeTasks']>) => {
+        await new Promise<void>((resolve) => (answer = resolve));
+        return launcher.describeTasks(...args);
+      },
+    });
+    const woken: string[] = [];
+    const tracker = new TaskTracker({
+      launcher: slow,
+      clock,
+      logger: silentLogger,
+      onWake: (k) => woken.push(k),
+    });
+    const launch = async (startedBy: string) =>
+      (
+        await launcher.runTasks({
+          cluster: 'prod',
+          task: { taskDefinition: 'x' },
+          count: 1,
+          startedBy,
+          clientToken: startedBy,
+          tags: [],
+        })
+      ).tasks.map((t) => ({ taskArn: t.taskArn, cluster: 'prod', launchedAt: clock.now() }));
+    tracker.follow('a/plain', await launch('plain'));
+    clock.advance(1_000);
+    tracker.follow('a/waiting', await launch('waiting'), { checkBy: new Date(Date.parse(start) + 10_500) });
+    launcher.finishAll();
+    clock.advance(9_000); // the plain task's first check, at 10 s: DescribeTasks is slow to answer
+    await flushPromises();
+    clock.advance(1_000); // the waiting launch's checkBy passes meanwhile
+    answer!();
+    await flushPromises();
+    expect(woken).to.deep.equal(['a/plain']);
+    clock.advance(1_000);
+    await flushPromises();
+    answer?.();
+    await flushPromises();
+    expect(woken, 'a second later, not ten').to.deep.equal(['a/plain', 'a/waiting']);
+  });
+
+  it('checkBy: tasks of a launch whose write waits are asked about by then, in one batch, and woken if ended', async () => {
+    const t = setup();
+    const early = await t.launch('prod', 1);
+    t.tracker.follow('a/early', early, { checkBy: new Date(Date.parse(start) + 8_000) });
+    t.tracker.follow('a/plain', await t.launch('prod', 1));
+    t.launcher.finishAll();
+    await t.tick(7_999);
+    expect(t.launcher.describeRequests, 'not before checkBy').to.deep.equal([]);
+    await t.tick(1);
+    expect(t.launcher.describeRequests.map((d) => d.taskArns)).to.deep.equal([[early[0]!.taskArn]]);
+    expect(t.woken).to.deep.equal(['a/early']);
+    // The other key waits for the ordinary poll, a poll interval after the last one.
+    await t.tick(9_999);
+    expect(t.woken).to.deep.equal(['a/early']);
+    await t.tick(1);
+    expect(t.woken).to.deep.equal(['a/early', 'a/plain']);
+    expect(t.launcher.describeRequests).to.have.length(2);
+  });
+
   it('asks ECS in batches of 100 per cluster across resources', async () => {
     const t = setup();
     t.tracker.follow('a/one', await t.launch('prod', 60));
