@@ -3,11 +3,12 @@
 // --check, fails when a checked-in file differs, so CI catches a schema change whose CRD was not
 // regenerated.
 import { readFile, writeFile } from 'node:fs/promises';
-import { admissionPolicyYaml, crdYaml, policyCrdYaml } from '../src/api/crd-yaml.js';
+import { admissionPolicyYaml, calendarCrdYaml, crdYaml, policyCrdYaml } from '../src/api/crd-yaml.js';
 
 const crds = [
   { source: 'src/api/schema.ts', file: 'ecsscheduledtasks.yaml', yaml: crdYaml() },
   { source: 'src/api/policy-schema.ts', file: 'ecsschedulerpolicies.yaml', yaml: policyCrdYaml() },
+  { source: 'src/api/calendar-schema.ts', file: 'ecsschedulecalendars.yaml', yaml: calendarCrdYaml() },
 ];
 const targets = [
   ...crds.flatMap(({ source, file, yaml }) => [

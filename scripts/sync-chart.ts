@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { crdYaml, policyCrdYaml } from '../src/api/crd-yaml.js';
+import { calendarCrdYaml, crdYaml, policyCrdYaml } from '../src/api/crd-yaml.js';
 import { chartReadme } from './chart-readme.js';
 import { driftOf, writeOrCheck, type GeneratedFile } from './generated-files.js';
 
@@ -41,6 +41,11 @@ export function chartFiles(root = ROOT): ChartFile[] {
       target: `${CHART}/crds/ecsschedulerpolicies.yaml`,
       source: 'src/api/policy-schema.ts',
       content: policyCrdYaml(),
+    },
+    {
+      target: `${CHART}/crds/ecsschedulecalendars.yaml`,
+      source: 'src/api/calendar-schema.ts',
+      content: calendarCrdYaml(),
     },
     { target: `${CHART}/files/prometheus-rules.yaml`, source: rules, content: chartRules(read(rules)) },
     { target: `${CHART}/files/grafana-dashboard.json`, source: dashboard, content: read(dashboard) },

@@ -20,3 +20,9 @@ export const POLICY_KIND = 'EcsSchedulerPolicy';
 export const POLICY_PLURAL = 'ecsschedulerpolicies';
 export const POLICY_SINGULAR = 'ecsschedulerpolicy';
 export const POLICY_SHORT_NAMES = ['esp'];
+
+/** Times when the EcsScheduledTasks that name it do not run: namespaced, in the same group. */
+export const CALENDAR_KIND = 'EcsScheduleCalendar';
+export const CALENDAR_PLURAL = 'ecsschedulecalendars';
+export const CALENDAR_SINGULAR = 'ecsschedulecalendar';
+export const CALENDAR_SHORT_NAMES = ['escal'];

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { buildAdmissionPolicy } from './admission-policy.js';
-import { buildCrd, buildPolicyCrd } from './crd.js';
+import { buildCalendarCrd, buildCrd, buildPolicyCrd } from './crd.js';
 
 const HEADER = '# Generated from src/api/schema.ts by `npm run crd:generate`. Do not edit by hand.\n';
 const POLICY_HEADER =
@@ -14,6 +14,14 @@ export function crdYaml(): string {
 /** The EcsSchedulerPolicy CRD, checked in beside the first. */
 export function policyCrdYaml(): string {
   return POLICY_HEADER + stringify(buildPolicyCrd(), { lineWidth: 0 });
+}
+
+/** The EcsScheduleCalendar CRD, checked in beside the others. */
+export function calendarCrdYaml(): string {
+  return (
+    '# Generated from src/api/calendar-schema.ts by `npm run crd:generate`. Do not edit by hand.\n' +
+    stringify(buildCalendarCrd(), { lineWidth: 0 })
+  );
 }
 
 /** The optional ValidatingAdmissionPolicy and its binding, as one YAML stream. */

@@ -429,6 +429,21 @@ export const EcsScheduledTaskSpec = Type.Object(
         { description: 'Where a run that failed after its last retry is reported.' },
       ),
     ),
+    excludeCalendars: opt(
+      Type.Array(
+        str('Name of an EcsScheduleCalendar in this namespace.', {
+          minLength: 1,
+          maxLength: 253,
+          pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+        }),
+        {
+          description:
+            'EcsScheduleCalendars (same namespace) whose times this task does not run at: an excluded scheduled time is not launched, not recorded Missed or Skipped, and nextScheduleTime is the next time no calendar excludes. A calendar that does not exist stalls the resource (CalendarNotFound).',
+          maxItems: 16,
+          'x-kubernetes-list-type': 'set',
+        },
+      ),
+    ),
     successfulRunsHistoryLimit: opt(
       int('Succeeded runs kept in status.runs.', { minimum: 0, maximum: 100, default: 3 }),
     ),
