@@ -623,7 +623,11 @@ export const EcsScheduledTaskStatus = Type.Object(
     ),
     resolvedSchedule: opt(str('The schedule with H and ? resolved to concrete values.', { maxLength: 4096 })),
     nextScheduleTime: opt(time('The next time a run is due.')),
-    lastScheduleTime: opt(time('The scheduled time of the most recent run.')),
+    lastScheduleTime: opt(
+      time(
+        'The scheduled time of the most recent run, or of the most recent time passed over while suspended or excluded by a calendar (spec.excludeCalendars).',
+      ),
+    ),
     lastSuccessfulTime: opt(time('When the most recent successful run finished.')),
     lastResult: opt(str('Result of the most recent settled run.', { maxLength: 64 })),
     activeCount: opt(int('Tasks of this resource still running.', { minimum: 0 })),

@@ -36,6 +36,8 @@ export interface ControllerMetrics {
   runRetried?(key: ResourceKey, reason: string): void;
   /** A dead letter sent, failed (retried later), refused or abandoned (ecs_scheduler_dead_letters_total). */
   deadLetter?(key: ResourceKey, outcome: DeadLetterOutcome): void;
+  /** Scheduled times a calendar excluded (ecs_scheduler_excluded_runs_total). */
+  excludedRuns?(key: ResourceKey, count: number): void;
   /** Policy denials (ecs_scheduler_policy_denials_total). */
   policyDenied?(key: ResourceKey, field: string): void;
   /**

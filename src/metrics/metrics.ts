@@ -188,6 +188,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: 'Failed run attempts retried under spec.retryPolicy, by resource and the failure reason',
     extraLabels: ['reason'],
   });
+  // Scheduled times spec.excludeCalendars passed over: neither launched nor Missed nor Skipped.
+  const excludedRuns = resourceCounter({
+    name: 'ecs_scheduler_excluded_runs_total',
+    help: 'Scheduled times not launched because an EcsScheduleCalendar of spec.excludeCalendars excluded them, by resource',
+    extraLabels: [],
+  });
   const deadLetters = resourceCounter({
     name: 'ecs_scheduler_dead_letters_total',
     help: 'Dead letters of finally-failed runs: sent, failed (retried), refused (never sendable), abandoned (given up)',
@@ -309,6 +315,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     deadLetter(key: ResourceKey, outcome: DeadLetterOutcome) {
       deadLetters.inc(key, { outcome });
+    },
+    excludedRuns(key: ResourceKey, count: number) {
+      if (count > 0) excludedRuns.inc(key, {}, count);
     },
     policyDenied(key: ResourceKey, field: string) {
       policyDenials.inc({ namespace: splitKey(key).namespace, field });

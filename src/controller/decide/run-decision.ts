@@ -20,6 +20,7 @@
 //   when the pass looks again, read after the pass has acted.
 import { RUN_NOW_ANNOTATION } from '../../api/constants.js';
 import type { ConcurrencyPolicy, EcsScheduledTaskResource, RunRecord, Spec } from '../../api/types.js';
+import { nextIncludedFire, type Exclusions } from '../../schedule/exclusion-calendar.js';
 import { attemptOf, awaitingRetry, cancelledRetry, dueRetries, retryPolicyOf } from './run-retry.js';
 import {
   launchedTaskCount,
@@ -48,6 +49,11 @@ export interface PlanInput {
   readonly startingDeadlineSeconds?: number;
   /** Seconds the run for a scheduled time waits after it (stable per resource and time). */
   readonly jitterSeconds: (scheduledTime: Date) => number;
+  /**
+   * spec.excludeCalendars, compiled: an excluded time is not launched, not Missed, not Skipped;
+   * it moves the watermark on and is reported in `excluded`.
+   */
+  readonly exclusions?: Exclusions;
 }
 
 export interface SchedulePlan {
@@ -66,6 +72,13 @@ export interface SchedulePlan {
   readonly nextScheduleTime?: Date;
   /** When a pass should look again: a pending jitter, or the next fire plus its jitter. */
   readonly wakeAt?: Date;
+  /**
+   * Scheduled times a calendar excluded that this plan deals with (newest first): neither
+   * launched nor recorded; the watermark moves past them, and they are counted once.
+   */
+  readonly excluded?: readonly Date[];
+  /** The newest of `excluded` older than `due` or `tooLate`: dealt with even if that launch fails. */
+  readonly excludedBeforeDue?: Date;
 }
 
 /**
@@ -92,10 +105,21 @@ function firesSince(fires: FireTimes, after: Date, now: Date): { times: Date[]; 
   return { times, more: false };
 }
 
+/** The next fire after `now` that no calendar excludes, and when to look again without one. */
+function nextIncluded(input: PlanInput): { next?: Date; lookAgainAt?: Date } {
+  if (!input.exclusions) {
+    const next = input.fires.next(input.now);
+    return next ? { next } : {};
+  }
+  const found = nextIncludedFire(input.fires, input.exclusions, input.now);
+  if ('lookAgainAt' in found) return { lookAgainAt: found.lookAgainAt };
+  return found.fire ? { next: found.fire } : {};
+}
+
 export function planSchedule(input: PlanInput): SchedulePlan {
-  const { fires, now, after, jitterSeconds } = input;
-  const next = fires.next(now) ?? undefined;
-  const nextWake = next ? at(next, jitterSeconds(next)) : undefined;
+  const { fires, now, after, jitterSeconds, exclusions } = input;
+  const { next, lookAgainAt } = nextIncluded(input);
+  const nextWake = next ? at(next, jitterSeconds(next)) : lookAgainAt;
 
   if (input.suspend) {
     // Times passing while suspended are neither launched nor Missed: the watermark just follows
@@ -106,11 +130,15 @@ export function planSchedule(input: PlanInput): SchedulePlan {
       missedCount: 0,
       missedMore: false,
       ...(latest && latest.getTime() > after.getTime() ? { lastScheduleTime: latest } : {}),
-      ...(next ? { wakeAt: next } : {}),
+      ...(next ? { wakeAt: next } : lookAgainAt ? { wakeAt: lookAgainAt } : {}),
     };
   }
 
-  const { times, more } = firesSince(fires, after, now);
+  const scanned = firesSince(fires, after, now);
+  const { more } = scanned;
+  // Excluded times leave the scan before anything is decided: they are never due, late or missed.
+  const times = exclusions ? scanned.times.filter((t) => !exclusions.excludes(t)) : scanned.times;
+  const excludedTimes = exclusions ? scanned.times.filter((t) => exclusions.excludes(t)) : [];
   // The newest time whose jittered launch moment has come; newer ones still wait for their jitter.
   const dueIndex = times.findIndex((t) => at(t, jitterSeconds(t)).getTime() <= now.getTime());
   const waiting = dueIndex < 0 ? times : times.slice(0, dueIndex);
@@ -118,21 +146,42 @@ export function planSchedule(input: PlanInput): SchedulePlan {
     Date | undefined
   >((a, b) => (a && a.getTime() <= b.getTime() ? a : b), undefined);
   const base = { ...(next ? { nextScheduleTime: next } : {}), ...(wakeAt ? { wakeAt } : {}) };
+  // Excluded times are dealt with as soon as they pass, but the watermark must not pass a time
+  // still waiting for its jitter.
+  const oldestWaiting = waiting.at(-1);
+  const excluded = oldestWaiting
+    ? excludedTimes.filter((t) => t.getTime() < oldestWaiting.getTime())
+    : excludedTimes;
+  const excludedPart = excluded.length > 0 ? { excluded } : {};
 
   const candidate = dueIndex < 0 ? undefined : times[dueIndex];
-  if (!candidate) return { missed: [], missedCount: 0, missedMore: false, ...base };
+  if (!candidate) {
+    return {
+      missed: [],
+      missedCount: 0,
+      missedMore: false,
+      ...(excluded[0] ? { lastScheduleTime: excluded[0] } : {}),
+      ...excludedPart,
+      ...base,
+    };
+  }
 
   const older = times.slice(dueIndex + 1);
   // Lateness counts from the jittered launch moment: a run jittered by 10 minutes is not late at 5.
   const lateMs = now.getTime() - at(candidate, jitterSeconds(candidate)).getTime();
   const tooLate =
     input.startingDeadlineSeconds !== undefined && lateMs > input.startingDeadlineSeconds * 1000;
+  const newestExcluded = excluded[0];
+  const excludedBeforeDue = excluded.find((t) => t.getTime() < candidate.getTime());
   return {
     ...(tooLate ? { tooLate: candidate } : { due: candidate }),
     missed: older.slice(0, MAX_MISSED_RECORDS),
     missedCount: older.length,
     missedMore: more,
-    lastScheduleTime: candidate,
+    lastScheduleTime:
+      newestExcluded && newestExcluded.getTime() > candidate.getTime() ? newestExcluded : candidate,
+    ...excludedPart,
+    ...(excludedBeforeDue ? { excludedBeforeDue } : {}),
     ...base,
   };
 }

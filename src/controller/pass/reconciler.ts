@@ -47,6 +47,8 @@ import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from '../decide
 import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
 import { ScheduleStep } from './schedule-step.js';
 import { buildStatus, newestVerdict, stalledStatus } from '../decide/status-builder.js';
+import type { CalendarSource } from '../calendar-port.js';
+import { CalendarCompiler, CalendarReason, resolveCalendars } from '../decide/calendar-lookup.js';
 import { repairStatus } from '../decide/status-repair.js';
 import { droppedRuns } from '../decide/status-size.js';
 import { TaskTracker } from '../runtime/task-tracker.js';
@@ -85,6 +87,8 @@ export interface ReconcilerDeps {
   readonly deadLetters?: DeadLetterSink;
   /** When a dead letter that cannot be sent is given up (--dead-letter-max-attempts, --dead-letter-max-age). */
   readonly deadLetterRetry?: DeadLetterRetryOptions;
+  /** EcsScheduleCalendars for spec.excludeCalendars; without one, a resource naming any stalls. */
+  readonly calendars?: CalendarSource;
 }
 
 /**
@@ -108,6 +112,11 @@ const DEFAULT_MAX_TASKS_PER_RUN = 100;
 const DEFAULT_FENCE_MARGIN_MS = 2_000;
 const ACCESS_WAITING_FOR =
   "waiting for the role's permissions to be fixed: tried again at the next scheduled time, resync or change";
+/** What a resource stalled on a calendar waits for; a calendar change wakes it (no retry). */
+const CALENDAR_WAITING_FOR: Readonly<Record<string, string>> = {
+  [CalendarReason.CalendarNotFound]: 'waiting for the EcsScheduleCalendar to be created',
+  [CalendarReason.InvalidCalendar]: 'waiting for the EcsScheduleCalendar to be fixed',
+};
 /** A pass that nobody cancels: tests, and callers from before cancellation existed. */
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -123,6 +132,7 @@ export class Reconciler {
   readonly #denials = new AccessDenials();
   readonly #launches: LaunchStep;
   readonly #schedule: ScheduleStep;
+  readonly #calendarCompiler = new CalendarCompiler();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -188,6 +198,13 @@ export class Reconciler {
         return this.#stall(resource, EventReason.InvalidSpec, error.message, now, log, commit);
       throw error;
     }
+    const calendars = this.#deps.calendars;
+    const resolved = resolveCalendars(
+      resource,
+      calendars && ((namespace, name) => calendars.get(namespace, name)),
+      this.#calendarCompiler,
+    );
+    if (!resolved.ok) return this.#stall(resource, resolved.reason, resolved.message, now, log, commit);
     // Before any AWS or SQS call: a denied resource is never acted on.
     const decision = this.#deps.policy?.evaluate(resource) ?? { allowed: true as const };
     if (!decision.allowed) {
@@ -241,6 +258,7 @@ export class Reconciler {
       suspend: pass.spec.suspend ?? false,
       startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
       jitterSeconds: (t) => jitterOf(pass, t),
+      ...(resolved.exclusions ? { exclusions: resolved.exclusions } : {}),
     });
     const fresh = needsFreshTasks(pass.spec, pass.runs, now, {
       scheduled: plan.due !== undefined,
@@ -360,11 +378,12 @@ export class Reconciler {
         ? this.#cancelRetries(resource, message, now)
         : { status: resource.status ?? {}, cancelled: [] };
     const waitingFor =
-      reason === RunReason.PolicyDenied
+      CALENDAR_WAITING_FOR[reason] ??
+      (reason === RunReason.PolicyDenied
         ? 'waiting for the spec or an EcsSchedulerPolicy to change'
         : reason === ACCESS_DENIED_REASON
           ? ACCESS_WAITING_FOR
-          : 'waiting for the spec to be fixed';
+          : 'waiting for the spec to be fixed');
     const status = stalledStatus(before, resource.metadata.generation, reason, message, now, waitingFor);
     if (!isDeepStrictEqual(status, resource.status ?? {}))
       await commit(() => this.#deps.store.writeStatus(resource, status));
@@ -374,7 +393,9 @@ export class Reconciler {
           ? 'denied by policy'
           : reason === ACCESS_DENIED_REASON
             ? 'AWS denied access for longer than IAM takes to apply a change'
-            : 'invalid spec';
+            : reason in CALENDAR_WAITING_FOR
+              ? 'an excluded calendar is missing or invalid'
+              : 'invalid spec';
       log.warn(what, {
         issues: message,
         ...details,
@@ -444,6 +465,9 @@ export class Reconciler {
     for (const outcome of pass.deadLetters) metrics.deadLetter?.(pass.key, outcome);
     for (const seconds of pass.launchDelays) metrics.launchDelay(seconds);
     const last = lastScheduleTime ? new Date(lastScheduleTime) : undefined;
+    // Counted once: only the excluded times the stored watermark has moved past.
+    const excluded = (plan.excluded ?? []).filter((t) => last && t.getTime() <= last.getTime()).length;
+    if (excluded > 0) metrics.excludedRuns?.(pass.key, excluded);
     metrics.scheduleTimes(pass.key, pass.spec.suspend ? undefined : plan.nextScheduleTime, last);
     if (pass.queueDepth !== undefined) metrics.queueDepth(pass.key, pass.queueDepth);
     if (after && (before?.scheduledTime !== after.scheduledTime || before.result !== after.result)) {

@@ -74,7 +74,8 @@ export class ScheduleStep {
     if (missed.warning) {
       pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: missed.warning });
     }
-    const handledUpTo = later(previous, iso(plan.missed[0]));
+    // Times excluded before the due one are dealt with whatever becomes of it.
+    const handledUpTo = later(later(previous, iso(plan.missed[0])), iso(plan.excludedBeforeDue));
     if (plan.tooLate) {
       if (!(await this.#recordTooLate(pass, plan.tooLate))) return handledUpTo;
     }
