@@ -36,6 +36,9 @@ import {
   type PooledKubeConfig,
 } from './kube/index.js';
 import { KubePolicyGate } from './kube/policy-gate.js';
+import { KubeCalendars } from './kube/calendar-informer.js';
+import type { CalendarSource } from './controller/calendar-port.js';
+import { CalendarReferences } from './controller/runtime/calendar-references.js';
 import { AwsClientPool } from './aws/aws-client-pool.js';
 import { AssumedRoleCredentials, createStsApi } from './aws/assumed-role-credentials.js';
 import type { Logger } from './log/logger.js';
@@ -89,6 +92,8 @@ interface ResourceSource {
   silence?(): { silentMs: number; watchdogMs: number };
   /** The admin policies of this source (EcsSchedulerPolicy), when enforced; start() syncs them too. */
   readonly policy?: PolicyGate;
+  /** The EcsScheduleCalendars that spec.excludeCalendars names; start() syncs them too. */
+  readonly calendars: CalendarSource;
   /** Standalone mode: the state file's lock, which launches must still hold. */
   readonly fence?: LeaseFence;
   start(): Promise<void>;
@@ -173,6 +178,7 @@ function standaloneSource(config: Config, logger: Logger, clock: Clock): Resourc
     events: new FileEventRecorder(logger),
     ...(policies === undefined ? {} : { policy: policies }),
     fence: lock,
+    calendars: store.calendars,
     subscribe: (listener) => void store.onChange(listener),
     keys: () => store.keys(),
     hasSynced: () => store.hasSynced(),
@@ -219,23 +225,28 @@ function kubernetesSource(
           logger,
         })
       : undefined;
+  const calendars = new KubeCalendars(kubeConfig, { namespace: config.namespace, clock, logger });
   const source: ResourceSource = {
     store,
     events,
     ...(policies === undefined ? {} : { policy: policies.gate }),
+    calendars,
     subscribe: (listener) => void informer.subscribe(listener),
     keys: () => informer.keys(),
-    hasSynced: () => informer.hasSynced(),
+    hasSynced: () => informer.hasSynced() && calendars.hasSynced(),
     silence: () => ({ silentMs: informer.silentForMs(), watchdogMs: informer.watchdogPeriodMs }),
     start: async () => {
       informer.start();
       policies?.start();
-      // Judging resources before the policies are in would deny them all, once, for nothing.
-      await Promise.all([informer.waitForSync(), policies?.waitForSync()]);
+      calendars.start();
+      // Judging resources before the policies (or calendars) are in would deny (or stall) them all,
+      // once, for nothing.
+      await Promise.all([informer.waitForSync(), policies?.waitForSync(), calendars.waitForSync()]);
     },
     stop: async () => {
       informer.stop();
       policies?.stop();
+      calendars.stop();
       await events.flush();
     },
   };
@@ -414,6 +425,7 @@ export async function startApp(
     tracker,
     maxTasksPerRun: config.maxTasksPerRun,
     ...(source.policy === undefined ? {} : { policy: source.policy }),
+    calendars: source.calendars,
     // Without leader election this replica is alone; with it, only the elector's lease counts.
     fence: {
       holds: (marginMs) =>
@@ -440,7 +452,15 @@ export async function startApp(
     concurrency: config.maxConcurrentReconciles,
     logger,
   });
-  source.subscribe((key) => terms.enqueue(key));
+  // A calendar created, edited or deleted is looked at again by the resources that name it.
+  const calendarReferences = new CalendarReferences();
+  source.subscribe((key) => {
+    calendarReferences.update(key, source.store.get(key));
+    terms.enqueue(key);
+  });
+  source.calendars.onChange((namespace, name) => {
+    for (const key of calendarReferences.referencing(namespace, name)) terms.enqueue(key);
+  });
   // A policy or a namespace's labels changed: the verdicts it may change are looked at again, so a
   // denied resource launches (or an allowed one stops launching) without a restart.
   source.policy?.onChange((change) => {
