@@ -105,21 +105,29 @@ function firesSince(fires: FireTimes, after: Date, now: Date): { times: Date[]; 
   return { times, more: false };
 }
 
-/** The next fire after `now` that no calendar excludes, and when to look again without one. */
+/**
+ * The next fire after `now` that no calendar excludes, and when to look again before it: at the
+ * next excluded fire, so that each excluded time is dealt with (counted, the watermark moved past
+ * it) as it passes. Otherwise a calendar lifted later would turn the times it excluded into
+ * Missed runs, or launch the newest of them late. A pass for an excluded time makes no AWS call.
+ */
 function nextIncluded(input: PlanInput): { next?: Date; lookAgainAt?: Date } {
-  if (!input.exclusions) {
-    const next = input.fires.next(input.now);
-    return next ? { next } : {};
-  }
+  const raw = input.fires.next(input.now);
+  if (!input.exclusions) return raw ? { next: raw } : {};
   const found = nextIncludedFire(input.fires, input.exclusions, input.now);
-  if ('lookAgainAt' in found) return { lookAgainAt: found.lookAgainAt };
-  return found.fire ? { next: found.fire } : {};
+  const next = 'fire' in found && found.fire ? found.fire : undefined;
+  const later = 'lookAgainAt' in found ? found.lookAgainAt : undefined;
+  const sweep = raw && raw.getTime() !== next?.getTime() ? raw : undefined;
+  const lookAgainAt = sweep && (!later || sweep.getTime() < later.getTime()) ? sweep : later;
+  return { ...(next ? { next } : {}), ...(lookAgainAt ? { lookAgainAt } : {}) };
 }
 
 export function planSchedule(input: PlanInput): SchedulePlan {
   const { fires, now, after, jitterSeconds, exclusions } = input;
   const { next, lookAgainAt } = nextIncluded(input);
-  const nextWake = next ? at(next, jitterSeconds(next)) : lookAgainAt;
+  const nextWake = [next ? at(next, jitterSeconds(next)) : undefined, lookAgainAt]
+    .filter((t): t is Date => t !== undefined)
+    .reduce<Date | undefined>((a, b) => (a && a.getTime() <= b.getTime() ? a : b), undefined);
 
   if (input.suspend) {
     // Times passing while suspended are neither launched nor Missed: the watermark just follows
@@ -130,7 +138,7 @@ export function planSchedule(input: PlanInput): SchedulePlan {
       missedCount: 0,
       missedMore: false,
       ...(latest && latest.getTime() > after.getTime() ? { lastScheduleTime: latest } : {}),
-      ...(next ? { wakeAt: next } : lookAgainAt ? { wakeAt: lookAgainAt } : {}),
+      ...(next ? { wakeAt: next } : {}),
     };
   }
 

@@ -25,11 +25,7 @@ import {
   type RequeueInput,
 } from '../../../../src/controller/decide/run-decision.js';
 import { dueRetries } from '../../../../src/controller/decide/run-retry.js';
-import {
-  compileCalendar,
-  exclusionsOf,
-  SEARCH_HORIZON_MS,
-} from '../../../../src/schedule/exclusion-calendar.js';
+import { compileCalendar, exclusionsOf } from '../../../../src/schedule/exclusion-calendar.js';
 import { scheduledTask } from '../../../support/resources.js';
 
 const sqs = { queueName: 'q', messagesPerTask: 100 };
@@ -984,7 +980,7 @@ describe('planSchedule with spec.excludeCalendars: excluded times are neither du
     want: Record<string, unknown>;
   }[] = [
     {
-      name: 'the due time is excluded: nothing due or missed, the watermark moves, next is the next included time',
+      name: 'the due time is excluded: nothing due or missed, the watermark moves, next is the next included time; look again at the next excluded one to deal with it as it passes',
       input: { exclusions: excluding(['2026-03-01T10:00:00Z', '2026-03-01T12:00:00Z']) },
       want: {
         due: undefined,
@@ -993,7 +989,7 @@ describe('planSchedule with spec.excludeCalendars: excluded times are neither du
         excluded: ['2026-03-01T10:00:00.000Z'],
         lastScheduleTime: '2026-03-01T10:00:00.000Z',
         nextScheduleTime: '2026-03-01T12:00:00.000Z',
-        wakeAt: '2026-03-01T12:00:00.000Z',
+        wakeAt: '2026-03-01T11:00:00.000Z',
       },
     },
     {
@@ -1053,13 +1049,22 @@ describe('planSchedule with spec.excludeCalendars: excluded times are neither du
       },
     },
     {
-      name: 'everything excluded as far as the search looks: no next time, look again at the horizon',
+      name: 'everything excluded as far as the search looks: no next time, look again at the next excluded time',
       input: { exclusions: excluding(['2026-01-01T00:00:00Z', '2030-01-01T00:00:00Z']) },
       want: {
         due: undefined,
         excluded: ['2026-03-01T10:00:00.000Z'],
         nextScheduleTime: undefined,
-        wakeAt: new Date(d('2026-03-01T11:00:00Z').getTime() + SEARCH_HORIZON_MS).toISOString(),
+        wakeAt: '2026-03-01T11:00:00.000Z',
+      },
+    },
+    {
+      name: 'the next fire is included: no earlier look',
+      input: { exclusions: excluding(['2026-03-01T10:00:00Z', '2026-03-01T10:30:00Z']) },
+      want: {
+        excluded: ['2026-03-01T10:00:00.000Z'],
+        nextScheduleTime: '2026-03-01T11:00:00.000Z',
+        wakeAt: '2026-03-01T11:00:00.000Z',
       },
     },
     {

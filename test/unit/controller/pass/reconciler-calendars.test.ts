@@ -25,8 +25,8 @@ describe('Reconciler: spec.excludeCalendars', () => {
     expect(h.status().nextScheduleTime).to.equal('2026-03-02T00:00:00.000Z');
     expect(h.status().missedRunsTotal ?? 0).to.equal(0);
     expect(h.metrics.excluded).to.deep.equal([{ key, count: 1 }]);
-    // It sleeps until the next included time, not through every excluded hour.
-    expect(result.requeueAfterMs).to.be.greaterThan(13 * 3_600_000);
+    // It looks again at the next excluded time, to deal with it as it passes.
+    expect(result.requeueAfterMs).to.be.closeTo(3_600_000 - 5_000, 100);
     // A second pass later that day counts only what is new: 11:00 and 12:00.
     await h.reconcile('2026-03-01T12:30:00Z');
     expect(h.metrics.excluded).to.deep.equal([
@@ -45,6 +45,22 @@ describe('Reconciler: spec.excludeCalendars', () => {
     expect(h.launcher.runRequests).to.have.length(1);
     expect(h.runs().map((r) => `${r.scheduledTime} ${r.result}`)).to.deep.equal([
       '2026-03-01T11:00:00.000Z Running',
+    ]);
+  });
+
+  it('lifting a calendar never turns the times it excluded into Missed runs or late launches', async () => {
+    const h = setup();
+    h.calendars.put('data', 'holidays', { dates: ['2026-03-01'] });
+    // The passes the plan asks for: one at each excluded time as it passes.
+    await h.reconcile('2026-03-01T10:00:00.025Z');
+    await h.reconcile('2026-03-01T11:00:00.025Z');
+    h.calendars.put('data', 'holidays', { dates: [] });
+    await h.reconcile('2026-03-01T11:30:00Z');
+    expect(h.runs()).to.deep.equal([]);
+    expect(h.launcher.runRequests).to.have.length(0);
+    await h.reconcile('2026-03-01T12:00:00.025Z');
+    expect(h.runs().map((r) => `${r.scheduledTime} ${r.result}`)).to.deep.equal([
+      '2026-03-01T12:00:00.000Z Running',
     ]);
   });
 
