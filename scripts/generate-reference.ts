@@ -1,4 +1,5 @@
-// Writes the spec reference (docs/reference/ecsscheduledtask.md and ecsschedulerpolicy.md) from the
+// Writes the spec reference (docs/reference/ecsscheduledtask.md, ecsschedulerpolicy.md and
+// ecsschedulecalendar.md) from the
 // TypeBox schemas the CRDs come from, one section per field path, so the reference cannot say
 // something the API server does not check. With --check it writes nothing and fails on a
 // difference (`npm run crd:check`, which CI runs, and a unit test run it that way).
@@ -6,7 +7,16 @@
 //   node --import tsx scripts/generate-reference.ts [--check]
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { API_VERSION, KIND, POLICY_KIND, POLICY_SHORT_NAMES, SHORT_NAMES } from '../src/api/constants.js';
+import { EcsScheduleCalendarSpec } from '../src/api/calendar-schema.js';
+import {
+  API_VERSION,
+  CALENDAR_KIND,
+  CALENDAR_SHORT_NAMES,
+  KIND,
+  POLICY_KIND,
+  POLICY_SHORT_NAMES,
+  SHORT_NAMES,
+} from '../src/api/constants.js';
 import { EcsSchedulerPolicySpec } from '../src/api/policy-schema.js';
 import { EcsScheduledTaskSpec, EcsScheduledTaskStatus, resourceValidations } from '../src/api/schema.js';
 import { driftOf, writeOrCheck, type GeneratedFile } from './generated-files.js';
@@ -194,9 +204,23 @@ the CRD declares it. For how policies combine and what each list allows, see
 [Multi-tenant clusters](../operating/tenancy.md).`,
     parts: [{ heading: 'Spec', fields: fieldPaths(EcsSchedulerPolicySpec as unknown as JsonSchema, 'spec') }],
   });
+  const calendar = page({
+    title: `${CALENDAR_KIND} reference`,
+    source: 'src/api/calendar-schema.ts',
+    intro: `Every field of the namespaced \`${API_VERSION}\` \`${CALENDAR_KIND}\` (short name ${CALENDAR_SHORT_NAMES.map(code).join(', ')}), as
+the CRD declares it. For what an excluded time does, see [Calendars](../concepts/calendars.md).`,
+    parts: [
+      { heading: 'Spec', fields: fieldPaths(EcsScheduleCalendarSpec as unknown as JsonSchema, 'spec') },
+    ],
+  });
   return [
     { target: 'docs/reference/ecsscheduledtask.md', source: 'src/api/schema.ts', content: est },
     { target: 'docs/reference/ecsschedulerpolicy.md', source: 'src/api/policy-schema.ts', content: policy },
+    {
+      target: 'docs/reference/ecsschedulecalendar.md',
+      source: 'src/api/calendar-schema.ts',
+      content: calendar,
+    },
   ];
 }
 
