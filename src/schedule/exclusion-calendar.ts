@@ -256,8 +256,12 @@ export interface FireSource {
   next(after: Date): Date | null;
 }
 
-/** Exclusion stretches skipped per search; each skip is one exclusion run, not one fire time. */
-const MAX_SKIPS = 1_000;
+/**
+ * Exclusion stretches skipped per search; each skip is one exclusion run, not one fire time. It
+ * bounds a pass's cost when every fire lands in a stretch of its own (an hourly job and a calendar
+ * excluding minute 0 of every hour): the plan then names no next time and looks again later.
+ */
+export const MAX_SKIPS = 256;
 
 export type IncludedFire =
   /** The first fire after `after` that no calendar excludes; null when the schedule has ended. */
@@ -265,11 +269,16 @@ export type IncludedFire =
   /** Every fire looked at was excluded: look again from here. */
   | { readonly lookAgainAt: Date };
 
-/** The first fire strictly after `after` that no calendar excludes, found a stretch at a time. */
+/**
+ * The first fire strictly after `after` that no calendar excludes, found a stretch at a time, and
+ * at most SEARCH_HORIZON_MS ahead: a daily job whose every time is excluded costs one skip a day.
+ */
 export function nextIncludedFire(fires: FireSource, exclusions: Exclusions, after: Date): IncludedFire {
+  const horizon = after.getTime() + SEARCH_HORIZON_MS;
   let fire = fires.next(after);
   for (let skip = 0; skip < MAX_SKIPS; skip++) {
     if (fire === null) return { fire: null };
+    if (fire.getTime() > horizon) return { lookAgainAt: fire };
     const included = exclusions.nextIncluded(fire);
     if (included === null) return { lookAgainAt: new Date(fire.getTime() + SEARCH_HORIZON_MS) };
     if (included.getTime() === fire.getTime()) return { fire };
