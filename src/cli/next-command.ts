@@ -9,7 +9,8 @@ import {
   type ExclusionCalendar,
 } from '../schedule/exclusion-calendar.js';
 import type { CompiledSchedule } from '../schedule/schedule.js';
-import { compileSchedule, ScheduleError } from '../schedule/schedule.js';
+import { ScheduleError } from '../schedule/schedule.js';
+import { compileSchedules } from '../schedule/schedule-union.js';
 import type { CliIo, Command } from './cli-io.js';
 import { isEcsScheduledTask, readManifests } from './manifest-documents.js';
 
@@ -27,7 +28,8 @@ of them; past those, one line says until when times are excluded). A task naming
 is in none of the files is an error, as the controller would not run it either.
 
 Flags:
-  -s, --schedule EXPR       the schedule, as in spec.schedule
+  -s, --schedule EXPR       the schedule, as in spec.schedule; repeat it for several, as in
+                            spec.schedules (their union: an instant named twice prints once)
   -f, --file FILE           read the EcsScheduledTasks (and EcsScheduleCalendars) in FILE instead;
                             may be given more than once
       --time-zone TZ        IANA time zone the schedule is read in (default UTC)
@@ -61,12 +63,16 @@ export const nextCommand: Command = async (args, io) => {
   }
   if (flags.files.length > 0) return printManifest(flags.files, flags.from, flags.count, io);
   try {
-    const schedule = compileSchedule(flags.schedule, {
-      timeZone: flags.timeZone,
-      startTime: flags.startTime,
-      endTime: flags.endTime,
-      hashKey: flags.name,
-    });
+    const schedule = compileSchedules(
+      flags.schedules,
+      {
+        timeZone: flags.timeZone,
+        startTime: flags.startTime,
+        endTime: flags.endTime,
+        hashKey: flags.name,
+      },
+      flags.schedules.length > 1,
+    );
     let printed = 0;
     for (const instant of upcoming(schedule, flags.from, flags.count)) {
       io.stdout(`${formatInstant(instant)}\n`);
@@ -82,7 +88,7 @@ export const nextCommand: Command = async (args, io) => {
 };
 
 interface Flags {
-  readonly schedule: string;
+  readonly schedules: readonly string[];
   readonly files: readonly string[];
   readonly timeZone?: string;
   readonly from: Date;
@@ -98,7 +104,7 @@ function readFlags(args: readonly string[], now: Date): Flags | 'help' {
     strict: true,
     allowPositionals: true,
     options: {
-      schedule: { type: 'string', short: 's' },
+      schedule: { type: 'string', short: 's', multiple: true },
       file: { type: 'string', short: 'f', multiple: true },
       'time-zone': { type: 'string' },
       from: { type: 'string' },
@@ -124,7 +130,7 @@ function readFlags(args: readonly string[], now: Date): Flags | 'help' {
     throw new UsageError(`--name must look like namespace/name, got "${values.name}"`);
   }
   return {
-    schedule: values.schedule ?? '',
+    schedules: values.schedule ?? [],
     files: values.file ?? [],
     timeZone: values['time-zone'],
     from: values.from === undefined ? now : parseInstant('--from', values.from),
@@ -193,6 +199,7 @@ interface ManifestResource {
   readonly metadata?: { readonly name?: unknown; readonly namespace?: unknown };
   readonly spec?: {
     readonly schedule?: unknown;
+    readonly schedules?: unknown;
     readonly timeZone?: unknown;
     readonly startTime?: unknown;
     readonly endTime?: unknown;
@@ -233,12 +240,18 @@ async function printManifest(
     const namespace = stringOr(resource.metadata?.namespace, 'default');
     const name = `${namespace}/${stringOr(resource.metadata?.name, '')}`;
     try {
-      const schedule = compileSchedule(stringOr(resource.spec?.schedule, ''), {
-        timeZone: optionalString(resource.spec?.timeZone),
-        startTime: optionalDate(resource.spec?.startTime),
-        endTime: optionalDate(resource.spec?.endTime),
-        hashKey: name,
-      });
+      const list = resource.spec?.schedules;
+      const listed = Array.isArray(list);
+      const schedule = compileSchedules(
+        listed ? list.map((e) => stringOr(e, '')) : [stringOr(resource.spec?.schedule, '')],
+        {
+          timeZone: optionalString(resource.spec?.timeZone),
+          startTime: optionalDate(resource.spec?.startTime),
+          endTime: optionalDate(resource.spec?.endTime),
+          hashKey: name,
+        },
+        listed,
+      );
       const excluding = excludedBy(resource, namespace, calendars, compiler);
       if (typeof excluding === 'string') {
         io.stderr(`next: ${name}: ${excluding}\n`);

@@ -112,7 +112,9 @@ export const validateCommand: Command = async (args, io) => {
     }
   }
   io.stderr(
-    `${tasks} EcsScheduledTask, ${policies} ${POLICY_KIND} and ${calendars} ${CALENDAR_KIND} document(s) checked, ${skipped} of other kinds skipped, ${errors} error(s)\n`,
+    `${tasks} EcsScheduledTask and ${policies} ${POLICY_KIND} document(s) checked, ` +
+      (calendars > 0 ? `${calendars} ${CALENDAR_KIND} document(s) checked, ` : '') +
+      `${skipped} of other kinds skipped, ${errors} error(s)\n`,
   );
   return errors > 0 ? 1 : 0;
 };

@@ -38,6 +38,12 @@ export interface ControllerMetrics {
   deadLetter?(key: ResourceKey, outcome: DeadLetterOutcome): void;
   /** Scheduled times a calendar excluded (ecs_scheduler_excluded_runs_total). */
   excludedRuns?(key: ResourceKey, count: number): void;
+  /**
+   * Passed-over times looked up in ECS by this pass (`found`: tasks found, adopted; `none`: recorded
+   * Missed), and whether more of the resource's times still wait for the shared lookup budget
+   * (ecs_scheduler_adoption_lookups_total, ecs_scheduler_adoption_lookups_waiting).
+   */
+  adoptionLookups?(key: ResourceKey, done: { found: number; none: number }, waiting: boolean): void;
   /** Policy denials (ecs_scheduler_policy_denials_total). */
   policyDenied?(key: ResourceKey, field: string): void;
   /**

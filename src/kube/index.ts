@@ -1,4 +1,4 @@
-// The Kubernetes adapters, wired for the composition root (src/app.ts).
+// The Kubernetes adapters, wired by the app's builders (src/app/).
 import { CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../controller/clock.js';
 import type { Logger } from '../log/logger.js';
@@ -36,6 +36,8 @@ export interface KubeAdaptersOptions {
   readonly resyncMs?: number;
   /** Where events wait their turn behind launches (the controller's write lane). */
   readonly writeLane?: KubeEventRecorderOptions['writeLane'];
+  /** Repeats of an identical event are written at most this often. Default 5 min. */
+  readonly eventSeriesIntervalMs?: number;
 }
 
 export interface KubeAdapters {
@@ -68,6 +70,9 @@ export function createKubeAdapters(options: KubeAdaptersOptions): KubeAdapters {
     clock,
     logger,
     ...(options.writeLane ? { writeLane: options.writeLane } : {}),
+    ...(options.eventSeriesIntervalMs === undefined
+      ? {}
+      : { seriesIntervalMs: options.eventSeriesIntervalMs }),
   });
   return { informer, store, events };
 }

@@ -287,3 +287,28 @@ export function nextIncludedFire(fires: FireSource, exclusions: Exclusions, afte
   }
   return fire === null ? { fire: null } : { lookAgainAt: fire };
 }
+
+/** Steps back over excluded fires, one at a time; a walk back is only ever a short one. */
+const MAX_BACKWARD_STEPS = 1_000;
+
+/**
+ * The fires no calendar excludes, as a FireTimes: for the walks over passed-over times (their
+ * lookups), which must no more record an excluded time Missed than the plan does.
+ */
+export function includedFires<T extends FireSource & { previous(atOrBefore: Date): Date | null }>(
+  fires: T,
+  exclusions: Exclusions,
+): FireSource & { previous(atOrBefore: Date): Date | null } {
+  return {
+    next(after) {
+      const found = nextIncludedFire(fires, exclusions, after);
+      return 'fire' in found ? found.fire : null;
+    },
+    previous(atOrBefore) {
+      let fire = fires.previous(atOrBefore);
+      for (let i = 0; fire && exclusions.excludes(fire) && i < MAX_BACKWARD_STEPS; i++)
+        fire = fires.previous(new Date(fire.getTime() - 1));
+      return fire && !exclusions.excludes(fire) ? fire : null;
+    },
+  };
+}

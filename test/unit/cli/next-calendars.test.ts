@@ -80,7 +80,7 @@ describe('next and validate with calendars', () => {
     expect(await validateCommand([join(dir, 'holidays.yaml')], io)).to.equal(1);
     expect(io.err).to.match(/holidays\.yaml:6:\d+: spec\.dates\[0\]: /);
     expect(io.err).to.contain(
-      '0 EcsScheduledTask, 0 EcsSchedulerPolicy and 1 EcsScheduleCalendar document(s) checked',
+      '0 EcsScheduledTask and 0 EcsSchedulerPolicy document(s) checked, 1 EcsScheduleCalendar document(s) checked',
     );
 
     await writeFile(join(dir, 'task.yaml'), task);

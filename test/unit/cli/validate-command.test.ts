@@ -16,7 +16,7 @@ describe('ecs-scheduler validate', () => {
     const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
     expect(await validateCommand(['examples'], io), io.err).to.equal(0);
     expect(io.err).to.match(
-      /[1-9]\d* EcsScheduledTask, [1-9]\d* EcsSchedulerPolicy and [1-9]\d* EcsScheduleCalendar document\(s\) checked, 0 of other kinds skipped, 0 error\(s\)/,
+      /[1-9]\d* EcsScheduledTask and [1-9]\d* EcsSchedulerPolicy document\(s\) checked, [1-9]\d* EcsScheduleCalendar document\(s\) checked, 0 of other kinds skipped, 0 error\(s\)/,
     );
   });
 
@@ -45,9 +45,51 @@ spec:
       `${file}:6:1: skipped: kind ConfigMap (v1) is not EcsScheduledTask, EcsSchedulerPolicy or EcsScheduleCalendar`,
       `${file}:15:14: spec.taskCount: must be >= 1`,
       `${file}:16:9: spec.task.taskDefinition: required field is missing`,
-      '2 EcsScheduledTask, 0 EcsSchedulerPolicy and 0 EcsScheduleCalendar document(s) checked, 1 of other kinds skipped, 2 error(s)',
+      '2 EcsScheduledTask and 0 EcsSchedulerPolicy document(s) checked, 1 of other kinds skipped, 2 error(s)',
       '',
     ]);
+  });
+
+  it('checks spec.schedules: each expression by its index, and exactly one of schedule and schedules', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'validate-'));
+    const file = join(dir, 'schedules.yaml');
+    await writeFile(
+      file,
+      `apiVersion: ecs-scheduler.dev/v1alpha1
+kind: EcsScheduledTask
+metadata: {name: listed}
+spec: {schedules: ['0 8 * * 1-5', 'cron(0 10 ? * SAT *)'], maxRuns: 3, catchup: {maxRuns: 2}, concurrencyPolicy: BufferOne, task: {taskDefinition: t}}
+---
+apiVersion: ecs-scheduler.dev/v1alpha1
+kind: EcsScheduledTask
+metadata: {name: bad}
+spec:
+  schedules: ['@daily', '0 0 30 2 *']
+  task: {taskDefinition: t}
+---
+apiVersion: ecs-scheduler.dev/v1alpha1
+kind: EcsScheduledTask
+metadata: {name: both}
+spec:
+  schedule: '@daily'
+  schedules: ['@hourly']
+  task: {taskDefinition: t}
+`,
+    );
+    const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
+    expect(await validateCommand([dir], io)).to.equal(1);
+    const lines = io.err.split('\n');
+    expect(
+      lines.some((l) => /spec\.schedules\[1\]: "0 0 30 2 \*" never fires/.test(l)),
+      io.err,
+    ).to.equal(true);
+    expect(
+      lines.some((l) => /spec\.schedules: exactly one of schedule and schedules/.test(l)),
+      io.err,
+    ).to.equal(true);
+    expect(io.err).to.match(
+      /3 EcsScheduledTask and 0 EcsSchedulerPolicy document\(s\) checked, 0 of other kinds skipped, 2 error\(s\)/,
+    );
   });
 
   const metadataCases = [
@@ -135,7 +177,7 @@ spec:
       `${file}:5:14: metadata.namespace: must not be set: the kind is cluster-scoped`,
     );
     expect(io.err).to.contain(`spec.bogus: unknown field`);
-    expect(io.err).to.contain('0 EcsScheduledTask, 1 EcsSchedulerPolicy and 0 EcsScheduleCalendar document(s) checked');
+    expect(io.err).to.contain('0 EcsScheduledTask and 1 EcsSchedulerPolicy document(s) checked');
   });
 
   it('prints its help on stdout and exits 0 with --help', async () => {

@@ -4,6 +4,7 @@ import {
   CalendarError,
   compileCalendar,
   exclusionsOf,
+  includedFires,
   nextIncludedFire,
   SEARCH_HORIZON_MS,
 } from '../../../src/schedule/exclusion-calendar.js';
@@ -197,6 +198,16 @@ describe('exclusion calendar', () => {
       expect(found).to.deep.equal({
         lookAgainAt: new Date(t('2026-01-01T01:00:00Z').getTime() + SEARCH_HORIZON_MS),
       });
+    });
+
+    it('includedFires walks the fires no calendar excludes, both ways (for the passed-over lookups)', () => {
+      const fires = includedFires(
+        compileSchedule('0 * * * *', { hashKey: 'ns/a' }),
+        exclusionsOf([cal({ dailyRanges: [{ start: '10:00', end: '12:00' }] })]),
+      );
+      expect(fires.next(t('2026-06-01T09:30:00Z'))).to.deep.equal(t('2026-06-01T12:00:00Z'));
+      expect(fires.previous(t('2026-06-01T11:59:59Z'))).to.deep.equal(t('2026-06-01T09:00:00Z'));
+      expect(fires.previous(t('2026-06-01T12:00:00Z'))).to.deep.equal(t('2026-06-01T12:00:00Z'));
     });
 
     it('says the schedule ended when it has no fire after the exclusions', () => {
