@@ -167,6 +167,7 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
       'ClusterRoleBinding',
       'CustomResourceDefinition',
       'CustomResourceDefinition',
+      'CustomResourceDefinition',
       'Deployment',
       'PodDisruptionBudget',
       'Role',
