@@ -130,7 +130,7 @@ helm install ${chart.name} ${oci} --version ${chart.version} \\
   --set serviceAccount.irsaRoleArn=arn:aws:iam::123456789012:role/ecs-scheduler
 \`\`\`
 
-The CRDs (\`EcsScheduledTask\`, \`EcsSchedulerPolicy\`) are in the chart's \`crds/\` folder. Helm
+The CRDs (\`EcsScheduledTask\`, \`EcsSchedulerPolicy\`, \`EcsScheduleCalendar\`) are in the chart's \`crds/\` folder. Helm
 installs them on the first install only and never upgrades them: before a \`helm upgrade\` to a new
 version, apply that version's CRDs with
 \`helm show crds ${oci} --version VERSION | kubectl apply --server-side -f -\`.

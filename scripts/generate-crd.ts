@@ -3,12 +3,19 @@
 // --check, fails when a checked-in file differs, so CI catches a schema change whose CRD was not
 // regenerated.
 import { readFile, writeFile } from 'node:fs/promises';
-import { admissionPolicyYaml, backfillCrdYaml, crdYaml, policyCrdYaml } from '../src/api/crd-yaml.js';
+import {
+  admissionPolicyYaml,
+  backfillCrdYaml,
+  calendarCrdYaml,
+  crdYaml,
+  policyCrdYaml,
+} from '../src/api/crd-yaml.js';
 
 const crds = [
   { source: 'src/api/schema.ts', file: 'ecsscheduledtasks.yaml', yaml: crdYaml() },
   { source: 'src/api/policy-schema.ts', file: 'ecsschedulerpolicies.yaml', yaml: policyCrdYaml() },
   { source: 'src/api/backfill-schema.ts', file: 'ecstaskbackfills.yaml', yaml: backfillCrdYaml() },
+  { source: 'src/api/calendar-schema.ts', file: 'ecsschedulecalendars.yaml', yaml: calendarCrdYaml() },
 ];
 const targets = [
   ...crds.flatMap(({ source, file, yaml }) => [

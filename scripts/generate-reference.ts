@@ -1,4 +1,5 @@
-// Writes the spec reference (docs/reference/ecsscheduledtask.md and ecsschedulerpolicy.md) from the
+// Writes the spec reference (docs/reference/ecsscheduledtask.md, ecsschedulerpolicy.md and
+// ecsschedulecalendar.md) from the
 // TypeBox schemas the CRDs come from, one section per field path, so the reference cannot say
 // something the API server does not check. With --check it writes nothing and fails on a
 // difference (`npm run crd:check`, which CI runs, and a unit test run it that way).
@@ -6,10 +7,13 @@
 //   node --import tsx scripts/generate-reference.ts [--check]
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { EcsScheduleCalendarSpec } from '../src/api/calendar-schema.js';
 import {
   API_VERSION,
   BACKFILL_KIND,
   BACKFILL_SHORT_NAMES,
+  CALENDAR_KIND,
+  CALENDAR_SHORT_NAMES,
   KIND,
   POLICY_KIND,
   POLICY_SHORT_NAMES,
@@ -213,10 +217,24 @@ CRD declares it. For what a backfill does, see [Backfill](../concepts/backfill.m
       { heading: 'Status', fields: fieldPaths(EcsTaskBackfillStatus as unknown as JsonSchema, 'status') },
     ],
   });
+  const calendar = page({
+    title: `${CALENDAR_KIND} reference`,
+    source: 'src/api/calendar-schema.ts',
+    intro: `Every field of the namespaced \`${API_VERSION}\` \`${CALENDAR_KIND}\` (short name ${CALENDAR_SHORT_NAMES.map(code).join(', ')}), as
+the CRD declares it. For what an excluded time does, see [Calendars](../concepts/calendars.md).`,
+    parts: [
+      { heading: 'Spec', fields: fieldPaths(EcsScheduleCalendarSpec as unknown as JsonSchema, 'spec') },
+    ],
+  });
   return [
     { target: 'docs/reference/ecsscheduledtask.md', source: 'src/api/schema.ts', content: est },
     { target: 'docs/reference/ecsschedulerpolicy.md', source: 'src/api/policy-schema.ts', content: policy },
     { target: 'docs/reference/ecstaskbackfill.md', source: 'src/api/backfill-schema.ts', content: backfill },
+    {
+      target: 'docs/reference/ecsschedulecalendar.md',
+      source: 'src/api/calendar-schema.ts',
+      content: calendar,
+    },
   ];
 }
 

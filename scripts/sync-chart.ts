@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { backfillCrdYaml, crdYaml, policyCrdYaml } from '../src/api/crd-yaml.js';
+import { backfillCrdYaml, calendarCrdYaml, crdYaml, policyCrdYaml } from '../src/api/crd-yaml.js';
 import { chartReadme } from './chart-readme.js';
 import { driftOf, writeOrCheck, type GeneratedFile } from './generated-files.js';
 
@@ -46,6 +46,11 @@ export function chartFiles(root = ROOT): ChartFile[] {
       target: `${CHART}/crds/ecstaskbackfills.yaml`,
       source: 'src/api/backfill-schema.ts',
       content: backfillCrdYaml(),
+    },
+    {
+      target: `${CHART}/crds/ecsschedulecalendars.yaml`,
+      source: 'src/api/calendar-schema.ts',
+      content: calendarCrdYaml(),
     },
     { target: `${CHART}/files/prometheus-rules.yaml`, source: rules, content: chartRules(read(rules)) },
     { target: `${CHART}/files/grafana-dashboard.json`, source: dashboard, content: read(dashboard) },

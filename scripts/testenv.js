@@ -38,9 +38,12 @@ import { parse as parseYaml } from 'yaml';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const STATE_DIR = process.env.TESTENV_DIR ? resolve(process.env.TESTENV_DIR) : join(ROOT, '.testenv');
-const CRD_FILES = ['ecsscheduledtasks.yaml', 'ecsschedulerpolicies.yaml', 'ecstaskbackfills.yaml'].map((f) =>
-  join(ROOT, 'crds', f),
-);
+const CRD_FILES = [
+  'ecsscheduledtasks.yaml',
+  'ecsschedulerpolicies.yaml',
+  'ecstaskbackfills.yaml',
+  'ecsschedulecalendars.yaml',
+].map((f) => join(ROOT, 'crds', f));
 // The test cluster's admin trusts the namespaces the tests make (labelled by useTestNamespace) and
 // `default`: with policy enforcement on by default, these let the controller run anything there.
 // Policy tests use namespaces without the label, where only their own policies apply.

@@ -2,6 +2,7 @@
 // its builder in src/app/; the stages at the end are the one start/stop sequence.
 import { systemClock, type Clock } from './controller/clock.js';
 import { keysAffectedBy } from './controller/ports.js';
+import { CalendarReferences } from './controller/runtime/calendar-references.js';
 import type { Config } from './config.js';
 import type { Logger } from './log/logger.js';
 import { createMetrics } from './metrics/index.js';
@@ -77,7 +78,15 @@ export async function startApp(
   });
   const term = backfills ? backfills.withTerm(scheduleTerm) : scheduleTerm;
 
-  source.subscribe((key) => loop.terms.enqueue(key));
+  // A calendar created, edited or deleted is looked at again by the resources that name it.
+  const calendarReferences = new CalendarReferences();
+  source.subscribe((key) => {
+    calendarReferences.update(key, source.store.get(key));
+    loop.terms.enqueue(key);
+  });
+  source.calendars.onChange((namespace, name) => {
+    for (const key of calendarReferences.referencing(namespace, name)) loop.terms.enqueue(key);
+  });
   // A policy or a namespace's labels changed: the verdicts it may change are looked at again, so a
   // denied resource launches (or an allowed one stops launching) without a restart.
   source.policy?.onChange((change) => {

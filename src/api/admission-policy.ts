@@ -10,7 +10,10 @@
 // - a namespace that no policy selects (no parameter to evaluate), and policies naming different
 //   roles for one namespace (each parameter is judged alone);
 // - what needs the controller's flags: an unset spec.task.cluster (--default-cluster) and a
-//   queueUrl, of the trigger or the dead letter (its region and account).
+//   queueUrl, of the trigger or the dead letter (its region and account);
+// - whether the EcsScheduleCalendars of spec.excludeCalendars exist (admission sees one object).
+// EcsScheduleCalendars themselves are not matched: a calendar only keeps runs from starting and
+// grants nothing a policy could deny, and their CRD's own rules check them on apply.
 import { GROUP, PLURAL, POLICY_KIND, VERSION } from './constants.js';
 
 export const ADMISSION_POLICY_NAME = `${PLURAL}.${GROUP}`;

@@ -26,3 +26,8 @@ export const BACKFILL_KIND = 'EcsTaskBackfill';
 export const BACKFILL_PLURAL = 'ecstaskbackfills';
 export const BACKFILL_SINGULAR = 'ecstaskbackfill';
 export const BACKFILL_SHORT_NAMES = ['etb'];
+/** Times when the EcsScheduledTasks that name it do not run: namespaced, in the same group. */
+export const CALENDAR_KIND = 'EcsScheduleCalendar';
+export const CALENDAR_PLURAL = 'ecsschedulecalendars';
+export const CALENDAR_SINGULAR = 'ecsschedulecalendar';
+export const CALENDAR_SHORT_NAMES = ['escal'];

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { buildAdmissionPolicy } from './admission-policy.js';
-import { buildBackfillCrd, buildCrd, buildPolicyCrd } from './crd.js';
+import { buildBackfillCrd, buildCalendarCrd, buildCrd, buildPolicyCrd } from './crd.js';
 
 const HEADER = '# Generated from src/api/schema.ts by `npm run crd:generate`. Do not edit by hand.\n';
 const POLICY_HEADER =
@@ -21,6 +21,14 @@ export function backfillCrdYaml(): string {
   return (
     '# Generated from src/api/backfill-schema.ts by `npm run crd:generate`. Do not edit by hand.\n' +
     stringify(buildBackfillCrd(), { lineWidth: 0 })
+  );
+}
+
+/** The EcsScheduleCalendar CRD, checked in beside the others. */
+export function calendarCrdYaml(): string {
+  return (
+    '# Generated from src/api/calendar-schema.ts by `npm run crd:generate`. Do not edit by hand.\n' +
+    stringify(buildCalendarCrd(), { lineWidth: 0 })
   );
 }
 

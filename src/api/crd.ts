@@ -6,6 +6,10 @@ import {
   BACKFILL_PLURAL,
   BACKFILL_SHORT_NAMES,
   BACKFILL_SINGULAR,
+  CALENDAR_KIND,
+  CALENDAR_PLURAL,
+  CALENDAR_SHORT_NAMES,
+  CALENDAR_SINGULAR,
   CATEGORIES,
   GROUP,
   KIND,
@@ -19,6 +23,7 @@ import {
   VERSION,
 } from './constants.js';
 import { EcsTaskBackfillSpec, EcsTaskBackfillStatus } from './backfill-schema.js';
+import { EcsScheduleCalendarSpec } from './calendar-schema.js';
 import { EcsSchedulerPolicySpec } from './policy-schema.js';
 import { EcsScheduledTaskSpec, EcsScheduledTaskStatus, resourceValidations } from './schema.js';
 
@@ -234,6 +239,62 @@ export function buildBackfillCrd(): Record<string, unknown> {
                 metadata: { type: 'object' },
                 spec,
                 status,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The namespaced EcsScheduleCalendar CRD, from api/calendar-schema.ts. It has no status. */
+export function buildCalendarCrd(): Record<string, unknown> {
+  const spec = structural(JSON.parse(JSON.stringify(EcsScheduleCalendarSpec)) as JsonSchema);
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${CALENDAR_PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: CALENDAR_KIND,
+        listKind: `${CALENDAR_KIND}List`,
+        plural: CALENDAR_PLURAL,
+        singular: CALENDAR_SINGULAR,
+        shortNames: CALENDAR_SHORT_NAMES,
+        categories: CATEGORIES,
+      },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          additionalPrinterColumns: [
+            { name: 'Timezone', type: 'string', jsonPath: '.spec.timeZone' },
+            { name: 'Dates', type: 'string', jsonPath: '.spec.dates' },
+            { name: 'Days', type: 'string', jsonPath: '.spec.daysOfWeek' },
+            { name: 'Ranges', type: 'string', jsonPath: '.spec.ranges', priority: 1 },
+            { name: 'Daily', type: 'string', jsonPath: '.spec.dailyRanges', priority: 1 },
+            { name: 'Expressions', type: 'string', jsonPath: '.spec.expressions', priority: 1 },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              description:
+                `${CALENDAR_KIND} names times when the ${KIND}s that list it in spec.excludeCalendars do not run: ` +
+                `holidays, freezes, maintenance windows (${API_VERSION}).`,
+              type: 'object',
+              required: ['spec'],
+              properties: {
+                apiVersion: {
+                  type: 'string',
+                  description: 'APIVersion defines the versioned schema of this object.',
+                },
+                kind: { type: 'string', description: 'Kind is the REST resource this object represents.' },
+                metadata: { type: 'object' },
+                spec,
               },
             },
           },

@@ -477,6 +477,21 @@ export const EcsScheduledTaskSpec = Type.Object(
         { description: 'Where a run that failed after its last retry is reported.' },
       ),
     ),
+    excludeCalendars: opt(
+      Type.Array(
+        str('Name of an EcsScheduleCalendar in this namespace.', {
+          minLength: 1,
+          maxLength: 253,
+          pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+        }),
+        {
+          description:
+            'EcsScheduleCalendars (same namespace) whose times this task does not run at: an excluded scheduled time is not launched, not recorded Missed or Skipped, and nextScheduleTime is the next time no calendar excludes. A calendar that does not exist stalls the resource (CalendarNotFound).',
+          maxItems: 16,
+          'x-kubernetes-list-type': 'set',
+        },
+      ),
+    ),
     successfulRunsHistoryLimit: opt(
       int('Succeeded runs kept in status.runs.', { minimum: 0, maximum: 100, default: 3 }),
     ),
@@ -671,7 +686,11 @@ export const EcsScheduledTaskStatus = Type.Object(
       }),
     ),
     nextScheduleTime: opt(time('The next time a run is due.')),
-    lastScheduleTime: opt(time('The scheduled time of the most recent run.')),
+    lastScheduleTime: opt(
+      time(
+        'The scheduled time of the most recent run, or of the most recent time passed over while suspended or excluded by a calendar (spec.excludeCalendars).',
+      ),
+    ),
     lastSuccessfulTime: opt(time('When the most recent successful run finished.')),
     lastResult: opt(str('Result of the most recent settled run.', { maxLength: 64 })),
     activeCount: opt(int('Tasks of this resource still running.', { minimum: 0 })),

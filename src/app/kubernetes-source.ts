@@ -1,5 +1,5 @@
-// Kubernetes mode: the kube clients, the resource informer and, when enforced, the policy gate
-// (EcsSchedulerPolicy and the namespaces' labels).
+// Kubernetes mode: the kube clients, the resource informer, the calendars' informer and, when
+// enforced, the policy gate (EcsSchedulerPolicy and the namespaces' labels).
 import type { Clock } from '../controller/clock.js';
 import type { Config } from '../config.js';
 import type { WriteLane } from '../flow/write-lane.js';
@@ -9,6 +9,7 @@ import {
   type PooledKubeConfig,
   type WatchMetrics,
 } from '../kube/index.js';
+import { KubeCalendars } from '../kube/calendar-informer.js';
 import { KubePolicyGate } from '../kube/policy-gate.js';
 import type { Logger } from '../log/logger.js';
 import type { ResourceSource } from './resource-source.js';
@@ -46,23 +47,28 @@ export function kubernetesSource(
           logger,
         })
       : undefined;
+  const calendars = new KubeCalendars(kubeConfig, { namespace: config.namespace, clock, logger });
   const source: ResourceSource = {
     store,
     events,
     ...(policies === undefined ? {} : { policy: policies.gate }),
+    calendars,
     subscribe: (listener) => void informer.subscribe(listener),
     keys: () => informer.keys(),
-    hasSynced: () => informer.hasSynced(),
+    hasSynced: () => informer.hasSynced() && calendars.hasSynced(),
     silence: () => ({ silentMs: informer.silentForMs(), watchdogMs: informer.watchdogPeriodMs }),
     start: async () => {
       informer.start();
       policies?.start();
-      // Judging resources before the policies are in would deny them all, once, for nothing.
-      await Promise.all([informer.waitForSync(), policies?.waitForSync()]);
+      calendars.start();
+      // Judging resources before the policies (or calendars) are in would deny (or stall) them
+      // all, once, for nothing.
+      await Promise.all([informer.waitForSync(), policies?.waitForSync(), calendars.waitForSync()]);
     },
     stop: async () => {
       informer.stop();
       policies?.stop();
+      calendars.stop();
       // Best effort and bounded: the series counts not yet written, then the writes in flight.
       await events.drain();
     },

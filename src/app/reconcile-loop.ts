@@ -75,6 +75,7 @@ export function buildReconcileLoop(options: ReconcileLoopOptions): ReconcileLoop
       now: () => clock.now().getTime(),
     }),
     ...(source.policy === undefined ? {} : { policy: source.policy }),
+    calendars: source.calendars,
     fence: options.fence,
   });
 

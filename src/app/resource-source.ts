@@ -1,5 +1,6 @@
 // Where resources come from (the API server, or the manifests folder of standalone mode), and how
 // a change reaches the controller.
+import type { CalendarSource } from '../controller/calendar-port.js';
 import type { Clock } from '../controller/clock.js';
 import type {
   EventRecorder,
@@ -22,6 +23,8 @@ export interface ResourceSource {
   silence?(): { silentMs: number; watchdogMs: number };
   /** The admin policies of this source (EcsSchedulerPolicy), when enforced; start() syncs them too. */
   readonly policy?: PolicyGate;
+  /** The EcsScheduleCalendars that spec.excludeCalendars names; start() syncs them too. */
+  readonly calendars: CalendarSource;
   /** Standalone mode: the state file's lock, which launches must still hold. */
   readonly fence?: LeaseFence;
   /** The lease was lost while running: what the source still holds for the term (event series) goes. */

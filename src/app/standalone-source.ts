@@ -59,6 +59,7 @@ export function standaloneSource(config: Config, logger: Logger, clock: Clock): 
     events: new FileEventRecorder(logger),
     ...(policies === undefined ? {} : { policy: policies }),
     fence: lock,
+    calendars: store.calendars,
     subscribe: (listener) => void store.onChange(listener),
     keys: () => store.keys(),
     hasSynced: () => store.hasSynced(),

@@ -1,10 +1,10 @@
-import { backfillCrdYaml, crdYaml, policyCrdYaml } from '../api/crd-yaml.js';
+import { backfillCrdYaml, calendarCrdYaml, crdYaml, policyCrdYaml } from '../api/crd-yaml.js';
 import type { Command } from './cli-io.js';
 
 const USAGE = `Usage: ecs-scheduler crd [flags]
 
-Prints the CustomResourceDefinitions (EcsScheduledTask, EcsSchedulerPolicy and EcsTaskBackfill) as multi-document
-YAML, to install or upgrade them:
+Prints the CustomResourceDefinitions (EcsScheduledTask, EcsSchedulerPolicy, EcsTaskBackfill and
+EcsScheduleCalendar) as multi-document YAML, to install or upgrade them:
 
   ecs-scheduler crd | kubectl apply --server-side -f -
 
@@ -12,7 +12,7 @@ Flags:
   -h, --help    print this help
 `;
 
-/** `crd`: prints the three CustomResourceDefinitions. */
+/** `crd`: prints the CustomResourceDefinitions. */
 export const crdCommand: Command = async (args, io) => {
   if (args.includes('--help') || args.includes('-h')) {
     io.stdout(USAGE);
@@ -22,6 +22,6 @@ export const crdCommand: Command = async (args, io) => {
     io.stderr(`crd: unexpected argument "${args[0]}"\n\n${USAGE}`);
     return 2;
   }
-  io.stdout(`${crdYaml()}---\n${policyCrdYaml()}---\n${backfillCrdYaml()}`);
+  io.stdout(`${crdYaml()}---\n${policyCrdYaml()}---\n${backfillCrdYaml()}---\n${calendarCrdYaml()}`);
   return 0;
 };

@@ -1,4 +1,13 @@
 import { parseArgs } from 'node:util';
+import type { EcsScheduleCalendarResource } from '../api/calendar-types.js';
+import { CALENDAR_KIND } from '../api/constants.js';
+import { CalendarCompiler } from '../controller/decide/calendar-lookup.js';
+import {
+  exclusionsOf,
+  nextIncludedFire,
+  SEARCH_HORIZON_MS,
+  type ExclusionCalendar,
+} from '../schedule/exclusion-calendar.js';
 import type { CompiledSchedule } from '../schedule/schedule.js';
 import { ScheduleError } from '../schedule/schedule.js';
 import { compileSchedules } from '../schedule/schedule-union.js';
@@ -6,16 +15,23 @@ import type { CliIo, Command } from './cli-io.js';
 import { isEcsScheduledTask, readManifests } from './manifest-documents.js';
 
 const USAGE = `Usage: ecs-scheduler next --schedule EXPR [flags]
-       ecs-scheduler next -f FILE [--from ISO] [--count N]
+       ecs-scheduler next -f FILE [-f FILE...] [--from ISO] [--count N]
 
 Prints the next N fire times strictly after --from, one per line, in UTC (ISO 8601). With -f,
-prints "namespace/name<TAB>time" for each EcsScheduledTask in the manifest. When a schedule has no
+prints "namespace/name<TAB>time" for each EcsScheduledTask in the manifests. When a schedule has no
 fire time left (an at() in the past, an endTime that has passed), it says so on stderr.
+
+The EcsScheduleCalendars in the same files (one file holding both documents, or several -f) apply
+to the tasks naming them in spec.excludeCalendars: the N times printed are times that run, and
+the excluded times among them are printed too, marked "excluded by namespace/calendar" (at most N
+of them; past those, one line says until when times are excluded). A task naming a calendar that
+is in none of the files is an error, as the controller would not run it either.
 
 Flags:
   -s, --schedule EXPR       the schedule, as in spec.schedule; repeat it for several, as in
                             spec.schedules (their union: an instant named twice prints once)
-  -f, --file FILE           read the schedules of the EcsScheduledTasks in FILE instead
+  -f, --file FILE           read the EcsScheduledTasks (and EcsScheduleCalendars) in FILE instead;
+                            may be given more than once
       --time-zone TZ        IANA time zone the schedule is read in (default UTC)
       --from ISO            start after this instant, with a zone (default: now)
   -n, --count N             how many fire times to print, 1 to 10000 (default 1)
@@ -45,7 +61,7 @@ export const nextCommand: Command = async (args, io) => {
     io.stdout(USAGE);
     return 0;
   }
-  if (flags.file !== undefined) return printManifest(flags.file, flags.from, flags.count, io);
+  if (flags.files.length > 0) return printManifest(flags.files, flags.from, flags.count, io);
   try {
     const schedule = compileSchedules(
       flags.schedules,
@@ -73,7 +89,7 @@ export const nextCommand: Command = async (args, io) => {
 
 interface Flags {
   readonly schedules: readonly string[];
-  readonly file?: string;
+  readonly files: readonly string[];
   readonly timeZone?: string;
   readonly from: Date;
   readonly count: number;
@@ -89,7 +105,7 @@ function readFlags(args: readonly string[], now: Date): Flags | 'help' {
     allowPositionals: true,
     options: {
       schedule: { type: 'string', short: 's', multiple: true },
-      file: { type: 'string', short: 'f' },
+      file: { type: 'string', short: 'f', multiple: true },
       'time-zone': { type: 'string' },
       from: { type: 'string' },
       count: { type: 'string', short: 'n' },
@@ -115,7 +131,7 @@ function readFlags(args: readonly string[], now: Date): Flags | 'help' {
   }
   return {
     schedules: values.schedule ?? [],
-    file: values.file,
+    files: values.file ?? [],
     timeZone: values['time-zone'],
     from: values.from === undefined ? now : parseInstant('--from', values.from),
     count: values.count === undefined ? 1 : parseCount(values.count),
@@ -187,27 +203,42 @@ interface ManifestResource {
     readonly timeZone?: unknown;
     readonly startTime?: unknown;
     readonly endTime?: unknown;
+    readonly excludeCalendars?: unknown;
   };
 }
 
-async function printManifest(file: string, from: Date, count: number, io: CliIo): Promise<number> {
+async function printManifest(
+  files: readonly string[],
+  from: Date,
+  count: number,
+  io: CliIo,
+): Promise<number> {
   let documents;
   try {
-    documents = await readManifests([file]);
+    documents = await readManifests([...files]);
   } catch (error) {
     io.stderr(`next: ${(error as Error).message}\n`);
     return 1;
   }
   let failed = false;
+  const calendars = new Map<string, EcsScheduleCalendarResource>();
   for (const doc of documents) {
     if (doc.syntaxError) {
       io.stderr(`next: ${doc.file}:${doc.index}: (yaml): ${doc.syntaxError}\n`);
       failed = true;
       continue;
     }
-    if (!isEcsScheduledTask(doc.value)) continue;
+    const value = doc.value as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
+    if (value?.kind !== CALENDAR_KIND) continue;
+    const key = `${stringOr(value.metadata?.namespace, 'default')}/${stringOr(value.metadata?.name, '')}`;
+    calendars.set(key, doc.value as EcsScheduleCalendarResource);
+  }
+  const compiler = new CalendarCompiler();
+  for (const doc of documents) {
+    if (doc.syntaxError || !isEcsScheduledTask(doc.value)) continue;
     const resource = doc.value as ManifestResource;
-    const name = `${stringOr(resource.metadata?.namespace, 'default')}/${stringOr(resource.metadata?.name, '')}`;
+    const namespace = stringOr(resource.metadata?.namespace, 'default');
+    const name = `${namespace}/${stringOr(resource.metadata?.name, '')}`;
     try {
       const list = resource.spec?.schedules;
       const listed = Array.isArray(list);
@@ -221,11 +252,13 @@ async function printManifest(file: string, from: Date, count: number, io: CliIo)
         },
         listed,
       );
-      let printed = 0;
-      for (const instant of upcoming(schedule, from, count)) {
-        io.stdout(`${name}\t${formatInstant(instant)}\n`);
-        printed++;
+      const excluding = excludedBy(resource, namespace, calendars, compiler);
+      if (typeof excluding === 'string') {
+        io.stderr(`next: ${name}: ${excluding}\n`);
+        failed = true;
+        continue;
       }
+      const printed = printUpcoming(io, name, schedule, excluding, from, count);
       if (printed === 0)
         io.stderr(`next: ${name}: ${noFireTimeLeft(schedule, from, optionalDate(resource.spec?.endTime))}\n`);
     } catch (error) {
@@ -235,6 +268,75 @@ async function printManifest(file: string, from: Date, count: number, io: CliIo)
     }
   }
   return failed ? 1 : 0;
+}
+
+/** The compiled calendars a task names, or why one cannot be had (as the controller stalls). */
+function excludedBy(
+  resource: ManifestResource,
+  namespace: string,
+  calendars: ReadonlyMap<string, EcsScheduleCalendarResource>,
+  compiler: CalendarCompiler,
+): ExclusionCalendar[] | string {
+  const names = resource.spec?.excludeCalendars;
+  const out: ExclusionCalendar[] = [];
+  for (const name of Array.isArray(names) ? names : []) {
+    const key = `${namespace}/${String(name)}`;
+    const calendar = calendars.get(key);
+    if (!calendar)
+      return `spec.excludeCalendars: ${CALENDAR_KIND} ${key} is in none of the files (give it with another -f); the controller would not run the task without it`;
+    const compiled = compiler.compile(calendar, key);
+    if (typeof compiled === 'string')
+      return `spec.excludeCalendars: ${CALENDAR_KIND} ${key} is invalid: ${compiled}`;
+    out.push(compiled);
+  }
+  return out;
+}
+
+/** Prints `count` times that run, the excluded ones among them marked; returns how many ran. */
+function printUpcoming(
+  io: CliIo,
+  name: string,
+  schedule: CompiledSchedule,
+  calendars: readonly ExclusionCalendar[],
+  from: Date,
+  count: number,
+): number {
+  const exclusions = exclusionsOf(calendars);
+  let cursor = from;
+  let printed = 0;
+  let excludedShown = 0;
+  while (printed < count) {
+    const fire = schedule.next(cursor);
+    if (fire === null) break;
+    const by = calendars.filter((c) => c.excludes(fire)).map((c) => c.name);
+    if (by.length === 0) {
+      io.stdout(`${name}\t${formatInstant(fire)}\n`);
+      printed++;
+      cursor = fire;
+      continue;
+    }
+    if (excludedShown < count) {
+      io.stdout(`${name}\t${formatInstant(fire)}\texcluded by ${by.join(', ')}\n`);
+      excludedShown++;
+      cursor = fire;
+      continue;
+    }
+    // Past N excluded lines: one jump to the next time that runs, not one line per excluded time.
+    const found = nextIncludedFire(schedule, exclusions, fire);
+    if ('lookAgainAt' in found) {
+      io.stdout(
+        `${name}\t${formatInstant(fire)}\texcluded, as is every time up to ${formatInstant(new Date(fire.getTime() + SEARCH_HORIZON_MS))} at least\n`,
+      );
+      break;
+    }
+    io.stdout(
+      `${name}\t${formatInstant(fire)}\texcluded, as is every time until ${found.fire ? formatInstant(found.fire) : 'the schedule ends'}\n`,
+    );
+    if (!found.fire) break;
+    cursor = new Date(found.fire.getTime() - 1);
+    excludedShown = 0;
+  }
+  return printed;
 }
 
 function stringOr(value: unknown, fallback: string): string {

@@ -1,7 +1,8 @@
 // `validate FILE|DIR...`: offline checks for GitOps pipelines and editors. Each problem is one
 // `file:line:column: field: problem` line (a YAML error keeps its full message and code frame).
 import { validateObjectMeta } from '../api/object-meta.js';
-import { POLICY_KIND } from '../api/constants.js';
+import { validateCalendar } from '../api/calendar-validation.js';
+import { CALENDAR_KIND, POLICY_KIND } from '../api/constants.js';
 import { validatePolicy } from '../api/policy-validation.js';
 import { validateResource, type ValidationIssue } from '../api/validation.js';
 import { findNestingProblem, readManifestText } from '../standalone/manifest-files.js';
@@ -11,10 +12,12 @@ import { documentPositions, type DocumentPositions, type Position } from './mani
 
 const USAGE = `Usage: ecs-scheduler validate FILE|DIR... [flags]
 
-Checks EcsScheduledTask and EcsSchedulerPolicy manifests offline, as the API server would on
+Checks EcsScheduledTask, EcsSchedulerPolicy and EcsScheduleCalendar manifests offline, as the API server would on
 \`kubectl apply\`: the CRD schema and its rules, metadata (name a DNS-1123 subdomain of at most 253 characters, namespace a
 DNS-1123 label, label and annotation keys), and the schedule parser. Folders are read
 recursively (*.yaml, *.yml, *.json). Documents of other kinds are listed as skipped, not checked.
+A calendar named in spec.excludeCalendars but found in none of the files is noted (not an error:
+it may be applied from elsewhere; the controller stalls the task until it exists).
 
 Each problem is printed to stderr as FILE:LINE:COLUMN: FIELD: PROBLEM, then a summary line.
 Exit codes: 0 every document checked is valid, 1 a problem was found, 2 usage error.
@@ -50,7 +53,10 @@ export const validateCommand: Command = async (args, io) => {
   const positions = new PositionCache();
   let tasks = 0;
   let policies = 0;
+  let calendars = 0;
   let skipped = 0;
+  const calendarNames = new Set<string>();
+  const references: { doc: ManifestDocument; at: Position; namespace: string; names: string[] }[] = [];
   for (const doc of documents) {
     const where = await positions.of(doc);
     if (doc.syntaxError) {
@@ -67,6 +73,23 @@ export const validateCommand: Command = async (args, io) => {
     if (isEcsScheduledTask(doc.value)) {
       tasks++;
       issues = [...validateObjectMeta(value?.metadata), ...validateResource(doc.value)];
+      const task = doc.value as { metadata?: { namespace?: unknown }; spec?: { excludeCalendars?: unknown } };
+      const names = task.spec?.excludeCalendars;
+      if (Array.isArray(names)) {
+        references.push({
+          doc,
+          at: where?.at('spec.excludeCalendars') ?? start,
+          namespace: typeof task.metadata?.namespace === 'string' ? task.metadata.namespace : 'default',
+          names: names.filter((n): n is string => typeof n === 'string'),
+        });
+      }
+    } else if (value?.kind === CALENDAR_KIND) {
+      calendars++;
+      issues = [...validateObjectMeta(value.metadata), ...validateCalendar(doc.value)];
+      const meta = (value.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+      calendarNames.add(
+        `${typeof meta.namespace === 'string' ? meta.namespace : 'default'}/${String(meta.name)}`,
+      );
     } else if (value?.kind === POLICY_KIND) {
       policies++;
       issues = [...validateObjectMeta(value.metadata, { clusterScoped: true }), ...validatePolicy(doc.value)];
@@ -81,8 +104,17 @@ export const validateCommand: Command = async (args, io) => {
       errors++;
     }
   }
+  for (const ref of references) {
+    for (const name of ref.names.filter((n) => !calendarNames.has(`${ref.namespace}/${n}`))) {
+      io.stderr(
+        `${ref.doc.file}:${ref.at.line}:${ref.at.col}: spec.excludeCalendars: note: ${CALENDAR_KIND} ${ref.namespace}/${name} is in none of the files checked; the controller stalls the task (CalendarNotFound) until it exists\n`,
+      );
+    }
+  }
   io.stderr(
-    `${tasks} EcsScheduledTask and ${policies} ${POLICY_KIND} document(s) checked, ${skipped} of other kinds skipped, ${errors} error(s)\n`,
+    `${tasks} EcsScheduledTask and ${policies} ${POLICY_KIND} document(s) checked, ` +
+      (calendars > 0 ? `${calendars} ${CALENDAR_KIND} document(s) checked, ` : '') +
+      `${skipped} of other kinds skipped, ${errors} error(s)\n`,
   );
   return errors > 0 ? 1 : 0;
 };
@@ -93,7 +125,7 @@ function describeKind(value: unknown): string {
     apiVersion?: unknown;
   };
   if (typeof v.kind !== 'string') return 'not a Kubernetes object (no kind)';
-  return `kind ${v.kind}${typeof v.apiVersion === 'string' ? ` (${v.apiVersion})` : ''} is not EcsScheduledTask or ${POLICY_KIND}`;
+  return `kind ${v.kind}${typeof v.apiVersion === 'string' ? ` (${v.apiVersion})` : ''} is not EcsScheduledTask, ${POLICY_KIND} or ${CALENDAR_KIND}`;
 }
 
 /** Positions per file, parsed once; undefined when the text cannot be parsed again (absurd nesting). */

@@ -36,6 +36,8 @@ export interface ControllerMetrics {
   runRetried?(key: ResourceKey, reason: string): void;
   /** A dead letter sent, failed (retried later), refused or abandoned (ecs_scheduler_dead_letters_total). */
   deadLetter?(key: ResourceKey, outcome: DeadLetterOutcome): void;
+  /** Scheduled times a calendar excluded (ecs_scheduler_excluded_runs_total). */
+  excludedRuns?(key: ResourceKey, count: number): void;
   /**
    * Passed-over times looked up in ECS by this pass (`found`: tasks found, adopted; `none`: recorded
    * Missed), and whether more of the resource's times still wait for the shared lookup budget

@@ -11,6 +11,7 @@ import { ecsRequestMetrics } from './ecs-request-metrics.js';
 import { leaderMetrics } from './leader-metrics.js';
 import { MetricScope } from './metric-scope.js';
 import { policyMetrics } from './policy-metrics.js';
+import { calendarMetrics } from './calendar-metrics.js';
 import { reconcileMetrics } from './reconcile-metrics.js';
 import { resourceGauges } from './resource-gauges.js';
 import { runMetrics } from './run-metrics.js';
@@ -71,6 +72,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const ecs = ecsRequestMetrics(scope);
   const gauges = resourceGauges(scope);
   const policy = policyMetrics(scope);
+  const calendars = calendarMetrics(scope);
   const adoption = adoptionLookupMetrics(scope);
   const watch = watchMetrics(scope);
   const leader = leaderMetrics(scope, options.leaseName ?? 'ecs-scheduler', gauges.leading);
@@ -85,6 +87,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     lastRun: gauges.lastRun,
     ...deadLetters,
     ...policy,
+    ...calendars,
     adoptionLookups: adoption.adoptionLookups,
     // Every series of a deleted resource goes, counters too, or every name ever used would stay
     // exported.

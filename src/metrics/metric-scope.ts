@@ -7,7 +7,7 @@ import { ResourceSeries, splitKey, type PerResourceConfig } from './resource-ser
 
 /** A counter labelled with a resource; without a key (a run of no resource) only the extra labels. */
 export interface ResourceCounting<E extends string> {
-  inc(key: ResourceKey | undefined, extra: Record<E, string>): void;
+  inc(key: ResourceKey | undefined, extra: Record<E, string>, by?: number): void;
 }
 
 export class MetricScope {
@@ -34,8 +34,12 @@ export class MetricScope {
       registers: this.registers,
     });
     return {
-      inc: (key, extra) =>
-        counter.inc(key === undefined ? extra : { namespace: splitKey(key).namespace, ...extra }),
+      inc: (key, extra, by) => {
+        const labels = (
+          key === undefined ? extra : { namespace: splitKey(key).namespace, ...extra }
+        ) as Partial<Record<'namespace' | E, string>>;
+        counter.inc(labels, by ?? 1);
+      },
     };
   }
 }

@@ -7,7 +7,8 @@
 // Nothing here knows about the state file or the cache; the readers decide what a read changes.
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { KIND, POLICY_KIND } from '../api/constants.js';
+import type { EcsScheduleCalendarResource } from '../api/calendar-types.js';
+import { CALENDAR_KIND, KIND, POLICY_KIND } from '../api/constants.js';
 import type { EcsSchedulerPolicyResource } from '../api/policy-types.js';
 import type { ResourceKey } from '../controller/ports.js';
 import { parseManifestDocuments, readManifestText, type ManifestFile } from './manifest-files.js';
@@ -33,6 +34,8 @@ export interface FolderRead {
   documents: Map<ResourceKey, ParsedDocument>;
   policies: Map<string, Located<EcsSchedulerPolicyResource>>;
   namespaces: Map<string, Located<Record<string, string>>>;
+  /** EcsScheduleCalendars of the manifests folder, by `namespace/name`, with their content hash. */
+  calendars: Map<ResourceKey, Located<EcsScheduleCalendarResource> & { readonly docHash: string }>;
   brokenFiles: Set<string>;
   problems: string[];
   /** Two policies (or Namespaces) of one name in the policies folder: the read must not be used. */
@@ -94,6 +97,7 @@ export async function readFolder(
     documents: new Map(),
     policies: new Map(),
     namespaces: new Map(),
+    calendars: new Map(),
     brokenFiles: new Set(),
     problems: [],
     conflicts: [],
@@ -133,8 +137,18 @@ function classify(read: FolderRead, folder: FolderKind, file: string, index: num
   if (!isObject(value)) return;
   const where = `${file}:${index}`;
   const kind = value.kind;
-  if (kind !== KIND && kind !== POLICY_KIND && !(kind === 'Namespace' && value.apiVersion === 'v1')) return;
+  if (
+    kind !== KIND &&
+    kind !== POLICY_KIND &&
+    kind !== CALENDAR_KIND &&
+    !(kind === 'Namespace' && value.apiVersion === 'v1')
+  )
+    return;
   const metadata = isObject(value.metadata) ? value.metadata : {};
+  if (kind === CALENDAR_KIND) {
+    classifyCalendar(read, folder, file, index, value, metadata);
+    return;
+  }
   if (folder === 'manifests' && kind !== KIND) {
     read.problems.push(
       `${where}: ${String(kind)} ${String(metadata.name)} is NOT honoured in the manifests folder: ` +
@@ -202,6 +216,47 @@ function classify(read: FolderRead, folder: FolderKind, file: string, index: num
     docHash: hashOf(doc),
     specHash: hashOf(doc.spec),
   });
+}
+
+/**
+ * A calendar belongs with the tasks that name it: the manifests folder. It grants nothing (it can
+ * only keep the tasks of its namespace from running), so tenants may write it.
+ */
+function classifyCalendar(
+  read: FolderRead,
+  folder: FolderKind,
+  file: string,
+  index: number,
+  value: Record<string, unknown>,
+  metadata: Record<string, unknown>,
+): void {
+  const where = `${file}:${index}`;
+  if (folder === 'policies') {
+    read.problems.push(
+      `${where}: ${CALENDAR_KIND} ${String(metadata.name)} is ignored in the policies folder: calendars are read ` +
+        'from --manifests DIR, beside the tasks that name them',
+    );
+    return;
+  }
+  const problem =
+    nameProblem('metadata.name', metadata.name) ??
+    (metadata.namespace === undefined ? undefined : nameProblem('metadata.namespace', metadata.namespace));
+  if (problem) {
+    read.problems.push(`${where}: ${CALENDAR_KIND} ${problem}; skipped`);
+    return;
+  }
+  const key = `${(metadata.namespace as string | undefined) ?? 'default'}/${metadata.name as string}`;
+  const first = read.calendars.get(key);
+  if (first) {
+    read.problems.push(
+      `${where}: ${CALENDAR_KIND} ${key} is already defined at ${first.file}:${first.index}; skipped`,
+    );
+    return;
+  }
+  const { status: _status, ...doc } = value;
+  const calendar = structuredClone(doc) as unknown as EcsScheduleCalendarResource;
+  calendar.metadata = { ...calendar.metadata, namespace: key.slice(0, key.indexOf('/')) };
+  read.calendars.set(key, { file, index, value: calendar, docHash: hashOf(doc) });
 }
 
 /**

@@ -8,6 +8,7 @@
 // - this store applies each read to its cache, writes status, and holds the state file's lock so
 //   that a second process on the same file refuses to start.
 //
+// `kind: EcsScheduleCalendar` documents are the calendars (this.calendars) the resources name.
 // Only `kind: EcsScheduledTask` documents become resources. `EcsSchedulerPolicy` and `Namespace`
 // documents are reported and not honoured: tenants write this folder, so policies come from their
 // own folder (policy-folder.ts, `--policies`). A document that is not YAML, or has
@@ -15,13 +16,16 @@
 // or has a YAML syntax error (often a half-saved edit), what it held last is kept until it reads
 // cleanly again, as `kubectl apply` of a broken file would not delete anything either. Schema
 // problems do not hide a resource: it is stored, and the reconciler marks it Stalled.
+import type { EcsScheduleCalendarResource } from '../api/calendar-types.js';
+import { validateCalendar } from '../api/calendar-validation.js';
 import type { EcsScheduledTaskResource, Status } from '../api/types.js';
+import type { CalendarSource } from '../controller/calendar-port.js';
 import { validateResource } from '../api/validation.js';
 import type { Clock } from '../controller/clock.js';
 import { ConflictError, TransientError } from '../controller/errors.js';
 import { keyOf, type ResourceKey, type ResourceStore } from '../controller/ports.js';
 import type { Logger } from '../log/logger.js';
-import { folderSignature, readFolder, type ParsedDocument } from './folder-read.js';
+import { folderSignature, readFolder, type FolderRead, type ParsedDocument } from './folder-read.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { listManifestFiles } from './manifest-files.js';
 import { ObjectMetadata } from './object-metadata.js';
@@ -74,6 +78,17 @@ export class ManifestStore implements ResourceStore {
   private metadata: ObjectMetadata | undefined;
   private entries = new Map<ResourceKey, Entry>();
   private readonly listeners = new Set<ChangeListener>();
+  private calendarEntries = new Map<
+    ResourceKey,
+    { readonly file: string; readonly docHash: string; readonly calendar: EcsScheduleCalendarResource }
+  >();
+  private readonly calendarListeners: ((namespace: string, name: string) => void)[] = [];
+
+  /** The EcsScheduleCalendars of the folder, for spec.excludeCalendars. */
+  readonly calendars: CalendarSource = {
+    get: (namespace, name) => this.calendarEntries.get(`${namespace}/${name}`)?.calendar,
+    onChange: (listener) => void this.calendarListeners.push(listener),
+  };
   /** Set when the in-memory state has changes a failed write did not persist. */
   private unsaved = false;
   private synced = false;
@@ -248,6 +263,7 @@ export class ManifestStore implements ResourceStore {
     for (const entry of this.entries.values()) {
       if (brokenFiles.has(entry.file) && !documents.has(entry.key)) documents.set(entry.key, entry);
     }
+    const calendarsChanged = this.applyCalendars(read.calendars, brokenFiles);
 
     const now = this.clock.now();
     const changed: ParsedDocument[] = [];
@@ -286,6 +302,52 @@ export class ManifestStore implements ResourceStore {
       notify.push(parsed.key);
     }
     for (const key of notify) this.emit(key);
+    for (const key of calendarsChanged) this.emitCalendar(key);
+  }
+
+  /**
+   * Replaces the calendars with a read's (keeping what a broken file held). Returns the keys of
+   * the calendars added, changed or removed.
+   */
+  private applyCalendars(read: FolderRead['calendars'], brokenFiles: ReadonlySet<string>): ResourceKey[] {
+    const next = new Map<
+      ResourceKey,
+      { file: string; docHash: string; calendar: EcsScheduleCalendarResource }
+    >();
+    for (const [key, located] of read) {
+      next.set(key, { file: located.file, docHash: located.docHash, calendar: located.value });
+    }
+    for (const [key, entry] of this.calendarEntries) {
+      if (brokenFiles.has(entry.file) && !next.has(key)) next.set(key, entry);
+    }
+    const changed: ResourceKey[] = [];
+    for (const [key, entry] of next) {
+      if (this.calendarEntries.get(key)?.docHash === entry.docHash) continue;
+      changed.push(key);
+      const located = read.get(key);
+      for (const issue of located ? validateCalendar(entry.calendar) : []) {
+        this.logger.warn(`${located!.file}:${located!.index}: ${issue.path}: ${issue.message}`, {
+          calendar: key,
+          file: located!.file,
+          document: located!.index,
+          field: issue.path,
+        });
+      }
+    }
+    for (const key of this.calendarEntries.keys()) if (!next.has(key)) changed.push(key);
+    this.calendarEntries = next;
+    return changed;
+  }
+
+  private emitCalendar(key: ResourceKey): void {
+    const slash = key.indexOf('/');
+    for (const listener of this.calendarListeners) {
+      try {
+        listener(key.slice(0, slash), key.slice(slash + 1));
+      } catch (error) {
+        this.logger.error('calendar change listener failed', { calendar: key, error });
+      }
+    }
   }
 
   /** Builds the cached object from the manifest and its assigned metadata. */

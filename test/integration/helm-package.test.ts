@@ -62,6 +62,7 @@ describe('Helm chart package: helm package, then install from the archive (real 
       `${chart.name}/README.md`,
       `${chart.name}/crds/ecsscheduledtasks.yaml`,
       `${chart.name}/crds/ecsschedulerpolicies.yaml`,
+      `${chart.name}/crds/ecsschedulecalendars.yaml`,
       `${chart.name}/templates/deployment.yaml`,
     ]);
     expect(files.filter((f) => /\/\.helmignore$|\.tgz$|\/\.git\//.test(f))).to.deep.equal([]);

@@ -216,6 +216,8 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
       // Tenancy: the admin's policies, and the namespace labels their selectors read.
       'ecs-scheduler.dev/ecsschedulerpolicies': { verbs: ['get', 'list', 'watch'] },
       'core/namespaces': { verbs: ['get', 'list', 'watch'] },
+      // spec.excludeCalendars: the calendars the tasks name.
+      'ecs-scheduler.dev/ecsschedulecalendars': { verbs: ['get', 'list', 'watch'] },
     };
     for (const g of granted) {
       const limit = allowed[g.what];

@@ -114,6 +114,7 @@ describe('npm package: packed, installed globally on a clean prefix, both comman
       'dist/cli/process-guards.js',
       'crds/ecsscheduledtasks.yaml',
       'crds/ecsschedulerpolicies.yaml',
+      'crds/ecsschedulecalendars.yaml',
     ]);
     const unexpected = packed.filter(
       (p) => !/^(package\.json|README\.md|LICENSE|bin\/|dist\/|crds\/)/.test(p),
@@ -207,6 +208,7 @@ process.exit(0);
     expect(applied.code, applied.stderr).to.equal(0);
     expect(applied.stdout).to.include('ecsscheduledtasks.ecs-scheduler.dev');
     expect(applied.stdout).to.include('ecsschedulerpolicies.ecs-scheduler.dev');
+    expect(applied.stdout).to.include('ecsschedulecalendars.ecs-scheduler.dev');
   });
 
   it("with the machine's own node first on the PATH: runs on Node 24+, and on an older Node says to install Node 24", async function () {

@@ -244,6 +244,10 @@ describe('RBAC: the controller under the ServiceAccount of manifests/ (real API 
     ['update', 'ecsschedulerpolicies.ecs-scheduler.dev', undefined, false],
     ['list', 'namespaces', undefined, true],
     ['patch', 'namespaces', undefined, false],
+    // spec.excludeCalendars: reads the calendars, never writes them.
+    ['watch', 'ecsschedulecalendars.ecs-scheduler.dev', undefined, true],
+    ['get', 'ecsschedulecalendars.ecs-scheduler.dev', 'TEST', true],
+    ['create', 'ecsschedulecalendars.ecs-scheduler.dev', 'TEST', false],
   ];
   for (const [verb, resource, namespace, allowed] of canI) {
     const where =

@@ -15,8 +15,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { BACKFILL_KIND, POLICY_KIND } from '../../src/api/constants.js';
+import { BACKFILL_KIND, CALENDAR_KIND, POLICY_KIND } from '../../src/api/constants.js';
 import { validateBackfill } from '../../src/api/backfill-validation.js';
+import { validateCalendar } from '../../src/api/calendar-validation.js';
 import { validatePolicy } from '../../src/api/policy-validation.js';
 import { scheduleSummary } from '../../src/schedule/schedule-union.js';
 import { codeBlocks, markdownFiles, readText } from '../support/markdown.js';
@@ -38,6 +39,10 @@ function isPolicy(doc: unknown): boolean {
 /** An EcsTaskBackfill document (docs/concepts/backfill.md): checked on its own. */
 function isBackfill(doc: unknown): boolean {
   return (doc as { kind?: unknown } | null)?.kind === BACKFILL_KIND;
+}
+
+function isCalendar(doc: unknown): boolean {
+  return (doc as { kind?: unknown } | null)?.kind === CALENDAR_KIND;
 }
 
 /** A code block of one of the files, with where it is, for messages. */
@@ -196,7 +201,7 @@ describe('documentation examples, README.md and docs/ (real API server)', functi
       .filter((b) => b.lang === 'yaml')
       .flatMap((b, i) =>
         parseAllDocuments(b.body)
-          .filter((d) => !isPolicy(d.toJS()) && !isBackfill(d.toJS()))
+          .filter((d) => !isPolicy(d.toJS()) && !isBackfill(d.toJS()) && !isCalendar(d.toJS()))
           .map((d, j) => {
             const doc = d.toJS() as Partial<Est> | null;
             if (doc?.kind === 'EcsScheduledTask') {
@@ -272,6 +277,20 @@ describe('documentation examples, README.md and docs/ (real API server)', functi
         input: JSON.stringify({ ...doc, metadata: { ...doc.metadata, namespace: ns.name } }),
       });
       expect(r.code, `${p.at}: ${r.stderr}`).to.equal(0);
+    }
+  });
+
+  it('every EcsScheduleCalendar example is valid offline and applies with --dry-run=server', async () => {
+    const calendars = blocks
+      .filter((b) => b.lang === 'yaml')
+      .flatMap((b) => parseAllDocuments(b.body).map((d) => ({ doc: d.toJS() as Est, at: b.at })))
+      .filter((c) => isCalendar(c.doc));
+    expect(calendars.length, 'docs/concepts/calendars.md shows a calendar').to.be.at.least(1);
+    for (const c of calendars) {
+      const doc = { ...c.doc, metadata: { ...c.doc.metadata, namespace: ns.name } };
+      expect(validateCalendar(doc), c.at).to.deep.equal([]);
+      const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], { input: JSON.stringify(doc) });
+      expect(r.code, `${c.at}: ${r.stderr}`).to.equal(0);
     }
   });
 

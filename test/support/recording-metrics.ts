@@ -44,6 +44,10 @@ export class RecordingControllerMetrics implements ControllerMetrics {
   deadLetter(key: string, outcome: string): void {
     this.deadLetters.push({ key, outcome });
   }
+  readonly excluded: { key: string; count: number }[] = [];
+  excludedRuns(key: string, count: number): void {
+    this.excluded.push({ key, count });
+  }
   readonly denials: { key: string; field: string }[] = [];
   policyDenied(key: string, field: string): void {
     this.denials.push({ key, field });

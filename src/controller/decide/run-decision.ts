@@ -20,6 +20,7 @@
 //   when the pass looks again, read after the pass has acted.
 import { RUN_NOW_ANNOTATION } from '../../api/constants.js';
 import type { ConcurrencyPolicy, EcsScheduledTaskResource, RunRecord, Spec } from '../../api/types.js';
+import { nextIncludedFire, type Exclusions } from '../../schedule/exclusion-calendar.js';
 import { attemptOf, awaitingRetry, cancelledRetry, dueRetries, retryPolicyOf } from './run-retry.js';
 import {
   launchedTaskCount,
@@ -57,6 +58,11 @@ export interface PlanInput {
   readonly catchupRuns?: number;
   /** Scheduled runs still allowed by spec.maxRuns (maxRuns - launchedRunsTotal); absent: no limit. */
   readonly runsLeft?: number;
+  /**
+   * spec.excludeCalendars, compiled: an excluded time is not launched, not Missed, not Skipped;
+   * it moves the watermark on and is reported in `excluded`.
+   */
+  readonly exclusions?: Exclusions;
 }
 
 export interface SchedulePlan {
@@ -80,6 +86,16 @@ export interface SchedulePlan {
   readonly nextScheduleTime?: Date;
   /** When a pass should look again: a pending jitter, or the next fire plus its jitter. */
   readonly wakeAt?: Date;
+  /**
+   * Scheduled times a calendar excluded that this plan deals with (newest first): neither
+   * launched nor recorded; the watermark moves past them, and they are counted once.
+   */
+  readonly excluded?: readonly Date[];
+  /**
+   * The newest of `excluded` older than the first launch (`catchup[0]`, else `due` or `tooLate`):
+   * dealt with even if that launch fails.
+   */
+  readonly excludedBeforeDue?: Date;
 }
 
 /**
@@ -106,10 +122,29 @@ function firesSince(fires: FireTimes, after: Date, now: Date): { times: Date[]; 
   return { times, more: false };
 }
 
+/**
+ * The next fire after `now` that no calendar excludes, and when to look again before it: at the
+ * next excluded fire, so that each excluded time is dealt with (counted, the watermark moved past
+ * it) as it passes. Otherwise a calendar lifted later would turn the times it excluded into
+ * Missed runs, or launch the newest of them late. A pass for an excluded time makes no AWS call.
+ */
+function nextIncluded(input: PlanInput): { next?: Date; lookAgainAt?: Date } {
+  const raw = input.fires.next(input.now);
+  if (!input.exclusions) return raw ? { next: raw } : {};
+  const found = nextIncludedFire(input.fires, input.exclusions, input.now);
+  const next = 'fire' in found && found.fire ? found.fire : undefined;
+  const later = 'lookAgainAt' in found ? found.lookAgainAt : undefined;
+  const sweep = raw && raw.getTime() !== next?.getTime() ? raw : undefined;
+  const lookAgainAt = sweep && (!later || sweep.getTime() < later.getTime()) ? sweep : later;
+  return { ...(next ? { next } : {}), ...(lookAgainAt ? { lookAgainAt } : {}) };
+}
+
 export function planSchedule(input: PlanInput): SchedulePlan {
-  const { fires, now, after, jitterSeconds } = input;
-  const next = fires.next(now) ?? undefined;
-  const nextWake = next ? at(next, jitterSeconds(next)) : undefined;
+  const { fires, now, after, jitterSeconds, exclusions } = input;
+  const { next, lookAgainAt } = nextIncluded(input);
+  const nextWake = [next ? at(next, jitterSeconds(next)) : undefined, lookAgainAt]
+    .filter((t): t is Date => t !== undefined)
+    .reduce<Date | undefined>((a, b) => (a && a.getTime() <= b.getTime() ? a : b), undefined);
 
   if (input.suspend || input.exhausted) {
     // Times passing while suspended are neither launched nor Missed: the watermark just follows
@@ -127,7 +162,11 @@ export function planSchedule(input: PlanInput): SchedulePlan {
     };
   }
 
-  const { times, more } = firesSince(fires, after, now);
+  const scanned = firesSince(fires, after, now);
+  const { more } = scanned;
+  // Excluded times leave the scan before anything is decided: they are never due, late or missed.
+  const times = exclusions ? scanned.times.filter((t) => !exclusions.excludes(t)) : scanned.times;
+  const excludedTimes = exclusions ? scanned.times.filter((t) => exclusions.excludes(t)) : [];
   // The newest time whose jittered launch moment has come; newer ones still wait for their jitter.
   const dueIndex = times.findIndex((t) => at(t, jitterSeconds(t)).getTime() <= now.getTime());
   const waiting = dueIndex < 0 ? times : times.slice(0, dueIndex);
@@ -135,9 +174,26 @@ export function planSchedule(input: PlanInput): SchedulePlan {
     Date | undefined
   >((a, b) => (a && a.getTime() <= b.getTime() ? a : b), undefined);
   const base = { ...(next ? { nextScheduleTime: next } : {}), ...(wakeAt ? { wakeAt } : {}) };
+  // Excluded times are dealt with as soon as they pass, but the watermark must not pass a time
+  // still waiting for its jitter.
+  const oldestWaiting = waiting.at(-1);
+  const excluded = oldestWaiting
+    ? excludedTimes.filter((t) => t.getTime() < oldestWaiting.getTime())
+    : excludedTimes;
+  const excludedPart = excluded.length > 0 ? { excluded } : {};
 
   const candidate = dueIndex < 0 ? undefined : times[dueIndex];
-  if (!candidate) return { catchup: [], missed: [], missedCount: 0, missedMore: false, ...base };
+  if (!candidate) {
+    return {
+      catchup: [],
+      missed: [],
+      missedCount: 0,
+      missedMore: false,
+      ...(excluded[0] ? { lastScheduleTime: excluded[0] } : {}),
+      ...excludedPart,
+      ...base,
+    };
+  }
 
   // Lateness counts from the jittered launch moment: a run jittered by 10 minutes is not late at 5.
   const late = (t: Date) =>
@@ -156,13 +212,20 @@ export function planSchedule(input: PlanInput): SchedulePlan {
     catchup = older.slice(0, Math.min(allowed, eligible)).reverse();
     older = older.slice(catchup.length);
   }
+  const newestExcluded = excluded[0];
+  // Dealt with whatever becomes of the launches: the excluded times older than the first of them.
+  const firstLaunch = catchup[0] ?? candidate;
+  const excludedBeforeDue = excluded.find((t) => t.getTime() < firstLaunch.getTime());
   return {
     ...(tooLate ? { tooLate: candidate } : { due: candidate }),
     catchup,
     missed: older.slice(0, MAX_MISSED_RECORDS),
     missedCount: older.length,
     missedMore: more,
-    lastScheduleTime: candidate,
+    lastScheduleTime:
+      newestExcluded && newestExcluded.getTime() > candidate.getTime() ? newestExcluded : candidate,
+    ...excludedPart,
+    ...(excludedBeforeDue ? { excludedBeforeDue } : {}),
     ...base,
   };
 }

@@ -51,6 +51,9 @@ import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
 import { ScheduleStep } from './schedule-step.js';
 import { runBuffered } from './buffered-run.js';
 import { buildStatus, newestVerdict, stalledStatus } from '../decide/status-builder.js';
+import type { CalendarSource } from '../calendar-port.js';
+import { CalendarCompiler, CalendarReason, resolveCalendars } from '../decide/calendar-lookup.js';
+import { includedFires } from '../../schedule/exclusion-calendar.js';
 import { repairStatus } from '../decide/status-repair.js';
 import { droppedRuns } from '../decide/status-size.js';
 import { TaskTracker } from '../runtime/task-tracker.js';
@@ -91,6 +94,8 @@ export interface ReconcilerDeps {
   readonly deadLetters?: DeadLetterSink;
   /** When a dead letter that cannot be sent is given up (--dead-letter-max-attempts, --dead-letter-max-age). */
   readonly deadLetterRetry?: DeadLetterRetryOptions;
+  /** EcsScheduleCalendars for spec.excludeCalendars; without one, a resource naming any stalls. */
+  readonly calendars?: CalendarSource;
   /**
    * The process's one budget of passed-over-time lookups (--adoption-lookups-per-second), shared
    * by every resource. Default: a budget of this reconciler's own at the default rate.
@@ -135,6 +140,11 @@ const ACCESS_WAITING_FOR =
  * adopt. Short beside --shutdown-timeout (25 s), which the whole shutdown must fit in.
  */
 const WAITING_FLUSH_TIMEOUT_MS = 5_000;
+/** What a resource stalled on a calendar waits for; a calendar change wakes it (no retry). */
+const CALENDAR_WAITING_FOR: Readonly<Record<string, string>> = {
+  [CalendarReason.CalendarNotFound]: 'waiting for the EcsScheduleCalendar to be created',
+  [CalendarReason.InvalidCalendar]: 'waiting for the EcsScheduleCalendar to be fixed',
+};
 /** A pass that nobody cancels: tests, and callers from before cancellation existed. */
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -150,6 +160,7 @@ export class Reconciler {
   readonly #denials = new AccessDenials();
   readonly #launches: LaunchStep;
   readonly #schedule: ScheduleStep;
+  readonly #calendarCompiler = new CalendarCompiler();
   readonly #lookups: LookupBudget;
   readonly #launchWriteDelayMs: number;
   readonly #waiting = new WaitingWrites();
@@ -220,6 +231,14 @@ export class Reconciler {
         return this.#stall(resource, EventReason.InvalidSpec, error.message, now, log, commit, waiting);
       throw error;
     }
+    const calendars = this.#deps.calendars;
+    const resolved = resolveCalendars(
+      resource,
+      calendars && ((namespace, name) => calendars.get(namespace, name)),
+      this.#calendarCompiler,
+    );
+    if (!resolved.ok)
+      return this.#stall(resource, resolved.reason, resolved.message, now, log, commit, waiting);
     // Before any AWS or SQS call: a denied resource is never acted on.
     const decision = this.#deps.policy?.evaluate(resource) ?? { allowed: true as const };
     if (!decision.allowed) {
@@ -288,6 +307,7 @@ export class Reconciler {
       ...(pass.spec.maxRuns !== undefined ? { runsLeft: pass.spec.maxRuns - pass.launchedRunsTotal } : {}),
       startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
       jitterSeconds: (t) => jitterOf(pass, t),
+      ...(resolved.exclusions ? { exclusions: resolved.exclusions } : {}),
     });
     const fresh = needsFreshTasks(pass.spec, pass.runs, now, {
       scheduled: plan.due !== undefined,
@@ -317,7 +337,8 @@ export class Reconciler {
       pass,
       plan,
       status.lastScheduleTime,
-      schedule,
+      // Passed-over times are walked for their lookups: an excluded one is never recorded Missed.
+      resolved.exclusions ? includedFires(schedule, resolved.exclusions) : schedule,
       after,
     );
     const lastRunNow = await this.#schedule.runNow(pass, status.lastRunNow);
@@ -514,11 +535,12 @@ export class Reconciler {
         ? this.#cancelRetries(resource, stored, message, now)
         : { status: stored, cancelled: [] };
     const waitingFor =
-      reason === RunReason.PolicyDenied
+      CALENDAR_WAITING_FOR[reason] ??
+      (reason === RunReason.PolicyDenied
         ? 'waiting for the spec or an EcsSchedulerPolicy to change'
         : reason === ACCESS_DENIED_REASON
           ? ACCESS_WAITING_FOR
-          : 'waiting for the spec to be fixed';
+          : 'waiting for the spec to be fixed');
     const status = stalledStatus(before, resource.metadata.generation, reason, message, now, waitingFor);
     if (!isDeepStrictEqual(status, resource.status ?? {}))
       await commit(() => this.#deps.store.writeStatus(resource, status));
@@ -534,7 +556,9 @@ export class Reconciler {
           ? 'denied by policy'
           : reason === ACCESS_DENIED_REASON
             ? 'AWS denied access for longer than IAM takes to apply a change'
-            : 'invalid spec';
+            : reason in CALENDAR_WAITING_FOR
+              ? 'an excluded calendar is missing or invalid'
+              : 'invalid spec';
       log.warn(what, {
         issues: message,
         ...details,
@@ -610,6 +634,9 @@ export class Reconciler {
       metrics.adoptionLookups?.(pass.key, pass.lookups, waiting);
     }
     const last = lastScheduleTime ? new Date(lastScheduleTime) : undefined;
+    // Counted once: only the excluded times the stored watermark has moved past.
+    const excluded = (plan.excluded ?? []).filter((t) => last && t.getTime() <= last.getTime()).length;
+    if (excluded > 0) metrics.excludedRuns?.(pass.key, excluded);
     const stopped = pass.spec.suspend || maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal);
     metrics.scheduleTimes(pass.key, stopped ? undefined : plan.nextScheduleTime, last);
     if (pass.queueDepth !== undefined) metrics.queueDepth(pass.key, pass.queueDepth);

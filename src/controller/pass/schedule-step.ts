@@ -79,7 +79,8 @@ export class ScheduleStep {
     if (missed.warning) {
       pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: missed.warning });
     }
-    let handledUpTo = later(previous, iso(plan.missed[0]));
+    // Times excluded before the first launch are dealt with whatever becomes of it.
+    let handledUpTo = later(later(previous, iso(plan.missed[0])), iso(plan.excludedBeforeDue));
     // spec.catchup: older times launched oldest first, each its own run (decided in planSchedule).
     for (const time of plan.catchup) {
       const identity = scheduledRunIdentity(pass.resource, time);

@@ -56,7 +56,7 @@ describe('ecs-scheduler binary', function () {
     const r = run(process.execPath, ['crd']);
     expect(r.code).to.equal(0);
     expect(r.stdout).to.equal(
-      `${readFileSync('crds/ecsscheduledtasks.yaml', 'utf8')}---\n${readFileSync('crds/ecsschedulerpolicies.yaml', 'utf8')}---\n${readFileSync('crds/ecstaskbackfills.yaml', 'utf8')}`,
+      `${readFileSync('crds/ecsscheduledtasks.yaml', 'utf8')}---\n${readFileSync('crds/ecsschedulerpolicies.yaml', 'utf8')}---\n${readFileSync('crds/ecstaskbackfills.yaml', 'utf8')}---\n${readFileSync('crds/ecsschedulecalendars.yaml', 'utf8')}`,
     );
   });
 

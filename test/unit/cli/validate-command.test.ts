@@ -16,7 +16,7 @@ describe('ecs-scheduler validate', () => {
     const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
     expect(await validateCommand(['examples'], io), io.err).to.equal(0);
     expect(io.err).to.match(
-      /[1-9]\d* EcsScheduledTask and [1-9]\d* EcsSchedulerPolicy document\(s\) checked, 0 of other kinds skipped, 0 error\(s\)/,
+      /[1-9]\d* EcsScheduledTask and [1-9]\d* EcsSchedulerPolicy document\(s\) checked, [1-9]\d* EcsScheduleCalendar document\(s\) checked, 0 of other kinds skipped, 0 error\(s\)/,
     );
   });
 
@@ -42,7 +42,7 @@ spec:
     const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
     expect(await validateCommand([dir], io)).to.equal(1);
     expect(io.err.split('\n')).to.deep.equal([
-      `${file}:6:1: skipped: kind ConfigMap (v1) is not EcsScheduledTask or EcsSchedulerPolicy`,
+      `${file}:6:1: skipped: kind ConfigMap (v1) is not EcsScheduledTask, EcsSchedulerPolicy or EcsScheduleCalendar`,
       `${file}:15:14: spec.taskCount: must be >= 1`,
       `${file}:16:9: spec.task.taskDefinition: required field is missing`,
       '2 EcsScheduledTask and 0 EcsSchedulerPolicy document(s) checked, 1 of other kinds skipped, 2 error(s)',

@@ -32,6 +32,7 @@ const everyMethod: Calls = {
     m.deadLetter(key, 'refused');
   },
   policyDenied: (m, key) => m.policyDenied(key, 'spec.task.cluster'),
+  excludedRuns: (m, key) => m.excludedRuns(key, 3),
   workers: (m) => m.workers(4, 1),
   adoptionLookups: (m, key) => m.adoptionLookups(key, { found: 1, none: 1 }, true),
   forget: () => undefined,

@@ -17,6 +17,7 @@ const EXPORTED: Row[] = [
   ['ecs_scheduler_adoption_lookups_waiting', 'gauge', []],
   ['ecs_scheduler_dead_letters_total', 'counter', ['namespace', 'name', 'outcome']],
   ['ecs_scheduler_ecs_requests_total', 'counter', ['operation', 'outcome']],
+  ['ecs_scheduler_excluded_runs_total', 'counter', ['namespace', 'name']],
   ['ecs_scheduler_last_run_result', 'gauge', ['namespace', 'name', 'result']],
   ['ecs_scheduler_last_schedule_time', 'gauge', ['namespace', 'name']],
   ['ecs_scheduler_last_success_time', 'gauge', ['namespace', 'name']],
@@ -47,6 +48,7 @@ const EXPORTED: Row[] = [
 // --per-resource-metrics=false: these counters keep only the namespace of the resource.
 const WITHOUT_PER_RESOURCE: Record<string, string[]> = {
   ecs_scheduler_dead_letters_total: ['namespace', 'outcome'],
+  ecs_scheduler_excluded_runs_total: ['namespace'],
   ecs_scheduler_run_retries_total: ['namespace', 'reason'],
   ecs_scheduler_runs_total: ['namespace', 'result'],
 };

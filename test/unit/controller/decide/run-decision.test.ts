@@ -28,6 +28,7 @@ import {
   type RequeueInput,
 } from '../../../../src/controller/decide/run-decision.js';
 import { dueRetries } from '../../../../src/controller/decide/run-retry.js';
+import { compileCalendar, exclusionsOf } from '../../../../src/schedule/exclusion-calendar.js';
 import { scheduledTask } from '../../../support/resources.js';
 
 const sqs = { queueName: 'q', messagesPerTask: 100 };
@@ -1260,4 +1261,134 @@ describe('decideSupersede: a new run takes over from older ones', () => {
       ['2026-03-01T08:00:00Z', 'no'],
     ]);
   });
+});
+
+describe('planSchedule with spec.excludeCalendars: excluded times are neither due, missed nor skipped', () => {
+  const base: PlanInput = {
+    fires: hourly(),
+    now: d('2026-03-01T10:00:30Z'),
+    after: d('2026-03-01T09:00:00Z'),
+    suspend: false,
+    jitterSeconds: () => 0,
+  };
+  /** Exclusions of [start, end) ranges, through the real calendar compiler. */
+  const excluding = (...ranges: [string, string][]) =>
+    exclusionsOf([compileCalendar({ ranges: ranges.map(([start, end]) => ({ start, end })) }, 'ns/freeze')]);
+  const cases: {
+    name: string;
+    input: Partial<PlanInput>;
+    want: Record<string, unknown>;
+  }[] = [
+    {
+      name: 'the due time is excluded: nothing due or missed, the watermark moves, next is the next included time; look again at the next excluded one to deal with it as it passes',
+      input: { exclusions: excluding(['2026-03-01T10:00:00Z', '2026-03-01T12:00:00Z']) },
+      want: {
+        due: undefined,
+        tooLate: undefined,
+        missed: [],
+        excluded: ['2026-03-01T10:00:00.000Z'],
+        lastScheduleTime: '2026-03-01T10:00:00.000Z',
+        nextScheduleTime: '2026-03-01T12:00:00.000Z',
+        wakeAt: '2026-03-01T11:00:00.000Z',
+      },
+    },
+    {
+      name: 'excluded times before the due one are not missed, and are dealt with whatever the launch does',
+      input: {
+        after: d('2026-03-01T07:00:00Z'),
+        exclusions: excluding(['2026-03-01T08:00:00Z', '2026-03-01T10:00:00Z']),
+      },
+      want: {
+        due: '2026-03-01T10:00:00.000Z',
+        missed: [],
+        missedCount: 0,
+        excluded: ['2026-03-01T09:00:00.000Z', '2026-03-01T08:00:00.000Z'],
+        excludedBeforeDue: '2026-03-01T09:00:00.000Z',
+        lastScheduleTime: '2026-03-01T10:00:00.000Z',
+      },
+    },
+    {
+      name: 'an excluded time between missed ones: only the included older times are missed',
+      input: {
+        after: d('2026-03-01T07:00:00Z'),
+        exclusions: excluding(['2026-03-01T09:00:00Z', '2026-03-01T09:30:00Z']),
+      },
+      want: {
+        due: '2026-03-01T10:00:00.000Z',
+        missed: ['2026-03-01T08:00:00.000Z'],
+        missedCount: 1,
+        excluded: ['2026-03-01T09:00:00.000Z'],
+      },
+    },
+    {
+      name: 'an excluded time newer than the due one: the due one launches, the watermark passes both',
+      input: {
+        after: d('2026-03-01T08:00:00Z'),
+        exclusions: excluding(['2026-03-01T10:00:00Z', '2026-03-01T11:00:00Z']),
+      },
+      want: {
+        due: '2026-03-01T09:00:00.000Z',
+        excluded: ['2026-03-01T10:00:00.000Z'],
+        excludedBeforeDue: undefined,
+        lastScheduleTime: '2026-03-01T10:00:00.000Z',
+        nextScheduleTime: '2026-03-01T11:00:00.000Z',
+      },
+    },
+    {
+      name: 'an excluded time newer than one waiting for its jitter: not dealt with yet (the watermark must not pass the waiting one)',
+      input: {
+        after: d('2026-03-01T08:00:00Z'),
+        jitterSeconds: (t) => (t.getTime() === d('2026-03-01T09:00:00Z').getTime() ? 3660 : 0),
+        exclusions: excluding(['2026-03-01T10:00:00Z', '2026-03-01T10:30:00Z']),
+      },
+      want: {
+        due: undefined,
+        excluded: undefined,
+        lastScheduleTime: undefined,
+        wakeAt: '2026-03-01T10:01:00.000Z',
+      },
+    },
+    {
+      name: 'everything excluded as far as the search looks: no next time, look again at the next excluded time',
+      input: { exclusions: excluding(['2026-01-01T00:00:00Z', '2030-01-01T00:00:00Z']) },
+      want: {
+        due: undefined,
+        excluded: ['2026-03-01T10:00:00.000Z'],
+        nextScheduleTime: undefined,
+        wakeAt: '2026-03-01T11:00:00.000Z',
+      },
+    },
+    {
+      name: 'the next fire is included: no earlier look',
+      input: { exclusions: excluding(['2026-03-01T10:00:00Z', '2026-03-01T10:30:00Z']) },
+      want: {
+        excluded: ['2026-03-01T10:00:00.000Z'],
+        nextScheduleTime: '2026-03-01T11:00:00.000Z',
+        wakeAt: '2026-03-01T11:00:00.000Z',
+      },
+    },
+    {
+      name: 'suspended: the calendar only moves the wake-up to the next included time',
+      input: { suspend: true, exclusions: excluding(['2026-03-01T10:30:00Z', '2026-03-01T12:30:00Z']) },
+      want: { due: undefined, excluded: undefined, wakeAt: '2026-03-01T13:00:00.000Z' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const plan = planSchedule({ ...base, ...c.input });
+      const got: Record<string, unknown> = {
+        due: iso(plan.due),
+        tooLate: iso(plan.tooLate),
+        missed: plan.missed.map((t) => t.toISOString()),
+        missedCount: plan.missedCount,
+        excluded: plan.excluded?.map((t) => t.toISOString()),
+        excludedBeforeDue: iso(plan.excludedBeforeDue),
+        lastScheduleTime: iso(plan.lastScheduleTime),
+        nextScheduleTime: iso(plan.nextScheduleTime),
+        wakeAt: iso(plan.wakeAt),
+      };
+      const picked = Object.fromEntries(Object.keys(c.want).map((k) => [k, got[k]]));
+      expect(picked).to.deep.equal(c.want);
+    });
+  }
 });
