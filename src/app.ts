@@ -52,6 +52,9 @@ import { SqsDeadLetterSink } from './aws/sqs/sqs-dead-letter-sink.js';
 import { WriteLane } from './flow/write-lane.js';
 import { createSqsClient } from './aws/sqs/sqs-client.js';
 import { SqsQueueDepth } from './aws/sqs/sqs-queue-depth.js';
+import { createShardMetrics } from './metrics/shard-metrics.js';
+import { shardLeaseName } from './shard/shard-labels.js';
+import { isOwnedBy, ownerSelector, startSharding, type RunningSharding } from './shard/sharding.js';
 import { regionOfQueueUrl } from './aws/sqs/sqs-queue-url.js';
 
 // Writes in flight: when no pass is deciding, enough to keep the API server's write path full;
@@ -209,6 +212,13 @@ function kubernetesSource(
     logger,
     watchMetrics: metrics.watch,
     writeLane,
+    // Sharded: this replica caches only its own resources, and a drained one is as good as gone.
+    ...(config.sharding
+      ? {
+          labelSelector: ownerSelector(config.identity),
+          visible: (resource: Parameters<typeof isOwnedBy>[1]) => isOwnedBy(config.identity, resource),
+        }
+      : {}),
   });
   const policies =
     config.policy === 'enforce'
@@ -239,7 +249,7 @@ function kubernetesSource(
       await events.flush();
     },
   };
-  return { source, kubeConfig };
+  return { source, kubeConfig, informer };
 }
 
 /** Starts the source; rejects with a StartupError when the first list takes longer than `seconds`. */
@@ -280,7 +290,8 @@ export async function startApp(
     );
   }
   const metrics = createMetrics({
-    leaseName: config.leaderElectionId,
+    // Sharded, the Lease that decides what this replica may do is its shard's.
+    leaseName: config.sharding ? shardLeaseName(config.identity) : config.leaderElectionId,
     perResource: config.perResourceMetrics,
   });
   const awsOptions = {
@@ -348,14 +359,16 @@ export async function startApp(
   let source: ResourceSource;
   let elector: LeaseElector | undefined;
   let kubeConfig: PooledKubeConfig | undefined;
+  let informer: ReturnType<typeof kubernetesSource>['informer'] | undefined;
+  let sharding: RunningSharding | undefined;
   if (config.mode === 'standalone') {
     source = standaloneSource(config, logger, clock);
   } else {
-    ({ source, kubeConfig } = kubernetesSource(config, logger, clock, metrics, writeLane));
+    ({ source, kubeConfig, informer } = kubernetesSource(config, logger, clock, metrics, writeLane));
   }
 
   // With an elector (Kubernetes mode with --leader-elect), launches wait for its lease.
-  const leaderElected = config.leaderElect && config.mode !== 'standalone';
+  const leaderElected = (config.leaderElect || config.sharding) && config.mode !== 'standalone';
   // One tracker follows every resource's tasks in shared DescribeTasks batches and wakes a
   // resource only when one of its tasks finished; `terms` exists by the time it first wakes.
   const tracker = new TaskTracker({
@@ -416,8 +429,14 @@ export async function startApp(
     ...(source.policy === undefined ? {} : { policy: source.policy }),
     // Without leader election this replica is alone; with it, only the elector's lease counts.
     fence: {
-      holds: (marginMs) =>
-        elector ? elector.holds(marginMs) : source.fence ? source.fence.holds(marginMs) : !leaderElected,
+      holds: (marginMs, key) =>
+        sharding
+          ? sharding.holds(marginMs, key)
+          : elector
+            ? elector.holds(marginMs)
+            : source.fence
+              ? source.fence.holds(marginMs)
+              : !leaderElected,
     },
   });
 
@@ -453,6 +472,8 @@ export async function startApp(
     if (!source.hasSynced()) return { ready: false, reason: 'cache not synced' };
     if (elector && !elector.isHealthy())
       return { ready: false, reason: 'the leader election Lease is unreachable' };
+    if (sharding && !sharding.isHealthy())
+      return { ready: false, reason: 'the shard or leader Lease is unreachable' };
     return { ready: true };
   };
   const http: RunningHttpServer = await startHttpServer({
@@ -488,7 +509,37 @@ export async function startApp(
   for (const o of overviews) logger.debug('resource known', { ...o });
   logger.info('resources synced', { mode: config.mode, ...summarize(overviews) });
 
-  if (config.leaderElect && kubeConfig) {
+  // Losing a term aborts its passes through `signal`; stop() lets them finish. The lost term's
+  // passes are aborted before they follow anything, so the tracker stops spending this account's
+  // DescribeTasks budget on tasks another replica now follows.
+  const endTerm = async () => {
+    tracker.clear();
+    await taskEvents?.stop();
+    return terms.finish();
+  };
+  if (config.sharding && kubeConfig && informer) {
+    sharding = startSharding({
+      kubeConfig,
+      ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
+      leaseNamespace: config.leaderElectionNamespace,
+      leaderElectionId: config.leaderElectionId,
+      identity: config.identity,
+      leaseDurationSeconds: config.leaseDurationSeconds,
+      renewDeadlineSeconds: config.renewDeadlineSeconds,
+      retryPeriodSeconds: config.retryPeriodSeconds,
+      owned: informer,
+      isProcessing: (key) => terms.isProcessing(key),
+      onStartedShard: lead,
+      onStoppedShard: endTerm,
+      clock,
+      logger,
+      metrics: {
+        shardLease: metrics.leader,
+        watch: metrics.watch,
+        shard: createShardMetrics(metrics.registry),
+      },
+    });
+  } else if (config.leaderElect && kubeConfig) {
     elector = createLeaseElector(kubeConfig, {
       name: config.leaderElectionId,
       namespace: config.leaderElectionNamespace,
@@ -499,15 +550,8 @@ export async function startApp(
       clock,
       logger,
       metrics: metrics.leader,
-      // Losing the lease aborts the term's passes through `signal`; stop() lets them finish.
       onStartedLeading: lead,
-      // The lost term's passes are aborted before they follow anything, so the tracker stops
-      // spending this account's DescribeTasks budget on tasks another replica now follows.
-      onStoppedLeading: async () => {
-        tracker.clear();
-        await taskEvents?.stop();
-        return terms.finish();
-      },
+      onStoppedLeading: endTerm,
     });
     elector.start();
   } else {
@@ -523,7 +567,8 @@ export async function startApp(
       stopping = true;
       logger.info('shutting down: draining in-flight work');
       // The elector keeps renewing while the term drains, then releases the lease.
-      if (elector) await elector.stop();
+      if (sharding) await sharding.stop();
+      else if (elector) await elector.stop();
       else await terms.finish();
       await terms.settled();
       await taskEvents?.stop();

@@ -39,13 +39,15 @@ export function planShards(
   resources: Iterable<ShardedResource>,
   states: ReadonlyMap<string, ShardState>,
   live: readonly string[],
+  /** The owner of a uid among `live`; a memo of assignShard when the caller has one. */
+  assign: (uid: string) => string | undefined = (uid) => assignShard(uid, live),
 ): ShardPlan {
   const actions: ShardAction[] = [];
   const takeOvers = new Set<string>();
   const desired = new Map<string, number>(live.map((s) => [s, 0]));
   let unassigned = 0;
   for (const r of resources) {
-    const target = assignShard(r.uid, live);
+    const target = assign(r.uid);
     if (target === undefined) {
       unassigned++;
       continue;
