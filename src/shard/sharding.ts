@@ -171,6 +171,7 @@ export function startSharding(o: ShardingOptions): RunningSharding {
   shardLease.start();
   leader.start();
   logger.info('sharding: working on the resources labelled with this replica', {
+    identity: o.identity,
     label: `${OWNER_LABEL}=${o.identity}`,
     shardLease: `${o.leaseNamespace}/${shardLeaseName(o.identity)}`,
   });
