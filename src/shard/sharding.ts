@@ -33,7 +33,7 @@ export interface ShardingOptions {
   readonly renewDeadlineSeconds: number;
   readonly retryPeriodSeconds: number;
   /** This replica's resources: the informer selected by ownerSelector(identity). */
-  readonly owned: WatchedCache<EcsScheduledTaskResource>;
+  readonly owned: WatchedCache<EcsScheduledTaskResource> & { refresh(reason: string): Promise<void> };
   /** Whether a pass over the key has not settled (ControllerTerms.isProcessing). */
   readonly isProcessing: (key: string) => boolean;
   /** A shard term begins: work on the owned resources until `signal` aborts. */
@@ -88,6 +88,7 @@ export function startSharding(o: ShardingOptions): RunningSharding {
     retryPeriodSeconds: o.retryPeriodSeconds,
   };
 
+  let shardTerms = 0;
   const shardLease = new LeaseElector({
     client: ringLeases,
     name: shardLeaseName(o.identity),
@@ -97,7 +98,14 @@ export function startSharding(o: ShardingOptions): RunningSharding {
     clock,
     logger: logger.child({ shard: o.identity }),
     metrics: o.metrics.shardLease,
-    onStartedLeading: o.onStartedShard,
+    onStartedLeading: (signal) => {
+      // A later term follows a lost one, maybe a pause past the Lease: while paused, our resources
+      // may have moved, and the watch may not have said so yet. The term starts on a fresh list.
+      if (shardTerms++ === 0) return o.onStartedShard(signal);
+      void o.owned.refresh('new shard term').then(() => {
+        if (!signal.aborted) o.onStartedShard(signal);
+      });
+    },
     onStoppedLeading: o.onStoppedShard,
   });
 

@@ -200,6 +200,10 @@ describe('controller: three replicas with --sharding (real API server and moto)'
       launchesOf(paused, continuedAt).filter((l) => Date.parse(l.ts as string) < backAt),
       'launches by the resumed replica before its new term',
     ).to.deep.equal([]);
+    expect(
+      paused.process.lines.some((l) => l.msg === 'listing' && l.reason === 'new shard term'),
+      'the new term started on a fresh list',
+    ).to.equal(true);
     figures.sigstop = { share: pausedShare, newTermAfterContinueSeconds: (backAt - continuedAt) / 1000 };
     await settledOn(all, 30_000, 'the resumed replica to get resources back');
 
