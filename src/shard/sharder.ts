@@ -58,6 +58,12 @@ export interface SharderOptions {
   /** For taking an expired shard's Lease over; it writes the ring label. */
   readonly leaseClient: LeaseClient;
   readonly labels: LabelPatchClient;
+  /**
+   * Whether this replica may still write as the sharder: the leader Lease is held with a margin.
+   * A sharder paused past its Lease resumes with a stale view of the ring; its writes must not
+   * race the new sharder's.
+   */
+  readonly mayAct: () => boolean;
   readonly namespace: string;
   /** This replica: the holder written on a Lease taken over. */
   readonly identity: string;
@@ -89,6 +95,11 @@ export class Sharder {
   readonly #patched = new Map<string, string>();
   /** When (monotonic) we asked a resource to drain, for the handover duration. */
   readonly #drainStarted = new Map<string, number>();
+  /**
+   * Leases we took over, by name: the version we wrote over and the Lease we wrote. Until the
+   * watch brings our write, the cache still shows the expired record, which must not count again.
+   */
+  readonly #takenOver = new Map<string, { readonly over: string; readonly lease: RingLease }>();
   /** When (monotonic) a shard was first seen out of the ring. */
   readonly #shardLeft = new Map<string, number>();
   #lastStates = new Map<string, ShardState>();
@@ -111,6 +122,7 @@ export class Sharder {
     this.#term = term;
     this.#ring = new Map();
     this.#patched.clear();
+    this.#takenOver.clear();
     this.#o.metrics.setSharder(true);
     signal.addEventListener('abort', () => void this.stop(), { once: true });
     const poke = () => this.#schedule(SETTLE_MS);
@@ -174,7 +186,8 @@ export class Sharder {
       .keys()
       .map((k) => term.leases.get(k))
       .map((l) => (l === undefined ? undefined : this.#o.leaseOf(l)))
-      .filter((l): l is RingLease => l !== undefined);
+      .filter((l): l is RingLease => l !== undefined)
+      .map((l) => this.#withOurTakeover(l));
     this.#ring = observeRing(this.#ring, leases, now);
     const states = shardStates(this.#ring, now, this.#o.leaseDurationSeconds);
     this.#noteRingChanges(states, now);
@@ -187,6 +200,14 @@ export class Sharder {
     for (const a of plan.actions) counts[a.kind]++;
     this.#log.info('sharder pass', { live, ...counts });
     await this.#execute(term, plan.actions);
+  }
+
+  #withOurTakeover(lease: RingLease): RingLease {
+    const ours = this.#takenOver.get(lease.name);
+    if (ours === undefined) return lease;
+    if (lease.resourceVersion === ours.over) return ours.lease;
+    this.#takenOver.delete(lease.name);
+    return lease;
   }
 
   #assignFor(live: readonly string[]): (uid: string) => string | undefined {
@@ -250,6 +271,7 @@ export class Sharder {
   }
 
   async #act(term: SharderTerm, action: ShardAction): Promise<void> {
+    if (!this.#o.mayAct()) return;
     if (action.kind === 'takeOver') return this.#takeOver(action.shard);
     const object = term.resources.get(action.key);
     if (object === undefined) return;
@@ -300,12 +322,16 @@ export class Sharder {
     const name = shardLeaseName(shard);
     const seen = this.#ring.get(name);
     if (seen === undefined || (seen.record.holderIdentity ?? '') !== shard) return;
-    await this.#o.leaseClient.update(
+    const written = await this.#o.leaseClient.update(
       this.#o.namespace,
       name,
       desiredRecord(seen.record, this.#o.identity, this.#o.clock.now(), this.#o.leaseDurationSeconds),
       seen.resourceVersion,
     );
+    this.#takenOver.set(name, {
+      over: seen.resourceVersion,
+      lease: { name, record: written.record, resourceVersion: written.resourceVersion },
+    });
     this.#log.warn('took over the Lease of an expired shard: its resources move', { shard });
     this.#schedule(0);
   }

@@ -77,6 +77,9 @@ function labelsOrUidChanged(
   );
 }
 
+/** How long the leader Lease must stay ours for the sharder to send a write. */
+const SHARDER_WRITE_MARGIN_MS = 2_000;
+
 export function startSharding(o: ShardingOptions): RunningSharding {
   const { kubeConfig, clock, logger } = o;
   const ring = { [RING_LABEL]: o.leaderElectionId };
@@ -110,7 +113,7 @@ export function startSharding(o: ShardingOptions): RunningSharding {
   });
 
   const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
-  const sharder = new Sharder({
+  const sharder: Sharder = new Sharder({
     newResourceCache: () =>
       new ResourceInformer({
         source: new KubeListWatchSource(kubeConfig, {
@@ -142,6 +145,8 @@ export function startSharding(o: ShardingOptions): RunningSharding {
     },
     leaseClient: ringLeases,
     labels,
+    // The same margin as a launch's: a write takes about as long.
+    mayAct: (): boolean => leader.holds(SHARDER_WRITE_MARGIN_MS),
     namespace: o.leaseNamespace,
     identity: o.identity,
     leaseDurationSeconds: o.leaseDurationSeconds,
@@ -150,7 +155,7 @@ export function startSharding(o: ShardingOptions): RunningSharding {
     logger,
     metrics: o.metrics.shard,
   });
-  const leader = new LeaseElector({
+  const leader: LeaseElector = new LeaseElector({
     client: new KubeLeaseClient(kubeConfig),
     name: o.leaderElectionId,
     namespace: o.leaseNamespace,
