@@ -26,6 +26,11 @@ export function createShardMetrics(registry: Registry): ShardMetrics {
     help: "Resources with no live shard to go to, in the sharder's view (alert when above 0 for long)",
     registers,
   });
+  const moving = new Gauge({
+    name: 'ecs_scheduler_shard_moving_resources',
+    help: "Resources not with their shard yet (unlabelled, draining, or with another owner), in the sharder's view",
+    registers,
+  });
   const live = new Gauge({
     name: 'ecs_scheduler_shard_live_shards',
     help: "Live shards of the ring, in the sharder's view",
@@ -61,13 +66,15 @@ export function createShardMetrics(registry: Registry): ShardMetrics {
       if (!active) {
         perShard.reset();
         unassigned.set(0);
+        moving.set(0);
         live.set(0);
       }
     },
-    setResourcesPerShard: (counts, none) => {
+    setResourcesPerShard: (counts, none, notThereYet) => {
       perShard.reset();
       for (const [shard, n] of counts) perShard.set({ shard }, n);
       unassigned.set(none);
+      moving.set(notThereYet);
     },
     setLiveShards: (n) => live.set(n),
     handedOver: (reason, seconds) => {

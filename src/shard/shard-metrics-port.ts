@@ -6,8 +6,11 @@ export type HandoverReason = 'drained' | 'owner-gone';
 export interface ShardMetrics {
   /** This replica runs the sharder (holds the leader-election Lease). */
   setSharder(active: boolean): void;
-  /** The sharder's view: resources per live shard once its plan is done, and those with none. */
-  setResourcesPerShard(perShard: ReadonlyMap<string, number>, unassigned: number): void;
+  /**
+   * The sharder's view: resources per live shard once its plan is done, those with no live shard,
+   * and those not with their shard yet (a handover under way, or stuck).
+   */
+  setResourcesPerShard(perShard: ReadonlyMap<string, number>, unassigned: number, moving: number): void;
   setLiveShards(count: number): void;
   /** A resource was labelled with a new owner; `seconds` since the move began, when known. */
   handedOver(reason: HandoverReason, seconds: number | undefined): void;

@@ -33,6 +33,8 @@ export interface ShardPlan {
   readonly desired: Map<string, number>;
   /** Resources with no live shard to go to. */
   readonly unassigned: number;
+  /** Resources not (yet) with their shard: unlabelled, draining, or with another owner. */
+  readonly moving: number;
 }
 
 export function planShards(
@@ -46,6 +48,7 @@ export function planShards(
   const takeOvers = new Set<string>();
   const desired = new Map<string, number>(live.map((s) => [s, 0]));
   let unassigned = 0;
+  let moving = 0;
   for (const r of resources) {
     const target = assign(r.uid);
     if (target === undefined) {
@@ -53,6 +56,7 @@ export function planShards(
       continue;
     }
     desired.set(target, (desired.get(target) ?? 0) + 1);
+    if (r.owner !== target || r.draining) moving++;
     if (r.owner === undefined) {
       actions.push({ kind: 'assign', key: r.key, owner: target });
       continue;
@@ -69,5 +73,5 @@ export function planShards(
     }
   }
   for (const shard of [...takeOvers].sort()) actions.push({ kind: 'takeOver', shard });
-  return { actions, desired, unassigned };
+  return { actions, desired, unassigned, moving };
 }

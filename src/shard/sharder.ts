@@ -193,7 +193,7 @@ export class Sharder {
     this.#noteRingChanges(states, now);
     const live = liveShards(states);
     const plan = planShards(this.#resources(term.resources), states, live, this.#assignFor(live));
-    this.#o.metrics.setResourcesPerShard(plan.desired, plan.unassigned);
+    this.#o.metrics.setResourcesPerShard(plan.desired, plan.unassigned, plan.moving);
     this.#o.metrics.setLiveShards(live.length);
     if (plan.actions.length === 0) return;
     const counts = { assign: 0, drain: 0, takeOver: 0 };

@@ -85,6 +85,7 @@ describe('sharder decisions', () => {
     const plan = planShards([r(undefined), r('c')], states({ c: 'expired' }), []);
     expect(plan.actions).to.deep.equal([]);
     expect(plan.unassigned).to.equal(2);
+    expect(plan.moving, 'counted among the resources to move only once they have a shard').to.equal(0);
   });
 
   it('takes an expired Lease over once for all of its resources, and counts the desired share per shard', () => {
@@ -97,5 +98,8 @@ describe('sharder decisions', () => {
     const plan = planShards(resources, states({ a: 'live', b: 'live', c: 'expired' }), live);
     expect(plan.actions).to.deep.equal([{ kind: 'takeOver', shard: 'c' }]);
     expect([...plan.desired.values()].reduce((x, y) => x + y, 0)).to.equal(50);
+    expect(plan.moving).to.equal(50);
+    const settled = resources.map((r) => ({ ...r, owner: assignShard(r.uid, live)! }));
+    expect(planShards(settled, states({ a: 'live', b: 'live' }), live).moving).to.equal(0);
   });
 });
