@@ -99,7 +99,7 @@ export class DrainAcknowledger {
         labels: { [OWNER_LABEL]: null, [DRAIN_LABEL]: null },
       });
       this.#o.metrics.drained();
-      this.#log.info('drained: let the resource go', { resource: key });
+      this.#log.debug('drained: let the resource go', { resource: key });
       this.#busy.delete(key);
     } catch (err) {
       this.#log.warn('could not acknowledge a drain; retrying', { resource: key, error: describeError(err) });

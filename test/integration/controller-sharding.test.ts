@@ -200,12 +200,27 @@ describe('controller: three replicas with --sharding (real API server and moto)'
       launchesOf(paused, continuedAt).filter((l) => Date.parse(l.ts as string) < backAt),
       'launches by the resumed replica before its new term',
     ).to.deep.equal([]);
-    expect(
-      paused.process.lines.some((l) => l.msg === 'listing' && l.reason === 'new shard term'),
-      'the new term started on a fresh list',
-    ).to.equal(true);
+    // The new term starts on a fresh list, not on what the replica cached before its pause.
+    await paused.process.waitForLine(
+      (l) => l.msg === 'listing' && l.reason === 'new shard term',
+      5_000,
+      'the new term to list afresh',
+    );
     figures.sigstop = { share: pausedShare, newTermAfterContinueSeconds: (backAt - continuedAt) / 1000 };
     await settledOn(all, 30_000, 'the resumed replica to get resources back');
+    // Its share came back from live owners, through the drain handshake.
+    const drains = all.flatMap((r) =>
+      r.process.lines.filter((l) => l.msg === 'drained: let the resource go'),
+    );
+    expect(drains.length, 'drains acknowledged on the way back').to.be.above(0);
+    const handovers = await scrapeMetrics(sharder.process.metricsPort);
+    const drained = { reason: 'drained' };
+    figures.rejoin = {
+      drains: drains.length,
+      meanDrainHandoverSeconds:
+        metricSum(handovers, 'ecs_scheduler_shard_handover_duration_seconds_sum', drained)! /
+        metricSum(handovers, 'ecs_scheduler_shard_handover_duration_seconds_count', drained)!,
+    };
 
     // SIGKILL the other worker: its Lease expires and its resources go to the others within a
     // Lease duration (plus the sharder's retry and the machine's slack).
