@@ -50,7 +50,7 @@ const USAGE = `Usage: node scripts/with-testenv.js npm run bench:controller -- [
   --faults JSON                  simulator only: fault injection, e.g. '{"serverErrorRate":0.01}'
                                  (see test/support/ecs-simulator/README.md)
   --replicas R                   controller processes, leader-elected when R > 1 (default 1); with
-                                 --controller-arg --sharding each works on its own shard, and the
+                                 --controller-arg=--sharding each works on its own shard, and the
                                  resources per shard are printed
   --launch-type FARGATE|EC2      (default FARGATE; EC2 on moto registers more container instances)
   --task-seconds S               tasks stop after about S s (moto: ~4*S s); 0 keeps them running (default 5)
@@ -480,7 +480,7 @@ async function main(): Promise<number> {
       const nextEdge = !atStart ? windowStart : !atEnd ? windowEnd : Infinity;
       await sleep(Math.max(50, Math.min(2_000, nextEdge - Date.now())));
     }
-    // --controller-arg --sharding: how the resources spread over the replicas (their owner label).
+    // --controller-arg=--sharding: how the resources spread over the replicas (their owner label).
     if (opts.controllerArgs.includes('--sharding')) {
       const owners = new Map<string, number>();
       for (const r of list) {

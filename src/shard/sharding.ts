@@ -80,6 +80,10 @@ function labelsOrUidChanged(
 /** How long the leader Lease must stay ours for the sharder to send a write. */
 const SHARDER_WRITE_MARGIN_MS = 2_000;
 
+function holderChanged(before: V1Lease | undefined, after: V1Lease): boolean {
+  return before === undefined || before.spec?.holderIdentity !== after.spec?.holderIdentity;
+}
+
 export function startSharding(o: ShardingOptions): RunningSharding {
   const { kubeConfig, clock, logger } = o;
   const ring = { [RING_LABEL]: o.leaderElectionId };
@@ -136,6 +140,9 @@ export function startSharding(o: ShardingOptions): RunningSharding {
         clock,
         logger: logger.child({ informer: 'shard-leases' }),
         metrics: o.metrics.watch,
+        // A renewal changes nothing in the ring; a Lease that stops renewing sends no event at
+        // all, which the sharder's own timer covers. Only a new holder is worth a pass at once.
+        significant: holderChanged as never,
       }) as unknown as WatchedCache<LeaseObject>,
     leaseOf: (object: LeaseObject) => {
       const name = object.metadata?.name;
