@@ -43,6 +43,9 @@ export interface ShardingOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: {
+    /** The leader Lease (the sharder's): leader_election_master_status of --leader-election-id. */
+    readonly leader?: LeaderMetrics;
+    /** The shard Lease: a term of this replica's own resources. */
     readonly shardLease: LeaderMetrics;
     readonly watch: WatchMetrics;
     readonly shard: ShardMetrics;
@@ -170,6 +173,7 @@ export function startSharding(o: ShardingOptions): RunningSharding {
     ...timings,
     clock,
     logger,
+    ...(o.metrics.leader === undefined ? {} : { metrics: o.metrics.leader }),
     onStartedLeading: (signal) => void sharder.lead(signal),
     onStoppedLeading: () => sharder.stop(),
   });
