@@ -9,9 +9,9 @@ import tseslint from 'typescript-eslint';
 //   dead-letter port and the run identity's startedBy prefix (in any subfolder of src/controller).
 // - Nothing imports up or sideways: the base no adapter; an adapter no other folder of src/aws or
 //   of src beside src/aws (task events once took the SQS client from the trigger's folder); no
-//   AWS code the controller's machinery, the CLI, the app or another side (kube, metrics); the
-//   core no adapter at all.
-const ABOVE_ADAPTERS = 'app\\.js$|cli/|kube/|metrics/|migrate/|standalone/|policy/';
+//   AWS code the controller's machinery, the CLI, the app (app.ts and its builders in app/) or
+//   another side (kube, metrics); the core no adapter at all.
+const ABOVE_ADAPTERS = 'app\\.js$|app/|cli/|kube/|metrics/|migrate/|standalone/|policy/';
 const CONTROLLER_PORTS = '(errors|ports|clock|dead-letter|run-identity)\\.js$';
 
 function layering(patterns) {

@@ -33,10 +33,16 @@ function apiGet(kc: KubeConfig, path: string): Promise<string> {
 
 export interface ApiWrites {
   readonly statusWrites: number;
-  readonly events: number;
+  /** Event creations (POST). */
+  readonly eventCreates: number;
+  /** Event updates (PATCH and PUT): an event series' count and last-seen time. */
+  readonly eventUpdates: number;
 }
 
-/** Status writes (PUT and PATCH of ecsscheduledtasks/status) and event creations so far. */
+/**
+ * Status writes (PUT and PATCH of ecsscheduledtasks/status), event creations and event updates so
+ * far. Both event APIs (core/v1 and events.k8s.io/v1) are the one `events` resource here.
+ */
 export async function apiWrites(kc: KubeConfig): Promise<ApiWrites> {
   const text = await apiGet(kc, '/metrics');
   const status = (verb: string) =>
@@ -45,7 +51,11 @@ export async function apiWrites(kc: KubeConfig): Promise<ApiWrites> {
       subresource: 'status',
       verb,
     }) ?? 0;
-  const events = (resource: string) =>
-    metricSum(text, 'apiserver_request_total', { resource, verb: 'POST' }) ?? 0;
-  return { statusWrites: status('PUT') + status('PATCH'), events: events('events') };
+  const events = (verb: string) =>
+    metricSum(text, 'apiserver_request_total', { resource: 'events', verb }) ?? 0;
+  return {
+    statusWrites: status('PUT') + status('PATCH'),
+    eventCreates: events('POST'),
+    eventUpdates: events('PATCH') + events('PUT'),
+  };
 }

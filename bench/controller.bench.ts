@@ -9,7 +9,8 @@
  * window of M minutes are measured. It prints, per run in the window:
  *   - ECS calls by operation (the simulator's own count when on the simulator, which also sees
  *     throttled calls; the controllers' ecs_scheduler_ecs_requests_total otherwise);
- *   - status writes and events, as the kube-apiserver counts them (apiserver_request_total);
+ *   - API-server writes: status writes, events (creations plus series updates) and their total, as
+ *     the kube-apiserver counts them (apiserver_request_total);
  *   - Missed runs (status says Missed, or nothing was recorded) and, on the simulator, duplicate
  *     launches from its RunTask ledger (moto ignores clientToken and keeps no ledger);
  *   - launch delay p50/p99/max (status.runs[].launchedAt - scheduledTime), split into the wait
@@ -577,7 +578,9 @@ async function main(): Promise<number> {
     const windowMinutes = (end.at - start.at) / 60_000;
     const ecs = ecsCalls(start, end);
     const statusWrites = end.writes.statusWrites - start.writes.statusWrites;
-    const events = end.writes.events - start.writes.events;
+    const eventCreates = end.writes.eventCreates - start.writes.eventCreates;
+    const eventUpdates = end.writes.eventUpdates - start.writes.eventUpdates;
+    const events = eventCreates + eventUpdates;
     const perController = controllers.map((c, i) => {
       const cpu = ((end.controllers[i]?.cpu ?? NaN) - (start.controllers[i]?.cpu ?? NaN)) / windowMinutes;
       const rss = Math.max(...samples.map((s) => s.controllers[i]?.rss ?? 0));
@@ -634,8 +637,10 @@ async function main(): Promise<number> {
           : `; throttled ${ecs.throttled} (${fmt(ecs.throttled / measuredRuns, 3)} per run)`),
     );
     console.log(
-      `API writes per run: ${fmt(statusWrites / measuredRuns)} status writes, ${fmt(events / measuredRuns)} events ` +
-        `(${statusWrites} and ${events} over the window)`,
+      `API writes per run: ${fmt(statusWrites / measuredRuns)} status, ${fmt(events / measuredRuns)} events ` +
+        `(${fmt(eventCreates / measuredRuns)} created, ${fmt(eventUpdates / measuredRuns)} series updates), ` +
+        `${fmt((statusWrites + events) / measuredRuns)} total ` +
+        `(${statusWrites} status writes, ${eventCreates} event creations and ${eventUpdates} event updates over the window)`,
     );
     for (const c of perController)
       console.log(
@@ -668,6 +673,9 @@ async function main(): Promise<number> {
       throttledPerRun: ecs.throttled / measuredRuns,
       statusWritesPerRun: statusWrites / measuredRuns,
       eventsPerRun: events / measuredRuns,
+      eventCreatesPerRun: eventCreates / measuredRuns,
+      eventUpdatesPerRun: eventUpdates / measuredRuns,
+      writesPerRun: (statusWrites + events) / measuredRuns,
       controllers: perController,
       simulatorCpuSecondsPerMinute: simulatorCpu,
     };

@@ -15,7 +15,7 @@
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { startHttpServer } from '../src/metrics/health-server.js';
-import { createMetrics } from '../src/metrics/metrics.js';
+import { createMetrics } from '../src/metrics/index.js';
 import { median } from './launch-delay.js';
 
 const { values } = parseArgs({

@@ -34,6 +34,11 @@ export interface Config {
   readonly deadLetterMaxAttempts: number;
   /** ...or once it is this old (seconds since its run failed), whichever comes first. */
   readonly deadLetterMaxAgeSeconds: number;
+  /**
+   * Lookups of passed-over times (ListTasks by startedBy, two calls each) per second, shared by
+   * every resource: a failover's adoptions drain at this pace instead of throttling ECS reads.
+   */
+  readonly adoptionLookupsPerSecond: number;
   /** `off` drops the client-side RunTask buckets: only for endpoints without quotas (a simulator). */
   readonly ecsRateLimits: 'aws' | 'off';
   readonly ecsEndpoint?: string;
@@ -82,6 +87,11 @@ export interface Config {
   readonly cacheSyncTimeoutSeconds: number;
   /** /healthz fails while a reconcile has been in flight for longer than this many seconds. */
   readonly stuckReconcileSeconds: number;
+  /**
+   * Repeats of an identical event (same resource, type, reason and note) are written as the
+   * Event's series count at most this often, in seconds; a new reason is written at once.
+   */
+  readonly eventSeriesIntervalSeconds: number;
   /** Whether the SDK's default chain has anything obvious to work with (env, profile, web identity, container). */
   readonly awsCredentialsHint: boolean;
 }
@@ -125,6 +135,7 @@ const FLAGS = {
   'retry-period': { type: 'string' },
   'max-concurrent-reconciles': { type: 'string' },
   'max-tasks-per-run': { type: 'string' },
+  'adoption-lookups-per-second': { type: 'string' },
   'dead-letter-max-attempts': { type: 'string' },
   'dead-letter-max-age': { type: 'string' },
   'ecs-rate-limits': { type: 'string' },
@@ -146,6 +157,7 @@ const FLAGS = {
   'shutdown-timeout': { type: 'string' },
   'cache-sync-timeout': { type: 'string' },
   'stuck-reconcile-timeout': { type: 'string' },
+  'event-series-interval': { type: 'string' },
 } as const;
 
 export const RUN_USAGE = `Usage: ecs-scheduler run [flags]
@@ -184,6 +196,8 @@ Both:
   --health-probe-bind-address ADDR  /healthz and /readyz address (default :8081; 0 disables)
   --max-concurrent-reconciles N     parallel reconciles (default 64)
   --max-tasks-per-run N             cap on the tasks one run launches, for every resource (default 100)
+  --adoption-lookups-per-second N   passed-over times looked up in ECS per second, shared by all
+                                    resources, before any is recorded Missed (default 5)
   --dead-letter-max-attempts N      give a dead letter up after N failed sends (default 8)
   --dead-letter-max-age 60m         ... or once it is this old, whichever comes first
   --ecs-rate-limits aws|off         hold RunTask to ECS's documented per-account quotas (default aws);
@@ -194,6 +208,8 @@ Both:
   --shutdown-timeout 25s            SIGTERM exits within this, whatever is in flight
   --cache-sync-timeout 2m           exit non-zero when resources are not loaded by then
   --stuck-reconcile-timeout 10m     /healthz fails while a reconcile runs longer than this
+  --event-series-interval 5m        repeats of an identical event update its count at most this
+                                    often; a new reason is written at once
   -h, --help                        print this help
 Every flag can also be set as ECS_SCHEDULER_<FLAG> (e.g. ECS_SCHEDULER_DEFAULT_CLUSTER).`;
 
@@ -218,6 +234,12 @@ function positiveSeconds(flag: string, raw: string): number {
 function positiveInt(flag: string, raw: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--${flag}: "${raw}" must be a positive integer`);
+  return n;
+}
+
+function positiveNumber(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`--${flag}: "${raw}" must be a positive number`);
   return n;
 }
 
@@ -314,6 +336,10 @@ export function loadConfig(
       str('max-concurrent-reconciles') ?? '64',
     ),
     maxTasksPerRun: positiveInt('max-tasks-per-run', str('max-tasks-per-run') ?? '100'),
+    adoptionLookupsPerSecond: positiveNumber(
+      'adoption-lookups-per-second',
+      str('adoption-lookups-per-second') ?? '5',
+    ),
     deadLetterMaxAttempts: positiveInt('dead-letter-max-attempts', str('dead-letter-max-attempts') ?? '8'),
     deadLetterMaxAgeSeconds: positiveSeconds('dead-letter-max-age', str('dead-letter-max-age') ?? '60m'),
     ecsRateLimits: oneOf('ecs-rate-limits', str('ecs-rate-limits') ?? 'aws', ['aws', 'off'] as const),
@@ -346,6 +372,10 @@ export function loadConfig(
     stuckReconcileSeconds: positiveSeconds(
       'stuck-reconcile-timeout',
       str('stuck-reconcile-timeout') ?? '10m',
+    ),
+    eventSeriesIntervalSeconds: positiveSeconds(
+      'event-series-interval',
+      str('event-series-interval') ?? '5m',
     ),
     awsCredentialsHint,
   };

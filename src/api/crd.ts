@@ -49,12 +49,14 @@ function structural(schema: JsonSchema): JsonSchema {
 const READY = '.status.conditions[?(@.type=="Ready")]';
 
 /**
- * `kubectl get est` columns. NEXT is a `string` column on purpose: kubectl renders a `date` column
+ * `kubectl get est` columns. SCHEDULE reads status.scheduleSummary, which the controller writes:
+ * a column's JSONPath cannot join spec.schedules or fall back from spec.schedule to it, and a long
+ * list must be cut to stay readable. NEXT is a `string` column on purpose: kubectl renders a `date` column
  * as an age, and a time in the future as `<invalid>`; the RFC 3339 string reads as an absolute
  * time. LAST SCHEDULE stays a `date`, so it reads as "5m" ago. Priority 1 shows only with -o wide.
  */
 export const PRINTER_COLUMNS = [
-  { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
+  { name: 'Schedule', type: 'string', jsonPath: '.status.scheduleSummary' },
   { name: 'Timezone', type: 'string', jsonPath: '.spec.timeZone', priority: 1 },
   { name: 'Resolved', type: 'string', jsonPath: '.status.resolvedSchedule', priority: 1 },
   { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend' },

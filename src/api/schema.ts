@@ -317,7 +317,13 @@ const SqsTrigger = Type.Object(
   { description: 'Launch only when the SQS queue has messages.', ...celRules(sqsRules) },
 );
 
-export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace', 'TopUp'] as const;
+/** Longest expression, and most expressions in spec.schedules: a pass walks each of them. */
+const SCHEDULE_MAX = 256;
+export const MAX_SCHEDULES = 20;
+/** Missed times one pass may launch after downtime: each is a RunTask call of its own. */
+export const MAX_CATCHUP_RUNS = 100;
+
+export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace', 'TopUp', 'BufferOne'] as const;
 
 /** At most this many retries: each is a whole run's worth of tasks, and each is kept in the record. */
 export const MAX_RETRIES = 10;
@@ -354,7 +360,16 @@ export const specRules: readonly CrossFieldRule<{
   startTime?: string;
   endTime?: string;
   trigger?: unknown;
+  schedule?: string;
+  schedules?: readonly string[];
 }>[] = [
+  {
+    path: 'spec.schedules',
+    fieldPath: '.schedules',
+    rule: 'has(self.schedule) != has(self.schedules)',
+    message: 'exactly one of schedule and schedules must be set',
+    check: (s) => (s.schedule === undefined) !== (s.schedules === undefined),
+  },
   {
     // A trigger's count grows with the queue: without a bound, a deep queue launches thousands.
     path: 'spec.maxCount',
@@ -381,9 +396,22 @@ export const specRules: readonly CrossFieldRule<{
 
 export const EcsScheduledTaskSpec = Type.Object(
   {
-    schedule: str(
-      'When to run: 5- or 6-field cron (seconds first), @macros, cron(...), rate(...), or at(...). H and ? pick a stable value.',
-      { minLength: 1, maxLength: 256 },
+    schedule: opt(
+      str(
+        'When to run: 5- or 6-field cron (seconds first), @macros, cron(...), rate(...), or at(...). H and ? pick a stable value. Exactly one of schedule and schedules.',
+        { minLength: 1, maxLength: SCHEDULE_MAX },
+      ),
+    ),
+    schedules: opt(
+      Type.Array(
+        str('One expression, of any kind schedule accepts.', { minLength: 1, maxLength: SCHEDULE_MAX }),
+        {
+          description:
+            'Several expressions, read in timeZone: the run times are their union, and an instant named by more than one runs once. Exactly one of schedule and schedules.',
+          minItems: 1,
+          maxItems: MAX_SCHEDULES,
+        },
+      ),
     ),
     timeZone: opt(
       str('IANA time zone the schedule is read in.', { default: 'UTC', minLength: 1, maxLength: 64 }),
@@ -393,8 +421,28 @@ export const EcsScheduledTaskSpec = Type.Object(
     suspend: opt(bool('Stop scheduling new runs; running tasks are left alone.', { default: false })),
     concurrencyPolicy: opt(
       str(
-        'What to do when a run is due while earlier tasks still run: Allow, Forbid (skip), Replace (stop them), TopUp (launch only the shortfall).',
+        'What to do when a run is due while earlier tasks still run: Allow, Forbid (skip), Replace (stop them), TopUp (launch only the shortfall), BufferOne (one run waits for them and starts when they end; a further one is skipped).',
         { enum: [...CONCURRENCY_POLICIES], default: 'Allow' },
+      ),
+    ),
+    catchup: opt(
+      Type.Object(
+        {
+          maxRuns: int(
+            'Launch up to this many of the scheduled times passed over while nobody ran them (the newest included), oldest first, each as its own run. Older ones, and those past startingDeadlineSeconds, are recorded Missed.',
+            { minimum: 1, maximum: MAX_CATCHUP_RUNS },
+          ),
+        },
+        {
+          description:
+            'After downtime, launch missed runs instead of only the latest one. Each goes through concurrencyPolicy. Without it, only the most recent missed time runs.',
+        },
+      ),
+    ),
+    maxRuns: opt(
+      int(
+        'Stop scheduling after this many scheduled runs were launched (status.launchedRunsTotal); a run-now is neither counted nor stopped. The Ready condition then says MaxRunsReached.',
+        { minimum: 1 },
       ),
     ),
     startingDeadlineSeconds: opt(
@@ -546,6 +594,11 @@ const RunRecord = Type.Object(
           'Finished tasks left out of tasks to keep the status small, counted by outcome (Succeeded, Failed, Missing).',
       }),
     ),
+    launchDelaySeconds: opt(
+      int('Seconds from the scheduled time to the launch, for a run that waited (BufferOne).', {
+        minimum: 0,
+      }),
+    ),
     runNowKey: opt(
       str('For a run-now run: the hash of the annotation value, part of its identity.', { maxLength: 16 }),
     ),
@@ -606,7 +659,17 @@ export const EcsScheduledTaskStatus = Type.Object(
         'x-kubernetes-list-map-keys': ['type'],
       }),
     ),
-    resolvedSchedule: opt(str('The schedule with H and ? resolved to concrete values.', { maxLength: 4096 })),
+    resolvedSchedule: opt(
+      str(
+        "The schedule with H and ? resolved to concrete values; spec.schedules' expressions joined with '; '.",
+        { maxLength: 8192 },
+      ),
+    ),
+    scheduleSummary: opt(
+      str("For the Schedule column: the expressions as written, joined with '; ', cut at 64 characters.", {
+        maxLength: 256,
+      }),
+    ),
     nextScheduleTime: opt(time('The next time a run is due.')),
     lastScheduleTime: opt(time('The scheduled time of the most recent run.')),
     lastSuccessfulTime: opt(time('When the most recent successful run finished.')),
@@ -625,6 +688,18 @@ export const EcsScheduledTaskStatus = Type.Object(
         { description: 'Tasks of this resource that have not stopped.' },
       ),
     ),
+    bufferedRun: opt(
+      Type.Object(
+        {
+          scheduledTime: time('The scheduled time that waits.'),
+          since: time('When it began to wait.'),
+        },
+        {
+          description:
+            'BufferOne: the run that came while another was running. It starts when that one ends; a further one is recorded Skipped (BufferFull).',
+        },
+      ),
+    ),
     lastRunNow: opt(
       // An annotation value can be as long as all annotations together may be (256 KiB).
       str('The last value of the ecs-scheduler.dev/run-now annotation that was acted on.', {
@@ -632,6 +707,28 @@ export const EcsScheduledTaskStatus = Type.Object(
       }),
     ),
     missedRunsTotal: opt(int('Scheduled times recorded as Missed since creation.', { minimum: 0 })),
+    pendingLookups: opt(
+      Type.Array(
+        Type.Object(
+          {
+            from: time('The oldest scheduled time of the range still to look up.'),
+            to: time('The newest scheduled time of the range (inclusive).'),
+          },
+          { description: 'Scheduled times from `from` to `to`, inclusive, still to look up.' },
+        ),
+        {
+          description:
+            'Scheduled times passed over (before lastScheduleTime) that an earlier leader may have launched without recording them. Each is looked up in ECS by its startedBy before it is recorded: adopted with its tasks, or Missed. Present only while the shared lookup budget (--adoption-lookups-per-second) is behind; oldest first.',
+          maxItems: 64,
+        },
+      ),
+    ),
+    launchedRunsTotal: opt(
+      int(
+        'Scheduled runs launched since creation (retries and run-now not counted); spec.maxRuns is checked against it.',
+        { minimum: 0 },
+      ),
+    ),
     droppedRunsTotal: opt(
       int(
         'Runs left out of status.runs to keep the status under its size cap (not those past the history limits), since creation.',

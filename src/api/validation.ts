@@ -3,7 +3,8 @@
 // reconciler (for objects that slipped past the API server, e.g. created before a CRD upgrade).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
-import { compileSchedule, ScheduleError } from '../schedule/schedule.js';
+import { ScheduleError } from '../schedule/schedule.js';
+import { compileSpecSchedule } from '../schedule/schedule-union.js';
 import { API_VERSION, KIND } from './constants.js';
 import {
   EcsScheduledTask,
@@ -119,15 +120,14 @@ export function validateResource(resource: unknown): ValidationIssue[] {
   issues.push(...checkRules(sqsRules, est.spec.trigger?.sqs));
   issues.push(...checkRules(deadLetterSqsRules, est.spec.deadLetter?.sqs));
   try {
-    compileSchedule(est.spec.schedule, {
-      timeZone: est.spec.timeZone,
-      startTime: est.spec.startTime ? new Date(est.spec.startTime) : undefined,
-      endTime: est.spec.endTime ? new Date(est.spec.endTime) : undefined,
-      hashKey: `${est.metadata.namespace ?? 'default'}/${est.metadata.name ?? ''}`,
-    });
+    // Neither or both set is the rule above's to report; each expression is still checked.
+    if (est.spec.schedule !== undefined || est.spec.schedules !== undefined) {
+      compileSpecSchedule(est.spec, `${est.metadata.namespace ?? 'default'}/${est.metadata.name ?? ''}`);
+    }
   } catch (error) {
     if (!(error instanceof ScheduleError)) throw error;
-    issues.push({ path: `spec.${error.field}`, message: error.message });
+    // The path names the field already: the detail alone, not "spec.schedule: schedule: ...".
+    issues.push({ path: `spec.${error.field}`, message: error.detail });
   }
   return issues;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CompiledSchedule } from '../schedule/schedule.js';
-import { compileSchedule, ScheduleError } from '../schedule/schedule.js';
+import { ScheduleError } from '../schedule/schedule.js';
+import { compileSchedules } from '../schedule/schedule-union.js';
 import type { CliIo, Command } from './cli-io.js';
 import { isEcsScheduledTask, readManifests } from './manifest-documents.js';
 
@@ -12,7 +13,8 @@ prints "namespace/name<TAB>time" for each EcsScheduledTask in the manifest. When
 fire time left (an at() in the past, an endTime that has passed), it says so on stderr.
 
 Flags:
-  -s, --schedule EXPR       the schedule, as in spec.schedule
+  -s, --schedule EXPR       the schedule, as in spec.schedule; repeat it for several, as in
+                            spec.schedules (their union: an instant named twice prints once)
   -f, --file FILE           read the schedules of the EcsScheduledTasks in FILE instead
       --time-zone TZ        IANA time zone the schedule is read in (default UTC)
       --from ISO            start after this instant, with a zone (default: now)
@@ -45,12 +47,16 @@ export const nextCommand: Command = async (args, io) => {
   }
   if (flags.file !== undefined) return printManifest(flags.file, flags.from, flags.count, io);
   try {
-    const schedule = compileSchedule(flags.schedule, {
-      timeZone: flags.timeZone,
-      startTime: flags.startTime,
-      endTime: flags.endTime,
-      hashKey: flags.name,
-    });
+    const schedule = compileSchedules(
+      flags.schedules,
+      {
+        timeZone: flags.timeZone,
+        startTime: flags.startTime,
+        endTime: flags.endTime,
+        hashKey: flags.name,
+      },
+      flags.schedules.length > 1,
+    );
     let printed = 0;
     for (const instant of upcoming(schedule, flags.from, flags.count)) {
       io.stdout(`${formatInstant(instant)}\n`);
@@ -66,7 +72,7 @@ export const nextCommand: Command = async (args, io) => {
 };
 
 interface Flags {
-  readonly schedule: string;
+  readonly schedules: readonly string[];
   readonly file?: string;
   readonly timeZone?: string;
   readonly from: Date;
@@ -82,7 +88,7 @@ function readFlags(args: readonly string[], now: Date): Flags | 'help' {
     strict: true,
     allowPositionals: true,
     options: {
-      schedule: { type: 'string', short: 's' },
+      schedule: { type: 'string', short: 's', multiple: true },
       file: { type: 'string', short: 'f' },
       'time-zone': { type: 'string' },
       from: { type: 'string' },
@@ -108,7 +114,7 @@ function readFlags(args: readonly string[], now: Date): Flags | 'help' {
     throw new UsageError(`--name must look like namespace/name, got "${values.name}"`);
   }
   return {
-    schedule: values.schedule ?? '',
+    schedules: values.schedule ?? [],
     file: values.file,
     timeZone: values['time-zone'],
     from: values.from === undefined ? now : parseInstant('--from', values.from),
@@ -177,6 +183,7 @@ interface ManifestResource {
   readonly metadata?: { readonly name?: unknown; readonly namespace?: unknown };
   readonly spec?: {
     readonly schedule?: unknown;
+    readonly schedules?: unknown;
     readonly timeZone?: unknown;
     readonly startTime?: unknown;
     readonly endTime?: unknown;
@@ -202,12 +209,18 @@ async function printManifest(file: string, from: Date, count: number, io: CliIo)
     const resource = doc.value as ManifestResource;
     const name = `${stringOr(resource.metadata?.namespace, 'default')}/${stringOr(resource.metadata?.name, '')}`;
     try {
-      const schedule = compileSchedule(stringOr(resource.spec?.schedule, ''), {
-        timeZone: optionalString(resource.spec?.timeZone),
-        startTime: optionalDate(resource.spec?.startTime),
-        endTime: optionalDate(resource.spec?.endTime),
-        hashKey: name,
-      });
+      const list = resource.spec?.schedules;
+      const listed = Array.isArray(list);
+      const schedule = compileSchedules(
+        listed ? list.map((e) => stringOr(e, '')) : [stringOr(resource.spec?.schedule, '')],
+        {
+          timeZone: optionalString(resource.spec?.timeZone),
+          startTime: optionalDate(resource.spec?.startTime),
+          endTime: optionalDate(resource.spec?.endTime),
+          hashKey: name,
+        },
+        listed,
+      );
       let printed = 0;
       for (const instant of upcoming(schedule, from, count)) {
         io.stdout(`${name}\t${formatInstant(instant)}\n`);

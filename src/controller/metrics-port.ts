@@ -36,6 +36,12 @@ export interface ControllerMetrics {
   runRetried?(key: ResourceKey, reason: string): void;
   /** A dead letter sent, failed (retried later), refused or abandoned (ecs_scheduler_dead_letters_total). */
   deadLetter?(key: ResourceKey, outcome: DeadLetterOutcome): void;
+  /**
+   * Passed-over times looked up in ECS by this pass (`found`: tasks found, adopted; `none`: recorded
+   * Missed), and whether more of the resource's times still wait for the shared lookup budget
+   * (ecs_scheduler_adoption_lookups_total, ecs_scheduler_adoption_lookups_waiting).
+   */
+  adoptionLookups?(key: ResourceKey, done: { found: number; none: number }, waiting: boolean): void;
   /** Policy denials (ecs_scheduler_policy_denials_total). */
   policyDenied?(key: ResourceKey, field: string): void;
   /**

@@ -33,10 +33,27 @@ export const EventReason = {
   DeadlineExceeded: 'DeadlineExceeded',
   Skipped: 'Skipped',
   DryRun: 'DryRun',
+  /** BufferOne: a due run waits for the running one. */
+  Buffered: 'Buffered',
 } as const;
 
+/**
+ * What varies between occurrences of an event and is kept out of its message, so that repeats stay
+ * one Event series: the Kubernetes recorder leaves it out, a log line carries it as fields.
+ */
+export interface EventDetails {
+  /** The run the event is about. */
+  readonly scheduledTime?: string;
+}
+
 export interface EventRecorder {
-  record(resource: EcsScheduledTaskResource, type: EventType, reason: string, message: string): void;
+  record(
+    resource: EcsScheduledTaskResource,
+    type: EventType,
+    reason: string,
+    message: string,
+    details?: EventDetails,
+  ): void;
 }
 
 /** One RunTask call's worth of intent, fully resolved by the core. */

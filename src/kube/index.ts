@@ -1,4 +1,4 @@
-// The Kubernetes adapters, wired for the composition root (src/app.ts).
+// The Kubernetes adapters, wired by the app's builders (src/app/).
 import { CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { EcsScheduledTaskResource } from '../api/types.js';
 import type { Clock } from '../controller/clock.js';
@@ -41,6 +41,8 @@ export interface KubeAdaptersOptions {
   readonly labelSelector?: string;
   /** The store shows only the cached resources this accepts (a sharded replica hides drained ones). */
   readonly visible?: (resource: EcsScheduledTaskResource) => boolean;
+  /** Repeats of an identical event are written at most this often. Default 5 min. */
+  readonly eventSeriesIntervalMs?: number;
 }
 
 export interface KubeAdapters {
@@ -85,6 +87,9 @@ export function createKubeAdapters(options: KubeAdaptersOptions): KubeAdapters {
     clock,
     logger,
     ...(options.writeLane ? { writeLane: options.writeLane } : {}),
+    ...(options.eventSeriesIntervalMs === undefined
+      ? {}
+      : { seriesIntervalMs: options.eventSeriesIntervalMs }),
   });
   return { informer, store, events };
 }

@@ -26,22 +26,25 @@ export function gregorianCycle(): readonly CycleDate[] {
   const out: CycleDate[] = [];
   const start = Date.UTC(CYCLE_FIRST_YEAR, 0, 1);
   const end = Date.UTC(CYCLE_FIRST_YEAR + CYCLE_YEARS, 0, 1);
-  for (let t = start; t < end; t += 86_400_000) {
-    const d = new Date(t);
-    const year = d.getUTCFullYear();
-    const month = d.getUTCMonth() + 1;
-    const weekday = (d.getUTCDay() + 6) % 7;
-    out.push({
-      year,
-      month,
-      day: d.getUTCDate(),
-      weekday,
-      isoWeek: isoWeek(t, weekday),
-      daysInMonth: new Date(Date.UTC(year, month, 0)).getUTCDate(),
-    });
-  }
+  for (let t = start; t < end; t += 86_400_000) out.push(dateAt(t));
   cycle = out;
   return out;
+}
+
+/** The date at UTC midnight `t` (epoch milliseconds), with what APScheduler's fields look at. */
+export function dateAt(t: number): CycleDate {
+  const d = new Date(t);
+  const year = d.getUTCFullYear();
+  const month = d.getUTCMonth() + 1;
+  const weekday = (d.getUTCDay() + 6) % 7;
+  return {
+    year,
+    month,
+    day: d.getUTCDate(),
+    weekday,
+    isoWeek: isoWeek(t, weekday),
+    daysInMonth: new Date(Date.UTC(year, month, 0)).getUTCDate(),
+  };
 }
 
 /** ISO 8601 week number: the week (Monday first) that holds the date's Thursday, counted in its year. */

@@ -12,15 +12,20 @@
  * - a `day` and a `day_of_week` that are both restricted must both match in APScheduler, while
  *   cron (Vixie) fires when either matches: one of them may be redundant given the other
  *   (`last fri` with `fri`), or the pair may be weekday positions (`mon` on days 1-7 is `1#1`);
- * - a restricted `year` needs EventBridge `cron(...)`, which has no seconds field.
+ * - a restricted `year` needs EventBridge `cron(...)`, which has no seconds field;
+ * - within a restricted `year` a job runs on finitely many dates: when the fields cannot be
+ *   rewritten, a job on one date with one time becomes `at(...)`, and a few dates that one
+ *   `cron(...)` names exactly (day, month and year lists) become that cron (apscheduler-year-dates.ts).
  */
 import {
   apschedulerFiresOn,
   firstDisagreement,
   formatDate,
   type DateRule,
+  type CycleDate,
   type WeekdayPosition,
 } from './apscheduler-days.js';
+import { cronList, datesInYears, namedDates } from './apscheduler-year-dates.js';
 
 export type ScheduleTranslation =
   | { readonly ok: true; readonly schedule: string; readonly notes: readonly string[] }
@@ -48,6 +53,9 @@ const LIMITS: Readonly<Record<FieldName, readonly [number, number]>> = {
 
 /** EventBridge's (and so our cron()'s) year range. */
 const LAST_CRON_YEAR = 2199;
+/** The most dates a job in a restricted year may be mapped to by naming them (about a month's worth). */
+const MAX_NAMED_DATES = 31;
+const WEEKDAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 type Item =
   | { readonly kind: 'wildcard' }
@@ -94,6 +102,106 @@ function translate(expression: string): ScheduleTranslation {
   }
   const fields = new Map<FieldName, Field>();
   FIELD_NAMES.forEach((name, i) => fields.set(name, parseField(name, parts[i] ?? '*')));
+  const year = fields.get('year') as Field;
+  return isFull(year) ? translateFields(fields) : translateWithinYears(fields);
+}
+
+/**
+ * A restricted year: the dates it leaves are finite, so a job that never runs in them is refused,
+ * and a job whose fields have no cron form is still mapped when its dates can be named exactly.
+ */
+function translateWithinYears(fields: ReadonlyMap<FieldName, Field>): ScheduleTranslation {
+  const get = (name: FieldName): Field => fields.get(name) as Field;
+  const year = get('year');
+  const rule = dateRule(get);
+  const dates = datesInYears(rule, [...year.values], MAX_NAMED_DATES);
+  if (dates.length === 0) {
+    fail(
+      `never runs: no date in year "${year.text}" matches ${describeDates(get)}${weekdayHint(rule, year)}`,
+    );
+  }
+  try {
+    return translateFields(new Map(fields));
+  } catch (error) {
+    if (!(error instanceof Untranslatable)) throw error;
+    return translateNamedDates(get, dates, error.message);
+  }
+}
+
+/** When the weekday alone rules out the dates: what weekdays the dates otherwise allowed fall on. */
+function weekdayHint(rule: DateRule, year: Field): string {
+  if (rule.weekdays === undefined) return '';
+  const dates = datesInYears({ ...rule, weekdays: undefined }, [...year.values], 3);
+  if (dates.length === 0 || dates.length > 3) return '';
+  return ` (${dates.map((d) => `${formatDate(d)} is a ${WEEKDAY_NAMES[d.weekday]}`).join(', ')})`;
+}
+
+/**
+ * Inside the restricted year the job runs on `dates` (at most MAX_NAMED_DATES + 1 of them): one
+ * date at one time of day is at(...); dates that are every combination of their days, months and
+ * years are cron(...) naming them. Otherwise the job is refused with `reason` and why.
+ */
+function translateNamedDates(
+  get: (name: FieldName) => Field,
+  dates: readonly CycleDate[],
+  reason: string,
+): ScheduleTranslation {
+  const year = get('year');
+  const [second, minute, hour] = (['second', 'minute', 'hour'] as const).map(get) as [Field, Field, Field];
+  const refuse: (why: string) => never = (why) =>
+    fail(`${reason}; and within year "${year.text}" the job runs on ${why}`);
+  if (dates.length > MAX_NAMED_DATES)
+    refuse(`more than ${MAX_NAMED_DATES} dates, too many to name one by one`);
+  const listed = dates.map(formatDate).join(', ');
+  const single = (field: Field) => field.items[0]?.kind !== 'wildcard' && field.values.size === 1;
+  const [date] = dates;
+  if (dates.length === 1 && date && single(second) && single(minute) && single(hour)) {
+    const pad = (n: number | undefined) => String(n).padStart(2, '0');
+    const time = [hour, minute, second].map((f) => pad([...f.values][0])).join(':');
+    return {
+      ok: true,
+      schedule: `at(${formatDate(date)}T${time})`,
+      notes: [
+        `within year "${year.text}" the date fields (${describeDates(get)}) name one date, ${listed}, ` +
+          'and the time fields one time, so the job is one run, written as at(...)',
+      ],
+    };
+  }
+  if (second.items[0]?.kind === 'wildcard' || second.values.size !== 1 || !second.values.has(0)) {
+    refuse(
+      `${listed} at more than one time of day (or a "?" one), which needs cron(...), and that has no seconds ` +
+        `field; second "${second.text}" would have to be 0`,
+    );
+  }
+  const named = namedDates(dates);
+  if (named === undefined) {
+    refuse(
+      `${dates.length} dates (${listed}), and no one cron(...) names them without naming other dates too`,
+    );
+  }
+  const notes = [
+    `within year "${year.text}" the date fields (${describeDates(get)}) name ${
+      dates.length === 1 ? `one date, ${listed}` : `exactly the dates ${listed}`
+    }, so the schedule is a cron(...) naming ${dates.length === 1 ? 'it' : 'them'}`,
+  ];
+  const hashed = (field: Field, name: string): string => {
+    if (field.items[0]?.kind !== 'wildcard') return fieldText(field);
+    notes.push(`"?" in ${name} became "H", a stable value from the resource's namespace/name`);
+    return 'H';
+  };
+  const body = [
+    hashed(minute, 'minute'),
+    hashed(hour, 'hour'),
+    cronList(named.days),
+    cronList(named.months),
+    '?',
+    cronList(named.years),
+  ];
+  return { ok: true, schedule: `cron(${body.join(' ')})`, notes };
+}
+
+/** Every field but a restricted year (or, given one, its cron(...) form): exact or refused. */
+function translateFields(fields: Map<FieldName, Field>): ScheduleTranslation {
   const get = (name: FieldName): Field => fields.get(name) as Field;
   const notes: string[] = [];
   rewriteDates(fields, notes);
@@ -457,15 +565,5 @@ function itemText(item: Item, dialect: Dialect): string {
 
 /** A set of APScheduler weekdays as a cron list, runs of three or more written as ranges. */
 function weekdayList(weekdays: ReadonlySet<number>, dialect: Dialect): string {
-  const values = [...weekdays].map((w) => cronWeekday(w, dialect)).sort((a, b) => a - b);
-  const out: string[] = [];
-  let i = 0;
-  while (i < values.length) {
-    let j = i;
-    while (j + 1 < values.length && (values[j + 1] as number) === (values[j] as number) + 1) j++;
-    if (j - i >= 2) out.push(`${values[i]}-${values[j]}`);
-    else for (let k = i; k <= j; k++) out.push(String(values[k]));
-    i = j + 1;
-  }
-  return out.join(',');
+  return cronList([...weekdays].map((w) => cronWeekday(w, dialect)).sort((a, b) => a - b));
 }

@@ -4,8 +4,10 @@
  */
 export class ScheduleError extends Error {
   constructor(
-    readonly field: 'schedule' | 'timeZone',
-    detail: string,
+    /** `schedule`, `timeZone`, or `schedules[i]` for one expression of a list. */
+    readonly field: 'schedule' | 'timeZone' | `schedules[${number}]`,
+    /** The fault without the field name, so a caller can name another field. */
+    readonly detail: string,
   ) {
     super(`${field}: ${detail}`);
     this.name = 'ScheduleError';

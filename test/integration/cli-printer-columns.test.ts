@@ -49,6 +49,7 @@ describe('kubectl get est printer columns (real API server)', function () {
         body: {
           status: {
             resolvedSchedule: '17 2 * * *',
+            scheduleSummary: 'H 2 * * *',
             nextScheduleTime: FUTURE,
             lastResult: 'Succeeded',
             activeCount: 0,

@@ -18,6 +18,9 @@ interface BenchResult {
   ecsCallsPerRun: Record<string, number>;
   statusWritesPerRun: number;
   eventsPerRun: number;
+  eventCreatesPerRun: number;
+  eventUpdatesPerRun: number;
+  writesPerRun: number;
   controllers: { cpuSecondsPerMinute: number; rssMiB: number }[];
 }
 
@@ -49,7 +52,7 @@ describe('controller benchmark smoke (ECS simulator)', function () {
       /^Missed: \d+ .*duplicates: \d+ \(simulator ledger/m,
       /^launch delay \(when the simulator accepted RunTask - scheduledTime, \d+ runs\): p50 [\d.]+ s, p99 [\d.]+ s, max [\d.]+ s; waiting for ECS quota: .*; our own: /m,
       /^ECS calls per run \(counted by the simulator\): RunTask [\d.]+, DescribeTasks [\d.]+, ListTasks [\d.]+/m,
-      /^API writes per run: [\d.]+ status writes, [\d.]+ events/m,
+      /^API writes per run: [\d.]+ status, [\d.]+ events \([\d.]+ created, [\d.]+ series updates\), [\d.]+ total/m,
       /^controller pid \d+: CPU [\d.]+ s per minute .* RSS max \d+ MiB/m,
     ])
       expect(run.stdout, output).to.match(figure);
@@ -60,6 +63,8 @@ describe('controller benchmark smoke (ECS simulator)', function () {
     expect(result.duplicates).to.equal(0);
     expect(result.launched, output).to.be.greaterThan(0);
     expect(result.ecsCallsPerRun.RunTask).to.be.greaterThan(0);
+    expect(result.eventsPerRun).to.be.closeTo(result.eventCreatesPerRun + result.eventUpdatesPerRun, 1e-9);
+    expect(result.writesPerRun).to.be.closeTo(result.statusWritesPerRun + result.eventsPerRun, 1e-9);
     expect(result.controllers).to.have.length(1);
     expect(result.controllers[0]!.rssMiB).to.be.greaterThan(0);
   });

@@ -13,7 +13,8 @@ import {
   type WatchHandlers,
 } from '../../src/kube/list-watch-source.js';
 import { ResourceInformer } from '../../src/kube/resource-informer.js';
-import { EST, customObjects, kubeConfig, useTestNamespace, waitFor } from './support/index.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { EST, customObjects, kubeConfig, kubectlOk, useTestNamespace, waitFor } from './support/index.js';
 
 function manifest(name: string, namespace: string, schedule = '*/5 * * * *'): EcsScheduledTaskResource {
   return {
@@ -199,6 +200,62 @@ describe('kube adapters (real API server)', function () {
       uid: created.metadata.uid,
       resourceVersion: created.metadata.resourceVersion,
     });
+  });
+
+  it('writes repeats as the Event series (count, last seen), which kubectl shows; a deleted Event is created again', async () => {
+    const created = (await api.createNamespacedCustomObject({
+      ...EST,
+      namespace: ns.name,
+      body: manifest('series', ns.name),
+    })) as EcsScheduledTaskResource;
+    const eventsApi = kubeConfig().makeApiClient(EventsV1Api);
+    // The recorder's own clock: the API server is real, the interval passes without waiting.
+    const clock = new FakeClock(new Date());
+    const recorder = new KubeEventRecorder({
+      api: eventsApi,
+      reportingInstance: 'it-pod',
+      clock,
+      seriesIntervalMs: 60_000,
+    });
+    const note = 'scheduled run launched; its time and tasks are in status.runs';
+    const ours = async () =>
+      (await eventsApi.listNamespacedEvent({ namespace: ns.name })).items.filter(
+        (e) => e.regarding?.name === 'series',
+      );
+    for (let i = 0; i < 5; i++) {
+      recorder.record(created, 'Normal', 'Launched', note);
+      clock.advance(10_000);
+    }
+    await recorder.flush();
+    let events = await ours();
+    expect(events, 'one Event').to.have.length(1);
+    expect(events[0]!.series, 'repeats wait for the interval').to.equal(undefined);
+
+    clock.advance(20_000);
+    await recorder.flush();
+    events = await ours();
+    expect(events).to.have.length(1);
+    expect(events[0]!.series?.count).to.equal(5);
+    expect(new Date(events[0]!.series!.lastObservedTime!).getTime()).to.equal(clock.now().getTime() - 30_000);
+    const describe = await kubectlOk(['describe', 'ecsscheduledtask', '-n', ns.name, 'series']);
+    expect(describe, describe).to.match(
+      /Normal\s+Launched\s+.*\(x5 over .*\)\s+ecs-scheduler\.dev\/controller\s+scheduled run launched/,
+    );
+    const kubectlEvents = await kubectlOk(['events', '-n', ns.name, '--for', 'ecsscheduledtask/series']);
+    expect(kubectlEvents, kubectlEvents).to.match(
+      /\(x5 over .*\)\s+Normal\s+Launched\s+EcsScheduledTask\/series/,
+    );
+
+    // Events expire (an hour by default): the next write of the series finds it gone.
+    await eventsApi.deleteNamespacedEvent({ namespace: ns.name, name: events[0]!.metadata!.name! });
+    recorder.record(created, 'Normal', 'Launched', note);
+    clock.advance(60_000);
+    await recorder.flush();
+    const again = await ours();
+    expect(again, 'created again').to.have.length(1);
+    expect(again[0]!.metadata?.name).to.not.equal(events[0]!.metadata?.name);
+    expect(again[0]!.note).to.equal(note);
+    await recorder.drain();
   });
 
   it('recovers from a dropped watch and still sees new objects', async () => {

@@ -108,13 +108,16 @@ describe('npm package: packed, installed globally on a clean prefix, both comman
     expect(packed).to.include.members([
       'package.json',
       'README.md',
+      'LICENSE',
       'bin/ecs-scheduler.js',
       'dist/cli/main.js',
       'dist/cli/process-guards.js',
       'crds/ecsscheduledtasks.yaml',
       'crds/ecsschedulerpolicies.yaml',
     ]);
-    const unexpected = packed.filter((p) => !/^(package\.json|README\.md|bin\/|dist\/|crds\/)/.test(p));
+    const unexpected = packed.filter(
+      (p) => !/^(package\.json|README\.md|LICENSE|bin\/|dist\/|crds\/)/.test(p),
+    );
     expect(unexpected).to.deep.equal([]);
     expect(packed.filter((p) => /\.(ts|map)$/.test(p) && !p.endsWith('.d.ts'))).to.deep.equal([]);
     expect(packed.filter((p) => /(^|\/)(test|bench|src|\.testenv|node_modules)\//.test(p))).to.deep.equal([]);

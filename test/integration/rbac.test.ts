@@ -218,6 +218,8 @@ describe('RBAC: the controller under the ServiceAccount of manifests/ (real API 
     ['watch', 'ecsscheduledtasks.ecs-scheduler.dev', 'TEST', true],
     ['patch', 'ecsscheduledtasks.ecs-scheduler.dev/status', 'TEST', true],
     ['create', 'events', 'TEST', true],
+    // An event series: repeats update the Event's count and last-seen time.
+    ['patch', 'events.events.k8s.io', 'TEST', true],
     ['delete', 'events', 'TEST', false],
     ['create', 'leases.coordination.k8s.io', SYSTEM_NAMESPACE, true],
     ['update', 'leases.coordination.k8s.io', SYSTEM_NAMESPACE, true],

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { POLICY_KIND } from '../../src/api/constants.js';
 import { validatePolicy } from '../../src/api/policy-validation.js';
+import { scheduleSummary } from '../../src/schedule/schedule-union.js';
 import { codeBlocks, markdownFiles, readText } from '../support/markdown.js';
 import {
   REPO_ROOT,
@@ -266,6 +267,18 @@ describe('documentation examples, README.md and docs/ (real API server)', functi
         it('$ kubectl get est (the first YAML example, applied for real)', async () => {
           const first = yamlExamples().find((e) => !e.fragment)!.resource;
           await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(first) });
+          // SCHEDULE reads status.scheduleSummary: write it as the controller's first pass does.
+          await kubectlOk([
+            'patch',
+            'est',
+            first.metadata.name,
+            '-n',
+            ns.name,
+            '--subresource=status',
+            '--type=merge',
+            '-p',
+            JSON.stringify({ status: { scheduleSummary: scheduleSummary(first.spec) } }),
+          ]);
           const out = await kubectlOk(['get', 'est', '-n', ns.name]);
           const columns = (l: string) => l.trim().split(/\s{2,}/);
           const [header, row] = out.trimEnd().split('\n');

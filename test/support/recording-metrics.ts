@@ -48,6 +48,10 @@ export class RecordingControllerMetrics implements ControllerMetrics {
   policyDenied(key: string, field: string): void {
     this.denials.push({ key, field });
   }
+  readonly adoptionLookupCalls: { key: string; found: number; none: number; waiting: boolean }[] = [];
+  adoptionLookups(key: string, done: { found: number; none: number }, waiting: boolean): void {
+    this.adoptionLookupCalls.push({ key, ...done, waiting });
+  }
 }
 
 export class RecordingWorkQueueMetrics implements WorkQueueMetrics {

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       sharding: false,
       maxConcurrentReconciles: 64,
       maxTasksPerRun: 100,
+      adoptionLookupsPerSecond: 5,
       logLevel: 'info',
       logFormat: 'json',
       perResourceMetrics: true,
@@ -37,6 +38,11 @@ describe('loadConfig', () => {
     });
     expect(loadConfig(['--default-cluster', 'flag'], env).defaultCluster).to.equal('flag');
     expect(loadConfig([], { ECS_SCHEDULER_MAX_TASKS_PER_RUN: '25' }).maxTasksPerRun).to.equal(25);
+    expect(loadConfig(['--adoption-lookups-per-second', '2.5'], {}).adoptionLookupsPerSecond).to.equal(2.5);
+    expect(() => loadConfig(['--adoption-lookups-per-second', '0'], {})).to.throw(
+      ConfigError,
+      /adoption-lookups-per-second/,
+    );
     expect(loadConfig([], {}).ecsRateLimits).to.equal('aws');
     expect(loadConfig(['--ecs-rate-limits', 'off'], {}).ecsRateLimits).to.equal('off');
     expect(() => loadConfig(['--ecs-rate-limits', 'none'], {})).to.throw(ConfigError, /ecs-rate-limits/);
@@ -75,6 +81,18 @@ describe('loadConfig', () => {
   it('--sharding (or ECS_SCHEDULER_SHARDING) turns sharding on', () => {
     expect(loadConfig(['--sharding'], {}).sharding).to.equal(true);
     expect(loadConfig([], { ECS_SCHEDULER_SHARDING: 'true' }).sharding).to.equal(true);
+  });
+
+  it('--event-series-interval says how often repeats of an identical event are written (default 5 min)', () => {
+    expect(loadConfig([], {}).eventSeriesIntervalSeconds).to.equal(300);
+    expect(loadConfig(['--event-series-interval', '30s'], {}).eventSeriesIntervalSeconds).to.equal(30);
+    expect(loadConfig([], { ECS_SCHEDULER_EVENT_SERIES_INTERVAL: '2m' }).eventSeriesIntervalSeconds).to.equal(
+      120,
+    );
+    expect(() => loadConfig(['--event-series-interval', '0s'], {})).to.throw(
+      ConfigError,
+      /event-series-interval.*longer than zero/,
+    );
   });
 
   it('switches to standalone mode with --manifests', () => {

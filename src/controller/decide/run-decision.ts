@@ -45,14 +45,28 @@ export interface PlanInput {
   /** Times at or before this were dealt with: status.lastScheduleTime, else creationTimestamp. */
   readonly after: Date;
   readonly suspend: boolean;
+  /** spec.maxRuns was reached (maxRunsReached): nothing more is scheduled, nothing is Missed. */
+  readonly exhausted?: boolean;
   readonly startingDeadlineSeconds?: number;
   /** Seconds the run for a scheduled time waits after it (stable per resource and time). */
   readonly jitterSeconds: (scheduledTime: Date) => number;
+  /**
+   * spec.catchup.maxRuns: up to this many of the times passed over (the due one included) are
+   * launched rather than coalesced. Absent: only the newest (CronJob's behaviour).
+   */
+  readonly catchupRuns?: number;
+  /** Scheduled runs still allowed by spec.maxRuns (maxRuns - launchedRunsTotal); absent: no limit. */
+  readonly runsLeft?: number;
 }
 
 export interface SchedulePlan {
   /** The scheduled time to launch now. */
   readonly due?: Date;
+  /**
+   * Older times to launch as well (spec.catchup), oldest first, each as its own run, before `due`.
+   * Empty without catch-up.
+   */
+  readonly catchup: readonly Date[];
   /** The most recent time, too late to start: recorded Missed with a MissedSchedule event. */
   readonly tooLate?: Date;
   /** Older times passed over (coalesced), newest first, at most MAX_MISSED_RECORDS. */
@@ -97,16 +111,19 @@ export function planSchedule(input: PlanInput): SchedulePlan {
   const next = fires.next(now) ?? undefined;
   const nextWake = next ? at(next, jitterSeconds(next)) : undefined;
 
-  if (input.suspend) {
+  if (input.suspend || input.exhausted) {
     // Times passing while suspended are neither launched nor Missed: the watermark just follows
-    // the clock, so resuming does not launch or report what fell inside the suspension.
+    // the clock, so resuming does not launch or report what fell inside the suspension. The same
+    // after maxRuns, which only a spec change (a higher maxRuns) lifts: that wakes the resource,
+    // so no timer is kept.
     const latest = fires.previous(now);
     return {
+      catchup: [],
       missed: [],
       missedCount: 0,
       missedMore: false,
       ...(latest && latest.getTime() > after.getTime() ? { lastScheduleTime: latest } : {}),
-      ...(next ? { wakeAt: next } : {}),
+      ...(next && !input.exhausted ? { wakeAt: next } : {}),
     };
   }
 
@@ -120,21 +137,42 @@ export function planSchedule(input: PlanInput): SchedulePlan {
   const base = { ...(next ? { nextScheduleTime: next } : {}), ...(wakeAt ? { wakeAt } : {}) };
 
   const candidate = dueIndex < 0 ? undefined : times[dueIndex];
-  if (!candidate) return { missed: [], missedCount: 0, missedMore: false, ...base };
+  if (!candidate) return { catchup: [], missed: [], missedCount: 0, missedMore: false, ...base };
 
-  const older = times.slice(dueIndex + 1);
   // Lateness counts from the jittered launch moment: a run jittered by 10 minutes is not late at 5.
-  const lateMs = now.getTime() - at(candidate, jitterSeconds(candidate)).getTime();
-  const tooLate =
-    input.startingDeadlineSeconds !== undefined && lateMs > input.startingDeadlineSeconds * 1000;
+  const late = (t: Date) =>
+    input.startingDeadlineSeconds !== undefined &&
+    now.getTime() - at(t, jitterSeconds(t)).getTime() > input.startingDeadlineSeconds * 1000;
+  const tooLate = late(candidate);
+  // Catch-up takes the newest of the older times, still inside startingDeadlineSeconds (the
+  // catch-up window), up to catchup.maxRuns with the due one and no more than maxRuns allows.
+  // Lateness grows with age, so those are a prefix of `older`, and the rest is Missed as ever.
+  const allowed = Math.min(input.catchupRuns ?? 1, input.runsLeft ?? Number.POSITIVE_INFINITY) - 1;
+  let older = times.slice(dueIndex + 1);
+  let catchup: Date[] = [];
+  if (!tooLate && allowed > 0) {
+    const inWindow = older.findIndex(late);
+    const eligible = inWindow < 0 ? older.length : inWindow;
+    catchup = older.slice(0, Math.min(allowed, eligible)).reverse();
+    older = older.slice(catchup.length);
+  }
   return {
     ...(tooLate ? { tooLate: candidate } : { due: candidate }),
+    catchup,
     missed: older.slice(0, MAX_MISSED_RECORDS),
     missedCount: older.length,
     missedMore: more,
     lastScheduleTime: candidate,
     ...base,
   };
+}
+
+/**
+ * spec.maxRuns against status.launchedRunsTotal: once reached, the resource schedules nothing
+ * more (Temporal's limited actions). Run-now is not counted and still works.
+ */
+export function maxRunsReached(maxRuns: number | undefined, launchedRunsTotal: number): boolean {
+  return maxRuns !== undefined && launchedRunsTotal >= maxRuns;
 }
 
 /**
@@ -185,6 +223,7 @@ export function decideMissed(
   adopted: ReadonlyMap<Date, readonly string[]>,
   cluster: string,
 ): MissedDecision {
+  const kept = plan.catchup.length + 1;
   const runs = plan.missed.map((time): RunRecord => {
     const found = adopted.get(time);
     return found
@@ -193,18 +232,22 @@ export function decideMissed(
           scheduledTime: time.toISOString(),
           result: 'Missed',
           reason: RunReason.Coalesced,
-          message: 'a later scheduled time was due at the same pass; only the most recent one runs',
+          message:
+            kept > 1
+              ? `later scheduled times were due at the same pass; only the ${kept} most recent run (spec.catchup)`
+              : 'a later scheduled time was due at the same pass; only the most recent one runs',
         };
   });
   const missed = plan.missedCount - adopted.size;
   const count = plan.missedMore ? `at least ${missed}` : String(missed);
+  const considered = kept > 1 ? `the ${kept} most recent are` : 'only the most recent is';
   return {
     runs,
     uncounted: Math.max(0, plan.missedCount - plan.missed.length),
     missed,
     ...(missed > 0
       ? {
-          warning: `missed ${count} scheduled time(s) before ${plan.lastScheduleTime?.toISOString()}; only the most recent is considered`,
+          warning: `missed ${count} scheduled time(s) before ${(plan.catchup[0] ?? plan.lastScheduleTime)?.toISOString()}; ${considered} considered`,
         }
       : {}),
   };
@@ -245,15 +288,21 @@ export function needsFreshTasks(
   spec: Spec,
   runs: readonly RunRecord[],
   now: Date,
-  due: { readonly scheduled: boolean; readonly runNow: boolean },
+  due: { readonly scheduled: boolean; readonly runNow: boolean; readonly buffered?: boolean },
 ): boolean {
   const policy = spec.concurrencyPolicy ?? 'Allow';
   if (policy === 'Allow' || unfinishedTaskArns(runs).length === 0) return false;
-  return due.scheduled || due.runNow || dueRetries(runs, now).length > 0;
+  return due.scheduled || due.runNow || due.buffered === true || dueRetries(runs, now).length > 0;
 }
 
 /** The reasons a due run is Skipped for (RunReason values). */
-export type SkipReason = 'ConcurrencyForbid' | 'AlreadyRunning' | 'QueueEmpty' | 'TriggerUnavailable';
+export type SkipReason =
+  | 'ConcurrencyForbid'
+  | 'AlreadyRunning'
+  | 'QueueEmpty'
+  | 'TriggerUnavailable'
+  | 'BufferFull'
+  | 'MaxRunsReached';
 
 export type LaunchDecision =
   | {
@@ -306,6 +355,8 @@ export function decideLaunch(
         message: `${running} task(s) running, topping up by ${shortfall} to ${desired}`,
       };
     }
+    // BufferOne with nothing running launches as Allow does (decideDueRun makes it wait otherwise).
+    case 'BufferOne':
     case 'Allow':
       break;
   }
@@ -340,6 +391,18 @@ export interface DueRunInput {
   readonly queueClient: boolean;
   /** The trigger queue's depth, once read; undefined before (or without a trigger). */
   readonly queueDepth?: number;
+  /**
+   * BufferOne: the scheduled time already waiting (status.bufferedRun), if any. Absent when the
+   * waiting run itself is asked: it takes its own place again if it still has to wait.
+   */
+  readonly buffered?: string;
+  /** A run-now: BufferOne does not make it wait (it would outlive its annotation value). */
+  readonly runNow?: boolean;
+  /**
+   * Scheduled runs spec.maxRuns still allows, now (maxRuns - launchedRunsTotal). The plan keeps
+   * within it, but a waiting run launched earlier in the same pass may have used the last one.
+   */
+  readonly runsLeft?: number;
 }
 
 export type DueRunDecision =
@@ -350,6 +413,8 @@ export type DueRunDecision =
   | { readonly action: 'wait' }
   /** The trigger's queue depth is needed: read it, then ask again with `queueDepth`. */
   | { readonly action: 'read-queue-depth' }
+  /** BufferOne: the run waits for the running one (status.bufferedRun) and starts when it ends. */
+  | { readonly action: 'buffer'; readonly message: string }
   /**
    * Recorded Skipped. `desiredCount` is absent when no count was reached (no SQS client): that
    * record carries nothing but the reason.
@@ -377,6 +442,13 @@ export type DueRunDecision =
 export function decideDueRun(input: DueRunInput): DueRunDecision {
   const { spec, runs } = input;
   if (runs.some((r) => r.unconfirmedLaunch !== undefined)) return { action: 'wait' };
+  if (!input.runNow && input.runsLeft !== undefined && input.runsLeft <= 0) {
+    return {
+      action: 'skip',
+      reason: RunReason.MaxRunsReached,
+      message: `maxRuns (${spec.maxRuns ?? 0}) scheduled runs were launched already`,
+    };
+  }
   if (spec.trigger?.sqs) {
     if (!input.queueClient) {
       return {
@@ -391,6 +463,30 @@ export function decideDueRun(input: DueRunInput): DueRunDecision {
   const desired = Math.min(wanted, input.maxTasksPerRun);
   const policy = (spec.concurrencyPolicy ?? 'Allow') as ConcurrencyPolicy;
   const retrying = runs.filter(awaitingRetry);
+  const running = unfinishedTaskArns(runs);
+  if (policy === 'BufferOne' && desired > 0 && (running.length > 0 || retrying.length > 0)) {
+    const busy =
+      running.length > 0
+        ? `${running.length} task(s) of an earlier run still running`
+        : `the run scheduled at ${retrying[0]!.scheduledTime} is waiting for attempt ${attemptOf(retrying[0]!)}`;
+    if (input.runNow) {
+      return {
+        action: 'skip',
+        reason: RunReason.ConcurrencyForbid,
+        message: `${busy}; BufferOne makes only scheduled runs wait`,
+        desiredCount: desired,
+      };
+    }
+    if (input.buffered !== undefined) {
+      return {
+        action: 'skip',
+        reason: RunReason.BufferFull,
+        message: `${busy}, and the run scheduled at ${input.buffered} already waits for it`,
+        desiredCount: desired,
+      };
+    }
+    return { action: 'buffer', message: `waiting: ${busy}` };
+  }
   if (policy === 'Forbid' && retrying.length > 0 && desired > 0) {
     // A run between attempts is still in progress: Forbid waits for it as for running tasks.
     const waiting = retrying[0]!;
@@ -416,6 +512,77 @@ export function decideDueRun(input: DueRunInput): DueRunDecision {
     supersede: policy !== 'Allow',
     message: `${decision.message}${capped}`,
   };
+}
+
+// ---- BufferOne: the run that waits ----
+
+export interface BufferedInput {
+  readonly spec: Spec;
+  /** status.bufferedRun */
+  readonly buffered: { readonly scheduledTime: string; readonly since: string };
+  readonly runs: readonly RunRecord[];
+  readonly now: Date;
+  /** The stable jitter of the buffered time, in seconds. */
+  readonly jitter: number;
+  /** Scheduled runs spec.maxRuns still allows (maxRuns - launchedRunsTotal); absent: no limit. */
+  readonly runsLeft?: number;
+}
+
+export type BufferedDecision =
+  /** The running one has not ended: it keeps waiting. */
+  | { readonly action: 'wait' }
+  /** Start it now, as a due run of its own scheduled time (decideDueRun decides how). */
+  | { readonly action: 'start' }
+  /** It will not run: recorded with this record, and the buffer is emptied. */
+  | { readonly action: 'drop'; readonly run: RunRecord; readonly warning?: string };
+
+/**
+ * The run BufferOne keeps waiting: it starts once the running one ended (no unfinished tasks, no
+ * attempt to come), or at once if the policy is no longer BufferOne. It is dropped when the resource
+ * is suspended, and Missed past startingDeadlineSeconds as a late scheduled time is.
+ */
+export function decideBuffered(input: BufferedInput): BufferedDecision {
+  const { spec, buffered, runs, now } = input;
+  const time = new Date(buffered.scheduledTime);
+  if (spec.suspend) {
+    return {
+      action: 'drop',
+      run: {
+        scheduledTime: buffered.scheduledTime,
+        result: 'Skipped',
+        reason: RunReason.Suspended,
+        message: 'it waited for a running run (BufferOne), and the resource was suspended',
+      },
+    };
+  }
+  if (input.runsLeft !== undefined && input.runsLeft <= 0) {
+    return {
+      action: 'drop',
+      run: {
+        scheduledTime: buffered.scheduledTime,
+        result: 'Skipped',
+        reason: RunReason.MaxRunsReached,
+        message: `it waited for a running run (BufferOne), and maxRuns (${spec.maxRuns ?? 0}) was reached meanwhile`,
+      },
+    };
+  }
+  const deadline = spec.startingDeadlineSeconds;
+  if (deadline !== undefined && now.getTime() > at(time, input.jitter + deadline).getTime()) {
+    const message = `too late to start: it waited for a running run (BufferOne) for more than startingDeadlineSeconds (${deadline}s) after ${buffered.scheduledTime}`;
+    return {
+      action: 'drop',
+      run: {
+        scheduledTime: buffered.scheduledTime,
+        result: 'Missed',
+        reason: RunReason.StartingDeadlineExceeded,
+        message,
+      },
+      warning: message,
+    };
+  }
+  if ((spec.concurrencyPolicy ?? 'Allow') !== 'BufferOne') return { action: 'start' };
+  const busy = unfinishedTaskArns(runs).length > 0 || runs.some(awaitingRetry);
+  return busy ? { action: 'wait' } : { action: 'start' };
 }
 
 // ---- What a new run does to older ones; retry attempts ----

@@ -30,6 +30,10 @@ export const RunReason = {
   QueueDepthUnavailable: 'QueueDepthUnavailable',
   /** RunTask batches got no answer: their tasks are confirmed before anything new launches. */
   LaunchUnconfirmed: 'LaunchUnconfirmed',
+  /** BufferOne: a run already waits for the running one; a further one is Skipped. */
+  BufferFull: 'BufferFull',
+  /** spec.maxRuns scheduled runs were launched: no more are. */
+  MaxRunsReached: 'MaxRunsReached',
 } as const;
 
 /**

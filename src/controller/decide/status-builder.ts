@@ -43,11 +43,20 @@ export interface StatusInput {
   /** A run waiting for its next attempt (spec.retryPolicy), if any. */
   readonly retrying?: RunRecord | undefined;
   readonly resolvedSchedule: string;
+  /** The Schedule printer column's text (scheduleSummary). */
+  readonly scheduleSummary?: string;
   readonly nextScheduleTime: string | undefined;
   readonly lastScheduleTime: string | undefined;
   readonly lastSuccessfulTime: string | undefined;
   readonly lastRunNow: string | undefined;
   readonly missedRunsTotal: number;
+  /** Passed-over times still to look up in ECS (see passed-over.ts); omitted when none. */
+  readonly pendingLookups?: NonNullable<Status['pendingLookups']>;
+  readonly launchedRunsTotal?: number;
+  /** BufferOne's waiting run, if any. */
+  readonly bufferedRun?: Status['bufferedRun'];
+  /** Set to spec.maxRuns once that many scheduled runs were launched: Ready says MaxRunsReached. */
+  readonly maxRunsReached?: number;
   readonly runs: readonly RunRecord[];
   readonly limits: HistoryLimits;
   /**
@@ -63,6 +72,9 @@ export interface StatusInput {
   };
 }
 
+/** The Ready reason once spec.maxRuns scheduled runs were launched. */
+export const MAX_RUNS_REACHED = RunReason.MaxRunsReached;
+
 /** What a stalled resource waits for, in its Reconciling condition. */
 export const WAITING_FOR_SPEC = 'waiting for the spec to be fixed';
 
@@ -74,9 +86,14 @@ export function buildStatus(input: StatusInput): Status {
   const { generation } = input;
   const ready = input.suspended
     ? { reason: 'Suspended', message: 'suspended: no new runs are launched' }
-    : input.nextScheduleTime
-      ? { reason: 'Scheduled', message: 'the schedule is active' }
-      : { reason: 'NoFutureRuns', message: 'the schedule has no future fire times' };
+    : input.maxRunsReached !== undefined
+      ? {
+          reason: MAX_RUNS_REACHED,
+          message: `maxRuns reached: ${input.launchedRunsTotal ?? input.maxRunsReached} of ${input.maxRunsReached} scheduled runs launched; no further runs are scheduled`,
+        }
+      : input.nextScheduleTime
+        ? { reason: 'Scheduled', message: 'the schedule is active' }
+        : { reason: 'NoFutureRuns', message: 'the schedule has no future fire times' };
   const runs = trimRuns(input.runs, input.limits);
   const lastRun = lastRunCondition(newestVerdict(runs) ?? newestVerdict(input.runs), generation);
   const stall = input.trigger?.terminal ? input.trigger : undefined;
@@ -103,6 +120,7 @@ export function buildStatus(input: StatusInput): Status {
       observedGeneration: generation,
       conditions,
       resolvedSchedule: input.resolvedSchedule,
+      scheduleSummary: input.scheduleSummary,
       nextScheduleTime: input.suspended ? undefined : input.nextScheduleTime,
       lastScheduleTime: input.lastScheduleTime,
       lastSuccessfulTime: input.lastSuccessfulTime,
@@ -111,6 +129,10 @@ export function buildStatus(input: StatusInput): Status {
       active,
       lastRunNow: input.lastRunNow,
       missedRunsTotal: input.missedRunsTotal,
+      pendingLookups: input.pendingLookups?.length ? [...input.pendingLookups] : undefined,
+      // Absent until a first scheduled launch, so statuses of resources that never ran stay as they were.
+      launchedRunsTotal: input.launchedRunsTotal || input.previous.launchedRunsTotal,
+      bufferedRun: input.bufferedRun,
       // boundStatus adds the runs it leaves out this time.
       droppedRunsTotal: input.previous.droppedRunsTotal,
       runs,

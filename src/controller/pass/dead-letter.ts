@@ -19,6 +19,7 @@ import type { AwsIdentity, LeaseFence } from '../ports.js';
 import { replaceRun, type Pass } from './reconcile-pass.js';
 import { recordedRunIdentity } from '../decide/run-identity.js';
 import { compactRun } from '../decide/status-size.js';
+import { DEAD_LETTER_SENT_NOTE } from '../decide/event-notes.js';
 
 export interface DeadLetterQueue {
   readonly queueName?: string;
@@ -179,7 +180,8 @@ export async function deliverDeadLetters(pass: Pass, deps: DeadLetterStepDeps): 
       pass.events.push({
         type: 'Normal',
         reason: DeadLetterReason.Sent,
-        message: `run scheduled at ${run.scheduledTime}: sent to the dead-letter queue`,
+        message: DEAD_LETTER_SENT_NOTE,
+        scheduledTime: run.scheduledTime,
       });
     } catch (error) {
       if (error instanceof PassAbortedError) throw error;

@@ -9,12 +9,16 @@ import type { DeadLetterOutcome } from '../metrics-port.js';
 import { EventReason, type AwsIdentity, type EcsCallOptions, type EventType } from '../ports.js';
 import { sortRuns } from '../decide/run-history.js';
 import { isPendingRun } from '../decide/run-decision.js';
+import type { PendingLookup } from '../decide/passed-over.js';
 import { attemptOf, isFailure, retryPolicyOf, retryRecord } from '../decide/run-retry.js';
+import { DRY_RUN_NOTE, RUN_SUCCEEDED_NOTE, skippedNote } from '../decide/event-notes.js';
 
 export interface PendingEvent {
   readonly type: EventType;
   readonly reason: string;
   readonly message: string;
+  /** The run it is about, when the message leaves its time out (see event-notes.ts). */
+  readonly scheduledTime?: string;
 }
 
 export interface TriggerProblem {
@@ -50,6 +54,10 @@ export interface Pass {
   readonly launchDelays: number[];
   readonly errors: TransientError[];
   missedRunsTotal: number;
+  /** BufferOne: the scheduled time waiting for the running run (status.bufferedRun). */
+  buffered: { readonly scheduledTime: string; readonly since: string } | undefined;
+  /** Scheduled runs started since creation (spec.maxRuns counts these): launched or adopted. */
+  launchedRunsTotal: number;
   lastSuccessfulTime: string | undefined;
   queueDepth: number | undefined;
   /**
@@ -60,6 +68,12 @@ export interface Pass {
   triggerProblem: TriggerProblem | undefined;
   /** Result of the newest settled run so far: a success after a success needs no event. */
   lastSettledResult: string | undefined;
+  /** Passed-over times still to look up (status.pendingLookups), oldest first. */
+  pendingLookups: PendingLookup[];
+  /** Passed-over times looked up this pass: with tasks found, and without. */
+  readonly lookups: { found: number; none: number };
+  /** Set when pendingLookups wait for the shared budget: the pass looks again this much later. */
+  lookupWaitMs: number | undefined;
 }
 
 /** The stable jitter of a scheduled time of this resource. */
@@ -133,7 +147,12 @@ export function settled(pass: Pass, run: RunRecord, options: { readonly retry?: 
   if (run.result === 'Succeeded') {
     pass.lastSuccessfulTime = later(pass.lastSuccessfulTime, run.finishedAt);
     if (previous !== 'Succeeded') {
-      pass.events.push({ type: 'Normal', reason: EventReason.RunSucceeded, message: `${what} succeeded` });
+      pass.events.push({
+        type: 'Normal',
+        reason: EventReason.RunSucceeded,
+        message: RUN_SUCCEEDED_NOTE,
+        scheduledTime: run.scheduledTime,
+      });
     }
   } else if (run.result === 'LaunchFailed') {
     pass.events.push({
@@ -160,13 +179,15 @@ export function addRun(pass: Pass, run: RunRecord): void {
     pass.events.push({
       type: 'Normal',
       reason: EventReason.Skipped,
-      message: `run scheduled at ${run.scheduledTime} skipped: ${run.reason}: ${run.message}`,
+      message: skippedNote(run.reason, run.message),
+      scheduledTime: run.scheduledTime,
     });
   } else if (run.result === 'DryRun') {
     pass.events.push({
       type: 'Normal',
       reason: EventReason.DryRun,
-      message: `run scheduled at ${run.scheduledTime}: ${run.message}`,
+      message: DRY_RUN_NOTE,
+      scheduledTime: run.scheduledTime,
     });
   }
 }

@@ -6,7 +6,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EcsScheduledTaskResource, RunRecord, RunResult, Status } from '../../api/types.js';
 import { validateResource } from '../../api/validation.js';
 import type { Logger } from '../../log/logger.js';
-import { compileSchedule, ScheduleError, type CompiledSchedule } from '../../schedule/schedule.js';
+import { ScheduleError, type CompiledSchedule } from '../../schedule/schedule.js';
+import { compileSpecSchedule, scheduleSummary } from '../../schedule/schedule-union.js';
 import type { Clock } from '../clock.js';
 import { ACCESS_DENIED_REASON, AccessDenials } from '../runtime/access-denial.js';
 import { ConditionType, findCondition } from '../decide/conditions.js';
@@ -34,10 +35,12 @@ import {
 import { isPending, iso, jitterOf, type Pass } from './reconcile-pass.js';
 import { lastResult, sortRuns } from '../decide/run-history.js';
 import { LaunchLedger } from '../runtime/run-ledger.js';
+import { DEFAULT_LOOKUPS_PER_SECOND, LookupBudget } from '../runtime/lookup-budget.js';
 import { LaunchStep } from './run-launch.js';
 import { enforceActiveDeadline, followTasks, nextDeadline, observeRuns } from './run-observation.js';
 import {
   decideRunNow,
+  maxRunsReached,
   needsFreshTasks,
   planSchedule,
   requeueAfterMs,
@@ -46,6 +49,7 @@ import {
 import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from '../decide/run-retry.js';
 import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
 import { ScheduleStep } from './schedule-step.js';
+import { runBuffered } from './buffered-run.js';
 import { buildStatus, newestVerdict, stalledStatus } from '../decide/status-builder.js';
 import { repairStatus } from '../decide/status-repair.js';
 import { droppedRuns } from '../decide/status-size.js';
@@ -63,7 +67,7 @@ export interface ReconcilerDeps {
   /** Safety margin of the fence check before each RunTask. Default 2 s. */
   readonly fenceMarginMs?: number;
   /**
-   * The shared task tracker (app.ts wakes the controller from it). Without one, each pass asks
+   * The shared task tracker (the app's reconcile loop wakes the controller from it). Without one, each pass asks
    * ECS about its own resource's tasks and requeues every `activePollMs` while they run.
    */
   readonly tracker?: TaskTracker;
@@ -85,6 +89,11 @@ export interface ReconcilerDeps {
   readonly deadLetters?: DeadLetterSink;
   /** When a dead letter that cannot be sent is given up (--dead-letter-max-attempts, --dead-letter-max-age). */
   readonly deadLetterRetry?: DeadLetterRetryOptions;
+  /**
+   * The process's one budget of passed-over-time lookups (--adoption-lookups-per-second), shared
+   * by every resource. Default: a budget of this reconciler's own at the default rate.
+   */
+  readonly adoptionLookups?: LookupBudget;
 }
 
 /**
@@ -123,6 +132,7 @@ export class Reconciler {
   readonly #denials = new AccessDenials();
   readonly #launches: LaunchStep;
   readonly #schedule: ScheduleStep;
+  readonly #lookups: LookupBudget;
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -147,7 +157,10 @@ export class Reconciler {
       fenceMarginMs: deps.fenceMarginMs ?? DEFAULT_FENCE_MARGIN_MS,
       ledger: this.#ledger,
     });
-    this.#schedule = new ScheduleStep(deps.launcher, this.#launches, this.#ledger);
+    this.#lookups =
+      deps.adoptionLookups ??
+      new LookupBudget({ perSecond: DEFAULT_LOOKUPS_PER_SECOND, now: () => deps.clock.now().getTime() });
+    this.#schedule = new ScheduleStep(deps.launcher, this.#launches, this.#ledger, this.#lookups);
   }
 
   /**
@@ -164,6 +177,7 @@ export class Reconciler {
       this.#deps.metrics.forget(key);
       this.#tracker.forget(key);
       this.#denials.forget(key);
+      this.#lookups.forget(key);
       return {};
     }
     const now = this.#deps.clock.now();
@@ -177,12 +191,7 @@ export class Reconciler {
     }
     let schedule: CompiledSchedule;
     try {
-      schedule = compileSchedule(resource.spec.schedule, {
-        timeZone: resource.spec.timeZone,
-        startTime: resource.spec.startTime ? new Date(resource.spec.startTime) : undefined,
-        endTime: resource.spec.endTime ? new Date(resource.spec.endTime) : undefined,
-        hashKey: key,
-      });
+      schedule = compileSpecSchedule(resource.spec, key);
     } catch (error) {
       if (error instanceof ScheduleError)
         return this.#stall(resource, EventReason.InvalidSpec, error.message, now, log, commit);
@@ -228,23 +237,35 @@ export class Reconciler {
       launchDelays: [],
       errors: [],
       missedRunsTotal: status.missedRunsTotal ?? 0,
+      launchedRunsTotal: status.launchedRunsTotal ?? 0,
+      buffered: status.bufferedRun,
       lastSuccessfulTime: status.lastSuccessfulTime,
       queueDepth: undefined,
       triggerProblem: undefined,
       lastSettledResult: lastResult(status.runs ?? []) ?? status.lastResult,
+      pendingLookups: [...(status.pendingLookups ?? [])],
+      lookups: { found: 0, none: 0 },
+      lookupWaitMs: undefined,
     };
 
+    const after = new Date(
+      status.lastScheduleTime ?? resource.metadata.creationTimestamp ?? now.toISOString(),
+    );
     const plan = planSchedule({
       fires: schedule,
       now,
-      after: new Date(status.lastScheduleTime ?? resource.metadata.creationTimestamp ?? now.toISOString()),
+      after,
       suspend: pass.spec.suspend ?? false,
+      exhausted: maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal),
+      ...(pass.spec.catchup ? { catchupRuns: pass.spec.catchup.maxRuns } : {}),
+      ...(pass.spec.maxRuns !== undefined ? { runsLeft: pass.spec.maxRuns - pass.launchedRunsTotal } : {}),
       startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
       jitterSeconds: (t) => jitterOf(pass, t),
     });
     const fresh = needsFreshTasks(pass.spec, pass.runs, now, {
       scheduled: plan.due !== undefined,
       runNow: decideRunNow(resource, status.lastRunNow, pass.spec.suspend ?? false).action === 'start',
+      buffered: pass.buffered !== undefined,
     });
     try {
       await observeRuns(pass, this.#tracker, {
@@ -263,8 +284,15 @@ export class Reconciler {
     await enforceActiveDeadline(pass, this.#deps.launcher);
     await this.#launches.retryPending(pass);
     await this.#launches.launchRetries(pass);
+    await runBuffered(pass, this.#launches);
 
-    const lastScheduleTime = await this.#schedule.runSchedule(pass, plan, status.lastScheduleTime);
+    const lastScheduleTime = await this.#schedule.runSchedule(
+      pass,
+      plan,
+      status.lastScheduleTime,
+      schedule,
+      after,
+    );
     const lastRunNow = await this.#schedule.runNow(pass, status.lastRunNow);
     await deliverDeadLetters(pass, {
       ...(this.#deps.deadLetters ? { sink: this.#deps.deadLetters } : {}),
@@ -279,6 +307,8 @@ export class Reconciler {
     const problem = denial
       ? { terminal: true, ...denial, waitingFor: ACCESS_WAITING_FOR }
       : pass.triggerProblem;
+    // The run that reached maxRuns may have launched in this very pass: no next time is shown.
+    const exhausted = maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal);
     const next = buildStatus({
       previous: status,
       generation: resource.metadata.generation,
@@ -287,11 +317,16 @@ export class Reconciler {
       pending: pass.runs.some((r) => isPending(pass, r)),
       retrying: pass.runs.find(awaitingRetry),
       resolvedSchedule: schedule.resolved,
-      nextScheduleTime: iso(plan.nextScheduleTime),
+      scheduleSummary: scheduleSummary(pass.spec),
+      nextScheduleTime: exhausted ? undefined : iso(plan.nextScheduleTime),
       lastScheduleTime,
       lastSuccessfulTime: pass.lastSuccessfulTime,
       lastRunNow,
       missedRunsTotal: pass.missedRunsTotal,
+      pendingLookups: pass.pendingLookups,
+      launchedRunsTotal: pass.launchedRunsTotal,
+      bufferedRun: pass.buffered,
+      ...(exhausted ? { maxRunsReached: pass.spec.maxRuns } : {}),
       runs: pass.runs,
       limits: pass.spec,
       ...(problem ? { trigger: problem } : {}),
@@ -436,15 +471,22 @@ export class Reconciler {
   ): void {
     const { events, metrics } = this.#deps;
     for (const e of pass.events) {
-      events.record(pass.resource, e.type, e.reason, e.message);
-      if (e.type === 'Warning') pass.log.warn(e.message, { reason: e.reason });
+      const details = e.scheduledTime === undefined ? undefined : { scheduledTime: e.scheduledTime };
+      events.record(pass.resource, e.type, e.reason, e.message, details);
+      if (e.type === 'Warning') pass.log.warn(e.message, { reason: e.reason, ...details });
     }
     for (const result of pass.recorded) metrics.runRecorded(result, pass.key);
     for (const reason of pass.retried) metrics.runRetried?.(pass.key, reason);
     for (const outcome of pass.deadLetters) metrics.deadLetter?.(pass.key, outcome);
     for (const seconds of pass.launchDelays) metrics.launchDelay(seconds);
+    const { found, none } = pass.lookups;
+    const waiting = pass.pendingLookups.length > 0;
+    if (found + none > 0 || waiting || pass.resource.status?.pendingLookups) {
+      metrics.adoptionLookups?.(pass.key, pass.lookups, waiting);
+    }
     const last = lastScheduleTime ? new Date(lastScheduleTime) : undefined;
-    metrics.scheduleTimes(pass.key, pass.spec.suspend ? undefined : plan.nextScheduleTime, last);
+    const stopped = pass.spec.suspend || maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal);
+    metrics.scheduleTimes(pass.key, stopped ? undefined : plan.nextScheduleTime, last);
     if (pass.queueDepth !== undefined) metrics.queueDepth(pass.key, pass.queueDepth);
     if (after && (before?.scheduledTime !== after.scheduledTime || before.result !== after.result)) {
       const lastSuccess = pass.lastSuccessfulTime ? new Date(pass.lastSuccessfulTime) : undefined;
@@ -457,9 +499,10 @@ export class Reconciler {
     const letterAt = this.#deps.deadLetters ? nextDeadLetterAttempt(pass.runs) : undefined;
     const deadline = nextDeadline(pass);
     const retryAt = nextRetryAt(pass.runs);
+    const exhausted = maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal);
     const after = requeueAfterMs({
       now: pass.now,
-      ...(plan.wakeAt ? { wakeAt: plan.wakeAt } : {}),
+      ...(plan.wakeAt && !exhausted ? { wakeAt: plan.wakeAt } : {}),
       // With the shared tracker a task's end wakes the resource; inline, the pass must come back.
       ...(this.#inline && unfinishedTaskArns(pass.runs).length > 0 ? { pollMs: this.#activePollMs } : {}),
       ...(deadline ? { deadline } : {}),
@@ -467,6 +510,9 @@ export class Reconciler {
       ...(letterAt ? { letterAt } : {}),
       pending: pass.runs.filter((r) => isPending(pass, r)).map((r) => new Date(r.scheduledTime)),
     });
-    return after === undefined ? {} : { requeueAfterMs: after };
+    // Passed-over times waiting for the lookup budget: back when this resource's turn comes.
+    const wait = pass.lookupWaitMs;
+    const soonest = wait === undefined ? after : Math.min(after ?? wait, wait);
+    return soonest === undefined ? {} : { requeueAfterMs: soonest };
   }
 }

@@ -37,6 +37,7 @@ import { attemptIdentity, recordedRunIdentity, type RunIdentity } from '../decid
 import { launchClientToken, type LaunchLedger } from '../runtime/run-ledger.js';
 import { attemptOf, cancelledRetry } from '../decide/run-retry.js';
 import { launchedTaskCount, plannedTasks, RunReason, withReason } from '../decide/run-tracking.js';
+import { launchedNote } from '../decide/event-notes.js';
 
 export type RunKind = 'scheduled' | 'run-now';
 
@@ -147,6 +148,8 @@ export class LaunchStep {
     identity: RunIdentity,
     kind: RunKind,
     runNowKey?: string,
+    /** The run waited (BufferOne) since this instant: it keeps that place if it must wait on. */
+    waitingSince?: string,
   ): Promise<boolean> {
     const ask = (queueDepth?: number) =>
       decideDueRun({
@@ -155,6 +158,9 @@ export class LaunchStep {
         maxTasksPerRun: pass.maxTasksPerRun,
         queueClient: this.#deps.queueDepth !== undefined,
         ...(queueDepth !== undefined ? { queueDepth } : {}),
+        ...(pass.buffered ? { buffered: pass.buffered.scheduledTime } : {}),
+        ...(kind === 'run-now' ? { runNow: true } : {}),
+        ...(pass.spec.maxRuns !== undefined ? { runsLeft: pass.spec.maxRuns - pass.launchedRunsTotal } : {}),
       });
     const scheduledTime = scheduled.toISOString();
     const sqs = pass.spec.trigger?.sqs;
@@ -174,6 +180,17 @@ export class LaunchStep {
       decision = ask(depth);
     }
     if (decision.action === 'wait' || decision.action === 'read-queue-depth') return false;
+    if (decision.action === 'buffer') {
+      pass.buffered = { scheduledTime, since: waitingSince ?? pass.now.toISOString() };
+      if (waitingSince === undefined) {
+        pass.events.push({
+          type: 'Normal',
+          reason: EventReason.Buffered,
+          message: `run scheduled at ${scheduledTime}: ${decision.message}`,
+        });
+      }
+      return true;
+    }
     // Skipped before any count was reached (no SQS client): the record carries only the reason.
     if (decision.action === 'skip' && decision.desiredCount === undefined) {
       addRun(pass, { scheduledTime, result: 'Skipped', reason: decision.reason, message: decision.message });
@@ -185,6 +202,9 @@ export class LaunchStep {
       cluster: pass.cluster,
       ...(depth !== undefined ? { queueDepth: depth } : {}),
       ...(runNowKey !== undefined ? { runNowKey } : {}),
+      ...(waitingSince !== undefined
+        ? { launchDelaySeconds: Math.max(0, Math.round((pass.now.getTime() - scheduled.getTime()) / 1000)) }
+        : {}),
     };
     if (decision.action === 'skip') {
       addRun(pass, {
@@ -208,6 +228,7 @@ export class LaunchStep {
       cluster: pass.cluster,
     });
     if (!outcome) return false;
+    if (kind === 'scheduled') pass.launchedRunsTotal += 1;
     if (decision.supersede) this.#supersedePending(pass, scheduledTime);
     const run = newRunRecord({
       base,
@@ -224,7 +245,8 @@ export class LaunchStep {
       pass.events.push({
         type: 'Normal',
         reason: EventReason.Launched,
-        message: `${kind === 'run-now' ? 'run-now' : `run scheduled at ${scheduledTime}`}: ${run.message}`,
+        message: launchedNote(kind),
+        scheduledTime,
       });
     }
     return true;
@@ -402,14 +424,24 @@ export class LaunchStep {
   }
 
   /**
+   * Confirms the batches of `runs` now (passed-over runs adopted short of their tasks), rather than
+   * at the next pass's retryPending: until then no due time launches.
+   */
+  async confirmBatches(pass: Pass, runs: readonly RunRecord[]): Promise<void> {
+    await this.#confirmBatches(pass, new Set(runs.map((r) => r.scheduledTime)));
+  }
+
+  /**
    * Every run with batches that got no answer: its tasks are looked up by startedBy (moto ignores
    * tokens) and adopted. With none found, the batches are resent under their original tokens, so
    * ECS answers with the tasks it already started and starts the rest. With some found, the first
    * batch did reach ECS and the ones after it never went out: only those are sent, still under
    * their own tokens, and a shortfall of the first is a capacity shortfall like any other.
    */
-  async #confirmBatches(pass: Pass): Promise<void> {
-    for (const run of pass.runs.filter((r) => r.result === 'Running' && r.unconfirmedLaunch)) {
+  async #confirmBatches(pass: Pass, only?: ReadonlySet<string>): Promise<void> {
+    for (const run of pass.runs.filter(
+      (r) => r.result === 'Running' && r.unconfirmedLaunch && (!only || only.has(r.scheduledTime)),
+    )) {
       const missing = run.unconfirmedLaunch!;
       const identity = attemptIdentity(recordedRunIdentity(pass.resource, run), attemptOf(run));
       const cluster = run.cluster ?? pass.cluster;

@@ -1,32 +1,51 @@
-// The schedule's part of a pass: times passed over while nobody looked (adopted when an earlier
-// pass launched them unrecorded, else Missed), a time too late to start, the due time, and the
-// run-now annotation.
+// The schedule's part of a pass: times passed over while nobody looked (looked up in ECS first
+// where an earlier leader may have launched them: adopted with their tasks, else Missed), a time
+// too late to start, the due time, and the run-now annotation.
+import type { RunRecord } from '../../api/types.js';
 import { EventReason, type TaskLauncher } from '../ports.js';
-import { addRun, callOptions, iso, later, toTransient, type Pass } from './reconcile-pass.js';
+import { addRun, callOptions, iso, jitterOf, later, toTransient, type Pass } from './reconcile-pass.js';
 import { runNowIdentity, runNowKeyOf, scheduledRunIdentity } from '../decide/run-identity.js';
 import type { LaunchStep } from './run-launch.js';
 import type { LaunchLedger } from '../runtime/run-ledger.js';
-import { decideMissed, decideRunNow, decideTooLate, type SchedulePlan } from '../decide/run-decision.js';
-
-/** Passed-over times looked up in ECS per pass (each lookup is two ListTasks calls). */
-const MAX_MISSED_LOOKUPS = 10;
+import type { LookupBudget } from '../runtime/lookup-budget.js';
+import {
+  decideMissed,
+  decideRunNow,
+  decideTooLate,
+  launchWindowEnd,
+  type FireTimes,
+  type SchedulePlan,
+} from '../decide/run-decision.js';
+import {
+  addPendingRange,
+  decideLookedUp,
+  plannedPassedOverTasks,
+  splitPassedOver,
+} from '../decide/passed-over.js';
 
 export class ScheduleStep {
   readonly #launcher: TaskLauncher;
   readonly #launches: LaunchStep;
   readonly #ledger: LaunchLedger;
+  readonly #budget: LookupBudget;
 
-  constructor(launcher: TaskLauncher, launches: LaunchStep, ledger: LaunchLedger) {
+  constructor(launcher: TaskLauncher, launches: LaunchStep, ledger: LaunchLedger, budget: LookupBudget) {
     this.#launcher = launcher;
     this.#launches = launches;
     this.#ledger = ledger;
+    this.#budget = budget;
   }
 
-  /** Missed and due scheduled times. Returns the new lastScheduleTime (the watermark). */
+  /**
+   * Missed and due scheduled times. `after` is the watermark the plan was made from. Returns the
+   * new lastScheduleTime (the watermark).
+   */
   async runSchedule(
     pass: Pass,
     plan: SchedulePlan,
     previous: string | undefined,
+    fires: FireTimes,
+    after: Date,
   ): Promise<string | undefined> {
     // A passed-over time may have been launched by an earlier pass whose status write never
     // landed (the API server was down, or the process died right after RunTask). Those tasks are
@@ -34,39 +53,25 @@ export class ScheduleStep {
     // was never launched), so they are looked up by startedBy. Only where the ledger says someone
     // may have: a time due before this term began, or a launch of ours whose write did not land
     // (a time this term passed over while it fell behind has no tasks: nobody else launches during
-    // our term). And only the oldest few: the time right after the watermark is the one a crash
-    // leaves behind; each lookup costs ListTasks calls.
+    // our term). Every such time is looked up before it is recorded, oldest first, out of one
+    // budget of lookups shared by all resources (see LookupBudget); those the budget cannot pay
+    // for yet wait in status.pendingLookups, below the watermark, so the due time still launches
+    // now and once.
     // One after another: all at once, ten lookups of every resource after a failover came to
     // hundreds of ListTasks together, past ECS's read quota; the throttled passes failed and were
     // retried with growing backoff, and the torture suite recorded thousands of runs lost.
-    const adopted = new Map<Date, string[]>();
-    // plan.missed is newest first.
-    const lookedUp = plan.missed
-      .filter((time) =>
-        this.#ledger.needsLookup({
-          key: pass.key,
-          scheduledTime: time,
-          kind: 'scheduled',
-          now: pass.now,
-          signal: pass.signal,
-        }),
-      )
-      .slice(-MAX_MISSED_LOOKUPS);
-    for (const time of lookedUp) {
-      try {
-        const found = await this.#launcher.findTasks(
-          pass.cluster,
-          scheduledRunIdentity(pass.resource, time).startedBy,
-          callOptions(pass),
-        );
-        if (found.length > 0) adopted.set(time, found);
-      } catch (error) {
-        // Nothing added yet: the whole schedule step is retried with the watermark unmoved.
-        pass.errors.push(toTransient(error, 'looking for tasks already launched'));
-        return previous;
-      }
-    }
-    const missed = decideMissed(plan, adopted, pass.cluster);
+    const split = splitPassedOver(plan, fires, after, (time) =>
+      this.#ledger.needsLookup({
+        key: pass.key,
+        scheduledTime: time,
+        kind: 'scheduled',
+        now: pass.now,
+        signal: pass.signal,
+      }),
+    );
+    if (split.range) pass.pendingLookups = addPendingRange(pass.pendingLookups, split.range);
+    await this.#lookUpPending(pass, fires);
+    const missed = decideMissed(split.plan, new Map(), pass.cluster);
     for (const run of missed.runs) addRun(pass, run);
     // Counted beyond the records kept, so missedRunsTotal stays true after a long outage.
     for (let i = 0; i < missed.uncounted; i++) pass.recorded.push('Missed');
@@ -74,7 +79,13 @@ export class ScheduleStep {
     if (missed.warning) {
       pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: missed.warning });
     }
-    const handledUpTo = later(previous, iso(plan.missed[0]));
+    let handledUpTo = later(previous, iso(plan.missed[0]));
+    // spec.catchup: older times launched oldest first, each its own run (decided in planSchedule).
+    for (const time of plan.catchup) {
+      const identity = scheduledRunIdentity(pass.resource, time);
+      if (!(await this.#launches.startRun(pass, time, identity, 'scheduled'))) return handledUpTo;
+      handledUpTo = later(handledUpTo, iso(time));
+    }
     if (plan.tooLate) {
       if (!(await this.#recordTooLate(pass, plan.tooLate))) return handledUpTo;
     }
@@ -92,6 +103,79 @@ export class ScheduleStep {
     return later(previous, iso(plan.lastScheduleTime));
   }
 
+  /**
+   * Looks up the pending passed-over times, oldest first, while the budget allows; each becomes a
+   * record (adopted or Missed) and leaves pendingLookups. A run found short of its tasks has its
+   * missing batches confirmed at once, so the due time of this pass is not held up by it.
+   */
+  async #lookUpPending(pass: Pass, fires: FireTimes): Promise<void> {
+    const planned = plannedPassedOverTasks(pass.spec, pass.maxTasksPerRun);
+    const missed: Date[] = [];
+    const short: RunRecord[] = [];
+    const ranges = [...pass.pendingLookups];
+    lookups: while (ranges.length > 0) {
+      const range = ranges[0]!;
+      const to = Date.parse(range.to);
+      let time: Date | null = new Date(range.from);
+      while (time && time.getTime() <= to) {
+        const wait = this.#budget.take(pass.key);
+        if (wait > 0) {
+          pass.lookupWaitMs = wait;
+          ranges[0] = { from: time.toISOString(), to: range.to };
+          break lookups;
+        }
+        let found: string[];
+        try {
+          found = await this.#launcher.findTasks(
+            pass.cluster,
+            scheduledRunIdentity(pass.resource, time).startedBy,
+            callOptions(pass),
+          );
+        } catch (error) {
+          // The time stays pending; the pass fails after its write and is retried with backoff.
+          pass.errors.push(toTransient(error, 'looking for tasks already launched'));
+          ranges[0] = { from: time.toISOString(), to: range.to };
+          break lookups;
+        }
+        const end = launchWindowEnd(
+          time,
+          jitterOf(pass, time),
+          pass.spec.startingDeadlineSeconds,
+          pass.retryWindowSeconds,
+        );
+        const decision = decideLookedUp({
+          time,
+          found,
+          cluster: pass.cluster,
+          planned,
+          inWindow: pass.now.getTime() < end.getTime(),
+        });
+        addRun(pass, decision.run);
+        if (decision.missed) {
+          missed.push(time);
+          pass.lookups.none++;
+        } else {
+          pass.lookups.found++;
+          // Adopted: an earlier leader launched it, so it counts against spec.maxRuns.
+          pass.launchedRunsTotal++;
+        }
+        if (decision.run.unconfirmedLaunch) short.push(decision.run);
+        time = fires.next(time);
+      }
+      ranges.shift();
+    }
+    pass.pendingLookups = ranges;
+    if (missed.length > 0) {
+      pass.missedRunsTotal += missed.length;
+      pass.events.push({
+        type: 'Warning',
+        reason: EventReason.MissedSchedule,
+        message: `missed ${missed.length} scheduled time(s) from ${missed[0]!.toISOString()} to ${missed.at(-1)!.toISOString()}: passed over, and no task was found for them in ECS`,
+      });
+    }
+    if (short.length > 0) await this.#launches.confirmBatches(pass, short);
+  }
+
   /** Missed by startingDeadlineSeconds, unless an earlier pass launched it and crashed before writing. */
   async #recordTooLate(pass: Pass, time: Date): Promise<boolean> {
     let found: string[];
@@ -107,6 +191,7 @@ export class ScheduleStep {
     }
     const decision = decideTooLate(time, found, pass.cluster, pass.spec.startingDeadlineSeconds);
     addRun(pass, decision.run);
+    if (found.length > 0) pass.launchedRunsTotal += 1;
     if (decision.warning) {
       pass.missedRunsTotal += 1;
       pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: decision.warning });

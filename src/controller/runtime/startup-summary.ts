@@ -2,7 +2,7 @@
 // one line each) and one summary line (at info), so a thousand resources do not flood the log but
 // "is my job known, and when does it run?" is answered by raising the level. Pure: `now` is given.
 import type { EcsScheduledTaskResource } from '../../api/types.js';
-import { compileSchedule } from '../../schedule/schedule.js';
+import { compileSpecSchedule } from '../../schedule/schedule-union.js';
 import { keyOf, type ResourceKey } from '../ports.js';
 
 export interface ResourceOverview {
@@ -27,12 +27,7 @@ export function overviewOf(resource: EcsScheduledTaskResource, now: Date): Resou
   const spec = resource.spec;
   const suspended = spec?.suspend === true;
   try {
-    const schedule = compileSchedule(spec.schedule, {
-      timeZone: spec.timeZone,
-      startTime: spec.startTime ? new Date(spec.startTime) : undefined,
-      endTime: spec.endTime ? new Date(spec.endTime) : undefined,
-      hashKey: key,
-    });
+    const schedule = compileSpecSchedule(spec, key);
     const next = schedule.next(now);
     return { resource: key, suspended, ...(next ? { next } : {}) };
   } catch (error) {

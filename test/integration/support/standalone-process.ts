@@ -53,8 +53,8 @@ export function reportedRuns(lines: readonly LogLine[]): string[] {
   return lines
     .filter((l) => l.event === true && l.reason === 'DryRun')
     .map((l) => {
-      const at = /^run scheduled at (\S+?): /.exec(l.msg)?.[1];
-      if (!at) throw new Error(`a DryRun event without its scheduled time: ${l.msg}`);
+      const at = l.scheduledTime;
+      if (typeof at !== 'string') throw new Error(`a DryRun event without its scheduled time: ${l.msg}`);
       return `${String(l.resource)}@${new Date(at).toISOString()}`;
     });
 }

@@ -19,6 +19,15 @@ describe('validateResource', () => {
     expect(validateResource(valid())).to.deep.equal([]);
   });
 
+  it('accepts schedules in place of schedule, with maxRuns', () => {
+    const r = withSpec({
+      schedule: undefined,
+      schedules: ['0 8 * * 1-5', 'cron(0 10 ? * SAT *)'],
+      maxRuns: 5,
+    });
+    expect(validateResource(JSON.parse(JSON.stringify(r)))).to.deep.equal([]);
+  });
+
   const cases: { name: string; resource: unknown; path: string; message: RegExp }[] = [
     {
       name: 'a missing taskDefinition',
@@ -86,6 +95,42 @@ describe('validateResource', () => {
       resource: withSpec({ schedule: '0 25 * * *' }),
       path: 'spec.schedule',
       message: /hour/,
+    },
+    {
+      name: 'both schedule and schedules',
+      resource: withSpec({ schedules: ['0 3 * * *'] }),
+      path: 'spec.schedules',
+      message: /exactly one of schedule and schedules/,
+    },
+    {
+      name: 'neither schedule nor schedules',
+      resource: withSpec({ schedule: undefined }),
+      path: 'spec.schedules',
+      message: /exactly one of schedule and schedules/,
+    },
+    {
+      name: 'an empty schedules list',
+      resource: withSpec({ schedule: undefined, schedules: [] }),
+      path: 'spec.schedules',
+      message: /fewer than 1/,
+    },
+    {
+      name: 'more than 20 schedules',
+      resource: withSpec({ schedule: undefined, schedules: Array.from({ length: 21 }, () => '@daily') }),
+      path: 'spec.schedules',
+      message: /more than 20/,
+    },
+    {
+      name: 'an invalid expression in schedules, by its index',
+      resource: withSpec({ schedule: undefined, schedules: ['0 2 * * *', 'rate(0 minutes)'] }),
+      path: 'spec.schedules[1]',
+      message: /rate value/,
+    },
+    {
+      name: 'maxRuns below 1',
+      resource: withSpec({ maxRuns: 0 }),
+      path: 'spec.maxRuns',
+      message: />= 1/,
     },
     {
       name: 'an unknown time zone',

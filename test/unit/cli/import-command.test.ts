@@ -83,6 +83,28 @@ describe('import command', () => {
     expect(resources(io.out).map((r) => r.spec.schedule)).to.deep.equal(['9 */5 * * * *']);
   });
 
+  it('converts a job exact only inside its year, and refuses one whose weekday its date is not (exit 1)', async () => {
+    const io = recordingIo(new Date('2026-03-01T00:00:00Z'));
+    const jobs = [
+      { id: 'monday-the-3rd', taskDefinition: 't', schedule: '0 14 11/8 mon-fri * 3 APR 2028' },
+      { id: 'saturday-the-3rd', taskDefinition: 't', schedule: '0 14 11/8 sat * 3 APR 2028' },
+    ];
+    const code = await createImportCommand({
+      readStdin: async () => jobs.map((j) => JSON.stringify(j)).join('\n'),
+    })([], io);
+    expect(code).to.equal(1);
+    const [converted, ...others] = resources(io.out);
+    expect(others).to.deep.equal([]);
+    expect(converted?.metadata.name).to.equal('monday-the-3rd');
+    expect(converted?.spec.schedule).to.equal('cron(14 11/8 3 4 ? 2028)');
+    expect(validateResource(converted as EcsScheduledTaskResource)).to.deep.equal([]);
+    expect(io.err).to.include('job "monday-the-3rd": note: schedule: within year "2028"');
+    expect(io.err).to.include(
+      'job "saturday-the-3rd": schedule: "0 14 11/8 sat * 3 APR 2028" never runs: no date in year "2028" ' +
+        'matches day "3" with day_of_week "sat" with month "APR" (2028-04-03 is a Monday)',
+    );
+  });
+
   describe('--out DIR', () => {
     let dir: string;
     beforeEach(async () => {

@@ -103,6 +103,19 @@ describe('next command', () => {
       stderr: /exactly one of --schedule and -f/,
     },
     {
+      name: 'repeated --schedule prints the union, an instant named twice once',
+      args: ['-s', '0 * * * *', '-s', '*/30 * * * *', '-s', 'rate(1 hour)', '--count', '3'],
+      code: 0,
+      stdout: '2026-03-28T12:30:00Z\n2026-03-28T13:00:00Z\n2026-03-28T13:30:00Z\n',
+    },
+    {
+      name: 'a bad expression among several names its index',
+      args: ['-s', '@daily', '-s', 'every day'],
+      code: 1,
+      stdout: '',
+      stderr: /^next: schedules\[1\]: expected 5 or 6 fields, got 2\n$/,
+    },
+    {
       name: 'bad --count exits 2',
       args: ['--schedule', '@daily', '--count', '0'],
       code: 2,
@@ -176,6 +189,27 @@ describe('next command', () => {
         'data/nightly\t2026-03-29T01:00:00Z\ndata/nightly\t2026-03-30T00:00:00Z\nops/once\t2026-04-01T09:00:00Z\n',
       );
       expect(io.err).to.match(/default\/broken: schedule: "0 0 31 2 \*" never fires/);
+    });
+
+    it('reads spec.schedules: the union of the list', async () => {
+      const file = join(dir, 'schedules.yaml');
+      await writeFile(
+        file,
+        [
+          'apiVersion: ecs-scheduler.dev/v1alpha1',
+          'kind: EcsScheduledTask',
+          'metadata: {name: report, namespace: data}',
+          'spec:',
+          '  schedules: ["0 8 * * 1-5", "0 10 * * 6", "cron(0 10 ? * SAT *)"]',
+          '  task: {taskDefinition: t}',
+          '',
+        ].join('\n'),
+      );
+      const io = recordingIo(fixedNow); // a Saturday, at noon
+      expect(await nextCommand(['-f', file, '--count', '3'], io), io.err).to.equal(0);
+      expect(io.out).to.equal(
+        'data/report\t2026-03-30T08:00:00Z\ndata/report\t2026-03-31T08:00:00Z\ndata/report\t2026-04-01T08:00:00Z\n',
+      );
     });
 
     it('a missing file exits 1', async () => {

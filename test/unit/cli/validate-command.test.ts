@@ -50,6 +50,48 @@ spec:
     ]);
   });
 
+  it('checks spec.schedules: each expression by its index, and exactly one of schedule and schedules', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'validate-'));
+    const file = join(dir, 'schedules.yaml');
+    await writeFile(
+      file,
+      `apiVersion: ecs-scheduler.dev/v1alpha1
+kind: EcsScheduledTask
+metadata: {name: listed}
+spec: {schedules: ['0 8 * * 1-5', 'cron(0 10 ? * SAT *)'], maxRuns: 3, catchup: {maxRuns: 2}, concurrencyPolicy: BufferOne, task: {taskDefinition: t}}
+---
+apiVersion: ecs-scheduler.dev/v1alpha1
+kind: EcsScheduledTask
+metadata: {name: bad}
+spec:
+  schedules: ['@daily', '0 0 30 2 *']
+  task: {taskDefinition: t}
+---
+apiVersion: ecs-scheduler.dev/v1alpha1
+kind: EcsScheduledTask
+metadata: {name: both}
+spec:
+  schedule: '@daily'
+  schedules: ['@hourly']
+  task: {taskDefinition: t}
+`,
+    );
+    const io = recordingIo(new Date('2026-11-26T00:00:00Z'));
+    expect(await validateCommand([dir], io)).to.equal(1);
+    const lines = io.err.split('\n');
+    expect(
+      lines.some((l) => /spec\.schedules\[1\]: "0 0 30 2 \*" never fires/.test(l)),
+      io.err,
+    ).to.equal(true);
+    expect(
+      lines.some((l) => /spec\.schedules: exactly one of schedule and schedules/.test(l)),
+      io.err,
+    ).to.equal(true);
+    expect(io.err).to.match(
+      /3 EcsScheduledTask and 0 EcsSchedulerPolicy document\(s\) checked, 0 of other kinds skipped, 2 error\(s\)/,
+    );
+  });
+
   const metadataCases = [
     {
       name: 'a name with upper case and _',

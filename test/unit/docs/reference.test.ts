@@ -59,7 +59,7 @@ describe('spec reference (scripts/generate-reference.ts)', () => {
     const concurrency = section('spec.concurrencyPolicy');
     expect(concurrency).to.contain('What to do when a run is due while earlier tasks still run');
     expect(concurrency).to.contain('| default | `"Allow"` |');
-    expect(concurrency).to.contain('| one of | `Allow`, `Forbid`, `Replace`, `TopUp` |');
+    expect(concurrency).to.contain('| one of | `Allow`, `Forbid`, `Replace`, `TopUp`, `BufferOne` |');
     expect(section('spec.taskCount')).to.contain('| value | 1 to 1000 |');
     expect(section('spec.task.taskDefinition')).to.contain('| required | yes |');
     expect(section('spec.task.networkConfiguration.awsvpcConfiguration.subnets')).to.contain(

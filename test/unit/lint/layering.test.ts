@@ -24,6 +24,7 @@ const refused: [string, string, RegExp][] = [
   ['src/aws/sqs/x.ts', "import { x } from '../../controller/decide/run-plan.js';", /only the ports/],
   ['src/aws/ecs/x.ts', "import { x } from '../../cli/main.js';", /CLI, the app/],
   ['src/aws/aws-region.ts', "import { x } from '../app.js';", /CLI, the app/],
+  ['src/aws/sqs/x.ts', "import { x } from '../../app/lifecycle.js';", /CLI, the app/],
   ['src/aws/logs/x.ts', "import { x } from '../../kube/client.js';", /another side/],
   [
     'src/controller/reconciler.ts',
@@ -42,6 +43,7 @@ const allowed: [string, string][] = [
   ['src/aws/ecs/x.ts', "import { x } from '../../flow/backoff.js';"],
   ['src/aws/aws-errors.ts', "import { x } from '../controller/errors.js';"],
   ['src/app.ts', "import { x } from './aws/ecs/aws-task-launcher.js';"],
+  ['src/app/aws-adapters.ts', "import { x } from '../aws/ecs/aws-task-launcher.js';"],
 ];
 
 describe('layering lint (no-restricted-imports in eslint.config.js)', function () {

@@ -1,5 +1,5 @@
 // The PrometheusRule and the Grafana dashboard query only metrics (and labels) that the controller
-// really exports: the names are checked against the registry that src/metrics/metrics.ts builds,
+// really exports: the names are checked against the registry that src/metrics/index.ts builds,
 // not against a list copied into this test.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { RUN_RESULTS } from '../../../src/api/schema.js';
-import { createMetrics } from '../../../src/metrics/metrics.js';
+import { createMetrics } from '../../../src/metrics/index.js';
 import { createShardMetrics } from '../../../src/metrics/shard-metrics.js';
 import { REPO_ROOT } from '../../integration/support/env.js';
 import { anchorOf, headingAnchors } from '../../support/markdown.js';
@@ -102,7 +102,7 @@ describe('monitoring manifests', () => {
     const used = selectors(expr);
     expect(used.length, `${where}: no metric found in ${expr}`).to.be.above(0);
     for (const { metric, matchers } of used) {
-      expect(series.has(metric), `${where}: ${metric} is not exported by src/metrics/metrics.ts`).to.equal(
+      expect(series.has(metric), `${where}: ${metric} is not exported by src/metrics/index.ts`).to.equal(
         true,
       );
       for (const m of matchers) {

@@ -4,7 +4,7 @@
 // metric added later that forget() misses fails this test.
 import { expect } from 'chai';
 import type { ControllerMetrics } from '../../../src/controller/metrics-port.js';
-import { createMetrics } from '../../../src/metrics/metrics.js';
+import { createMetrics } from '../../../src/metrics/index.js';
 
 type Calls = {
   [K in keyof ControllerMetrics]-?: (m: Required<ControllerMetrics>, key: string, i: number) => void;
@@ -33,6 +33,7 @@ const everyMethod: Calls = {
   },
   policyDenied: (m, key) => m.policyDenied(key, 'spec.task.cluster'),
   workers: (m) => m.workers(4, 1),
+  adoptionLookups: (m, key) => m.adoptionLookups(key, { found: 1, none: 1 }, true),
   forget: () => undefined,
 };
 

@@ -6,7 +6,7 @@ import {
   startHttpServer,
   type RunningHttpServer,
 } from '../../../src/metrics/health-server.js';
-import { createMetrics } from '../../../src/metrics/metrics.js';
+import { createMetrics } from '../../../src/metrics/index.js';
 
 function get(
   port: number | undefined,

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { Gauge, Registry } from 'prom-client';
 import { startHttpServer } from '../../../src/metrics/health-server.js';
 import { renderMetricsPage } from '../../../src/metrics/metrics-page.js';
-import { createMetrics } from '../../../src/metrics/metrics.js';
+import { createMetrics } from '../../../src/metrics/index.js';
 
 function populated(resources: number) {
   const m = createMetrics({ defaultMetrics: false });

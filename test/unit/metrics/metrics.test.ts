@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
-import { createMetrics } from '../../../src/metrics/metrics.js';
+import { createMetrics } from '../../../src/metrics/index.js';
 
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createMetrics } from '../../../src/metrics/metrics.js';
+import { createMetrics } from '../../../src/metrics/index.js';
 
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));

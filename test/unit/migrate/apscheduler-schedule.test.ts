@@ -386,4 +386,228 @@ describe('translateApschedulerSchedule', () => {
       });
     }
   });
+
+  describe('maps jobs that are exact only inside their year by the dates they run on', () => {
+    /** Every fire of the schedule (UTC), up to the last year cron(...) can name. */
+    const runsOf = (schedule: string): string[] => {
+      const compiled = compileSchedule(schedule, { hashKey });
+      const runs: string[] = [];
+      for (let t = compiled.next(new Date(0)); t !== null && runs.length < 100; t = compiled.next(t)) {
+        runs.push(t.toISOString());
+      }
+      return runs;
+    };
+    // `runs`: every run, as the old service's job made them, written by hand from the calendar
+    // (3 April 2028 is a Monday); a run ending in "T" stands for a time that H picks.
+    const cases: { name: string; old: string; schedule: string; runs: string[]; note: RegExp }[] = [
+      {
+        name: 'the issue: a weekday that the date already is, two hours',
+        old: '0 14 11/8 mon-fri * 3 APR 2028',
+        schedule: 'cron(14 11/8 3 4 ? 2028)',
+        runs: ['2028-04-03T11:14:00.000Z', '2028-04-03T19:14:00.000Z'],
+        note: /within year "2028" the date fields \(.*\) name one date, 2028-04-03, so the schedule is a cron\(\.\.\.\) naming it/,
+      },
+      {
+        name: 'one date at one time: at(...)',
+        old: '0 14 11 mon-fri * 3 APR 2028',
+        schedule: 'at(2028-04-03T11:14:00)',
+        runs: ['2028-04-03T11:14:00.000Z'],
+        note: /the job is one run, written as at\(\.\.\.\)/,
+      },
+      {
+        name: 'at(...) keeps a second cron(...) cannot',
+        old: '30 14 11 mon * 3 apr 2028',
+        schedule: 'at(2028-04-03T11:14:30)',
+        runs: ['2028-04-03T11:14:30.000Z'],
+        note: /one run, written as at/,
+      },
+      {
+        name: 'two days of which the weekday keeps both',
+        old: '0 0 6 mon * 3,10 apr 2028',
+        schedule: 'cron(0 6 3,10 4 ? 2028)',
+        runs: ['2028-04-03T06:00:00.000Z', '2028-04-10T06:00:00.000Z'],
+        note: /name exactly the dates 2028-04-03, 2028-04-10/,
+      },
+      {
+        name: 'a year range in which the date is a Monday twice (2028 and 2034)',
+        old: '0 0 6 mon * 3 apr 2028-2034',
+        schedule: 'cron(0 6 3 4 ? 2028,2034)',
+        runs: ['2028-04-03T06:00:00.000Z', '2034-04-03T06:00:00.000Z'],
+        note: /2028-04-03, 2034-04-03/,
+      },
+      {
+        name: 'an ISO week inside a year: its seven dates',
+        old: '0 0 12 * 14 * * 2028',
+        schedule: 'cron(0 12 3-9 4 ? 2028)',
+        runs: [3, 4, 5, 6, 7, 8, 9].map((d) => `2028-04-0${d}T12:00:00.000Z`),
+        note: /week "14"\) name exactly the dates 2028-04-03, .*, 2028-04-09/,
+      },
+      {
+        name: '"?" minute and hour on the one date become H',
+        old: '0 ? ? mon * 1 * 2028',
+        schedule: 'cron(H H 1 5 ? 2028)',
+        runs: ['2028-05-01T'],
+        note: /"\?" in minute became "H"/,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const result = translateApschedulerSchedule(c.old);
+        if (!result.ok) expect.fail(result.reason);
+        expect(result.schedule).to.equal(c.schedule);
+        expect(result.notes.join('\n')).to.match(c.note);
+        const runs = runsOf(result.schedule);
+        expect(runs).to.have.length(c.runs.length);
+        runs.forEach((run, i) =>
+          expect(run.startsWith(c.runs[i] as string), `${run} is ${c.runs[i]}`).to.equal(true),
+        );
+      });
+    }
+
+    describe('on sampled jobs in a restricted year, runs exactly when APScheduler ran them, or is refused', () => {
+      // An oracle written from APScheduler 3's definitions, independently of src/migrate: every
+      // restricted field must match; weekday 0 = Monday; week is the ISO week number.
+      type Pred = (d: Date) => boolean;
+      const wd = (d: Date) => (d.getUTCDay() + 6) % 7;
+      const dom = (d: Date) => d.getUTCDate();
+      const daysIn = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+      const iso = (d: Date) => {
+        const thursday = new Date(d.getTime() + (3 - wd(d)) * 86_400_000);
+        return (
+          Math.floor((thursday.getTime() - Date.UTC(thursday.getUTCFullYear(), 0, 1)) / 86_400_000 / 7) + 1
+        );
+      };
+      const dows: [string, Pred][] = [
+        ['*', () => true],
+        ['mon', (d) => wd(d) === 0],
+        ['sat', (d) => wd(d) === 5],
+        ['mon-fri', (d) => wd(d) <= 4],
+        ['0,2,4', (d) => [0, 2, 4].includes(wd(d))],
+      ];
+      const weeks: [string, Pred][] = [
+        ['*', () => true],
+        ['14', (d) => iso(d) === 14],
+        ['1-2', (d) => iso(d) <= 2],
+      ];
+      const days: [string, Pred][] = [
+        ['*', () => true],
+        ['3', (d) => dom(d) === 3],
+        ['1', (d) => dom(d) === 1],
+        ['3,10', (d) => [3, 10].includes(dom(d))],
+        ['1-7', (d) => dom(d) <= 7],
+        ['last', (d) => dom(d) === daysIn(d)],
+        ['last_fri', (d) => wd(d) === 4 && dom(d) + 7 > daysIn(d)],
+        ['2nd_tue', (d) => wd(d) === 1 && dom(d) >= 8 && dom(d) <= 14],
+      ];
+      const months: [string, Pred][] = [
+        ['*', () => true],
+        ['apr', (d) => d.getUTCMonth() === 3],
+        ['1-3', (d) => d.getUTCMonth() <= 2],
+      ];
+      const years: [string, number[]][] = [
+        ['2028', [2028]],
+        ['2028-2030', [2028, 2029, 2030]],
+        ['2028,2034', [2028, 2034]],
+      ];
+      const times: [string, [number, number, number][]][] = [
+        [
+          '0 14 11/8',
+          [
+            [11, 14, 0],
+            [19, 14, 0],
+          ],
+        ],
+        ['0 0 6', [[6, 0, 0]]],
+        ['30 0 6', [[6, 0, 30]]],
+      ];
+      // A fixed seed: the same 120 jobs every run.
+      let seed = 20_281_103;
+      const pick = <T>(list: readonly T[]): T => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        return list[seed % list.length] as T;
+      };
+      const expectedRuns = (fires: Pred, inYears: number[], at: [number, number, number][]): string[] => {
+        const out: string[] = [];
+        for (const y of inYears) {
+          for (let t = Date.UTC(y, 0, 1); t < Date.UTC(y + 1, 0, 1); t += 86_400_000) {
+            if (!fires(new Date(t))) continue;
+            for (const [h, m, sec] of at)
+              out.push(new Date(t + ((h * 60 + m) * 60 + sec) * 1000).toISOString());
+          }
+        }
+        return out.sort();
+      };
+
+      it('120 sampled jobs', () => {
+        let mapped = 0;
+        for (let i = 0; i < 120; i++) {
+          const [time, at] = pick(times);
+          const [dow, dowFires] = pick(dows);
+          const [week, weekFires] = pick(weeks);
+          const [day, dayFires] = pick(days);
+          const [month, monthFires] = pick(months);
+          const [year, inYears] = pick(years);
+          const old = `${time} ${dow} ${week} ${day} ${month} ${year}`;
+          const fires: Pred = (d) => dowFires(d) && weekFires(d) && dayFires(d) && monthFires(d);
+          const expected = expectedRuns(fires, inYears, at);
+          const result = translateApschedulerSchedule(old);
+          if (!result.ok) {
+            expect(/^never runs/.test(result.reason), `${old}: ${result.reason}`).to.equal(
+              expected.length === 0,
+            );
+            continue;
+          }
+          mapped++;
+          expect(runsOf(result.schedule).sort(), `${old} as ${result.schedule}`).to.deep.equal(
+            expected.length <= 100 ? expected : expected.slice(0, 100),
+          );
+        }
+        expect(mapped).to.be.greaterThan(30);
+      });
+    });
+
+    const refused: { name: string; old: string; reason: RegExp }[] = [
+      {
+        name: 'a weekday the date is not: no run, and which weekday the date is',
+        old: '0 14 11/8 sat * 3 APR 2028',
+        reason:
+          /^never runs: no date in year "2028" matches day "3" with day_of_week "sat" with month "APR" \(2028-04-03 is a Monday\)$/,
+      },
+      {
+        name: 'a weekday position and another weekday: no run in the year',
+        old: '0 0 0 mon * last_fri * 2028',
+        reason: /^never runs: no date in year "2028" matches day "last_fri" with day_of_week "mon"$/,
+      },
+      {
+        name: 'a date the year does not have',
+        old: '0 0 0 * * 31 feb 2028',
+        reason: /^never runs: no date in year "2028" matches day "31" with month "feb"$/,
+      },
+      {
+        name: 'dates no one cron(...) names without naming others',
+        old: '0 0 9 mon * 1 * 2028-2030',
+        reason:
+          /^day "1" and day_of_week "mon" are both restricted: .*; and within year "2028-2030" the job runs on 5 dates \(2028-05-01, 2029-01-01, 2029-10-01, 2030-04-01, 2030-07-01\), and no one cron\(\.\.\.\) names them without naming other dates too$/,
+      },
+      {
+        name: 'one date at two times with a second that is not 0',
+        old: '30 0 9,17 mon * 1 * 2028',
+        reason:
+          /; and within year "2028" the job runs on 2028-05-01 at more than one time of day .* second "30" would have to be 0$/,
+      },
+      {
+        name: 'too many dates to name',
+        old: '0 0 0 * 2-52 8-24 * 2028',
+        reason:
+          /^week "2-52" \(ISO week number\) has no cron field.*; and within year "2028" the job runs on more than 31 dates, too many to name one by one$/,
+      },
+    ];
+    for (const c of refused) {
+      it(`refuses: ${c.name}`, () => {
+        const result = translateApschedulerSchedule(c.old);
+        if (result.ok) expect.fail(`translated to "${result.schedule}"`);
+        expect(result.reason).to.match(c.reason);
+      });
+    }
+  });
 });

@@ -32,4 +32,13 @@ describe('FileEventRecorder', () => {
       });
     });
   }
+
+  it("logs the details kept out of the message as fields: the run's scheduled time", () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({ write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    new FileEventRecorder(logger).record(resource, 'Normal', 'DryRun', 'dry run', {
+      scheduledTime: '2026-03-01T10:00:00.000Z',
+    });
+    expect(lines[0]).to.include({ msg: 'dry run', scheduledTime: '2026-03-01T10:00:00.000Z' });
+  });
 });

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { RUN_NOW_ANNOTATION } from '../../../../src/api/constants.js';
 import type { RunRecord, Spec } from '../../../../src/api/types.js';
 import {
+  decideBuffered,
   decideDueRun,
   decideMissed,
   decideRetries,
@@ -13,11 +14,13 @@ import {
   isPendingRun,
   launchWindowEnd,
   MAX_MISSED_RECORDS,
+  maxRunsReached,
   needsFreshTasks,
   planSchedule,
   REQUEUE_PADDING_MS,
   requeueAfterMs,
   wantsRunNow,
+  type BufferedDecision,
   type DueRunDecision,
   type DueRunInput,
   type FireTimes,
@@ -49,6 +52,9 @@ describe('decideDueRun: what a due run does', () => {
     maxTasksPerRun?: number;
     queueClient?: boolean;
     queueDepth?: number;
+    buffered?: string;
+    runNow?: boolean;
+    runsLeft?: number;
     want: DueRunDecision;
   }[] = [
     // Unconfirmed batches block every new launch, before anything else is looked at.
@@ -305,6 +311,104 @@ describe('decideDueRun: what a due run does', () => {
         desiredCount: 2,
       },
     },
+    // maxRuns.
+    {
+      name: 'maxRuns used up within the pass (a waiting run took the last): Skipped MaxRunsReached',
+      spec: { maxRuns: 2 },
+      runsLeft: 0,
+      want: {
+        action: 'skip',
+        reason: 'MaxRunsReached',
+        message: 'maxRuns (2) scheduled runs were launched already',
+      },
+    },
+    {
+      name: 'maxRuns with runs left: launches',
+      spec: { maxRuns: 2 },
+      runsLeft: 1,
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: [],
+        supersede: false,
+        message: 'launching 1 task(s)',
+      },
+    },
+    {
+      name: 'maxRuns used up: a run-now still launches',
+      spec: { maxRuns: 2 },
+      runsLeft: 0,
+      runNow: true,
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: [],
+        supersede: false,
+        message: 'launching 1 task(s)',
+      },
+    },
+    // BufferOne.
+    {
+      name: 'BufferOne, nothing running: launches, and takes over as every policy but Allow',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      want: {
+        action: 'launch',
+        count: 1,
+        desiredCount: 1,
+        stop: [],
+        supersede: true,
+        message: 'launching 1 task(s)',
+      },
+    },
+    {
+      name: 'BufferOne, tasks running, nothing waiting: the run waits',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [twoRunning],
+      want: { action: 'buffer', message: 'waiting: 2 task(s) of an earlier run still running' },
+    },
+    {
+      name: 'BufferOne, a run between retry attempts: the run waits for it too',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [waitingForRetry],
+      want: {
+        action: 'buffer',
+        message: 'waiting: the run scheduled at 2026-03-01T09:00:00Z is waiting for attempt 2',
+      },
+    },
+    {
+      name: 'BufferOne, tasks running and a run already waiting: Skipped BufferFull',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [twoRunning],
+      buffered: '2026-03-01T09:30:00.000Z',
+      want: {
+        action: 'skip',
+        reason: 'BufferFull',
+        message:
+          '2 task(s) of an earlier run still running, and the run scheduled at 2026-03-01T09:30:00.000Z already waits for it',
+        desiredCount: 1,
+      },
+    },
+    {
+      name: 'BufferOne, a run-now while tasks run: Skipped, never made to wait',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [twoRunning],
+      runNow: true,
+      want: {
+        action: 'skip',
+        reason: 'ConcurrencyForbid',
+        message: '2 task(s) of an earlier run still running; BufferOne makes only scheduled runs wait',
+        desiredCount: 1,
+      },
+    },
+    {
+      name: 'BufferOne, an empty trigger queue: Skipped QueueEmpty, nothing waits for nothing',
+      spec: { concurrencyPolicy: 'BufferOne', trigger: { sqs }, maxCount: 5 },
+      runs: [twoRunning],
+      queueDepth: 0,
+      want: { action: 'skip', reason: 'QueueEmpty', message: 'the trigger queue is empty', desiredCount: 0 },
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -314,6 +418,9 @@ describe('decideDueRun: what a due run does', () => {
         maxTasksPerRun: c.maxTasksPerRun ?? 100,
         queueClient: c.queueClient ?? true,
         ...(c.queueDepth !== undefined ? { queueDepth: c.queueDepth } : {}),
+        ...(c.buffered !== undefined ? { buffered: c.buffered } : {}),
+        ...(c.runNow ? { runNow: true } : {}),
+        ...(c.runsLeft !== undefined ? { runsLeft: c.runsLeft } : {}),
       };
       expect(decideDueRun(input)).to.deep.equal(c.want);
     });
@@ -352,6 +459,7 @@ describe('planSchedule: which scheduled time is due, which are missed', () => {
       lastScheduleTime?: string;
       nextScheduleTime?: string;
       wakeAt?: string;
+      catchup?: string[];
     };
   }[] = [
     {
@@ -433,6 +541,81 @@ describe('planSchedule: which scheduled time is due, which are missed', () => {
       want: { missedCount: 0, wakeAt: '2026-03-01T11:00:00.000Z' },
     },
     {
+      name: 'catch-up: up to catchupRuns with the due one, oldest first; older ones passed over',
+      input: { after: d('2026-03-01T03:00:00Z'), catchupRuns: 3 },
+      want: {
+        due: '2026-03-01T10:00:00.000Z',
+        catchup: ['2026-03-01T08:00:00.000Z', '2026-03-01T09:00:00.000Z'],
+        missed: [
+          '2026-03-01T07:00:00.000Z',
+          '2026-03-01T06:00:00.000Z',
+          '2026-03-01T05:00:00.000Z',
+          '2026-03-01T04:00:00.000Z',
+        ],
+        missedCount: 4,
+        lastScheduleTime: '2026-03-01T10:00:00.000Z',
+      },
+    },
+    {
+      name: 'catch-up with fewer times passed over than allowed: all of them run',
+      input: { after: d('2026-03-01T07:00:00Z'), catchupRuns: 5 },
+      want: {
+        due: '2026-03-01T10:00:00.000Z',
+        catchup: ['2026-03-01T08:00:00.000Z', '2026-03-01T09:00:00.000Z'],
+        missed: [],
+        missedCount: 0,
+      },
+    },
+    {
+      name: 'catch-up of 1: as without it, only the newest runs',
+      input: { after: d('2026-03-01T07:00:00Z'), catchupRuns: 1 },
+      want: { due: '2026-03-01T10:00:00.000Z', catchup: [], missedCount: 2 },
+    },
+    {
+      name: 'catch-up keeps to startingDeadlineSeconds: times past it are Missed',
+      input: { after: d('2026-03-01T03:00:00Z'), catchupRuns: 5, startingDeadlineSeconds: 2 * 3600 },
+      want: {
+        due: '2026-03-01T10:00:00.000Z',
+        catchup: ['2026-03-01T09:00:00.000Z'],
+        missed: [
+          '2026-03-01T08:00:00.000Z',
+          '2026-03-01T07:00:00.000Z',
+          '2026-03-01T06:00:00.000Z',
+          '2026-03-01T05:00:00.000Z',
+          '2026-03-01T04:00:00.000Z',
+        ],
+      },
+    },
+    {
+      name: 'catch-up when even the newest is too late: nothing runs, as today',
+      input: { after: d('2026-03-01T07:00:00Z'), catchupRuns: 5, startingDeadlineSeconds: 10 },
+      want: { due: undefined, tooLate: '2026-03-01T10:00:00.000Z', catchup: [], missedCount: 2 },
+    },
+    {
+      name: 'catch-up stops at what maxRuns leaves',
+      input: { after: d('2026-03-01T03:00:00Z'), catchupRuns: 5, runsLeft: 2 },
+      want: { due: '2026-03-01T10:00:00.000Z', catchup: ['2026-03-01T09:00:00.000Z'], missedCount: 5 },
+    },
+    {
+      name: 'maxRuns reached: nothing due or missed, no next time, no timer, the watermark follows the clock',
+      input: { exhausted: true, after: d('2026-03-01T07:00:00Z') },
+      want: {
+        due: undefined,
+        tooLate: undefined,
+        missed: [],
+        missedCount: 0,
+        missedMore: false,
+        lastScheduleTime: '2026-03-01T10:00:00.000Z',
+        nextScheduleTime: undefined,
+        wakeAt: undefined,
+      },
+    },
+    {
+      name: 'maxRuns reached with nothing new: the watermark stays',
+      input: { exhausted: true, after: d('2026-03-01T10:00:00Z') },
+      want: { due: undefined, lastScheduleTime: undefined, wakeAt: undefined },
+    },
+    {
       name: 'the schedule has ended: its last time is still due',
       input: { fires: hourly(d('2026-03-01T10:00:00Z')) },
       want: { due: '2026-03-01T10:00:00.000Z' },
@@ -450,6 +633,7 @@ describe('planSchedule: which scheduled time is due, which are missed', () => {
         lastScheduleTime: iso(plan.lastScheduleTime),
         nextScheduleTime: iso(plan.nextScheduleTime),
         wakeAt: iso(plan.wakeAt),
+        catchup: plan.catchup.map((t) => t.toISOString()),
       };
       const picked = Object.fromEntries(Object.keys(c.want).map((k) => [k, got[k as keyof typeof got]]));
       expect(picked).to.deep.equal(c.want);
@@ -467,6 +651,122 @@ describe('planSchedule: which scheduled time is due, which are missed', () => {
     expect(plan.nextScheduleTime).to.equal(undefined);
     expect(plan.wakeAt).to.equal(undefined);
   });
+});
+
+describe('decideBuffered: the run BufferOne keeps waiting', () => {
+  const buffered = { scheduledTime: '2026-03-01T10:00:00.000Z', since: '2026-03-01T10:00:00.000Z' };
+  const now = d('2026-03-01T10:00:20Z');
+  const finished: RunRecord = { scheduledTime: '2026-03-01T09:59:50Z', result: 'Succeeded' };
+  const cases: {
+    name: string;
+    spec?: Partial<Spec>;
+    runs?: RunRecord[];
+    jitter?: number;
+    runsLeft?: number;
+    want: BufferedDecision;
+  }[] = [
+    {
+      name: 'the running one still runs: it keeps waiting',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [twoRunning],
+      want: { action: 'wait' },
+    },
+    {
+      name: 'the running one waits for a retry attempt: it keeps waiting',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [waitingForRetry],
+      want: { action: 'wait' },
+    },
+    {
+      name: 'the running one ended: it starts',
+      spec: { concurrencyPolicy: 'BufferOne' },
+      runs: [finished],
+      want: { action: 'start' },
+    },
+    {
+      name: 'the policy is no longer BufferOne: it starts, under the policy now in force',
+      spec: { concurrencyPolicy: 'Allow' },
+      runs: [twoRunning],
+      want: { action: 'start' },
+    },
+    {
+      name: 'suspended: Skipped Suspended',
+      spec: { concurrencyPolicy: 'BufferOne', suspend: true },
+      runs: [finished],
+      want: {
+        action: 'drop',
+        run: {
+          scheduledTime: buffered.scheduledTime,
+          result: 'Skipped',
+          reason: 'Suspended',
+          message: 'it waited for a running run (BufferOne), and the resource was suspended',
+        },
+      },
+    },
+    {
+      name: 'past startingDeadlineSeconds: Missed StartingDeadlineExceeded, with a warning',
+      spec: { concurrencyPolicy: 'BufferOne', startingDeadlineSeconds: 10 },
+      runs: [finished],
+      want: {
+        action: 'drop',
+        run: {
+          scheduledTime: buffered.scheduledTime,
+          result: 'Missed',
+          reason: 'StartingDeadlineExceeded',
+          message:
+            'too late to start: it waited for a running run (BufferOne) for more than startingDeadlineSeconds (10s) after 2026-03-01T10:00:00.000Z',
+        },
+        warning:
+          'too late to start: it waited for a running run (BufferOne) for more than startingDeadlineSeconds (10s) after 2026-03-01T10:00:00.000Z',
+      },
+    },
+    {
+      name: 'maxRuns reached while it waited: Skipped MaxRunsReached',
+      spec: { concurrencyPolicy: 'BufferOne', maxRuns: 3 },
+      runs: [finished],
+      runsLeft: 0,
+      want: {
+        action: 'drop',
+        run: {
+          scheduledTime: buffered.scheduledTime,
+          result: 'Skipped',
+          reason: 'MaxRunsReached',
+          message: 'it waited for a running run (BufferOne), and maxRuns (3) was reached meanwhile',
+        },
+      },
+    },
+    {
+      name: 'inside startingDeadlineSeconds counted from the jittered moment: it starts',
+      spec: { concurrencyPolicy: 'BufferOne', startingDeadlineSeconds: 10 },
+      runs: [finished],
+      jitter: 15,
+      want: { action: 'start' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () =>
+      expect(
+        decideBuffered({
+          spec: scheduledTask(c.spec ?? {}).spec,
+          buffered,
+          runs: c.runs ?? [],
+          now,
+          jitter: c.jitter ?? 0,
+          ...(c.runsLeft !== undefined ? { runsLeft: c.runsLeft } : {}),
+        }),
+      ).to.deep.equal(c.want),
+    );
+  }
+});
+
+describe('maxRunsReached: spec.maxRuns against status.launchedRunsTotal', () => {
+  const cases: { name: string; maxRuns?: number; launched: number; want: boolean }[] = [
+    { name: 'no maxRuns: never', launched: 1_000_000, want: false },
+    { name: 'fewer launched than maxRuns: not yet', maxRuns: 3, launched: 2, want: false },
+    { name: 'as many launched as maxRuns: reached', maxRuns: 3, launched: 3, want: true },
+    { name: 'more launched (maxRuns lowered since): reached', maxRuns: 3, launched: 5, want: true },
+  ];
+  for (const c of cases) it(c.name, () => expect(maxRunsReached(c.maxRuns, c.launched)).to.equal(c.want));
 });
 
 describe('launchWindowEnd: how long a short run retries for capacity', () => {
