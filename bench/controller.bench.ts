@@ -489,6 +489,15 @@ async function main(): Promise<number> {
         owners.set(owner, (owners.get(owner) ?? 0) + 1);
       }
       console.log(`resources per shard: ${[...owners].map(([o, n]) => `${o}=${n}`).join(', ')}`);
+      // Handovers since the start (the sharder's counters, summed over replicas: only one counts).
+      const pages = await Promise.all(controllers.map((c) => scrapeMetrics(c.metricsPort).catch(() => '')));
+      const sum = (name: string, labels: Record<string, string> = {}) =>
+        pages.reduce((n, page) => n + (metricSum(page, name, labels) ?? 0), 0);
+      console.log(
+        `handovers since start: drained ${sum('ecs_scheduler_shard_handovers_total', { reason: 'drained' })}, ` +
+          `owner gone ${sum('ecs_scheduler_shard_handovers_total', { reason: 'owner-gone' })}; ` +
+          `drains acknowledged ${sum('ecs_scheduler_shard_drains_total')}`,
+      );
     }
     const exits = await Promise.all(controllers.map((c) => c.kill('SIGTERM')));
     const ledger = await backend.ledger();
