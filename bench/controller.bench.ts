@@ -419,13 +419,17 @@ async function main(): Promise<number> {
         );
     }
     args.push(...opts.controllerArgs);
-    for (let r = 0; r < opts.replicas; r++)
-      controllers.push(
-        await startController(args, {
-          startTimeoutMs: 120_000,
-          ...(opts.controllerNodeOptions ? { env: { NODE_OPTIONS: opts.controllerNodeOptions } } : {}),
-        }),
-      );
+    // Together, as a Deployment starts its pods (a sharded ring then forms before the first labels).
+    controllers.push(
+      ...(await Promise.all(
+        Array.from({ length: opts.replicas }, () =>
+          startController(args, {
+            startTimeoutMs: 120_000,
+            ...(opts.controllerNodeOptions ? { env: { NODE_OPTIONS: opts.controllerNodeOptions } } : {}),
+          }),
+        ),
+      )),
+    );
     const startedAt = Date.now();
     const windowStart = Math.ceil((startedAt + opts.warmupMs) / opts.alignMs) * opts.alignMs;
     const windowEnd = windowStart + Math.round(opts.minutes * 60_000);

@@ -69,6 +69,13 @@ export interface SharderOptions {
   readonly identity: string;
   readonly leaseDurationSeconds: number;
   readonly retryPeriodSeconds: number;
+  /**
+   * After becoming sharder, unlabelled resources wait this long before their first label, so that
+   * replicas started together (a fresh install, a cold start) all join the ring first and the
+   * resources are not first piled on the earliest replica, then moved. Default: the Lease
+   * duration, which a new sharder needs anyway to tell a dead shard from a live one.
+   */
+  readonly settleMs?: number;
   /** Patches in flight at once. Default 16. */
   readonly concurrency?: number;
   readonly clock: Clock;
@@ -106,6 +113,8 @@ export class Sharder {
   /** The assignment for the current live set, memoised: the live set rarely changes. */
   #assigned = { live: '', owners: new Map<string, string | undefined>() };
   #running: Promise<void> | undefined;
+  /** Monotonic ms until which unlabelled resources wait (see settleMs). */
+  #settledAt = 0;
   #again = false;
   #cancelTimer: (() => void) | undefined;
 
@@ -121,6 +130,7 @@ export class Sharder {
     const term: SharderTerm = { resources: this.#o.newResourceCache(), leases: this.#o.newLeaseCache() };
     this.#term = term;
     this.#ring = new Map();
+    this.#settledAt = this.#now() + (this.#o.settleMs ?? this.#o.leaseDurationSeconds * 1000);
     this.#patched.clear();
     this.#takenOver.clear();
     this.#o.metrics.setSharder(true);
@@ -173,7 +183,11 @@ export class Sharder {
 
   /** Until the next look without an event: the retry period, or sooner if a Lease runs out first. */
   #idleDelayMs(): number {
-    const period = this.#o.retryPeriodSeconds * 1000;
+    const now = this.#now();
+    const period = Math.min(
+      this.#o.retryPeriodSeconds * 1000,
+      now < this.#settledAt ? this.#settledAt - now + 1 : Infinity,
+    );
     const expiry = nextExpiryMs(this.#ring, this.#now(), this.#o.leaseDurationSeconds);
     return expiry === undefined ? period : Math.max(0, Math.min(period, expiry - this.#now() + 1));
   }
@@ -195,11 +209,15 @@ export class Sharder {
     const plan = planShards(this.#resources(term.resources), states, live, this.#assignFor(live));
     this.#o.metrics.setResourcesPerShard(plan.desired, plan.unassigned, plan.moving);
     this.#o.metrics.setLiveShards(live.length);
-    if (plan.actions.length === 0) return;
+    const settling = now < this.#settledAt;
+    const actions = settling
+      ? plan.actions.filter((a) => !(a.kind === 'assign' && a.from === undefined))
+      : plan.actions;
+    if (actions.length === 0) return;
     const counts = { assign: 0, drain: 0, takeOver: 0 };
-    for (const a of plan.actions) counts[a.kind]++;
+    for (const a of actions) counts[a.kind]++;
     this.#log.info('sharder pass', { live, ...counts });
-    await this.#execute(term, plan.actions);
+    await this.#execute(term, actions);
   }
 
   #withOurTakeover(lease: RingLease): RingLease {

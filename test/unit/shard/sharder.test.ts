@@ -66,7 +66,7 @@ class RecordingPatches implements LabelPatchClient {
   }
 }
 
-function setup(options: { mayAct?: () => boolean } = {}) {
+function setup(options: { mayAct?: () => boolean; settleMs?: number } = {}) {
   const clock = new FakeClock();
   const resources = new MemoryCache<MetadataObject>();
   const leases = new MemoryCache<FakeLease>();
@@ -90,6 +90,7 @@ function setup(options: { mayAct?: () => boolean } = {}) {
     identity: 'sharder',
     leaseDurationSeconds: DURATION,
     retryPeriodSeconds: 2,
+    settleMs: options.settleMs ?? 0,
     clock,
     monotonicNow: () => clock.now().getTime(),
     metrics: noopShardMetrics,
@@ -127,6 +128,25 @@ describe('sharder (with in-memory caches)', () => {
       expect(p.labels[DRAIN_LABEL]).to.equal(null);
       expect(p.resourceVersion).to.equal('1');
     }
+    await h.sharder.stop();
+  });
+
+  it('leaves unlabelled resources for a settle period after becoming sharder, so replicas started together all get a share at once', async () => {
+    const h = setup({ settleMs: DURATION * 1000 });
+    h.lease('a', 'a', '1');
+    for (let i = 0; i < 20; i++) h.resource(`job-${i}`);
+    await h.sharder.lead(new AbortController().signal);
+    await h.run(5_000);
+    expect(h.labels.patches, 'nothing while the ring settles').to.deep.equal([]);
+    // Both renew every 2 s until the settle period is over.
+    for (let t = 6; t <= DURATION + 4; t += 2) {
+      h.lease('a', 'a', String(t));
+      h.lease('b', 'b', String(t));
+      await h.run(2_000);
+    }
+    const owners = new Set(h.labels.patches.map((p) => p.labels[OWNER_LABEL]));
+    expect(h.labels.patches).to.have.length(20);
+    expect([...owners].sort(), 'both replicas got a share, none moved').to.deep.equal(['a', 'b']);
     await h.sharder.stop();
   });
 
