@@ -5,6 +5,7 @@
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { EcsScheduledTaskResource } from '../../src/api/types.js';
+import { assignShard } from '../../src/shard/shard-assignment.js';
 import { DRAIN_LABEL, OWNER_LABEL, shardLeaseName } from '../../src/shard/shard-labels.js';
 import {
   customObjects,
@@ -207,12 +208,25 @@ describe('controller: three replicas with --sharding (real API server and moto)'
       'the new term to list afresh',
     );
     figures.sigstop = { share: pausedShare, newTermAfterContinueSeconds: (backAt - continuedAt) / 1000 };
-    await settledOn(all, 30_000, 'the resumed replica to get resources back');
+    // Back in the ring, it gets its rendezvous share back: every resource where the hash puts it.
+    const ids = all.map((r) => r.identity);
+    await waitFor(
+      'every resource with its rendezvous owner among all three',
+      async () =>
+        (await list()).every(
+          (r) =>
+            ownerOf(r) === assignShard(r.metadata.uid!, ids) &&
+            r.metadata.labels?.[DRAIN_LABEL] === undefined,
+        ),
+      30_000,
+      200,
+    );
     // Its share came back from live owners, through the drain handshake.
     const drains = all.flatMap((r) =>
       r.process.lines.filter((l) => l.msg === 'drained: let the resource go'),
     );
-    expect(drains.length, 'drains acknowledged on the way back').to.be.above(0);
+    const wonBack = shareOf(await owners(), paused.identity);
+    expect(drains.length, 'drains acknowledged on the way back').to.equal(wonBack);
     const handovers = await scrapeMetrics(sharder.process.metricsPort);
     const drained = { reason: 'drained' };
     figures.rejoin = {
