@@ -50,7 +50,9 @@ const USAGE = `Usage: node scripts/with-testenv.js npm run bench:controller -- [
   --quotas aws|off               simulator only: ECS's documented token buckets, or none (default aws)
   --faults JSON                  simulator only: fault injection, e.g. '{"serverErrorRate":0.01}'
                                  (see test/support/ecs-simulator/README.md)
-  --replicas R                   controller processes, leader-elected when R > 1 (default 1)
+  --replicas R                   controller processes, leader-elected when R > 1 (default 1); with
+                                 --controller-arg=--sharding each works on its own shard, and the
+                                 resources per shard are printed
   --launch-type FARGATE|EC2      (default FARGATE; EC2 on moto registers more container instances)
   --task-seconds S               tasks stop after about S s (moto: ~4*S s); 0 keeps them running (default 5)
   --max-concurrent-reconciles N  passed to the controller (default: the controller's)
@@ -417,13 +419,17 @@ async function main(): Promise<number> {
         );
     }
     args.push(...opts.controllerArgs);
-    for (let r = 0; r < opts.replicas; r++)
-      controllers.push(
-        await startController(args, {
-          startTimeoutMs: 120_000,
-          ...(opts.controllerNodeOptions ? { env: { NODE_OPTIONS: opts.controllerNodeOptions } } : {}),
-        }),
-      );
+    // Together, as a Deployment starts its pods (a sharded ring then forms before the first labels).
+    controllers.push(
+      ...(await Promise.all(
+        Array.from({ length: opts.replicas }, () =>
+          startController(args, {
+            startTimeoutMs: 120_000,
+            ...(opts.controllerNodeOptions ? { env: { NODE_OPTIONS: opts.controllerNodeOptions } } : {}),
+          }),
+        ),
+      )),
+    );
     const startedAt = Date.now();
     const windowStart = Math.ceil((startedAt + opts.warmupMs) / opts.alignMs) * opts.alignMs;
     const windowEnd = windowStart + Math.round(opts.minutes * 60_000);
@@ -478,6 +484,24 @@ async function main(): Promise<number> {
       }
       const nextEdge = !atStart ? windowStart : !atEnd ? windowEnd : Infinity;
       await sleep(Math.max(50, Math.min(2_000, nextEdge - Date.now())));
+    }
+    // --controller-arg=--sharding: how the resources spread over the replicas (their owner label).
+    if (opts.controllerArgs.includes('--sharding')) {
+      const owners = new Map<string, number>();
+      for (const r of list) {
+        const owner = r.metadata.labels?.['shard.ecs-scheduler.dev/owner'] ?? '(none)';
+        owners.set(owner, (owners.get(owner) ?? 0) + 1);
+      }
+      console.log(`resources per shard: ${[...owners].map(([o, n]) => `${o}=${n}`).join(', ')}`);
+      // Handovers since the start (the sharder's counters, summed over replicas: only one counts).
+      const pages = await Promise.all(controllers.map((c) => scrapeMetrics(c.metricsPort).catch(() => '')));
+      const sum = (name: string, labels: Record<string, string> = {}) =>
+        pages.reduce((n, page) => n + (metricSum(page, name, labels) ?? 0), 0);
+      console.log(
+        `handovers since start: drained ${sum('ecs_scheduler_shard_handovers_total', { reason: 'drained' })}, ` +
+          `owner gone ${sum('ecs_scheduler_shard_handovers_total', { reason: 'owner-gone' })}; ` +
+          `drains acknowledged ${sum('ecs_scheduler_shard_drains_total')}`,
+      );
     }
     const exits = await Promise.all(controllers.map((c) => c.kill('SIGTERM')));
     const ledger = await backend.ledger();

@@ -6,6 +6,8 @@ import { CalendarReferences } from './controller/runtime/calendar-references.js'
 import type { Config } from './config.js';
 import type { Logger } from './log/logger.js';
 import { createMetrics } from './metrics/index.js';
+import { createShardMetrics } from './metrics/shard-metrics.js';
+import { shardLeaseName } from './shard/shard-labels.js';
 import { buildAwsAdapters } from './app/aws-adapters.js';
 import { buildBackfills } from './app/backfills.js';
 import { HttpServers } from './app/http-servers.js';
@@ -40,12 +42,13 @@ export async function startApp(
   const metrics = createMetrics({
     leaseName: config.leaderElectionId,
     perResource: config.perResourceMetrics,
+    ...(config.sharding ? { shardLeaseName: shardLeaseName(config.identity) } : {}),
   });
   const aws = buildAwsAdapters(config, clock, logger, metrics.ecs);
   const writeLane = statusWriteLane();
-  const { source, kubeConfig } =
+  const { source, kubeConfig, informer } =
     config.mode === 'standalone'
-      ? { source: standaloneSource(config, logger, clock), kubeConfig: undefined }
+      ? { source: standaloneSource(config, logger, clock), kubeConfig: undefined, informer: undefined }
       : kubernetesSource(config, logger, clock, metrics.watch, writeLane);
   const leadership = new Leadership({
     config,
@@ -54,6 +57,16 @@ export async function startApp(
     metrics: metrics.leader,
     ...(kubeConfig === undefined ? {} : { kubeConfig }),
     ...(source.fence === undefined ? {} : { lock: source.fence }),
+    ...(config.sharding && informer && metrics.shardLease
+      ? {
+          sharding: {
+            owned: informer,
+            shardLease: metrics.shardLease,
+            watch: metrics.watch,
+            shard: createShardMetrics(metrics.registry),
+          },
+        }
+      : {}),
   });
   const loop = buildReconcileLoop({
     config,

@@ -16,6 +16,11 @@ export interface Config {
   readonly metricsBindAddress: string;
   readonly healthProbeBindAddress: string;
   readonly leaderElect: boolean;
+  /**
+   * Every replica works on its own shard of the resources (a Lease each, a label on each resource);
+   * leader election only picks the replica that assigns them. Kubernetes mode only.
+   */
+  readonly sharding: boolean;
   readonly leaderElectionId: string;
   readonly leaderElectionNamespace: string;
   readonly leaseDurationSeconds: number;
@@ -127,6 +132,7 @@ const FLAGS = {
   'metrics-bind-address': { type: 'string' },
   'health-probe-bind-address': { type: 'string' },
   'leader-elect': { type: 'boolean' },
+  sharding: { type: 'boolean' },
   'leader-election-id': { type: 'string' },
   'leader-election-namespace': { type: 'string' },
   'lease-duration': { type: 'string' },
@@ -166,7 +172,11 @@ Kubernetes mode (default):
   --namespace NS                    watch one namespace (default: all)
   --kubeconfig FILE, --context NAME  kubeconfig to use outside a cluster
   --leader-elect                    elect a leader with a Lease (for replicas > 1)
-  --leader-election-id NAME         Lease name (default ecs-scheduler-leader)
+  --sharding                        every replica works on its own shard of the resources, each
+                                    with a Lease of its own (ecs-scheduler-shard-<pod>); the
+                                    leader (elected as with --leader-elect) assigns the shards
+  --leader-election-id NAME         Lease name (default ecs-scheduler-leader); with --sharding also
+                                    the ring's name (the Leases' ecs-scheduler.dev/shard-ring label)
   --leader-election-namespace NS    Lease namespace (default: the pod's namespace)
   --lease-duration 15s --renew-deadline 10s --retry-period 2s
 Standalone mode:
@@ -302,6 +312,13 @@ export function loadConfig(
     env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
     env.AWS_SHARED_CREDENTIALS_FILE,
   );
+  const sharding = bool('sharding');
+  if (sharding && manifestsDir)
+    throw new ConfigError('--sharding: only in Kubernetes mode, not with --manifests');
+  if (sharding && str('task-events-queue') !== undefined) {
+    // Every replica would read the one queue and delete the events of the others' tasks.
+    throw new ConfigError('--sharding: not yet with --task-events-queue; task ends are polled');
+  }
   return {
     mode: manifestsDir ? 'standalone' : 'kubernetes',
     namespace: str('namespace'),
@@ -311,6 +328,7 @@ export function loadConfig(
     metricsBindAddress: str('metrics-bind-address') ?? ':8080',
     healthProbeBindAddress: str('health-probe-bind-address') ?? ':8081',
     leaderElect: bool('leader-elect'),
+    sharding,
     leaderElectionId: str('leader-election-id') ?? 'ecs-scheduler-leader',
     leaderElectionNamespace: str('leader-election-namespace') ?? env.POD_NAMESPACE ?? 'ecs-scheduler-system',
     leaseDurationSeconds: seconds('lease-duration', str('lease-duration') ?? '15s'),

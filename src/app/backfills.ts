@@ -39,6 +39,9 @@ export function buildBackfills(options: {
   const runtime = new BackfillRuntime({
     backfills: cache,
     tasks: source.store,
+    // Sharded, the cache holds this replica's tasks only: a backfill follows its task's owner.
+    tasksComplete: !config.sharding,
+    calendars: source.calendars,
     launcher: options.launcher,
     // The same recorder as the tasks': it names the backfill's kind in `regarding`.
     events: {
@@ -77,6 +80,7 @@ export function buildBackfills(options: {
       settled: async () => {
         await Promise.all([term.settled(), runtime.settled()]);
       },
+      isProcessing: (key) => term.isProcessing(key),
     }),
   };
 }

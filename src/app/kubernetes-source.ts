@@ -11,13 +11,17 @@ import {
 } from '../kube/index.js';
 import { KubeCalendars } from '../kube/calendar-informer.js';
 import { KubePolicyGate } from '../kube/policy-gate.js';
+import type { ResourceInformer } from '../kube/resource-informer.js';
 import type { Logger } from '../log/logger.js';
+import { isOwnedBy, ownerSelector } from '../shard/sharding.js';
 import type { ResourceSource } from './resource-source.js';
 
 export interface KubernetesSource {
   readonly source: ResourceSource;
   /** Also for the lease; closed only once nothing will use its kept-alive connections again. */
   readonly kubeConfig: PooledKubeConfig;
+  /** The resource cache; with --sharding, of this replica's own resources only. */
+  readonly informer: ResourceInformer;
 }
 
 export function kubernetesSource(
@@ -37,6 +41,13 @@ export function kubernetesSource(
     watchMetrics,
     writeLane,
     eventSeriesIntervalMs: config.eventSeriesIntervalSeconds * 1000,
+    // Sharded: this replica caches only its own resources, and a drained one is as good as gone.
+    ...(config.sharding
+      ? {
+          labelSelector: ownerSelector(config.identity),
+          visible: (resource: Parameters<typeof isOwnedBy>[1]) => isOwnedBy(config.identity, resource),
+        }
+      : {}),
   });
   const policies =
     config.policy === 'enforce'
@@ -75,5 +86,5 @@ export function kubernetesSource(
     // Lost, not handed back at shutdown: the next leader reports the events from here on.
     leadershipLost: () => events.forget(),
   };
-  return { source, kubeConfig };
+  return { source, kubeConfig, informer };
 }

@@ -17,6 +17,8 @@ export interface LeaderTerm {
   finish(): Promise<void>;
   /** Every pass of every term has settled. */
   settled(): Promise<void>;
+  /** Whether a pass over `key`, of any term, has not settled (a drained resource waits for it). */
+  isProcessing(key: string): boolean;
 }
 
 export function leaderTerm(
@@ -39,5 +41,6 @@ export function leaderTerm(
     },
     finish: () => terms.finish(),
     settled: () => terms.settled(),
+    isProcessing: (key) => terms.isProcessing(key),
   };
 }

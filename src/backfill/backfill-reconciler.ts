@@ -14,6 +14,8 @@ import { MAX_BACKFILL_TIMES } from '../api/backfill-schema.js';
 import { validateBackfill } from '../api/backfill-validation.js';
 import type { EcsScheduledTaskResource, RunResult } from '../api/types.js';
 import type { Clock } from '../controller/clock.js';
+import type { CalendarSource } from '../controller/calendar-port.js';
+import { CalendarCompiler, resolveCalendars } from '../controller/decide/calendar-lookup.js';
 import { setConditions } from '../controller/decide/conditions.js';
 import { describeFailures } from '../controller/decide/launch-outcome.js';
 import {
@@ -67,7 +69,14 @@ export interface BackfillReconcilerDeps {
   readonly backfills: BackfillStore;
   /** The EcsScheduledTasks, as the controller caches them. */
   readonly tasks: { get(key: ResourceKey): EcsScheduledTaskResource | undefined };
+  /**
+   * False with --sharding: `tasks` holds only this replica's shard, so a task missing from it is
+   * another replica's to backfill (its owner acts), not a task that does not exist. Default true.
+   */
+  readonly tasksComplete?: boolean;
   readonly launcher: TaskLauncher;
+  /** The task's spec.excludeCalendars: an excluded time is not backfilled either. */
+  readonly calendars?: CalendarSource;
   readonly events: BackfillEvents;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -114,6 +123,7 @@ interface Pass {
 
 export class BackfillReconciler {
   readonly #d: BackfillReconcilerDeps;
+  readonly #calendarCompiler = new CalendarCompiler();
 
   constructor(deps: BackfillReconcilerDeps) {
     this.#d = deps;
@@ -136,6 +146,7 @@ export class BackfillReconciler {
     const namespace = backfill.metadata.namespace ?? 'default';
     const taskKey = `${namespace}/${backfill.spec.taskRef.name}`;
     const task = this.#d.tasks.get(taskKey);
+    if (!task && this.#d.tasksComplete === false) return {};
     if (!task) {
       return this.#stall(
         backfill,
@@ -170,6 +181,16 @@ export class BackfillReconciler {
       if (!(error instanceof ScheduleError)) throw error;
       return this.#stall(backfill, 'InvalidSchedule', `${taskKey}: ${error.message}`, now);
     }
+    // The task's calendars hold for its backfills too: an excluded time is not one of its times.
+    const calendars = this.#d.calendars;
+    const resolved = resolveCalendars(
+      task,
+      calendars && ((ns, name) => calendars.get(ns, name)),
+      this.#calendarCompiler,
+    );
+    if (!resolved.ok) return this.#stall(backfill, resolved.reason, resolved.message, now);
+    const exclusions = resolved.exclusions;
+    if (exclusions) times = times.filter((time) => !exclusions.excludes(time));
     // Before any AWS call: a denied task is never launched, by its schedule or by a backfill.
     const decision = this.#d.policy?.evaluate(task) ?? { allowed: true as const };
     if (!decision.allowed) return this.#stall(backfill, 'PolicyDenied', decision.message, now);

@@ -34,6 +34,8 @@ export class ControllerTerms {
   #pending: Term[] = [];
   /** Controllers of ended terms whose passes have not all settled yet. */
   readonly #settling = new Set<Controller>();
+  /** Controllers that finish() is stopping gracefully. */
+  readonly #finishing = new Set<Controller>();
   /** Settles once every term begun so far has ended and its passes have settled. */
   #settled: Promise<void> = Promise.resolve();
 
@@ -44,6 +46,17 @@ export class ControllerTerms {
   /** Feeds the running term, if any; between terms the next term's start-up pass covers it. */
   enqueue(key: ResourceKey): void {
     this.#running?.controller.enqueue(key);
+  }
+
+  /**
+   * Whether any term, running or still settling, has a pass over `key` that has not settled: a
+   * sharded replica lets a drained resource go only once this is false.
+   */
+  isProcessing(key: ResourceKey): boolean {
+    if (this.#running?.controller.isProcessing(key)) return true;
+    for (const c of this.#finishing) if (c.isProcessing(key)) return true;
+    for (const c of this.#settling) if (c.isProcessing(key)) return true;
+    return false;
   }
 
   /** The running term's controller, if any (for /healthz and tests). */
@@ -75,7 +88,12 @@ export class ControllerTerms {
     const running = this.#running;
     this.#running = undefined;
     if (running === undefined) return;
-    await running.controller.stop();
+    this.#finishing.add(running.controller);
+    try {
+      await running.controller.stop();
+    } finally {
+      this.#finishing.delete(running.controller);
+    }
     running.ended();
   }
 

@@ -53,6 +53,11 @@ export class Controller {
     return this.#running;
   }
 
+  /** Whether a pass over `key` has not settled yet (a drained resource is let go only after). */
+  isProcessing(key: ResourceKey): boolean {
+    return this.#deps.queue.isProcessing(key);
+  }
+
   /** Asks for a pass over `key` (an informer event, a resync). Duplicates collapse in the queue. */
   enqueue(key: ResourceKey): void {
     this.#deps.queue.add(key);

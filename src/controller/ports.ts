@@ -269,6 +269,10 @@ export interface PolicyGate {
  * file lock is the fence there).
  */
 export interface LeaseFence {
-  /** True when the lease is held and will stay held for at least `marginMs` more. */
-  holds(marginMs: number): boolean;
+  /**
+   * True when the lease is held and will stay held for at least `marginMs` more. With `key` (the
+   * resource about to be acted on), also that this replica may act on that resource: a sharded
+   * replica owns it and is not draining it.
+   */
+  holds(marginMs: number, key?: string): boolean;
 }

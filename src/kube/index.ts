@@ -1,5 +1,6 @@
 // The Kubernetes adapters, wired by the app's builders (src/app/).
 import { CustomObjectsApi, EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { EcsScheduledTaskResource } from '../api/types.js';
 import type { Clock } from '../controller/clock.js';
 import type { Logger } from '../log/logger.js';
 import type { BackoffPolicy } from '../flow/backoff.js';
@@ -36,6 +37,10 @@ export interface KubeAdaptersOptions {
   readonly resyncMs?: number;
   /** Where events wait their turn behind launches (the controller's write lane). */
   readonly writeLane?: KubeEventRecorderOptions['writeLane'];
+  /** Cache only these resources (a sharded replica: the ones labelled with its identity). */
+  readonly labelSelector?: string;
+  /** The store shows only the cached resources this accepts (a sharded replica hides drained ones). */
+  readonly visible?: (resource: EcsScheduledTaskResource) => boolean;
   /** Repeats of an identical event are written at most this often. Default 5 min. */
   readonly eventSeriesIntervalMs?: number;
 }
@@ -48,9 +53,12 @@ export interface KubeAdapters {
 }
 
 export function createKubeAdapters(options: KubeAdaptersOptions): KubeAdapters {
-  const { kubeConfig, logger, clock } = options;
+  const { kubeConfig, logger, clock, visible } = options;
   const informer = new ResourceInformer({
-    source: new KubeListWatchSource(kubeConfig, { namespace: options.namespace }),
+    source: new KubeListWatchSource(kubeConfig, {
+      namespace: options.namespace,
+      ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+    }),
     clock,
     logger,
     metrics: options.watchMetrics,
@@ -61,7 +69,16 @@ export function createKubeAdapters(options: KubeAdaptersOptions): KubeAdapters {
   });
   const store = new KubeResourceStore({
     api: kubeConfig.makeApiClient(CustomObjectsApi),
-    cache: informer,
+    cache:
+      visible === undefined
+        ? informer
+        : {
+            get: (key) => {
+              const resource = informer.get(key);
+              return resource !== undefined && visible(resource) ? resource : undefined;
+            },
+            applyWrite: (basedOn, written) => informer.applyWrite(basedOn, written),
+          },
     logger,
   });
   const events = new KubeEventRecorder({

@@ -25,7 +25,8 @@ function timeString(value: unknown): string | undefined {
   return String(value);
 }
 
-function toStored(lease: V1Lease): StoredLease {
+/** A Lease as read from the API server (or a watch event), in our terms. */
+export function storedLeaseOf(lease: V1Lease): StoredLease {
   const spec = lease.spec ?? {};
   return {
     record: {
@@ -56,16 +57,26 @@ function mapError(err: unknown, what: string): Error {
   return new TransientError(`${what}: ${describeError(err)}`, 'LeaseRequestFailed', { cause: err });
 }
 
+export interface KubeLeaseClientOptions {
+  /**
+   * Labels every Lease this client writes carries (a shard's Lease is found by its ring label).
+   * An update replaces the whole object, so they are written on every update too.
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
 export class KubeLeaseClient implements LeaseClient {
   private readonly api: CoordinationV1Api;
+  private readonly labels: Readonly<Record<string, string>> | undefined;
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: KubeConfig, options: KubeLeaseClientOptions = {}) {
     this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.labels = options.labels;
   }
 
   async get(namespace: string, name: string): Promise<StoredLease | undefined> {
     try {
-      return toStored(await this.api.readNamespacedLease({ namespace, name }));
+      return storedLeaseOf(await this.api.readNamespacedLease({ namespace, name }));
     } catch (err) {
       if (httpStatusOf(err) === 404) return undefined;
       throw mapError(err, `reading lease ${namespace}/${name}`);
@@ -77,10 +88,10 @@ export class KubeLeaseClient implements LeaseClient {
       const body: V1Lease = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name, namespace },
+        metadata: { name, namespace, ...(this.labels ? { labels: { ...this.labels } } : {}) },
         spec: toSpec(record),
       };
-      return toStored(await this.api.createNamespacedLease({ namespace, body }));
+      return storedLeaseOf(await this.api.createNamespacedLease({ namespace, body }));
     } catch (err) {
       throw mapError(err, `creating lease ${namespace}/${name}`);
     }
@@ -96,10 +107,15 @@ export class KubeLeaseClient implements LeaseClient {
       const body: V1Lease = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name, namespace, resourceVersion },
+        metadata: {
+          name,
+          namespace,
+          resourceVersion,
+          ...(this.labels ? { labels: { ...this.labels } } : {}),
+        },
         spec: toSpec(record),
       };
-      return toStored(await this.api.replaceNamespacedLease({ namespace, name, body }));
+      return storedLeaseOf(await this.api.replaceNamespacedLease({ namespace, name, body }));
     } catch (err) {
       throw mapError(err, `updating lease ${namespace}/${name}`);
     }

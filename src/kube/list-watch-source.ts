@@ -1,6 +1,6 @@
 // The I/O half of the informer: one list, one watch stream. Kept behind a small port so that the
 // informer's recovery logic (backoff, relist, watchdog, resync) is unit-tested with a fake.
-import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, setHeaderOptions, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../api/constants.js';
 import type { EcsScheduledTaskResource } from '../api/types.js';
 
@@ -40,6 +40,8 @@ export interface ListWatchOptions {
    */
   readonly minWatchTimeoutSeconds?: number;
   readonly random?: () => number;
+  /** Only objects with these labels (a sharded replica watches only what it owns). */
+  readonly labelSelector?: string;
 }
 
 export interface RawList {
@@ -50,8 +52,17 @@ export interface RawList {
 export interface ObjectListWatchSourceOptions extends ListWatchOptions {
   /** The collection's path, for the watch: /api/v1/namespaces, /apis/<group>/<version>/<plural>. */
   readonly path: string;
+  /**
+   * The Accept header of the watch, when not plain JSON (a metadata-only watch asks for
+   * PartialObjectMetadata). The list asks for its own in `listPage`.
+   */
+  readonly watchAccept?: string;
   /** One page of the list. */
-  readonly listPage: (page: { limit: number; _continue?: string }) => Promise<RawList>;
+  readonly listPage: (page: {
+    limit: number;
+    _continue?: string;
+    labelSelector?: string;
+  }) => Promise<RawList>;
 }
 
 /**
@@ -65,7 +76,7 @@ export class ObjectListWatchSource implements ListWatchSource {
   private readonly random: () => number;
 
   constructor(kubeConfig: KubeConfig, options: ObjectListWatchSourceOptions) {
-    this.watcher = new Watch(kubeConfig);
+    this.watcher = new Watch(withAccept(kubeConfig, options.watchAccept));
     // Watch's inactivity timeout (30 s) is private and shorter than the bookmark interval, so a
     // quiet but healthy stream would be cut every 30 s. There is no public option for it.
     (this.watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs =
@@ -82,6 +93,7 @@ export class ObjectListWatchSource implements ListWatchSource {
       const page = await this.options.listPage({
         limit: this.options.pageSize ?? 500,
         _continue: continueToken,
+        ...(this.options.labelSelector === undefined ? {} : { labelSelector: this.options.labelSelector }),
       });
       for (const item of page.items ?? []) items.push(item);
       // Every page of one paginated list carries the same resourceVersion: the snapshot's.
@@ -97,7 +109,12 @@ export class ObjectListWatchSource implements ListWatchSource {
     let done = false;
     const controller = await this.watcher.watch(
       this.options.path,
-      { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+      {
+        resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+        labelSelector: this.options.labelSelector,
+      },
       (type: string, object: unknown) => {
         if (!done) handlers.onEvent(type, object);
       },
@@ -114,27 +131,56 @@ export class ObjectListWatchSource implements ListWatchSource {
   }
 }
 
+/**
+ * Watch only sets its headers through the config's authentication hook, so a different Accept is
+ * added there, on a view of the config that shares everything else (connections included).
+ */
+function withAccept(kubeConfig: KubeConfig, accept: string | undefined): KubeConfig {
+  if (accept === undefined) return kubeConfig;
+  const view = Object.create(kubeConfig) as KubeConfig;
+  view.applySecurityAuthentication = async (context) => {
+    await kubeConfig.applySecurityAuthentication(context);
+    context.setHeaderParam('Accept', accept);
+  };
+  return view;
+}
+
+/** The API server's server-side projection to metadata only (what `kubectl get -o name` uses). */
+const PARTIAL_METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+const PARTIAL_METADATA_LIST =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
 export interface KubeListWatchSourceOptions extends ListWatchOptions {
   /** Watch one namespace; all namespaces when undefined. */
   readonly namespace?: string;
+  /**
+   * List and watch only the objects' metadata (PartialObjectMetadata): the sharder needs labels
+   * and uids, not specs and run histories, so it caches a fraction of each object.
+   */
+  readonly metadataOnly?: boolean;
 }
 
 /** The EcsScheduledTasks of one namespace, or of all. */
 export class KubeListWatchSource extends ObjectListWatchSource {
   constructor(kubeConfig: KubeConfig, options: KubeListWatchSourceOptions = {}) {
     const api = kubeConfig.makeApiClient(CustomObjectsApi);
-    const { namespace, ...rest } = options;
+    const { namespace, metadataOnly, ...rest } = options;
     const collection = { group: GROUP, version: VERSION, plural: PLURAL };
+    const listOptions = metadataOnly ? setHeaderOptions('Accept', PARTIAL_METADATA_LIST) : undefined;
     super(kubeConfig, {
       ...rest,
+      ...(metadataOnly ? { watchAccept: PARTIAL_METADATA } : {}),
       path:
         namespace === undefined
           ? `/apis/${GROUP}/${VERSION}/${PLURAL}`
           : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}`,
       listPage: async (page) =>
         (namespace === undefined
-          ? await api.listClusterCustomObject({ ...collection, ...page })
-          : await api.listNamespacedCustomObject({ ...collection, ...page, namespace })) as RawList,
+          ? await api.listClusterCustomObject({ ...collection, ...page }, listOptions)
+          : await api.listNamespacedCustomObject(
+              { ...collection, ...page, namespace },
+              listOptions,
+            )) as RawList,
     });
   }
 }

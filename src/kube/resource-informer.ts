@@ -70,6 +70,8 @@ export class ResourceInformer {
   private resourceVersion = '';
   private synced = false;
   private syncWaiters: (() => void)[] = [];
+  /** refresh() callers, resolved by the next list that lands. */
+  private refreshWaiters: (() => void)[] = [];
   private consecutiveFailures = 0;
   private watchHealthy = false;
   private lastActivityMs = 0;
@@ -123,6 +125,19 @@ export class ResourceInformer {
     return this.cache.applyWrite(basedOnResourceVersion, written);
   }
 
+  /**
+   * Lists again now and resolves once that list is in the cache (or the informer stopped). For a
+   * replica that must not act on what it cached before a pause: a sharded replica starting a new
+   * term after its Lease was taken over.
+   */
+  refresh(reason: string): Promise<void> {
+    if (this.phase === 'idle' || this.phase === 'stopped') return Promise.resolve();
+    return new Promise((resolve) => {
+      this.refreshWaiters.push(resolve);
+      void this.relist(reason);
+    });
+  }
+
   start(): void {
     if (this.phase !== 'idle') return;
     this.lastActivityMs = this.startedMs = this.clock.now().getTime();
@@ -141,6 +156,7 @@ export class ResourceInformer {
     this.cancelResync?.();
     this.cancelStep = this.cancelWatchdog = this.cancelResync = undefined;
     for (const resolve of this.syncWaiters.splice(0)) resolve();
+    for (const resolve of this.refreshWaiters.splice(0)) resolve();
   }
 
   private notifySpread(keys: readonly ResourceKey[], seconds: number): void {
@@ -237,6 +253,7 @@ export class ResourceInformer {
     this.heard();
     const changed = this.cache.replaceAll(result.items);
     this.resourceVersion = result.resourceVersion;
+    for (const resolve of this.refreshWaiters.splice(0)) resolve();
     if (!this.synced) {
       this.synced = true;
       for (const resolve of this.syncWaiters.splice(0)) resolve();

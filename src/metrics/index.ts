@@ -1,6 +1,6 @@
 // The prom-client side of the metric ports: one file per subsystem, composed here into the shape
 // the app hands out. The subsystems register in this order, which is the order of /metrics.
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics, type Gauge } from 'prom-client';
 import type { ControllerMetrics, WorkQueueMetrics } from '../controller/metrics-port.js';
 import type { TaskTrackerMetrics } from '../controller/runtime/task-tracker.js';
 import type { EcsRequestMetrics } from '../aws/ecs/ports.js';
@@ -39,6 +39,11 @@ export interface MetricsOptions {
    * the per-resource gauges are not exported and ecs_scheduler_runs_total keeps only `namespace`.
    */
   readonly perResource?: boolean;
+  /**
+   * --sharding: this replica's shard Lease. The per-resource series then follow the shard Lease
+   * (`shardLease`), not the leader Lease, which only picks the sharder.
+   */
+  readonly shardLeaseName?: string;
 }
 
 export interface Metrics {
@@ -48,6 +53,11 @@ export interface Metrics {
   readonly ecs: EcsRequestMetrics;
   readonly watch: WatchMetrics;
   readonly leader: LeaderMetrics;
+  /**
+   * With `shardLeaseName`: leader_election_master_status of the shard Lease, and the term of
+   * this replica's own resources, which their per-resource series follow.
+   */
+  readonly shardLease?: LeaderMetrics;
   /** The shared task tracker: what it follows and how its DescribeTasks rounds go. */
   readonly tracker: TaskTrackerMetrics;
   /** --task-events-queue: the events read, and which way tasks are followed. */
@@ -75,7 +85,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const calendars = calendarMetrics(scope);
   const adoption = adoptionLookupMetrics(scope);
   const watch = watchMetrics(scope);
-  const leader = leaderMetrics(scope, options.leaseName ?? 'ecs-scheduler', gauges.leading);
+  const sharded = options.shardLeaseName !== undefined;
+  const leader = leaderMetrics(
+    scope,
+    options.leaseName ?? 'ecs-scheduler',
+    sharded ? () => undefined : gauges.leading,
+  );
+  const shardLease = sharded
+    ? shardLeaseMetrics(registry, options.shardLeaseName!, gauges.leading)
+    : undefined;
   const tracker = trackerMetrics(scope);
   const taskEvents = taskEventMetrics(scope);
 
@@ -103,8 +121,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     ecs,
     watch,
     leader,
+    ...(shardLease === undefined ? {} : { shardLease }),
     tracker,
     taskEvents,
     clearPerResource: gauges.clear,
+  };
+}
+
+/** A second series of leader_election_master_status, for the shard Lease. */
+function shardLeaseMetrics(
+  registry: Registry,
+  leaseLabel: string,
+  onTerm: (holds: boolean) => void,
+): LeaderMetrics {
+  const status = registry.getSingleMetric('leader_election_master_status') as Gauge<'name'>;
+  status.set({ name: leaseLabel }, 0);
+  return {
+    setLeader: (holds) => {
+      status.set({ name: leaseLabel }, holds ? 1 : 0);
+      onTerm(holds);
+    },
   };
 }

@@ -127,6 +127,7 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
   const lintCases: { name: string; values: Record<string, unknown> }[] = [
     { name: 'the defaults', values: {} },
     { name: 'every toggle on', values: everything },
+    { name: 'sharding', values: { replicaCount: 3, sharding: { enabled: true } } },
     {
       name: 'one replica, no leader election, policy off',
       values: { replicaCount: 1, leaderElection: { enabled: false }, policy: { mode: 'off' } },
@@ -180,6 +181,32 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
       applied.every((l) => /\((server dry run)\)$/.test(l)),
       applied.join('\n'),
     ).to.equal(true);
+  });
+
+  it('sharding.enabled: three replicas run --sharding, the ClusterRole adds patch on our kind only, and it applies', async function () {
+    this.timeout(60_000);
+    const objects = await render({ replicaCount: 3, sharding: { enabled: true } });
+    const deployment = find(objects, 'Deployment');
+    expect((deployment.spec as { replicas: number }).replicas).to.equal(3);
+    const args = podSpec(objects).containers[0]!.args!;
+    expect(args).to.include('--sharding');
+    expect(args).to.not.include('--leader-elect');
+    const rules = (find(objects, 'ClusterRole') as { rules?: { resources: string[]; verbs: string[] }[] })
+      .rules!;
+    const patchable = rules.filter((r) => r.verbs.includes('patch')).flatMap((r) => r.resources);
+    expect(patchable.sort()).to.deep.equal([
+      'ecsscheduledtasks',
+      'ecsscheduledtasks/status',
+      'events',
+      'events',
+    ]);
+    expect(find(objects, 'Role').kind).to.equal('Role');
+    await dryRunServer(objects);
+    // Without it, the controller may not touch its kind's labels.
+    const plain = (
+      find(await render(), 'ClusterRole') as { rules?: { resources: string[]; verbs: string[] }[] }
+    ).rules!;
+    expect(plain.find((r) => r.resources.includes('ecsscheduledtasks'))!.verbs).to.not.include('patch');
   });
 
   it('with every toggle on, renders the PodMonitor, PrometheusRule and dashboard ConfigMap, and the rest applies', async function () {

@@ -336,6 +336,25 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
       expect(r.code, r.stderr).to.equal(0);
     });
 
+    it('sharding: three replicas run --sharding instead of --leader-elect, patch on our kind is added; it applies', async () => {
+      const objs = await withComponents('sharding', ['sharding']);
+      const spec = find(objs, 'Deployment', 'ecs-scheduler').spec as DeploymentSpec & { replicas: number };
+      expect(spec.replicas).to.equal(3);
+      const args = spec.template.spec.containers[0]!.args!;
+      expect(args).to.include('--sharding');
+      expect(args).to.not.include('--leader-elect');
+      const rules = (find(objs, 'ClusterRole', 'ecs-scheduler') as { rules?: PolicyRule[] }).rules!;
+      expect(rules[0]).to.deep.equal({
+        apiGroups: ['ecs-scheduler.dev'],
+        resources: ['ecsscheduledtasks'],
+        verbs: ['get', 'list', 'watch', 'patch'],
+      });
+      const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], {
+        input: objs.map((o) => `---\n${JSON.stringify(o)}\n`).join(''),
+      });
+      expect(r.code, r.stderr).to.equal(0);
+    });
+
     it('network-policy: ingress only from Prometheus pods, only to the proxy port; it applies', async () => {
       const objs = await withComponents('network-policy', ['metrics-auth', 'network-policy']);
       const policy = find(objs, 'NetworkPolicy', 'ecs-scheduler-metrics') as K8sObject & {

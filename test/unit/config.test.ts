@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       metricsBindAddress: ':8080',
       healthProbeBindAddress: ':8081',
       leaderElect: false,
+      sharding: false,
       maxConcurrentReconciles: 64,
       maxTasksPerRun: 100,
       adoptionLookupsPerSecond: 5,
@@ -77,6 +78,11 @@ describe('loadConfig', () => {
     );
   });
 
+  it('--sharding (or ECS_SCHEDULER_SHARDING) turns sharding on', () => {
+    expect(loadConfig(['--sharding'], {}).sharding).to.equal(true);
+    expect(loadConfig([], { ECS_SCHEDULER_SHARDING: 'true' }).sharding).to.equal(true);
+  });
+
   it('--event-series-interval says how often repeats of an identical event are written (default 5 min)', () => {
     expect(loadConfig([], {}).eventSeriesIntervalSeconds).to.equal(300);
     expect(loadConfig(['--event-series-interval', '30s'], {}).eventSeriesIntervalSeconds).to.equal(30);
@@ -129,6 +135,18 @@ describe('loadConfig', () => {
     ['a bad cache sync timeout', [], { ECS_SCHEDULER_CACHE_SYNC_TIMEOUT: 'never' }, /cache-sync-timeout/],
     ['a zero stuck-reconcile timeout', ['--stuck-reconcile-timeout', '0'], {}, /stuck-reconcile-timeout/],
     ['a bad boolean in the environment', [], { ECS_SCHEDULER_DRY_RUN: 'maybe' }, /ECS_SCHEDULER_DRY_RUN/],
+    [
+      '--sharding in standalone mode',
+      ['--sharding', '--manifests', 'jobs'],
+      {},
+      /--sharding: only in Kubernetes/,
+    ],
+    [
+      "--sharding with a task events queue (each replica would delete the others' events)",
+      ['--sharding', '--task-events-queue', 'https://sqs.eu-west-1.amazonaws.com/1/q'],
+      {},
+      /--sharding: not yet with --task-events-queue/,
+    ],
   ];
   for (const [name, args, env, message] of bad) {
     it(`rejects ${name} with the flag named`, () => {

@@ -158,7 +158,7 @@ export async function deliverDeadLetters(pass: Pass, deps: DeadLetterStepDeps): 
     const message = deadLetterMessage(pass.resource, run);
     try {
       // A paused former leader must not send what the new one sends.
-      assertMayLaunch(pass.signal, deps.fence, deps.fenceMarginMs);
+      assertMayLaunch(pass.signal, deps.fence, deps.fenceMarginMs, pass.key);
       const sent = await deps.sink.send(queue, message, {
         signal: pass.signal,
         ...(pass.identity ? { identity: pass.identity } : {}),

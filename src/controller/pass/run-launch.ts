@@ -326,7 +326,7 @@ export class LaunchStep {
       if (remainder <= 0) {
         return { tasks: adopted, adopted: found.length, failures: [], dryRun: false, attempts: attempt };
       }
-      assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs);
+      assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs, pass.key);
       this.#deps.ledger.launching(pass.key);
       const result = await launcher.runTasks(
         {
@@ -385,7 +385,7 @@ export class LaunchStep {
   #callOptions(pass: Pass) {
     return {
       signal: pass.signal,
-      mayLaunch: launchCheck(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs),
+      mayLaunch: launchCheck(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs, pass.key),
     };
   }
 
@@ -468,7 +468,7 @@ export class LaunchStep {
             : { fromBatch: missing.fromBatch + 1, count: missing.count - Math.max(firstBatch, found.length) };
         let result: LaunchResult = { tasks: [], failures: [] };
         if (resend.count > 0) {
-          assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs);
+          assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs, pass.key);
           this.#deps.ledger.launching(pass.key);
           result = await this.#deps.launcher.runTasks(
             {

@@ -17,10 +17,17 @@ export class PassAbortedError extends TransientError {
 }
 
 /** Throws PassAbortedError unless the pass may still launch. */
-export function assertMayLaunch(signal: AbortSignal, fence: LeaseFence, marginMs: number): void {
+export function assertMayLaunch(
+  signal: AbortSignal,
+  fence: LeaseFence,
+  marginMs: number,
+  key?: string,
+): void {
   if (signal.aborted) throw new PassAbortedError('the pass was cancelled before launching');
-  if (!fence.holds(marginMs)) {
-    throw new PassAbortedError(`the lease is not held for another ${marginMs} ms: not launching`);
+  if (!fence.holds(marginMs, key)) {
+    throw new PassAbortedError(
+      `the lease is not held for another ${marginMs} ms, or the resource is no longer ours: not launching`,
+    );
   }
 }
 
@@ -29,6 +36,11 @@ export function assertMayLaunch(signal: AbortSignal, fence: LeaseFence, marginMs
  * launch of many batches spends seconds in rate-limiter waits and calls, and the lease may lapse
  * between two of them.
  */
-export function launchCheck(signal: AbortSignal, fence: LeaseFence, marginMs: number): LaunchCheck {
-  return () => assertMayLaunch(signal, fence, marginMs);
+export function launchCheck(
+  signal: AbortSignal,
+  fence: LeaseFence,
+  marginMs: number,
+  key?: string,
+): LaunchCheck {
+  return () => assertMayLaunch(signal, fence, marginMs, key);
 }

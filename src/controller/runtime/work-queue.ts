@@ -74,6 +74,11 @@ export class WorkQueue {
     return this.#processing.size;
   }
 
+  /** Whether a pass over `key` is running (its status write included). */
+  isProcessing(key: string): boolean {
+    return this.#processing.has(key);
+  }
+
   /** How long the oldest in-flight key has been processed, in ms; 0 when none is. */
   oldestInFlightAgeMs(): number {
     let oldest: number | undefined;

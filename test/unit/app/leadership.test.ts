@@ -23,6 +23,7 @@ function recordingTerm(log: string[]): LeaderTerm {
     lost: async () => void log.push('lost'),
     finish: async () => void log.push('finish'),
     settled: async () => void log.push('settled'),
+    isProcessing: () => false,
   };
 }
 
@@ -40,6 +41,11 @@ describe('Leadership', () => {
 
   it('with --leader-elect in Kubernetes mode, holds nothing before an elector holds the Lease', () => {
     expect(leadership({ leaderElect: true }).lead.holds(0)).to.equal(false);
+  });
+
+  it('with --sharding in Kubernetes mode, holds nothing before its shard Lease is held', () => {
+    expect(leadership({ sharding: true }).lead.holds(0)).to.equal(false);
+    expect(leadership({ sharding: true }).lead.holds(0, 'ns/job')).to.equal(false);
   });
 
   it('standalone: the state file lock decides, whatever --leader-elect says', () => {

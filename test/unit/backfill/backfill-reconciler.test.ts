@@ -2,6 +2,7 @@
 // fake clock. Each test drives passes by hand, as the work queue would.
 import { expect } from 'chai';
 import type { BackfillStatus, EcsTaskBackfillResource } from '../../../src/api/backfill-types.js';
+import type { EcsScheduleCalendarResource } from '../../../src/api/calendar-types.js';
 import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
 import { BackfillReconciler, type BackfillStore } from '../../../src/backfill/backfill-reconciler.js';
 import { scheduledRunIdentity } from '../../../src/controller/decide/run-identity.js';
@@ -75,7 +76,12 @@ class MemoryBackfills implements BackfillStore {
   }
 }
 
-function setup(tasks: EcsScheduledTaskResource[] = [task()], policy?: PolicyGate) {
+function setup(
+  tasks: EcsScheduledTaskResource[] = [task()],
+  policy?: PolicyGate,
+  tasksComplete?: boolean,
+  calendars: EcsScheduleCalendarResource[] = [],
+) {
   const clock = new FakeClock(NOW);
   const launcher = new RecordingLauncher(clock);
   const store = new MemoryBackfills();
@@ -94,6 +100,12 @@ function setup(tasks: EcsScheduledTaskResource[] = [task()], policy?: PolicyGate
     defaultCluster: 'default',
     fence: { holds: () => true },
     ...(policy ? { policy } : {}),
+    ...(tasksComplete === undefined ? {} : { tasksComplete }),
+    calendars: {
+      get: (namespace, name) =>
+        calendars.find((c) => c.metadata.namespace === namespace && c.metadata.name === name),
+      onChange: () => undefined,
+    },
   });
   /** Passes until the backfill is finished; after each, every running task ends (exit 0). */
   const runToEnd = async (name: string, maxPasses = 50) => {
@@ -283,6 +295,44 @@ describe('backfill reconciler', () => {
     expect(launcher.runRequests).to.have.length(1);
     expect(store.status('crash')).to.include({ launched: 1, running: 1 });
     expect(store.status('crash').active?.[0]?.taskArns).to.deep.equal(launcher.taskArns());
+  });
+
+  it("sharded, a task not in this replica's cache is another shard's: no write, no event, no ECS call", async () => {
+    const { launcher, store, events, reconciler } = setup([], undefined, false);
+    store.add(backfill('elsewhere'));
+    expect(await reconciler.reconcile('data/elsewhere', NEVER)).to.deep.equal({});
+    expect(store.writes).to.equal(0);
+    expect(events).to.deep.equal([]);
+    expect(launcher.runRequests).to.have.length(0);
+  });
+
+  it("the task's calendars hold: an excluded time is not one of the backfill's times", async () => {
+    const freeze: EcsScheduleCalendarResource = {
+      apiVersion: 'ecs-scheduler.dev/v1alpha1',
+      kind: 'EcsScheduleCalendar',
+      metadata: { namespace: 'data', name: 'freeze' },
+      spec: { ranges: [{ start: '2026-12-01T10:03:00Z', end: '2026-12-01T10:05:00Z' }] },
+    };
+    const excluding = task({ spec: { ...task().spec, excludeCalendars: ['freeze'] } });
+    const { launcher, store, runToEnd } = setup([excluding], undefined, undefined, [freeze]);
+    store.add(backfill('frozen'));
+    await runToEnd('frozen');
+    expect(store.status('frozen')).to.include({ total: 4, launched: 4, succeeded: 4 });
+    const startedBy = launcher.runRequests.map((r) => r.startedBy);
+    for (const minute of ['10:00', '10:01', '10:02', '10:05']) {
+      const time = new Date(`2026-12-01T${minute}:00Z`);
+      expect(startedBy).to.include(scheduledRunIdentity(excluding, time).startedBy);
+    }
+  });
+
+  it('a task naming a calendar that does not exist: the backfill stalls with CalendarNotFound, nothing launched', async () => {
+    const excluding = task({ spec: { ...task().spec, excludeCalendars: ['missing'] } });
+    const { launcher, store, reconciler } = setup([excluding]);
+    store.add(backfill('nocal'));
+    await reconciler.reconcile('data/nocal', NEVER);
+    const stalled = store.status('nocal').conditions?.find((c) => c.type === 'Stalled');
+    expect(stalled).to.include({ status: 'True', reason: 'CalendarNotFound' });
+    expect(launcher.runRequests).to.have.length(0);
   });
 
   it('a missing task: Stalled TaskNotFound with one Warning, checked again in a minute, no ECS call', async () => {

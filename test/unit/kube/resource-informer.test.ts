@@ -194,6 +194,28 @@ describe('ResourceInformer', () => {
     informer.stop();
   });
 
+  it('refresh() lists again now, closes the old watch, and resolves once the new list is in the cache', async () => {
+    const { source, informer, metrics, notified } = setup();
+    source.items = [resource('a', '5'), resource('b', '6')];
+    informer.start();
+    await flush();
+    notified.length = 0;
+    // While the process was paused, `b` moved away; the watch has not said so.
+    source.items = [resource('a', '5')];
+    source.resourceVersion = '60';
+    const before = source.current;
+    await informer.refresh('new shard term');
+    expect(informer.get('ns/b'), 'gone from the cache by the time refresh resolves').to.equal(undefined);
+    expect(notified).to.deep.equal(['ns/b']);
+    expect(metrics.relists).to.deep.equal(['initial', 'new shard term']);
+    await flush();
+    expect(before.closed).to.equal(true);
+    expect(source.current.resourceVersion).to.equal('60');
+    informer.stop();
+    // A stopped informer has nothing to refresh.
+    await informer.refresh('late');
+  });
+
   it('relists when the watch cannot even start because the version is gone (HTTP 410)', async () => {
     const { source, informer, metrics } = setup();
     informer.start();

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { RUN_RESULTS } from '../../../src/api/schema.js';
 import { createMetrics } from '../../../src/metrics/index.js';
+import { createShardMetrics } from '../../../src/metrics/shard-metrics.js';
 import { REPO_ROOT } from '../../integration/support/env.js';
 import { anchorOf, headingAnchors } from '../../support/markdown.js';
 
@@ -91,7 +92,9 @@ describe('monitoring manifests', () => {
   before(async () => {
     // The lease label the controller uses by default (config: --leader-election-id).
     leaseName = 'ecs-scheduler-leader';
-    series = await exportedSeries(createMetrics({ leaseName }).registry);
+    const { registry } = createMetrics({ leaseName });
+    createShardMetrics(registry);
+    series = await exportedSeries(registry);
     for (const [name, labels] of PROMETHEUS_SERIES) series.set(name, labels);
   });
 
@@ -133,7 +136,7 @@ describe('monitoring manifests', () => {
     ) as { kind: string; spec: { groups: { name: string; rules: Rule[] }[] } };
     const rules = doc.spec.groups.flatMap((g) => g.rules);
 
-    it('is a PrometheusRule with the alerts: last run failed, run failed, missed, policy denied, launch delay, not leading, absent', () => {
+    it('is a PrometheusRule with the alerts: last run failed, run failed, missed, policy denied, launch delay, not leading, the shards (unassigned, handover stuck, unbalanced), absent', () => {
       expect(doc.kind).to.equal('PrometheusRule');
       expect(rules.map((r) => r.alert)).to.deep.equal([
         'EcsScheduledTaskLastRunFailed',
@@ -142,6 +145,9 @@ describe('monitoring manifests', () => {
         'EcsScheduledTaskPolicyDenied',
         'EcsSchedulerLaunchDelayHigh',
         'EcsSchedulerNotLeading',
+        'EcsSchedulerShardUnassigned',
+        'EcsSchedulerShardHandoverStuck',
+        'EcsSchedulerShardsUnbalanced',
         'EcsSchedulerAbsent',
       ]);
       for (const r of rules) {
@@ -198,6 +204,9 @@ describe('monitoring manifests', () => {
         'ecs_scheduler_policy_denials_total',
         'ecs_scheduler_launch_delay_seconds_bucket',
         'leader_election_master_status',
+        'ecs_scheduler_shard_unassigned_resources',
+        'ecs_scheduler_shard_moving_resources',
+        'ecs_scheduler_shard_resources',
         'up',
       ]);
     });

@@ -210,6 +210,27 @@ describe('createMetrics', () => {
       });
     }
 
+    it('sharded: the per-resource gauges follow the shard Lease, not the leader Lease (which only picks the sharder)', async () => {
+      const m = createMetrics({
+        defaultMetrics: false,
+        leaseName: 'ecs-scheduler-leader',
+        shardLeaseName: 'ecs-scheduler-shard-pod-a',
+      });
+      m.shardLease!.setLeader(true);
+      // Another replica runs the sharder: this one's own resources keep their series.
+      m.leader.setLeader(false);
+      m.controller.queueDepth('data/nightly', 3);
+      let text = await m.registry.metrics();
+      expect(sample(text, 'ecs_scheduler_trigger_queue_depth{namespace="data",name="nightly"}')).to.equal(3);
+      expect(sample(text, 'leader_election_master_status{name="ecs-scheduler-leader"}')).to.equal(0);
+      expect(sample(text, 'leader_election_master_status{name="ecs-scheduler-shard-pod-a"}')).to.equal(1);
+      // The shard Lease lost: its resources may be another replica's now.
+      m.shardLease!.setLeader(false);
+      text = await m.registry.metrics();
+      expect(text).not.to.include('ecs_scheduler_trigger_queue_depth{');
+      expect(sample(text, 'leader_election_master_status{name="ecs-scheduler-shard-pod-a"}')).to.equal(0);
+    });
+
     it('ignores per-resource writes after losing the lease until leading again', async () => {
       const m = createMetrics({ defaultMetrics: false, leaseName: 'ecs-scheduler' });
       m.leader.setLeader(true);

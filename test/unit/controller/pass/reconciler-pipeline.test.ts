@@ -136,6 +136,19 @@ describe('Reconciler: launch once, fenced, per tenant', () => {
       expect(h.events.events).to.deep.equal([]);
     });
 
+    it('asks the fence about the resource itself: a resource no longer ours (sharding) launches nothing', async () => {
+      const asked: (string | undefined)[] = [];
+      const h = harness(
+        {},
+        { deps: { fence: { holds: (_m, k) => (asked.push(k), k !== key) }, fenceMarginMs: 2500 } },
+      );
+      const error = await rejection(h.reconcile(fiveSecondsPastTen));
+      expect(error).to.be.instanceOf(PassAbortedError);
+      expect(asked).to.deep.equal([key]);
+      expect(h.launcher.runRequests).to.deep.equal([]);
+      expect(h.store.statusWrites).to.deep.equal([]);
+    });
+
     it("passes the term's signal to every ECS call, and a cancelled pass launches nothing", async () => {
       const h = harness({ activeDeadlineSeconds: 60 });
       const term = new AbortController();

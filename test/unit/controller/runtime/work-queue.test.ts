@@ -37,6 +37,17 @@ describe('WorkQueue', () => {
     expect(await takeAll(queue)).to.deep.equal(['ns/a', 'ns/b']);
   });
 
+  it('says which key is being processed (a sharded replica lets a drained key go only after)', async () => {
+    const { queue } = newQueue();
+    queue.add('ns/a');
+    expect(queue.isProcessing('ns/a'), 'waiting is not processing').to.equal(false);
+    const key = await queue.get();
+    expect(queue.isProcessing('ns/a')).to.equal(true);
+    expect(queue.isProcessing('ns/b')).to.equal(false);
+    queue.done(key!);
+    expect(queue.isProcessing('ns/a')).to.equal(false);
+  });
+
   it('never hands out a key being processed; re-adds it after done', async () => {
     const { queue } = newQueue();
     queue.add('ns/a');

@@ -1,0 +1,77 @@
+// What the sharder asks for, pure: from each resource's labels and the ring's states to the
+// patches and Lease takeovers that move resources to their owners, and never past an owner that
+// may still be acting. A resource moves only when its old owner is gone (released its Lease, or
+// its Lease was taken over), or has acknowledged a drain by removing its labels.
+import { assignShard } from './shard-assignment.js';
+import type { ShardState } from './shard-ring.js';
+
+/** The metadata the sharder reads from a resource. */
+export interface ShardedResource {
+  /** `namespace/name`. */
+  readonly key: string;
+  readonly uid: string;
+  /** The owner label, if any. */
+  readonly owner?: string;
+  /** The drain label is set. */
+  readonly draining: boolean;
+}
+
+export type ShardAction =
+  /** Label the resource with its new owner (and clear a drain label left over). */
+  | { readonly kind: 'assign'; readonly key: string; readonly owner: string; readonly from?: string }
+  /** Ask the owner to stop acting on the resource and acknowledge by removing its labels. */
+  | { readonly kind: 'drain'; readonly key: string; readonly owner: string; readonly to: string }
+  /**
+   * The shard's Lease ran out but still names it: take the Lease over before moving anything, so
+   * that a paused owner that resumes finds it held and cannot carry on its term.
+   */
+  | { readonly kind: 'takeOver'; readonly shard: string };
+
+export interface ShardPlan {
+  readonly actions: ShardAction[];
+  /** Resources per live shard once the plan is done (for the metrics). */
+  readonly desired: Map<string, number>;
+  /** Resources with no live shard to go to. */
+  readonly unassigned: number;
+  /** Resources not (yet) with their shard: unlabelled, draining, or with another owner. */
+  readonly moving: number;
+}
+
+export function planShards(
+  resources: Iterable<ShardedResource>,
+  states: ReadonlyMap<string, ShardState>,
+  live: readonly string[],
+  /** The owner of a uid among `live`; a memo of assignShard when the caller has one. */
+  assign: (uid: string) => string | undefined = (uid) => assignShard(uid, live),
+): ShardPlan {
+  const actions: ShardAction[] = [];
+  const takeOvers = new Set<string>();
+  const desired = new Map<string, number>(live.map((s) => [s, 0]));
+  let unassigned = 0;
+  let moving = 0;
+  for (const r of resources) {
+    const target = assign(r.uid);
+    if (target === undefined) {
+      unassigned++;
+      continue;
+    }
+    desired.set(target, (desired.get(target) ?? 0) + 1);
+    if (r.owner !== target || r.draining) moving++;
+    if (r.owner === undefined) {
+      actions.push({ kind: 'assign', key: r.key, owner: target });
+      continue;
+    }
+    // Draining completes even if the resource is to stay: the owner may already have stopped.
+    if (r.owner === target && !r.draining) continue;
+    const state = states.get(r.owner) ?? 'gone';
+    if (state === 'live') {
+      if (!r.draining) actions.push({ kind: 'drain', key: r.key, owner: r.owner, to: target });
+    } else if (state === 'expired') {
+      takeOvers.add(r.owner);
+    } else {
+      actions.push({ kind: 'assign', key: r.key, owner: target, from: r.owner });
+    }
+  }
+  for (const shard of [...takeOvers].sort()) actions.push({ kind: 'takeOver', shard });
+  return { actions, desired, unassigned, moving };
+}

@@ -1,0 +1,227 @@
+import { expect } from 'chai';
+import type { LabelPatch, LabelPatchClient } from '../../../src/kube/label-patch-client.js';
+import type { LeaseClient, StoredLease } from '../../../src/kube/lease-client.js';
+import type { LeaseRecord } from '../../../src/kube/lease-decisions.js';
+import { DRAIN_LABEL, OWNER_LABEL, shardLeaseName } from '../../../src/shard/shard-labels.js';
+import { noopShardMetrics } from '../../../src/shard/shard-metrics-port.js';
+import {
+  Sharder,
+  type LeaseObject,
+  type MetadataObject,
+  type WatchedCache,
+} from '../../../src/shard/sharder.js';
+import { FakeClock, flushPromises } from '../../support/fake-clock.js';
+
+const NS = 'ecs-scheduler-system';
+const DURATION = 15;
+
+/** A list+watch cache driven by hand. */
+class MemoryCache<T> implements WatchedCache<T> {
+  readonly items = new Map<string, T>();
+  readonly listeners = new Set<(key: string) => void>();
+  keys = () => [...this.items.keys()];
+  get = (key: string) => this.items.get(key);
+  subscribe = (l: (key: string) => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+  start = () => undefined;
+  stop = () => undefined;
+  waitForSync = async () => undefined;
+  put(key: string, item: T): void {
+    this.items.set(key, item);
+    for (const l of this.listeners) l(key);
+  }
+}
+
+interface FakeLease extends LeaseObject {
+  readonly metadata: { name: string; resourceVersion: string };
+  readonly spec: LeaseRecord;
+}
+
+class RecordingLeaseClient implements LeaseClient {
+  readonly updates: { name: string; record: LeaseRecord; resourceVersion: string }[] = [];
+  async get(): Promise<StoredLease | undefined> {
+    return undefined;
+  }
+  async create(): Promise<StoredLease> {
+    throw new Error('the sharder never creates a Lease');
+  }
+  async update(
+    _ns: string,
+    name: string,
+    record: LeaseRecord,
+    resourceVersion: string,
+  ): Promise<StoredLease> {
+    this.updates.push({ name, record, resourceVersion });
+    return { record, resourceVersion: `${resourceVersion}+1` };
+  }
+}
+
+class RecordingPatches implements LabelPatchClient {
+  readonly patches: LabelPatch[] = [];
+  async patchLabels(patch: LabelPatch): Promise<boolean> {
+    this.patches.push(patch);
+    return true;
+  }
+}
+
+function setup(options: { mayAct?: () => boolean; settleMs?: number } = {}) {
+  const clock = new FakeClock();
+  const resources = new MemoryCache<MetadataObject>();
+  const leases = new MemoryCache<FakeLease>();
+  const leaseClient = new RecordingLeaseClient();
+  const labels = new RecordingPatches();
+  const sharder = new Sharder({
+    newResourceCache: () => resources,
+    newLeaseCache: () => leases,
+    leaseOf: (object) => {
+      const lease = object as FakeLease;
+      return {
+        name: lease.metadata.name,
+        record: lease.spec,
+        resourceVersion: lease.metadata.resourceVersion,
+      };
+    },
+    leaseClient,
+    labels,
+    mayAct: options.mayAct ?? (() => true),
+    namespace: NS,
+    identity: 'sharder',
+    leaseDurationSeconds: DURATION,
+    retryPeriodSeconds: 2,
+    settleMs: options.settleMs ?? 0,
+    clock,
+    monotonicNow: () => clock.now().getTime(),
+    metrics: noopShardMetrics,
+  });
+  const lease = (shard: string, holder: string, rv: string) =>
+    leases.put(`${NS}/${shardLeaseName(shard)}`, {
+      metadata: { name: shardLeaseName(shard), resourceVersion: rv },
+      spec: { holderIdentity: holder, leaseDurationSeconds: DURATION, renewTime: rv },
+    });
+  const resource = (name: string, labels: Record<string, string> = {}, rv = '1') =>
+    resources.put(`ns/${name}`, {
+      metadata: { namespace: 'ns', name, uid: `uid-${name}`, resourceVersion: rv, labels },
+    });
+  /** Runs the sharder's timers for `ms` of fake time, letting its writes settle in between. */
+  const run = async (ms: number) => {
+    for (let t = 0; t < ms; t += 100) {
+      clock.advance(100);
+      await flushPromises();
+    }
+  };
+  return { clock, sharder, leaseClient, labels, lease, resource, run };
+}
+
+describe('sharder (with in-memory caches)', () => {
+  it('labels every unlabelled resource with a live shard, on the version it decided from', async () => {
+    const h = setup();
+    h.lease('a', 'a', '1');
+    h.lease('b', 'b', '1');
+    for (let i = 0; i < 20; i++) h.resource(`job-${i}`);
+    await h.sharder.lead(new AbortController().signal);
+    await h.run(500);
+    expect(h.labels.patches).to.have.length(20);
+    for (const p of h.labels.patches) {
+      expect(p.labels[OWNER_LABEL]).to.be.oneOf(['a', 'b']);
+      expect(p.labels[DRAIN_LABEL]).to.equal(null);
+      expect(p.resourceVersion).to.equal('1');
+    }
+    await h.sharder.stop();
+  });
+
+  it('leaves unlabelled resources for a settle period after becoming sharder, so replicas started together all get a share at once', async () => {
+    const h = setup({ settleMs: DURATION * 1000 });
+    h.lease('a', 'a', '1');
+    for (let i = 0; i < 20; i++) h.resource(`job-${i}`);
+    await h.sharder.lead(new AbortController().signal);
+    await h.run(5_000);
+    expect(h.labels.patches, 'nothing while the ring settles').to.deep.equal([]);
+    // Both renew every 2 s until the settle period is over.
+    for (let t = 6; t <= DURATION + 4; t += 2) {
+      h.lease('a', 'a', String(t));
+      h.lease('b', 'b', String(t));
+      await h.run(2_000);
+    }
+    const owners = new Set(h.labels.patches.map((p) => p.labels[OWNER_LABEL]));
+    expect(h.labels.patches).to.have.length(20);
+    expect([...owners].sort(), 'both replicas got a share, none moved').to.deep.equal(['a', 'b']);
+    await h.sharder.stop();
+  });
+
+  it('takes the Lease of a shard that stopped renewing over before moving its resources, then relabels them', async () => {
+    const h = setup();
+    h.lease('a', 'a', '1');
+    h.lease('b', 'b', '1');
+    h.resource('job', { [OWNER_LABEL]: 'b' });
+    await h.sharder.lead(new AbortController().signal);
+    // a renews every 2 s; b never does.
+    for (let s = 2; s <= DURATION + 2; s += 2) {
+      h.lease('a', 'a', String(s));
+      await h.run(2_000);
+    }
+    expect(
+      h.leaseClient.updates.map((u) => ({
+        name: u.name,
+        holder: u.record.holderIdentity,
+        rv: u.resourceVersion,
+      })),
+    ).to.deep.equal([{ name: shardLeaseName('b'), holder: 'sharder', rv: '1' }]);
+    // Moved at once after the takeover, without waiting for the watch to bring it back.
+    expect(h.labels.patches).to.deep.equal([
+      {
+        namespace: 'ns',
+        name: 'job',
+        labels: { [OWNER_LABEL]: 'a', [DRAIN_LABEL]: null },
+        resourceVersion: '1',
+      },
+    ]);
+    // The watch delivers the takeover: nothing more to do.
+    h.lease('b', 'sharder', '1+1');
+    await h.run(2_000);
+    expect(h.leaseClient.updates).to.have.length(1);
+    await h.sharder.stop();
+  });
+
+  it('asks a live owner to drain, and labels the new owner only after the owner removed its labels', async () => {
+    const h = setup();
+    h.lease('a', 'a', '1');
+    h.lease('b', 'b', '1');
+    // With a and b live, b owns it; then a shard joins that wins it (found by trying names).
+    h.resource('job', { [OWNER_LABEL]: 'b' });
+    await h.sharder.lead(new AbortController().signal);
+    await h.run(300);
+    const { assignShard } = await import('../../../src/shard/shard-assignment.js');
+    const joiner = Array.from({ length: 100 }, (_, i) => `s${i}`).find(
+      (s) => assignShard('uid-job', ['a', 'b', s]) === s,
+    )!;
+    h.lease(joiner, joiner, '1');
+    await h.run(300);
+    expect(h.labels.patches).to.deep.equal([
+      { namespace: 'ns', name: 'job', labels: { [DRAIN_LABEL]: 'true' } },
+    ]);
+    h.resource('job', { [OWNER_LABEL]: 'b', [DRAIN_LABEL]: 'true' }, '2');
+    await h.run(300);
+    expect(h.labels.patches, 'waits for the acknowledgement').to.have.length(1);
+    h.resource('job', {}, '3');
+    await h.run(300);
+    expect(h.labels.patches[1]).to.deep.equal({
+      namespace: 'ns',
+      name: 'job',
+      labels: { [OWNER_LABEL]: joiner, [DRAIN_LABEL]: null },
+      resourceVersion: '3',
+    });
+    await h.sharder.stop();
+  });
+
+  it('writes nothing once its leader Lease is not held with the margin', async () => {
+    const h = setup({ mayAct: () => false });
+    h.lease('a', 'a', '1');
+    h.resource('job');
+    await h.sharder.lead(new AbortController().signal);
+    await h.run(500);
+    expect(h.labels.patches).to.deep.equal([]);
+    await h.sharder.stop();
+  });
+});
