@@ -1,7 +1,6 @@
 // A property of the run decision with calendars: for random schedules (the union of one to three
-// expressions, as spec.schedules) and calendars, passes at
-// the times the plan asks for (and, at random, after some downtime) deal with every scheduled time
-// exactly once: launched (due), recorded Missed, or excluded; a launched or missed time is never
+// expressions, as spec.schedules) and calendars, passes at the times the plan asks for (and, at
+// random, after some downtime) deal with every scheduled time exactly once: launched (due), recorded Missed, or excluded; a launched or missed time is never
 // one a calendar excludes, an excluded one always is; and nextScheduleTime is the first time no
 // calendar excludes. TEST_SEED=<seed> replays a run.
 import { expect } from 'chai';
