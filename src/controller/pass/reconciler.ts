@@ -211,6 +211,7 @@ export class Reconciler {
       this.#denials.forget(key);
       this.#lookups.forget(key);
       this.#waiting.delete(key);
+      this.#ledger.forget(key);
       return {};
     }
     const now = this.#deps.clock.now();
@@ -254,7 +255,7 @@ export class Reconciler {
       ? structuredClone(waiting.status)
       : this.#readStatus(resource, issues.length > specIssues.length, log);
 
-    this.#ledger.enterTerm(signal, now);
+    this.#ledger.enterTerm(signal, now, key);
     const previousVerdict = newestVerdict(status.runs);
     const pass: Pass = {
       key,

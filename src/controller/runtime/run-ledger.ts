@@ -64,28 +64,43 @@ export class LaunchLedger {
   readonly #termStart = new WeakMap<AbortSignal, number>();
   /** Keys whose last launch may have reached ECS without its status write landing. */
   readonly #unrecorded = new Set<string>();
+  /**
+   * When this term first acted on each key. A resource can come to us in the middle of a term (a
+   * shard handover, --sharding): until then its old owner launched it, so it counts from here.
+   */
+  readonly #keyStart = new Map<string, { readonly signal: AbortSignal; readonly at: number }>();
 
   constructor(options: LaunchLedgerOptions = {}) {
     this.#skewMs = options.clockSkewMs ?? 10_000;
   }
 
   /** Notes that a pass of this term started now; the first call fixes the term's start. */
-  enterTerm(signal: AbortSignal, now: Date): void {
+  enterTerm(signal: AbortSignal, now: Date, key?: string): void {
     if (!this.#termStart.has(signal)) this.#termStart.set(signal, now.getTime());
+    if (key === undefined) return;
+    if (this.#keyStart.get(key)?.signal !== signal) this.#keyStart.set(key, { signal, at: now.getTime() });
+  }
+
+  /** The resource is gone from this replica (deleted, or handed to another shard). */
+  forget(key: string): void {
+    this.#keyStart.delete(key);
   }
 
   /**
    * True when an earlier attempt of this run may have started tasks that the status does not
    * show and the token cannot vouch for: a run-now (its identity has no time to compare), a time
-   * due before this term began (the previous leader may have launched it and died before
-   * writing), a launch of ours whose write did not land, or a run older than the token's window.
+   * due before this term began, or before this term first acted on the resource (the previous
+   * leader or shard owner may have launched it and stopped before writing), a launch of ours whose
+   * write did not land, or a run older than the token's window.
    */
   needsLookup(q: LookupQuestion): boolean {
     if (q.kind === 'run-now') return true;
     if (this.#unrecorded.has(q.key)) return true;
     if (q.now.getTime() - q.scheduledTime.getTime() > TOKEN_WINDOW_MS) return true;
     const termStart = this.#termStart.get(q.signal) ?? q.now.getTime();
-    return q.scheduledTime.getTime() < termStart + this.#skewMs;
+    const keyStart = this.#keyStart.get(q.key);
+    const start = keyStart?.signal === q.signal ? Math.max(termStart, keyStart.at) : termStart;
+    return q.scheduledTime.getTime() < start + this.#skewMs;
   }
 
   /** Called right before RunTask: until the status write lands, the outcome is unrecorded. */

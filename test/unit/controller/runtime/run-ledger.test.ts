@@ -146,5 +146,33 @@ describe('run ledger', () => {
       ledger.enterTerm(next, new Date('2026-03-01T10:00:30Z'));
       expect(ledger.needsLookup({ ...q, signal: next })).to.equal(true);
     });
+
+    it('a resource that came to this replica mid-term (a shard handover) counts from its first pass here', () => {
+      const ledger = new LaunchLedger();
+      ledger.enterTerm(term, nineOClock, 'data/other');
+      const arrived = new Date('2026-03-01T10:05:00Z');
+      ledger.enterTerm(term, arrived, 'data/report');
+      const q = { key: 'data/report', kind: 'scheduled' as const, signal: term, now: arrived };
+      // Due after the term began but before the resource was ours: its old owner may have launched it.
+      expect(ledger.needsLookup({ ...q, scheduledTime: new Date('2026-03-01T10:04:00Z') })).to.equal(true);
+      expect(ledger.needsLookup({ ...q, scheduledTime: new Date('2026-03-01T10:06:00Z') })).to.equal(false);
+      // The resource that was ours all term long is unchanged.
+      expect(
+        ledger.needsLookup({ ...q, key: 'data/other', scheduledTime: new Date('2026-03-01T10:04:00Z') }),
+      ).to.equal(false);
+      // Later passes do not move its start.
+      ledger.enterTerm(term, new Date('2026-03-01T10:30:00Z'), 'data/report');
+      expect(ledger.needsLookup({ ...q, scheduledTime: new Date('2026-03-01T10:06:00Z') })).to.equal(false);
+    });
+
+    it('a resource that left (handed over or deleted) and came back counts from its return', () => {
+      const ledger = new LaunchLedger();
+      ledger.enterTerm(term, nineOClock, 'data/report');
+      ledger.forget('data/report');
+      const back = new Date('2026-03-01T11:00:00Z');
+      ledger.enterTerm(term, back, 'data/report');
+      const q = { key: 'data/report', kind: 'scheduled' as const, signal: term, now: back };
+      expect(ledger.needsLookup({ ...q, scheduledTime: new Date('2026-03-01T10:30:00Z') })).to.equal(true);
+    });
   });
 });
