@@ -121,9 +121,9 @@ describe('integration environment', function () {
         expect: ['spec.task.taskDefinition', 'Required value'],
       },
       {
-        name: 'schema: schedule missing',
+        name: 'CEL: neither schedule nor schedules',
         edit: (s) => delete s.schedule,
-        expect: ['spec.schedule', 'Required value'],
+        expect: ['spec.schedules', 'exactly one of schedule and schedules must be set'],
       },
       {
         name: 'schema: concurrencyPolicy not in its enum',

@@ -169,6 +169,7 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
       'CustomResourceDefinition',
       'CustomResourceDefinition',
       'CustomResourceDefinition',
+      'CustomResourceDefinition',
       'Deployment',
       'PodDisruptionBudget',
       'Role',
@@ -197,6 +198,7 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
     expect(patchable.sort()).to.deep.equal([
       'ecsscheduledtasks',
       'ecsscheduledtasks/status',
+      'ecstaskbackfills/status',
       'events',
       'events',
     ]);

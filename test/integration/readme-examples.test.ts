@@ -111,6 +111,14 @@ const COVERED_ELSEWHERE: [RegExp, string][] = [
     /^kubectl ecs-scheduler backfill /,
     'test/integration/backfill.test.ts creates a backfill with the verb against the real API server; test/unit/cli/backfill-command.test.ts checks its flags',
   ],
+  [
+    /^ecs-scheduler run --sharding$/,
+    'test/integration/controller-sharding.test.ts starts three replicas with --sharding against the real API server',
+  ],
+  [
+    /^kubectl get leases -l ecs-scheduler\.dev\/shard-ring=/,
+    "test/integration/controller-sharding.test.ts lists the ring's Leases by this label selector",
+  ],
   [/^docker buildx /, 'not run by the tests: it needs a Docker daemon with buildx and a registry'],
   [
     /^(npm ci && npm pack && npm install -g \.\/ecs-scheduler-[\d.]+\.tgz|ecs-scheduler --version && kubectl ecs-scheduler --help)$/,
