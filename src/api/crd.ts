@@ -79,37 +79,53 @@ export const PRINTER_COLUMNS = [
   { name: 'Message', type: 'string', jsonPath: `${READY}.message` },
 ] as const;
 
-export function buildCrd(): Record<string, unknown> {
-  const spec = structural(JSON.parse(JSON.stringify(EcsScheduledTaskSpec)) as JsonSchema);
-  const status = structural(JSON.parse(JSON.stringify(EcsScheduledTaskStatus)) as JsonSchema);
+/** What differs between our kinds' CRDs; the rest of the envelope is the same for each. */
+interface KindDefinition {
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly scope: 'Namespaced' | 'Cluster';
+  readonly printerColumns: readonly Record<string, unknown>[];
+  /** The openAPIV3Schema's description: what the kind is, for `kubectl explain`. */
+  readonly description: string;
+  readonly spec: JsonSchema;
+  /** With a status subresource when given. */
+  readonly status?: JsonSchema;
+  readonly validations?: unknown;
+}
+
+/** One CRD of the group, with a single served and stored version. */
+function customResourceDefinition(d: KindDefinition): Record<string, unknown> {
+  const copy = (schema: JsonSchema) => structural(JSON.parse(JSON.stringify(schema)) as JsonSchema);
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${PLURAL}.${GROUP}` },
+    metadata: { name: `${d.plural}.${GROUP}` },
     spec: {
       group: GROUP,
       names: {
-        kind: KIND,
-        listKind: `${KIND}List`,
-        plural: PLURAL,
-        singular: SINGULAR,
-        shortNames: SHORT_NAMES,
+        kind: d.kind,
+        listKind: `${d.kind}List`,
+        plural: d.plural,
+        singular: d.singular,
+        shortNames: d.shortNames,
         categories: CATEGORIES,
       },
-      scope: 'Namespaced',
+      scope: d.scope,
       versions: [
         {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: PRINTER_COLUMNS,
+          ...(d.status ? { subresources: { status: {} } } : {}),
+          additionalPrinterColumns: d.printerColumns,
           schema: {
             openAPIV3Schema: {
-              description: `${KIND} runs an Amazon ECS task on a schedule (${API_VERSION}).`,
+              description: d.description,
               type: 'object',
               required: ['spec'],
-              'x-kubernetes-validations': resourceValidations,
+              ...(d.validations ? { 'x-kubernetes-validations': d.validations } : {}),
               properties: {
                 apiVersion: {
                   type: 'string',
@@ -117,8 +133,8 @@ export function buildCrd(): Record<string, unknown> {
                 },
                 kind: { type: 'string', description: 'Kind is the REST resource this object represents.' },
                 metadata: { type: 'object' },
-                spec,
-                status,
+                spec: copy(d.spec),
+                ...(d.status ? { status: copy(d.status) } : {}),
               },
             },
           },
@@ -128,57 +144,40 @@ export function buildCrd(): Record<string, unknown> {
   };
 }
 
+export function buildCrd(): Record<string, unknown> {
+  return customResourceDefinition({
+    kind: KIND,
+    plural: PLURAL,
+    singular: SINGULAR,
+    shortNames: SHORT_NAMES,
+    scope: 'Namespaced',
+    printerColumns: PRINTER_COLUMNS,
+    description: `${KIND} runs an Amazon ECS task on a schedule (${API_VERSION}).`,
+    spec: EcsScheduledTaskSpec as unknown as JsonSchema,
+    status: EcsScheduledTaskStatus as unknown as JsonSchema,
+    validations: resourceValidations,
+  });
+}
+
 /** The cluster-scoped EcsSchedulerPolicy CRD, from api/policy-schema.ts. It has no status. */
 export function buildPolicyCrd(): Record<string, unknown> {
-  const spec = structural(JSON.parse(JSON.stringify(EcsSchedulerPolicySpec)) as JsonSchema);
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${POLICY_PLURAL}.${GROUP}` },
-    spec: {
-      group: GROUP,
-      names: {
-        kind: POLICY_KIND,
-        listKind: `${POLICY_KIND}List`,
-        plural: POLICY_PLURAL,
-        singular: POLICY_SINGULAR,
-        shortNames: POLICY_SHORT_NAMES,
-        categories: CATEGORIES,
-      },
-      scope: 'Cluster',
-      versions: [
-        {
-          name: VERSION,
-          served: true,
-          storage: true,
-          additionalPrinterColumns: [
-            { name: 'Clusters', type: 'string', jsonPath: '.spec.clusters' },
-            { name: 'Task Definitions', type: 'string', jsonPath: '.spec.taskDefinitions' },
-            { name: 'Assume Role', type: 'string', jsonPath: '.spec.assumeRoleArn', priority: 1 },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
-          schema: {
-            openAPIV3Schema: {
-              description:
-                `${POLICY_KIND} says what the ${KIND}s of some namespaces may launch, and with which IAM role ` +
-                `(${API_VERSION}). Owned by the cluster admin.`,
-              type: 'object',
-              required: ['spec'],
-              properties: {
-                apiVersion: {
-                  type: 'string',
-                  description: 'APIVersion defines the versioned schema of this object.',
-                },
-                kind: { type: 'string', description: 'Kind is the REST resource this object represents.' },
-                metadata: { type: 'object' },
-                spec,
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
+  return customResourceDefinition({
+    kind: POLICY_KIND,
+    plural: POLICY_PLURAL,
+    singular: POLICY_SINGULAR,
+    shortNames: POLICY_SHORT_NAMES,
+    scope: 'Cluster',
+    printerColumns: [
+      { name: 'Clusters', type: 'string', jsonPath: '.spec.clusters' },
+      { name: 'Task Definitions', type: 'string', jsonPath: '.spec.taskDefinitions' },
+      { name: 'Assume Role', type: 'string', jsonPath: '.spec.assumeRoleArn', priority: 1 },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    description:
+      `${POLICY_KIND} says what the ${KIND}s of some namespaces may launch, and with which IAM role ` +
+      `(${API_VERSION}). Owned by the cluster admin.`,
+    spec: EcsSchedulerPolicySpec as unknown as JsonSchema,
+  });
 }
 
 /**
@@ -199,107 +198,41 @@ export const BACKFILL_PRINTER_COLUMNS = [
 
 /** The namespaced EcsTaskBackfill CRD, from api/backfill-schema.ts. */
 export function buildBackfillCrd(): Record<string, unknown> {
-  const spec = structural(JSON.parse(JSON.stringify(EcsTaskBackfillSpec)) as JsonSchema);
-  const status = structural(JSON.parse(JSON.stringify(EcsTaskBackfillStatus)) as JsonSchema);
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${BACKFILL_PLURAL}.${GROUP}` },
-    spec: {
-      group: GROUP,
-      names: {
-        kind: BACKFILL_KIND,
-        listKind: `${BACKFILL_KIND}List`,
-        plural: BACKFILL_PLURAL,
-        singular: BACKFILL_SINGULAR,
-        shortNames: BACKFILL_SHORT_NAMES,
-        categories: CATEGORIES,
-      },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: VERSION,
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          additionalPrinterColumns: BACKFILL_PRINTER_COLUMNS,
-          schema: {
-            openAPIV3Schema: {
-              description:
-                `${BACKFILL_KIND} runs the schedule times of one ${KIND} in a past range, with the ` +
-                `identities the schedule would have given them (${API_VERSION}).`,
-              type: 'object',
-              required: ['spec'],
-              properties: {
-                apiVersion: {
-                  type: 'string',
-                  description: 'APIVersion defines the versioned schema of this object.',
-                },
-                kind: { type: 'string', description: 'Kind is the REST resource this object represents.' },
-                metadata: { type: 'object' },
-                spec,
-                status,
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
+  return customResourceDefinition({
+    kind: BACKFILL_KIND,
+    plural: BACKFILL_PLURAL,
+    singular: BACKFILL_SINGULAR,
+    shortNames: BACKFILL_SHORT_NAMES,
+    scope: 'Namespaced',
+    printerColumns: BACKFILL_PRINTER_COLUMNS,
+    description:
+      `${BACKFILL_KIND} runs the schedule times of one ${KIND} in a past range, with the ` +
+      `identities the schedule would have given them (${API_VERSION}).`,
+    spec: EcsTaskBackfillSpec as unknown as JsonSchema,
+    status: EcsTaskBackfillStatus as unknown as JsonSchema,
+  });
 }
 
 /** The namespaced EcsScheduleCalendar CRD, from api/calendar-schema.ts. It has no status. */
 export function buildCalendarCrd(): Record<string, unknown> {
-  const spec = structural(JSON.parse(JSON.stringify(EcsScheduleCalendarSpec)) as JsonSchema);
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${CALENDAR_PLURAL}.${GROUP}` },
-    spec: {
-      group: GROUP,
-      names: {
-        kind: CALENDAR_KIND,
-        listKind: `${CALENDAR_KIND}List`,
-        plural: CALENDAR_PLURAL,
-        singular: CALENDAR_SINGULAR,
-        shortNames: CALENDAR_SHORT_NAMES,
-        categories: CATEGORIES,
-      },
-      scope: 'Namespaced',
-      versions: [
-        {
-          name: VERSION,
-          served: true,
-          storage: true,
-          additionalPrinterColumns: [
-            { name: 'Timezone', type: 'string', jsonPath: '.spec.timeZone' },
-            { name: 'Dates', type: 'string', jsonPath: '.spec.dates' },
-            { name: 'Days', type: 'string', jsonPath: '.spec.daysOfWeek' },
-            { name: 'Ranges', type: 'string', jsonPath: '.spec.ranges', priority: 1 },
-            { name: 'Daily', type: 'string', jsonPath: '.spec.dailyRanges', priority: 1 },
-            { name: 'Expressions', type: 'string', jsonPath: '.spec.expressions', priority: 1 },
-            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          ],
-          schema: {
-            openAPIV3Schema: {
-              description:
-                `${CALENDAR_KIND} names times when the ${KIND}s that list it in spec.excludeCalendars do not run: ` +
-                `holidays, freezes, maintenance windows (${API_VERSION}).`,
-              type: 'object',
-              required: ['spec'],
-              properties: {
-                apiVersion: {
-                  type: 'string',
-                  description: 'APIVersion defines the versioned schema of this object.',
-                },
-                kind: { type: 'string', description: 'Kind is the REST resource this object represents.' },
-                metadata: { type: 'object' },
-                spec,
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
+  return customResourceDefinition({
+    kind: CALENDAR_KIND,
+    plural: CALENDAR_PLURAL,
+    singular: CALENDAR_SINGULAR,
+    shortNames: CALENDAR_SHORT_NAMES,
+    scope: 'Namespaced',
+    printerColumns: [
+      { name: 'Timezone', type: 'string', jsonPath: '.spec.timeZone' },
+      { name: 'Dates', type: 'string', jsonPath: '.spec.dates' },
+      { name: 'Days', type: 'string', jsonPath: '.spec.daysOfWeek' },
+      { name: 'Ranges', type: 'string', jsonPath: '.spec.ranges', priority: 1 },
+      { name: 'Daily', type: 'string', jsonPath: '.spec.dailyRanges', priority: 1 },
+      { name: 'Expressions', type: 'string', jsonPath: '.spec.expressions', priority: 1 },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    description:
+      `${CALENDAR_KIND} names times when the ${KIND}s that list it in spec.excludeCalendars do not run: ` +
+      `holidays, freezes, maintenance windows (${API_VERSION}).`,
+    spec: EcsScheduleCalendarSpec as unknown as JsonSchema,
+  });
 }
