@@ -2,42 +2,18 @@
 // CEL rules' offline twins and the calendar compiler (which knows time zones and cron). Used by
 // standalone mode, by `validate` and `next`, and by the reconciler for a calendar that slipped
 // past the API server.
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { CalendarError, compileCalendar } from '../schedule/exclusion-calendar.js';
 import { EcsScheduleCalendar } from './calendar-schema.js';
 import type { EcsScheduleCalendarResource } from './calendar-types.js';
 import { API_VERSION, CALENDAR_KIND } from './constants.js';
-import { closeObjects, messageOf, pathOf, type ValidationIssue } from './validation.js';
+import { schemaChecker, type ValidationIssue } from './validation.js';
 
-// ajv-formats ships CommonJS; its default export arrives wrapped under NodeNext.
-const addFormats: FormatsPlugin =
-  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
-  (addFormatsModule as unknown as FormatsPlugin);
-
-let validator: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: true });
-    addFormats(ajv);
-    ajv.addKeyword('x-kubernetes-validations');
-    ajv.addKeyword('x-kubernetes-list-type');
-    validator = ajv.compile(
-      closeObjects(JSON.parse(JSON.stringify(EcsScheduleCalendar)) as Record<string, unknown>),
-    );
-  }
-  return validator;
-}
+const checkSchema = schemaChecker(EcsScheduleCalendar);
 
 /** Every problem with the object, or an empty list when it is a valid EcsScheduleCalendar. */
 export function validateCalendar(calendar: unknown): ValidationIssue[] {
-  const validate = schemaValidator();
-  if (!validate(calendar)) {
-    const seen = new Set<string>();
-    return (validate.errors ?? [])
-      .map((e) => ({ path: pathOf(e), message: messageOf(e) }))
-      .filter((i) => !seen.has(`${i.path}:${i.message}`) && Boolean(seen.add(`${i.path}:${i.message}`)));
-  }
+  const shape = checkSchema(calendar);
+  if (shape.length > 0) return shape;
   const c = calendar as EcsScheduleCalendarResource;
   const issues: ValidationIssue[] = [];
   if (c.apiVersion !== API_VERSION) issues.push({ path: 'apiVersion', message: `must be ${API_VERSION}` });

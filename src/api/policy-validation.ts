@@ -1,34 +1,17 @@
 // Offline validation of an EcsSchedulerPolicy with the schema its CRD is generated from, plus the
 // CEL rules' offline twins. Used by standalone mode (policies are documents in the manifests
 // folder) and by `validate`.
-import { Ajv, type ValidateFunction } from 'ajv';
 import { API_VERSION, POLICY_KIND } from './constants.js';
 import { EcsSchedulerPolicy, policySpecRules } from './policy-schema.js';
 import type { EcsSchedulerPolicyResource } from './policy-types.js';
-import { closeObjects, messageOf, pathOf, type ValidationIssue } from './validation.js';
+import { schemaChecker, type ValidationIssue } from './validation.js';
 
-let validator: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: true });
-    ajv.addKeyword('x-kubernetes-validations');
-    ajv.addKeyword('x-kubernetes-list-type');
-    validator = ajv.compile(
-      closeObjects(JSON.parse(JSON.stringify(EcsSchedulerPolicy)) as Record<string, unknown>),
-    );
-  }
-  return validator;
-}
+const checkSchema = schemaChecker(EcsSchedulerPolicy);
 
 /** Every problem with the object, or an empty list when it is a valid EcsSchedulerPolicy. */
 export function validatePolicy(policy: unknown): ValidationIssue[] {
-  const validate = schemaValidator();
-  if (!validate(policy)) {
-    const seen = new Set<string>();
-    return (validate.errors ?? [])
-      .map((e) => ({ path: pathOf(e), message: messageOf(e) }))
-      .filter((i) => !seen.has(`${i.path}:${i.message}`) && Boolean(seen.add(`${i.path}:${i.message}`)));
-  }
+  const shape = checkSchema(policy);
+  if (shape.length > 0) return shape;
   const p = policy as EcsSchedulerPolicyResource;
   const issues: ValidationIssue[] = [];
   if (p.apiVersion !== API_VERSION) issues.push({ path: 'apiVersion', message: `must be ${API_VERSION}` });

@@ -43,18 +43,38 @@ const addFormats: FormatsPlugin =
   (addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
   (addFormatsModule as unknown as FormatsPlugin);
 
-let validator: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: true });
-    addFormats(ajv);
-    ajv.addKeyword('x-kubernetes-validations');
-    ajv.addKeyword('x-kubernetes-list-type');
-    ajv.addKeyword('x-kubernetes-list-map-keys');
-    validator = ajv.compile(closeObjects(JSON.parse(JSON.stringify(EcsScheduledTask)) as JsonSchema));
-  }
-  return validator;
+/**
+ * The schema check of one kind, compiled on first use: every problem with a value, each once, as
+ * `path: message`; empty when its shape is right. One for each kind's offline validator.
+ */
+export function schemaChecker(schema: unknown): (value: unknown) => ValidationIssue[] {
+  let validate: ValidateFunction | undefined;
+  return (value) => {
+    if (!validate) {
+      const ajv = new Ajv({ allErrors: true, strict: true });
+      addFormats(ajv);
+      for (const keyword of [
+        'x-kubernetes-validations',
+        'x-kubernetes-list-type',
+        'x-kubernetes-list-map-keys',
+      ])
+        ajv.addKeyword(keyword);
+      validate = ajv.compile(closeObjects(JSON.parse(JSON.stringify(schema)) as JsonSchema));
+    }
+    if (validate(value)) return [];
+    const seen = new Set<string>();
+    return (validate.errors ?? [])
+      .map((e) => ({ path: pathOf(e), message: messageOf(e) }))
+      .filter((i) => {
+        const id = `${i.path}:${i.message}`;
+        if (seen.has(id)) return false;
+        seen.add(id);
+        return true;
+      });
+  };
 }
+
+const checkSchema = schemaChecker(EcsScheduledTask);
 
 // A field name as a user wrote it, unless it could be mistaken for path syntax or break a
 // `file:line:col: field: problem` line (a key with a newline, a dot or a colon): then quoted.
@@ -97,18 +117,8 @@ function checkRules<T>(rules: readonly CrossFieldRule<T>[], value: T | undefined
 
 /** Every problem with the object, or an empty list when it is a valid EcsScheduledTask. */
 export function validateResource(resource: unknown): ValidationIssue[] {
-  const validate = schemaValidator();
-  if (!validate(resource)) {
-    const seen = new Set<string>();
-    return (validate.errors ?? [])
-      .map((e) => ({ path: pathOf(e), message: messageOf(e) }))
-      .filter((i) => {
-        const id = `${i.path}:${i.message}`;
-        if (seen.has(id)) return false;
-        seen.add(id);
-        return true;
-      });
-  }
+  const shape = checkSchema(resource);
+  if (shape.length > 0) return shape;
   const est = resource as EcsScheduledTaskResource;
   const issues: ValidationIssue[] = [];
   if (est.apiVersion !== API_VERSION) issues.push({ path: 'apiVersion', message: `must be ${API_VERSION}` });
