@@ -1,14 +1,13 @@
 // The EcsTaskBackfills, through the same list-watch (with its recovery) and status store as the
 // EcsScheduledTasks: a cache the backfill controller reads, and writes to their /status.
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { BACKFILL_KIND, BACKFILL_PLURAL, GROUP, VERSION } from '../api/constants.js';
+import { BACKFILL_KIND, BACKFILL_PLURAL } from '../api/constants.js';
 import type { BackfillStatus, EcsTaskBackfillResource } from '../api/backfill-types.js';
 import type { EcsScheduledTaskResource, Status } from '../api/types.js';
 import type { Clock } from '../controller/clock.js';
 import type { Logger } from '../log/logger.js';
-import { httpStatusOf } from './api-errors.js';
 import { KubeResourceStore } from './kube-resource-store.js';
-import { ObjectListWatchSource, type RawList } from './list-watch-source.js';
+import { customObjectsSource } from './list-watch-source.js';
 import { ResourceInformer } from './resource-informer.js';
 import { specOrMetadataChanged } from './change-predicate.js';
 
@@ -26,31 +25,7 @@ export function createBackfillAdapters(options: {
   readonly logger?: Logger;
 }): BackfillAdapters {
   const { kubeConfig, namespace } = options;
-  const api = kubeConfig.makeApiClient(CustomObjectsApi);
-  const collection = { group: GROUP, version: VERSION, plural: BACKFILL_PLURAL };
-  const source = new ObjectListWatchSource(kubeConfig, {
-    path:
-      namespace === undefined
-        ? `/apis/${GROUP}/${VERSION}/${BACKFILL_PLURAL}`
-        : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${BACKFILL_PLURAL}`,
-    listPage: async (page) => {
-      try {
-        return (
-          namespace === undefined
-            ? await api.listClusterCustomObject({ ...collection, ...page })
-            : await api.listNamespacedCustomObject({ ...collection, ...page, namespace })
-        ) as RawList;
-      } catch (err) {
-        // A controller upgraded without its CRDs: say so in every retry's log line.
-        if (httpStatusOf(err) === 404)
-          throw new Error(
-            `the ${BACKFILL_PLURAL}.${GROUP} CRD is not installed: apply crds/ecstaskbackfills.yaml`,
-            { cause: err },
-          );
-        throw err;
-      }
-    },
-  });
+  const source = customObjectsSource(kubeConfig, BACKFILL_PLURAL, namespace);
   const informer = new ResourceInformer({
     source,
     clock: options.clock,
@@ -60,7 +35,7 @@ export function createBackfillAdapters(options: {
     significant: specOrMetadataChanged,
   });
   const store = new KubeResourceStore({
-    api,
+    api: kubeConfig.makeApiClient(CustomObjectsApi),
     cache: informer,
     logger: options.logger,
     kind: { kind: BACKFILL_KIND, plural: BACKFILL_PLURAL },

@@ -1,44 +1,23 @@
 // EcsScheduleCalendars from the API server: their own ResourceInformer (the same recovery as the
 // EcsScheduledTask watch), behind the CalendarSource port. A change to a calendar's spec is
 // reported, and app.ts requeues the resources that name it.
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import type { EcsScheduleCalendarResource } from '../api/calendar-types.js';
-import { CALENDAR_PLURAL, GROUP, VERSION } from '../api/constants.js';
+import { CALENDAR_PLURAL } from '../api/constants.js';
 import type { CalendarSource } from '../controller/calendar-port.js';
 import type { Clock } from '../controller/clock.js';
 import type { Logger } from '../log/logger.js';
-import { httpStatusOf } from './api-errors.js';
-import { ObjectListWatchSource, type ListWatchSource, type RawList } from './list-watch-source.js';
+import {
+  customObjectsSource,
+  type ListWatchSource,
+  type ObjectListWatchSource,
+} from './list-watch-source.js';
 import { ResourceInformer } from './resource-informer.js';
 
 /** The EcsScheduleCalendars of one namespace, or of all. */
 export function calendarsSource(kubeConfig: KubeConfig, namespace?: string): ObjectListWatchSource {
-  const api = kubeConfig.makeApiClient(CustomObjectsApi);
-  const collection = { group: GROUP, version: VERSION, plural: CALENDAR_PLURAL };
-  return new ObjectListWatchSource(kubeConfig, {
-    path:
-      namespace === undefined
-        ? `/apis/${GROUP}/${VERSION}/${CALENDAR_PLURAL}`
-        : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${CALENDAR_PLURAL}`,
-    listPage: async (page) => {
-      try {
-        return (
-          namespace === undefined
-            ? await api.listClusterCustomObject({ ...collection, ...page })
-            : await api.listNamespacedCustomObject({ ...collection, ...page, namespace })
-        ) as RawList;
-      } catch (err) {
-        // A controller upgraded without its CRDs: say so in every retry's log line.
-        if (httpStatusOf(err) === 404)
-          throw new Error(
-            `the ${CALENDAR_PLURAL}.${GROUP} CRD is not installed: apply crds/ecsschedulecalendars.yaml`,
-            { cause: err },
-          );
-        throw err;
-      }
-    },
-  });
+  return customObjectsSource(kubeConfig, CALENDAR_PLURAL, namespace);
 }
 
 export interface KubeCalendarsOptions {

@@ -3,6 +3,7 @@
 import { CustomObjectsApi, setHeaderOptions, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../api/constants.js';
 import type { EcsScheduledTaskResource } from '../api/types.js';
+import { httpStatusOf } from './api-errors.js';
 
 export interface ListResult {
   readonly items: EcsScheduledTaskResource[];
@@ -183,4 +184,39 @@ export class KubeListWatchSource extends ObjectListWatchSource {
             )) as RawList,
     });
   }
+}
+
+/**
+ * One of our namespaced kinds other than EcsScheduledTask, in one namespace or in all. A 404 on
+ * the list names the CRD to apply: the usual cause is a controller upgraded without its CRDs, and
+ * every retry's log line then says so.
+ */
+export function customObjectsSource(
+  kubeConfig: KubeConfig,
+  plural: string,
+  namespace?: string,
+): ObjectListWatchSource {
+  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  const collection = { group: GROUP, version: VERSION, plural };
+  return new ObjectListWatchSource(kubeConfig, {
+    path:
+      namespace === undefined
+        ? `/apis/${GROUP}/${VERSION}/${plural}`
+        : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${plural}`,
+    listPage: async (page) => {
+      try {
+        return (
+          namespace === undefined
+            ? await api.listClusterCustomObject({ ...collection, ...page })
+            : await api.listNamespacedCustomObject({ ...collection, ...page, namespace })
+        ) as RawList;
+      } catch (err) {
+        if (httpStatusOf(err) === 404)
+          throw new Error(`the ${plural}.${GROUP} CRD is not installed: apply crds/${plural}.yaml`, {
+            cause: err,
+          });
+        throw err;
+      }
+    },
+  });
 }
