@@ -3,7 +3,7 @@
 // (api/backfill-types.ts) and the offline validator (api/backfill-validation.ts) derive from the
 // TypeBox schemas below, as they do for EcsScheduledTask in api/schema.ts.
 import { Type, type TSchema } from '@sinclair/typebox';
-import { Condition, RESOURCE_NAME_MAX, type CrossFieldRule } from './schema.js';
+import { Condition, NamespacedObjectMeta, RESOURCE_NAME_MAX, type CrossFieldRule } from './schema.js';
 
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 const time = (description: string) => Type.String({ description, format: 'date-time', maxLength: 64 });
@@ -174,19 +174,7 @@ export const EcsTaskBackfillStatus = Type.Object(
 export const EcsTaskBackfill = Type.Object({
   apiVersion: Type.String({ description: 'API version: ecs-scheduler.dev/v1alpha1.', maxLength: 253 }),
   kind: Type.String({ description: 'Kind: EcsTaskBackfill.', maxLength: 63 }),
-  metadata: Type.Object(
-    {
-      name: opt(Type.String()),
-      namespace: opt(Type.String()),
-      uid: opt(Type.String()),
-      generation: opt(Type.Integer()),
-      resourceVersion: opt(Type.String()),
-      annotations: opt(Type.Record(Type.String(), Type.String())),
-      labels: opt(Type.Record(Type.String(), Type.String())),
-      creationTimestamp: opt(Type.String()),
-    },
-    { additionalProperties: true },
-  ),
+  metadata: NamespacedObjectMeta,
   spec: EcsTaskBackfillSpec,
   status: opt(EcsTaskBackfillStatus),
 });

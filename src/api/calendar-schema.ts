@@ -3,7 +3,7 @@
 // types (api/calendar-types.ts) and the offline validator (api/calendar-validation.ts) derive from
 // the TypeBox schemas below, as they do for EcsScheduledTask in api/schema.ts.
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { CrossFieldRule } from './schema.js';
+import { NamespacedObjectMeta, type CrossFieldRule } from './schema.js';
 
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 
@@ -185,18 +185,6 @@ export const EcsScheduleCalendarSpec = Type.Object(
 export const EcsScheduleCalendar = Type.Object({
   apiVersion: Type.String({ description: 'API version: ecs-scheduler.dev/v1alpha1.', maxLength: 253 }),
   kind: Type.String({ description: 'Kind: EcsScheduleCalendar.', maxLength: 63 }),
-  metadata: Type.Object(
-    {
-      name: opt(Type.String()),
-      namespace: opt(Type.String()),
-      uid: opt(Type.String()),
-      generation: opt(Type.Integer()),
-      resourceVersion: opt(Type.String()),
-      annotations: opt(Type.Record(Type.String(), Type.String())),
-      labels: opt(Type.Record(Type.String(), Type.String())),
-      creationTimestamp: opt(Type.String()),
-    },
-    { additionalProperties: true },
-  ),
+  metadata: NamespacedObjectMeta,
   spec: EcsScheduleCalendarSpec,
 });

@@ -774,22 +774,25 @@ export const resourceRules: readonly CrossFieldRule<{ metadata: { name?: string 
 /** The x-kubernetes-validations of the CRD's root schema. */
 export const resourceValidations = celRules(resourceRules)['x-kubernetes-validations'];
 
+/** What the offline validators read of a namespaced object's metadata; the API server checks the rest. */
+export const NamespacedObjectMeta = Type.Object(
+  {
+    name: opt(Type.String()),
+    namespace: opt(Type.String()),
+    uid: opt(Type.String()),
+    generation: opt(Type.Integer()),
+    resourceVersion: opt(Type.String()),
+    annotations: opt(Type.Record(Type.String(), Type.String())),
+    labels: opt(Type.Record(Type.String(), Type.String())),
+    creationTimestamp: opt(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
 export const EcsScheduledTask = Type.Object({
   apiVersion: str('API version: ecs-scheduler.dev/v1alpha1.', { maxLength: 253 }),
   kind: str('Kind: EcsScheduledTask.', { maxLength: 63 }),
-  metadata: Type.Object(
-    {
-      name: opt(Type.String()),
-      namespace: opt(Type.String()),
-      uid: opt(Type.String()),
-      generation: opt(Type.Integer()),
-      resourceVersion: opt(Type.String()),
-      annotations: opt(Type.Record(Type.String(), Type.String())),
-      labels: opt(Type.Record(Type.String(), Type.String())),
-      creationTimestamp: opt(Type.String()),
-    },
-    { additionalProperties: true },
-  ),
+  metadata: NamespacedObjectMeta,
   spec: EcsScheduledTaskSpec,
   status: opt(EcsScheduledTaskStatus),
 });
