@@ -9,7 +9,6 @@
  * cron expression covering whole days or hours is walked a day or an hour at a time. Every search
  * is bounded (SEARCH_HORIZON_MS, MAX_JUMPS), since a calendar may exclude everything.
  */
-import type { CalendarSpec } from '../api/calendar-types.js';
 import { CronCalendar } from './cron-calendar.js';
 import { parseCron, type CronSpec } from './cron-expression.js';
 import { ScheduleError } from './schedule-error.js';
@@ -103,8 +102,21 @@ function cronRule(spec: CronSpec, zone: TimeZone): Rule {
   };
 }
 
+/**
+ * The calendar fields compileCalendar reads: EcsScheduleCalendar's spec, structural so that the
+ * API types stay out of the schedule math (the api layer stands above it).
+ */
+export interface CalendarFields {
+  readonly timeZone?: string;
+  readonly dates?: readonly string[];
+  readonly ranges?: readonly { readonly start: string; readonly end: string }[];
+  readonly daysOfWeek?: readonly string[];
+  readonly dailyRanges?: readonly { readonly start: string; readonly end: string }[];
+  readonly expressions?: readonly string[];
+}
+
 /** Compiles a calendar spec; throws CalendarError naming the field that can never work. */
-export function compileCalendar(spec: CalendarSpec, name: string): ExclusionCalendar {
+export function compileCalendar(spec: CalendarFields, name: string): ExclusionCalendar {
   let zone: TimeZone;
   try {
     zone = TimeZone.load(spec.timeZone ?? 'UTC');
