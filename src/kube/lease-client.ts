@@ -19,6 +19,12 @@ export interface LeaseClient {
   update(namespace: string, name: string, record: LeaseRecord, resourceVersion: string): Promise<StoredLease>;
 }
 
+/** What the sharder needs to clear Leases of shards that left the ring for good. */
+export interface LeaseRemover {
+  /** Deletes the Lease if it is still at `resourceVersion`; one already deleted is no error. */
+  delete(namespace: string, name: string, resourceVersion: string): Promise<void>;
+}
+
 function timeString(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (value instanceof Date) return value.toISOString();
@@ -65,7 +71,7 @@ export interface KubeLeaseClientOptions {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-export class KubeLeaseClient implements LeaseClient {
+export class KubeLeaseClient implements LeaseClient, LeaseRemover {
   private readonly api: CoordinationV1Api;
   private readonly labels: Readonly<Record<string, string>> | undefined;
 
@@ -118,6 +124,15 @@ export class KubeLeaseClient implements LeaseClient {
       return storedLeaseOf(await this.api.replaceNamespacedLease({ namespace, name, body }));
     } catch (err) {
       throw mapError(err, `updating lease ${namespace}/${name}`);
+    }
+  }
+
+  async delete(namespace: string, name: string, resourceVersion: string): Promise<void> {
+    try {
+      await this.api.deleteNamespacedLease({ namespace, name, body: { preconditions: { resourceVersion } } });
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return;
+      throw mapError(err, `deleting lease ${namespace}/${name}`);
     }
   }
 }

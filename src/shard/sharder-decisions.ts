@@ -35,6 +35,11 @@ export interface ShardPlan {
   readonly unassigned: number;
   /** Resources not (yet) with their shard: unlabelled, draining, or with another owner. */
   readonly moving: number;
+  /**
+   * Shards out of the ring for good (`gone`) that no resource names any more: their Leases are
+   * litter (a Deployment's pods get new names on every rollout) and may be deleted.
+   */
+  readonly abandoned: string[];
 }
 
 export function planShards(
@@ -49,7 +54,9 @@ export function planShards(
   const desired = new Map<string, number>(live.map((s) => [s, 0]));
   let unassigned = 0;
   let moving = 0;
+  const named = new Set<string>();
   for (const r of resources) {
+    if (r.owner !== undefined) named.add(r.owner);
     const target = assign(r.uid);
     if (target === undefined) {
       unassigned++;
@@ -73,5 +80,9 @@ export function planShards(
     }
   }
   for (const shard of [...takeOvers].sort()) actions.push({ kind: 'takeOver', shard });
-  return { actions, desired, unassigned, moving };
+  const abandoned = [...states]
+    .filter(([shard, state]) => state === 'gone' && !named.has(shard))
+    .map(([shard]) => shard)
+    .sort();
+  return { actions, desired, unassigned, moving, abandoned };
 }

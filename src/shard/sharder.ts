@@ -7,7 +7,7 @@ import type { Clock } from '../controller/clock.js';
 import { ConflictError } from '../controller/errors.js';
 import { describeError } from '../kube/api-errors.js';
 import type { LabelPatchClient } from '../kube/label-patch-client.js';
-import type { LeaseClient } from '../kube/lease-client.js';
+import type { LeaseClient, LeaseRemover } from '../kube/lease-client.js';
 import { desiredRecord, type Observation } from '../kube/lease-decisions.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { assignShard } from './shard-assignment.js';
@@ -57,6 +57,13 @@ export interface SharderOptions {
   readonly leaseOf: (object: LeaseObject) => RingLease | undefined;
   /** For taking an expired shard's Lease over; it writes the ring label. */
   readonly leaseClient: LeaseClient;
+  /** Deletes the Leases of shards gone for good; without it they stay (harmless, but litter). */
+  readonly leaseRemover?: LeaseRemover;
+  /**
+   * How long a shard stays out of the ring, naming no resource, before its Lease is deleted.
+   * Default: ten Lease durations, so that `kubectl get leases` still shows who left recently.
+   */
+  readonly abandonedLeaseAfterMs?: number;
   readonly labels: LabelPatchClient;
   /**
    * Whether this replica may still write as the sharder: the leader Lease is held with a margin.
@@ -109,6 +116,8 @@ export class Sharder {
   readonly #takenOver = new Map<string, { readonly over: string; readonly lease: RingLease }>();
   /** When (monotonic) a shard was first seen out of the ring. */
   readonly #shardLeft = new Map<string, number>();
+  /** Abandoned Leases deleted, by name: the version deleted, until the watch brings the delete. */
+  readonly #deletedLeases = new Map<string, string>();
   #lastStates = new Map<string, ShardState>();
   /** The assignment for the current live set, memoised: the live set rarely changes. */
   #assigned = { live: '', owners: new Map<string, string | undefined>() };
@@ -209,6 +218,7 @@ export class Sharder {
     const plan = planShards(this.#resources(term.resources), states, live, this.#assignFor(live));
     this.#o.metrics.setResourcesPerShard(plan.desired, plan.unassigned, plan.moving);
     this.#o.metrics.setLiveShards(live.length);
+    await this.#deleteAbandoned(plan.abandoned, now);
     const settling = now < this.#settledAt;
     const actions = settling
       ? plan.actions.filter((a) => !(a.kind === 'assign' && a.from === undefined))
@@ -218,6 +228,35 @@ export class Sharder {
     for (const a of actions) counts[a.kind]++;
     this.#log.info('sharder pass', { live, ...counts });
     await this.#execute(term, actions);
+  }
+
+  /** Deletes the Leases of shards out of the ring long enough that no resource names. */
+  async #deleteAbandoned(abandoned: readonly string[], now: number): Promise<void> {
+    const remover = this.#o.leaseRemover;
+    if (remover === undefined) return;
+    const after = this.#o.abandonedLeaseAfterMs ?? this.#o.leaseDurationSeconds * 10_000;
+    for (const shard of abandoned) {
+      const left = this.#shardLeft.get(shard);
+      const name = shardLeaseName(shard);
+      const seen = this.#ring.get(name);
+      if (left === undefined || now - left < after || seen === undefined) continue;
+      if (this.#deletedLeases.get(name) === seen.resourceVersion || !this.#o.mayAct()) continue;
+      try {
+        // On the version seen gone: a replica of the same name that came back renewed it.
+        await remover.delete(this.#o.namespace, name, seen.resourceVersion);
+        this.#deletedLeases.set(name, seen.resourceVersion);
+        this.#log.info('deleted the Lease of a shard that left the ring', { shard, lease: name });
+      } catch (err) {
+        if (err instanceof ConflictError) this.#log.debug('abandoned Lease changed; next pass', { shard });
+        else
+          this.#log.warn('deleting an abandoned Lease failed; next pass', {
+            shard,
+            error: describeError(err),
+          });
+      }
+    }
+    for (const name of this.#deletedLeases.keys())
+      if (!this.#ring.has(name)) this.#deletedLeases.delete(name);
   }
 
   #withOurTakeover(lease: RingLease): RingLease {
@@ -245,6 +284,8 @@ export class Sharder {
       if (state === 'live') this.#shardLeft.delete(shard);
       else if (!this.#shardLeft.has(shard)) this.#shardLeft.set(shard, now);
     }
+    // A shard whose Lease is deleted is forgotten: pods of a Deployment never come back by name.
+    for (const shard of this.#shardLeft.keys()) if (!states.has(shard)) this.#shardLeft.delete(shard);
     this.#lastStates = states;
   }
 

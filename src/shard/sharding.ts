@@ -154,6 +154,7 @@ export function startSharding(o: ShardingOptions): RunningSharding {
       return { name, record: stored.record, resourceVersion: stored.resourceVersion };
     },
     leaseClient: ringLeases,
+    leaseRemover: ringLeases,
     labels,
     // The same margin as a launch's: a write takes about as long.
     mayAct: (): boolean => leader.holds(SHARDER_WRITE_MARGIN_MS),

@@ -202,13 +202,16 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
       'events',
       'events',
     ]);
-    expect(find(objects, 'Role').kind).to.equal('Role');
+    const leaseVerbs = (find(objects, 'Role') as { rules?: { verbs: string[] }[] }).rules![0]!.verbs;
+    expect(leaseVerbs, 'the leader deletes abandoned shard Leases').to.include('delete');
     await dryRunServer(objects);
     // Without it, the controller may not touch its kind's labels.
     const plain = (
       find(await render(), 'ClusterRole') as { rules?: { resources: string[]; verbs: string[] }[] }
     ).rules!;
     expect(plain.find((r) => r.resources.includes('ecsscheduledtasks'))!.verbs).to.not.include('patch');
+    const plainLeases = (find(await render(), 'Role') as { rules?: { verbs: string[] }[] }).rules![0]!.verbs;
+    expect(plainLeases).to.not.include('delete');
   });
 
   it('with every toggle on, renders the PodMonitor, PrometheusRule and dashboard ConfigMap, and the rest applies', async function () {

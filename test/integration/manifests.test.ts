@@ -349,6 +349,9 @@ describe('deploy manifests (kubectl kustomize manifests/, real API server)', fun
         resources: ['ecsscheduledtasks'],
         verbs: ['get', 'list', 'watch', 'patch'],
       });
+      const leaseRules = (find(objs, 'Role', 'ecs-scheduler-leader-election') as { rules?: PolicyRule[] })
+        .rules!;
+      expect(leaseRules[0]!.verbs, 'the leader deletes abandoned shard Leases').to.include('delete');
       const r = await kubectl(['apply', '--dry-run=server', '-f', '-'], {
         input: objs.map((o) => `---\n${JSON.stringify(o)}\n`).join(''),
       });

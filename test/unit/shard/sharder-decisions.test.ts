@@ -102,4 +102,18 @@ describe('sharder decisions', () => {
     const settled = resources.map((r) => ({ ...r, owner: assignShard(r.uid, live)! }));
     expect(planShards(settled, states({ a: 'live', b: 'live' }), live).moving).to.equal(0);
   });
+
+  it('names the gone shards no resource names any more as abandoned, and never a live or expired one', () => {
+    const resources = [
+      { key: 'ns/a', uid: 'u1', owner: 'a', draining: false },
+      // Still labelled with a gone shard: its Lease must stay until the resource has moved.
+      { key: 'ns/b', uid: 'u2', owner: 'g1', draining: false },
+    ];
+    const plan = planShards(
+      resources,
+      states({ a: 'live', x: 'expired', g1: 'gone', g2: 'gone', g3: 'gone' }),
+      ['a'],
+    );
+    expect(plan.abandoned).to.deep.equal(['g2', 'g3']);
+  });
 });

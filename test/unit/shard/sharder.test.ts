@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { LabelPatch, LabelPatchClient } from '../../../src/kube/label-patch-client.js';
-import type { LeaseClient, StoredLease } from '../../../src/kube/lease-client.js';
+import type { LeaseClient, LeaseRemover, StoredLease } from '../../../src/kube/lease-client.js';
 import type { LeaseRecord } from '../../../src/kube/lease-decisions.js';
 import { DRAIN_LABEL, OWNER_LABEL, shardLeaseName } from '../../../src/shard/shard-labels.js';
 import { noopShardMetrics } from '../../../src/shard/shard-metrics-port.js';
@@ -58,6 +58,13 @@ class RecordingLeaseClient implements LeaseClient {
   }
 }
 
+class RecordingRemover implements LeaseRemover {
+  readonly deleted: { name: string; resourceVersion: string }[] = [];
+  async delete(_ns: string, name: string, resourceVersion: string): Promise<void> {
+    this.deleted.push({ name, resourceVersion });
+  }
+}
+
 class RecordingPatches implements LabelPatchClient {
   readonly patches: LabelPatch[] = [];
   async patchLabels(patch: LabelPatch): Promise<boolean> {
@@ -71,6 +78,7 @@ function setup(options: { mayAct?: () => boolean; settleMs?: number } = {}) {
   const resources = new MemoryCache<MetadataObject>();
   const leases = new MemoryCache<FakeLease>();
   const leaseClient = new RecordingLeaseClient();
+  const remover = new RecordingRemover();
   const labels = new RecordingPatches();
   const sharder = new Sharder({
     newResourceCache: () => resources,
@@ -84,6 +92,8 @@ function setup(options: { mayAct?: () => boolean; settleMs?: number } = {}) {
       };
     },
     leaseClient,
+    leaseRemover: remover,
+    abandonedLeaseAfterMs: 60_000,
     labels,
     mayAct: options.mayAct ?? (() => true),
     namespace: NS,
@@ -95,6 +105,7 @@ function setup(options: { mayAct?: () => boolean; settleMs?: number } = {}) {
     monotonicNow: () => clock.now().getTime(),
     metrics: noopShardMetrics,
   });
+  const dropLease = (shard: string) => leases.items.delete(`${NS}/${shardLeaseName(shard)}`);
   const lease = (shard: string, holder: string, rv: string) =>
     leases.put(`${NS}/${shardLeaseName(shard)}`, {
       metadata: { name: shardLeaseName(shard), resourceVersion: rv },
@@ -111,7 +122,7 @@ function setup(options: { mayAct?: () => boolean; settleMs?: number } = {}) {
       await flushPromises();
     }
   };
-  return { clock, sharder, leaseClient, labels, lease, resource, run };
+  return { clock, sharder, leaseClient, remover, labels, lease, dropLease, resource, run };
 }
 
 describe('sharder (with in-memory caches)', () => {
@@ -222,6 +233,49 @@ describe('sharder (with in-memory caches)', () => {
     await h.sharder.lead(new AbortController().signal);
     await h.run(500);
     expect(h.labels.patches).to.deep.equal([]);
+    await h.sharder.stop();
+  });
+
+  it('deletes the Lease of a shard gone for a while once no resource names it, on the version seen gone', async () => {
+    const h = setup();
+    h.lease('a', 'a', '1');
+    h.lease('old', '', '7'); // released on SIGTERM by a pod that will never come back
+    h.lease('b', 'b', '1'); // stops renewing: taken over, its resource moves, then it goes too
+    h.resource('job', { [OWNER_LABEL]: 'b' });
+    await h.sharder.lead(new AbortController().signal);
+    for (let s = 2; s <= 58; s += 2) {
+      h.lease('a', 'a', String(s));
+      await h.run(2_000);
+    }
+    expect(h.remover.deleted, 'not before the grace period').to.deep.equal([]);
+    for (let s = 60; s <= 64; s += 2) {
+      h.lease('a', 'a', String(s));
+      await h.run(2_000);
+    }
+    expect(h.remover.deleted).to.deep.equal([{ name: shardLeaseName('old'), resourceVersion: '7' }]);
+    h.dropLease('old');
+    // b was taken over at about 15 s: a minute after that, its Lease goes, on the takeover's version.
+    for (let s = 66; s <= 80; s += 2) {
+      h.lease('a', 'a', String(s));
+      await h.run(2_000);
+    }
+    expect(h.remover.deleted).to.deep.equal([
+      { name: shardLeaseName('old'), resourceVersion: '7' },
+      { name: shardLeaseName('b'), resourceVersion: '1+1' },
+    ]);
+    expect(
+      h.remover.deleted.map((d) => d.name),
+      'never a live shard',
+    ).not.to.include(shardLeaseName('a'));
+    await h.sharder.stop();
+  });
+
+  it('deletes no Lease while it may not act as sharder', async () => {
+    const h = setup({ mayAct: () => false });
+    h.lease('old', '', '7');
+    await h.sharder.lead(new AbortController().signal);
+    await h.run(70_000);
+    expect(h.remover.deleted).to.deep.equal([]);
     await h.sharder.stop();
   });
 });
