@@ -13,6 +13,7 @@ import { GROUP, PLURAL, VERSION } from '../../src/api/constants.js';
 import type { EcsScheduledTaskResource } from '../../src/api/types.js';
 import { validateResource } from '../../src/api/validation.js';
 import { compileSchedule } from '../../src/schedule/schedule.js';
+import { DRAIN_LABEL, OWNER_LABEL } from '../../src/shard/shard-labels.js';
 import { loadTestEnv, REPO_ROOT } from '../integration/support/env.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { planFaults, type PlannedFault } from './fault-plan.js';
@@ -53,6 +54,8 @@ interface Replica {
   /** Set just before we signal it, so its exit is not counted as a crash. */
   expectedExit: boolean;
   paused: boolean;
+  /** Scaled down: SIGTERMed for good, never restarted. */
+  retired: boolean;
 }
 
 /** The simulator as a child process; resolves with its endpoint once it listens. */
@@ -165,6 +168,7 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     logFile: '',
     expectedExit: false,
     paused: false,
+    retired: false,
   }));
   let stopping = false;
   const startReplica = (r: Replica) => {
@@ -179,7 +183,7 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
       [
         BIN,
         'run',
-        '--leader-elect',
+        scenario.sharding ? '--sharding' : '--leader-elect',
         '--leader-election-id',
         LEASE_NAME,
         '--leader-election-namespace',
@@ -259,6 +263,41 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     while (Date.now() < deadline) {
       const l = await leader();
       if (l !== undefined && !l.paused && l.identity !== not) return Date.now();
+      await sleep(250);
+    }
+    return undefined;
+  };
+  /** Replicas that may own resources: running, not paused, not being scaled down. */
+  const liveIdentities = () =>
+    new Set(replicas.filter((r) => r.child !== undefined && !r.paused && !r.retired).map((r) => r.identity));
+  /** With sharding, the replica a kill or a pause strikes: any live one, drawn with the seed. */
+  const pickReplica = async (): Promise<Replica | undefined> => {
+    if (!scenario.sharding) return leader();
+    const live = replicas.filter((r) => r.child !== undefined && !r.paused && !r.retired);
+    return live.length === 0 ? undefined : live[Math.floor(random.next() * live.length)];
+  };
+  /**
+   * With sharding: waits until every resource is labelled with a live replica and none is
+   * draining (and, given `owner`, that replica owns at least one): the end of a handover window.
+   */
+  const waitForOwners = async (timeoutMs: number, owner?: string): Promise<number | undefined> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        const list = (await custom.listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: PLURAL,
+        })) as { items: EcsScheduledTaskResource[] };
+        const live = liveIdentities();
+        const owners = list.items.map((i) => i.metadata.labels ?? {});
+        const settled = owners.every((l) => live.has(l[OWNER_LABEL] ?? '') && l[DRAIN_LABEL] === undefined);
+        if (settled && (owner === undefined || owners.some((l) => l[OWNER_LABEL] === owner)))
+          return Date.now();
+      } catch {
+        /* the API server is restarting */
+      }
       await sleep(250);
     }
     return undefined;
@@ -389,6 +428,13 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
           }
         }, 5_000);
   note(`created ${created.length} resources`);
+  if (scenario.sharding) {
+    // The sharder waits a Lease duration before labelling, so that every replica joins the ring.
+    const start = Date.now();
+    const end = (await waitForOwners(120_000)) ?? Date.now();
+    windows.push({ kind: 'shard-assignment', startMs: start, endMs: end });
+    note(`every resource labelled with its shard after ${end - start} ms`);
+  }
   await sim.control('PUT', '/_sim/faults', ecsFaultConfig(scenario, false));
   // Scheduled times count from a little after creation, so the first is never one the controller
   // could not have known about.
@@ -403,23 +449,60 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     const start = Date.now();
     switch (fault.kind) {
       case 'kill': {
-        const l = (await leader()) ?? replicas.find((r) => r.child !== undefined);
+        const l = (await pickReplica()) ?? replicas.find((r) => r.child !== undefined && !r.retired);
         if (!l?.child) return note('kill: no live replica to kill');
         l.expectedExit = true;
         l.child.kill('SIGKILL');
         injected.kills!++;
         note(`SIGKILL ${l.identity}${l.paused ? ' (paused)' : ''}`);
         await sleep(1_000);
+        // A Deployment's pod comes back under a new name: with sharding, a new shard.
         if (!stopping) startReplica(l);
-        const end = (await waitForLiveLeader(60_000)) ?? Date.now();
+        const led = (await waitForLiveLeader(60_000)) ?? Date.now();
+        const end = scenario.sharding ? ((await waitForOwners(60_000)) ?? Date.now()) : led;
         windows.push({ kind: 'kill', startMs: start, endMs: end });
-        return note(`after kill: leader ${await leaderIdentity()} after ${end - start} ms`);
+        return note(
+          `after kill: leader ${await leaderIdentity()} after ${led - start} ms` +
+            (scenario.sharding ? `, every resource with a live shard after ${end - start} ms` : ''),
+        );
+      }
+      case 'scale-up': {
+        const r: Replica = {
+          name: `replica-${replicas.length}`,
+          generation: 0,
+          identity: '',
+          child: undefined,
+          logFile: '',
+          expectedExit: false,
+          paused: false,
+          retired: false,
+        };
+        replicas.push(r);
+        startReplica(r);
+        injected.scaleUps = (injected.scaleUps ?? 0) + 1;
+        note(`scale up: ${r.identity} joins`);
+        const end = (await waitForOwners(60_000, r.identity)) ?? Date.now();
+        windows.push({ kind: 'scale-up', startMs: start, endMs: end });
+        return note(`after scale-up: ${r.identity} owns its share after ${end - start} ms`);
+      }
+      case 'scale-down': {
+        const live = replicas.filter((r) => r.child !== undefined && !r.paused && !r.retired);
+        if (live.length < 2) return note('scale-down: fewer than two live replicas; skipped');
+        const r = live[Math.floor(random.next() * live.length)]!;
+        r.retired = true;
+        r.expectedExit = true;
+        r.child!.kill('SIGTERM');
+        injected.scaleDowns = (injected.scaleDowns ?? 0) + 1;
+        note(`scale down: SIGTERM ${r.identity}`);
+        const end = (await waitForOwners(60_000)) ?? Date.now();
+        windows.push({ kind: 'scale-down', startMs: start, endMs: end });
+        return note(`after scale-down: every resource with a live shard after ${end - start} ms`);
       }
       case 'pause': {
         // A pause planned right after a kill finds the Lease still naming the dead replica: wait
         // for the next leader instead of skipping, so every run injects the pauses it promises.
         await waitForLiveLeader(60_000);
-        const l = await leader();
+        const l = await pickReplica();
         if (!l?.child || l.paused) return note('pause: no live leader to pause');
         l.paused = true;
         l.child.kill('SIGSTOP');
@@ -431,12 +514,11 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
           l.paused = false;
           note(`SIGCONT ${l.identity}`);
         }
-        // The woken replica must notice it lost the lease; the window covers that.
-        windows.push({
-          kind: 'pause',
-          startMs: start,
-          endMs: Date.now() + scenario.leaseDurationSeconds * 1000,
-        });
+        // The woken replica must notice it lost the lease; the window covers that. With sharding
+        // it then rejoins the ring and gets its share back: the window lasts until it has.
+        const woken = Date.now() + scenario.leaseDurationSeconds * 1000;
+        const rejoined = scenario.sharding && l.child ? await waitForOwners(60_000, l.identity) : undefined;
+        windows.push({ kind: 'pause', startMs: start, endMs: Math.max(woken, rejoined ?? 0) });
         return;
       }
       case 'apiserver-restart':

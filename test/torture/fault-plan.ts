@@ -4,7 +4,8 @@
 // random order), so that two faults rarely land on the same second while every moment can be hit.
 import type { Scenario } from './scenario.js';
 
-export type FaultKind = 'kill' | 'pause' | 'apiserver-restart' | 'etcd-restart' | 'black-hole';
+export type FaultKind =
+  'kill' | 'pause' | 'apiserver-restart' | 'etcd-restart' | 'black-hole' | 'scale-up' | 'scale-down';
 
 export interface PlannedFault {
   readonly kind: FaultKind;
@@ -22,6 +23,8 @@ export function planFaults(scenario: Scenario, random: () => number): PlannedFau
     ...Array<FaultKind>(f.apiserverRestarts).fill('apiserver-restart'),
     ...Array<FaultKind>(f.etcdRestarts).fill('etcd-restart'),
     ...Array<FaultKind>(f.blackHoles).fill('black-hole'),
+    ...Array<FaultKind>(f.scaleUps).fill('scale-up'),
+    ...Array<FaultKind>(f.scaleDowns).fill('scale-down'),
   ];
   // Fisher-Yates with the seeded source.
   for (let i = kinds.length - 1; i > 0; i--) {

@@ -36,9 +36,9 @@ export interface EcsFaults {
 }
 
 export interface Faults {
-  /** SIGKILLs of the leader at random moments. */
+  /** SIGKILLs of the leader (with sharding: of a replica drawn at random) at random moments. */
   readonly kills: number;
-  /** SIGSTOP of the leader for `pauseSeconds` (longer than the lease), then SIGCONT. */
+  /** SIGSTOP of the leader (with sharding: of a random replica) for `pauseSeconds`, then SIGCONT. */
   readonly pauses: number;
   readonly pauseSeconds: number;
   readonly apiserverRestarts: number;
@@ -46,6 +46,10 @@ export interface Faults {
   /** Windows in which every ECS call hangs unanswered. */
   readonly blackHoles: number;
   readonly blackHoleSeconds: number;
+  /** With sharding: one more replica joins (a Deployment scaled up). */
+  readonly scaleUps: number;
+  /** With sharding: a replica drawn at random gets SIGTERM and does not come back (scaled down). */
+  readonly scaleDowns: number;
   readonly ecs: EcsFaults;
 }
 
@@ -60,6 +64,8 @@ export interface Scenario {
   /** No fault lands in the first or last `quietSeconds` of the duration. */
   readonly quietSeconds: number;
   readonly replicas: number;
+  /** `run --sharding`: every replica works on its own shard, instead of one elected leader. */
+  readonly sharding: boolean;
   readonly leaseDurationSeconds: number;
   readonly renewDeadlineSeconds: number;
   readonly retryPeriodSeconds: number;
@@ -150,6 +156,8 @@ function faults(path: string, value: unknown): Faults {
     'etcdRestarts',
     'blackHoles',
     'blackHoleSeconds',
+    'scaleUps',
+    'scaleDowns',
     'ecs',
   ]);
   const ecsPath = `${path}.ecs`;
@@ -166,6 +174,8 @@ function faults(path: string, value: unknown): Faults {
     etcdRestarts: int(path, raw, 'etcdRestarts', 0),
     blackHoles: int(path, raw, 'blackHoles', 0),
     blackHoleSeconds: num(path, raw, 'blackHoleSeconds', 30, 1),
+    scaleUps: int(path, raw, 'scaleUps', 0),
+    scaleDowns: int(path, raw, 'scaleDowns', 0),
     ecs: {
       share: num(ecsPath, ecsRaw, 'share', 0, 0, 1),
       mix: {
@@ -196,6 +206,7 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     'settleSeconds',
     'quietSeconds',
     'replicas',
+    'sharding',
     'leaseDurationSeconds',
     'renewDeadlineSeconds',
     'retryPeriodSeconds',
@@ -218,6 +229,7 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     settleSeconds: num(source, raw, 'settleSeconds', 30, 0),
     quietSeconds: num(source, raw, 'quietSeconds', 10, 0),
     replicas: int(source, raw, 'replicas', 2, 1),
+    sharding: raw.sharding === true,
     leaseDurationSeconds: num(source, raw, 'leaseDurationSeconds', 6, 1),
     renewDeadlineSeconds: num(source, raw, 'renewDeadlineSeconds', 4, 1),
     retryPeriodSeconds: num(source, raw, 'retryPeriodSeconds', 1, 0.1),
@@ -232,6 +244,12 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
       `${source}.faults.pauseSeconds`,
       'must be longer than the lease, or no failover happens',
     );
+  if (raw.sharding !== undefined && typeof raw.sharding !== 'boolean')
+    throw new ScenarioError(`${source}.sharding`, 'must be true or false');
+  if (!scenario.sharding && scenario.faults.scaleUps + scenario.faults.scaleDowns > 0)
+    throw new ScenarioError(`${source}.faults`, 'scaleUps and scaleDowns need sharding: true');
+  if (scenario.faults.scaleDowns >= scenario.replicas + scenario.faults.scaleUps)
+    throw new ScenarioError(`${source}.faults.scaleDowns`, 'must leave at least one replica');
   if (scenario.quietSeconds * 2 >= scenario.durationSeconds)
     throw new ScenarioError(`${source}.quietSeconds`, 'leaves no time for faults');
   return scenario;

@@ -24,7 +24,7 @@ export interface LedgerRun {
 }
 
 export interface FaultWindow {
-  readonly kind: FaultKind | 'crash';
+  readonly kind: FaultKind | 'crash' | 'shard-assignment';
   readonly startMs: number;
   /** When the system had recovered (a new leader running, the API server ready, ECS answering). */
   readonly endMs: number;
@@ -161,6 +161,14 @@ export interface Scorecard {
     readonly total: number;
     readonly runs: readonly { resource: string; scheduledTime: string; startedBy: string }[];
   };
+  /**
+   * Launched (the ledger says so) yet recorded `Missed`: the controller lost track of a launch,
+   * e.g. one made by a past owner that its successor did not look up. Always a failure.
+   */
+  readonly launchedButMissed: {
+    readonly total: number;
+    readonly runs: readonly { resource: string; scheduledTime: string; startedBy: string }[];
+  };
   readonly statusVersionsSeen: number;
   readonly invalidStatus: { readonly total: number; readonly examples: ScorecardInput['invalidStatuses'] };
   readonly unexpectedCrashes: readonly Crash[];
@@ -218,6 +226,8 @@ export function scorecard(input: ScorecardInput): Scorecard {
   let exactlyOnce = 0;
   const unrecorded: { resource: string; scheduledTime: string; startedBy: string }[] = [];
   let unrecordedTotal = 0;
+  const launchedMissed: { resource: string; scheduledTime: string; startedBy: string }[] = [];
+  let launchedMissedTotal = 0;
   let duplicates = 0;
   let countedOnly = 0;
   const duplicateRuns: DuplicateRun[] = [];
@@ -350,6 +360,15 @@ export function scorecard(input: ScorecardInput): Scorecard {
             startedBy: run.startedBy,
           });
       }
+      if (results.has('Missed')) {
+        launchedMissedTotal++;
+        if (launchedMissed.length < EXAMPLES_KEPT)
+          launchedMissed.push({
+            resource: run.resource,
+            scheduledTime: iso(run.scheduledTimeMs),
+            startedBy: run.startedBy,
+          });
+      }
       if (within(run.scheduledTimeMs) === undefined)
         delays.push(launched.firstLaunchAt - run.scheduledTimeMs);
       continue;
@@ -384,6 +403,7 @@ export function scorecard(input: ScorecardInput): Scorecard {
   if (input.invalidStatuses.length > 0)
     failures.push(`${input.invalidStatuses.length} invalid status version(s)`);
   if (unexplained > 0) failures.push(`${unexplained} unexplained missed run(s)`);
+  if (launchedMissedTotal > 0) failures.push(`${launchedMissedTotal} launched run(s) recorded as Missed`);
   if (input.unexpectedCrashes.length > 0)
     failures.push(`${input.unexpectedCrashes.length} unexpected crash(es)`);
   return {
@@ -406,6 +426,7 @@ export function scorecard(input: ScorecardInput): Scorecard {
     },
     lost: { total: lost.length, runs: lost },
     launchedButUnrecorded: { total: unrecordedTotal, runs: unrecorded },
+    launchedButMissed: { total: launchedMissedTotal, runs: launchedMissed },
     statusVersionsSeen: input.statusVersionsSeen,
     invalidStatus: { total: input.invalidStatuses.length, examples: input.invalidStatuses.slice(0, 10) },
     unexpectedCrashes: input.unexpectedCrashes,
@@ -441,6 +462,7 @@ export function formatScorecard(s: Scorecard): string {
     `  missed, unexplained:                      ${s.missed.unexplained}`,
     `  lost:                         ${s.lost.total}`,
     `  launched but never recorded:  ${s.launchedButUnrecorded.total}`,
+    `  launched but recorded Missed: ${s.launchedButMissed.total}`,
     `  status versions seen/invalid: ${s.statusVersionsSeen} / ${s.invalidStatus.total}`,
     `  unexpected crashes:           ${s.unexpectedCrashes.length}`,
     `  launch delay outside faults:  p50 ${d.p50} ms, p99 ${d.p99} ms, max ${d.max} ms (${d.runs} runs)`,

@@ -46,7 +46,35 @@ describe('torture scenario files', () => {
     expect([...policies].sort()).to.deep.equal(['Allow', 'Forbid', 'Replace', 'TopUp']);
   });
 
+  it('reads the shipped sharded scenarios: 3 replicas each on its shard, scaled up and down', () => {
+    for (const file of ['smoke-sharded.yaml', 'full-sharded.yaml']) {
+      const s = parseScenario(readFileSync(`test/torture/scenarios/${file}`, 'utf8'), file);
+      expect(s.sharding, file).to.equal(true);
+      expect(s.replicas, file).to.equal(3);
+      expect(s.faults.scaleUps, file).to.be.above(0);
+      expect(s.faults.scaleDowns, file).to.be.above(0);
+      expect(s.faults.kills, file).to.be.above(0);
+      expect(s.faults.pauses, file).to.be.above(0);
+    }
+    expect(parseScenario(minimal).sharding, 'off by default').to.equal(false);
+  });
+
   const bad: { name: string; text: string; path: RegExp }[] = [
+    {
+      name: 'scaling without sharding',
+      text: `${minimal}\nfaults: { scaleUps: 1 }`,
+      path: /scenario\.faults: scaleUps and scaleDowns need sharding: true/,
+    },
+    {
+      name: 'scaling down to no replica',
+      text: `${minimal}\nsharding: true\nreplicas: 2\nfaults: { scaleDowns: 2 }`,
+      path: /scaleDowns: must leave at least one replica/,
+    },
+    {
+      name: 'a sharding flag that is not a boolean',
+      text: `${minimal}\nsharding: yes please`,
+      path: /scenario\.sharding: must be true or false/,
+    },
     { name: 'no load', text: 'name: x', path: /scenario\.load: must list/ },
     { name: 'an unknown field', text: `${minimal}\nkils: 3`, path: /scenario\.kils: unknown field/ },
     {
@@ -102,6 +130,19 @@ faults: { kills: 6, pauses: 2, pauseSeconds: 10, apiserverRestarts: 1, blackHole
     }
     expect(plan.find((f) => f.kind === 'pause')?.durationMs).to.equal(10_000);
     expect(plan.find((f) => f.kind === 'black-hole')?.durationMs).to.equal(30_000);
+  });
+
+  it('plans scale-ups and scale-downs of a sharded scenario among the other faults', () => {
+    const sharded = parseScenario(`
+durationSeconds: 120
+replicas: 3
+sharding: true
+load: [{ name: a, schedule: '* * * * *' }]
+faults: { kills: 2, scaleUps: 2, scaleDowns: 3 }
+`);
+    const plan = planFaults(sharded, () => seededRandom(7).next());
+    const count = (kind: string) => plan.filter((f) => f.kind === kind).length;
+    expect([count('kill'), count('scale-up'), count('scale-down')]).to.deep.equal([2, 2, 3]);
   });
 
   it('replays the same plan from the same seed, and another from another', () => {

@@ -161,6 +161,28 @@ describe('torture scorecard', () => {
     expect(card.verdict.failures).to.deep.equal(['1 invalid status version(s)', '1 unexpected crash(es)']);
   });
 
+  it('fails a time the ledger shows launched but the status recorded as Missed', () => {
+    const card = scorecard(
+      input({
+        expected: [run('ns/a', 10), run('ns/a', 20)],
+        ledgerRuns: [
+          { startedBy: 'ecss/ns/a/10', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(10) },
+          { startedBy: 'ecss/ns/a/20', acceptedLaunches: 1, tasks: 1, firstLaunchAt: at(20) },
+        ],
+        recorded: recorded([
+          ['ns/a', 10, ['Missed']],
+          ['ns/a', 20, ['Succeeded']],
+        ]),
+      }),
+    );
+    expect(card.launchedButMissed).to.deep.equal({
+      total: 1,
+      runs: [{ resource: 'ns/a', scheduledTime: new Date(at(10)).toISOString(), startedBy: 'ecss/ns/a/10' }],
+    });
+    expect(card.verdict.failures).to.deep.equal(['1 launched run(s) recorded as Missed']);
+    expect(formatScorecard(card)).to.match(/launched but recorded Missed: 1/);
+  });
+
   describe('a missed time explained by injected ECS faults (coalescing after retried launches)', () => {
     // ns/a runs every 2 s. The run of 10 s was launched late (at 14.5 s, after faults), 12 s was
     // recorded Missed, 14 s launched. ns/ab is another resource whose uid starts like ns/a's.
