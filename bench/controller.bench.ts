@@ -31,6 +31,7 @@ import { loadTestEnv, REPO_ROOT, type TestEnv } from '../test/integration/suppor
 import { coreV1, customObjects, deleteAllTasks, EST, kubeConfig } from '../test/integration/support/kube.js';
 import { metricSum, scrapeMetrics, sleep } from '../test/integration/support/scheduled-runs.js';
 import { apiWrites, type ApiWrites } from './apiserver-writes.js';
+import { firstLaunchAt, watchColdStart } from './cold-start.js';
 import {
   FARGATE_FAMILY,
   motoBackend,
@@ -419,6 +420,8 @@ async function main(): Promise<number> {
         );
     }
     args.push(...opts.controllerArgs);
+    const coldStart = await watchColdStart(kc, namespace, N);
+    const spawnedAt = Date.now();
     // Together, as a Deployment starts its pods (a sharded ring then forms before the first labels).
     controllers.push(
       ...(await Promise.all(
@@ -505,6 +508,16 @@ async function main(): Promise<number> {
     }
     const exits = await Promise.all(controllers.map((c) => c.kill('SIGTERM')));
     const ledger = await backend.ledger();
+    coldStart.stop();
+    {
+      const first = ledger ? firstLaunchAt(ledger.runs) : undefined;
+      const all = coldStart.allAt();
+      console.log(
+        `cold start beside ${N} resources: first RunTask ${first === undefined ? 'n/a (moto keeps no ledger)' : `${fmt((first - spawnedAt) / 1000, 1)} s`} ` +
+          `after the controller(s) were spawned; every resource's next run time in status after ` +
+          `${all === undefined ? `never (${coldStart.withNextRun()}/${N})` : `${fmt((all - spawnedAt) / 1000, 1)} s`}`,
+      );
+    }
 
     // Launches as ECS saw them (simulator only). A ledger run is matched to a scheduled run by the
     // resource uid and the epoch seconds its startedBy carries. Its first accepted RunTask is the
