@@ -204,6 +204,14 @@ describe('Helm chart and kustomize manifests (real helm, real API server)', func
     ]);
     const leaseVerbs = (find(objects, 'Role') as { rules?: { verbs: string[] }[] }).rules![0]!.verbs;
     expect(leaseVerbs, 'the leader deletes abandoned shard Leases').to.include('delete');
+    // The patch is narrowed to the two shard labels, for this release's own service account.
+    const narrowing = JSON.stringify(find(objects, 'ValidatingAdmissionPolicy'));
+    expect(narrowing).to.include(`system:serviceaccount:${ns.name}:scheduler-ecs-scheduler`);
+    expect(find(objects, 'ValidatingAdmissionPolicyBinding').kind).to.equal(
+      'ValidatingAdmissionPolicyBinding',
+    );
+    const without = await render({ replicaCount: 3, sharding: { enabled: true, admissionPolicy: false } });
+    expect(without.map((o) => o.kind)).to.not.include('ValidatingAdmissionPolicy');
     await dryRunServer(objects);
     // Without it, the controller may not touch its kind's labels.
     const plain = (
