@@ -32,6 +32,7 @@ import type {
 } from '../../controller/ports.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { backoffDelayMs } from '../../flow/backoff.js';
+import { fencedOnEveryAttempt } from './attempt-fence.js';
 import {
   AwsRejectedError,
   awsErrorMessage,
@@ -182,7 +183,14 @@ export class AwsTaskLauncher implements TaskLauncher {
     for (const [index, input] of inputs.entries()) {
       try {
         await this.#limitRunTask(fargate, input.count ?? 1);
-        const out = await this.#call<RunTaskCommandOutput>('RunTask', () => new RunTaskCommand(input), call);
+        const out = await this.#call<RunTaskCommandOutput>(
+          'RunTask',
+          () =>
+            options.mayLaunch
+              ? fencedOnEveryAttempt(new RunTaskCommand(input), options.mayLaunch)
+              : new RunTaskCommand(input),
+          call,
+        );
         if (acceptedAt === undefined && (out.tasks ?? []).length > 0) acceptedAt = this.#clock.now();
         for (const task of out.tasks ?? []) {
           if (task.taskArn === undefined) continue;
@@ -379,6 +387,9 @@ export class AwsTaskLauncher implements TaskLauncher {
         this.#metrics.request(operation, 'success');
         return out;
       } catch (err) {
+        // A fence that fell during the call (it may have stopped an SDK retry) ends it with the
+        // fence's own error, as the check before each attempt would.
+        options.beforeAttempt?.();
         const mapped = mapAwsError(`ECS ${operation}`, err);
         if (mapped instanceof ThrottledError) {
           this.#metrics.request(operation, 'throttled');

@@ -604,6 +604,24 @@ describe('AwsTaskLauncher', () => {
       expect(result.unconfirmed?.error).to.be.instanceOf(PassAbortedError);
     });
 
+    it("lost while a call fails: the fence's error, not a transient one to retry", async () => {
+      let held = true;
+      const { launcher } = setup({
+        RunTask: () => {
+          held = false; // the replica paused during the call, past its Lease
+          throw awsError('ServerException');
+        },
+      });
+      const mayLaunch = () => {
+        if (!held) throw new PassAbortedError('the lease is not held: not launching');
+      };
+      const error = await launcher.runTasks(launchRequest(1), { mayLaunch }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(PassAbortedError);
+    });
+
     it('lost before the first call: nothing sent, PassAbortedError thrown', async () => {
       const { api, launcher } = setup({ RunTask: runTaskOk() });
       const error = await launcher.runTasks(launchRequest(30), { mayLaunch: fenceFor(0).mayLaunch }).then(
