@@ -643,8 +643,13 @@ async function seedAws(endpoint) {
   }
 }
 
-async function motoResponds(url) {
-  const r = await fetch(`${url}/moto-api/data.json`, { signal: AbortSignal.timeout(2000) });
+/**
+ * moto answers: its dashboard page, a few KiB. Not /moto-api/data.json, a dump of everything moto
+ * holds: after a test tier it is megabytes and takes longer than the timeout, and a reuse of the
+ * environment then found it stale and tore it down under the tests still using it.
+ */
+export async function motoResponds(url) {
+  const r = await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(2000) });
   await r.arrayBuffer();
   return r.ok;
 }
