@@ -31,6 +31,7 @@ import {
 } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { URLSearchParams, fileURLToPath, pathToFileURL } from 'node:url';
@@ -184,8 +185,13 @@ const LOWEST_PORT = 10000;
  * range. A peer that a test restarts (etcd, the kube-apiserver) must find its port free again,
  * and while it is down a port in that range can be taken by any outgoing connection: a torture
  * run's etcd restart failed with EADDRINUSE that way, and the API server never came back.
+ *
+ * With `reserve` ({ stateDir, dir }), each port is also reserved machine-wide (reservePort), and a
+ * port another live environment holds is skipped: a listen test alone cannot see a port whose
+ * peer is down for a restart, and another environment starting then took it (EADDRINUSE on etcd's
+ * port in a torture run). `random` is for tests.
  */
-export async function freePorts(n) {
+export async function freePorts(n, { reserve, random = Math.random } = {}) {
   const [low] = ephemeralPortRange();
   const listen = (port) =>
     new Promise((res) => {
@@ -193,17 +199,95 @@ export async function freePorts(n) {
       s.once('error', () => res(undefined));
       s.listen(port, '127.0.0.1', () => res(s));
     });
+  const close = (s) => new Promise((r) => s.close(r));
   const servers = [];
   for (let tries = 0; servers.length < n; tries++) {
     // Too narrow a range below the ephemeral one (or no luck): let the kernel pick, as before.
     const below = low - LOWEST_PORT > 1000 && tries < 1000;
-    const s = await listen(below ? LOWEST_PORT + Math.floor(Math.random() * (low - LOWEST_PORT)) : 0);
-    if (s) servers.push(s);
+    const s = await listen(below ? LOWEST_PORT + Math.floor(random() * (low - LOWEST_PORT)) : 0);
+    if (!s) continue;
+    if (reserve && !reservePort(s.address().port, reserve)) {
+      await close(s);
+      continue;
+    }
+    servers.push(s);
   }
   const ports = servers.map((s) => s.address().port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await Promise.all(servers.map(close));
   return ports;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Machine-wide port reservations: one file per port, shared by every environment on the machine
+// (every worktree, every TESTENV_DIR), holding the owner's state dir and the pids that keep it
+// alive (the process running `up`, then the environment's peers).
+
+export const PORT_LOCK_DIR = join(tmpdir(), 'ecs-scheduler-testenv-ports');
+
+function readPortLock(file) {
+  try {
+    const holder = JSON.parse(readFileSync(file, 'utf8'));
+    return typeof holder?.stateDir === 'string' && Array.isArray(holder.pids) ? holder : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reserves `port` for the environment in `stateDir` (created with O_EXCL, so two environments
+ * never both get it). A reservation whose pids are all dead is stale and taken over; one whose
+ * holder is alive (any pid: a peer being restarted is down, the others are not) is left alone.
+ * Returns whether the port is now reserved for `stateDir`.
+ */
+export function reservePort(port, { stateDir = STATE_DIR, pids = [process.pid], dir = PORT_LOCK_DIR } = {}) {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, JSON.stringify({ stateDir, pids }), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    const holder = readPortLock(file);
+    if (holder === undefined) {
+      // Unreadable: its owner is between creating and writing it, or died right there long ago.
+      const age = Date.now() - (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if (age < 5000) return false;
+    } else if (holder.pids.some((pid) => isAlive(pid))) {
+      return false;
+    }
+    rmSync(file, { force: true });
+  }
+  return false;
+}
+
+/** Rewrites the reservations of `ports` (already ours) with the pids that now keep them alive. */
+export function holdPorts(ports, { stateDir = STATE_DIR, pids, dir = PORT_LOCK_DIR } = {}) {
+  mkdirSync(dir, { recursive: true });
+  for (const port of ports) {
+    const file = join(dir, String(port));
+    const holder = readPortLock(file);
+    if (holder !== undefined && holder.stateDir !== stateDir && holder.pids.some((pid) => isAlive(pid)))
+      continue;
+    writeFileSync(file, JSON.stringify({ stateDir, pids }));
+  }
+}
+
+/** Drops the reservations of `ports` that `stateDir` holds; others' are left alone. */
+export function releasePorts(ports, { stateDir = STATE_DIR, dir = PORT_LOCK_DIR } = {}) {
+  let released = 0;
+  for (const port of ports) {
+    const file = join(dir, String(port));
+    if (readPortLock(file)?.stateDir !== stateDir) continue;
+    rmSync(file, { force: true });
+    released++;
+  }
+  return released;
+}
+
+/** The pids that keep an environment's ports: its peers, and this process while it sets them up. */
+const holdingPids = (state) => [process.pid, ...(state.processes ?? []).map((p) => p.pid)];
 
 function tail(file, lines = 15) {
   try {
@@ -559,8 +643,13 @@ async function seedAws(endpoint) {
   }
 }
 
-async function motoResponds(url) {
-  const r = await fetch(`${url}/moto-api/data.json`, { signal: AbortSignal.timeout(2000) });
+/**
+ * moto answers: its dashboard page, a few KiB. Not /moto-api/data.json, a dump of everything moto
+ * holds: after a test tier it is megabytes and takes longer than the timeout, and a reuse of the
+ * environment then found it stale and tore it down under the tests still using it.
+ */
+export async function motoResponds(url) {
+  const r = await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(2000) });
   await r.arrayBuffer();
   return r.ok;
 }
@@ -733,7 +822,8 @@ async function upLocked(quiet) {
   // moto first: a cached venv is instant, and a first build of the binaries is not.
   const moto = await motoServerCommand(quiet);
   const binDir = await envtestBinaries(quiet);
-  const [etcdPort, etcdPeerPort, apiPort, motoPort] = await freePorts(4);
+  const ports = await freePorts(4, { reserve: { stateDir: STATE_DIR } });
+  const [etcdPort, etcdPeerPort, apiPort, motoPort] = ports;
 
   const state = {
     startedAt: new Date().toISOString(),
@@ -744,9 +834,13 @@ async function upLocked(quiet) {
     token: randomBytes(24).toString('hex'),
     caFile: join(STATE_DIR, 'apiserver-certs', 'apiserver.crt'),
     processes: [],
+    ports,
   };
   // Written now, with each pid as it starts, so that `down` can clean up after a failed `up`.
-  const save = () => saveState(state);
+  const save = () => {
+    saveState(state);
+    holdPorts(ports, { pids: holdingPids(state) });
+  };
   try {
     for (const d of ['etcd', 'apiserver-certs']) rmSync(join(STATE_DIR, d), { recursive: true, force: true });
     mkdirSync(join(STATE_DIR, 'apiserver-certs'), { recursive: true });
@@ -836,6 +930,7 @@ async function stopAll(state) {
   const order = ['kube-apiserver', 'moto', 'etcd'];
   const procs = [...(state.processes ?? [])].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   for (const p of procs) await stopProcess(p);
+  releasePorts(state.ports ?? []);
 }
 
 /** Stops everything `up` started, by pid, and removes the state. Returns how many were running. */
@@ -888,6 +983,7 @@ export async function restartPeer(name, { downMs = 0, quiet = true } = {}) {
     const restarted = startDetached(name, old.cmd, old.args);
     state.processes[index] = restarted;
     saveState(state);
+    holdPorts(state.ports ?? [], { pids: holdingPids(state) });
     if (name === 'etcd') {
       await waitFor('etcd /health after restart', restarted, async () => {
         const r = await fetch(`${state.etcdUrl}/health`, { signal: AbortSignal.timeout(2000) });

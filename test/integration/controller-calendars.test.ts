@@ -1,5 +1,5 @@
 // spec.excludeCalendars end to end, with the controller process (`ecs-scheduler run`), the real
-// kube-apiserver and moto: a calendar excluding today keeps an every-5-seconds task from running
+// kube-apiserver and moto: a calendar excluding today keeps an every-3-seconds task from running
 // (no RunTask, the excluded runs counted, nextScheduleTime after the excluded days), an edit of
 // the calendar lifts it without a restart, and a missing calendar stalls the task until it exists.
 import { expect } from 'chai';
@@ -16,8 +16,8 @@ import {
 } from './support/index.js';
 import {
   createScheduledTask,
-  EVERY_5_SECONDS,
   eventsFor,
+  everySeconds,
   fargateTask,
   getScheduledTask,
   launchedRuns,
@@ -30,6 +30,9 @@ import {
 } from './support/scheduled-runs.js';
 
 const CALENDARS = { group: GROUP, version: VERSION, plural: CALENDAR_PLURAL };
+// Every 3 seconds: the ticks these tests count come quickly.
+const PERIOD = 3;
+const SCHEDULE = everySeconds(PERIOD);
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 describe('controller: spec.excludeCalendars (real API server and moto)', function () {
@@ -69,8 +72,8 @@ describe('controller: spec.excludeCalendars (real API server and moto)', functio
   it("a calendar excluding today skips today's runs; removing the date lifts it without a restart", async () => {
     // Today and tomorrow (UTC), so a run of this test across midnight still falls inside.
     await putCalendar('holidays', { dates: [day(0), day(1)] });
-    const created = await createScheduledTask(api, ns.name, 'every5', {
-      schedule: EVERY_5_SECONDS,
+    const created = await createScheduledTask(api, ns.name, 'often', {
+      schedule: SCHEDULE,
       excludeCalendars: ['holidays'],
       task: fargateTask(env),
     });
@@ -81,20 +84,24 @@ describe('controller: spec.excludeCalendars (real API server and moto)', functio
       'three excluded runs counted',
       async () => {
         const text = await scrapeMetrics(controller.metricsPort);
-        return (metricSum(text, 'ecs_scheduler_excluded_runs_total', { name: 'every5' }) ?? 0) >= 3
+        return (metricSum(text, 'ecs_scheduler_excluded_runs_total', { name: 'often' }) ?? 0) >= 3
           ? text
           : undefined;
       },
       30_000,
     );
-    expect(metricSum(metrics, 'ecs_scheduler_runs_total', { name: 'every5' }) ?? 0).to.equal(0);
-    const excluded = await getScheduledTask(api, ns.name, 'every5');
+    expect(metricSum(metrics, 'ecs_scheduler_runs_total', { name: 'often' }) ?? 0).to.equal(0);
+    const excluded = await getScheduledTask(api, ns.name, 'often');
     expect(excluded.status?.runs ?? []).to.deep.equal([]);
     expect(excluded.status?.missedRunsTotal ?? 0).to.equal(0);
     expect(excluded.status?.nextScheduleTime).to.equal(`${day(2)}T00:00:00.000Z`);
     expect(excluded.status?.lastScheduleTime).to.be.a('string');
     expect(excluded.status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
-    const ticks = ticksBetween(created.metadata.creationTimestamp!, excluded.status!.lastScheduleTime!);
+    const ticks = ticksBetween(
+      created.metadata.creationTimestamp!,
+      excluded.status!.lastScheduleTime!,
+      PERIOD,
+    );
     expect(ticks.length).to.be.at.least(3);
     const perTick = await tasksPerTick(ecs, env.ecsCluster, uid, ticks);
     expect([...perTick.values()].flat(), 'RunTask during the exclusion').to.deep.equal([]);
@@ -105,7 +112,7 @@ describe('controller: spec.excludeCalendars (real API server and moto)', functio
     const lifted = await waitFor(
       'a run launched after the calendar edit',
       async () => {
-        const r = await getScheduledTask(api, ns.name, 'every5');
+        const r = await getScheduledTask(api, ns.name, 'often');
         return launchedRuns(r).length >= 2 ? r : undefined;
       },
       30_000,
@@ -113,13 +120,13 @@ describe('controller: spec.excludeCalendars (real API server and moto)', functio
     // Nothing excluded became Missed, and nothing from before the edit launched late.
     expect((lifted.status?.runs ?? []).filter((r) => r.result === 'Missed')).to.deep.equal([]);
     for (const run of launchedRuns(lifted))
-      expect(Date.parse(run.scheduledTime)).to.be.at.least(liftedAt - 5_000);
+      expect(Date.parse(run.scheduledTime)).to.be.at.least(liftedAt - PERIOD * 1000);
     expect(Date.parse(lifted.status!.nextScheduleTime!) - Date.now()).to.be.below(10_000);
   });
 
   it('a missing calendar stalls the task with CalendarNotFound; creating it un-stalls', async () => {
     await createScheduledTask(api, ns.name, 'orphan', {
-      schedule: EVERY_5_SECONDS,
+      schedule: SCHEDULE,
       excludeCalendars: ['later'],
       task: fargateTask(env),
     });
@@ -142,7 +149,7 @@ describe('controller: spec.excludeCalendars (real API server and moto)', functio
       10_000,
     );
     // Two ticks pass: nothing launches while the calendar is missing.
-    await sleep(10_000);
+    await sleep(2 * PERIOD * 1000);
     expect(launchedRuns(await getScheduledTask(api, ns.name, 'orphan'))).to.deep.equal([]);
 
     await putCalendar('later', { dates: ['2000-01-01'] });

@@ -8,7 +8,13 @@
 import { expect } from 'chai';
 import type { EcsScheduledTaskResource } from '../../src/api/types.js';
 import { startEcsSimulatorServer, type EcsSimulatorServer } from '../support/ecs-simulator/server.js';
-import { customObjects, startController, useTestNamespace, type ControllerProcess } from './support/index.js';
+import {
+  DEFERRED_LAUNCH_WRITE,
+  customObjects,
+  startController,
+  useTestNamespace,
+  type ControllerProcess,
+} from './support/index.js';
 import {
   createScheduledTask,
   epochSeconds,
@@ -43,9 +49,12 @@ describe('controller: a crash at every step of a launch leaves one set of tasks 
   });
 
   const start = async () => {
-    const c = await startController(['--namespace', ns.name, '--ecs-endpoint', sim.endpoint], {
-      env: { AWS_ENDPOINT_URL: sim.endpoint },
-    });
+    const c = await startController(
+      ['--namespace', ns.name, '--ecs-endpoint', sim.endpoint, ...DEFERRED_LAUNCH_WRITE],
+      {
+        env: { AWS_ENDPOINT_URL: sim.endpoint },
+      },
+    );
     controllers.push(c);
     return c;
   };
@@ -182,9 +191,12 @@ describe('controller: a lost answer on batch 2 of 3 leaves exactly taskCount tas
       task: { cluster: 'default', taskDefinition: 'app', launchType: 'FARGATE' },
     });
     const uid = created.metadata.uid!;
-    controller = await startController(['--namespace', ns.name, '--ecs-endpoint', sim.endpoint], {
-      env: { AWS_ENDPOINT_URL: sim.endpoint },
-    });
+    controller = await startController(
+      ['--namespace', ns.name, '--ecs-endpoint', sim.endpoint, ...DEFERRED_LAUNCH_WRITE],
+      {
+        env: { AWS_ENDPOINT_URL: sim.endpoint },
+      },
+    );
     // A run due well into the term: one due near its start is looked up by startedBy anyway (the
     // previous leader may have launched it), which would hide a lost batch counted as a shortfall.
     const startedAt = Date.now();

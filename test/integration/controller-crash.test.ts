@@ -4,6 +4,7 @@
 import { RunTaskCommand } from '@aws-sdk/client-ecs';
 import { expect } from 'chai';
 import {
+  DEFERRED_LAUNCH_WRITE,
   customObjects,
   ecsClient,
   loadTestEnv,
@@ -38,7 +39,7 @@ describe('controller: SIGKILL and restart never launch a scheduled time twice (r
   const ecs = ecsClient();
   const controllers: ControllerProcess[] = [];
   const start = async () => {
-    const c = await startController(['--namespace', ns.name]);
+    const c = await startController(['--namespace', ns.name, ...DEFERRED_LAUNCH_WRITE]);
     controllers.push(c);
     return c;
   };

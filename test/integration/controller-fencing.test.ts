@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { startEcsSimulatorServer, type EcsSimulatorServer } from '../support/ecs-simulator/server.js';
 import {
+  DEFERRED_LAUNCH_WRITE,
   customObjects,
   ecsClient,
   loadTestEnv,
@@ -46,6 +47,7 @@ describe('controller: a leader paused past its lease is fenced (real API server 
 
   const replica = async () => {
     const c = await startController([
+      ...DEFERRED_LAUNCH_WRITE,
       '--namespace',
       ns.name,
       '--leader-elect',
@@ -173,6 +175,7 @@ describe('controller: the fence is asked before every RunTask batch (simulator l
   it('lease not held after the first RunTask (taskCount 30): no further RunTask call goes out; the run gets its 30 tasks once', async () => {
     const c = await startController(
       [
+        ...DEFERRED_LAUNCH_WRITE,
         '--namespace',
         ns.name,
         '--ecs-endpoint',

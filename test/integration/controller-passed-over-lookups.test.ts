@@ -8,7 +8,13 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { EcsScheduledTaskResource } from '../../src/api/types.js';
 import { startEcsSimulatorServer, type EcsSimulatorServer } from '../support/ecs-simulator/server.js';
-import { customObjects, startController, useTestNamespace, type ControllerProcess } from './support/index.js';
+import {
+  DEFERRED_LAUNCH_WRITE,
+  customObjects,
+  startController,
+  useTestNamespace,
+  type ControllerProcess,
+} from './support/index.js';
 import { EST } from './support/kube.js';
 import {
   createScheduledTask,
@@ -80,7 +86,15 @@ describe('controller: every time a dead leader launched is recorded with its tas
     for (const epoch of launched) expect(accepted(epoch)?.tasks, `seeded ${epoch}`).to.equal(1);
 
     controller = await startController(
-      ['--namespace', ns.name, '--ecs-endpoint', sim.endpoint, '--adoption-lookups-per-second', '2'],
+      [
+        '--namespace',
+        ns.name,
+        '--ecs-endpoint',
+        sim.endpoint,
+        '--adoption-lookups-per-second',
+        '2',
+        ...DEFERRED_LAUNCH_WRITE,
+      ],
       { env: { AWS_ENDPOINT_URL: sim.endpoint } },
     );
     const recorded = async (): Promise<EcsScheduledTaskResource> => getScheduledTask(api, ns.name, 'adopted');

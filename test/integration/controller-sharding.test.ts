@@ -20,7 +20,7 @@ import {
 import {
   createScheduledTask,
   duplicates,
-  EVERY_5_SECONDS,
+  everySeconds,
   fargateTask,
   launchedRuns,
   metricSum,
@@ -33,6 +33,9 @@ import {
 const LEASE_SECONDS = 4;
 const RETRY_SECONDS = 1;
 const RESOURCES = 12;
+// Every 3 seconds: the launches the test waits for (two per resource once the ring settled, one
+// after the last handover) come sooner than at 5.
+const PERIOD = 3;
 
 interface Replica {
   readonly process: ControllerProcess;
@@ -109,7 +112,7 @@ describe('controller: three replicas with --sharding (real API server and moto)'
     const created = await Promise.all(
       Array.from({ length: RESOURCES }, (_, i) =>
         createScheduledTask(api, ns.name, `job-${i}`, {
-          schedule: EVERY_5_SECONDS,
+          schedule: everySeconds(PERIOD),
           successfulRunsHistoryLimit: 100,
           failedRunsHistoryLimit: 100,
           task: fargateTask(env),
@@ -272,12 +275,12 @@ describe('controller: three replicas with --sharding (real API server and moto)'
     await settledOn([sharder], 10_000, 'the stopped replica’s resources moved');
     figures.sigtermMovedAfterTermSeconds = (Date.now() - termAt) / 1000;
     expect((Date.now() - termAt) / 1000).to.be.below(LEASE_SECONDS);
-    const lastTick = Math.floor(Date.now() / 5000) * 5;
+    const lastTick = Math.floor(Date.now() / (PERIOD * 1000)) * PERIOD;
     await waitFor(
       'the last replica launches everything',
       async () =>
         (await list()).every((r) =>
-          launchedRuns(r).some((run) => Date.parse(run.scheduledTime) / 1000 > lastTick + 5),
+          launchedRuns(r).some((run) => Date.parse(run.scheduledTime) / 1000 > lastTick + PERIOD),
         ),
       20_000,
       500,
@@ -286,7 +289,7 @@ describe('controller: three replicas with --sharding (real API server and moto)'
 
     // Nothing launched twice, across every owner.
     for (const resource of created) {
-      const ticks = ticksBetween(resource.metadata.creationTimestamp!, new Date());
+      const ticks = ticksBetween(resource.metadata.creationTimestamp!, new Date(), PERIOD);
       const perTick = await tasksPerTick(ecs, env.ecsCluster, resource.metadata.uid!, ticks);
       expect(duplicates(perTick), `${resource.metadata.name}: times launched more than once`).to.deep.equal(
         [],

@@ -5,6 +5,7 @@
 import { EventsV1Api, PatchStrategy, setHeaderOptions, type EventsV1Event } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import {
+  DEFERRED_LAUNCH_WRITE,
   customObjects,
   ecsClient,
   EST,
@@ -60,7 +61,13 @@ describe('controller: events as series (real API server and moto)', function () 
   after(() => ecs.destroy());
 
   it('a resource running every second has one Launched Event; its series count grows and ends complete', async () => {
-    controller = await startController(['--namespace', ns.name, '--event-series-interval', '3s']);
+    controller = await startController([
+      '--namespace',
+      ns.name,
+      '--event-series-interval',
+      '3s',
+      ...DEFERRED_LAUNCH_WRITE,
+    ]);
     const created = await createScheduledTask(api, ns.name, 'every-second', {
       schedule: EVERY_SECOND,
       task: fargateTask(env),
@@ -118,7 +125,13 @@ describe('controller: events as series (real API server and moto)', function () 
   });
 
   it('a failure and the recovery after it are written at once, not at the next interval', async () => {
-    controller = await startController(['--namespace', ns.name, '--event-series-interval', '10m']);
+    controller = await startController([
+      '--namespace',
+      ns.name,
+      '--event-series-interval',
+      '10m',
+      ...DEFERRED_LAUNCH_WRITE,
+    ]);
     await createScheduledTask(api, ns.name, 'flaky', { schedule: EVERY_SECOND, task: fargateTask(env) });
     await waitFor(
       'a few launches',

@@ -23,11 +23,20 @@ export interface ControllerProcess {
 }
 
 const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
+
+/**
+ * The production default of --launch-write-delay, for the tests that exist to test the deferred
+ * launch write (one status write per run, crash replay and fencing around the waiting write, event
+ * series). Every other test runs with 0: a run is written at launch, so a test that waits for a
+ * finished run does not sit through the delay.
+ */
+export const DEFERRED_LAUNCH_WRITE: readonly string[] = ['--launch-write-delay', '10s'];
 const BIN = join(REPO_ROOT, 'bin', 'ecs-scheduler.js');
 
 /**
  * Starts `ecs-scheduler run` with the test environment's kubeconfig and ECS endpoint, metrics and
- * probes on free ports, and JSON logs; resolves once it logs "running".
+ * probes on free ports, JSON logs, and --launch-write-delay 0 unless `args` names it (see
+ * DEFERRED_LAUNCH_WRITE); resolves once it logs "running".
  */
 export async function startController(
   args: readonly string[],
@@ -53,6 +62,7 @@ export async function startController(
       testEnv.region,
       '--aws-max-attempts',
       '1',
+      ...(names(args, '--launch-write-delay') ? [] : ['--launch-write-delay', '0']),
       ...args,
     ],
     { cwd: REPO_ROOT, env: { ...process.env, ...testEnv.vars, ...options.env } },
@@ -81,3 +91,6 @@ export async function startController(
     exited,
   };
 }
+
+const names = (args: readonly string[], flag: string) =>
+  args.some((a) => a === flag || a.startsWith(`${flag}=`));

@@ -58,12 +58,22 @@ export function launchedRuns(resource: EcsScheduledTaskResource): RunRecord[] {
 
 export const epochSeconds = (iso: string | Date) => Math.floor(new Date(iso).getTime() / 1000);
 
-/** Fire times (epoch seconds) of EVERY_5_SECONDS strictly after `from`, up to and including `to`. */
-export function ticksBetween(from: Date | string, to: Date | string): number[] {
+/**
+ * Fire times (epoch seconds) of EVERY_5_SECONDS (or of everySeconds(period)) strictly after
+ * `from`, up to and including `to`.
+ */
+export function ticksBetween(from: Date | string, to: Date | string, periodSeconds = 5): number[] {
   const ticks: number[] = [];
-  const first = Math.floor(epochSeconds(from) / 5) * 5 + 5;
-  for (let t = first; t <= epochSeconds(to); t += 5) ticks.push(t);
+  const first = Math.floor(epochSeconds(from) / periodSeconds) * periodSeconds + periodSeconds;
+  for (let t = first; t <= epochSeconds(to); t += periodSeconds) ticks.push(t);
   return ticks;
+}
+
+/** A 6-field schedule firing at every second divisible by `period` (a divisor of 60, or 60). */
+export function everySeconds(period: number): string {
+  if (period === 60) return '0 * * * * *';
+  if (60 % period !== 0) throw new Error(`${period} s does not divide a minute`);
+  return `*/${period} * * * * *`;
 }
 
 /** startedBy of the run for a scheduled time, as the controller derives it (run-identity.ts). */
