@@ -48,6 +48,7 @@ describe('controller: three replicas with --sharding (real API server and the EC
   const leases = kubeConfig().makeApiClient(CoordinationV1Api);
   const replicas: Replica[] = [];
   let sim: EcsSimulatorServer;
+  let started = 0;
 
   before(async () => {
     sim = await startEcsSimulatorServer({
@@ -72,7 +73,8 @@ describe('controller: three replicas with --sharding (real API server and the EC
   });
 
   const start = async (ring: string): Promise<Replica> => {
-    const key = `replica-${replicas.length}`;
+    // Counted before any await: the three start together.
+    const key = `replica-${started++}`;
     const args = [
       '--namespace',
       ns.name,
