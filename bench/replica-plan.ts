@@ -195,6 +195,7 @@ export interface ObservedStep {
   readonly after: ReadonlyMap<string, OwnerLabels>;
   readonly settledAt: number;
   readonly killed?: { readonly identity: string; readonly wasSharder: boolean };
+  readonly stoppedSharder?: boolean;
 }
 
 const seconds = (n: number, digits = 2) => (Number.isFinite(n) ? `${n.toFixed(digits)} s` : 'n/a');
@@ -234,7 +235,7 @@ export function reportSteps(
     const ideal = idealMovedShare(s.from, s.to);
     const handover = (s.settledAt - s.at) / 1000;
     lines.push(
-      `step ${s.label}${s.killed ? ` (killed ${s.killed.identity}${s.killed.wasSharder ? ', the sharder' : ''})` : ''}: ` +
+      `step ${s.label}${s.killed ? ` (killed ${s.killed.identity})` : ''}${s.stoppedSharder ? ' (the sharder was among the replicas stopped)' : ''}: ` +
         `owned before ${formatCounts(ownerCounts(s.before))}; after ${formatCounts(ownerCounts(s.after))}`,
     );
     lines.push(

@@ -28,6 +28,11 @@ export interface StepRecord {
   readonly settledAt: number;
   /** SIGKILL only: the replica killed, and whether it was running the sharder. */
   readonly killed?: { identity: string; wasSharder: boolean };
+  /**
+   * A replica this step stopped or killed had run the sharder: the handover then waits for a new
+   * leader, which first watches the ring for a Lease duration.
+   */
+  readonly stoppedSharder: boolean;
 }
 
 // The API server's metadata-only projection: polling 3,000 resources every 250 ms with their run
@@ -87,20 +92,23 @@ export async function runReplicaSteps(o: ReplicaStepsOptions): Promise<StepRecor
     const at = Date.now();
     const from = o.replicas.length;
     let killed: StepRecord['killed'];
+    const ranSharder = (r: Replica) => r.process.lines.some((l) => l.msg === 'sharder started');
+    let stoppedSharder = false;
     if (event.kill) {
       // The newest, as a node failure would pick any; whether it ran the sharder is printed.
       const victim = o.replicas.pop()!;
       victim.process.child.kill('SIGKILL');
-      killed = {
-        identity: victim.identity,
-        wasSharder: victim.process.lines.some((l) => l.msg === 'sharder started'),
-      };
+      killed = { identity: victim.identity, wasSharder: ranSharder(victim) };
+      stoppedSharder = killed.wasSharder;
       stopping.push(victim.process.exited);
     } else if (event.replicas > from) {
       o.replicas.push(...(await Promise.all(Array.from({ length: event.replicas - from }, o.startReplica))));
     } else {
       // As a Deployment scales down: SIGTERM, newest first, without waiting for them to exit.
-      for (const victim of o.replicas.splice(event.replicas)) stopping.push(victim.process.kill('SIGTERM'));
+      for (const victim of o.replicas.splice(event.replicas)) {
+        stoppedSharder ||= ranSharder(victim);
+        stopping.push(victim.process.kill('SIGTERM'));
+      }
     }
     const to = o.replicas.length;
     const label = `${event.kill ? 'SIGKILL ' : ''}${from} -> ${to}`;
@@ -117,7 +125,17 @@ export async function runReplicaSteps(o: ReplicaStepsOptions): Promise<StepRecor
           ? `settled after ${((settledAt - at) / 1000).toFixed(2)} s`
           : `not settled within ${o.settleTimeoutMs / 1000} s`),
     );
-    records.push({ label, from, to, at, before, after, settledAt, ...(killed ? { killed } : {}) });
+    records.push({
+      label,
+      from,
+      to,
+      at,
+      before,
+      after,
+      settledAt,
+      stoppedSharder,
+      ...(killed ? { killed } : {}),
+    });
   }
   await Promise.all(stopping);
   return records;
