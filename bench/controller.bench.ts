@@ -534,11 +534,17 @@ async function main(): Promise<number> {
       }
       samples.push({ at: now, controllers: await Promise.all(controllers.map(sampleController)) });
       if (atEnd) {
-        list = (
-          (await api.listNamespacedCustomObject({ ...EST, namespace })) as {
-            items: EcsScheduledTaskResource[];
-          }
-        ).items;
+        // An overloaded API server answers a big list with 504 now and then: try again, do not lose the run.
+        const page = await api.listNamespacedCustomObject({ ...EST, namespace }).catch((err: unknown) => {
+          console.log(`listing the resources failed (${String(err).split('\n')[0]}); trying again`);
+          return undefined;
+        });
+        if (page === undefined) {
+          if (Date.now() > deadline) break;
+          await sleep(2_000);
+          continue;
+        }
+        list = (page as { items: EcsScheduledTaskResource[] }).items;
         const recorded = new Set(
           list.flatMap((r) =>
             (r.status?.runs ?? []).map((run) => `${r.metadata.name}@${Date.parse(run.scheduledTime)}`),

@@ -79,7 +79,22 @@ export interface ReplicaStepsOptions {
 }
 
 /** Runs the steps in time order; resolves with what each saw once the last has settled. */
-export async function runReplicaSteps(o: ReplicaStepsOptions): Promise<StepRecord[]> {
+export async function runReplicaSteps(options: ReplicaStepsOptions): Promise<StepRecord[]> {
+  // An overloaded API server times a list out (504) now and then: read again rather than lose the run.
+  const o = {
+    ...options,
+    readLabels: async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await options.readLabels();
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          options.log(`reading the owner labels failed (${String(err).split('\n')[0]}); trying again`);
+          await sleep(options.pollMs);
+        }
+      }
+    },
+  };
   const events = [
     ...o.plan.steps.map((s) => ({ atMs: s.atMs, replicas: s.replicas, kill: false })),
     ...(o.killAtMs === undefined ? [] : [{ atMs: o.killAtMs, replicas: NaN, kill: true }]),
