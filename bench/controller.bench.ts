@@ -509,7 +509,7 @@ async function main(): Promise<number> {
         },
         readLabels: () => readOwnerLabels(api, namespace),
         pollMs: 250,
-        settleTimeoutMs: Math.max(60_000, 4 * leaseSeconds * 1000),
+        settleTimeoutMs: Math.max(90_000, 6 * leaseSeconds * 1000),
         log: (line) => console.log(line),
       });
       // Kept for after the window; a failure then is reported there, not as an unhandled rejection.

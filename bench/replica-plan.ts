@@ -86,15 +86,21 @@ export function idealMovedShare(from: number, to: number): number {
   return Math.abs(to - from) / Math.max(from, to);
 }
 
-/** Resources whose owner differs between two readings (a resource missing from one counts as moved). */
+/** Resources whose owner differs between two readings, among those that had an owner before. */
 export function movedShare(
   before: ReadonlyMap<string, OwnerLabels>,
   after: ReadonlyMap<string, OwnerLabels>,
-): { moved: number; total: number; share: number } {
+): { moved: number; total: number; share: number; unownedBefore: number } {
+  // A resource with no owner before the step was being assigned, not moved (a ring still forming).
   let moved = 0;
-  for (const [key, { owner }] of after) if (before.get(key)?.owner !== owner) moved++;
-  const total = after.size;
-  return { moved, total, share: total === 0 ? NaN : moved / total };
+  let unownedBefore = 0;
+  for (const [key, { owner }] of after) {
+    const was = before.get(key)?.owner;
+    if (was === undefined) unownedBefore++;
+    else if (was !== owner) moved++;
+  }
+  const total = after.size - unownedBefore;
+  return { moved, total, share: total === 0 ? NaN : moved / total, unownedBefore };
 }
 
 export interface HandoverWindow {
@@ -240,7 +246,9 @@ export function reportSteps(
     );
     lines.push(
       `  moved ${moved.moved} of ${moved.total} (${pct(moved.share)}; ideal ${pct(ideal)}, ` +
-        `${Math.abs(moved.share - ideal) <= 0.1 ? 'within' : 'NOT within'} 10 points); handover ${seconds(handover)} ` +
+        `${Math.abs(moved.share - ideal) <= 0.1 ? 'within' : 'NOT within'} 10 points` +
+        `${moved.unownedBefore > 0 ? `; ${moved.unownedBefore} more had no owner before the step: the ring had not settled` : ''}); ` +
+        `handover ${seconds(handover)} ` +
         `(step to every resource with its live owner, none draining); runs lost in this window: ${lost ? lost.inWindow[i] : 'n/a (no ledger)'}`,
     );
     let takeover: StepFigures['takeover'];

@@ -117,7 +117,12 @@ describe('bench replica plan', () => {
     it('counts the resources whose owner changed', () => {
       const before = labels({ a: 'r1', b: 'r2', c: 'r3', d: 'r1', e: 'r2' });
       const after = labels({ a: 'r1', b: 'r4', c: 'r5', d: 'r1', e: 'r2' });
-      expect(movedShare(before, after)).to.deep.equal({ moved: 2, total: 5, share: 0.4 });
+      expect(movedShare(before, after)).to.deep.equal({ moved: 2, total: 5, share: 0.4, unownedBefore: 0 });
+    });
+    it('leaves out resources that had no owner before (assigned, not moved)', () => {
+      const before = labels({ a: 'r1', b: 'r2', c: undefined, d: 'r1' });
+      const after = labels({ a: 'r1', b: 'r3', c: 'r3', d: 'r1' });
+      expect(movedShare(before, after)).to.deep.equal({ moved: 1, total: 3, share: 1 / 3, unownedBefore: 1 });
     });
   });
 
