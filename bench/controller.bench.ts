@@ -40,6 +40,14 @@ import {
   type SimulatorStatsSnapshot,
 } from './ecs-backend.js';
 import { median, quantile, splitLaunchDelays, type MeasuredRun } from './launch-delay.js';
+import { parseDuration, parseReplicaPlan, reportSteps } from './replica-plan.js';
+import {
+  identityOf,
+  readOwnerLabels,
+  runReplicaSteps,
+  type Replica,
+  type StepRecord,
+} from './replica-steps.js';
 
 const USAGE = `Usage: node scripts/with-testenv.js npm run bench:controller -- [options]
   --resources N                  resources (default 1000)
@@ -54,6 +62,14 @@ const USAGE = `Usage: node scripts/with-testenv.js npm run bench:controller -- [
   --replicas R                   controller processes, leader-elected when R > 1 (default 1); with
                                  --controller-arg=--sharding each works on its own shard, and the
                                  resources per shard are printed
+  --replica-plan PLAN            with --controller-arg=--sharding: scale during the window, e.g.
+                                 "3,5@60s,2@120s" (start 3; 60 s into the window scale to 5, at 120 s
+                                 to 2; scale-down SIGTERMs the newest, as a Deployment does); prints
+                                 per step the owners before/after, the share moved against the
+                                 ideal, the handover time and the runs lost inside/outside handovers
+  --kill-replica-at T            with --controller-arg=--sharding: SIGKILL the newest replica T into
+                                 the window (e.g. 60s); prints how soon the others launched its
+                                 resources against the Lease duration
   --launch-type FARGATE|EC2      (default FARGATE; EC2 on moto registers more container instances)
   --task-seconds S               tasks stop after about S s (moto: ~4*S s); 0 keeps them running (default 5)
   --max-concurrent-reconciles N  passed to the controller (default: the controller's)
@@ -77,6 +93,8 @@ function options() {
       quotas: { type: 'string' },
       faults: { type: 'string' },
       replicas: { type: 'string', default: '1' },
+      'replica-plan': { type: 'string' },
+      'kill-replica-at': { type: 'string' },
       'launch-type': { type: 'string', default: 'FARGATE' },
       'task-seconds': { type: 'string', default: '5' },
       'max-concurrent-reconciles': { type: 'string' },
@@ -107,6 +125,18 @@ function options() {
   if (values['due-together'] && values.schedule !== undefined)
     throw new Error('--due-together and --schedule exclude each other');
   const schedule = values.schedule ?? '* * * * *';
+  const plan = values['replica-plan'] === undefined ? undefined : parseReplicaPlan(values['replica-plan']);
+  const killAtMs =
+    values['kill-replica-at'] === undefined ? undefined : parseDuration(values['kill-replica-at']);
+  if ((plan || killAtMs !== undefined) && !values['controller-arg'].includes('--sharding'))
+    throw new Error('--replica-plan and --kill-replica-at need --controller-arg=--sharding');
+  if (plan && values.replicas !== '1' && Number(values.replicas) !== plan.initial)
+    throw new Error('--replicas and --replica-plan disagree on the starting number of replicas');
+  const lastStepMs = Math.max(killAtMs ?? 0, ...(plan?.steps.map((s) => s.atMs) ?? []));
+  if (lastStepMs >= Number(values.minutes) * 60_000)
+    throw new Error(
+      '--replica-plan and --kill-replica-at: every step must fall inside the window (--minutes)',
+    );
   try {
     compileSchedule(schedule, { hashKey: 'bench/check' });
   } catch (err) {
@@ -120,7 +150,9 @@ function options() {
     ecs: ecs as 'moto' | 'simulator',
     quotas: quotas as 'aws' | 'off',
     faults: values.faults,
-    replicas: num('replicas', values.replicas, 1),
+    replicas: plan?.initial ?? num('replicas', values.replicas, 1),
+    plan,
+    killAtMs,
     launchType: launchType as 'FARGATE' | 'EC2',
     taskSeconds: num('task-seconds', values['task-seconds'], 0),
     workers: values['max-concurrent-reconciles'],
@@ -181,6 +213,14 @@ async function ensureEc2Capacity(env: TestEnv, tasks: number): Promise<void> {
     ecs.destroy();
   }
   console.log(`registered ${ids.length} more EC2 container instances in moto`);
+}
+
+/** --lease-duration among the controller's arguments (either form), else the controller's 15 s. */
+function leaseDurationSeconds(args: readonly string[]): number {
+  const i = args.findIndex((a) => a === '--lease-duration' || a.startsWith('--lease-duration='));
+  if (i < 0) return 15;
+  const value = args[i]!.includes('=') ? args[i]!.split('=')[1]! : (args[i + 1] ?? '15s');
+  return parseDuration(value) / 1000;
 }
 
 /** `ecs-scheduler run --help`, to see which flags the controller under test has. */
@@ -451,6 +491,33 @@ async function main(): Promise<number> {
     );
     if (measuredRuns === 0)
       throw new Error(`no run of "${opts.schedule}" falls in the window; widen --minutes`);
+    // --replica-plan / --kill-replica-at: scale and kill while the window runs, beside the sampling.
+    const leaseSeconds = leaseDurationSeconds(opts.controllerArgs);
+    let steps: Promise<StepRecord[]> = Promise.resolve([]);
+    if (opts.plan || opts.killAtMs !== undefined) {
+      const replicas: Replica[] = [];
+      for (const c of controllers) replicas.push({ process: c, identity: await identityOf(c) });
+      steps = runReplicaSteps({
+        windowStart,
+        plan: opts.plan ?? { initial: opts.replicas, steps: [] },
+        ...(opts.killAtMs === undefined ? {} : { killAtMs: opts.killAtMs }),
+        replicas,
+        startReplica: async () => {
+          const c = await startController(args, {
+            startTimeoutMs: 120_000,
+            ...(opts.controllerNodeOptions ? { env: { NODE_OPTIONS: opts.controllerNodeOptions } } : {}),
+          });
+          controllers.push(c);
+          return { process: c, identity: await identityOf(c) };
+        },
+        readLabels: () => readOwnerLabels(api, namespace),
+        pollMs: 250,
+        settleTimeoutMs: Math.max(90_000, 6 * leaseSeconds * 1000),
+        log: (line) => console.log(line),
+      });
+      // Kept for after the window; a failure then is reported there, not as an unhandled rejection.
+      steps.catch(() => undefined);
+    }
 
     // Sample every 2 s, and snapshot the counters exactly at the window's edges.
     const samples: { at: number; controllers: (ControllerSample | undefined)[] }[] = [];
@@ -470,11 +537,17 @@ async function main(): Promise<number> {
       }
       samples.push({ at: now, controllers: await Promise.all(controllers.map(sampleController)) });
       if (atEnd) {
-        list = (
-          (await api.listNamespacedCustomObject({ ...EST, namespace })) as {
-            items: EcsScheduledTaskResource[];
-          }
-        ).items;
+        // An overloaded API server answers a big list with 504 now and then: try again, do not lose the run.
+        const page = await api.listNamespacedCustomObject({ ...EST, namespace }).catch((err: unknown) => {
+          console.log(`listing the resources failed (${String(err).split('\n')[0]}); trying again`);
+          return undefined;
+        });
+        if (page === undefined) {
+          if (Date.now() > deadline) break;
+          await sleep(2_000);
+          continue;
+        }
+        list = (page as { items: EcsScheduledTaskResource[] }).items;
         const recorded = new Set(
           list.flatMap((r) =>
             (r.status?.runs ?? []).map((run) => `${r.metadata.name}@${Date.parse(run.scheduledTime)}`),
@@ -488,6 +561,7 @@ async function main(): Promise<number> {
       const nextEdge = !atStart ? windowStart : !atEnd ? windowEnd : Infinity;
       await sleep(Math.max(50, Math.min(2_000, nextEdge - Date.now())));
     }
+    const stepRecords = await steps;
     // --controller-arg=--sharding: how the resources spread over the replicas (their owner label).
     if (opts.controllerArgs.includes('--sharding')) {
       const owners = new Map<string, number>();
@@ -674,6 +748,20 @@ async function main(): Promise<number> {
           `RSS max ${fmt(c.rssMiB, 0)} MiB (JS heap in use max ${fmt(c.heapMiB, 0)} MiB), work queue depth max ${c.queueDepthMax}`,
       );
     if (!Number.isNaN(simulatorCpu)) console.log(`simulator: CPU ${fmt(simulatorCpu)} s per minute`);
+    const stepReport = reportSteps(
+      stepRecords,
+      ledger
+        ? expected
+            .filter((e) => e.measured)
+            .map((e) => ({
+              key: e.uid,
+              scheduledAt: e.scheduledAt,
+              launchedAt: firstLaunch.get(`${e.uid}@${e.scheduledAt}`),
+            }))
+        : undefined,
+      leaseSeconds,
+    );
+    for (const line of stepReport.lines) console.log(line);
     console.log(`controller exit code(s) after SIGTERM: ${exits.join(', ')}`);
     const result = {
       ecs: opts.ecs,
@@ -704,6 +792,9 @@ async function main(): Promise<number> {
       writesPerRun: (statusWrites + events) / measuredRuns,
       controllers: perController,
       simulatorCpuSecondsPerMinute: simulatorCpu,
+      ...(stepRecords.length > 0
+        ? { steps: stepReport.figures, lostOutsideHandovers: stepReport.lostOutside }
+        : {}),
     };
     console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
     return 0;

@@ -1,15 +1,17 @@
-// Three controller replicas with --sharding against the real API server and moto: every resource
-// is labelled with one live shard, each is launched only by its owner, and no scheduled time is
-// launched twice while replicas are paused past their Lease (SIGSTOP), killed (SIGKILL) and
-// stopped (SIGTERM). The figures (resources per shard, handover seconds) are printed.
+// Three controller replicas with --sharding against the real API server and the ECS simulator:
+// every resource is labelled with one live shard, each is launched only by its owner, and no
+// scheduled time is launched twice while replicas are paused past their Lease (SIGSTOP), killed
+// (SIGKILL) and stopped (SIGTERM). Who launched what is read from the simulator's RunTask ledger,
+// not from the controllers' logs: each replica signs with its own access key, which the ledger
+// records. The figures (resources per shard, handover seconds) are printed.
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import type { EcsScheduledTaskResource } from '../../src/api/types.js';
 import { assignShard } from '../../src/shard/shard-assignment.js';
 import { DRAIN_LABEL, OWNER_LABEL, shardLeaseName } from '../../src/shard/shard-labels.js';
+import { startEcsSimulatorServer, type EcsSimulatorServer } from '../support/ecs-simulator/server.js';
 import {
   customObjects,
-  ecsClient,
   EST,
   kubeConfig,
   loadTestEnv,
@@ -19,14 +21,11 @@ import {
 } from './support/index.js';
 import {
   createScheduledTask,
-  duplicates,
   everySeconds,
   fargateTask,
   launchedRuns,
   metricSum,
   scrapeMetrics,
-  tasksPerTick,
-  ticksBetween,
   waitFor,
 } from './support/scheduled-runs.js';
 
@@ -40,24 +39,46 @@ const PERIOD = 3;
 interface Replica {
   readonly process: ControllerProcess;
   readonly identity: string;
+  /** The access key it signs ECS calls with: the ledger's `caller`. */
+  readonly key: string;
 }
 
-describe('controller: three replicas with --sharding (real API server and moto)', function () {
+describe('controller: three replicas with --sharding (real API server and the ECS simulator)', function () {
   this.timeout(300_000);
   const ns = useTestNamespace('ctrl-shard');
   const env = loadTestEnv();
   const api = customObjects();
-  const ecs = ecsClient();
   const leases = kubeConfig().makeApiClient(CoordinationV1Api);
   const replicas: Replica[] = [];
+  let sim: EcsSimulatorServer;
+  let started = 0;
+
+  before(async () => {
+    sim = await startEcsSimulatorServer({
+      clusters: [env.ecsCluster],
+      lifecycle: { provisioningMs: 100, pendingMs: 100, runningMs: 1_000 },
+      taskDefinitions: [
+        {
+          family: fargateTask(env).taskDefinition,
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [{ name: 'sleeper', image: 'busybox', essential: true }],
+        },
+      ],
+    });
+  });
 
   after(async () => {
     await Promise.all(replicas.map((r) => r.process.kill('SIGKILL')));
-    ecs.destroy();
+    await sim?.close();
   });
 
   const start = async (ring: string): Promise<Replica> => {
-    const process = await startController([
+    // Counted before any await: the three start together.
+    const key = `replica-${started++}`;
+    const args = [
       '--namespace',
       ns.name,
       '--sharding',
@@ -71,9 +92,14 @@ describe('controller: three replicas with --sharding (real API server and moto)'
       '3s',
       '--retry-period',
       `${RETRY_SECONDS}s`,
-    ]);
+      '--ecs-endpoint',
+      sim.endpoint,
+    ];
+    const process = await startController(args, {
+      env: { AWS_ENDPOINT_URL: sim.endpoint, AWS_ACCESS_KEY_ID: key },
+    });
     const line = await process.waitForLine((l) => l.msg.startsWith('sharding:'), 10_000, 'sharding on');
-    const replica = { process, identity: line.identity as string };
+    const replica = { process, identity: line.identity as string, key };
     replicas.push(replica);
     return replica;
   };
@@ -88,6 +114,15 @@ describe('controller: three replicas with --sharding (real API server and moto)'
   const owners = async () => new Map((await list()).map((r) => [r.metadata.name!, ownerOf(r)]));
   const launchesOf = (replica: Replica, after = 0) =>
     replica.process.lines.filter((l) => l.msg === 'launched tasks' && Date.parse(l.ts as string) >= after);
+  /** RunTask calls in the simulator's ledger from `from` (epoch ms) on, with the resource they were for. */
+  const ledgerCalls = (from: number) =>
+    sim.simulator.ledger
+      .entries()
+      .filter((e) => e.at >= from)
+      .map((e) => ({ ...e, name: nameOfUid.get(uidIn(e.startedBy ?? '') ?? '') }));
+  const nameOfUid = new Map<string, string>();
+  const uidIn = (startedBy: string) =>
+    /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(startedBy)?.[0];
   const isSharder = (replica: Replica) => replica.process.lines.some((l) => l.msg === 'sharder started');
   const shareOf = (map: Map<string, string | undefined>, identity: string) =>
     [...map.values()].filter((o) => o === identity).length;
@@ -119,6 +154,7 @@ describe('controller: three replicas with --sharding (real API server and moto)'
         }),
       ),
     );
+    for (const r of created) nameOfUid.set(r.metadata.uid!, r.metadata.name!);
     const all = await Promise.all([start(ring), start(ring), start(ring)]);
     // The first replica up assigns everything to the shards live so far; the ring has settled
     // once the sharder sees all three and every resource sits with one of them.
@@ -161,14 +197,14 @@ describe('controller: three replicas with --sharding (real API server and moto)'
       500,
     );
     expect(await owners(), 'no resource moved in the steady state').to.deep.equal(initial);
-    for (const replica of all) {
-      for (const line of launchesOf(replica, steadyAt)) {
-        const name = (line.resource as string).split('/')[1]!;
-        expect(initial.get(name), `${line.resource} launched by ${replica.identity}`).to.equal(
-          replica.identity,
-        );
-      }
-    }
+    const identityOfKey = new Map(all.map((r) => [r.key, r.identity]));
+    const steadyCalls = ledgerCalls(steadyAt);
+    expect(steadyCalls.length, 'RunTask calls in the steady state').to.be.above(0);
+    for (const call of steadyCalls)
+      expect(
+        identityOfKey.get(call.caller ?? ''),
+        `${call.name} @ ${call.startedBy} sent by ${call.caller}`,
+      ).to.equal(initial.get(call.name!));
     const sharder = all.find(isSharder)!;
     expect(sharder, 'one replica runs the sharder').to.not.equal(undefined);
     const metrics = await scrapeMetrics(sharder.process.metricsPort);
@@ -211,6 +247,7 @@ describe('controller: three replicas with --sharding (real API server and moto)'
       'the new term to list afresh',
     );
     figures.sigstop = { share: pausedShare, newTermAfterContinueSeconds: (backAt - continuedAt) / 1000 };
+    const lost = new Set([...initial].filter(([, o]) => o === paused.identity).map(([n]) => n));
     // Back in the ring, it gets its rendezvous share back: every resource where the hash puts it.
     const ids = all.map((r) => r.identity);
     await waitFor(
@@ -230,6 +267,26 @@ describe('controller: three replicas with --sharding (real API server and moto)'
     );
     const wonBack = shareOf(await owners(), paused.identity);
     expect(drains.length, 'drains acknowledged on the way back').to.equal(wonBack);
+    // What ECS saw: after SIGCONT the resumed replica sent RunTask only for resources handed back to
+    // it (its interim owner acknowledged the drain before the call), never for one it had lost.
+    const handedBackAt = new Map<string, number>();
+    for (const l of drains) {
+      const at = Date.parse(l.ts as string);
+      const name = (l.resource as string).split('/')[1]!;
+      if (at >= continuedAt) handedBackAt.set(name, Math.min(at, handedBackAt.get(name) ?? Infinity));
+    }
+    const resumedCalls = ledgerCalls(continuedAt).filter((c) => c.caller === paused.key);
+    expect(
+      resumedCalls
+        .filter((c) => !(c.at >= (handedBackAt.get(c.name!) ?? Infinity)))
+        .map((c) => `${c.name} ${c.outcome} +${c.at - continuedAt} ms`),
+      'RunTask calls by the resumed replica for resources it had lost',
+    ).to.deep.equal([]);
+    expect(
+      resumedCalls.every((c) => lost.has(c.name!)),
+      'the resumed replica launched only its own share',
+    ).to.equal(true);
+    figures.sigstop = { ...(figures.sigstop as object), ledgerCallsAfterContinue: resumedCalls.length };
     const handovers = await scrapeMetrics(sharder.process.metricsPort);
     const drained = { reason: 'drained' };
     figures.rejoin = {
@@ -255,12 +312,15 @@ describe('controller: three replicas with --sharding (real API server and moto)'
     figures.sigkill = { share: killedShare, movedAfterKillSeconds: (Date.now() - killedAt) / 1000 };
     expect((Date.now() - killedAt) / 1000).to.be.below(LEASE_SECONDS + 3 * RETRY_SECONDS + 5);
     const movedFromKilled = [...initial].filter(([, o]) => o === killed.identity).map(([n]) => n);
+    const survivorKeys = new Set(survivors.map((r) => r.key));
     await waitFor(
-      'the moved resources launched by their new owners',
-      () =>
-        movedFromKilled.every((name) =>
-          survivors.some((r) => launchesOf(r, killedAt).some((l) => l.resource === `${ns.name}/${name}`)),
-        ),
+      'the moved resources launched by their new owners (simulator ledger)',
+      () => {
+        const calls = ledgerCalls(killedAt).filter(
+          (c) => c.outcome === 'accepted' && survivorKeys.has(c.caller ?? ''),
+        );
+        return movedFromKilled.every((name) => calls.some((c) => c.name === name));
+      },
       (LEASE_SECONDS + 15) * 1000,
       250,
     );
@@ -287,14 +347,14 @@ describe('controller: three replicas with --sharding (real API server and moto)'
     );
     expect(await sharder.process.kill('SIGTERM')).to.equal(0);
 
-    // Nothing launched twice, across every owner.
-    for (const resource of created) {
-      const ticks = ticksBetween(resource.metadata.creationTimestamp!, new Date(), PERIOD);
-      const perTick = await tasksPerTick(ecs, env.ecsCluster, resource.metadata.uid!, ticks);
-      expect(duplicates(perTick), `${resource.metadata.name}: times launched more than once`).to.deep.equal(
-        [],
-      );
-    }
+    // Nothing launched twice, across every owner: the simulator's ledger of every RunTask.
+    const report = sim.simulator.ledger.report();
+    expect(
+      report.duplicateRuns.map((r) => `${nameOfUid.get(uidIn(r.startedBy) ?? '')} ${r.startedBy}`),
+      'scheduled times launched more than once',
+    ).to.deep.equal([]);
+    expect(report.accepted, 'launches in the ledger').to.be.above(RESOURCES * 4);
+    figures.ledger = { accepted: report.accepted, replays: report.replays, conflicts: report.conflicts };
     console.log(`      sharding figures: ${JSON.stringify(figures)}`);
   });
 });

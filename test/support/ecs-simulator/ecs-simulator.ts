@@ -316,7 +316,7 @@ export class EcsSimulator {
    * One call as the protocol sees it: faults, quotas, then the operation. Errors come back as an
    * answer with their status; nothing throws.
    */
-  serve(operation: string, input: unknown): Served {
+  serve(operation: string, input: unknown, caller?: string): Served {
     const stats = this.#statsFor(operation);
     stats.calls++;
     const runTaskCall = operation === 'RunTask' ? ++this.#runTaskCalls : 0;
@@ -356,7 +356,7 @@ export class EcsSimulator {
       return fail(new EcsApiError('SerializationException', 'the request body must be a JSON object'));
     try {
       this.#sweep();
-      const body = this.#dispatch(operation, input as Json);
+      const body = this.#dispatch(operation, input as Json, caller);
       if (decision.hangAfterLaunch) {
         injected('hangAfterLaunch');
         stats.blackHoled++;
@@ -385,11 +385,11 @@ export class EcsSimulator {
     return served.body;
   }
 
-  #dispatch(operation: EcsOperation, input: Json): Json {
+  #dispatch(operation: EcsOperation, input: Json, caller: string | undefined): Json {
     const group = QUOTA_GROUP[operation];
     switch (operation) {
       case 'RunTask':
-        return this.#runTask(input);
+        return this.#runTask(input, caller);
       case 'DescribeTasks':
         this.#takeQuota([[group!, 1]]);
         return this.#describeTasks(input);
@@ -418,7 +418,7 @@ export class EcsSimulator {
 
   // ---- RunTask -------------------------------------------------------------------------------
 
-  #runTask(input: Json): Json {
+  #runTask(input: Json, caller: string | undefined): Json {
     const cluster = this.#cluster(input.cluster);
     const count = input.count ?? 1;
     if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > MAX_RUN_COUNT)
@@ -465,6 +465,7 @@ export class EcsSimulator {
       taskDefinition: definition.arn,
       ...(startedBy === undefined ? {} : { startedBy }),
       ...(token === undefined ? {} : { clientToken: token }),
+      ...(caller === undefined ? {} : { caller }),
       count: n,
     };
     let fingerprint = '';

@@ -16,6 +16,11 @@ export interface LedgerEntry {
   readonly taskDefinition: string;
   readonly startedBy?: string;
   readonly clientToken?: string;
+  /**
+   * The access key id the call was signed with (SigV4), when it came over HTTP signed: tests that
+   * give each controller process its own key tell from the ledger which process sent a RunTask.
+   */
+  readonly caller?: string;
   /** Tasks asked for. */
   readonly count: number;
   /** Tasks launched by this call (accepted) or returned again (replay, conflict). */

@@ -73,6 +73,12 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; er
   }
 }
 
+/** The access key id of a SigV4-signed call (nothing is verified: the simulator takes any key). */
+function signedBy(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  return typeof auth === 'string' ? /Credential=([^/,\s]+)\//.exec(auth)?.[1] : undefined;
+}
+
 export async function startEcsSimulatorServer(
   options: EcsSimulatorServerOptions = {},
 ): Promise<EcsSimulatorServer> {
@@ -97,7 +103,7 @@ export async function startEcsSimulatorServer(
       send(res, 400, { __type: 'SerializationException', message: parsed.error }, AMZ_JSON);
       return;
     }
-    const served = simulator.serve(target.slice(TARGET_PREFIX.length), parsed.value);
+    const served = simulator.serve(target.slice(TARGET_PREFIX.length), parsed.value, signedBy(req));
     if (served.kind === 'blackHole') {
       held.add(res);
       res.on('close', () => held.delete(res));

@@ -221,6 +221,29 @@ describe('ECS simulator over HTTP, with the AWS SDK', () => {
     expect((serverErr.$metadata as { httpStatusCode: number }).httpStatusCode).to.equal(500);
   });
 
+  it('records in the ledger which access key signed each RunTask, so tests can tell processes apart', async () => {
+    const other = new ECSClient({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'replica-b', secretAccessKey: 'y' },
+      maxAttempts: 1,
+    });
+    try {
+      await ecs.send(
+        new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'app', startedBy: 'a', clientToken: 'a' }),
+      );
+      await other.send(
+        new RunTaskCommand({ cluster: CLUSTER, taskDefinition: 'app', startedBy: 'a', clientToken: 'a' }),
+      );
+    } finally {
+      other.destroy();
+    }
+    expect(server.simulator.ledger.entries().map((e) => [e.caller, e.outcome])).to.deep.equal([
+      ['x', 'accepted'],
+      ['replica-b', 'replay'],
+    ]);
+  });
+
   it('adds the configured latency before answering', async () => {
     server.simulator.setFaults({ latencyMs: 250 });
     await ecs.send(new ListTasksCommand({ cluster: CLUSTER }));
