@@ -64,6 +64,8 @@ for (let i = 0; i < N; i++) {
 
 const started = new Map<string, number>();
 let runs = 0;
+let passes = 0;
+let writes = 0;
 let cpuAtStart: NodeJS.CpuUsage | undefined;
 const end = clock.now().getTime() + (minutes + 0.5) * 60_000;
 const measureFrom = clock.now().getTime() + 90_000;
@@ -71,6 +73,8 @@ for (let t = clock.now().getTime(); t < end; t += 250) {
   if (cpuAtStart === undefined && t >= measureFrom) {
     cpuAtStart = process.cpuUsage();
     runs = 0;
+    passes = 0;
+    writes = store.statusWrites.length;
   }
   clock.advanceTo(new Date(t));
   for (const arn of launcher.runningArns()) {
@@ -84,12 +88,15 @@ for (let t = clock.now().getTime(); t < end; t += 250) {
   for (const key of keys) {
     const before = launcher.runRequests.length;
     const result = await reconciler.reconcile(key);
+    passes++;
     runs += launcher.runRequests.length - before;
     due.set(key, result.requeueAfterMs === undefined ? Infinity : t + result.requeueAfterMs);
   }
 }
 const cpu = process.cpuUsage(cpuAtStart);
 const cpuMs = (cpu.user + cpu.system) / 1000;
+writes = store.statusWrites.length - writes;
 console.log(
-  `${runs} runs launched in the measured window; CPU ${cpuMs.toFixed(0)} ms, ${(cpuMs / runs).toFixed(3)} ms per run`,
+  `${runs} runs launched in the measured window, ${(passes / runs).toFixed(2)} passes and ` +
+    `${(writes / runs).toFixed(2)} status writes per run; CPU ${cpuMs.toFixed(0)} ms, ${(cpuMs / runs).toFixed(3)} ms per run`,
 );
