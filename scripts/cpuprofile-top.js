@@ -4,16 +4,21 @@
 // sample once per function even when the function recurses. Issue 19 asks for a run's profile
 // top entries before and after a change; this is how they are read.
 //
-//   node scripts/cpuprofile-top.js [--top N] [--packages] FILE.cpuprofile...
+//   node scripts/cpuprofile-top.js [--top N] [--packages] [--callers NAME] FILE.cpuprofile...
 //
 // --packages aggregates by package (node_modules/<name>, node: internals, or our src/ area)
-// instead of by function.
+// instead of by function. --callers NAME also prints who called the function NAME (its total time
+// split by the calling function), e.g. which code a structuredClone's time is spent for.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '20' }, packages: { type: 'boolean', default: false } },
+  options: {
+    top: { type: 'string', default: '20' },
+    packages: { type: 'boolean', default: false },
+    callers: { type: 'string' },
+  },
 });
 if (positionals.length === 0) {
   console.error('usage: node scripts/cpuprofile-top.js [--top N] [--packages] FILE.cpuprofile...');
@@ -45,6 +50,7 @@ function packageOf(file) {
 
 const self = new Map();
 const total = new Map();
+const callers = new Map();
 let all = 0;
 for (const path of positionals) {
   const profile = JSON.parse(readFileSync(path, 'utf8'));
@@ -75,6 +81,16 @@ for (const path of positionals) {
     const key = keyOf(node);
     self.set(key, (self.get(key) ?? 0) + dt);
     for (const k of stackOf(id)) if (k !== '(root)') total.set(k, (total.get(k) ?? 0) + dt);
+    if (values.callers !== undefined) {
+      // The outermost frame of NAME on this sample's stack, and the frame that called it.
+      let caller;
+      for (let at = id; at !== undefined; at = parent.get(at)) {
+        const up = parent.get(at);
+        if (byId.get(at).callFrame.functionName === values.callers && up !== undefined)
+          caller = keyOf(byId.get(up));
+      }
+      if (caller !== undefined) callers.set(caller, (callers.get(caller) ?? 0) + dt);
+    }
   });
 }
 
@@ -91,3 +107,5 @@ const print = (title, map) => {
 console.log(`${positionals.length} profile(s), ${(all / 1000).toFixed(0)} ms of samples (idle left out)`);
 print(`top ${top} by self time`, self);
 print(`top ${top} by total time`, total);
+if (values.callers !== undefined)
+  print(`callers of ${values.callers}, by the time spent in it for them`, callers);
