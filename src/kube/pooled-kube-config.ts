@@ -5,8 +5,25 @@
 // SecurityAuthentication hook, which makeApiClient and Watch both call, so the library is not
 // forked: one keep-alive dispatcher per cluster and user, and a deadline on every API call.
 import type { AgentOptions, RequestOptions } from 'node:https';
-import { KubeConfig, type Cluster, type User } from '@kubernetes/client-node';
+import { createRequire } from 'node:module';
+import {
+  createConfiguration,
+  KubeConfig,
+  ServerConfiguration,
+  setHeaderMiddleware,
+  type ApiConstructor,
+  type ApiType,
+  type Cluster,
+  type User,
+} from '@kubernetes/client-node';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { undiciHttpApi } from './undici-http-library.js';
+
+/** The User-Agent client-node's own makeApiClient sends. */
+const USER_AGENT = `kubernetes-client-javascript/${
+  (createRequire(import.meta.url)('@kubernetes/client-node/package.json') as { version?: string }).version ??
+  ''
+}`;
 
 /** The slice of client-node's RequestContext the hook touches (it is not exported by name). */
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
@@ -88,6 +105,23 @@ export class PooledKubeConfig extends KubeConfig {
     }
     const dispatcher = this.#dispatcherFor(cluster, user, options);
     if (dispatcher !== undefined) context.setDispatcher(dispatcher);
+  }
+
+  /**
+   * client-node's makeApiClient, sending through undici's request() (UndiciHttpLibrary) rather
+   * than its fetch(): the same configuration otherwise (server, this hook, the User-Agent).
+   */
+  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
+    const cluster = this.getCurrentCluster();
+    if (!cluster) throw new Error('No active cluster!');
+    return new apiClientType(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: this },
+        httpApi: undiciHttpApi(),
+        middleware: [setHeaderMiddleware('User-Agent', USER_AGENT)],
+      }),
+    );
   }
 
   /** Closes every cached dispatcher; in-flight requests finish first. */
