@@ -48,6 +48,7 @@ import {
   type Replica,
   type StepRecord,
 } from './replica-steps.js';
+import { procUsage } from './process-usage.js';
 
 const USAGE = `Usage: node scripts/with-testenv.js npm run bench:controller -- [options]
   --resources N                  resources (default 1000)
@@ -258,24 +259,40 @@ interface ControllerSample {
   readonly ecs: Record<string, number>;
 }
 
-async function sampleController(c: ControllerProcess): Promise<ControllerSample | undefined> {
-  let text: string;
-  try {
-    text = await scrapeMetrics(c.metricsPort);
-  } catch {
-    return undefined; // exited, or busy past the scrape's patience: the next sample will tell
+/**
+ * A scrape costs the controller CPU: its per-resource series make a 3.5 MB page at 5,000
+ * resources, about 60 ms to write (npm run bench:metrics), which every 2 s was some 8% of its
+ * CPU. So the controller's /metrics is scraped this often, as a Prometheus would, and at the
+ * window's edges; its CPU and RSS are read from /proc every 2 s, which costs it nothing.
+ */
+const SCRAPE_EVERY_MS = 15_000;
+/** `scrape`: read /metrics too (heap, queue depth, ECS calls); otherwise those are NaN. */
+async function sampleController(c: ControllerProcess, scrape = true): Promise<ControllerSample | undefined> {
+  const proc = await procUsage(c.child.pid);
+  let text = '';
+  if (scrape || !proc) {
+    try {
+      text = await scrapeMetrics(c.metricsPort);
+    } catch {
+      return undefined; // exited, or busy past the scrape's patience: the next sample will tell
+    }
   }
+  const metric = (name: string) => (text === '' ? NaN : (metricSum(text, name) ?? NaN));
   const ecs: Record<string, number> = {};
   for (const op of ECS_OPERATIONS)
-    ecs[op] = metricSum(text, 'ecs_scheduler_ecs_requests_total', { operation: op }) ?? 0;
+    ecs[op] =
+      text === '' ? NaN : (metricSum(text, 'ecs_scheduler_ecs_requests_total', { operation: op }) ?? 0);
   return {
-    rss: metricSum(text, 'process_resident_memory_bytes') ?? NaN,
-    heap: metricSum(text, 'nodejs_heap_size_used_bytes') ?? NaN,
-    cpu: metricSum(text, 'process_cpu_seconds_total') ?? NaN,
-    depth: metricSum(text, 'workqueue_depth') ?? NaN,
+    rss: proc?.rss ?? metric('process_resident_memory_bytes'),
+    heap: metric('nodejs_heap_size_used_bytes'),
+    cpu: proc?.cpu ?? metric('process_cpu_seconds_total'),
+    depth: metric('workqueue_depth'),
     ecs,
   };
 }
+
+/** The largest of the numbers that are numbers (a sample without a scrape has NaN). */
+const maxOf = (values: readonly number[]) => Math.max(0, ...values.filter((v) => !Number.isNaN(v)));
 
 /**
  * CPU seconds per minute (all controllers together) and the largest RSS of any controller
@@ -321,7 +338,7 @@ async function snapshot(
 ): Promise<Snapshot> {
   const [writes, samples, simulator] = await Promise.all([
     apiWrites(kc),
-    Promise.all(controllers.map(sampleController)),
+    Promise.all(controllers.map((c) => sampleController(c))),
     backend.stats(),
   ]);
   return { at: Date.now(), writes, controllers: samples, simulator };
@@ -525,6 +542,7 @@ async function main(): Promise<number> {
     let atEnd: Snapshot | undefined;
     const deadline = windowEnd + Math.max(60_000, windowEnd - windowStart);
     let list: EcsScheduledTaskResource[] = [];
+    let lastScrape = 0;
     for (;;) {
       const now = Date.now();
       if (!atStart && now >= windowStart) {
@@ -535,7 +553,12 @@ async function main(): Promise<number> {
         atEnd = await snapshot(kc, controllers, backend);
         samples.push({ at: atEnd.at, controllers: atEnd.controllers });
       }
-      samples.push({ at: now, controllers: await Promise.all(controllers.map(sampleController)) });
+      const scrape = now - lastScrape >= SCRAPE_EVERY_MS;
+      if (scrape) lastScrape = now;
+      samples.push({
+        at: now,
+        controllers: await Promise.all(controllers.map((c) => sampleController(c, scrape))),
+      });
       if (atEnd) {
         // An overloaded API server answers a big list with 504 now and then: try again, do not lose the run.
         const page = await api.listNamespacedCustomObject({ ...EST, namespace }).catch((err: unknown) => {
@@ -683,9 +706,9 @@ async function main(): Promise<number> {
     const events = eventCreates + eventUpdates;
     const perController = controllers.map((c, i) => {
       const cpu = ((end.controllers[i]?.cpu ?? NaN) - (start.controllers[i]?.cpu ?? NaN)) / windowMinutes;
-      const rss = Math.max(...samples.map((s) => s.controllers[i]?.rss ?? 0));
-      const heap = Math.max(...samples.map((s) => s.controllers[i]?.heap ?? 0));
-      const depth = Math.max(...samples.map((s) => s.controllers[i]?.depth ?? 0));
+      const rss = maxOf(samples.map((s) => s.controllers[i]?.rss ?? 0));
+      const heap = maxOf(samples.map((s) => s.controllers[i]?.heap ?? 0));
+      const depth = maxOf(samples.map((s) => s.controllers[i]?.depth ?? 0));
       return {
         pid: c.child.pid,
         cpuSecondsPerMinute: cpu,
@@ -747,6 +770,13 @@ async function main(): Promise<number> {
         `controller pid ${c.pid}: CPU ${fmt(c.cpuSecondsPerMinute)} s per minute (${fmt(c.cpuSecondsPerMinute / 60, 3)} core), ` +
           `RSS max ${fmt(c.rssMiB, 0)} MiB (JS heap in use max ${fmt(c.heapMiB, 0)} MiB), work queue depth max ${c.queueDepthMax}`,
       );
+    const cpuPerMinute = perController.reduce((sum, c) => sum + c.cpuSecondsPerMinute, 0);
+    console.log(
+      `controller CPU per run: ${fmt((cpuPerMinute * windowMinutes * 1000) / measuredRuns)} ms over the window` +
+        (rounds > 1
+          ? `, ${fmt((median(perRound.map((r) => r.cpuSecondsPerMinute)) * 1000 * rounds) / measuredRuns)} ms at the median minute`
+          : ''),
+    );
     if (!Number.isNaN(simulatorCpu)) console.log(`simulator: CPU ${fmt(simulatorCpu)} s per minute`);
     const stepReport = reportSteps(
       stepRecords,
@@ -791,6 +821,7 @@ async function main(): Promise<number> {
       eventUpdatesPerRun: eventUpdates / measuredRuns,
       writesPerRun: (statusWrites + events) / measuredRuns,
       controllers: perController,
+      controllerCpuMsPerRun: (cpuPerMinute * windowMinutes * 1000) / measuredRuns,
       simulatorCpuSecondsPerMinute: simulatorCpu,
       ...(stepRecords.length > 0
         ? { steps: stepReport.figures, lostOutsideHandovers: stepReport.lostOutside }

@@ -3,6 +3,7 @@
 // reconciler (for objects that slipped past the API server, e.g. created before a CRD upgrade).
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
+import { LruCache } from '../schedule/lru-cache.js';
 import { ScheduleError } from '../schedule/schedule.js';
 import { compileSpecSchedule } from '../schedule/schedule-union.js';
 import { API_VERSION, KIND } from './constants.js';
@@ -140,4 +141,32 @@ export function validateResource(resource: unknown): ValidationIssue[] {
     issues.push({ path: `spec.${error.field}`, message: error.detail });
   }
   return issues;
+}
+
+/** Objects whose last validation is remembered: as many as the schedule cache's resources. */
+const VERSIONS_REMEMBERED = 20_000;
+
+/**
+ * validateResource for objects read from a store that gives every change a new resourceVersion
+ * (the API server, the standalone store, the controller's informer cache): an object version is
+ * validated once, however many passes read it. A run's passes (its launch, the end of its tasks)
+ * mostly read one version, and each validation walks the whole status history. An object
+ * without a uid or resourceVersion (a file, a test fixture) is validated every time.
+ */
+export class VersionedValidator {
+  readonly #known = new LruCache<string, { readonly version: string; readonly issues: ValidationIssue[] }>(
+    VERSIONS_REMEMBERED,
+  );
+
+  validate(resource: EcsScheduledTaskResource): ValidationIssue[] {
+    const { uid, resourceVersion, namespace, name } = resource.metadata;
+    if (!uid || !resourceVersion) return validateResource(resource);
+    const key = `${namespace ?? ''}/${name ?? ''}`;
+    const version = `${uid}/${resourceVersion}`;
+    const known = this.#known.get(key);
+    if (known?.version === version) return [...known.issues];
+    const issues = validateResource(resource);
+    this.#known.set(key, { version, issues: [...issues] });
+    return issues;
+  }
 }

@@ -41,7 +41,9 @@ export class KubeResourceStore implements ResourceStore {
 
   /**
    * PUTs the status subresource with `resource.metadata.resourceVersion` (and uid) as the
-   * precondition; the server ignores everything but `status` in the body.
+   * precondition. The server keeps everything but `status` from its own copy, so the body carries
+   * only what identifies the object and the status: no copy or serialisation of the spec, labels
+   * and annotations per write.
    *
    * - 409 (newer version, or deleted and recreated under the same name): ConflictError.
    * - 404 (the resource was deleted meanwhile): returns quietly with the unwritten object. There is
@@ -56,11 +58,12 @@ export class KubeResourceStore implements ResourceStore {
     const namespace = resource.metadata.namespace ?? 'default';
     const name = resource.metadata.name ?? '';
     const basedOn = resource.metadata.resourceVersion;
-    const body: EcsScheduledTaskResource = {
-      ...structuredClone(resource),
+    const { uid } = resource.metadata;
+    const body = {
       apiVersion: API_VERSION,
       kind: this.kind.kind,
-      status: structuredClone(status),
+      metadata: { name, namespace, ...(uid === undefined ? {} : { uid }), resourceVersion: basedOn },
+      status,
     };
     let written: EcsScheduledTaskResource;
     try {
@@ -75,7 +78,7 @@ export class KubeResourceStore implements ResourceStore {
     } catch (err) {
       if (httpStatusOf(err) === 404) {
         this.log.debug('resource gone before its status was written', { resource: keyOf(resource) });
-        return body;
+        return { ...resource, status };
       }
       throw mapError(err, keyOf(resource));
     }

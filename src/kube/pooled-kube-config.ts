@@ -4,10 +4,26 @@
 // that costs more CPU than the reconciles themselves. This subclass overrides only that public
 // SecurityAuthentication hook, which makeApiClient and Watch both call, so the library is not
 // forked: one keep-alive dispatcher per cluster and user, and a deadline on every API call.
-import { createHash } from 'node:crypto';
 import type { AgentOptions, RequestOptions } from 'node:https';
-import { KubeConfig, type Cluster, type User } from '@kubernetes/client-node';
+import { createRequire } from 'node:module';
+import {
+  createConfiguration,
+  KubeConfig,
+  ServerConfiguration,
+  setHeaderMiddleware,
+  type ApiConstructor,
+  type ApiType,
+  type Cluster,
+  type User,
+} from '@kubernetes/client-node';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { undiciHttpApi } from './undici-http-library.js';
+
+/** The User-Agent client-node's own makeApiClient sends. */
+const USER_AGENT = `kubernetes-client-javascript/${
+  (createRequire(import.meta.url)('@kubernetes/client-node/package.json') as { version?: string }).version ??
+  ''
+}`;
 
 /** The slice of client-node's RequestContext the hook touches (it is not exported by name). */
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];
@@ -39,8 +55,8 @@ const DEFAULTS: Required<KubeConnectionOptions> = {
 };
 
 interface CachedDispatcher {
-  /** Hash of the TLS material: an exec plugin that rotates the client certificate gets a new one. */
-  readonly fingerprint: string;
+  /** The TLS material it was built with: an exec plugin that rotates the client certificate gets a new one. */
+  readonly material: readonly unknown[];
   readonly dispatcher: Dispatcher;
 }
 
@@ -91,6 +107,23 @@ export class PooledKubeConfig extends KubeConfig {
     if (dispatcher !== undefined) context.setDispatcher(dispatcher);
   }
 
+  /**
+   * client-node's makeApiClient, sending through undici's request() (UndiciHttpLibrary) rather
+   * than its fetch(): the same configuration otherwise (server, this hook, the User-Agent).
+   */
+  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
+    const cluster = this.getCurrentCluster();
+    if (!cluster) throw new Error('No active cluster!');
+    return new apiClientType(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: this },
+        httpApi: undiciHttpApi(),
+        middleware: [setHeaderMiddleware('User-Agent', USER_AGENT)],
+      }),
+    );
+  }
+
   /** Closes every cached dispatcher; in-flight requests finish first. */
   async close(): Promise<void> {
     const all = [...this.#dispatchers.values()];
@@ -115,12 +148,12 @@ export class PooledKubeConfig extends KubeConfig {
     // insecure-skip-tls-verify; we only decide how long the result lives.
     const plan = this.createDispatcherOptions(cluster, tls);
     if (plan.type === 'none' || plan.type === 'socks') return undefined;
-    const key = JSON.stringify([cluster?.name ?? '', user?.name ?? '']);
-    const fingerprint = fingerprintOf(plan, tls);
+    const key = `${cluster?.name ?? ''}\u0000${user?.name ?? ''}`;
+    const material = materialOf(plan, tls);
     const cached = this.#dispatchers.get(key);
-    if (cached?.fingerprint === fingerprint) return cached.dispatcher;
+    if (cached !== undefined && sameMaterial(cached.material, material)) return cached.dispatcher;
     const dispatcher = this.#build(plan);
-    this.#dispatchers.set(key, { fingerprint, dispatcher });
+    this.#dispatchers.set(key, { material, dispatcher });
     // Rotated credentials: requests already on the old one finish, then it closes.
     if (cached !== undefined) void cached.dispatcher.close().catch(() => undefined);
     return dispatcher;
@@ -160,15 +193,34 @@ function isWatch(url: string): boolean {
   return /[?&]watch=(true|1)(&|$)/.test(url);
 }
 
-function fingerprintOf(plan: ProxyOrAgentPlan, tls: AgentOptions): string {
-  const hash = createHash('sha256');
+/**
+ * What a dispatcher is built from. Compared, not hashed: the material is read afresh for every
+ * request (client-node decodes or reads the certificates each time), and a SHA-256 of it per
+ * request cost more than the rest of this hook.
+ */
+function materialOf(plan: ProxyOrAgentPlan, tls: AgentOptions): unknown[] {
   const uri = plan.type === 'proxy' ? plan.uri : '';
-  hash.update(JSON.stringify([plan.type, uri, tls.rejectUnauthorized, tls.servername, tls.passphrase]));
-  for (const part of [tls.ca, tls.cert, tls.key, tls.pfx]) {
-    for (const item of Array.isArray(part) ? part : [part]) {
-      hash.update(item === undefined ? '-' : typeof item === 'string' ? item : Buffer.from(item as Buffer));
-      hash.update('|');
-    }
-  }
-  return hash.digest('hex');
+  return [
+    plan.type,
+    uri,
+    tls.rejectUnauthorized,
+    tls.servername,
+    tls.passphrase,
+    tls.ca,
+    tls.cert,
+    tls.key,
+    tls.pfx,
+  ];
+}
+
+function sameMaterial(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => samePart(x, b[i]));
+}
+
+/** Strings, bytes and lists of them (a CA bundle), by content. */
+function samePart(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
+  if (Array.isArray(a) && Array.isArray(b)) return sameMaterial(a, b);
+  return false;
 }

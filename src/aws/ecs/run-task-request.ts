@@ -65,8 +65,9 @@ export function buildRunTaskInputs(request: LaunchRequest): RunTaskCommandInput[
   for (let index = request.firstBatch ?? 0, remaining = request.count; remaining > 0; index++) {
     const count = Math.min(MAX_TASKS_PER_RUN_TASK, remaining);
     remaining -= count;
+    // Each batch its own copy; the first takes the base as built (most launches are one batch).
     inputs.push({
-      ...structuredClone(base),
+      ...(inputs.length === 0 ? base : structuredClone(base)),
       count,
       clientToken: batchClientToken(request.clientToken, index),
     });

@@ -4,7 +4,7 @@
 // succeeded, so a pass that loses a conflict and is retried does not report twice.
 import { isDeepStrictEqual } from 'node:util';
 import type { EcsScheduledTaskResource, RunRecord, RunResult, Status } from '../../api/types.js';
-import { validateResource } from '../../api/validation.js';
+import { validateResource, VersionedValidator } from '../../api/validation.js';
 import type { Logger } from '../../log/logger.js';
 import { ScheduleError, type CompiledSchedule } from '../../schedule/schedule.js';
 import { compileSpecSchedule, scheduleSummary } from '../../schedule/schedule-union.js';
@@ -164,6 +164,7 @@ export class Reconciler {
   readonly #lookups: LookupBudget;
   readonly #launchWriteDelayMs: number;
   readonly #waiting = new WaitingWrites();
+  readonly #validator = new VersionedValidator();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -218,7 +219,7 @@ export class Reconciler {
     const log = this.#deps.logger.child({ resource: key });
     const waiting = this.#waiting.get(key, signal, resource.metadata.uid);
 
-    const issues = validateResource(resource);
+    const issues = this.#validator.validate(resource);
     const specIssues = issues.filter((i) => !i.path.startsWith('status'));
     if (specIssues.length > 0) {
       const message = specIssues.map((i) => `${i.path}: ${i.message}`).join('; ');

@@ -68,6 +68,22 @@ describe('KubeResourceStore', () => {
     expect(store.get('ns/job')?.status).to.deep.equal({ observedGeneration: 2 });
   });
 
+  it('sends only what identifies the object and the status: the server keeps the rest', async () => {
+    const { cache, calls, store } = setup(async (p) => ({
+      ...resource('8'),
+      status: p.body.status,
+    }));
+    cache.upsert(resource('7'));
+    await store.writeStatus(store.get('ns/job')!, { observedGeneration: 2 });
+    expect(calls[0]!.body).to.deep.equal({
+      apiVersion: 'ecs-scheduler.dev/v1alpha1',
+      kind: 'EcsScheduledTask',
+      metadata: { name: 'job', namespace: 'ns', uid: 'u-1', resourceVersion: '7' },
+      status: { observedGeneration: 2 },
+    });
+    expect(store.get('ns/job')?.spec).to.deep.equal(resource('8').spec);
+  });
+
   it('does not mutate the cached object it was given', async () => {
     const { cache, store } = setup(async (p) => ({
       ...p.body,
