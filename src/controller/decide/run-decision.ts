@@ -448,13 +448,15 @@ function schedule(input: ScheduleCheck): ScheduleDecision {
   if (pending.length > 0) actions.push({ do: 'look-up-passed-over', pending });
   // The cluster only names adopted records, and none is adopted without a lookup.
   const missed = decideMissed(split.plan, new Map(), '');
-  actions.push({
-    do: 'record-missed',
-    runs: missed.runs,
-    uncounted: missed.uncounted,
-    missed: missed.missed,
-    ...(missed.warning ? { warning: missed.warning } : {}),
-  });
+  if (missed.runs.length > 0 || missed.missed > 0) {
+    actions.push({
+      do: 'record-missed',
+      runs: missed.runs,
+      uncounted: missed.uncounted,
+      missed: missed.missed,
+      ...(missed.warning ? { warning: missed.warning } : {}),
+    });
+  }
   // Times excluded before the first launch are dealt with whatever becomes of it.
   const handled = [plan.missed[0], plan.excludedBeforeDue].filter((t): t is Date => t !== undefined);
   const newest = handled.reduce<Date | undefined>(
