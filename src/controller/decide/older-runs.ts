@@ -2,6 +2,7 @@
 // changed), older runs a new one takes over from (Forbid, Replace, TopUp), and which runs still
 // retry for capacity. Pure: branch helpers of decideRun (./run-decision.ts).
 import type { RunRecord, Spec } from '../../api/types.js';
+import { TASKS_PER_BATCH } from '../ports.js';
 import { launchWindowEnd } from './schedule-plan.js';
 import { attemptOf, awaitingRetry, cancelledRetry, dueRetries, retryPolicyOf } from './run-retry.js';
 import { launchedTaskCount, plannedTasks, RunReason, withReason } from './run-tracking.js';
@@ -139,4 +140,40 @@ export function isPendingRun(run: RunRecord, window: LaunchWindowInput): boolean
     window.retryWindowSeconds,
   );
   return window.now.getTime() < end.getTime();
+}
+
+export interface Resend {
+  /** The first batch to send again, under its original token. */
+  readonly fromBatch: number;
+  /** Tasks to send from it; 0: only what was found is adopted. */
+  readonly count: number;
+  /** A capacity shortfall of the confirmed run may still be retried (spec.retryPolicy). */
+  readonly retryable: boolean;
+}
+
+/**
+ * A run whose RunTask batches got no answer, after its tasks were looked up by startedBy (moto
+ * ignores tokens): with none found, the batches are resent under their original tokens, so ECS
+ * answers with the tasks it already started and starts the rest. With some found, the first batch
+ * did reach ECS and the ones after it never went out: only those are sent, still under their own
+ * tokens, and a shortfall of the first is a capacity shortfall like any other.
+ */
+export function decideResend(run: RunRecord, found: number, cluster: string): Resend {
+  const missing = run.unconfirmedLaunch!;
+  const retryable = run.runNowKey === undefined && attemptOf(run) <= 1;
+  // A run being stopped (its deadline, a Replace) only adopts what runs, to stop it too. So does a
+  // run whose cluster the spec no longer names: a resend would go to a cluster this pass's policy
+  // decision did not judge, and every launch is judged on what it sends.
+  const stopping =
+    run.reason === RunReason.DeadlineExceeded ||
+    run.reason === RunReason.Replaced ||
+    retargeted(run, cluster);
+  if (stopping) return { fromBatch: missing.fromBatch, count: 0, retryable };
+  if (found === 0) return { fromBatch: missing.fromBatch, count: missing.count, retryable };
+  const firstBatch = Math.min(TASKS_PER_BATCH, missing.count);
+  return {
+    fromBatch: missing.fromBatch + 1,
+    count: missing.count - Math.max(firstBatch, found),
+    retryable,
+  };
 }

@@ -17,6 +17,8 @@ import {
   decideSupersede,
   isPendingRun,
   retargeted,
+  decideResend,
+  type Resend,
   type SupersededRun,
 } from './older-runs.js';
 import {
@@ -144,6 +146,16 @@ export interface LaunchedCheck extends Facts {
   readonly window: LaunchWindow;
 }
 
+/** A run whose RunTask batches got no answer, its tasks looked up by startedBy. */
+export interface UnansweredCheck {
+  readonly at: 'unanswered';
+  /** The run, with its unconfirmedLaunch. */
+  readonly run: RunRecord;
+  /** Tasks found under its startedBy that its record does not hold yet. */
+  readonly found: number;
+  readonly cluster: string;
+}
+
 /** The end of a pass: when to look again. */
 export interface PassEnd extends Facts {
   readonly at: 'end';
@@ -168,6 +180,7 @@ export type RunDecisionInput =
   | DueRunCheck
   | RunNowCheck
   | LaunchedCheck
+  | UnansweredCheck
   | PassEnd;
 
 /** How a run came due: its kind decides maxRuns, BufferOne waiting and its record. */
@@ -261,6 +274,8 @@ export type RunAction =
     }
   /** An older run gives way to the new one (see SupersededRun). */
   | ({ readonly do: 'supersede' } & SupersededRun)
+  /** The batches of an unanswered launch to send again (count 0: adopt what was found). */
+  | ({ readonly do: 'resend-batches' } & Resend)
   | { readonly do: 'requeue-after'; readonly ms: number };
 
 type Act<K extends RunAction['do']> = Extract<RunAction, { do: K }>;
@@ -297,6 +312,9 @@ export interface RunNowDecision {
 export interface LaunchedDecision {
   readonly actions: readonly Act<'supersede'>[];
 }
+export interface UnansweredDecision {
+  readonly actions: readonly [Act<'resend-batches'>];
+}
 export interface EndDecision {
   /** Some run still retries for capacity (the status shows Progressing). */
   readonly pending: boolean;
@@ -315,6 +333,7 @@ export type RunDecision =
   | DueDecision
   | RunNowDecision
   | LaunchedDecision
+  | UnansweredDecision
   | EndDecision;
 
 export function decideRun(input: PassStart): StartDecision;
@@ -326,6 +345,7 @@ export function decideRun(input: LookedUp): LookedUpDecision;
 export function decideRun(input: DueRunCheck): DueDecision;
 export function decideRun(input: RunNowCheck): RunNowDecision;
 export function decideRun(input: LaunchedCheck): LaunchedDecision;
+export function decideRun(input: UnansweredCheck): UnansweredDecision;
 export function decideRun(input: PassEnd): EndDecision;
 export function decideRun(input: RunDecisionInput): RunDecision {
   switch (input.at) {
@@ -347,6 +367,8 @@ export function decideRun(input: RunDecisionInput): RunDecision {
       return runNow(input);
     case 'launched':
       return launched(input);
+    case 'unanswered':
+      return { actions: [{ do: 'resend-batches', ...decideResend(input.run, input.found, input.cluster) }] };
     case 'end':
       return end(input);
   }

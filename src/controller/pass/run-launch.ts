@@ -6,7 +6,6 @@
 import type { RunRecord } from '../../api/types.js';
 import { ConditionType, findCondition } from '../decide/conditions.js';
 import { decideRun, type StartRunAction } from '../decide/run-decision.js';
-import { retargeted } from '../decide/older-runs.js';
 import { TerminalError } from '../errors.js';
 import { assertMayLaunch, launchCheck, PassAbortedError } from '../runtime/fencing.js';
 import {
@@ -22,7 +21,6 @@ import {
   type LeaseFence,
   type QueueDepthSource,
   type TaskLauncher,
-  TASKS_PER_BATCH,
 } from '../ports.js';
 import {
   addRun,
@@ -480,19 +478,12 @@ export class LaunchStep {
         const found = (
           await this.#deps.launcher.findTasks(cluster, identity.startedBy, callOptions(pass))
         ).filter((arn) => !known.has(arn) && known.add(arn));
-        const firstBatch = Math.min(TASKS_PER_BATCH, missing.count);
-        // A run being stopped (its deadline, a Replace) only adopts what runs, to stop it too. So
-        // does a run whose cluster the spec no longer names: a resend would go to a cluster this
-        // pass's policy decision did not judge, and every launch is judged on what it sends.
-        const stopping =
-          run.reason === RunReason.DeadlineExceeded ||
-          run.reason === RunReason.Replaced ||
-          retargeted(run, pass.cluster);
-        const resend = stopping
-          ? { fromBatch: missing.fromBatch, count: 0 }
-          : found.length === 0
-            ? { fromBatch: missing.fromBatch, count: missing.count }
-            : { fromBatch: missing.fromBatch + 1, count: missing.count - Math.max(firstBatch, found.length) };
+        const [resend] = decideRun({
+          at: 'unanswered',
+          run,
+          found: found.length,
+          cluster: pass.cluster,
+        }).actions;
         let result: LaunchResult = { tasks: [], failures: [] };
         if (resend.count > 0) {
           assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs, pass.key);
@@ -534,8 +525,7 @@ export class LaunchStep {
           ...(result.acceptedAt ? { acceptedAt: result.acceptedAt } : {}),
           ...(unconfirmed ? { unconfirmed } : {}),
         };
-        const retryable = run.runNowKey === undefined && attemptOf(run) <= 1;
-        const updated = confirmedRunRecord(run, outcome, pass.now, retryable);
+        const updated = confirmedRunRecord(run, outcome, pass.now, resend.retryable);
         replaceRun(pass, run, updated);
       } catch (error) {
         if (error instanceof PassAbortedError) throw error;

@@ -1005,3 +1005,42 @@ table('the end of a pass: when to look again', [
     want: { pending: false, exhausted: false, actions: [] },
   },
 ]);
+
+/** 25 tasks in three batches from batch 0, none answered. */
+const unanswered = (extra: Partial<RunRecord> = {}): RunRecord => ({
+  ...running('2026-03-01T12:00:00Z'),
+  desiredCount: 25,
+  launchCount: 25,
+  unconfirmedLaunch: { launchAttempt: 0, fromBatch: 0, count: 25 },
+  ...extra,
+});
+const resend = (run: RunRecord, found: number) =>
+  ({ at: 'unanswered', run, found, cluster: 'default' }) as RunDecisionInput;
+
+table('batches of a launch without an answer, once its tasks were looked up', [
+  {
+    name: 'none found: every batch is resent under its own token',
+    input: resend(unanswered(), 0),
+    want: { actions: [{ do: 'resend-batches', fromBatch: 0, count: 25, retryable: true }] },
+  },
+  {
+    name: 'some found: the first batch went out; only the batches after it are sent',
+    input: resend(unanswered(), 4),
+    want: { actions: [{ do: 'resend-batches', fromBatch: 1, count: 15, retryable: true }] },
+  },
+  {
+    name: 'being stopped (activeDeadlineSeconds): only what runs is adopted',
+    input: resend(unanswered({ reason: 'DeadlineExceeded' }), 0),
+    want: { actions: [{ do: 'resend-batches', fromBatch: 0, count: 0, retryable: true }] },
+  },
+  {
+    name: 'in a cluster the spec no longer names: only what runs is adopted',
+    input: resend(unanswered({ cluster: 'old' }), 0),
+    want: { actions: [{ do: 'resend-batches', fromBatch: 0, count: 0, retryable: true }] },
+  },
+  {
+    name: 'a run-now: its shortfall is not retried by spec.retryPolicy',
+    input: resend(unanswered({ runNowKey: 'k' }), 0),
+    want: { actions: [{ do: 'resend-batches', fromBatch: 0, count: 25, retryable: false }] },
+  },
+]);
