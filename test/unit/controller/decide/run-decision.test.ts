@@ -1,5 +1,6 @@
-// The run decision, one table row per branch. decideDueRun is compared whole (deep.equal), so a
-// field added or lost in any branch shows here; planSchedule rows pin the fields each case sets.
+// The branch helpers of decideRun (run-decision.table.test.ts tables decideRun itself), one row
+// per branch. decideDueRun is compared whole (deep.equal), so a field added or lost in any branch
+// shows here; planSchedule rows pin the fields each case sets.
 import { expect } from 'chai';
 import { RUN_NOW_ANNOTATION } from '../../../../src/api/constants.js';
 import type { RunRecord, Spec } from '../../../../src/api/types.js';
