@@ -5,7 +5,7 @@
  * (every fire in an excluded stretch of its own: MAX_SKIPS skips).
  */
 import type { CalendarSpec } from '../src/api/calendar-types.js';
-import { planSchedule } from '../src/controller/decide/run-decision.js';
+import { planSchedule } from '../src/controller/decide/schedule-plan.js';
 import { compileCalendar, exclusionsOf, nextIncludedFire } from '../src/schedule/exclusion-calendar.js';
 import { compileSchedule } from '../src/schedule/schedule.js';
 

@@ -6,7 +6,8 @@
 // launches on time and once, whatever still waits. Pure: the pass does the lookups.
 import type { RunRecord, Spec, Status } from '../../api/types.js';
 import { TASKS_PER_BATCH } from '../ports.js';
-import { adoptedRun, desiredTaskCount, type FireTimes, type SchedulePlan } from './run-decision.js';
+import { desiredTaskCount } from './due-run.js';
+import type { FireTimes, SchedulePlan } from './schedule-plan.js';
 import { RunReason } from './run-tracking.js';
 
 export type PendingLookup = NonNullable<Status['pendingLookups']>[number];
@@ -142,5 +143,93 @@ export function decideLookedUp(input: LookedUpInput): LookedUpDecision {
       reason: RunReason.LaunchUnconfirmed,
       message: `${found.length} of ${planned} task(s) adopted from an earlier attempt; the batches not seen are resent under their original tokens`,
     },
+  };
+}
+
+// ---- What becomes of the times not launched ----
+
+/** A scheduled time whose tasks an earlier pass launched but never recorded. */
+export function adoptedRun(time: Date, taskArns: readonly string[], cluster: string): RunRecord {
+  return {
+    scheduledTime: time.toISOString(),
+    result: 'Running',
+    cluster,
+    desiredCount: taskArns.length,
+    launchCount: taskArns.length,
+    tasks: taskArns.map((taskArn) => ({ taskArn })),
+    message: `${taskArns.length} task(s) adopted from an earlier attempt`,
+  };
+}
+
+export interface MissedDecision {
+  /** One record per passed-over time kept (plan.missed, newest first): adopted, else Missed. */
+  readonly runs: readonly RunRecord[];
+  /** Missed times past the records kept: counted all the same, so the metrics stay true. */
+  readonly uncounted: number;
+  /** Times passed over that nobody launched (missedRunsTotal grows by this). */
+  readonly missed: number;
+  /** The MissedSchedule Warning, when something was missed. */
+  readonly warning?: string;
+}
+
+/**
+ * The times planSchedule passed over (coalesced). `adopted` holds those whose tasks were found
+ * launched by an earlier pass that never recorded them: they are adopted, not Missed.
+ */
+export function decideMissed(
+  plan: SchedulePlan,
+  adopted: ReadonlyMap<Date, readonly string[]>,
+  cluster: string,
+): MissedDecision {
+  const kept = plan.catchup.length + 1;
+  const runs = plan.missed.map((time): RunRecord => {
+    const found = adopted.get(time);
+    return found
+      ? adoptedRun(time, found, cluster)
+      : {
+          scheduledTime: time.toISOString(),
+          result: 'Missed',
+          reason: RunReason.Coalesced,
+          message:
+            kept > 1
+              ? `later scheduled times were due at the same pass; only the ${kept} most recent run (spec.catchup)`
+              : 'a later scheduled time was due at the same pass; only the most recent one runs',
+        };
+  });
+  const missed = plan.missedCount - adopted.size;
+  const count = plan.missedMore ? `at least ${missed}` : String(missed);
+  const considered = kept > 1 ? `the ${kept} most recent are` : 'only the most recent is';
+  return {
+    runs,
+    uncounted: Math.max(0, plan.missedCount - plan.missed.length),
+    missed,
+    ...(missed > 0
+      ? {
+          warning: `missed ${count} scheduled time(s) before ${(plan.catchup[0] ?? plan.lastScheduleTime)?.toISOString()}; ${considered} considered`,
+        }
+      : {}),
+  };
+}
+
+/**
+ * The time too late to start (plan.tooLate): adopted when an earlier pass launched it and crashed
+ * before writing (`found` its tasks), else Missed with a MissedSchedule Warning.
+ */
+export function decideTooLate(
+  time: Date,
+  found: readonly string[],
+  cluster: string,
+  startingDeadlineSeconds: number | undefined,
+): { readonly run: RunRecord; readonly warning?: string } {
+  if (found.length > 0) return { run: adoptedRun(time, found, cluster) };
+  const message = `too late to start: more than startingDeadlineSeconds (${startingDeadlineSeconds ?? 0}s) after ${time.toISOString()}`;
+  return {
+    run: {
+      scheduledTime: time.toISOString(),
+      result: 'Missed',
+      reason: RunReason.StartingDeadlineExceeded,
+      message,
+    },
+    warning: message,
   };
 }

@@ -8,7 +8,7 @@ import { TransientError } from '../errors.js';
 import type { DeadLetterOutcome } from '../metrics-port.js';
 import { EventReason, type AwsIdentity, type EcsCallOptions, type EventType } from '../ports.js';
 import { sortRuns } from '../decide/run-history.js';
-import { isPendingRun } from '../decide/run-decision.js';
+import type { LaunchWindow } from '../decide/run-decision.js';
 import type { PendingLookup } from '../decide/passed-over.js';
 import { attemptOf, isFailure, retryPolicyOf, retryRecord } from '../decide/run-retry.js';
 import { DRY_RUN_NOTE, RUN_SUCCEEDED_NOTE, skippedNote } from '../decide/event-notes.js';
@@ -43,8 +43,8 @@ export interface Pass {
   readonly identity: AwsIdentity | undefined;
   /** Tasks one run may launch: the controller's and the policy's caps. */
   readonly maxTasksPerRun: number;
-  /** How long capacity failures are retried when startingDeadlineSeconds is unset. */
-  readonly retryWindowSeconds: number;
+  /** Each scheduled time's launch window (capacity retries, adoption): an input of decideRun. */
+  readonly window: LaunchWindow;
   runs: RunRecord[];
   readonly events: PendingEvent[];
   readonly recorded: RunResult[];
@@ -86,14 +86,15 @@ export function jitterOf(pass: Pass, scheduledTime: Date): number {
   return jitterSeconds(pass.key, scheduledTime, pass.spec.jitterSeconds ?? 0);
 }
 
-/** A scheduled run short of tasks after capacity failures, still inside its launch window. */
-export function isPending(pass: Pass, run: RunRecord): boolean {
-  return isPendingRun(run, {
-    now: pass.now,
-    startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
-    retryWindowSeconds: pass.retryWindowSeconds,
-    jitterSeconds: (t) => jitterOf(pass, t),
-  });
+/** The launch windows of a resource's scheduled times, for decideRun. */
+export function launchWindowOf(key: string, spec: Spec, retryWindowSeconds: number): LaunchWindow {
+  return {
+    ...(spec.startingDeadlineSeconds !== undefined
+      ? { startingDeadlineSeconds: spec.startingDeadlineSeconds }
+      : {}),
+    retryWindowSeconds,
+    jitterSeconds: (t) => jitterSeconds(key, t, spec.jitterSeconds ?? 0),
+  };
 }
 
 /** Every ECS or SQS call of the pass: cancelled with it, made as the policy's role. */

@@ -32,20 +32,14 @@ import {
   type ResourceStore,
   type TaskLauncher,
 } from '../ports.js';
-import { isPending, iso, jitterOf, type Pass } from './reconcile-pass.js';
+import { iso, launchWindowOf, type Pass } from './reconcile-pass.js';
 import { lastResult, sortRuns } from '../decide/run-history.js';
 import { LaunchLedger } from '../runtime/run-ledger.js';
 import { DEFAULT_LOOKUPS_PER_SECOND, LookupBudget } from '../runtime/lookup-budget.js';
 import { LaunchStep } from './run-launch.js';
 import { enforceActiveDeadline, followTasks, nextDeadline, observeRuns } from './run-observation.js';
-import {
-  decideRunNow,
-  maxRunsReached,
-  needsFreshTasks,
-  planSchedule,
-  requeueAfterMs,
-  type SchedulePlan,
-} from '../decide/run-decision.js';
+import { decideRun, type EndDecision } from '../decide/run-decision.js';
+import type { SchedulePlan } from '../decide/schedule-plan.js';
 import { awaitingRetry, cancelledRetry, isFailure, nextRetryAt } from '../decide/run-retry.js';
 import { RunReason, unfinishedTaskArns } from '../decide/run-tracking.js';
 import { ScheduleStep } from './schedule-step.js';
@@ -271,7 +265,7 @@ export class Reconciler {
         ...decision.identity,
         namespace: resource.metadata.namespace ?? 'default',
       },
-      retryWindowSeconds: this.#retryWindowSeconds,
+      window: launchWindowOf(key, resource.spec, this.#retryWindowSeconds),
       maxTasksPerRun: Math.min(
         this.#deps.maxTasksPerRun ?? DEFAULT_MAX_TASKS_PER_RUN,
         decision.maxTasksPerRun ?? Number.POSITIVE_INFINITY,
@@ -299,23 +293,24 @@ export class Reconciler {
     const after = new Date(
       status.lastScheduleTime ?? resource.metadata.creationTimestamp ?? now.toISOString(),
     );
-    const plan = planSchedule({
-      fires: schedule,
+    const {
+      plan,
+      actions: [observe],
+    } = decideRun({
+      at: 'start',
+      spec: pass.spec,
       now,
+      runs: pass.runs,
+      resource,
+      fires: schedule,
       after,
-      suspend: pass.spec.suspend ?? false,
-      exhausted: maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal),
-      ...(pass.spec.catchup ? { catchupRuns: pass.spec.catchup.maxRuns } : {}),
-      ...(pass.spec.maxRuns !== undefined ? { runsLeft: pass.spec.maxRuns - pass.launchedRunsTotal } : {}),
-      startingDeadlineSeconds: pass.spec.startingDeadlineSeconds,
-      jitterSeconds: (t) => jitterOf(pass, t),
+      lastRunNow: status.lastRunNow,
+      buffered: pass.buffered !== undefined,
+      launchedRunsTotal: pass.launchedRunsTotal,
+      jitterSeconds: pass.window.jitterSeconds,
       ...(resolved.exclusions ? { exclusions: resolved.exclusions } : {}),
     });
-    const fresh = needsFreshTasks(pass.spec, pass.runs, now, {
-      scheduled: plan.due !== undefined,
-      runNow: decideRunNow(resource, status.lastRunNow, pass.spec.suspend ?? false).action === 'start',
-      buffered: pass.buffered !== undefined,
-    });
+    const fresh = observe.fresh;
     try {
       await observeRuns(pass, this.#tracker, {
         inline: this.#inline,
@@ -328,7 +323,7 @@ export class Reconciler {
         error instanceof AccessDeniedError ? this.#denials.observe(key, [error], now) : undefined;
       if (!denial) throw error;
       await this.#stall(resource, denial.reason, denial.message, now, log, commit, waiting);
-      return this.#requeue(pass, plan);
+      return this.#requeue(pass, this.#decideEnd(pass, plan));
     }
     await enforceActiveDeadline(pass, this.#deps.launcher);
     await this.#launches.retryPending(pass);
@@ -358,13 +353,14 @@ export class Reconciler {
       ? { terminal: true, ...denial, waitingFor: ACCESS_WAITING_FOR }
       : pass.triggerProblem;
     // The run that reached maxRuns may have launched in this very pass: no next time is shown.
-    const exhausted = maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal);
+    const end = this.#decideEnd(pass, plan);
+    const { exhausted } = end;
     const next = buildStatus({
       previous: status,
       generation: resource.metadata.generation,
       now,
       suspended: pass.spec.suspend ?? false,
-      pending: pass.runs.some((r) => isPending(pass, r)),
+      pending: end.pending,
       retrying: pass.runs.find(awaitingRetry),
       resolvedSchedule: schedule.resolved,
       scheduleSummary: scheduleSummary(pass.spec),
@@ -390,7 +386,7 @@ export class Reconciler {
     fenced();
     const written = resource.status ?? {};
     const report = () =>
-      this.#report(pass, plan, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
+      this.#report(pass, plan, exhausted, lastScheduleTime, previousVerdict, newestVerdict(next.runs));
     const launched = new Set([...(waiting?.launched ?? []), ...pass.launched]);
     const writeBy = waiting?.writeBy ?? new Date(now.getTime() + this.#launchWriteDelayMs);
     if (
@@ -412,7 +408,7 @@ export class Reconciler {
       });
       const checkBy = writeBy.getTime() - Math.min(LAUNCH_CHECK_LEAD_MS, this.#launchWriteDelayMs / 4);
       followTasks(this.#tracker, pass, checkBy > now.getTime() ? new Date(checkBy) : undefined);
-      const { requeueAfterMs: after } = this.#requeue(pass, plan);
+      const { requeueAfterMs: after } = this.#requeue(pass, end);
       return {
         requeueAfterMs: Math.min(after ?? Number.POSITIVE_INFINITY, writeBy.getTime() - now.getTime()),
       };
@@ -435,13 +431,13 @@ export class Reconciler {
 
     // No retry with backoff: the next attempt is the next scheduled time's (or the resync's), so a
     // denial of a side call (a dead letter, DescribeTasks) does not stop the schedule as well.
-    if (denial) return this.#requeue(pass, plan);
+    if (denial) return this.#requeue(pass, end);
     if (pass.errors[0]) throw pass.errors[0];
     // Like an invalid spec: nothing this controller can do changes the answer, so no requeue.
     if (pass.triggerProblem?.terminal) {
       throw new TerminalError(pass.triggerProblem.message, pass.triggerProblem.reason);
     }
-    return this.#requeue(pass, plan);
+    return this.#requeue(pass, end);
   }
 
   /**
@@ -616,6 +612,7 @@ export class Reconciler {
   #report(
     pass: Pass,
     plan: SchedulePlan,
+    exhausted: boolean,
     lastScheduleTime: string | undefined,
     before: RunRecord | undefined,
     after: RunRecord | undefined,
@@ -639,7 +636,7 @@ export class Reconciler {
     // Counted once: only the excluded times the stored watermark has moved past.
     const excluded = (plan.excluded ?? []).filter((t) => last && t.getTime() <= last.getTime()).length;
     if (excluded > 0) metrics.excludedRuns?.(pass.key, excluded);
-    const stopped = pass.spec.suspend || maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal);
+    const stopped = pass.spec.suspend || exhausted;
     metrics.scheduleTimes(pass.key, stopped ? undefined : plan.nextScheduleTime, last);
     if (pass.queueDepth !== undefined) metrics.queueDepth(pass.key, pass.queueDepth);
     if (after && (before?.scheduledTime !== after.scheduledTime || before.result !== after.result)) {
@@ -648,22 +645,30 @@ export class Reconciler {
     }
   }
 
-  #requeue(pass: Pass, plan: SchedulePlan): ReconcileResult {
+  /** decideRun's word on the end of the pass: pending runs, maxRuns, and when to look again. */
+  #decideEnd(pass: Pass, plan: SchedulePlan): EndDecision {
     // Without a sink nothing is tried, so a letter's past time must not requeue at once, forever.
     const letterAt = this.#deps.deadLetters ? nextDeadLetterAttempt(pass.runs) : undefined;
     const deadline = nextDeadline(pass);
     const retryAt = nextRetryAt(pass.runs);
-    const exhausted = maxRunsReached(pass.spec.maxRuns, pass.launchedRunsTotal);
-    const after = requeueAfterMs({
+    return decideRun({
+      at: 'end',
+      spec: pass.spec,
       now: pass.now,
-      ...(plan.wakeAt && !exhausted ? { wakeAt: plan.wakeAt } : {}),
+      runs: pass.runs,
+      launchedRunsTotal: pass.launchedRunsTotal,
+      window: pass.window,
+      ...(plan.wakeAt ? { wakeAt: plan.wakeAt } : {}),
       // With the shared tracker a task's end wakes the resource; inline, the pass must come back.
       ...(this.#inline && unfinishedTaskArns(pass.runs).length > 0 ? { pollMs: this.#activePollMs } : {}),
       ...(deadline ? { deadline } : {}),
       ...(retryAt ? { retryAt } : {}),
       ...(letterAt ? { letterAt } : {}),
-      pending: pass.runs.filter((r) => isPending(pass, r)).map((r) => new Date(r.scheduledTime)),
     });
+  }
+
+  #requeue(pass: Pass, end: EndDecision): ReconcileResult {
+    const after = end.actions[0]?.ms;
     // Passed-over times waiting for the lookup budget: back when this resource's turn comes.
     const wait = pass.lookupWaitMs;
     const soonest = wait === undefined ? after : Math.min(after ?? wait, wait);

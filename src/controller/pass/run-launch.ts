@@ -1,11 +1,11 @@
-// Launching a run as decided in ../decide/run-decision.ts (the concurrency policy, the trigger's
-// count, the capped desired count): the queue depth read when the decision asks for it, the stops
-// of a Replace, and one RunTask attempt with its deterministic token, fenced by the lease.
+// Launching a run as decideRun (../decide/run-decision.ts) decides it (the concurrency policy, the
+// trigger's count, the capped desired count): the queue depth read when the decision asks for it,
+// the stops of a Replace, and one RunTask attempt with its deterministic token, fenced by the lease.
 // Capacity retries of runs short of tasks go through the same attempt, with the next token; so
 // does the next attempt of a failed run (spec.retryPolicy), under that attempt's own identity.
 import type { RunRecord } from '../../api/types.js';
 import { ConditionType, findCondition } from '../decide/conditions.js';
-import { decideDueRun, decideRetries, decideSupersede, retargeted } from '../decide/run-decision.js';
+import { decideRun, type StartRunAction } from '../decide/run-decision.js';
 import { TerminalError } from '../errors.js';
 import { assertMayLaunch, launchCheck, PassAbortedError } from '../runtime/fencing.js';
 import {
@@ -21,19 +21,24 @@ import {
   type LeaseFence,
   type QueueDepthSource,
   type TaskLauncher,
-  TASKS_PER_BATCH,
 } from '../ports.js';
 import {
   addRun,
   callOptions,
-  isPending,
   launchDelay,
   replaceRun,
   settled,
   toTransient,
   type Pass,
 } from './reconcile-pass.js';
-import { attemptIdentity, recordedRunIdentity, type RunIdentity } from '../decide/run-identity.js';
+import {
+  attemptIdentity,
+  recordedRunIdentity,
+  runNowIdentity,
+  runNowKeyOf,
+  scheduledRunIdentity,
+  type RunIdentity,
+} from '../decide/run-identity.js';
 import { launchClientToken, type LaunchLedger } from '../runtime/run-ledger.js';
 import { attemptOf, cancelledRetry } from '../decide/run-retry.js';
 import { launchedTaskCount, plannedTasks, RunReason, withReason } from '../decide/run-tracking.js';
@@ -62,19 +67,27 @@ export class LaunchStep {
    */
   async retryPending(pass: Pass): Promise<void> {
     await this.#confirmBatches(pass);
-    for (const run of pass.runs.filter((r) => isPending(pass, r) && !r.unconfirmedLaunch)) {
-      if (retargeted(run, pass.cluster)) {
+    const { actions } = decideRun({
+      at: 'capacity',
+      spec: pass.spec,
+      now: pass.now,
+      runs: pass.runs,
+      cluster: pass.cluster,
+      window: pass.window,
+    });
+    for (const action of actions) {
+      const { run } = action;
+      if (action.do === 'end-short-run') {
         this.#endShortRun(pass, run);
         continue;
       }
       const scheduled = new Date(run.scheduledTime);
       const known = (run.tasks ?? []).map((t) => t.taskArn);
-      const remainder = plannedTasks(run) - launchedTaskCount(run);
       const outcome = await this.#launch(pass, {
         identity: recordedRunIdentity(pass.resource, run),
         scheduled,
         kind: 'scheduled',
-        count: remainder,
+        count: action.count,
         known,
         // Records from before attempts were counted made one attempt at least.
         attempt: run.launchAttempts ?? 1,
@@ -101,13 +114,21 @@ export class LaunchStep {
    * is the run it belongs to, not a new one.
    */
   async launchRetries(pass: Pass): Promise<void> {
-    const retries = decideRetries(pass.spec, pass.runs, pass.cluster, pass.now);
-    for (const { run, why } of retries.cancel) {
-      const closed = cancelledRetry(run, why, pass.now);
-      replaceRun(pass, run, closed);
-      settled(pass, closed, { retry: false });
-    }
-    for (const { run, attempt, count, desiredCount, message } of retries.launch) {
+    const { actions } = decideRun({
+      at: 'retries',
+      spec: pass.spec,
+      now: pass.now,
+      runs: pass.runs,
+      cluster: pass.cluster,
+    });
+    for (const action of actions) {
+      if (action.do === 'close-retry') {
+        const closed = cancelledRetry(action.run, action.why, pass.now);
+        replaceRun(pass, action.run, closed);
+        settled(pass, closed, { retry: false });
+        continue;
+      }
+      const { run, attempt, count, desiredCount, message } = action;
       const outcome = await this.#launch(pass, {
         identity: attemptIdentity(recordedRunIdentity(pass.resource, run), attempt),
         // The attempt's own due time: the ledger compares it with the start of this term.
@@ -141,33 +162,37 @@ export class LaunchStep {
     }
   }
 
-  /** Decides and launches one due run. False after a transient failure: the time stays due. */
-  async startRun(
-    pass: Pass,
-    scheduled: Date,
-    identity: RunIdentity,
-    kind: RunKind,
-    runNowKey?: string,
-    /** The run waited (BufferOne) since this instant: it keeps that place if it must wait on. */
-    waitingSince?: string,
-  ): Promise<boolean> {
+  /**
+   * Launches one due run as decideRun decides it. False after a transient failure (or a wait): the
+   * time stays due.
+   */
+  async startRun(pass: Pass, start: StartRunAction): Promise<boolean> {
+    const { time: scheduled, since: waitingSince } = start;
+    const kind: RunKind = start.kind === 'run-now' ? 'run-now' : 'scheduled';
+    const runNowKey = start.value !== undefined ? runNowKeyOf(start.value) : undefined;
+    const identity =
+      start.value !== undefined
+        ? runNowIdentity(pass.resource, start.value, pass.now)
+        : scheduledRunIdentity(pass.resource, scheduled);
     const ask = (queueDepth?: number) =>
-      decideDueRun({
+      decideRun({
+        at: 'due',
+        kind: start.kind,
         spec: pass.spec,
+        now: pass.now,
         runs: pass.runs,
         maxTasksPerRun: pass.maxTasksPerRun,
         queueClient: this.#deps.queueDepth !== undefined,
         ...(queueDepth !== undefined ? { queueDepth } : {}),
         ...(pass.buffered ? { buffered: pass.buffered.scheduledTime } : {}),
-        ...(kind === 'run-now' ? { runNow: true } : {}),
-        ...(pass.spec.maxRuns !== undefined ? { runsLeft: pass.spec.maxRuns - pass.launchedRunsTotal } : {}),
-      });
+        launchedRunsTotal: pass.launchedRunsTotal,
+      }).actions[0];
     const scheduledTime = scheduled.toISOString();
     const sqs = pass.spec.trigger?.sqs;
     const source = this.#deps.queueDepth;
     let decision = ask();
     let depth: number | undefined;
-    if (decision.action === 'read-queue-depth' && sqs && source) {
+    if (decision.do === 'read-queue-depth' && sqs && source) {
       // The queue already failed this pass (the due time, then a run-now): it is reported once.
       if (pass.triggerProblem) return false;
       try {
@@ -179,8 +204,8 @@ export class LaunchStep {
       pass.queueDepth = depth;
       decision = ask(depth);
     }
-    if (decision.action === 'wait' || decision.action === 'read-queue-depth') return false;
-    if (decision.action === 'buffer') {
+    if (decision.do === 'wait' || decision.do === 'read-queue-depth') return false;
+    if (decision.do === 'buffer') {
       pass.buffered = { scheduledTime, since: waitingSince ?? pass.now.toISOString() };
       if (waitingSince === undefined) {
         pass.events.push({
@@ -192,7 +217,7 @@ export class LaunchStep {
       return true;
     }
     // Skipped before any count was reached (no SQS client): the record carries only the reason.
-    if (decision.action === 'skip' && decision.desiredCount === undefined) {
+    if (decision.do === 'skip' && decision.desiredCount === undefined) {
       addRun(pass, { scheduledTime, result: 'Skipped', reason: decision.reason, message: decision.message });
       return true;
     }
@@ -206,7 +231,7 @@ export class LaunchStep {
         ? { launchDelaySeconds: Math.max(0, Math.round((pass.now.getTime() - scheduled.getTime()) / 1000)) }
         : {}),
     };
-    if (decision.action === 'skip') {
+    if (decision.do === 'skip') {
       addRun(pass, {
         ...base,
         result: 'Skipped',
@@ -453,19 +478,12 @@ export class LaunchStep {
         const found = (
           await this.#deps.launcher.findTasks(cluster, identity.startedBy, callOptions(pass))
         ).filter((arn) => !known.has(arn) && known.add(arn));
-        const firstBatch = Math.min(TASKS_PER_BATCH, missing.count);
-        // A run being stopped (its deadline, a Replace) only adopts what runs, to stop it too. So
-        // does a run whose cluster the spec no longer names: a resend would go to a cluster this
-        // pass's policy decision did not judge, and every launch is judged on what it sends.
-        const stopping =
-          run.reason === RunReason.DeadlineExceeded ||
-          run.reason === RunReason.Replaced ||
-          retargeted(run, pass.cluster);
-        const resend = stopping
-          ? { fromBatch: missing.fromBatch, count: 0 }
-          : found.length === 0
-            ? { fromBatch: missing.fromBatch, count: missing.count }
-            : { fromBatch: missing.fromBatch + 1, count: missing.count - Math.max(firstBatch, found.length) };
+        const [resend] = decideRun({
+          at: 'unanswered',
+          run,
+          found: found.length,
+          cluster: pass.cluster,
+        }).actions;
         let result: LaunchResult = { tasks: [], failures: [] };
         if (resend.count > 0) {
           assertMayLaunch(pass.signal, this.#deps.fence, this.#deps.fenceMarginMs, pass.key);
@@ -507,8 +525,7 @@ export class LaunchStep {
           ...(result.acceptedAt ? { acceptedAt: result.acceptedAt } : {}),
           ...(unconfirmed ? { unconfirmed } : {}),
         };
-        const retryable = run.runNowKey === undefined && attemptOf(run) <= 1;
-        const updated = confirmedRunRecord(run, outcome, pass.now, retryable);
+        const updated = confirmedRunRecord(run, outcome, pass.now, resend.retryable);
         replaceRun(pass, run, updated);
       } catch (error) {
         if (error instanceof PassAbortedError) throw error;
@@ -596,9 +613,15 @@ export class LaunchStep {
    * and a run waiting for its next attempt ends with its last attempt's result.
    */
   #supersedePending(pass: Pass, scheduledTime: string): void {
-    for (const { run, updated, settle } of decideSupersede(pass.runs, scheduledTime, pass.now, (r) =>
-      isPending(pass, r),
-    )) {
+    const { actions } = decideRun({
+      at: 'launched',
+      spec: pass.spec,
+      now: pass.now,
+      runs: pass.runs,
+      scheduledTime,
+      window: pass.window,
+    });
+    for (const { run, updated, settle } of actions) {
       replaceRun(pass, run, updated);
       if (settle === 'final') settled(pass, updated, { retry: false });
       else if (settle === 'retryable') settled(pass, updated);

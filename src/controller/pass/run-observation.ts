@@ -2,8 +2,9 @@
 // outlived activeDeadlineSeconds stopped. Each run's tasks are followed in the cluster they were
 // launched in.
 import { EventReason, type TaskLauncher } from '../ports.js';
-import { callOptions, isPending, replaceRun, settled, toTransient, type Pass } from './reconcile-pass.js';
+import { callOptions, replaceRun, settled, toTransient, type Pass } from './reconcile-pass.js';
 import { awaitingRetry } from '../decide/run-retry.js';
+import { isPendingRun } from '../decide/older-runs.js';
 import { isFinished, overdueRuns, RunReason, trackRuns, withReason } from '../decide/run-tracking.js';
 import type { TaskTracker, TrackedTask } from '../runtime/task-tracker.js';
 
@@ -65,7 +66,7 @@ export async function observeRuns(
   const tracked = trackRuns(pass.runs, tracker.observations(pass.key), {
     now: pass.now,
     missingGraceMs: options.missingGraceMs,
-    isPending: (run) => isPending(pass, run),
+    isPending: (run) => isPendingRun(run, { now: pass.now, ...pass.window }),
   });
   pass.runs = tracked.runs;
   for (const run of tracked.settled) settled(pass, run);

@@ -1,27 +1,15 @@
-// The schedule's part of a pass: times passed over while nobody looked (looked up in ECS first
-// where an earlier leader may have launched them: adopted with their tasks, else Missed), a time
-// too late to start, the due time, and the run-now annotation.
+// The schedule's part of a pass, as decideRun decides it: times passed over while nobody looked
+// (looked up in ECS first where an earlier leader may have launched them: adopted with their
+// tasks, else Missed), a time too late to start, the due time, and the run-now annotation.
 import type { RunRecord } from '../../api/types.js';
 import { EventReason, type TaskLauncher } from '../ports.js';
-import { addRun, callOptions, iso, jitterOf, later, toTransient, type Pass } from './reconcile-pass.js';
-import { runNowIdentity, runNowKeyOf, scheduledRunIdentity } from '../decide/run-identity.js';
+import { addRun, callOptions, later, toTransient, type Pass } from './reconcile-pass.js';
+import { scheduledRunIdentity } from '../decide/run-identity.js';
 import type { LaunchStep } from './run-launch.js';
 import type { LaunchLedger } from '../runtime/run-ledger.js';
 import type { LookupBudget } from '../runtime/lookup-budget.js';
-import {
-  decideMissed,
-  decideRunNow,
-  decideTooLate,
-  launchWindowEnd,
-  type FireTimes,
-  type SchedulePlan,
-} from '../decide/run-decision.js';
-import {
-  addPendingRange,
-  decideLookedUp,
-  plannedPassedOverTasks,
-  splitPassedOver,
-} from '../decide/passed-over.js';
+import { decideRun } from '../decide/run-decision.js';
+import type { FireTimes, SchedulePlan } from '../decide/schedule-plan.js';
 
 export class ScheduleStep {
   readonly #launcher: TaskLauncher;
@@ -60,48 +48,53 @@ export class ScheduleStep {
     // One after another: all at once, ten lookups of every resource after a failover came to
     // hundreds of ListTasks together, past ECS's read quota; the throttled passes failed and were
     // retried with growing backoff, and the torture suite recorded thousands of runs lost.
-    const split = splitPassedOver(plan, fires, after, (time) =>
-      this.#ledger.needsLookup({
-        key: pass.key,
-        scheduledTime: time,
-        kind: 'scheduled',
-        now: pass.now,
-        signal: pass.signal,
-      }),
-    );
-    if (split.range) pass.pendingLookups = addPendingRange(pass.pendingLookups, split.range);
-    await this.#lookUpPending(pass, fires);
-    const missed = decideMissed(split.plan, new Map(), pass.cluster);
-    for (const run of missed.runs) addRun(pass, run);
-    // Counted beyond the records kept, so missedRunsTotal stays true after a long outage.
-    for (let i = 0; i < missed.uncounted; i++) pass.recorded.push('Missed');
-    pass.missedRunsTotal += missed.missed;
-    if (missed.warning) {
-      pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: missed.warning });
+    const { actions } = decideRun({
+      at: 'schedule',
+      plan,
+      fires,
+      after,
+      pendingLookups: pass.pendingLookups,
+      mayHaveLaunched: (time) =>
+        this.#ledger.needsLookup({
+          key: pass.key,
+          scheduledTime: time,
+          kind: 'scheduled',
+          now: pass.now,
+          signal: pass.signal,
+        }),
+    });
+    let watermark = previous;
+    for (const action of actions) {
+      switch (action.do) {
+        case 'look-up-passed-over':
+          pass.pendingLookups = [...action.pending];
+          await this.#lookUpPending(pass, fires);
+          break;
+        case 'record-missed':
+          for (const run of action.runs) addRun(pass, run);
+          // Counted beyond the records kept, so missedRunsTotal stays true after a long outage.
+          for (let i = 0; i < action.uncounted; i++) pass.recorded.push('Missed');
+          pass.missedRunsTotal += action.missed;
+          if (action.warning) {
+            pass.events.push({
+              type: 'Warning',
+              reason: EventReason.MissedSchedule,
+              message: action.warning,
+            });
+          }
+          break;
+        case 'advance-watermark':
+          watermark = later(watermark, action.to.toISOString());
+          break;
+        case 'look-up-too-late':
+          if (!(await this.#recordTooLate(pass, action.time))) return watermark;
+          break;
+        case 'start-run':
+          if (!(await this.#launches.startRun(pass, action))) return watermark;
+          break;
+      }
     }
-    // Times excluded before the first launch are dealt with whatever becomes of it.
-    let handledUpTo = later(later(previous, iso(plan.missed[0])), iso(plan.excludedBeforeDue));
-    // spec.catchup: older times launched oldest first, each its own run (decided in planSchedule).
-    for (const time of plan.catchup) {
-      const identity = scheduledRunIdentity(pass.resource, time);
-      if (!(await this.#launches.startRun(pass, time, identity, 'scheduled'))) return handledUpTo;
-      handledUpTo = later(handledUpTo, iso(time));
-    }
-    if (plan.tooLate) {
-      if (!(await this.#recordTooLate(pass, plan.tooLate))) return handledUpTo;
-    }
-    if (
-      plan.due &&
-      !(await this.#launches.startRun(
-        pass,
-        plan.due,
-        scheduledRunIdentity(pass.resource, plan.due),
-        'scheduled',
-      ))
-    ) {
-      return handledUpTo;
-    }
-    return later(previous, iso(plan.lastScheduleTime));
+    return watermark;
   }
 
   /**
@@ -110,7 +103,6 @@ export class ScheduleStep {
    * missing batches confirmed at once, so the due time of this pass is not held up by it.
    */
   async #lookUpPending(pass: Pass, fires: FireTimes): Promise<void> {
-    const planned = plannedPassedOverTasks(pass.spec, pass.maxTasksPerRun);
     const missed: Date[] = [];
     const short: RunRecord[] = [];
     const ranges = [...pass.pendingLookups];
@@ -138,19 +130,17 @@ export class ScheduleStep {
           ranges[0] = { from: time.toISOString(), to: range.to };
           break lookups;
         }
-        const end = launchWindowEnd(
-          time,
-          jitterOf(pass, time),
-          pass.spec.startingDeadlineSeconds,
-          pass.retryWindowSeconds,
-        );
-        const decision = decideLookedUp({
+        const [decision] = decideRun({
+          at: 'looked-up',
+          why: 'passed-over',
+          spec: pass.spec,
+          now: pass.now,
           time,
           found,
           cluster: pass.cluster,
-          planned,
-          inWindow: pass.now.getTime() < end.getTime(),
-        });
+          maxTasksPerRun: pass.maxTasksPerRun,
+          window: pass.window,
+        }).actions;
         addRun(pass, decision.run);
         if (decision.missed) {
           missed.push(time);
@@ -190,11 +180,21 @@ export class ScheduleStep {
       pass.errors.push(toTransient(error, 'looking for tasks already launched'));
       return false;
     }
-    const decision = decideTooLate(time, found, pass.cluster, pass.spec.startingDeadlineSeconds);
+    const [decision] = decideRun({
+      at: 'looked-up',
+      why: 'too-late',
+      spec: pass.spec,
+      now: pass.now,
+      time,
+      found,
+      cluster: pass.cluster,
+      maxTasksPerRun: pass.maxTasksPerRun,
+      window: pass.window,
+    }).actions;
     addRun(pass, decision.run);
-    if (found.length > 0) pass.launchedRunsTotal += 1;
+    if (decision.adopted) pass.launchedRunsTotal += 1;
+    if (decision.missed) pass.missedRunsTotal += 1;
     if (decision.warning) {
-      pass.missedRunsTotal += 1;
       pass.events.push({ type: 'Warning', reason: EventReason.MissedSchedule, message: decision.warning });
     }
     return true;
@@ -202,25 +202,22 @@ export class ScheduleStep {
 
   /** Run-now by annotation: once per distinct value. Returns the new status.lastRunNow. */
   async runNow(pass: Pass, previous: string | undefined): Promise<string | undefined> {
-    const decision = decideRunNow(pass.resource, previous, pass.spec.suspend ?? false);
-    if (decision.action === 'none') return previous;
-    const { value } = decision;
-    if (decision.action === 'skip') {
-      addRun(pass, {
-        scheduledTime: pass.now.toISOString(),
-        result: 'Skipped',
-        reason: decision.reason,
-        message: decision.message,
-      });
-      return value;
+    const { actions } = decideRun({
+      at: 'run-now',
+      spec: pass.spec,
+      now: pass.now,
+      resource: pass.resource,
+      lastRunNow: previous,
+    });
+    let lastRunNow = previous;
+    for (const action of actions) {
+      if (action.do === 'skip-run-now') {
+        addRun(pass, action.run);
+        lastRunNow = action.value;
+      } else if (await this.#launches.startRun(pass, action)) {
+        lastRunNow = action.value;
+      }
     }
-    const started = await this.#launches.startRun(
-      pass,
-      pass.now,
-      runNowIdentity(pass.resource, value, pass.now),
-      'run-now',
-      runNowKeyOf(value),
-    );
-    return started ? value : previous;
+    return lastRunNow;
   }
 }

@@ -5,7 +5,7 @@
 // calendar excludes. TEST_SEED=<seed> replays a run.
 import { expect } from 'chai';
 import type { CalendarSpec } from '../../../../src/api/calendar-types.js';
-import { planSchedule } from '../../../../src/controller/decide/run-decision.js';
+import { planSchedule } from '../../../../src/controller/decide/schedule-plan.js';
 import { compileCalendar, exclusionsOf } from '../../../../src/schedule/exclusion-calendar.js';
 import { compileSchedules } from '../../../../src/schedule/schedule-union.js';
 import { testSeed, type SeededRandom } from '../../../support/seeded-random.js';

@@ -5,13 +5,12 @@ import { setCondition } from '../../../../src/controller/decide/conditions.js';
 import { newRunRecord } from '../../../../src/controller/decide/launch-outcome.js';
 import { lastResult, trimRuns } from '../../../../src/controller/decide/run-history.js';
 import { runNowIdentity, scheduledRunIdentity } from '../../../../src/controller/decide/run-identity.js';
+import { decideLaunch, desiredTaskCount } from '../../../../src/controller/decide/due-run.js';
 import {
-  decideLaunch,
-  desiredTaskCount,
   MAX_FIRES_SCANNED,
   planSchedule,
   type FireTimes,
-} from '../../../../src/controller/decide/run-decision.js';
+} from '../../../../src/controller/decide/schedule-plan.js';
 import { trackRuns } from '../../../../src/controller/decide/run-tracking.js';
 import { capacityFailure, missingTaskDefinition } from '../../../support/recording-launcher.js';
 import { scheduledTask } from '../../../support/resources.js';

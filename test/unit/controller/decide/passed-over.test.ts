@@ -10,7 +10,7 @@ import {
   MAX_MISSED_RECORDS,
   planSchedule,
   type FireTimes,
-} from '../../../../src/controller/decide/run-decision.js';
+} from '../../../../src/controller/decide/schedule-plan.js';
 
 const MINUTE = 60_000;
 const everyMinute: FireTimes = {

@@ -1,32 +1,38 @@
-// The run decision, one table row per branch. decideDueRun is compared whole (deep.equal), so a
-// field added or lost in any branch shows here; planSchedule rows pin the fields each case sets.
+// The branch helpers of decideRun (run-decision.table.test.ts tables decideRun itself), one row
+// per branch. decideDueRun is compared whole (deep.equal), so a field added or lost in any branch
+// shows here; planSchedule rows pin the fields each case sets.
 import { expect } from 'chai';
 import { RUN_NOW_ANNOTATION } from '../../../../src/api/constants.js';
 import type { RunRecord, Spec } from '../../../../src/api/types.js';
 import {
   decideBuffered,
   decideDueRun,
-  decideMissed,
-  decideRetries,
   decideRunNow,
-  decideSupersede,
-  decideTooLate,
-  isPendingRun,
-  launchWindowEnd,
-  MAX_MISSED_RECORDS,
-  maxRunsReached,
   needsFreshTasks,
-  planSchedule,
-  REQUEUE_PADDING_MS,
-  requeueAfterMs,
   wantsRunNow,
   type BufferedDecision,
   type DueRunDecision,
   type DueRunInput,
+} from '../../../../src/controller/decide/due-run.js';
+import {
+  decideRetries,
+  decideSupersede,
+  isPendingRun,
+} from '../../../../src/controller/decide/older-runs.js';
+import { decideMissed, decideTooLate } from '../../../../src/controller/decide/passed-over.js';
+import {
+  REQUEUE_PADDING_MS,
+  requeueAfterMs,
+  type RequeueInput,
+} from '../../../../src/controller/decide/requeue.js';
+import {
+  launchWindowEnd,
+  MAX_MISSED_RECORDS,
+  maxRunsReached,
+  planSchedule,
   type FireTimes,
   type PlanInput,
-  type RequeueInput,
-} from '../../../../src/controller/decide/run-decision.js';
+} from '../../../../src/controller/decide/schedule-plan.js';
 import { dueRetries } from '../../../../src/controller/decide/run-retry.js';
 import { compileCalendar, exclusionsOf } from '../../../../src/schedule/exclusion-calendar.js';
 import { scheduledTask } from '../../../support/resources.js';
