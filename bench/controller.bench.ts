@@ -660,6 +660,13 @@ async function main(): Promise<number> {
         `controller pid ${c.pid}: CPU ${fmt(c.cpuSecondsPerMinute)} s per minute (${fmt(c.cpuSecondsPerMinute / 60, 3)} core), ` +
           `RSS max ${fmt(c.rssMiB, 0)} MiB (JS heap in use max ${fmt(c.heapMiB, 0)} MiB), work queue depth max ${c.queueDepthMax}`,
       );
+    // All controllers together: with shards, each holds its own share of the resources.
+    const rssTotalMiB = perController.reduce((sum, c) => sum + c.rssMiB, 0);
+    const rssPer1000 = rssTotalMiB / (N / 1000);
+    console.log(
+      `RSS per 1,000 resources: ${fmt(rssPer1000, 1)} MiB (RSS max ${fmt(rssTotalMiB, 0)} MiB` +
+        `${perController.length > 1 ? ' over all controllers' : ''} for ${N} resources, fixed costs included)`,
+    );
     if (!Number.isNaN(simulatorCpu)) console.log(`simulator: CPU ${fmt(simulatorCpu)} s per minute`);
     console.log(`controller exit code(s) after SIGTERM: ${exits.join(', ')}`);
     const result = {
@@ -690,6 +697,7 @@ async function main(): Promise<number> {
       eventUpdatesPerRun: eventUpdates / measuredRuns,
       writesPerRun: (statusWrites + events) / measuredRuns,
       controllers: perController,
+      rssMiBPer1000Resources: rssPer1000,
       simulatorCpuSecondsPerMinute: simulatorCpu,
     };
     console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
