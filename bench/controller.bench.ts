@@ -777,6 +777,13 @@ async function main(): Promise<number> {
           ? `, ${fmt((median(perRound.map((r) => r.cpuSecondsPerMinute)) * 1000 * rounds) / measuredRuns)} ms at the median minute`
           : ''),
     );
+    // All controllers together: with shards, each holds its own share of the resources.
+    const rssTotalMiB = perController.reduce((sum, c) => sum + c.rssMiB, 0);
+    const rssPer1000 = rssTotalMiB / (N / 1000);
+    console.log(
+      `RSS per 1,000 resources: ${fmt(rssPer1000, 1)} MiB (RSS max ${fmt(rssTotalMiB, 0)} MiB` +
+        `${perController.length > 1 ? ' over all controllers' : ''} for ${N} resources, fixed costs included)`,
+    );
     if (!Number.isNaN(simulatorCpu)) console.log(`simulator: CPU ${fmt(simulatorCpu)} s per minute`);
     const stepReport = reportSteps(
       stepRecords,
@@ -822,6 +829,7 @@ async function main(): Promise<number> {
       writesPerRun: (statusWrites + events) / measuredRuns,
       controllers: perController,
       controllerCpuMsPerRun: (cpuPerMinute * windowMinutes * 1000) / measuredRuns,
+      rssMiBPer1000Resources: rssPer1000,
       simulatorCpuSecondsPerMinute: simulatorCpu,
       ...(stepRecords.length > 0
         ? { steps: stepReport.figures, lostOutsideHandovers: stepReport.lostOutside }

@@ -35,6 +35,11 @@ if (major < 24) {
   process.exit(code);
 }
 
+// `run` sizes its own heap (dist/cli/heap-sizing.js): this process is replaced, same pid, by one
+// started with the heap flags the user did not set.
+const { relaunchWithHeapFlags } = await import('../dist/cli/heap-sizing.js');
+relaunchWithHeapFlags(fileURLToPath(import.meta.url), process.argv.slice(2));
+
 const { installPipeGuards, exitAfterFlush } = await import('../dist/cli/process-guards.js');
 installPipeGuards();
 const { main } = await import('../dist/cli/main.js');

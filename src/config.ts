@@ -396,3 +396,10 @@ export function loadConfig(
 export function cliKubeconfig(env: Readonly<Record<string, string | undefined>>): string | undefined {
   return env.KUBECONFIG || undefined;
 }
+
+/** NODE_OPTIONS as the user set it: `run` adds only the heap flags it does not name (cli/heap-sizing.ts). */
+export function nodeOptionsOf(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  return env.NODE_OPTIONS || undefined;
+}

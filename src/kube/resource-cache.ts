@@ -2,17 +2,11 @@
 // changes the cache returns the keys whose content changed, so the informer can notify exactly those.
 import type { EcsScheduledTaskResource } from '../api/types.js';
 import { keyOf, type ResourceKey } from '../controller/ports.js';
+import { trimForCache } from './cache-transform.js';
 
-/**
- * What the cache keeps of an object it receives (freshly decoded, so ours to change): everything
- * but metadata.managedFields, the server-side apply bookkeeping no reconcile reads. It is often the
- * largest part of the metadata; controller-runtime's TransformStripManagedFields drops it too. A
- * status write sent without it leaves the server's copy as it was.
- */
+/** What the cache keeps of an object it receives (in place: it is freshly decoded, ours to change). */
 function admit(resource: EcsScheduledTaskResource): EcsScheduledTaskResource {
-  // Not in our metadata type, which names only what the controller reads.
-  if ('managedFields' in resource.metadata) Reflect.deleteProperty(resource.metadata, 'managedFields');
-  return resource;
+  return trimForCache(resource);
 }
 
 function rv(resource: EcsScheduledTaskResource | undefined): string | undefined {

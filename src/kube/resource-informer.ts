@@ -305,7 +305,9 @@ export class ResourceInformer {
     if (type === 'BOOKMARK' || !resource?.metadata) return;
     if (type === 'ADDED' || type === 'MODIFIED') {
       const before = this.cache.get(keyOf(resource));
-      // Unchanged means we already applied this version from our own status write.
+      // Unchanged means we already applied this version from our own status write. upsert trims
+      // `resource` in place (trimForCache), so the predicate compares what the cache keeps: an edit
+      // of an annotation no reader reads wakes no pass.
       if (this.cache.upsert(resource) && this.significant(before, resource)) this.notify([keyOf(resource)]);
     } else if (type === 'DELETED') {
       this.cache.remove(keyOf(resource));

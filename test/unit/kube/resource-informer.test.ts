@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { RUN_NOW_ANNOTATION } from '../../../src/api/constants.js';
 import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
+import { specOrMetadataChanged } from '../../../src/kube/change-predicate.js';
 import type { ListResult, ListWatchSource, WatchHandlers } from '../../../src/kube/list-watch-source.js';
 import { ResourceInformer } from '../../../src/kube/resource-informer.js';
 import { FakeClock, flush } from './fake-clock.js';
@@ -332,6 +334,30 @@ describe('ResourceInformer', () => {
     expect(informer.get('ns/a')?.status).to.deep.equal({ activeCount: 1 });
     const specChange = { ...resource('a', '3'), metadata: { ...resource('a', '3').metadata, generation: 2 } };
     source.current.handlers.onEvent('MODIFIED', specChange);
+    expect(notified).to.deep.equal(['ns/a']);
+    informer.stop();
+  });
+
+  it('judges an update on the trimmed object: an edit of annotations nobody reads wakes no pass', async () => {
+    const { source, clock } = setup();
+    const notified: string[] = [];
+    const informer = new ResourceInformer({ source, clock, resyncMs: 0, significant: specOrMetadataChanged });
+    informer.subscribe((key) => notified.push(key));
+    const annotated = (rv: string, annotations: Record<string, string>) => ({
+      ...resource('a', rv),
+      metadata: { ...resource('a', rv).metadata, annotations, managedFields: [{ manager: 'kubectl' }] },
+    });
+    source.items = [annotated('1', { 'kubectl.kubernetes.io/last-applied-configuration': '{"v":1}' })];
+    informer.start();
+    await flush();
+    notified.length = 0;
+    source.current.handlers.onEvent(
+      'MODIFIED',
+      annotated('2', { 'kubectl.kubernetes.io/last-applied-configuration': '{"v":2}' }),
+    );
+    expect(notified).to.deep.equal([]);
+    expect(informer.get('ns/a')?.metadata).to.not.have.any.keys('annotations', 'managedFields');
+    source.current.handlers.onEvent('MODIFIED', annotated('3', { [RUN_NOW_ANNOTATION]: 'now' }));
     expect(notified).to.deep.equal(['ns/a']);
     informer.stop();
   });
