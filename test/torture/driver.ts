@@ -13,6 +13,7 @@ import { GROUP, PLURAL, VERSION } from '../../src/api/constants.js';
 import type { EcsScheduledTaskResource } from '../../src/api/types.js';
 import { validateResource } from '../../src/api/validation.js';
 import { compileSchedule } from '../../src/schedule/schedule.js';
+import { assignShard } from '../../src/shard/shard-assignment.js';
 import { DRAIN_LABEL, OWNER_LABEL } from '../../src/shard/shard-labels.js';
 import { loadTestEnv, REPO_ROOT } from '../integration/support/env.js';
 import { seededRandom } from '../support/seeded-random.js';
@@ -277,10 +278,12 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     return live.length === 0 ? undefined : live[Math.floor(random.next() * live.length)];
   };
   /**
-   * With sharding: waits until every resource is labelled with a live replica and none is
-   * draining (and, given `owner`, that replica owns at least one): the end of a handover window.
+   * With sharding: waits until every resource is labelled with the live replica that rendezvous
+   * hashing assigns it among the live ones, and none is draining: the end of a handover window.
+   * (Labelled with any live replica is not enough: a replica that joins wins its share by drains
+   * that go on well after its first resource.)
    */
-  const waitForOwners = async (timeoutMs: number, owner?: string): Promise<number | undefined> => {
+  const waitForOwners = async (timeoutMs: number): Promise<number | undefined> => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       try {
@@ -290,11 +293,15 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
           namespace,
           plural: PLURAL,
         })) as { items: EcsScheduledTaskResource[] };
-        const live = liveIdentities();
-        const owners = list.items.map((i) => i.metadata.labels ?? {});
-        const settled = owners.every((l) => live.has(l[OWNER_LABEL] ?? '') && l[DRAIN_LABEL] === undefined);
-        if (settled && (owner === undefined || owners.some((l) => l[OWNER_LABEL] === owner)))
-          return Date.now();
+        const live = [...liveIdentities()].sort();
+        const settled = list.items.every((i) => {
+          const labels = i.metadata.labels ?? {};
+          return (
+            labels[OWNER_LABEL] === assignShard(i.metadata.uid ?? '', live) &&
+            labels[DRAIN_LABEL] === undefined
+          );
+        });
+        if (settled) return Date.now();
       } catch {
         /* the API server is restarting */
       }
@@ -481,7 +488,7 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
         startReplica(r);
         injected.scaleUps = (injected.scaleUps ?? 0) + 1;
         note(`scale up: ${r.identity} joins`);
-        const end = (await waitForOwners(60_000, r.identity)) ?? Date.now();
+        const end = (await waitForOwners(60_000)) ?? Date.now();
         windows.push({ kind: 'scale-up', startMs: start, endMs: end });
         return note(`after scale-up: ${r.identity} owns its share after ${end - start} ms`);
       }
@@ -517,7 +524,7 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
         // The woken replica must notice it lost the lease; the window covers that. With sharding
         // it then rejoins the ring and gets its share back: the window lasts until it has.
         const woken = Date.now() + scenario.leaseDurationSeconds * 1000;
-        const rejoined = scenario.sharding && l.child ? await waitForOwners(60_000, l.identity) : undefined;
+        const rejoined = scenario.sharding && l.child ? await waitForOwners(60_000) : undefined;
         windows.push({ kind: 'pause', startMs: start, endMs: Math.max(woken, rejoined ?? 0) });
         return;
       }
