@@ -388,8 +388,8 @@ export class AwsTaskLauncher implements TaskLauncher {
         return out;
       } catch (err) {
         // A fence that fell during the call (it may have stopped an SDK retry) ends it with the
-        // fence's own error, as the check before each attempt would.
-        options.beforeAttempt?.();
+        // fence's own error, as the check before each attempt would; a cancelled pass stays that.
+        if (!options.signal?.aborted) options.beforeAttempt?.();
         const mapped = mapAwsError(`ECS ${operation}`, err);
         if (mapped instanceof ThrottledError) {
           this.#metrics.request(operation, 'throttled');
