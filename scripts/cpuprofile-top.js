@@ -68,7 +68,8 @@ for (const path of positionals) {
     if (keys) return keys;
     const up = parent.get(id);
     keys = new Set(up === undefined ? [] : stackOf(up));
-    keys.add(keyOf(byId.get(id)));
+    // The root frame is on every stack: it would top the totals at 100%.
+    if (byId.get(id).callFrame.functionName !== '(root)') keys.add(keyOf(byId.get(id)));
     stacks.set(id, keys);
     return keys;
   };

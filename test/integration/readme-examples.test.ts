@@ -146,6 +146,10 @@ const COVERED_ELSEWHERE: [RegExp, string][] = [
     'test/integration/controller-bench.test.ts runs the benchmark as a short smoke; the long runs are not for CI',
   ],
   [
+    /^node scripts\/cpuprofile-top\.js (--top \d+|--callers \S+) /,
+    'test/unit/scripts/cpuprofile-top.test.ts runs the summariser on a profile it writes',
+  ],
+  [
     /^node bin\/ecs-scheduler\.js (run --manifests|status --state)/,
     'test/integration/standalone-run.test.ts',
   ],
