@@ -218,16 +218,18 @@ export class Sharder {
     const plan = planShards(this.#resources(term.resources), states, live, this.#assignFor(live));
     this.#o.metrics.setResourcesPerShard(plan.desired, plan.unassigned, plan.moving);
     this.#o.metrics.setLiveShards(live.length);
-    await this.#deleteAbandoned(plan.abandoned, now);
     const settling = now < this.#settledAt;
     const actions = settling
       ? plan.actions.filter((a) => !(a.kind === 'assign' && a.from === undefined))
       : plan.actions;
-    if (actions.length === 0) return;
-    const counts = { assign: 0, drain: 0, takeOver: 0 };
-    for (const a of actions) counts[a.kind]++;
-    this.#log.info('sharder pass', { live, ...counts });
-    await this.#execute(term, actions);
+    if (actions.length > 0) {
+      const counts = { assign: 0, drain: 0, takeOver: 0 };
+      for (const a of actions) counts[a.kind]++;
+      this.#log.info('sharder pass', { live, ...counts });
+      await this.#execute(term, actions);
+    }
+    // Litter last: a slow delete must not hold up a handover.
+    if (this.#term === term) await this.#deleteAbandoned(plan.abandoned, now);
   }
 
   /** Deletes the Leases of shards out of the ring long enough that no resource names. */
