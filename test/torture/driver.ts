@@ -161,8 +161,8 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
   };
 
   // --- controllers ---
-  const replicas: Replica[] = Array.from({ length: scenario.replicas }, (_, i) => ({
-    name: `replica-${i}`,
+  const newReplica = (index: number): Replica => ({
+    name: `replica-${index}`,
     generation: 0,
     identity: '',
     child: undefined,
@@ -170,7 +170,8 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
     expectedExit: false,
     paused: false,
     retired: false,
-  }));
+  });
+  const replicas: Replica[] = Array.from({ length: scenario.replicas }, (_, i) => newReplica(i));
   let stopping = false;
   const startReplica = (r: Replica) => {
     r.generation++;
@@ -474,16 +475,7 @@ export async function runScenario(scenario: Scenario, options: DriverOptions): P
         );
       }
       case 'scale-up': {
-        const r: Replica = {
-          name: `replica-${replicas.length}`,
-          generation: 0,
-          identity: '',
-          child: undefined,
-          logFile: '',
-          expectedExit: false,
-          paused: false,
-          retired: false,
-        };
+        const r = newReplica(replicas.length);
         replicas.push(r);
         startReplica(r);
         injected.scaleUps = (injected.scaleUps ?? 0) + 1;
