@@ -2,12 +2,19 @@
 // their sources, and its README generated from the values schema; this fails when one was changed
 // without `npm run chart:sync`.
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { chartDrift, chartFiles, chartRules } from '../../../scripts/sync-chart.js';
+import {
+  chartDrift,
+  chartFiles,
+  chartRules,
+  chartShardLabelsPolicy,
+  KUSTOMIZE_CONTROLLER_USER,
+} from '../../../scripts/sync-chart.js';
 
 describe('Helm chart copies (scripts/sync-chart.ts)', () => {
-  it('are in step with the CRDs, the alerts and the dashboard', () => {
-    expect(chartFiles().map((f) => f.target)).to.have.length(7);
+  it('are in step with the CRDs, the alerts, the sharding policy and the dashboard', () => {
+    expect(chartFiles().map((f) => f.target)).to.have.length(8);
     expect(
       chartDrift().map((f) => `${f.target} is out of date with ${f.source}: run npm run chart:sync`),
     ).to.deep.equal([]);
@@ -41,4 +48,13 @@ describe('Helm chart copies (scripts/sync-chart.ts)', () => {
       expect((parse(chartRules(rule)) as { text: string }).text).to.equal(c.output);
     });
   }
+
+  it("gives the chart the sharding policy's spec, with the release's controller in place of kustomize's", () => {
+    const spec = chartShardLabelsPolicy(
+      readFileSync('manifests/components/sharding/shard-labels-only-policy.yaml', 'utf8'),
+    );
+    expect(spec).to.not.include(KUSTOMIZE_CONTROLLER_USER);
+    expect(spec).to.include("request.userInfo.username == '__CONTROLLER_USER__'");
+    expect(parse(spec)).to.include.keys('validations', 'matchConstraints', 'variables');
+  });
 });
