@@ -4,8 +4,11 @@
 // Identical events (same object, type, reason, action and note) are one series: the first is
 // created at once; repeats only count in memory, and the count and last-seen time are PATCHed
 // onto the Event at most every `seriesIntervalMs`. A resource that succeeds every minute thus
-// costs a few event writes an hour instead of one per run, while an object's change of reason (a
-// first failure, a recovery, a policy denial) is written at once. Series live in a bounded LRU.
+// costs a few event writes an hour instead of one per run, while a change in how an object fares
+// is written at once: a new reason (created at once), a warning that follows anything else (a
+// failure after a success, a denial after a failure), and whatever follows a warning (a
+// recovery). Routine reasons taking turns (Launched, then RunSucceeded after the first run, then
+// Launched) are repeats like any other. Series live in a bounded LRU.
 import {
   PatchStrategy,
   setHeaderOptions,
@@ -85,8 +88,8 @@ export class KubeEventRecorder implements EventRecorder {
   private readonly writeLane: KubeEventRecorderOptions['writeLane'];
   /** Series by key, least recently seen first (a Map keeps insertion order). */
   private readonly series = new Map<string, Series>();
-  /** Each object's latest series key: a different one is a change of reason, written at once. */
-  private readonly latestOf = new Map<string, string>();
+  /** Each object's latest event: after a warning, or for a new warning, a repeat is written at once. */
+  private readonly latestOf = new Map<string, { readonly key: string; readonly type: EventType }>();
   /** Series with repeats not yet written. */
   private readonly dirty = new Set<Series>();
   private cancelTick: (() => void) | undefined;
@@ -164,15 +167,17 @@ export class KubeEventRecorder implements EventRecorder {
     const object = resource.metadata.uid ?? `${namespace}/${name}`;
     // Not the resourceVersion: it changes with every status write, and the object does not.
     const key = JSON.stringify([object, type, reason, ACTION, note]);
-    const changedReason = this.latestOf.get(object) !== key;
-    touch(this.latestOf, object, key, this.maxSeries);
+    const latest = this.latestOf.get(object);
+    const news =
+      latest !== undefined && latest.key !== key && (type === 'Warning' || latest.type === 'Warning');
+    touch(this.latestOf, object, { key, type }, this.maxSeries);
 
     const known = this.series.get(key);
     if (known) {
       this.touchSeries(key, known);
       known.count++;
       known.lastObservedMs = nowMs;
-      if (changedReason) {
+      if (news) {
         this.write(known);
       } else {
         this.log.debug('counted a repeated event', { resource: `${namespace}/${name}`, reason });

@@ -188,6 +188,52 @@ describe('KubeEventRecorder', () => {
     expect(patches.map((p) => [p.name, p.count])).to.deep.equal([[sent[0]!.body.metadata!.name, 3]]);
   });
 
+  it('counts routine reasons taking turns as repeats: Launched, RunSucceeded, Launched cost two creates and no patch until the interval', async () => {
+    const { sent, patches, recorder, clock } = setup(false, { seriesIntervalMs: 5 * MINUTE });
+    // A resource that runs every minute: its first run's Launched and first RunSucceeded are new
+    // reasons; every later Launched follows a Normal event and is a repeat of its series.
+    recorder.record(job, 'Normal', 'Launched', routine);
+    await clock.advance(10_000);
+    recorder.record(job, 'Normal', 'RunSucceeded', 'the run succeeded');
+    for (let minute = 1; minute < 5; minute++) {
+      await clock.advance(MINUTE - 10_000);
+      recorder.record(job, 'Normal', 'Launched', routine);
+      await clock.advance(10_000);
+    }
+    await recorder.flush();
+    expect(sent.map((s) => s.body.reason)).to.deep.equal(['Launched', 'RunSucceeded']);
+    expect(patches, 'held back until 5 min after the create').to.deep.equal([]);
+    await clock.advance(MINUTE);
+    await recorder.flush();
+    expect(
+      patches.map((p) => p.count),
+      'the 5 Launched, in one patch',
+    ).to.deep.equal([5]);
+  });
+
+  it('writes a warning that follows another warning at once, and a denial repeated after a recovery at once', async () => {
+    const { sent, patches, recorder, clock } = setup(false, { seriesIntervalMs: 5 * MINUTE });
+    recorder.record(job, 'Warning', 'PolicyDenied', 'the policy denies it');
+    await clock.advance(MINUTE);
+    recorder.record(job, 'Warning', 'LaunchFailed', 'throttled');
+    await clock.advance(MINUTE);
+    recorder.record(job, 'Warning', 'PolicyDenied', 'the policy denies it');
+    await recorder.flush();
+    expect(sent.map((s) => s.body.reason)).to.deep.equal(['PolicyDenied', 'LaunchFailed']);
+    expect(
+      patches.map((p) => p.count),
+      'the denial again, at once',
+    ).to.deep.equal([2]);
+    recorder.record(job, 'Normal', 'Launched', routine);
+    await clock.advance(MINUTE);
+    recorder.record(job, 'Warning', 'PolicyDenied', 'the policy denies it');
+    await recorder.flush();
+    expect(
+      patches.map((p) => p.count),
+      'the denial after a recovery, at once',
+    ).to.deep.equal([2, 3]);
+  });
+
   it('keeps one series per object: the same note on another resource is its own Event', async () => {
     const { sent, recorder, clock } = setup();
     const other = { ...job, metadata: { ...job.metadata, name: 'hourly', uid: 'uid-2' } };
