@@ -4,26 +4,15 @@
 // newest missed times, once each (support/schedules-v2-scenarios.ts, scaled down here). Every
 // 3 seconds rather than 5: the same ticks in less time.
 import { expect } from 'chai';
-import type { EcsScheduledTaskResource } from '../../src/api/types.js';
 import {
-  customObjects,
-  ecsClient,
-  loadTestEnv,
-  startController,
-  useTestNamespace,
-  type ControllerProcess,
-} from './support/index.js';
-import {
-  createScheduledTask,
   duplicates,
   everySeconds,
-  fargateTask,
-  getScheduledTask,
   sleep,
   tasksPerTick,
   ticksBetween,
   waitFor,
 } from './support/scheduled-runs.js';
+import { useSchedulesV2Fixture } from './support/schedules-v2-fixture.js';
 import { CI_SCALE, schedulesV2Scenarios } from './support/schedules-v2-scenarios.js';
 
 const PERIOD = 3;
@@ -32,42 +21,23 @@ const EVERY_6_SECONDS = everySeconds(2 * PERIOD);
 
 describe('controller: schedules v2 (real API server and moto)', function () {
   this.timeout(120_000);
-  const ns = useTestNamespace('ctrl-schedules-v2');
-  const env = loadTestEnv();
-  const api = customObjects();
-  const ecs = ecsClient();
-  let controller: ControllerProcess | undefined;
-  const history = { successfulRunsHistoryLimit: 100, failedRunsHistoryLimit: 100 };
-
-  afterEach(async () => {
-    await controller?.kill('SIGKILL');
-    controller = undefined;
-  });
-  after(() => ecs.destroy());
-
-  const get = (name: string) => getScheduledTask(api, ns.name, name);
-  const ticksOf = (r: EcsScheduledTaskResource) =>
-    ticksBetween(r.metadata.creationTimestamp!, r.status!.lastScheduleTime!, PERIOD);
+  const { env, ecs, create, get, ticksOf, startController } = useSchedulesV2Fixture('ctrl-schedules-v2');
 
   it('two schedules naming the same instant launch one run for it', async () => {
-    controller = await startController(['--namespace', ns.name]);
+    await startController();
     // Every 3 seconds, and every 6: each multiple of 6 is named twice.
-    const created = await createScheduledTask(api, ns.name, 'twice', {
-      schedules: [EVERY_3_SECONDS, EVERY_6_SECONDS],
-      ...history,
-      task: fargateTask(env),
-    });
+    const created = await create('twice', { schedules: [EVERY_3_SECONDS, EVERY_6_SECONDS] });
     const r = await waitFor(
       'four ticks handled',
       async () => {
         const now = await get('twice');
-        return now.status?.lastScheduleTime && ticksOf(now).length >= 4 ? now : undefined;
+        return now.status?.lastScheduleTime && ticksOf(now, PERIOD).length >= 4 ? now : undefined;
       },
       40_000,
     );
     expect(r.status!.scheduleSummary).to.equal(`${EVERY_3_SECONDS}; ${EVERY_6_SECONDS}`);
     expect(r.status!.resolvedSchedule).to.equal(`${EVERY_3_SECONDS}; ${EVERY_6_SECONDS}`);
-    const ticks = ticksOf(r);
+    const ticks = ticksOf(r, PERIOD);
     expect(ticks.filter((t) => t % (2 * PERIOD) === 0).length).to.be.greaterThan(0);
     const perTick = await tasksPerTick(ecs, env.ecsCluster, created.metadata.uid!, ticks);
     expect(duplicates(perTick)).to.deep.equal([]);
@@ -75,13 +45,8 @@ describe('controller: schedules v2 (real API server and moto)', function () {
   });
 
   it('maxRuns: 3 launches exactly 3 runs, then says MaxRunsReached and shows no next time', async () => {
-    controller = await startController(['--namespace', ns.name]);
-    const created = await createScheduledTask(api, ns.name, 'three', {
-      schedule: EVERY_3_SECONDS,
-      maxRuns: 3,
-      ...history,
-      task: fargateTask(env),
-    });
+    await startController();
+    const created = await create('three', { schedule: EVERY_3_SECONDS, maxRuns: 3 });
     const reached = await waitFor(
       'MaxRunsReached',
       async () => {

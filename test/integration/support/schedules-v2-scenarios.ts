@@ -6,17 +6,10 @@
 // (it stops each task once it has run its length).
 import { expect } from 'chai';
 import type { EcsScheduledTaskResource } from '../../../src/api/types.js';
-import { ecsClient } from './aws.js';
-import { startController, type ControllerProcess } from './controller-process.js';
-import { loadTestEnv } from './env.js';
-import { customObjects, useTestNamespace } from './kube.js';
 import {
-  createScheduledTask,
   duplicates,
   epochSeconds,
   everySeconds,
-  fargateTask,
-  getScheduledTask,
   launchedRuns,
   sleep,
   startedByFor,
@@ -25,6 +18,7 @@ import {
   ticksBetween,
   waitFor,
 } from './scheduled-runs.js';
+import { useSchedulesV2Fixture } from './schedules-v2-fixture.js';
 
 export interface SchedulesV2Scale {
   readonly name: string;
@@ -79,32 +73,16 @@ function maxConcurrent(launchedAt: ReadonlyMap<string, number>, stoppedAt: Reado
 
 export function schedulesV2Scenarios(scale: SchedulesV2Scale): void {
   describe(`controller: schedules v2, ${scale.name} (real API server and moto)`, function () {
-    const ns = useTestNamespace('ctrl-schedules-v2-scale');
-    const env = loadTestEnv();
-    const api = customObjects();
-    const ecs = ecsClient();
-    let controller: ControllerProcess | undefined;
-    const history = { successfulRunsHistoryLimit: 100, failedRunsHistoryLimit: 100 };
-
-    afterEach(async () => {
-      await controller?.kill('SIGKILL');
-      controller = undefined;
-    });
-    after(() => ecs.destroy());
-
-    const get = (name: string) => getScheduledTask(api, ns.name, name);
+    const { env, ecs, create, get, ticksOf, startController, stopController } =
+      useSchedulesV2Fixture('ctrl-schedules-v2-scale');
 
     const b = scale.bufferOne;
     it(`BufferOne with ${b.taskSeconds}-second tasks every ${b.periodSeconds} seconds: never two at once, every time launched, waiting or BufferFull`, async function () {
       this.timeout(b.timeoutMs + 60_000);
-      const ticksOf = (r: EcsScheduledTaskResource) =>
-        ticksBetween(r.metadata.creationTimestamp!, r.status!.lastScheduleTime!, b.periodSeconds);
-      controller = await startController(['--namespace', ns.name]);
-      const created = await createScheduledTask(api, ns.name, 'buffered', {
+      await startController();
+      const created = await create('buffered', {
         schedule: everySeconds(b.periodSeconds),
         concurrencyPolicy: 'BufferOne',
-        ...history,
-        task: fargateTask(env),
       });
       const uid = created.metadata.uid!;
       // The test is the task's body: each task stops taskSeconds after RunTask accepted it.
@@ -149,7 +127,7 @@ export function schedulesV2Scenarios(scale: SchedulesV2Scale): void {
         expect(order[i]![1], `task ${i} launched after task ${i - 1} stopped`).to.be.at.least(before! - 1000);
       }
       // Every tick is accounted for: one task, the one waiting, or Skipped BufferFull.
-      const ticks = ticksOf(r);
+      const ticks = ticksOf(r, b.periodSeconds);
       const perTick = await tasksPerTick(ecs, env.ecsCluster, uid, ticks);
       expect(duplicates(perTick)).to.deep.equal([]);
       const byTick = new Map((r.status!.runs ?? []).map((run) => [epochSeconds(run.scheduledTime), run]));
@@ -183,12 +161,10 @@ export function schedulesV2Scenarios(scale: SchedulesV2Scale): void {
     it(`catchup: ${CATCHUP_RUNS} after ${c.downtimeSeconds} s of downtime (every ${c.periodSeconds} s) launches the ${CATCHUP_RUNS} newest missed times, once each; older ones are Missed`, async function () {
       const periodMs = c.periodSeconds * 1000;
       this.timeout(c.downtimeSeconds * 1000 + 2 * periodMs + 90_000);
-      controller = await startController(['--namespace', ns.name]);
-      const created = await createScheduledTask(api, ns.name, 'catchup', {
+      await startController();
+      const created = await create('catchup', {
         schedule: everySeconds(c.periodSeconds),
         catchup: { maxRuns: CATCHUP_RUNS },
-        ...history,
-        task: fargateTask(env),
       });
       const uid = created.metadata.uid!;
       const before = await waitFor(
@@ -199,14 +175,13 @@ export function schedulesV2Scenarios(scale: SchedulesV2Scale): void {
         },
         periodMs + 20_000,
       );
-      expect(await controller.kill('SIGTERM')).to.equal(0);
-      controller = undefined;
+      expect(await stopController('SIGTERM')).to.equal(0);
       const stoppedAt = new Date();
       const handledBefore = (await get('catchup')).status!.lastScheduleTime!;
       // Ticks pass with nobody watching.
       await sleep(c.downtimeSeconds * 1000);
       const restartedAt = new Date();
-      controller = await startController(['--namespace', ns.name]);
+      await startController();
       const after = await waitFor(
         'the restarted controller to handle the downtime',
         async () => {
