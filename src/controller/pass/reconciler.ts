@@ -497,9 +497,13 @@ export class Reconciler {
     for (const report of waiting.reports) report();
   }
 
-  /** The stored status, repaired field by field when it fails the schema. */
+  /**
+   * The stored status, repaired field by field when it fails the schema. Not a copy: the pass only
+   * reads it and builds the next status from new objects (the cache's object is never mutated;
+   * the unit tests' store deep-freezes it), and repairStatus copies before it drops a field.
+   */
   #readStatus(resource: EcsScheduledTaskResource, malformed: boolean, log: Logger): Status {
-    const status = structuredClone(resource.status ?? {});
+    const status = resource.status ?? {};
     if (!malformed) return status;
     const validate = (candidate: Status) =>
       validateResource({ ...resource, status: candidate }).filter((i) => i.path.startsWith('status'));
