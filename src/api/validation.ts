@@ -152,21 +152,53 @@ const VERSIONS_REMEMBERED = 20_000;
  * validated once, however many passes read it. A run's passes (its launch, the end of its tasks)
  * mostly read one version, and each validation walks the whole status history. An object
  * without a uid or resourceVersion (a file, a test fixture) is validated every time.
+ *
+ * The version a status write of the controller's own returned is not validated again either (see
+ * `wrote`): every run makes one or two of them, and the next pass reads each.
  */
 export class VersionedValidator {
   readonly #known = new LruCache<string, { readonly version: string; readonly issues: ValidationIssue[] }>(
     VERSIONS_REMEMBERED,
   );
+  readonly #check: (resource: EcsScheduledTaskResource) => ValidationIssue[];
+
+  /** `check` is the validation of one version (tests count its calls). */
+  constructor(check: (resource: EcsScheduledTaskResource) => ValidationIssue[] = validateResource) {
+    this.#check = check;
+  }
 
   validate(resource: EcsScheduledTaskResource): ValidationIssue[] {
     const { uid, resourceVersion, namespace, name } = resource.metadata;
-    if (!uid || !resourceVersion) return validateResource(resource);
+    if (!uid || !resourceVersion) return this.#check(resource);
     const key = `${namespace ?? ''}/${name ?? ''}`;
     const version = `${uid}/${resourceVersion}`;
     const known = this.#known.get(key);
     if (known?.version === version) return [...known.issues];
-    const issues = validateResource(resource);
+    const issues = this.#check(resource);
     this.#known.set(key, { version, issues: [...issues] });
     return issues;
+  }
+
+  /**
+   * `written` is what a status write based on `read` stored: the same object but for a status the
+   * controller built from `read`'s (which the API server checked against the schema on the way
+   * in). It takes `read`'s answer, without ajv walking the run history again, when:
+   * - `read` is the version last validated here, and its status had no issue (a status that
+   *   needed repair, or a stall that kept a malformed one, is validated again in `written`);
+   * - `written` is the same object (uid) at a new resourceVersion and the same generation, so
+   *   its spec is the one validated. A version anyone else wrote is never passed here.
+   */
+  wrote(read: EcsScheduledTaskResource, written: EcsScheduledTaskResource): void {
+    const { uid, resourceVersion, generation, namespace, name } = read.metadata;
+    const after = written.metadata;
+    if (!uid || !resourceVersion || generation === undefined) return;
+    if (after.uid !== uid || !after.resourceVersion || after.resourceVersion === resourceVersion) return;
+    if (after.generation !== generation) return;
+    const key = `${namespace ?? ''}/${name ?? ''}`;
+    if (`${after.namespace ?? ''}/${after.name ?? ''}` !== key) return;
+    const known = this.#known.get(key);
+    if (known?.version !== `${uid}/${resourceVersion}`) return;
+    if (known.issues.some((i) => i.path.startsWith('status'))) return;
+    this.#known.set(key, { version: `${uid}/${after.resourceVersion}`, issues: known.issues });
   }
 }

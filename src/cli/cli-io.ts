@@ -2,6 +2,11 @@
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /**
+   * Writes to stderr before returning, for the flush of buffered log lines at process exit
+   * (no callback runs after it). Without it, `stderr` is used.
+   */
+  stderrAtExit?(text: string): void;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now: () => Date;
 }

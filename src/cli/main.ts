@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { writeAllSync } from '../log/line-buffer.js';
 import type { CliIo, Command } from './cli-io.js';
 
 const USAGE = `Usage: ecs-scheduler <command> [flags]
@@ -57,6 +58,7 @@ export function processIo(): CliIo {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    stderrAtExit: (text) => writeAllSync(2, text),
     // eslint-disable-next-line no-restricted-properties -- handed to commands as data, read in config.ts
     env: process.env,
     now: () => new Date(),

@@ -1,5 +1,6 @@
 import { startApp, type RunningApp } from '../app.js';
 import { ConfigError, loadConfig, RUN_USAGE } from '../config.js';
+import { flushOnExit, LineBuffer } from '../log/line-buffer.js';
 import { createLogger } from '../log/logger.js';
 import type { Command } from './cli-io.js';
 import { installCrashGuards } from './process-guards.js';
@@ -23,11 +24,14 @@ export const runCommand: Command = async (args, io) => {
     io.stderr(`ecs-scheduler run: ${error.message}\n\n${RUN_USAGE}\n`);
     return 2;
   }
-  const logger = createLogger({
-    level: config.logLevel,
-    format: config.logFormat,
-    write: (l) => io.stderr(`${l}\n`),
+  // One write per event-loop turn, and whatever is left when the process exits (a crash guard's
+  // process.exit included) is written synchronously then.
+  const lines = new LineBuffer({
+    write: (text) => io.stderr(text),
+    ...(io.stderrAtExit ? { writeAtExit: (text: string) => io.stderrAtExit?.(text) } : {}),
   });
+  flushOnExit(lines);
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, write: lines.line });
 
   installCrashGuards(logger);
 

@@ -5,11 +5,14 @@
 // person at a terminal. config.ts picks text when stderr is a TTY. Errors keep their cause chain
 // in both (see error-fields.ts).
 //
-// Not pino: our lines are few (a handful per run), synchronous writes to stderr cost nothing at
-// that rate and never lose the last line before a crash exit, and pino's text output needs
-// pino-pretty, a second dependency with its own formatting. What pino would add, speed at
-// thousands of lines a second, we do not need; the port below keeps the option open.
+// Not pino: our lines are few (a handful per run), and pino's text output needs pino-pretty, a
+// second dependency with its own formatting. Lines to stderr go out in one write per event-loop
+// turn (line-buffer.ts: at thousands of runs a minute a write per line was a syscall per line),
+// and what is left at process exit is written synchronously then, so the last lines before a
+// crash exit are never lost, as with a write per line. What pino would add, speed at thousands of
+// lines a second, we do not need; the port below keeps the option open.
 import { describeErrorChain, errorFields } from './error-fields.js';
+import { flushOnExit, LineBuffer, writeAllSync } from './line-buffer.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'json' | 'text';
@@ -30,7 +33,10 @@ export interface LoggerOptions {
   readonly level?: LogLevel;
   /** Default "json"; `ecs-scheduler run` passes config.logFormat (text on a terminal). */
   readonly format?: LogFormat;
-  /** Where lines go; stderr by default so stdout stays clean for command output. */
+  /**
+   * Where lines go, one call per line without its newline. Default: stderr (so stdout stays clean
+   * for command output), batched per event-loop turn and flushed at process exit.
+   */
   readonly write?: (line: string) => void;
   readonly now?: () => Date;
 }
@@ -101,10 +107,24 @@ function renderText(ts: Date, level: LogLevel, message: string, fields: LogField
   return `${ts.toISOString()} ${level.toUpperCase().padEnd(5)} ${escapeControl(message)}${pairs.length ? ` ${pairs.join(' ')}` : ''}`;
 }
 
+let stderrBuffer: LineBuffer | undefined;
+
+/** The process's stderr as a line writer, shared by every logger that names no writer. */
+function stderrLines(): (line: string) => void {
+  if (!stderrBuffer) {
+    stderrBuffer = new LineBuffer({
+      write: (text) => process.stderr.write(text),
+      writeAtExit: (text) => writeAllSync(2, text),
+    });
+    flushOnExit(stderrBuffer);
+  }
+  return stderrBuffer.line;
+}
+
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
   const threshold = ORDER[options.level ?? 'info'];
   const render = (options.format ?? 'json') === 'json' ? renderJson : renderText;
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const write = options.write ?? stderrLines();
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, message: string, fields: LogFields = {}) => {
     if (ORDER[level] < threshold) return;

@@ -100,6 +100,8 @@ export interface ReconcilerDeps {
    * run is written once, with its result (--launch-write-delay). Default 0: written at once.
    */
   readonly launchWriteDelayMs?: number;
+  /** Remembers which object versions were validated. Default: one of the reconciler's own. */
+  readonly validator?: VersionedValidator;
 }
 
 /**
@@ -158,7 +160,7 @@ export class Reconciler {
   readonly #lookups: LookupBudget;
   readonly #launchWriteDelayMs: number;
   readonly #waiting = new WaitingWrites();
-  readonly #validator = new VersionedValidator();
+  readonly #validator: VersionedValidator;
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -166,6 +168,7 @@ export class Reconciler {
     this.#activePollMs = deps.activePollMs ?? DEFAULT_ACTIVE_POLL_MS;
     this.#retryWindowSeconds = deps.launchRetryWindowSeconds ?? DEFAULT_LAUNCH_RETRY_WINDOW_SECONDS;
     this.#launchWriteDelayMs = Math.max(0, deps.launchWriteDelayMs ?? 0);
+    this.#validator = deps.validator ?? new VersionedValidator();
     this.#inline = deps.tracker === undefined;
     this.#tracker =
       deps.tracker ??
@@ -418,7 +421,7 @@ export class Reconciler {
       // (from the waiting write, if there is one: it stays until a write carries it).
       await commit(async () => {
         fenced();
-        await this.#deps.store.writeStatus(resource, next);
+        this.#validator.wrote(resource, await this.#deps.store.writeStatus(resource, next));
       });
     }
     this.#waiting.delete(key);
@@ -497,9 +500,13 @@ export class Reconciler {
     for (const report of waiting.reports) report();
   }
 
-  /** The stored status, repaired field by field when it fails the schema. */
+  /**
+   * The stored status, repaired field by field when it fails the schema. Not a copy: the pass only
+   * reads it and builds the next status from new objects (the cache's object is never mutated;
+   * the unit tests' store deep-freezes it), and repairStatus copies before it drops a field.
+   */
   #readStatus(resource: EcsScheduledTaskResource, malformed: boolean, log: Logger): Status {
-    const status = structuredClone(resource.status ?? {});
+    const status = resource.status ?? {};
     if (!malformed) return status;
     const validate = (candidate: Status) =>
       validateResource({ ...resource, status: candidate }).filter((i) => i.path.startsWith('status'));
@@ -541,7 +548,9 @@ export class Reconciler {
           : 'waiting for the spec to be fixed');
     const status = stalledStatus(before, resource.metadata.generation, reason, message, now, waitingFor);
     if (!isDeepStrictEqual(status, resource.status ?? {}))
-      await commit(() => this.#deps.store.writeStatus(resource, status));
+      await commit(async () =>
+        this.#validator.wrote(resource, await this.#deps.store.writeStatus(resource, status)),
+      );
     if (waiting) {
       const key = keyOf(resource);
       this.#waiting.delete(key);

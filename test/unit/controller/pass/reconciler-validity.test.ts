@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Spec } from '../../../../src/api/types.js';
-import { harness } from './harness.js';
+import { validateResource, VersionedValidator } from '../../../../src/api/validation.js';
+import { harness, key } from './harness.js';
 
 const quarterToTen = '2026-03-01T09:45:00Z';
 const fiveSecondsPastTen = '2026-03-01T10:00:05Z';
@@ -45,5 +46,54 @@ describe('Reconciler: invalid specs', () => {
     });
     expect(conditions.find((x) => x.type === 'Ready')?.status).to.equal('True');
     expect(h.launcher.runRequests).to.have.length(1);
+  });
+});
+
+describe('Reconciler: the versions its own status writes stored are not validated again', () => {
+  /** The harness with a validator that lists the resourceVersions it really checks. */
+  function counted() {
+    const checked: string[] = [];
+    const validator = new VersionedValidator((r) => {
+      checked.push(r.metadata.resourceVersion ?? '(none)');
+      return validateResource(r);
+    });
+    return { ...harness({}, { deps: { validator } }), checked };
+  }
+
+  it('launch and end passes check the first version only; an edit of the status or the spec is checked', async () => {
+    const h = counted();
+    const first = h.resource().metadata.resourceVersion!;
+    await h.reconcile(fiveSecondsPastTen);
+    const [arn] = h.launcher.taskArns();
+    h.clock.set('2026-03-01T10:00:40Z');
+    h.launcher.finish(arn!, { app: 0 });
+    await h.reconcile();
+    await h.reconcile('2026-03-01T10:30:00Z');
+    expect(h.runs().map((r) => r.result)).to.deep.equal(['Succeeded']);
+    expect(h.store.statusWrites.length, 'the passes read versions of their own writes').to.be.greaterThan(1);
+    expect(h.checked, 'only the version nobody of us wrote').to.deep.equal([first]);
+
+    // Someone else's status (kubectl edit --subresource=status): checked, and repaired.
+    const edited = h.store.update(key, (r) => {
+      (r.status!.runs as unknown as Record<string, unknown>[])[0]!.editedBy = 'someone';
+    });
+    await h.reconcile('2026-03-01T10:31:00Z');
+    expect(h.checked.at(-1)).to.equal(edited.metadata.resourceVersion);
+    expect(h.runs()[0]).to.not.have.property('editedBy');
+
+    // A new generation: its spec is checked, and an invalid one stalls as ever.
+    h.apply({ taskCount: 0 });
+    const applied = h.resource().metadata.resourceVersion!;
+    await h.reconcile('2026-03-01T10:32:00Z');
+    expect(h.checked.at(-1)).to.equal(applied);
+    expect(h.status().conditions?.find((c) => c.type === 'Stalled')).to.include({
+      status: 'True',
+      reason: 'InvalidSpec',
+    });
+    // The stall's own write carries the spec's issues on: the next pass stalls without a check.
+    const count = h.checked.length;
+    await h.reconcile('2026-03-01T10:33:00Z');
+    expect(h.checked).to.have.length(count);
+    expect(h.status().conditions?.find((c) => c.type === 'Stalled')?.reason).to.equal('InvalidSpec');
   });
 });
