@@ -2,6 +2,11 @@
 // patches and Lease takeovers that move resources to their owners, and never past an owner that
 // may still be acting. A resource moves only when its old owner is gone (released its Lease, or
 // its Lease was taken over), or has acknowledged a drain by removing its labels.
+//
+// The actions come most urgent first, because the sharder works through them in bounded chunks:
+// Lease takeovers (each one frees a dead shard's resources, whose runs nobody launches until they
+// move), then labels for resources that nobody acts on (unlabelled, or with an owner gone), then
+// drains (their owner still runs them: balance can wait).
 import { assignShard } from './shard-assignment.js';
 import type { ShardState } from './shard-ring.js';
 
@@ -28,6 +33,7 @@ export type ShardAction =
   | { readonly kind: 'takeOver'; readonly shard: string };
 
 export interface ShardPlan {
+  /** Most urgent first: takeovers, then labels for resources nobody acts on, then drains. */
   readonly actions: ShardAction[];
   /** Resources per live shard once the plan is done (for the metrics). */
   readonly desired: Map<string, number>;
@@ -49,7 +55,8 @@ export function planShards(
   /** The owner of a uid among `live`; a memo of assignShard when the caller has one. */
   assign: (uid: string) => string | undefined = (uid) => assignShard(uid, live),
 ): ShardPlan {
-  const actions: ShardAction[] = [];
+  const assigns: ShardAction[] = [];
+  const drains: ShardAction[] = [];
   const takeOvers = new Set<string>();
   const desired = new Map<string, number>(live.map((s) => [s, 0]));
   let unassigned = 0;
@@ -65,21 +72,25 @@ export function planShards(
     desired.set(target, (desired.get(target) ?? 0) + 1);
     if (r.owner !== target || r.draining) moving++;
     if (r.owner === undefined) {
-      actions.push({ kind: 'assign', key: r.key, owner: target });
+      assigns.push({ kind: 'assign', key: r.key, owner: target });
       continue;
     }
     // Draining completes even if the resource is to stay: the owner may already have stopped.
     if (r.owner === target && !r.draining) continue;
     const state = states.get(r.owner) ?? 'gone';
     if (state === 'live') {
-      if (!r.draining) actions.push({ kind: 'drain', key: r.key, owner: r.owner, to: target });
+      if (!r.draining) drains.push({ kind: 'drain', key: r.key, owner: r.owner, to: target });
     } else if (state === 'expired') {
       takeOvers.add(r.owner);
     } else {
-      actions.push({ kind: 'assign', key: r.key, owner: target, from: r.owner });
+      assigns.push({ kind: 'assign', key: r.key, owner: target, from: r.owner });
     }
   }
-  for (const shard of [...takeOvers].sort()) actions.push({ kind: 'takeOver', shard });
+  const actions: ShardAction[] = [
+    ...[...takeOvers].sort().map((shard): ShardAction => ({ kind: 'takeOver', shard })),
+    ...assigns,
+    ...drains,
+  ];
   const abandoned = [...states]
     .filter(([shard, state]) => state === 'gone' && !named.has(shard))
     .map(([shard]) => shard)

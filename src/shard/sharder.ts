@@ -98,6 +98,13 @@ interface SharderTerm {
 
 /** Coalesces a burst of watch events into one plan. */
 const SETTLE_MS = 100;
+/**
+ * Actions per pass, in rounds of the patch concurrency. A pass waits for all of its writes; a
+ * cold ring of thousands of resources done in one pass kept a shard that died meanwhile waiting
+ * for its takeover until the last label was written (82 s for 3,000 on a slow machine). In chunks,
+ * the next plan comes within a few round trips and puts the takeover first.
+ */
+const ROUNDS_PER_PASS = 8;
 
 export class Sharder {
   readonly #o: SharderOptions;
@@ -223,10 +230,15 @@ export class Sharder {
       ? plan.actions.filter((a) => !(a.kind === 'assign' && a.from === undefined))
       : plan.actions;
     if (actions.length > 0) {
+      // Takeovers alone: the plan right after them moves the dead shards' resources first.
+      const takeOvers = actions.filter((a) => a.kind === 'takeOver');
+      const chunk = takeOvers.length > 0 ? takeOvers : actions.slice(0, this.#concurrency * ROUNDS_PER_PASS);
       const counts = { assign: 0, drain: 0, takeOver: 0 };
-      for (const a of actions) counts[a.kind]++;
-      this.#log.info('sharder pass', { live, ...counts });
-      await this.#execute(term, actions);
+      for (const a of chunk) counts[a.kind]++;
+      this.#log.info('sharder pass', { live, ...counts, left: actions.length - chunk.length });
+      // The rest is planned again right after, from what the watch shows by then.
+      if (chunk.length < actions.length) this.#again = true;
+      await this.#execute(term, chunk);
     }
     // Litter last: a slow delete must not hold up a handover.
     if (this.#term === term) await this.#deleteAbandoned(plan.abandoned, now);
@@ -328,7 +340,11 @@ export class Sharder {
         }
       }
     };
-    await Promise.all(Array.from({ length: this.#o.concurrency ?? 16 }, worker));
+    await Promise.all(Array.from({ length: this.#concurrency }, worker));
+  }
+
+  get #concurrency(): number {
+    return this.#o.concurrency ?? 16;
   }
 
   async #act(term: SharderTerm, action: ShardAction): Promise<void> {

@@ -103,6 +103,23 @@ describe('sharder decisions', () => {
     expect(planShards(settled, states({ a: 'live', b: 'live' }), live).moving).to.equal(0);
   });
 
+  it('orders the actions most urgent first: takeovers, then resources nobody acts on, then drains', () => {
+    const owned = (owner: string) => uidOwnedBy(owner, live);
+    const resources: ShardedResource[] = [
+      { key: 'ns/balance', uid: owned('a'), owner: 'b', draining: false },
+      { key: 'ns/cold', uid: owned('b'), draining: false },
+      { key: 'ns/dead', uid: owned('a'), owner: 'c', draining: false },
+      { key: 'ns/orphan', uid: owned('b'), owner: 'g', draining: false },
+    ];
+    const plan = planShards(resources, states({ a: 'live', b: 'live', c: 'expired', g: 'gone' }), live);
+    expect(plan.actions).to.deep.equal([
+      { kind: 'takeOver', shard: 'c' },
+      { kind: 'assign', key: 'ns/cold', owner: 'b' },
+      { kind: 'assign', key: 'ns/orphan', owner: 'b', from: 'g' },
+      { kind: 'drain', key: 'ns/balance', owner: 'b', to: 'a' },
+    ]);
+  });
+
   it('names the gone shards no resource names any more as abandoned, and never a live or expired one', () => {
     const resources = [
       { key: 'ns/a', uid: 'u1', owner: 'a', draining: false },

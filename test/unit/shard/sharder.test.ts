@@ -67,7 +67,11 @@ class RecordingRemover implements LeaseRemover {
 
 class RecordingPatches implements LabelPatchClient {
   readonly patches: LabelPatch[] = [];
+  /** Each patch's round trip in fake time: 0 answers at once. */
+  latencyMs = 0;
+  constructor(private readonly clock: FakeClock) {}
   async patchLabels(patch: LabelPatch): Promise<boolean> {
+    if (this.latencyMs > 0) await new Promise<void>((done) => this.clock.setTimer(done, this.latencyMs));
     this.patches.push(patch);
     return true;
   }
@@ -79,7 +83,7 @@ function setup(options: { mayAct?: () => boolean; settleMs?: number } = {}) {
   const leases = new MemoryCache<FakeLease>();
   const leaseClient = new RecordingLeaseClient();
   const remover = new RecordingRemover();
-  const labels = new RecordingPatches();
+  const labels = new RecordingPatches(clock);
   const sharder = new Sharder({
     newResourceCache: () => resources,
     newLeaseCache: () => leases,
@@ -193,6 +197,32 @@ describe('sharder (with in-memory caches)', () => {
     await h.run(2_000);
     expect(h.leaseClient.updates).to.have.length(1);
     await h.sharder.stop();
+  });
+
+  it('takes a dead shard over and moves its resources while a cold ring is still being labelled', async () => {
+    const h = setup();
+    // A slow API server: 3,000 labels at 16 at a time take 47 s.
+    h.labels.latencyMs = 250;
+    h.lease('a', 'a', '1');
+    h.lease('b', 'b', '1');
+    h.resource('job', { [OWNER_LABEL]: 'b' });
+    for (let i = 0; i < 3_000; i++) h.resource(`cold-${i}`);
+    await h.sharder.lead(new AbortController().signal);
+    // a renews every 2 s; b dies at once.
+    const moved = () => h.labels.patches.some((p) => p.name === 'job' && p.labels[OWNER_LABEL] === 'a');
+    let s = 0;
+    while (!moved() && s < 60) {
+      s += 2;
+      h.lease('a', 'a', String(s));
+      await h.run(2_000);
+    }
+    expect(h.leaseClient.updates.map((u) => u.name)).to.deep.equal([shardLeaseName('b')]);
+    expect(s, "seconds until the dead shard's resource moved").to.be.at.most(DURATION + 6);
+    expect(h.labels.patches.length, 'the cold ring is still being labelled').to.be.below(3_000);
+    // The patches in flight finish on the fake clock.
+    const stopped = h.sharder.stop();
+    await h.run(1_000);
+    await stopped;
   });
 
   it('asks a live owner to drain, and labels the new owner only after the owner removed its labels', async () => {
