@@ -25,11 +25,8 @@ import { parseArgs } from 'node:util';
 import { API_VERSION, KIND } from '../src/api/constants.js';
 import type { EcsScheduledTaskResource } from '../src/api/types.js';
 import { compileSchedule } from '../src/schedule/schedule.js';
-import {
-  DEFERRED_LAUNCH_WRITE,
-  startController,
-  type ControllerProcess,
-} from '../test/integration/support/controller-process.js';
+import { startController, type ControllerProcess } from '../test/integration/support/controller-process.js';
+import { benchControllerArgs } from './controller-args.js';
 import { captureRun } from '../test/integration/support/captured-run.js';
 import { loadTestEnv, REPO_ROOT, type TestEnv } from '../test/integration/support/env.js';
 import { coreV1, customObjects, deleteAllTasks, EST, kubeConfig } from '../test/integration/support/kube.js';
@@ -461,34 +458,18 @@ async function main(): Promise<number> {
     });
     console.log(`created ${N} resources in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 
-    const args = ['--namespace', namespace, '--log-level', 'info', '--ecs-endpoint', backend.endpoint];
-    if (opts.replicas > 1)
-      args.push(
-        '--leader-elect',
-        '--leader-election-namespace',
+    const { args, notes } = benchControllerArgs(
+      {
         namespace,
-        '--leader-election-id',
-        'bench-leader',
-      );
-    if (opts.workers) args.push('--max-concurrent-reconciles', opts.workers);
-    // With ECS's quotas off, the controller's own client-side buckets would still hold it to them.
-    // A controller that can switch them off (--ecs-rate-limits off) is told to; otherwise say so.
-    if (opts.ecs === 'simulator' && opts.quotas === 'off') {
-      if ((await controllerUsage()).includes('--ecs-rate-limits')) args.push('--ecs-rate-limits', 'off');
-      else
-        console.log(
-          'note: this controller has no --ecs-rate-limits flag; it keeps ECS quotas on its side, and the delay shows it',
-        );
-    }
-    // The integration harness starts controllers with --launch-write-delay 0 (its tests wait for
-    // finished runs); a bench measures the production default, unless told otherwise. From 543c3b8
-    // to this fix every bench ran with 0, so each run cost two status writes.
-    const namesDelay = opts.controllerArgs.some(
-      (a) => a === '--launch-write-delay' || a.startsWith('--launch-write-delay='),
+        ecsEndpoint: backend.endpoint,
+        replicas: opts.replicas,
+        ...(opts.workers ? { workers: opts.workers } : {}),
+        quotasOff: opts.ecs === 'simulator' && opts.quotas === 'off',
+        controllerArgs: opts.controllerArgs,
+      },
+      await controllerUsage(),
     );
-    if (!namesDelay && (await controllerUsage()).includes('--launch-write-delay'))
-      args.push(...DEFERRED_LAUNCH_WRITE);
-    args.push(...opts.controllerArgs);
+    for (const note of notes) console.log(`note: ${note}`);
     const coldStart = await watchColdStart(kc, namespace, N);
     const spawnedAt = Date.now();
     // Together, as a Deployment starts its pods (a sharded ring then forms before the first labels).
