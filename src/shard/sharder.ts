@@ -51,7 +51,10 @@ export interface LeaseObject {
 export interface SharderOptions {
   /** A fresh metadata-only cache of the EcsScheduledTasks, for each term as sharder. */
   readonly newResourceCache: () => WatchedCache<MetadataObject>;
-  /** A fresh cache of the ring's Leases (selected by the ring label), for each term. */
+  /**
+   * A cache of the ring's Leases (selected by the ring label): one for as long as watchRing()
+   * lasts, else a fresh one for each term.
+   */
   readonly newLeaseCache: () => WatchedCache<LeaseObject>;
   /** How a cached Lease reads as a record. */
   readonly leaseOf: (object: LeaseObject) => RingLease | undefined;
@@ -94,6 +97,9 @@ export interface SharderOptions {
 interface SharderTerm {
   readonly resources: WatchedCache<MetadataObject>;
   readonly leases: WatchedCache<LeaseObject>;
+  /** The term started the Lease cache (no watchRing()), so it stops it too. */
+  readonly ownsLeases: boolean;
+  readonly unsubscribe: () => void;
 }
 
 /** Coalesces a burst of watch events into one plan. */
@@ -111,6 +117,8 @@ export class Sharder {
   readonly #log: Logger;
   readonly #now: () => number;
   #term: SharderTerm | undefined;
+  /** The ring watched between terms too (watchRing): the cache, and the next look's timer. */
+  #ringWatch: { readonly cache: WatchedCache<LeaseObject>; cancelTimer?: () => void } | undefined;
   #ring = new Map<string, Observation>();
   /** Resources patched, by the resourceVersion we decided on: skipped until the cache moves on. */
   readonly #patched = new Map<string, string>();
@@ -140,22 +148,62 @@ export class Sharder {
     this.#now = options.monotonicNow ?? (() => performance.now());
   }
 
+  /**
+   * Watches the ring from now until stopWatchingRing(), sharder or not, so that a replica that
+   * becomes sharder already knows, on its own clock, how long each Lease has gone unrenewed. A
+   * sharder that only starts counting at its term's start takes a dead shard over two Lease
+   * durations after a kill that took the old sharder too (43 s in the 3,000-resource SIGKILL
+   * bench) instead of one. The Leases are few; their renewals are all this costs.
+   */
+  watchRing(): void {
+    if (this.#ringWatch !== undefined) return;
+    const watch: { cache: WatchedCache<LeaseObject>; cancelTimer?: () => void } = {
+      cache: this.#o.newLeaseCache(),
+    };
+    this.#ringWatch = watch;
+    watch.cache.start();
+    // A renewal sends no event worth a pass, and a Lease that stops renewing sends none at all:
+    // looked at every retry period, as a sharder's idle pass does.
+    const look = () => {
+      if (this.#ringWatch !== watch) return;
+      if (this.#term === undefined) this.#observe(watch.cache);
+      watch.cancelTimer = this.#o.clock.setTimer(look, this.#o.retryPeriodSeconds * 1000);
+    };
+    look();
+  }
+
+  stopWatchingRing(): void {
+    const watch = this.#ringWatch;
+    if (watch === undefined) return;
+    this.#ringWatch = undefined;
+    watch.cancelTimer?.();
+    if (this.#term?.leases !== watch.cache) watch.cache.stop();
+  }
+
   /** Starts a term as sharder; it lasts until `signal` aborts or stop(). */
   async lead(signal: AbortSignal): Promise<void> {
     if (this.#term !== undefined || signal.aborted) return;
-    const term: SharderTerm = { resources: this.#o.newResourceCache(), leases: this.#o.newLeaseCache() };
+    const watched = this.#ringWatch?.cache;
+    const leases = watched ?? this.#o.newLeaseCache();
+    const poke = () => this.#schedule(SETTLE_MS);
+    const resources = this.#o.newResourceCache();
+    const unsubscribes = [resources.subscribe(poke), leases.subscribe(poke)];
+    const term: SharderTerm = {
+      resources,
+      leases,
+      ownsLeases: watched === undefined,
+      unsubscribe: () => unsubscribes.forEach((u) => u()),
+    };
     this.#term = term;
-    this.#ring = new Map();
+    // Observations of a watched ring carry over: they are this replica's own, made all along.
+    if (term.ownsLeases) this.#ring = new Map();
     this.#settledAt = this.#now() + (this.#o.settleMs ?? this.#o.leaseDurationSeconds * 1000);
     this.#patched.clear();
     this.#takenOver.clear();
     this.#o.metrics.setSharder(true);
     signal.addEventListener('abort', () => void this.stop(), { once: true });
-    const poke = () => this.#schedule(SETTLE_MS);
-    term.resources.subscribe(poke);
-    term.leases.subscribe(poke);
     term.resources.start();
-    term.leases.start();
+    if (term.ownsLeases) term.leases.start();
     await Promise.all([term.resources.waitForSync(), term.leases.waitForSync()]);
     if (this.#term !== term) return;
     this.#log.info('sharder started', {
@@ -172,8 +220,9 @@ export class Sharder {
     this.#term = undefined;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
+    term.unsubscribe();
     term.resources.stop();
-    term.leases.stop();
+    if (term.ownsLeases || this.#ringWatch?.cache !== term.leases) term.leases.stop();
     this.#o.metrics.setSharder(false);
     await this.#running;
     this.#log.info('sharder stopped');
@@ -211,14 +260,7 @@ export class Sharder {
   async #pass(): Promise<void> {
     const term = this.#term;
     if (term === undefined) return;
-    const now = this.#now();
-    const leases = term.leases
-      .keys()
-      .map((k) => term.leases.get(k))
-      .map((l) => (l === undefined ? undefined : this.#o.leaseOf(l)))
-      .filter((l): l is RingLease => l !== undefined)
-      .map((l) => this.#withOurTakeover(l));
-    this.#ring = observeRing(this.#ring, leases, now);
+    const now = this.#observe(term.leases);
     const states = shardStates(this.#ring, now, this.#o.leaseDurationSeconds);
     this.#noteRingChanges(states, now);
     const live = liveShards(states);
@@ -242,6 +284,19 @@ export class Sharder {
     }
     // Litter last: a slow delete must not hold up a handover.
     if (this.#term === term) await this.#deleteAbandoned(plan.abandoned, now);
+  }
+
+  /** Folds the cached Leases into the ring's observations; returns the (monotonic) time of the look. */
+  #observe(cache: WatchedCache<LeaseObject>): number {
+    const now = this.#now();
+    const leases = cache
+      .keys()
+      .map((k) => cache.get(k))
+      .map((l) => (l === undefined ? undefined : this.#o.leaseOf(l)))
+      .filter((l): l is RingLease => l !== undefined)
+      .map((l) => this.#withOurTakeover(l));
+    this.#ring = observeRing(this.#ring, leases, now);
+    return now;
   }
 
   /** Deletes the Leases of shards out of the ring long enough that no resource names. */

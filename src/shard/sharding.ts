@@ -193,6 +193,7 @@ export function startSharding(o: ShardingOptions): RunningSharding {
   countOwned();
 
   drains.start();
+  sharder.watchRing();
   shardLease.start();
   leader.start();
   logger.info('sharding: working on the resources labelled with this replica', {
@@ -209,6 +210,7 @@ export function startSharding(o: ShardingOptions): RunningSharding {
       // The shard's term drains while its Lease is renewed, then the Lease is released: the
       // sharder sees the shard gone at its next look and relabels at once.
       await Promise.all([shardLease.stop(), leader.stop()]);
+      sharder.stopWatchingRing();
       drains.stop();
       unsubscribe();
     },

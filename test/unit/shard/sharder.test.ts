@@ -225,6 +225,31 @@ describe('sharder (with in-memory caches)', () => {
     await stopped;
   });
 
+  it('takes a dead shard over one Lease after its last renewal when it watched the ring before its term (the sharder died too)', async () => {
+    const h = setup();
+    h.lease('a', 'a', '1');
+    h.lease('b', 'b', '1');
+    h.resource('job', { [OWNER_LABEL]: 'b' });
+    h.sharder.watchRing();
+    // a renews every 2 s; b dies at 0, and so does the old sharder: this replica leads from 14 s,
+    // when its leader Lease would have run out.
+    let s = 0;
+    const renew = async () => {
+      s += 2;
+      h.lease('a', 'a', String(s));
+      await h.run(2_000);
+    };
+    while (s < 14) await renew();
+    expect(h.leaseClient.updates, 'no takeover before the term').to.deep.equal([]);
+    await h.sharder.lead(new AbortController().signal);
+    const moved = () => h.labels.patches.some((p) => p.name === 'job' && p.labels[OWNER_LABEL] === 'a');
+    while (!moved() && s < 60) await renew();
+    expect(h.leaseClient.updates.map((u) => u.name)).to.deep.equal([shardLeaseName('b')]);
+    expect(s, "seconds from b's last renewal until its resource moved").to.be.at.most(DURATION + 4);
+    await h.sharder.stop();
+    h.sharder.stopWatchingRing();
+  });
+
   it('asks a live owner to drain, and labels the new owner only after the owner removed its labels', async () => {
     const h = setup();
     h.lease('a', 'a', '1');
