@@ -272,14 +272,24 @@ export class Sharder {
       ? plan.actions.filter((a) => !(a.kind === 'assign' && a.from === undefined))
       : plan.actions;
     if (actions.length > 0) {
-      // Takeovers alone: the plan right after them moves the dead shards' resources first.
       const takeOvers = actions.filter((a) => a.kind === 'takeOver');
-      const chunk = takeOvers.length > 0 ? takeOvers : actions.slice(0, this.#concurrency * ROUNDS_PER_PASS);
-      const counts = { assign: 0, drain: 0, takeOver: 0 };
+      const others = actions.filter((a) => a.kind !== 'takeOver');
+      const chunk = others.slice(0, this.#concurrency * ROUNDS_PER_PASS);
+      const counts = { assign: 0, drain: 0, takeOver: takeOvers.length };
       for (const a of chunk) counts[a.kind]++;
-      this.#log.info('sharder pass', { live, ...counts, left: actions.length - chunk.length });
+      this.#log.info('sharder pass', { live, ...counts, left: others.length - chunk.length });
+      if (takeOvers.length > 0) {
+        const taken = this.#takenOver.size;
+        await this.#execute(term, takeOvers);
+        // A shard taken over: plan again at once, so that its resources move first. A takeover
+        // that failed must not hold the other labels up: they go on below.
+        if (this.#takenOver.size > taken) {
+          this.#again = true;
+          return;
+        }
+      }
       // The rest is planned again right after, from what the watch shows by then.
-      if (chunk.length < actions.length) this.#again = true;
+      if (chunk.length < others.length) this.#again = true;
       await this.#execute(term, chunk);
     }
     // Litter last: a slow delete must not hold up a handover.

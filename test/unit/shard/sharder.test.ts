@@ -41,6 +41,8 @@ interface FakeLease extends LeaseObject {
 
 class RecordingLeaseClient implements LeaseClient {
   readonly updates: { name: string; record: LeaseRecord; resourceVersion: string }[] = [];
+  /** Every update fails with this (a 403, a 500), when set. */
+  failWith: Error | undefined;
   async get(): Promise<StoredLease | undefined> {
     return undefined;
   }
@@ -53,6 +55,7 @@ class RecordingLeaseClient implements LeaseClient {
     record: LeaseRecord,
     resourceVersion: string,
   ): Promise<StoredLease> {
+    if (this.failWith) throw this.failWith;
     this.updates.push({ name, record, resourceVersion });
     return { record, resourceVersion: `${resourceVersion}+1` };
   }
@@ -223,6 +226,27 @@ describe('sharder (with in-memory caches)', () => {
     const stopped = h.sharder.stop();
     await h.run(1_000);
     await stopped;
+  });
+
+  it('goes on labelling while a takeover keeps failing', async () => {
+    const h = setup();
+    h.leaseClient.failWith = new Error('leases.coordination.k8s.io is forbidden');
+    h.lease('a', 'a', '1');
+    h.lease('b', 'b', '1');
+    h.resource('job', { [OWNER_LABEL]: 'b' });
+    await h.sharder.lead(new AbortController().signal);
+    for (let s = 2; s <= DURATION + 4; s += 2) {
+      h.lease('a', 'a', String(s));
+      await h.run(2_000);
+    }
+    // b ran out; its takeover fails on every pass. A resource created now still gets its label.
+    h.resource('late');
+    for (let s = DURATION + 6; s <= DURATION + 10; s += 2) {
+      h.lease('a', 'a', String(s));
+      await h.run(2_000);
+    }
+    expect(h.labels.patches.map((p) => p.name)).to.deep.equal(['late']);
+    await h.sharder.stop();
   });
 
   it('takes a dead shard over one Lease after its last renewal when it watched the ring before its term (the sharder died too)', async () => {
