@@ -1,6 +1,6 @@
 // The arguments the bench gives each controller, pure: from the bench's options and what the
 // controller's `run --help` offers (older builds, measured side by side, lack newer flags).
-import { DEFERRED_LAUNCH_WRITE } from '../test/integration/support/controller-process.js';
+import { DEFERRED_LAUNCH_WRITE, names } from '../test/integration/support/controller-process.js';
 
 export interface BenchControllerOptions {
   readonly namespace: string;
@@ -17,9 +17,6 @@ export interface BenchControllerArgs {
   readonly args: string[];
   readonly notes: string[];
 }
-
-const names = (args: readonly string[], flag: string) =>
-  args.some((a) => a === flag || a.startsWith(`${flag}=`));
 
 export function benchControllerArgs(o: BenchControllerOptions, usage: string): BenchControllerArgs {
   const args = ['--namespace', o.namespace, '--log-level', 'info', '--ecs-endpoint', o.ecsEndpoint];

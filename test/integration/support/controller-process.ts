@@ -92,5 +92,6 @@ export async function startController(
   };
 }
 
-const names = (args: readonly string[], flag: string) =>
+/** Whether `args` name `flag`, as `--flag value` or `--flag=value`. */
+export const names = (args: readonly string[], flag: string) =>
   args.some((a) => a === flag || a.startsWith(`${flag}=`));
