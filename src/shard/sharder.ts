@@ -51,10 +51,7 @@ export interface LeaseObject {
 export interface SharderOptions {
   /** A fresh metadata-only cache of the EcsScheduledTasks, for each term as sharder. */
   readonly newResourceCache: () => WatchedCache<MetadataObject>;
-  /**
-   * A cache of the ring's Leases (selected by the ring label): one for as long as watchRing()
-   * lasts, else a fresh one for each term.
-   */
+  /** A cache of the ring's Leases (selected by the ring label), one per watchRing(). */
   readonly newLeaseCache: () => WatchedCache<LeaseObject>;
   /** How a cached Lease reads as a record. */
   readonly leaseOf: (object: LeaseObject) => RingLease | undefined;
@@ -96,9 +93,8 @@ export interface SharderOptions {
 
 interface SharderTerm {
   readonly resources: WatchedCache<MetadataObject>;
+  /** The watched ring's cache (watchRing): it outlives the term. */
   readonly leases: WatchedCache<LeaseObject>;
-  /** The term started the Lease cache (no watchRing()), so it stops it too. */
-  readonly ownsLeases: boolean;
   readonly unsubscribe: () => void;
 }
 
@@ -149,14 +145,15 @@ export class Sharder {
   }
 
   /**
-   * Watches the ring from now until stopWatchingRing(), sharder or not, so that a replica that
+   * Watches the ring from now until stopWatchingRing() (a term starts it if need be), sharder or
+   * not, so that a replica that
    * becomes sharder already knows, on its own clock, how long each Lease has gone unrenewed. A
    * sharder that only starts counting at its term's start takes a dead shard over two Lease
    * durations after a kill that took the old sharder too (43 s in the 3,000-resource SIGKILL
    * bench) instead of one. The Leases are few; their renewals are all this costs.
    */
-  watchRing(): void {
-    if (this.#ringWatch !== undefined) return;
+  watchRing(): WatchedCache<LeaseObject> {
+    if (this.#ringWatch !== undefined) return this.#ringWatch.cache;
     const watch: { cache: WatchedCache<LeaseObject>; cancelTimer?: () => void } = {
       cache: this.#o.newLeaseCache(),
     };
@@ -170,40 +167,34 @@ export class Sharder {
       watch.cancelTimer = this.#o.clock.setTimer(look, this.#o.retryPeriodSeconds * 1000);
     };
     look();
+    return watch.cache;
   }
 
+  /** Stops watching the ring; called once the term, if any, has ended (it reads the cache). */
   stopWatchingRing(): void {
     const watch = this.#ringWatch;
     if (watch === undefined) return;
     this.#ringWatch = undefined;
     watch.cancelTimer?.();
-    if (this.#term?.leases !== watch.cache) watch.cache.stop();
+    watch.cache.stop();
   }
 
   /** Starts a term as sharder; it lasts until `signal` aborts or stop(). */
   async lead(signal: AbortSignal): Promise<void> {
     if (this.#term !== undefined || signal.aborted) return;
-    const watched = this.#ringWatch?.cache;
-    const leases = watched ?? this.#o.newLeaseCache();
+    // Observations of the watched ring carry over: they are this replica's own, made all along.
+    const leases = this.watchRing();
     const poke = () => this.#schedule(SETTLE_MS);
     const resources = this.#o.newResourceCache();
     const unsubscribes = [resources.subscribe(poke), leases.subscribe(poke)];
-    const term: SharderTerm = {
-      resources,
-      leases,
-      ownsLeases: watched === undefined,
-      unsubscribe: () => unsubscribes.forEach((u) => u()),
-    };
+    const term: SharderTerm = { resources, leases, unsubscribe: () => unsubscribes.forEach((u) => u()) };
     this.#term = term;
-    // Observations of a watched ring carry over: they are this replica's own, made all along.
-    if (term.ownsLeases) this.#ring = new Map();
     this.#settledAt = this.#now() + (this.#o.settleMs ?? this.#o.leaseDurationSeconds * 1000);
     this.#patched.clear();
     this.#takenOver.clear();
     this.#o.metrics.setSharder(true);
     signal.addEventListener('abort', () => void this.stop(), { once: true });
     term.resources.start();
-    if (term.ownsLeases) term.leases.start();
     await Promise.all([term.resources.waitForSync(), term.leases.waitForSync()]);
     if (this.#term !== term) return;
     this.#log.info('sharder started', {
@@ -222,7 +213,6 @@ export class Sharder {
     this.#cancelTimer = undefined;
     term.unsubscribe();
     term.resources.stop();
-    if (term.ownsLeases || this.#ringWatch?.cache !== term.leases) term.leases.stop();
     this.#o.metrics.setSharder(false);
     await this.#running;
     this.#log.info('sharder stopped');
