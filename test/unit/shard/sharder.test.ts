@@ -80,7 +80,12 @@ class RecordingPatches implements LabelPatchClient {
   }
 }
 
-function setup(options: { mayAct?: () => boolean; settleMs?: number } = {}) {
+interface SetupOptions {
+  readonly mayAct?: () => boolean;
+  readonly settleMs?: number;
+}
+
+function setup(options: SetupOptions = {}) {
   const clock = new FakeClock();
   const resources = new MemoryCache<MetadataObject>();
   const leases = new MemoryCache<FakeLease>();
@@ -132,6 +137,36 @@ function setup(options: { mayAct?: () => boolean; settleMs?: number } = {}) {
   return { clock, sharder, leaseClient, remover, labels, lease, dropLease, resource, run };
 }
 
+/**
+ * The ring the takeover, watchRing, order-of-work, drain and Lease-deletion tests start from: shards a
+ * and b, both Leases at version 1, and one resource, `job`, labelled for b. Time then passes as
+ * `aRenewsUntil` says: a renews every 2 s of fake time (its Lease version is the second it renewed at)
+ * and b never again, so b's Lease runs out DURATION seconds in.
+ */
+function setupJobOfB(options: SetupOptions = {}) {
+  const h = setup(options);
+  h.lease('a', 'a', '1');
+  h.lease('b', 'b', '1');
+  h.resource('job', { [OWNER_LABEL]: 'b' });
+  let second = 0;
+  const aRenews = async () => {
+    second += 2;
+    h.lease('a', 'a', String(second));
+    await h.run(2_000);
+  };
+  /** a renews every 2 s until the second given; b stays silent. */
+  const aRenewsUntil = async (last: number) => {
+    while (second + 2 <= last) await aRenews();
+  };
+  const jobMovedToA = () => h.labels.patches.some((p) => p.name === 'job' && p.labels[OWNER_LABEL] === 'a');
+  /** a renews every 2 s until `job` is relabelled for a (or a minute has gone); the seconds that took. */
+  const aRenewsUntilJobMoved = async () => {
+    while (!jobMovedToA() && second < 60) await aRenews();
+    return second;
+  };
+  return { ...h, aRenewsUntil, aRenewsUntilJobMoved };
+}
+
 describe('sharder (with in-memory caches)', () => {
   it('labels every unlabelled resource with a live shard, on the version it decided from', async () => {
     const h = setup();
@@ -169,16 +204,9 @@ describe('sharder (with in-memory caches)', () => {
   });
 
   it('takes the Lease of a shard that stopped renewing over before moving its resources, then relabels them', async () => {
-    const h = setup();
-    h.lease('a', 'a', '1');
-    h.lease('b', 'b', '1');
-    h.resource('job', { [OWNER_LABEL]: 'b' });
+    const h = setupJobOfB();
     await h.sharder.lead(new AbortController().signal);
-    // a renews every 2 s; b never does.
-    for (let s = 2; s <= DURATION + 2; s += 2) {
-      h.lease('a', 'a', String(s));
-      await h.run(2_000);
-    }
+    await h.aRenewsUntil(DURATION + 2);
     expect(
       h.leaseClient.updates.map((u) => ({
         name: u.name,
@@ -203,22 +231,12 @@ describe('sharder (with in-memory caches)', () => {
   });
 
   it('takes a dead shard over and moves its resources while a cold ring is still being labelled', async () => {
-    const h = setup();
+    const h = setupJobOfB();
     // A slow API server: 3,000 labels at 16 at a time take 47 s.
     h.labels.latencyMs = 250;
-    h.lease('a', 'a', '1');
-    h.lease('b', 'b', '1');
-    h.resource('job', { [OWNER_LABEL]: 'b' });
     for (let i = 0; i < 3_000; i++) h.resource(`cold-${i}`);
     await h.sharder.lead(new AbortController().signal);
-    // a renews every 2 s; b dies at once.
-    const moved = () => h.labels.patches.some((p) => p.name === 'job' && p.labels[OWNER_LABEL] === 'a');
-    let s = 0;
-    while (!moved() && s < 60) {
-      s += 2;
-      h.lease('a', 'a', String(s));
-      await h.run(2_000);
-    }
+    const s = await h.aRenewsUntilJobMoved();
     expect(h.leaseClient.updates.map((u) => u.name)).to.deep.equal([shardLeaseName('b')]);
     expect(s, "seconds until the dead shard's resource moved").to.be.at.most(DURATION + 6);
     expect(h.labels.patches.length, 'the cold ring is still being labelled').to.be.below(3_000);
@@ -229,45 +247,26 @@ describe('sharder (with in-memory caches)', () => {
   });
 
   it('goes on labelling while a takeover keeps failing', async () => {
-    const h = setup();
+    const h = setupJobOfB();
     h.leaseClient.failWith = new Error('leases.coordination.k8s.io is forbidden');
-    h.lease('a', 'a', '1');
-    h.lease('b', 'b', '1');
-    h.resource('job', { [OWNER_LABEL]: 'b' });
     await h.sharder.lead(new AbortController().signal);
-    for (let s = 2; s <= DURATION + 4; s += 2) {
-      h.lease('a', 'a', String(s));
-      await h.run(2_000);
-    }
+    await h.aRenewsUntil(DURATION + 4);
     // b ran out; its takeover fails on every pass. A resource created now still gets its label.
     h.resource('late');
-    for (let s = DURATION + 6; s <= DURATION + 10; s += 2) {
-      h.lease('a', 'a', String(s));
-      await h.run(2_000);
-    }
+    await h.aRenewsUntil(DURATION + 10);
     expect(h.labels.patches.map((p) => p.name)).to.deep.equal(['late']);
     await h.sharder.stop();
   });
 
   it('takes a dead shard over one Lease after its last renewal when it watched the ring before its term (the sharder died too)', async () => {
-    const h = setup();
-    h.lease('a', 'a', '1');
-    h.lease('b', 'b', '1');
-    h.resource('job', { [OWNER_LABEL]: 'b' });
+    const h = setupJobOfB();
     h.sharder.watchRing();
-    // a renews every 2 s; b dies at 0, and so does the old sharder: this replica leads from 14 s,
-    // when its leader Lease would have run out.
-    let s = 0;
-    const renew = async () => {
-      s += 2;
-      h.lease('a', 'a', String(s));
-      await h.run(2_000);
-    };
-    while (s < 14) await renew();
+    // b dies at 0, and so does the old sharder: this replica leads from 14 s, when its leader Lease
+    // would have run out.
+    await h.aRenewsUntil(14);
     expect(h.leaseClient.updates, 'no takeover before the term').to.deep.equal([]);
     await h.sharder.lead(new AbortController().signal);
-    const moved = () => h.labels.patches.some((p) => p.name === 'job' && p.labels[OWNER_LABEL] === 'a');
-    while (!moved() && s < 60) await renew();
+    const s = await h.aRenewsUntilJobMoved();
     expect(h.leaseClient.updates.map((u) => u.name)).to.deep.equal([shardLeaseName('b')]);
     expect(s, "seconds from b's last renewal until its resource moved").to.be.at.most(DURATION + 4);
     await h.sharder.stop();
@@ -275,11 +274,8 @@ describe('sharder (with in-memory caches)', () => {
   });
 
   it('asks a live owner to drain, and labels the new owner only after the owner removed its labels', async () => {
-    const h = setup();
-    h.lease('a', 'a', '1');
-    h.lease('b', 'b', '1');
     // With a and b live, b owns it; then a shard joins that wins it (found by trying names).
-    h.resource('job', { [OWNER_LABEL]: 'b' });
+    const h = setupJobOfB();
     await h.sharder.lead(new AbortController().signal);
     await h.run(300);
     const { assignShard } = await import('../../../src/shard/shard-assignment.js');
@@ -316,28 +312,17 @@ describe('sharder (with in-memory caches)', () => {
   });
 
   it('deletes the Lease of a shard gone for a while once no resource names it, on the version seen gone', async () => {
-    const h = setup();
-    h.lease('a', 'a', '1');
+    // b stops renewing: taken over, its resource moves, then it goes too.
+    const h = setupJobOfB();
     h.lease('old', '', '7'); // released on SIGTERM by a pod that will never come back
-    h.lease('b', 'b', '1'); // stops renewing: taken over, its resource moves, then it goes too
-    h.resource('job', { [OWNER_LABEL]: 'b' });
     await h.sharder.lead(new AbortController().signal);
-    for (let s = 2; s <= 58; s += 2) {
-      h.lease('a', 'a', String(s));
-      await h.run(2_000);
-    }
+    await h.aRenewsUntil(58);
     expect(h.remover.deleted, 'not before the grace period').to.deep.equal([]);
-    for (let s = 60; s <= 64; s += 2) {
-      h.lease('a', 'a', String(s));
-      await h.run(2_000);
-    }
+    await h.aRenewsUntil(64);
     expect(h.remover.deleted).to.deep.equal([{ name: shardLeaseName('old'), resourceVersion: '7' }]);
     h.dropLease('old');
     // b was taken over at about 15 s: a minute after that, its Lease goes, on the takeover's version.
-    for (let s = 66; s <= 80; s += 2) {
-      h.lease('a', 'a', String(s));
-      await h.run(2_000);
-    }
+    await h.aRenewsUntil(80);
     expect(h.remover.deleted).to.deep.equal([
       { name: shardLeaseName('old'), resourceVersion: '7' },
       { name: shardLeaseName('b'), resourceVersion: '1+1' },
