@@ -51,6 +51,7 @@ import {
   type StepRecord,
 } from './replica-steps.js';
 import { procUsage } from './process-usage.js';
+import { peerCpu, peerPids, type PeerCpu } from './peer-usage.js';
 
 const USAGE = `Usage: node scripts/with-testenv.js npm run bench:controller -- [options]
   --resources N                  resources (default 1000)
@@ -173,6 +174,9 @@ function options() {
     alignMs: num('align-seconds', values['align-seconds'], 1) * 1000,
   };
 }
+
+/** The test environment's API server and etcd, read once: their CPU is sampled at the window's edges. */
+const PEERS = peerPids();
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const MiB = 2 ** 20;
@@ -339,6 +343,7 @@ interface Snapshot {
   readonly writes: ApiWrites;
   readonly controllers: (ControllerSample | undefined)[];
   readonly simulator: SimulatorStatsSnapshot | undefined;
+  readonly peers: PeerCpu;
 }
 
 async function snapshot(
@@ -346,12 +351,13 @@ async function snapshot(
   controllers: readonly ControllerProcess[],
   backend: EcsBackend,
 ): Promise<Snapshot> {
-  const [writes, samples, simulator] = await Promise.all([
+  const [writes, samples, simulator, peers] = await Promise.all([
     apiWrites(kc),
     Promise.all(controllers.map((c) => sampleController(c))),
     backend.stats(),
+    peerCpu(PEERS),
   ]);
-  return { at: Date.now(), writes, controllers: samples, simulator };
+  return { at: Date.now(), writes, controllers: samples, simulator, peers };
 }
 
 /** ECS calls by operation between two snapshots: the simulator's count if there is one. */
@@ -733,6 +739,14 @@ async function main(): Promise<number> {
       start.simulator && end.simulator
         ? (end.simulator.process.cpuSeconds - start.simulator.process.cpuSeconds) / windowMinutes
         : NaN;
+    const peerSeconds = (peer: keyof PeerCpu) => {
+      const from = start.peers[peer];
+      const to = end.peers[peer];
+      return from === undefined || to === undefined ? NaN : (to - from) / windowMinutes;
+    };
+    const apiServerCpu = peerSeconds('apiServer');
+    const etcdCpu = peerSeconds('etcd');
+    const apiWritesTotal = statusWrites + events;
     const missed = missedInStatus + notRecorded;
     const last = split.total.at(-1) ?? NaN;
     const idealLast = split.quota.at(-1) ?? NaN;
@@ -797,6 +811,13 @@ async function main(): Promise<number> {
         `${perController.length > 1 ? ' over all controllers' : ''} for ${N} resources, fixed costs included)`,
     );
     if (!Number.isNaN(simulatorCpu)) console.log(`simulator: CPU ${fmt(simulatorCpu)} s per minute`);
+    if (!Number.isNaN(apiServerCpu))
+      console.log(
+        `kube-apiserver: CPU ${fmt(apiServerCpu)} s per minute, ` +
+          `${fmt((apiServerCpu * windowMinutes * 1000) / apiWritesTotal)} ms per API write ` +
+          `(all its work, reads and watches included, over the window's ${apiWritesTotal} status writes and events); ` +
+          `etcd: CPU ${fmt(etcdCpu)} s per minute`,
+      );
     const stepReport = reportSteps(
       stepRecords,
       ledger
@@ -843,6 +864,8 @@ async function main(): Promise<number> {
       controllerCpuMsPerRun: (cpuPerMinute * windowMinutes * 1000) / measuredRuns,
       rssMiBPer1000Resources: rssPer1000,
       simulatorCpuSecondsPerMinute: simulatorCpu,
+      apiServerCpuSecondsPerMinute: apiServerCpu,
+      etcdCpuSecondsPerMinute: etcdCpu,
       ...(stepRecords.length > 0
         ? { steps: stepReport.figures, lostOutsideHandovers: stepReport.lostOutside }
         : {}),
