@@ -397,6 +397,20 @@ export function cliKubeconfig(env: Readonly<Record<string, string | undefined>>)
   return env.KUBECONFIG || undefined;
 }
 
+/** This process's environment with `additions`: what `run` relaunches itself with (cli/heap-sizing.ts). */
+export function environmentWith(
+  additions: Readonly<Record<string, string>>,
+): Record<string, string | undefined> {
+  return { ...process.env, ...additions };
+}
+
+/** MALLOC_ARENA_MAX as the user set it: `run` sets it only when it is not (cli/heap-sizing.ts). */
+export function mallocArenaMaxOf(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  return env.MALLOC_ARENA_MAX || undefined;
+}
+
 /** NODE_OPTIONS as the user set it: `run` adds only the heap flags it does not name (cli/heap-sizing.ts). */
 export function nodeOptionsOf(
   env: Readonly<Record<string, string | undefined>> = process.env,

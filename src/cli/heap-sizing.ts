@@ -5,8 +5,11 @@
 // sits at 400-700 MiB RSS, mostly garbage. A smaller limit also makes V8 collect sooner (its growing
 // factor shrinks with the limit), so RSS follows the live heap. The flags can only take effect when
 // the process starts, so `run` replaces itself (same pid, same stdio) with one that has them.
+// The same relaunch caps glibc's malloc arenas: by default every thread that allocates (V8's
+// compiler and GC helpers, libuv's pool) may get an arena of its own, up to eight per core, and each
+// keeps what it freed; MALLOC_ARENA_MAX, like the heap flags, only takes effect at start-up.
 import os from 'node:os';
-import { nodeOptionsOf } from '../config.js';
+import { environmentWith, mallocArenaMaxOf, nodeOptionsOf } from '../config.js';
 
 const MiB = 1024 * 1024;
 
@@ -19,6 +22,9 @@ export const SEMI_SPACE_MIB = 16;
  */
 export const OLD_SPACE_MIB = { min: 256, max: 1024 } as const;
 
+/** glibc malloc arenas for a plain run (glibc's own default: eight per core). */
+export const MALLOC_ARENAS = 2;
+
 export interface HeapSizingInput {
   /** The CLI's arguments: the command first. */
   readonly args: readonly string[];
@@ -28,6 +34,8 @@ export interface HeapSizingInput {
   readonly nodeOptions: string | undefined;
   /** What the process may use: the container's memory limit, or the machine's memory. */
   readonly memoryBytes: number;
+  /** MALLOC_ARENA_MAX, as the user set it. */
+  readonly mallocArenaMax?: string | undefined;
 }
 
 /**
@@ -45,6 +53,15 @@ export function heapFlags(input: HeapSizingInput): string[] {
     flags.push(`--max-old-space-size=${oldSpaceMiB(input.memoryBytes)}`);
   if (!given.includes('--max-semi-space-size')) flags.push(`--max-semi-space-size=${SEMI_SPACE_MIB}`);
   return flags;
+}
+
+/**
+ * The environment `run` should start with that it does not have yet: MALLOC_ARENA_MAX, unless the
+ * user set it (or the command is not `run`). After the relaunch it is set, so this returns none.
+ */
+export function heapEnvironment(input: HeapSizingInput): Record<string, string> {
+  if (input.args[0] !== 'run' || input.mallocArenaMax !== undefined) return {};
+  return { MALLOC_ARENA_MAX: String(MALLOC_ARENAS) };
 }
 
 export function oldSpaceMiB(memoryBytes: number): number {
@@ -71,12 +88,19 @@ function memoryBytes(): number {
  * Node's defaults.
  */
 export function relaunchWithHeapFlags(script: string, args: readonly string[]): void {
-  const flags = heapFlags({
+  const input: HeapSizingInput = {
     args,
     execArgv: process.execArgv,
     nodeOptions: nodeOptionsOf(),
     memoryBytes: memoryBytes(),
-  });
-  if (flags.length === 0 || process.execve === undefined) return;
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...flags, script, ...args]);
+    mallocArenaMax: mallocArenaMaxOf(),
+  };
+  const flags = heapFlags(input);
+  const environment = heapEnvironment(input);
+  if ((flags.length === 0 && Object.keys(environment).length === 0) || process.execve === undefined) return;
+  process.execve(
+    process.execPath,
+    [process.execPath, ...process.execArgv, ...flags, script, ...args],
+    environmentWith(environment),
+  );
 }

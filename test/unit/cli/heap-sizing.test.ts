@@ -2,8 +2,15 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { heapFlags, OLD_SPACE_MIB, oldSpaceMiB, SEMI_SPACE_MIB } from '../../../src/cli/heap-sizing.js';
-import { nodeOptionsOf } from '../../../src/config.js';
+import {
+  heapEnvironment,
+  heapFlags,
+  MALLOC_ARENAS,
+  OLD_SPACE_MIB,
+  oldSpaceMiB,
+  SEMI_SPACE_MIB,
+} from '../../../src/cli/heap-sizing.js';
+import { mallocArenaMaxOf, nodeOptionsOf } from '../../../src/config.js';
 
 const GiB = 1024 ** 3;
 const CHILD = fileURLToPath(new URL('./fixtures/heap-relaunch-child.ts', import.meta.url));
@@ -44,6 +51,17 @@ describe('heap sizing of `run`', () => {
       expect(heapFlags({ ...base, args })).to.deep.equal([]);
   });
 
+  it('a plain run caps the malloc arenas unless the user set MALLOC_ARENA_MAX; other commands are left alone', () => {
+    expect(heapEnvironment(base)).to.deep.equal({ MALLOC_ARENA_MAX: String(MALLOC_ARENAS) });
+    expect(heapEnvironment({ ...base, mallocArenaMax: '8' })).to.deep.equal({});
+    expect(heapEnvironment({ ...base, args: ['next'] })).to.deep.equal({});
+  });
+
+  it('reads MALLOC_ARENA_MAX in config', () => {
+    expect(mallocArenaMaxOf({ MALLOC_ARENA_MAX: '4' })).to.equal('4');
+    expect(mallocArenaMaxOf({ MALLOC_ARENA_MAX: '' })).to.equal(undefined);
+  });
+
   it('reads NODE_OPTIONS in config', () => {
     expect(nodeOptionsOf({ NODE_OPTIONS: '--max-old-space-size=300' })).to.equal('--max-old-space-size=300');
     expect(nodeOptionsOf({ NODE_OPTIONS: '' })).to.equal(undefined);
@@ -55,10 +73,12 @@ describe('heap sizing of `run`', () => {
       if (!existsSync(NODE24)) throw new Error(`${NODE24} is missing: run npm ci`);
     });
 
-    function child(args: string[], nodeOptions?: string) {
+    function child(args: string[], nodeOptions?: string, mallocArenaMax?: string) {
       const env = { ...process.env };
       delete env.NODE_OPTIONS;
+      delete env.MALLOC_ARENA_MAX;
       if (nodeOptions !== undefined) env.NODE_OPTIONS = nodeOptions;
+      if (mallocArenaMax !== undefined) env.MALLOC_ARENA_MAX = mallocArenaMax;
       const r = spawnSync(NODE24, ['--import', 'tsx', CHILD, ...args], {
         encoding: 'utf8',
         env,
@@ -73,6 +93,7 @@ describe('heap sizing of `run`', () => {
           args: string[];
           execArgv: string[];
           heapLimitMiB: number;
+          mallocArenaMax: string | null;
         }),
       };
     }
@@ -86,7 +107,18 @@ describe('heap sizing of `run`', () => {
       expect(old, JSON.stringify(r.execArgv)).to.not.equal(undefined);
       // V8's limit is the old generation plus three semi-spaces' worth of young generation.
       expect(r.heapLimitMiB).to.equal(Number(old!.split('=')[1]) + 3 * SEMI_SPACE_MIB);
+      expect(r.mallocArenaMax).to.equal(String(MALLOC_ARENAS));
       expect(r.stderr).to.equal('');
+    });
+
+    it("relaunches for the malloc arenas alone when the user set every heap flag, and keeps the user's MALLOC_ARENA_MAX", () => {
+      const flags = '--max-old-space-size=300 --max-semi-space-size=8';
+      const r = child(['run'], flags);
+      expect(r.pid).to.equal(r.spawnedPid);
+      expect(r.mallocArenaMax).to.equal(String(MALLOC_ARENAS));
+      expect(r.heapLimitMiB).to.equal(300 + 3 * 8);
+      expect(child(['run'], flags, '8').mallocArenaMax).to.equal('8');
+      expect(child(['run'], undefined, '8').mallocArenaMax).to.equal('8');
     });
 
     it("keeps the user's NODE_OPTIONS heap limit", () => {
@@ -98,6 +130,7 @@ describe('heap sizing of `run`', () => {
     it('does not relaunch other commands', () => {
       const r = child(['next']);
       expect(r.execArgv.some((f) => f.startsWith('--max-'))).to.equal(false);
+      expect(r.mallocArenaMax).to.equal(null);
     });
   });
 });
