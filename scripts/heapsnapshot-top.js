@@ -43,5 +43,7 @@ console.log(`${(total / MiB).toFixed(1)} MiB in ${nodes.length / width} objects`
 console.log('| what | objects | MiB | share |');
 console.log('| --- | --- | --- | --- |');
 for (const [key, g] of [...groups].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, Number(values.top))) {
-  console.log(`| ${key} | ${g.count} | ${(g.bytes / MiB).toFixed(1)} | ${((100 * g.bytes) / total).toFixed(1)}% |`);
+  console.log(
+    `| ${key} | ${g.count} | ${(g.bytes / MiB).toFixed(1)} | ${((100 * g.bytes) / total).toFixed(1)}% |`,
+  );
 }
