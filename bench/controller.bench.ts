@@ -17,6 +17,8 @@
  *     ECS's quotas impose (what an ideal client calling RunTask the moment each run is due would
  *     wait, given the backend's token buckets) and our own (the rest);
  *   - each controller's RSS and CPU seconds per minute, and the simulator's CPU;
+ *   - the kube-apiserver's and etcd's CPU, and the API server's CPU per API write: at thousands of
+ *     resources a minute they, not the controller, are what this machine runs out of;
  * per scheduled minute ("round") and the median over rounds. The last line is BENCH_RESULT {json}.
  */
 import { ECSClient, RegisterContainerInstanceCommand } from '@aws-sdk/client-ecs';

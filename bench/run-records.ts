@@ -3,9 +3,9 @@
 // after the history has trimmed it. The history limit sets the size of every status write, and the
 // API server's CPU per write grows with it: a bench that raised the limit to read its runs back at
 // the end measured bigger writes than a default resource makes.
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { GROUP, PLURAL, VERSION } from '../src/api/constants.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { EcsScheduledTaskResource } from '../src/api/types.js';
+import { watchNamespace } from './namespace-watch.js';
 
 export interface SeenRun {
   readonly result?: string;
@@ -40,25 +40,6 @@ export function foldRuns(into: Map<string, SeenRun>, object: EcsScheduledTaskRes
 
 export async function watchRunRecords(kc: KubeConfig, namespace: string): Promise<RunRecordWatch> {
   const runs = new Map<string, SeenRun>();
-  let request: AbortController | undefined;
-  let stopped = false;
-  const path = `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`;
-  const start = async (): Promise<void> => {
-    if (stopped) return;
-    request = await new Watch(kc).watch(
-      path,
-      {},
-      (_type: string, object: EcsScheduledTaskResource) => foldRuns(runs, object),
-      // A watch the API server ends starts again; its initial events repeat what was seen.
-      () => void start().catch(() => undefined),
-    );
-  };
-  await start();
-  return {
-    runs: () => runs,
-    stop: () => {
-      stopped = true;
-      request?.abort();
-    },
-  };
+  const watch = await watchNamespace(kc, namespace, (object) => foldRuns(runs, object));
+  return { runs: () => runs, stop: () => watch.stop() };
 }
