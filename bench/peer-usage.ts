@@ -3,13 +3,17 @@
 // server's CPU per write says what each status write costs the cluster.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../test/integration/support/env.js';
+import { testEnvDir } from '../test/integration/support/env.js';
 import { procUsage } from './process-usage.js';
 
-export interface PeerPids {
-  readonly apiServer?: number;
-  readonly etcd?: number;
+/** A figure for each peer that could be read: its pid, or its CPU seconds so far. */
+export interface Peers<T> {
+  readonly apiServer?: T;
+  readonly etcd?: T;
 }
+
+export type PeerPids = Peers<number>;
+export type PeerCpu = Peers<number>;
 
 /** The pids `scripts/testenv.js up` recorded in state.json, by process name. */
 export function parsePeerPids(state: string): PeerPids {
@@ -21,17 +25,11 @@ export function parsePeerPids(state: string): PeerPids {
 }
 
 export function peerPids(): PeerPids {
-  const dir = process.env.TESTENV_DIR ?? join(REPO_ROOT, '.testenv');
   try {
-    return parsePeerPids(readFileSync(join(dir, 'state.json'), 'utf8'));
+    return parsePeerPids(readFileSync(join(testEnvDir(), 'state.json'), 'utf8'));
   } catch {
     return {};
   }
-}
-
-export interface PeerCpu {
-  readonly apiServer?: number;
-  readonly etcd?: number;
 }
 
 /** CPU seconds so far of each peer that could be read. */

@@ -146,11 +146,11 @@ export class Sharder {
 
   /**
    * Watches the ring from now until stopWatchingRing() (a term starts it if need be), sharder or
-   * not, so that a replica that
-   * becomes sharder already knows, on its own clock, how long each Lease has gone unrenewed. A
-   * sharder that only starts counting at its term's start takes a dead shard over two Lease
-   * durations after a kill that took the old sharder too (43 s in the 3,000-resource SIGKILL
-   * bench) instead of one. The Leases are few; their renewals are all this costs.
+   * not, so that a replica that becomes sharder already knows, on its own clock, how long each
+   * Lease has gone unrenewed. A sharder that only starts counting at its term's start takes a dead
+   * shard over two Lease durations after a kill that took the old sharder too (43 s in the
+   * 3,000-resource SIGKILL bench) instead of one. The Leases are few; their renewals are all this
+   * costs.
    */
   watchRing(): WatchedCache<LeaseObject> {
     if (this.#ringWatch !== undefined) return this.#ringWatch.cache;

@@ -23,13 +23,18 @@ export interface TestEnv {
 
 let cached: TestEnv | undefined;
 
+/** Where `scripts/testenv.js up` keeps the environment: $TESTENV_DIR, else .testenv/. */
+export function testEnvDir(): string {
+  return process.env.TESTENV_DIR ?? join(REPO_ROOT, '.testenv');
+}
+
 /**
  * Reads .testenv/env.json (or $TESTENV_DIR/env.json). Throws with the remedy when the environment
  * is not up: run the tests through `npm run test:integration`, or `npm run testenv:up` first.
  */
 export function loadTestEnv(): TestEnv {
   if (cached) return cached;
-  const dir = process.env.TESTENV_DIR ?? join(REPO_ROOT, '.testenv');
+  const dir = testEnvDir();
   const file = join(dir, 'env.json');
   let vars: Record<string, string>;
   try {
