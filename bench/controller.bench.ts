@@ -77,7 +77,7 @@ const USAGE = `Usage: node scripts/with-testenv.js npm run bench:controller -- [
                                  the window (e.g. 60s); prints how soon the others launched its
                                  resources against the Lease duration
   --launch-type FARGATE|EC2      (default FARGATE; EC2 on moto registers more container instances)
-  --task-seconds S               tasks stop after about S s (moto: ~4*S s); 0 keeps them running (default 5)
+  --task-seconds S               tasks stop after about S s (on moto, the bench's agent moves them along); 0 keeps them running (default 5)
   --max-concurrent-reconciles N  passed to the controller (default: the controller's)
   --controller-arg ARG           one more argument for the controller (repeatable)
   --controller-node-options STR  NODE_OPTIONS for the controller processes only, e.g. the heap
@@ -433,7 +433,7 @@ async function main(): Promise<number> {
   console.log(
     `controller bench: ${N} resources on "${opts.schedule}", a ${fmt(opts.minutes, 2)}-minute window, ` +
       `ECS ${opts.ecs}${opts.ecs === 'simulator' ? ` (quotas ${opts.quotas})` : ''}, ${opts.replicas} replica(s), ` +
-      `${opts.launchType}, tasks stop after ~${opts.taskSeconds ? `${opts.ecs === 'moto' ? 4 * opts.taskSeconds : opts.taskSeconds} s` : '∞'}, namespace ${namespace}`,
+      `${opts.launchType}, tasks stop after ~${opts.taskSeconds ? `${opts.taskSeconds} s` : '∞'}, namespace ${namespace}`,
   );
   const backend =
     opts.ecs === 'moto'

@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../test/integration/support/env.js';
 import { resetEcsTaskTransition, setEcsTaskTransition } from '../test/integration/support/aws.js';
 import type { LedgerReport, RunSummary } from '../test/support/ecs-simulator/run-task-ledger.js';
 import { AWS_QUOTAS, NO_QUOTAS, type QuotaProfile } from '../test/support/ecs-simulator/quotas.js';
+import { startMotoAgent, type MotoAgent } from './moto-agent.js';
 
 export interface SimulatorStatsSnapshot {
   readonly operations: Record<string, { calls: number; throttled: number; serverErrors: number }>;
@@ -31,13 +32,29 @@ export interface EcsBackend {
 
 const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
 export const FARGATE_FAMILY = 'sleeper-task-fargate';
+/** moto's task states from RUNNING to STOPPED: a move each. */
+const MOTO_TASK_MOVES = 4;
+/** How often the moto agent describes the tasks: each stops within about 4 × this of its time. */
+const MOTO_AGENT_INTERVAL_MS = 250;
 
 /**
  * moto as the test environment left it. Its ECS enforces no quota, but the controller keeps ECS's
- * documented ones on its own side, and a real account would: the split uses AWS's defaults.
+ * documented ones on its own side, and a real account would: the split uses AWS's defaults. With
+ * `taskSeconds`, the bench's agent (bench/moto-agent.ts) moves each task along moto's four states
+ * so that it stops about `taskSeconds` after its launch, as the simulator's tasks do.
  */
 export async function motoBackend(env: TestEnv, taskSeconds: number): Promise<EcsBackend> {
-  if (taskSeconds > 0) await setEcsTaskTransition(taskSeconds, env);
+  let agent: MotoAgent | undefined;
+  if (taskSeconds > 0) {
+    await setEcsTaskTransition(taskSeconds / MOTO_TASK_MOVES, env);
+    agent = startMotoAgent({
+      endpoint: env.awsEndpoint,
+      region: env.region,
+      credentials: env.credentials,
+      cluster: env.ecsCluster,
+      intervalMs: MOTO_AGENT_INTERVAL_MS,
+    });
+  }
   return {
     kind: 'moto',
     endpoint: env.awsEndpoint,
@@ -45,6 +62,10 @@ export async function motoBackend(env: TestEnv, taskSeconds: number): Promise<Ec
     stats: () => Promise.resolve(undefined),
     ledger: () => Promise.resolve(undefined),
     close: async () => {
+      if (agent) {
+        const { stopped, describeCalls } = await agent.stop();
+        console.log(`moto agent: ${stopped} tasks stopped, ${describeCalls} DescribeTasks calls`);
+      }
       if (taskSeconds > 0) await resetEcsTaskTransition(env).catch(() => undefined);
     },
   };
