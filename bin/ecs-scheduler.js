@@ -35,13 +35,14 @@ if (major < 24) {
   process.exit(code);
 }
 
-// `run` sizes its own heap (dist/cli/heap-sizing.js): this process is replaced, same pid, by one
-// started with the heap flags the user did not set.
-const { relaunchWithHeapFlags } = await import('../dist/cli/heap-sizing.js');
+// dist/bundle/ is dist/cli/ bundled with its dependencies (scripts/bundle.js): a smaller heap for
+// the life of a controller. `run` sizes its own heap (heap-sizing): this process is replaced, same
+// pid, by one started with the heap flags the user did not set.
+const { relaunchWithHeapFlags } = await import('../dist/bundle/heap-sizing.js');
 relaunchWithHeapFlags(fileURLToPath(import.meta.url), process.argv.slice(2));
 
-const { installPipeGuards, exitAfterFlush } = await import('../dist/cli/process-guards.js');
+const { installPipeGuards, exitAfterFlush } = await import('../dist/bundle/process-guards.js');
 installPipeGuards();
-const { main } = await import('../dist/cli/main.js');
+const { main } = await import('../dist/bundle/main.js');
 // Exit explicitly: a server, a socket or a hung call must not keep alive a process that is done.
 exitAfterFlush(await main(process.argv.slice(2)));
