@@ -4,6 +4,7 @@
 // server-side apply bookkeeping) and kubectl's last-applied-configuration annotation (a second,
 // serialised copy of the whole object as last applied).
 import { RUN_NOW_ANNOTATION } from '../api/constants.js';
+import type { StringPool } from './string-pool.js';
 
 /**
  * The metadata fields some reader takes from a cached object: keys and identity (name, namespace,
@@ -26,7 +27,23 @@ export const READ_ANNOTATIONS: readonly string[] = [RUN_NOW_ANNOTATION];
 
 interface CachedObject {
   metadata?: Record<string, unknown>;
+  spec?: unknown;
+  status?: unknown;
 }
+
+/**
+ * Fields whose values are new with every run or task (times to the millisecond, task ARNs): pooling
+ * them would only fill the pool, so they are left as decoded.
+ */
+const UNPOOLED_FIELDS: ReadonlySet<string> = new Set([
+  'taskArn',
+  'failedTask',
+  'launchedAt',
+  'finishedAt',
+  'startedAt',
+  'stoppedAt',
+  'sentAt',
+]);
 
 /**
  * Trims a freshly decoded object (ours to change, so in place) to what the controller reads, and
@@ -43,6 +60,22 @@ export function trimForCache<T extends CachedObject>(object: T): T {
   const annotations = readAnnotations(metadata.annotations);
   if (annotations !== undefined) kept.annotations = annotations;
   object.metadata = kept;
+  return object;
+}
+
+/**
+ * Shares, through `pool`, the short strings that many cached objects repeat (reasons, messages,
+ * scheduled times, the namespace and labels, the spec's cluster and schedule): in place, on a
+ * freshly decoded object, whose strings nobody else holds yet. Returns it.
+ */
+export function poolStrings<T extends CachedObject>(object: T, pool: StringPool): T {
+  const metadata = object.metadata;
+  if (metadata !== undefined && metadata !== null && typeof metadata === 'object') {
+    if (typeof metadata.namespace === 'string') metadata.namespace = pool.intern(metadata.namespace);
+    pool.internAll(metadata.labels, UNPOOLED_FIELDS);
+  }
+  pool.internAll(object.spec, UNPOOLED_FIELDS);
+  pool.internAll(object.status, UNPOOLED_FIELDS);
   return object;
 }
 

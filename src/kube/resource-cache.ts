@@ -2,12 +2,8 @@
 // changes the cache returns the keys whose content changed, so the informer can notify exactly those.
 import type { EcsScheduledTaskResource } from '../api/types.js';
 import { keyOf, type ResourceKey } from '../controller/ports.js';
-import { trimForCache } from './cache-transform.js';
-
-/** What the cache keeps of an object it receives (in place: it is freshly decoded, ours to change). */
-function admit(resource: EcsScheduledTaskResource): EcsScheduledTaskResource {
-  return trimForCache(resource);
-}
+import { poolStrings, trimForCache } from './cache-transform.js';
+import { StringPool } from './string-pool.js';
 
 function rv(resource: EcsScheduledTaskResource | undefined): string | undefined {
   return resource?.metadata.resourceVersion;
@@ -15,6 +11,12 @@ function rv(resource: EcsScheduledTaskResource | undefined): string | undefined 
 
 export class ResourceCache {
   private items = new Map<ResourceKey, EcsScheduledTaskResource>();
+  private readonly pool = new StringPool();
+
+  /** What the cache keeps of an object it receives (in place: it is freshly decoded, ours to change). */
+  private admit(resource: EcsScheduledTaskResource): EcsScheduledTaskResource {
+    return poolStrings(trimForCache(resource), this.pool);
+  }
 
   /** The cached copy. Callers must not mutate it (structuredClone first). */
   get(key: ResourceKey): EcsScheduledTaskResource | undefined {
@@ -36,7 +38,7 @@ export class ResourceCache {
    */
   replaceAll(items: readonly EcsScheduledTaskResource[]): ResourceKey[] {
     const next = new Map<ResourceKey, EcsScheduledTaskResource>();
-    for (const item of items) next.set(keyOf(item), admit(item));
+    for (const item of items) next.set(keyOf(item), this.admit(item));
     const changed: ResourceKey[] = [];
     for (const [key, item] of next) {
       const before = this.items.get(key);
@@ -51,7 +53,7 @@ export class ResourceCache {
   upsert(resource: EcsScheduledTaskResource): boolean {
     const key = keyOf(resource);
     const before = this.items.get(key);
-    this.items.set(key, admit(resource));
+    this.items.set(key, this.admit(resource));
     return before === undefined || rv(before) !== rv(resource);
   }
 
@@ -70,7 +72,7 @@ export class ResourceCache {
     const key = keyOf(written);
     const current = this.items.get(key);
     if (current === undefined || rv(current) !== basedOnResourceVersion) return false;
-    this.items.set(key, admit(written));
+    this.items.set(key, this.admit(written));
     return true;
   }
 }
