@@ -34,7 +34,7 @@ const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
 export const FARGATE_FAMILY = 'sleeper-task-fargate';
 /** moto's task states from RUNNING to STOPPED: a move each. */
 const MOTO_TASK_MOVES = 4;
-/** How often the moto agent describes the tasks: each stops within about 4 × this of its time. */
+/** How often the moto agent describes the tasks: each of the four moves comes at most this late. */
 const MOTO_AGENT_INTERVAL_MS = 250;
 
 /**
