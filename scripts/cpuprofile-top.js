@@ -8,9 +8,12 @@
 //
 // --packages aggregates by package (node_modules/<name>, node: internals, or our src/ area)
 // instead of by function. --callers NAME also prints who called the function NAME (its total time
-// split by the calling function), e.g. which code a structuredClone's time is spent for.
+// split by the calling function), e.g. which code a structuredClone's time is spent for. Functions
+// of the bundle (dist/bundle/) are named by where they came from, read from its source maps.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { sourceMapLookup } from './source-map-lookup.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -43,11 +46,14 @@ function packageOf(file) {
   const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
   if (m) return m[1];
   if (file.startsWith('node:')) return 'node: internals';
+  // What no source map names in the bundle: esbuild's own module wrappers.
+  if (file.startsWith('dist/bundle/')) return 'bundle runtime (esbuild)';
   const ours = /^(?:dist|src)\/([^/]+)\//.exec(file);
   if (ours) return `ours: ${ours[1]}`;
   return file;
 }
 
+const lookup = sourceMapLookup();
 const self = new Map();
 const total = new Map();
 const callers = new Map();
@@ -58,9 +64,12 @@ for (const path of positionals) {
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const keyOf = (n) => {
-    const file = shortFile(n.callFrame.url);
-    if (values.packages) return n.callFrame.url ? packageOf(file) : n.callFrame.functionName || '(anonymous)';
-    return `${n.callFrame.functionName || '(anonymous)'}  ${file}${file ? `:${n.callFrame.lineNumber + 1}` : ''}`;
+    const { url, lineNumber, columnNumber, functionName } = n.callFrame;
+    const original = lookup(url, lineNumber, columnNumber);
+    const file = shortFile(original ? pathToFileURL(original.file).href : url);
+    const line = original ? original.line : lineNumber;
+    if (values.packages) return url ? packageOf(file) : functionName || '(anonymous)';
+    return `${functionName || '(anonymous)'}  ${file}${file ? `:${line + 1}` : ''}`;
   };
   const stacks = new Map();
   const stackOf = (id) => {
