@@ -72,7 +72,8 @@ export class ResourceCache {
     const key = keyOf(written);
     const current = this.items.get(key);
     if (current === undefined || rv(current) !== basedOnResourceVersion) return false;
-    this.items.set(key, this.admit(written));
+    // Not pooled: the watch delivers this version within moments, and that copy replaces this one.
+    this.items.set(key, trimForCache(written));
     return true;
   }
 }
