@@ -46,8 +46,9 @@ function packageOf(file) {
   const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
   if (m) return m[1];
   if (file.startsWith('node:')) return 'node: internals';
-  // What no source map names in the bundle: esbuild's own module wrappers.
-  if (file.startsWith('dist/bundle/')) return 'bundle runtime (esbuild)';
+  // What no source map names in the bundle: esbuild's own module wrappers, or every function of a
+  // profile taken from another build (the maps beside dist/bundle/ are of the latest build).
+  if (file.startsWith('dist/bundle/')) return 'bundle, unmapped (esbuild wrappers, or another build)';
   const ours = /^(?:dist|src)\/([^/]+)\//.exec(file);
   if (ours) return `ours: ${ours[1]}`;
   return file;
@@ -63,8 +64,14 @@ for (const path of positionals) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Per node, not per sample: a bundle's frames are looked up in its source maps.
+  const frameKeys = new Map();
   const keyOf = (n) => {
-    const { url, lineNumber, columnNumber, functionName } = n.callFrame;
+    let key = frameKeys.get(n.id);
+    if (key === undefined) frameKeys.set(n.id, (key = frameKey(n.callFrame)));
+    return key;
+  };
+  const frameKey = ({ url, lineNumber, columnNumber, functionName }) => {
     const original = lookup(url, lineNumber, columnNumber);
     const file = shortFile(original ? pathToFileURL(original.file).href : url);
     const line = original ? original.line : lineNumber;
